@@ -1,0 +1,57 @@
+// Errors
+export { errorCatalog, errorCodes, type ErrorCode } from './errors/error-codes.js';
+export { TandemError, reject, type FieldIssue, type TandemErrorOptions } from './errors/tandem-error.js';
+
+// Messages
+export type { DomainEvent, EventMetadata, EventPosition, NewEvent, RecordedEvent } from './messages/event.js';
+export type { CommandMetadata } from './messages/command-metadata.js';
+export { hasRole, type Principal } from './messages/principal.js';
+export {
+  defineCommand,
+  requireRole,
+  requiresIdempotencyKey,
+  type AnyCommandDefinition,
+  type CommandDefinition,
+  type CommandPolicy,
+} from './messages/command-definition.js';
+export { findUnknownKeys, validateInput } from './messages/validate-input.js';
+export { canonicalJson, payloadHash } from './messages/payload-hash.js';
+export { derivedId } from './messages/derived-id.js';
+
+// Event store
+export type { EventStore } from './event-store/event-store.js';
+export { versionMatches, type ExpectedVersion } from './event-store/expected-version.js';
+export type { AppendResult, StreamAppend } from './event-store/stream-append.js';
+export type { ReadAllOptions, ReadStreamOptions, StreamRead, WaitOptions } from './event-store/stream-read.js';
+export { Upcasters, type Upcaster } from './event-store/upcasters.js';
+export { upcastingEventStore } from './event-store/upcasting-event-store.js';
+
+// Write side
+export type { Store } from './write/store.js';
+export type { Transaction, TransactionEvents } from './write/transaction.js';
+export type { SqlExecutor, SqlMigration, SqlValue } from './write/sql-executor.js';
+export type { IdempotencyClaims, IdempotencyReader, IdempotencyRecord } from './write/idempotency-record.js';
+export type { AuditEntry, AuditOutcome, AuditQuery } from './write/audit-entry.js';
+export type { AuditLog, AuditWriter } from './write/audit-log.js';
+export type { CommandResult } from './write/command-result.js';
+export type { CommandOutcome, CommandRequest } from './write/command-request.js';
+export type { HandlerInput } from './write/handler-input.js';
+export type { StreamEvents } from './write/stream-events.js';
+export { fold, type Decider } from './write/decider.js';
+export {
+  eventSourced,
+  stateStored,
+  type CommandHandler,
+  type EventSourcedHandler,
+  type StateStoredHandler,
+  type StreamLoader,
+} from './write/command-handler.js';
+export { defaultRetryPolicy, type RetryPolicy } from './write/retry-policy.js';
+export { CommandBus, type CommandBusOptions } from './write/command-bus.js';
+export { composeMiddleware, type CommandContext, type CommandMiddleware } from './write/pipeline/command-context.js';
+export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
+export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
+
+// Adapters without drivers
+export { MemoryStore } from './memory/memory-store.js';
+export { LogNotifier } from './memory/log-notifier.js';

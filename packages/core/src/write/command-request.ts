@@ -1,0 +1,27 @@
+import type { Principal } from '../messages/principal.js';
+import type { CommandResult } from './command-result.js';
+import type { TandemError } from '../errors/tandem-error.js';
+
+/** A command as it arrives at the boundary, before validation. */
+export interface CommandRequest {
+  /** The command type, such as `PlaceOrder`. */
+  readonly type: string;
+  /** Raw, unvalidated input. */
+  readonly data: unknown;
+  /** From verified credentials, never from the payload; undefined when anonymous. */
+  readonly user?: Principal | undefined;
+  /** The client's idempotency key. */
+  readonly commandId?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly causationId?: string | undefined;
+}
+
+/** What `execute` returns: success or failure, never a thrown expected error. */
+export type CommandOutcome =
+  | {
+      readonly ok: true;
+      readonly result: CommandResult;
+      /** True when an earlier attempt with the same key produced this result. */
+      readonly replayed: boolean;
+    }
+  | { readonly ok: false; readonly error: TandemError };

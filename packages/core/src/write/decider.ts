@@ -1,0 +1,25 @@
+import type { DomainEvent } from '../messages/event.js';
+
+/**
+ * A pure event-sourced model of one stream: fold past events into state, decide new events from a
+ * command. No I/O, no clock, no randomness: everything comes in through the command, which is what
+ * makes given/when/then specs exact. `decide` throws a TandemError (usually via `reject`) to refuse.
+ */
+export interface Decider<Command, State, Event extends DomainEvent> {
+  /** State of a stream with no events. */
+  initialState(): State;
+  /** Applies one past event. Must not throw for any event it ever emitted. */
+  evolve(state: State, event: Event): State;
+  /** Returns the events `command` causes in `state` (possibly none). */
+  decide(command: Command, state: State): readonly Event[];
+}
+
+/** Folds `events` into state with `decider`. */
+export function fold<State, Event extends DomainEvent>(
+  decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
+  events: Iterable<Event>,
+): State {
+  let state = decider.initialState();
+  for (const event of events) state = decider.evolve(state, event);
+  return state;
+}

@@ -1,0 +1,74 @@
+import { TandemError } from '../../errors/tandem-error.js';
+import type { AuditEntry, AuditOutcome } from '../audit-entry.js';
+import type { AuditLog } from '../audit-log.js';
+import type { CommandContext, CommandMiddleware } from './command-context.js';
+
+/** Maps a refusal to its audit outcome. */
+export function auditOutcomeOf(error: TandemError): AuditOutcome {
+  switch (error.code) {
+    case 'validation':
+    case 'idempotency-key-required':
+    case 'unknown-command':
+    case 'payload-too-large':
+    case 'unsupported-media-type':
+      return 'invalid';
+    case 'unauthenticated':
+      return 'unauthenticated';
+    case 'forbidden':
+      return 'forbidden';
+    case 'concurrency-conflict':
+    case 'idempotency-in-progress':
+      return 'conflict';
+    case 'not-found':
+    case 'domain-rule':
+    case 'idempotency-mismatch':
+      return 'rejected';
+    case 'unavailable':
+    case 'internal':
+      return 'failed';
+  }
+}
+
+/** Builds the audit row for an attempt that did not commit. */
+export function refusedEntry(context: CommandContext, error: TandemError): AuditEntry {
+  return {
+    commandId: context.commandId,
+    commandType: context.request.type,
+    userId: context.user?.id ?? context.request.user?.id,
+    streamIds: context.streamIds,
+    payloadHash: context.payloadHash,
+    outcome: auditOutcomeOf(error),
+    errorCode: error.code,
+    position: undefined,
+    at: context.metadata.timestamp,
+  };
+}
+
+/**
+ * Outermost step: every attempt gets exactly one audit row. Accepted commands write theirs inside
+ * the command transaction (see handle-and-commit); everything else is written here, on its own.
+ */
+export function auditAttempts(audit: AuditLog, onAuditError: (error: unknown) => void): CommandMiddleware {
+  return async (context, next) => {
+    try {
+      const result = await next();
+      if (context.replayed) {
+        await audit
+          .record({
+            ...refusedEntry(context, new TandemError('internal')),
+            streamIds: result.streams.map((s) => s.streamId),
+            outcome: 'replayed',
+            errorCode: undefined,
+            position: result.position,
+          })
+          .catch(onAuditError);
+      }
+      return result;
+    } catch (thrown) {
+      const error = TandemError.from(thrown);
+      // The refusal is what the caller must see; a failing audit write is reported, not thrown.
+      await audit.record(refusedEntry(context, error)).catch(onAuditError);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,42 @@
+import type { AnyCommandDefinition } from '../../messages/command-definition.js';
+import type { CommandMetadata } from '../../messages/command-metadata.js';
+import type { Principal } from '../../messages/principal.js';
+import type { CommandRequest } from '../command-request.js';
+import type { CommandResult } from '../command-result.js';
+
+/** State one command attempt carries through the middleware chain. Steps fill it in as they pass. */
+export interface CommandContext {
+  readonly request: CommandRequest;
+  /** Set by the validate step once the type is known. */
+  definition: AnyCommandDefinition | undefined;
+  /** The idempotency key in force (client-supplied or generated). */
+  commandId: string;
+  /** Hash of type, caller and raw payload. */
+  payloadHash: string;
+  metadata: CommandMetadata;
+  /** Validated data, set by the validate step. */
+  data: unknown;
+  /** The authenticated caller, set by the validate step. */
+  user: Principal | undefined;
+  /** Streams the handler targeted, for the audit trail. */
+  streamIds: readonly string[];
+  /** Set when the result came from an earlier attempt with the same key. */
+  replayed: boolean;
+}
+
+/** One pipeline step. Call `next` to continue; return or throw to stop. */
+export type CommandMiddleware = (context: CommandContext, next: () => Promise<CommandResult>) => Promise<CommandResult>;
+
+/** Composes middleware right to left around `last`. */
+export function composeMiddleware(
+  steps: readonly CommandMiddleware[],
+  last: (context: CommandContext) => Promise<CommandResult>,
+): (context: CommandContext) => Promise<CommandResult> {
+  return (context) => {
+    const run = (index: number): Promise<CommandResult> => {
+      const step = steps[index];
+      return step === undefined ? last(context) : step(context, () => run(index + 1));
+    };
+    return run(0);
+  };
+}

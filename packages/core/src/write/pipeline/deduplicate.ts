@@ -1,0 +1,57 @@
+import { TandemError } from '../../errors/tandem-error.js';
+import type { IdempotencyReader } from '../idempotency-record.js';
+import type { CommandResult } from '../command-result.js';
+import type { CommandMiddleware } from './command-context.js';
+
+interface InFlight {
+  readonly payloadHash: string;
+  readonly promise: Promise<CommandResult>;
+}
+
+function mismatch(commandId: string): TandemError {
+  return new TandemError('idempotency-mismatch', `Idempotency key ${commandId} was used with a different payload`);
+}
+
+/**
+ * Idempotency, part one (part two is the in-transaction claim in handle-and-commit):
+ * - concurrent attempts with one key in this process share one execution and its outcome;
+ * - a key already committed returns the stored result without running anything.
+ * The claim in the transaction is what makes this safe across processes.
+ */
+export function deduplicate(records: IdempotencyReader, waitLimitMs: number): CommandMiddleware {
+  const inFlight = new Map<string, InFlight>();
+  return async (context, next) => {
+    const running = inFlight.get(context.commandId);
+    if (running !== undefined) {
+      if (running.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
+      const result = await waitAtMost(running.promise, waitLimitMs);
+      context.replayed = true;
+      return result;
+    }
+    const stored = await records.find(context.commandId);
+    if (stored !== undefined) {
+      if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
+      context.replayed = true;
+      return stored.result;
+    }
+    const promise = next();
+    inFlight.set(context.commandId, { payloadHash: context.payloadHash, promise });
+    try {
+      return await promise;
+    } finally {
+      inFlight.delete(context.commandId);
+    }
+  };
+}
+
+async function waitAtMost(promise: Promise<CommandResult>, ms: number): Promise<CommandResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rejectTimeout) => {
+    timer = setTimeout(() => rejectTimeout(new TandemError('idempotency-in-progress')), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

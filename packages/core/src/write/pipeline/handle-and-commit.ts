@@ -1,0 +1,133 @@
+import { TandemError } from '../../errors/tandem-error.js';
+import type { ExpectedVersion } from '../../event-store/expected-version.js';
+import type { StreamAppend } from '../../event-store/stream-append.js';
+import type { Upcasters } from '../../event-store/upcasters.js';
+import type { EventMetadata, NewEvent } from '../../messages/event.js';
+import type { CommandResult } from '../command-result.js';
+import type { HandlerInput } from '../handler-input.js';
+import type { IdempotencyRecord } from '../idempotency-record.js';
+import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
+import type { Store } from '../store.js';
+import type { StreamEvents } from '../stream-events.js';
+import type { Transaction } from '../transaction.js';
+import type { CommandContext } from './command-context.js';
+import { StreamTracker } from './stream-tracker.js';
+
+/** Thrown inside the transaction when another transaction committed the same key first. */
+class AlreadyCommitted extends Error {
+  constructor(readonly record: IdempotencyRecord) {
+    super('idempotency key already committed');
+  }
+}
+
+function resultIds(context: CommandContext, input: HandlerInput<unknown>): Record<string, string> {
+  const definition = context.definition;
+  if (definition?.resultIds !== undefined) return { ...definition.resultIds(input) };
+  const data = (context.data ?? {}) as Record<string, unknown>;
+  const ids: Record<string, string> = {};
+  for (const field of definition?.generatedIds ?? []) if (typeof data[field] === 'string') ids[field] = data[field];
+  return ids;
+}
+
+/**
+ * The last step: run the handler, then append its events, claim the idempotency key, and write
+ * the audit row, all in one transaction. Concurrency conflicts retry with backoff up to a bound.
+ */
+export function handleAndCommit(store: Store, upcasters: Upcasters, retry: RetryPolicy) {
+  function toAppends(
+    context: CommandContext,
+    produced: readonly StreamEvents[],
+    loaded: ReadonlyMap<string, number> | undefined,
+  ): StreamAppend[] {
+    const metadata: EventMetadata = {
+      commandId: context.commandId,
+      commandType: context.request.type,
+      correlationId: context.metadata.correlationId,
+      causationId: context.commandId,
+      userId: context.metadata.userId,
+    };
+    const seen = new Set<string>();
+    return produced
+      .filter((stream) => stream.events.length > 0)
+      .map((stream) => {
+        if (seen.has(stream.streamId)) throw new Error(`Handler returned stream ${stream.streamId} twice`);
+        seen.add(stream.streamId);
+        let expectedVersion: ExpectedVersion | undefined = stream.expectedVersion;
+        if (expectedVersion === undefined && loaded !== undefined) {
+          expectedVersion = loaded.get(stream.streamId);
+          if (expectedVersion === undefined) {
+            throw new Error(`Handler appends to ${stream.streamId} without loading it; pass expectedVersion`);
+          }
+        }
+        const events: NewEvent[] = stream.events.map((event: NewEvent) => ({
+          type: event.type,
+          data: event.data,
+          eventId: event.eventId,
+          schemaVersion: event.schemaVersion ?? upcasters.currentVersion(event.type),
+          metadata: { ...event.metadata, ...metadata },
+        }));
+        return { streamId: stream.streamId, expectedVersion: expectedVersion ?? 'any', events };
+      });
+  }
+
+  async function attempt(context: CommandContext, tx: Transaction): Promise<CommandResult> {
+    const definition = context.definition;
+    if (definition === undefined || context.user === undefined) throw new Error('pipeline order broken');
+    const input: HandlerInput<unknown> = { data: context.data, user: context.user, metadata: context.metadata };
+    let appends: StreamAppend[];
+    if (definition.handler.kind === 'event-sourced') {
+      const tracker = new StreamTracker(tx.events, upcasters);
+      const produced = await definition.handler.decide(input, tracker);
+      context.streamIds = [...tracker.versions.keys()];
+      appends = toAppends(context, produced, tracker.versions);
+    } else {
+      const produced = await definition.handler.handle(input, tx.sql);
+      appends = toAppends(context, produced, undefined);
+      context.streamIds = appends.map((a) => a.streamId);
+    }
+    const appended = await tx.events.append(appends);
+    const result: CommandResult = {
+      commandId: context.commandId,
+      commandType: definition.type,
+      ids: resultIds(context, input),
+      position: appended.position,
+      streams: appended.streams,
+    };
+    const existing = await tx.idempotency.claim({
+      commandId: context.commandId,
+      commandType: definition.type,
+      payloadHash: context.payloadHash,
+      result,
+      recordedAt: context.metadata.timestamp,
+    });
+    if (existing !== undefined) throw new AlreadyCommitted(existing);
+    await tx.audit.record({
+      commandId: context.commandId,
+      commandType: definition.type,
+      userId: context.user.id,
+      streamIds: appends.map((a) => a.streamId),
+      payloadHash: context.payloadHash,
+      outcome: 'accepted',
+      errorCode: undefined,
+      position: result.position,
+      at: context.metadata.timestamp,
+    });
+    return result;
+  }
+
+  return async (context: CommandContext): Promise<CommandResult> => {
+    for (let attemptNo = 1; ; attemptNo++) {
+      try {
+        return await store.transaction((tx) => attempt(context, tx));
+      } catch (error) {
+        if (error instanceof AlreadyCommitted) {
+          if (error.record.payloadHash !== context.payloadHash) throw new TandemError('idempotency-mismatch');
+          context.replayed = true;
+          return error.record.result;
+        }
+        if (!TandemError.is(error, 'concurrency-conflict') || attemptNo >= retry.attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(retry, attemptNo)));
+      }
+    }
+  };
+}

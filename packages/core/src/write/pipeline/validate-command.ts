@@ -1,0 +1,35 @@
+import { TandemError } from '../../errors/tandem-error.js';
+import { requiresIdempotencyKey, type AnyCommandDefinition } from '../../messages/command-definition.js';
+import { derivedId } from '../../messages/derived-id.js';
+import { validateInput } from '../../messages/validate-input.js';
+import type { CommandMiddleware } from './command-context.js';
+
+/** Fills omitted id fields with ids derived from the command id. */
+function withGeneratedIds(definition: AnyCommandDefinition, commandId: string, data: unknown): unknown {
+  const fields = definition.generatedIds ?? [];
+  if (fields.length === 0 || typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  const filled: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const field of fields) if (filled[field] === undefined) filled[field] = derivedId(commandId, field);
+  return filled;
+}
+
+/**
+ * The boundary: the command type must exist, the caller must be authenticated, creating commands
+ * must carry an idempotency key, and the data must pass the schema with no unknown fields.
+ */
+export function validateCommand(definitions: ReadonlyMap<string, AnyCommandDefinition>): CommandMiddleware {
+  return async (context, next) => {
+    const definition = definitions.get(context.request.type);
+    if (definition === undefined) {
+      throw new TandemError('unknown-command', `No command named ${JSON.stringify(context.request.type)}`);
+    }
+    context.definition = definition;
+    if (context.request.user === undefined) throw new TandemError('unauthenticated');
+    context.user = context.request.user;
+    if (context.request.commandId === undefined && requiresIdempotencyKey(definition)) {
+      throw new TandemError('idempotency-key-required', `${definition.type} creates data and needs an idempotency key`);
+    }
+    context.data = await validateInput(definition.schema, withGeneratedIds(definition, context.commandId, context.request.data));
+    return next();
+  };
+}

@@ -1,0 +1,28 @@
+import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
+import type { ReadStreamOptions, StreamRead } from '../event-store/stream-read.js';
+import type { AuditWriter } from './audit-log.js';
+import type { IdempotencyClaims } from './idempotency-record.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+/** The event log as seen from inside a transaction. */
+export interface TransactionEvents {
+  /** Appends with expected versions; a mismatch throws `concurrency-conflict`. */
+  append(appends: readonly StreamAppend[]): Promise<AppendResult>;
+  /** Reads a stream, including what this transaction appended. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StreamRead>;
+}
+
+/**
+ * One unit of work: state, events, the idempotency claim and the audit row all commit together
+ * or not at all. This is what makes the log an outbox and rules out dual writes.
+ */
+export interface Transaction {
+  readonly events: TransactionEvents;
+  readonly idempotency: IdempotencyClaims;
+  readonly audit: AuditWriter;
+  /**
+   * SQL against the same database, for state-stored handlers. Stores without SQL (the memory
+   * store) throw on use; see docs/adapters.md for declared deviations.
+   */
+  readonly sql: SqlExecutor;
+}
