@@ -77,7 +77,7 @@ export function handleAndCommit(store: Store, upcasters: Upcasters, retry: Retry
     let appends: StreamAppend[];
     if (definition.handler.kind === 'event-sourced') {
       const tracker = new StreamTracker(tx.events, upcasters);
-      const produced = await definition.handler.decide(input, tracker);
+      const produced = await definition.handler.decide(input, tracker, tx.sql);
       context.streamIds = [...tracker.versions.keys()];
       appends = toAppends(context, produced, tracker.versions);
     } else {
