@@ -22,7 +22,12 @@ export { derivedId } from './messages/derived-id.js';
 export type { EventStore } from './event-store/event-store.js';
 export { versionMatches, type ExpectedVersion } from './event-store/expected-version.js';
 export type { AppendResult, StreamAppend } from './event-store/stream-append.js';
-export type { ReadAllOptions, ReadStreamOptions, StreamRead, WaitOptions } from './event-store/stream-read.js';
+export type {
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamRead,
+  WaitOptions,
+} from './event-store/stream-read.js';
 export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 export { upcastingEventStore } from './event-store/upcasting-event-store.js';
 
@@ -48,7 +53,11 @@ export {
 } from './write/command-handler.js';
 export { defaultRetryPolicy, type RetryPolicy } from './write/retry-policy.js';
 export { CommandBus, type CommandBusOptions } from './write/command-bus.js';
-export { composeMiddleware, type CommandContext, type CommandMiddleware } from './write/pipeline/command-context.js';
+export {
+  composeMiddleware,
+  type CommandContext,
+  type CommandMiddleware,
+} from './write/pipeline/command-context.js';
 export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
 export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
 

@@ -28,7 +28,8 @@ export class LogNotifier {
         },
       };
       const onAbort = () => waiter.wake(currentHead());
-      if (options.timeoutMs !== undefined) timer = setTimeout(() => waiter.wake(currentHead()), options.timeoutMs);
+      if (options.timeoutMs !== undefined)
+        timer = setTimeout(() => waiter.wake(currentHead()), options.timeoutMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
     });

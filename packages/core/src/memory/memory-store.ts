@@ -15,10 +15,14 @@ import { LogNotifier } from './log-notifier.js';
 
 const noSql: SqlExecutor = {
   query() {
-    return Promise.reject(new Error('The memory store has no SQL; run state-stored handlers on SQLite or PostgreSQL'));
+    return Promise.reject(
+      new Error('The memory store has no SQL; run state-stored handlers on SQLite or PostgreSQL'),
+    );
   },
   execute() {
-    return Promise.reject(new Error('The memory store has no SQL; run state-stored handlers on SQLite or PostgreSQL'));
+    return Promise.reject(
+      new Error('The memory store has no SQL; run state-stored handlers on SQLite or PostgreSQL'),
+    );
   },
 };
 
@@ -122,9 +126,16 @@ export class MemoryStore implements Store {
     return result;
   }
 
-  #readStream(streamId: string, options: ReadStreamOptions | undefined, staged: Staged | undefined): StreamRead {
+  #readStream(
+    streamId: string,
+    options: ReadStreamOptions | undefined,
+    staged: Staged | undefined,
+  ): StreamRead {
     const committed = this.#streams.get(streamId) ?? [];
-    const all = staged === undefined ? committed : [...committed, ...staged.events.filter((e) => e.streamId === streamId)];
+    const all =
+      staged === undefined
+        ? committed
+        : [...committed, ...staged.events.filter((e) => e.streamId === streamId)];
     const from = options?.fromVersion ?? 1;
     return { version: all.length, events: all.filter((e) => e.streamVersion >= from) };
   }

@@ -2,7 +2,9 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { TandemError, type FieldIssue } from '../errors/tandem-error.js';
 
 function pathOf(issue: StandardSchemaV1.Issue): string {
-  return (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.');
+  return (issue.path ?? [])
+    .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+    .join('.');
 }
 
 /**
@@ -12,7 +14,9 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
  */
 export function findUnknownKeys(input: unknown, output: unknown, path = ''): string[] {
   if (Array.isArray(input) && Array.isArray(output)) {
-    return input.flatMap((item, i) => findUnknownKeys(item, output[i], path === '' ? `${i}` : `${path}.${i}`));
+    return input.flatMap((item, i) =>
+      findUnknownKeys(item, output[i], path === '' ? `${i}` : `${path}.${i}`),
+    );
   }
   if (!isPlainObject(input) || !isPlainObject(output)) return [];
   const unknown: string[] = [];
@@ -38,7 +42,10 @@ export async function validateInput<Schema extends StandardSchemaV1>(
 ): Promise<StandardSchemaV1.InferOutput<Schema>> {
   const result = await schema['~standard'].validate(input);
   if (result.issues !== undefined) {
-    const issues: FieldIssue[] = result.issues.map((issue) => ({ path: pathOf(issue), message: issue.message }));
+    const issues: FieldIssue[] = result.issues.map((issue) => ({
+      path: pathOf(issue),
+      message: issue.message,
+    }));
     throw new TandemError('validation', 'The input is invalid', { details: { issues } });
   }
   const unknown = findUnknownKeys(input, result.value);

@@ -7,7 +7,11 @@ import type { CommandOutcome, CommandRequest } from './command-request.js';
 import type { CommandResult } from './command-result.js';
 import { auditAttempts } from './pipeline/audit-attempts.js';
 import { authorizeCommand } from './pipeline/authorize-command.js';
-import { composeMiddleware, type CommandContext, type CommandMiddleware } from './pipeline/command-context.js';
+import {
+  composeMiddleware,
+  type CommandContext,
+  type CommandMiddleware,
+} from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
 import { handleAndCommit } from './pipeline/handle-and-commit.js';
 import { validateCommand } from './pipeline/validate-command.js';

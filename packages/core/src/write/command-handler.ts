@@ -23,7 +23,11 @@ export interface EventSourcedHandler<Data> {
    * Loads what it needs through `streams`, and may read (never write) the application's own tables
    * through `sql` inside the same transaction, for look-ups such as the current price of a product.
    */
-  decide(input: HandlerInput<Data>, streams: StreamLoader, sql: SqlExecutor): Promise<readonly StreamEvents[]>;
+  decide(
+    input: HandlerInput<Data>,
+    streams: StreamLoader,
+    sql: SqlExecutor,
+  ): Promise<readonly StreamEvents[]>;
 }
 
 /**

@@ -25,7 +25,10 @@ export interface CommandContext {
 }
 
 /** One pipeline step. Call `next` to continue; return or throw to stop. */
-export type CommandMiddleware = (context: CommandContext, next: () => Promise<CommandResult>) => Promise<CommandResult>;
+export type CommandMiddleware = (
+  context: CommandContext,
+  next: () => Promise<CommandResult>,
+) => Promise<CommandResult>;
 
 /** Composes middleware right to left around `last`. */
 export function composeMiddleware(

@@ -9,7 +9,10 @@ interface InFlight {
 }
 
 function mismatch(commandId: string): TandemError {
-  return new TandemError('idempotency-mismatch', `Idempotency key ${commandId} was used with a different payload`);
+  return new TandemError(
+    'idempotency-mismatch',
+    `Idempotency key ${commandId} was used with a different payload`,
+  );
 }
 
 /**

@@ -25,7 +25,8 @@ function resultIds(context: CommandContext, input: HandlerInput<unknown>): Recor
   if (definition?.resultIds !== undefined) return { ...definition.resultIds(input) };
   const data = (context.data ?? {}) as Record<string, unknown>;
   const ids: Record<string, string> = {};
-  for (const field of definition?.generatedIds ?? []) if (typeof data[field] === 'string') ids[field] = data[field];
+  for (const field of definition?.generatedIds ?? [])
+    if (typeof data[field] === 'string') ids[field] = data[field];
   return ids;
 }
 
@@ -73,13 +74,21 @@ export function handleAndCommit(store: Store, upcasters: Upcasters, retry: Retry
   async function attempt(context: CommandContext, tx: Transaction): Promise<CommandResult> {
     const definition = context.definition;
     if (definition === undefined || context.user === undefined) throw new Error('pipeline order broken');
-    const input: HandlerInput<unknown> = { data: context.data, user: context.user, metadata: context.metadata };
+    const input: HandlerInput<unknown> = {
+      data: context.data,
+      user: context.user,
+      metadata: context.metadata,
+    };
     let appends: StreamAppend[];
     if (definition.handler.kind === 'event-sourced') {
       const tracker = new StreamTracker(tx.events, upcasters);
-      const produced = await definition.handler.decide(input, tracker, tx.sql);
-      context.streamIds = [...tracker.versions.keys()];
-      appends = toAppends(context, produced, tracker.versions);
+      try {
+        const produced = await definition.handler.decide(input, tracker, tx.sql);
+        appends = toAppends(context, produced, tracker.versions);
+      } finally {
+        // A refusal is audited with the streams the handler looked at.
+        context.streamIds = [...tracker.versions.keys()];
+      }
     } else {
       const produced = await definition.handler.handle(input, tx.sql);
       appends = toAppends(context, produced, undefined);

@@ -21,7 +21,8 @@ export class StreamTracker implements StreamLoader {
     this.versions.set(streamId, stream.version);
     let state = decider.initialState();
     // The store holds events of any type the stream ever had; the decider's union is the contract.
-    for (const event of stream.events) state = decider.evolve(state, this.upcasters.apply(event) as unknown as Event);
+    for (const event of stream.events)
+      state = decider.evolve(state, this.upcasters.apply(event) as unknown as Event);
     return state;
   }
 }

@@ -27,9 +27,15 @@ export function validateCommand(definitions: ReadonlyMap<string, AnyCommandDefin
     if (context.request.user === undefined) throw new TandemError('unauthenticated');
     context.user = context.request.user;
     if (context.request.commandId === undefined && requiresIdempotencyKey(definition)) {
-      throw new TandemError('idempotency-key-required', `${definition.type} creates data and needs an idempotency key`);
+      throw new TandemError(
+        'idempotency-key-required',
+        `${definition.type} creates data and needs an idempotency key`,
+      );
     }
-    context.data = await validateInput(definition.schema, withGeneratedIds(definition, context.commandId, context.request.data));
+    context.data = await validateInput(
+      definition.schema,
+      withGeneratedIds(definition, context.commandId, context.request.data),
+    );
     return next();
   };
 }
