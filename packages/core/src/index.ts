@@ -11,7 +11,9 @@ export {
   requireRole,
   requiresIdempotencyKey,
   type AnyCommandDefinition,
+  type CommandBuilder,
   type CommandDefinition,
+  type CommandOptions,
   type CommandPolicy,
 } from './messages/command-definition.js';
 export { findUnknownKeys, validateInput } from './messages/validate-input.js';
@@ -43,13 +45,11 @@ export type { CommandOutcome, CommandRequest } from './write/command-request.js'
 export type { HandlerInput } from './write/handler-input.js';
 export type { StreamEvents } from './write/stream-events.js';
 export { fold, type Decider } from './write/decider.js';
-export {
-  eventSourced,
-  stateStored,
-  type CommandHandler,
-  type EventSourcedHandler,
-  type StateStoredHandler,
-  type StreamLoader,
+export type {
+  CommandHandler,
+  EventSourcedHandler,
+  StateStoredHandler,
+  StreamLoader,
 } from './write/command-handler.js';
 export { defaultRetryPolicy, type RetryPolicy } from './write/retry-policy.js';
 export { CommandBus, type CommandBusOptions } from './write/command-bus.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TandemError} from '@tandem/core';
+import type { TandemError } from '@tandem/core';
 import { MemoryStore, type CommandOutcome, type Store, type Transaction } from '@tandem/core';
 import { admin, alice, counterApp } from './counter-app.js';
 
@@ -186,7 +186,7 @@ describe('command pipeline', () => {
     await app.execute({ type: 'Increment', data: { counterId: 'c1', by: 1 }, commandId: 'a3' });
     await app.execute({ type: 'ResetAll', data: { reason: 'r' }, user: alice, commandId: 'a4' });
     await app.execute({ type: 'Increment', data: { counterId: 'zz', by: 1 }, user: alice, commandId: 'a5' });
-    const rows = (await store.audit.list()).reverse();
+    const rows = [...(await store.audit.list())].reverse();
     assert.deepEqual(
       rows.map((r) => [r.commandId, r.outcome, r.errorCode ?? null]),
       [

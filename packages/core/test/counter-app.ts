@@ -1,10 +1,8 @@
 import {
   createTandem,
   defineCommand,
-  eventSourced,
   reject,
   requireRole,
-  stateStored,
   type Decider,
   type Principal,
   type Store,
@@ -51,11 +49,10 @@ export const OpenCounter = defineCommand({
   type: 'OpenCounter',
   schema: objectSchema<{ counterId: string }>({ counterId: str }),
   generatedIds: ['counterId'],
-  handler: eventSourced({
-    stream: ({ data }) => `counter-${data.counterId}`,
-    decider: counterDecider,
-    command: ({ data, user }) => ({ type: 'Open', counterId: data.counterId, owner: user.id }),
-  }),
+}).eventSourced({
+  stream: ({ data }) => `counter-${data.counterId}`,
+  decider: counterDecider,
+  command: ({ data, user }) => ({ type: 'Open', counterId: data.counterId, owner: user.id }),
 });
 
 export const Increment = defineCommand({
@@ -65,41 +62,32 @@ export const Increment = defineCommand({
     by: int,
     limit: optional(int),
   }),
-  handler: eventSourced({
-    stream: ({ data }) => `counter-${data.counterId}`,
-    decider: counterDecider,
-    command: ({ data }) => ({ type: 'Increment', by: data.by, limit: data.limit ?? Number.MAX_SAFE_INTEGER }),
-  }),
+}).eventSourced({
+  stream: ({ data }) => `counter-${data.counterId}`,
+  decider: counterDecider,
+  command: ({ data }) => ({ type: 'Increment', by: data.by, limit: data.limit ?? Number.MAX_SAFE_INTEGER }),
 });
 
 /** Moves amount from one counter to another in one atomic two-stream append. */
 export const Transfer = defineCommand({
   type: 'Transfer',
   schema: objectSchema<{ from: string; to: string; by: number }>({ from: str, to: str, by: int }),
-  handler: {
-    kind: 'event-sourced',
-    async decide({ data }, streams) {
-      const from = await streams.load(`counter-${data.from}`, counterDecider);
-      const to = await streams.load(`counter-${data.to}`, counterDecider);
-      if (!from.opened || !to.opened) reject('Both counters must be open');
-      if (from.value < data.by) reject('Not enough to transfer');
-      return [
-        {
-          streamId: `counter-${data.from}`,
-          events: [{ type: 'CounterIncremented', data: { by: -data.by } }],
-        },
-        { streamId: `counter-${data.to}`, events: [{ type: 'CounterIncremented', data: { by: data.by } }] },
-      ];
-    },
-  },
+}).eventSourcedMany(async ({ data }, streams) => {
+  const from = await streams.load(`counter-${data.from}`, counterDecider);
+  const to = await streams.load(`counter-${data.to}`, counterDecider);
+  if (!from.opened || !to.opened) reject('Both counters must be open');
+  if (from.value < data.by) reject('Not enough to transfer');
+  return [
+    { streamId: `counter-${data.from}`, events: [{ type: 'CounterIncremented', data: { by: -data.by } }] },
+    { streamId: `counter-${data.to}`, events: [{ type: 'CounterIncremented', data: { by: data.by } }] },
+  ];
 });
 
 export const ResetAll = defineCommand({
   type: 'ResetAll',
   schema: objectSchema<{ reason: string }>({ reason: str }),
   authorize: requireRole('admin'),
-  handler: stateStored(async () => []),
-});
+}).stateStored(async () => []);
 
 export const admin: Principal = { id: 'admin-1', roles: ['admin'] };
 export const alice: Principal = { id: 'alice', roles: ['customer'] };

@@ -1,13 +1,17 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { CommandHandler } from '../write/command-handler.js';
-import type { HandlerInput } from '../write/handler-input.js';
+import type { DomainEvent } from './event.js';
 import type { Principal } from './principal.js';
+import type { CommandHandler, StreamLoader } from '../write/command-handler.js';
+import type { Decider } from '../write/decider.js';
+import type { HandlerInput } from '../write/handler-input.js';
+import type { SqlExecutor } from '../write/sql-executor.js';
+import type { StreamEvents } from '../write/stream-events.js';
 
 /** An authorization policy: whether `user` may send this command with this data. */
 export type CommandPolicy<Data> = (user: Principal, data: Data) => boolean | Promise<boolean>;
 
-/** A command type: its intent-revealing name, its schema, who may send it and how it is handled. */
-export interface CommandDefinition<Type extends string = string, Data = unknown> {
+/** Everything about a command except how it is handled. */
+export interface CommandOptions<Type extends string, Data> {
   /** Named by intent: `PlaceOrder`, never `UpdateOrder`. */
   readonly type: Type;
   /** Any Standard Schema validator (zod, valibot, arktype...). Unknown fields are always refused. */
@@ -18,28 +22,87 @@ export interface CommandDefinition<Type extends string = string, Data = unknown>
    * Id fields the server fills when the client leaves them out. Generated ids derive from the
    * command id, so a retry with the same idempotency key creates the same ids.
    */
-  readonly generatedIds?: readonly string[];
+  readonly generatedIds?: readonly (keyof Data & string)[];
   /** Whether the command creates something; such commands require an idempotency key. Defaults to `generatedIds` being non-empty. */
   readonly creates?: boolean;
   /** Role or rule check before the handler runs. Ownership checks that need state belong in the handler. */
   readonly authorize?: CommandPolicy<Data>;
   /** Ids to return; defaults to the `generatedIds` fields of the data. */
   readonly resultIds?: (input: HandlerInput<Data>) => Readonly<Record<string, string>>;
+}
+
+/** A command type: its options plus its handler. */
+export interface CommandDefinition<Type extends string = string, Data = unknown> extends CommandOptions<
+  Type,
+  Data
+> {
   readonly handler: CommandHandler<Data>;
 }
 
-/** A command definition with its data type erased, as registries hold them. */
-// The handler is contravariant in Data, so only `any`-free erasure is `never`-typed data; we keep
-// `unknown` and let `defineCommand` do the one cast.
+/**
+ * A command definition with its data type erased, as registries hold them. Handlers are
+ * contravariant in their data, so the erased form is only sound because the pipeline validates
+ * the data with the very schema the definition was declared with.
+ */
 export type AnyCommandDefinition = CommandDefinition<string, unknown>;
 
-/** Declares a command; the handler's data type is inferred from the schema. */
-export function defineCommand<Type extends string, Schema extends StandardSchemaV1>(
-  definition: Omit<CommandDefinition<Type, StandardSchemaV1.InferOutput<Schema>>, 'schema'> & {
-    readonly schema: Schema;
-  },
-): AnyCommandDefinition {
-  return definition as unknown as AnyCommandDefinition;
+/** The second step of {@link defineCommand}: say how the command is handled. */
+export interface CommandBuilder<Type extends string, Data> {
+  /** Write-model style 1 on one stream: load it, fold it with `decider`, decide, append. */
+  eventSourced<const Command, State, Event extends DomainEvent>(options: {
+    /** The stream the command targets. */
+    readonly stream: (input: HandlerInput<Data>) => string;
+    /**
+     * Checked against the command rather than inferring from it: inferring the command type from
+     * the decider would make TypeScript widen the literals that `command` returns.
+     */
+    readonly decider: Decider<NoInfer<Command>, State, Event>;
+    /** Maps the pipeline input to the decider's command (adds the caller, the time...). */
+    readonly command: (input: HandlerInput<Data>) => Command;
+  }): AnyCommandDefinition;
+
+  /** Write-model style 1 over several streams, appended atomically (see `EventSourcedHandler`). */
+  eventSourcedMany(
+    decide: (
+      input: HandlerInput<Data>,
+      streams: StreamLoader,
+      sql: SqlExecutor,
+    ) => Promise<readonly StreamEvents[]>,
+  ): AnyCommandDefinition;
+
+  /** Write-model style 2: change your own tables through `sql` and return the events to emit. */
+  stateStored(
+    handle: (input: HandlerInput<Data>, sql: SqlExecutor) => Promise<readonly StreamEvents[]>,
+  ): AnyCommandDefinition;
+
+  /** Any handler object, for handlers built elsewhere. */
+  handledBy(handler: CommandHandler<Data>): AnyCommandDefinition;
+}
+
+/**
+ * Declares a command in two steps, so TypeScript infers the data type from the schema before it
+ * checks the handler: `defineCommand({ type, schema }).eventSourced({ ... })`.
+ */
+export function defineCommand<Type extends string, Data>(
+  options: CommandOptions<Type, Data>,
+): CommandBuilder<Type, Data> {
+  const finish = (handler: CommandHandler<Data>): AnyCommandDefinition =>
+    // Erasure is safe: the pipeline only ever calls the handler with data its schema produced.
+    ({ ...options, handler }) as unknown as AnyCommandDefinition;
+  return {
+    eventSourced: ({ stream, decider, command }) =>
+      finish({
+        kind: 'event-sourced',
+        async decide(input, streams) {
+          const streamId = stream(input);
+          const state = await streams.load(streamId, decider);
+          return [{ streamId, events: decider.decide(command(input), state) }];
+        },
+      }),
+    eventSourcedMany: (decide) => finish({ kind: 'event-sourced', decide }),
+    stateStored: (handle) => finish({ kind: 'state-stored', handle }),
+    handledBy: finish,
+  };
 }
 
 /** Policy: the caller has `role`. */

@@ -41,28 +41,3 @@ export interface StateStoredHandler<Data> {
 
 /** Either write-model style. */
 export type CommandHandler<Data> = EventSourcedHandler<Data> | StateStoredHandler<Data>;
-
-/** Builds a single-stream event-sourced handler from a pure decider. */
-export function eventSourced<Data, Command, State, Event extends DomainEvent>(options: {
-  /** The stream the command targets. */
-  readonly stream: (input: HandlerInput<Data>) => string;
-  readonly decider: Decider<Command, State, Event>;
-  /** Maps the pipeline input to the decider's command (adds the caller, the time...). */
-  readonly command: (input: HandlerInput<Data>) => Command;
-}): EventSourcedHandler<Data> {
-  return {
-    kind: 'event-sourced',
-    async decide(input, streams) {
-      const streamId = options.stream(input);
-      const state = await streams.load(streamId, options.decider);
-      return [{ streamId, events: options.decider.decide(options.command(input), state) }];
-    },
-  };
-}
-
-/** Builds a state-stored handler. */
-export function stateStored<Data>(
-  handle: (input: HandlerInput<Data>, sql: SqlExecutor) => Promise<readonly StreamEvents[]>,
-): StateStoredHandler<Data> {
-  return { kind: 'state-stored', handle };
-}
