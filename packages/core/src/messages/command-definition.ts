@@ -59,7 +59,7 @@ export interface CommandBuilder<Type extends string, Data> {
     readonly decider: Decider<NoInfer<Command>, State, Event>;
     /** Maps the pipeline input to the decider's command (adds the caller, the time...). */
     readonly command: (input: HandlerInput<Data>) => Command;
-  }): AnyCommandDefinition;
+  }): CommandDefinition<Type, unknown>;
 
   /** Write-model style 1 over several streams, appended atomically (see `EventSourcedHandler`). */
   eventSourcedMany(
@@ -68,15 +68,15 @@ export interface CommandBuilder<Type extends string, Data> {
       streams: StreamLoader,
       sql: SqlExecutor,
     ) => Promise<readonly StreamEvents[]>,
-  ): AnyCommandDefinition;
+  ): CommandDefinition<Type, unknown>;
 
   /** Write-model style 2: change your own tables through `sql` and return the events to emit. */
   stateStored(
     handle: (input: HandlerInput<Data>, sql: SqlExecutor) => Promise<readonly StreamEvents[]>,
-  ): AnyCommandDefinition;
+  ): CommandDefinition<Type, unknown>;
 
   /** Any handler object, for handlers built elsewhere. */
-  handledBy(handler: CommandHandler<Data>): AnyCommandDefinition;
+  handledBy(handler: CommandHandler<Data>): CommandDefinition<Type, unknown>;
 }
 
 /**
@@ -86,9 +86,9 @@ export interface CommandBuilder<Type extends string, Data> {
 export function defineCommand<Type extends string, Data>(
   options: CommandOptions<Type, Data>,
 ): CommandBuilder<Type, Data> {
-  const finish = (handler: CommandHandler<Data>): AnyCommandDefinition =>
+  const finish = (handler: CommandHandler<Data>): CommandDefinition<Type, unknown> =>
     // Erasure is safe: the pipeline only ever calls the handler with data its schema produced.
-    ({ ...options, handler }) as unknown as AnyCommandDefinition;
+    ({ ...options, handler }) as unknown as CommandDefinition<Type, unknown>;
   return {
     eventSourced: ({ stream, decider, command }) =>
       finish({
