@@ -64,3 +64,38 @@ export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
 // Adapters without drivers
 export { MemoryStore } from './memory/memory-store.js';
 export { LogNotifier } from './memory/log-notifier.js';
+
+// Read side: read stores
+export {
+  defineCollection,
+  type CollectionDefinition,
+  type IndexDefinition,
+} from './read-store/collection-definition.js';
+export type { DocumentReader, DocumentWriter, StoredDocument } from './read-store/document-collection.js';
+export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
+export type { DeadLetter } from './read-store/dead-letter.js';
+export type { ReadStore, ReadTransaction } from './read-store/read-store.js';
+export { planFind, type IndexPlan } from './read-store/index-plan.js';
+export { decodeCursor, encodeCursor, pageSize, type CursorPosition } from './read-store/page-cursor.js';
+export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
+export { MemoryReadStore } from './memory/memory-read-store.js';
+
+// Read side: projections
+export {
+  defineProjection,
+  eachEvent,
+  projectionNamespace,
+  type AnyProjection,
+  type CollectionMap,
+  type DocumentOf,
+  type FailurePolicy,
+  type ProjectionContext,
+  type ProjectionDefinition,
+} from './projections/projection-definition.js';
+export type { ProjectionError, ProjectionState, ProjectionStatus } from './projections/projection-status.js';
+export {
+  ProjectionDaemon,
+  type ProjectionDaemonOptions,
+  type RebuildProgress,
+} from './projections/projection-daemon.js';
+export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';

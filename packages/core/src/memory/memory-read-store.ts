@@ -1,0 +1,278 @@
+import type { CollectionDefinition } from '../read-store/collection-definition.js';
+import type { DeadLetter } from '../read-store/dead-letter.js';
+import type { DocumentReader, DocumentWriter } from '../read-store/document-collection.js';
+import { compareValues, fieldValue, searchTokens } from '../read-store/document-fields.js';
+import type { FieldFilter, FindQuery, Page } from '../read-store/find-query.js';
+import { planFind } from '../read-store/index-plan.js';
+import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
+import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import type { SqlExecutor } from '../write/sql-executor.js';
+
+type Documents = Map<string, object>;
+
+/** Committed (or staged) state of the whole store; transactions work on a copy. */
+interface ReadState {
+  readonly collections: Map<string, Documents>;
+  readonly checkpoints: Map<string, number>;
+  readonly active: Map<string, string>;
+  readonly parked: Map<string, DeadLetter[]>;
+}
+
+const noSql: SqlExecutor = {
+  query: () => Promise.reject(new Error('The memory read store has no SQL')),
+  execute: () => Promise.reject(new Error('The memory read store has no SQL')),
+};
+
+function matches(doc: object, filter: FieldFilter): boolean {
+  const c = compareValues(fieldValue(doc, filter.field), filter.value);
+  switch (filter.op) {
+    case 'eq':
+      return c === 0;
+    case 'lt':
+      return c < 0;
+    case 'lte':
+      return c <= 0;
+    case 'gt':
+      return c > 0;
+    case 'gte':
+      return c >= 0;
+  }
+}
+
+/** Sorts, applies the cursor and cuts one page; `key` gives each document's sort value. */
+function paginate<Doc extends object>(
+  entries: [string, Doc][],
+  query: FindQuery,
+  key: (id: string, doc: Doc) => string | number | boolean | null,
+  descending: boolean,
+): Page<Doc> {
+  const sign = descending ? -1 : 1;
+  const ordered = entries
+    .map(([id, doc]) => ({ id, doc, value: key(id, doc) }))
+    .sort((a, b) => sign * compareValues(a.value, b.value) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  let start = 0;
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    start = ordered.findIndex((e) => {
+      const c = sign * compareValues(e.value, after.value);
+      return c > 0 || (c === 0 && e.id > after.id);
+    });
+    if (start === -1) start = ordered.length;
+  }
+  const limit = pageSize(query.limit);
+  const page = ordered.slice(start, start + limit);
+  const last = page.at(-1);
+  const more = start + limit < ordered.length;
+  return {
+    items: page.map((e) => e.doc),
+    ...(more && last !== undefined ? { nextCursor: encodeCursor({ value: last.value, id: last.id }) } : {}),
+  };
+}
+
+/**
+ * The in-memory read store, for tests and examples. Same contract as the database adapters,
+ * including index planning, so a projection that forgot an index fails here first.
+ */
+export class MemoryReadStore implements ReadStore {
+  readonly name = 'memory';
+  #state: ReadState = {
+    collections: new Map(),
+    checkpoints: new Map(),
+    active: new Map(),
+    parked: new Map(),
+  };
+  readonly #namespaces = new Set<string>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
+    return this.#exclusive(() => {
+      this.#namespaces.add(namespace);
+      for (const c of collections) {
+        const key = `${namespace}/${c.name}`;
+        if (!this.#state.collections.has(key)) this.#state.collections.set(key, new Map());
+      }
+    });
+  }
+
+  drop(namespace: string): Promise<void> {
+    return this.#exclusive(() => {
+      this.#namespaces.delete(namespace);
+      for (const key of [...this.#state.collections.keys()]) {
+        if (key.startsWith(`${namespace}/`)) this.#state.collections.delete(key);
+      }
+      this.#state.checkpoints.delete(namespace);
+      this.#state.parked.delete(namespace);
+    });
+  }
+
+  /** Runs `change` on the committed state between transactions, never during one. */
+  #exclusive(change: () => void): Promise<void> {
+    const run = this.#queue.then(change);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+    return this.#collection(() => this.#state, namespace, definition);
+  }
+
+  transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      // Copy-on-write: collections are copied when first written, so a failure leaves the
+      // committed state untouched.
+      const base = this.#state;
+      const staged: ReadState = {
+        collections: new Map(base.collections),
+        checkpoints: new Map(base.checkpoints),
+        active: new Map(base.active),
+        parked: new Map([...base.parked].map(([k, v]) => [k, [...v]])),
+      };
+      const copied = new Set<string>();
+      const writable = (key: string): Documents => {
+        const docs = staged.collections.get(key);
+        if (docs === undefined) throw new Error(`Collection ${key} was not prepared`);
+        if (!copied.has(key)) {
+          copied.add(key);
+          const copy = new Map(docs);
+          staged.collections.set(key, copy);
+          return copy;
+        }
+        return docs;
+      };
+      const tx: ReadTransaction = {
+        collection: (namespace, definition) =>
+          this.#collection(() => staged, namespace, definition, writable),
+        saveCheckpoint: async (namespace, position) => {
+          staged.checkpoints.set(namespace, position);
+        },
+        park: async (letter) => {
+          staged.parked.set(letter.projection, [...(staged.parked.get(letter.projection) ?? []), letter]);
+        },
+        unpark: async (namespace, eventIds) => {
+          const drop = new Set(eventIds);
+          staged.parked.set(
+            namespace,
+            (staged.parked.get(namespace) ?? []).filter((l) => !drop.has(l.eventId)),
+          );
+        },
+        activate: async (projection, namespace) => {
+          staged.active.set(projection, namespace);
+        },
+        sql: noSql,
+      };
+      const result = await work(tx);
+      this.#state = staged;
+      return result;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async checkpoint(namespace: string): Promise<number> {
+    return this.#state.checkpoints.get(namespace) ?? 0;
+  }
+
+  async activeNamespace(projection: string): Promise<string | undefined> {
+    return this.#state.active.get(projection);
+  }
+
+  async namespaces(projection: string): Promise<readonly string[]> {
+    return [...this.#namespaces].filter((ns) => ns.startsWith(`${projection}@`)).sort();
+  }
+
+  async parked(namespace: string): Promise<readonly DeadLetter[]> {
+    return [...(this.#state.parked.get(namespace) ?? [])].sort((a, b) => a.position - b.position);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+  }
+
+  #collection<Doc extends object>(
+    state: () => ReadState,
+    namespace: string,
+    definition: CollectionDefinition<Doc>,
+    writable?: (key: string) => Documents,
+  ): DocumentWriter<Doc> {
+    const key = `${namespace}/${definition.name}`;
+    const docs = (): Map<string, Doc> => {
+      const found = state().collections.get(key);
+      if (found === undefined) throw new Error(`Collection ${key} was not prepared`);
+      return found as Map<string, Doc>;
+    };
+    const write = (): Map<string, Doc> => {
+      if (writable === undefined) throw new Error('Read-only view: write inside a transaction');
+      return writable(key) as Map<string, Doc>;
+    };
+    // Documents are cloned in and out so callers can never mutate stored state by reference.
+    const clone = <T>(value: T): T => structuredClone(value);
+    return {
+      get: async (id) => {
+        const doc = docs().get(id);
+        return doc === undefined ? undefined : clone(doc);
+      },
+      find: async (query = {}) => {
+        planFind(definition, query);
+        const where = query.where ?? [];
+        const hits = [...docs()].filter(([, doc]) => where.every((f) => matches(doc, f)));
+        const sort = query.sort;
+        const page = paginate(
+          hits,
+          query,
+          (id, doc) =>
+            sort === undefined ? id : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
+          sort?.direction === 'desc',
+        );
+        return { ...page, items: page.items.map(clone) };
+      },
+      search: async (text, query = {}) => {
+        const fields = definition.search?.fields;
+        if (fields === undefined) throw new Error(`Collection ${definition.name} declares no search fields`);
+        const terms = searchTokens(text);
+        const where = query.where ?? [];
+        const scored: [string, Doc][] = [];
+        const scores = new Map<string, number>();
+        for (const [id, doc] of docs()) {
+          if (!where.every((f) => matches(doc, f))) continue;
+          const words = fields.flatMap((f) => searchTokens(String(fieldValue(doc, f) ?? '')));
+          if (!terms.every((t) => words.some((w) => w.startsWith(t)))) continue;
+          scores.set(
+            id,
+            terms.reduce((n, t) => n + words.filter((w) => w.startsWith(t)).length, 0),
+          );
+          scored.push([id, doc]);
+        }
+        const sort = query.sort;
+        const page =
+          sort === undefined
+            ? paginate(scored, query, (id) => scores.get(id) ?? 0, true)
+            : paginate(
+                scored,
+                query,
+                (_id, doc) => (fieldValue(doc, sort.field) as string | number | null) ?? null,
+                sort.direction === 'desc',
+              );
+        return { ...page, items: page.items.map(clone) };
+      },
+      scan: async (options = {}) =>
+        [...docs()]
+          .filter(([id]) => options.after === undefined || id > options.after)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .slice(0, pageSize(options.limit))
+          .map(([id, doc]) => ({ id, doc: clone(doc) })),
+      upsert: async (id, doc) => {
+        write().set(id, clone(doc));
+      },
+      patch: async (id, patch) => {
+        const current = write().get(id);
+        if (current === undefined) return undefined;
+        const next = { ...current, ...patch };
+        write().set(id, next);
+        return clone(next);
+      },
+      delete: async (id) => {
+        write().delete(id);
+      },
+    };
+  }
+}

@@ -1,0 +1,384 @@
+import type { EventStore } from '../event-store/event-store.js';
+import type { CollectionDefinition } from '../read-store/collection-definition.js';
+import type { DocumentReader } from '../read-store/document-collection.js';
+import type { ReadStore } from '../read-store/read-store.js';
+import type { RetryPolicy } from '../write/retry-policy.js';
+import { projectionContext } from './projection-context.js';
+import { projectionNamespace, type AnyProjection } from './projection-definition.js';
+import { ProjectionRunner } from './projection-runner.js';
+import type { ProjectionStatus } from './projection-status.js';
+import { diffNamespaces, type VerifyReport } from './verify-report.js';
+
+/** Options for {@link ProjectionDaemon}. */
+export interface ProjectionDaemonOptions {
+  /** The log, read through upcasters (`tandem.events`). */
+  readonly events: EventStore;
+  readonly readStore: ReadStore;
+  readonly projections: readonly AnyProjection[];
+  /** Events per read and per transaction; default 500. */
+  readonly batchSize?: number;
+  /** Retries of a failing batch or event before the failure policy; default 3 attempts. */
+  readonly retry?: RetryPolicy;
+  readonly clock?: () => Date;
+  /** How often read-your-writes waits re-read persisted checkpoints (other processes); default 25 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+/** Progress of a rebuild, reported about twice a second. */
+export interface RebuildProgress {
+  readonly position: number;
+  readonly head: number;
+  readonly eventsPerSecond: number;
+  /** Seconds to catch up at the current rate; undefined before a rate is known. */
+  readonly etaSeconds: number | undefined;
+}
+
+/** The version a namespace stores (`name@3` and `name@3~gen` → 3). */
+function namespaceVersion(namespace: string): number {
+  return Number(/@(\d+)/.exec(namespace)?.[1] ?? NaN);
+}
+
+/**
+ * Runs every async projection: one runner per projection, each tailing the log from its own
+ * checkpoint, so a slow or failing projection holds back no other. Detects version changes at
+ * start-up and rebuilds them blue/green; resumes interrupted rebuilds.
+ */
+export class ProjectionDaemon {
+  readonly #options: ProjectionDaemonOptions;
+  readonly #projections = new Map<string, AnyProjection>();
+  readonly #live = new Map<string, ProjectionRunner>();
+  readonly #builds = new Map<string, ProjectionRunner>();
+  readonly #listeners = new Set<() => void>();
+  #started = false;
+
+  constructor(options: ProjectionDaemonOptions) {
+    this.#options = options;
+    for (const projection of options.projections) {
+      if (this.#projections.has(projection.name))
+        throw new Error(`Projection ${projection.name} is defined twice`);
+      this.#projections.set(projection.name, projection);
+    }
+  }
+
+  /** The projections this daemon runs. */
+  get projections(): readonly AnyProjection[] {
+    return [...this.#projections.values()];
+  }
+
+  /** Prepares storage, resolves versions and starts every runner. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const projection of this.#projections.values()) await this.#startProjection(projection);
+  }
+
+  /** Stops every runner after its batch in flight. */
+  async stop(): Promise<void> {
+    const runners = [...this.#live.values(), ...this.#builds.values()];
+    await Promise.all(runners.map((r) => r.stop()));
+    this.#live.clear();
+    this.#builds.clear();
+    this.#started = false;
+  }
+
+  /** A read-only view of a projection's collection in whichever version is active now. */
+  async reader<Doc extends object>(
+    projection: string,
+    collection: CollectionDefinition<Doc>,
+  ): Promise<DocumentReader<Doc>> {
+    const namespace = await this.#options.readStore.activeNamespace(projection);
+    if (namespace === undefined) throw new Error(`Projection ${projection} has never been activated`);
+    return this.#options.readStore.reader(namespace, collection);
+  }
+
+  /** Progress and health of every runner (live and shadow builds). */
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.#options.events.headPosition();
+    const now = (this.#options.clock ?? (() => new Date()))().getTime();
+    const all: ProjectionStatus[] = [];
+    for (const runner of [...this.#live.values(), ...this.#builds.values()]) {
+      const projection = this.#byNamespace(runner.namespace);
+      const lagEvents = Math.max(0, head - runner.position);
+      let lagSeconds = 0;
+      if (lagEvents > 0) {
+        const [next] = await this.#options.events.readAll({ after: runner.position, limit: 1 });
+        if (next !== undefined) lagSeconds = Math.max(0, (now - Date.parse(next.recordedAt)) / 1000);
+      }
+      all.push({
+        name: projection.name,
+        version: namespaceVersion(runner.namespace),
+        namespace: runner.namespace,
+        state: runner.state,
+        position: runner.position,
+        head,
+        lagEvents,
+        lagSeconds,
+        parked: (await this.#options.readStore.parked(runner.namespace)).length,
+        lastError: runner.lastError,
+      });
+    }
+    return all;
+  }
+
+  /**
+   * Read-your-writes: resolves true once every named projection's active checkpoint has reached
+   * `position`, false when `timeoutMs` passes first. Reads persisted checkpoints, so it also sees
+   * progress made by other processes.
+   */
+  async waitFor(projections: readonly string[], position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const reached = async () => {
+      for (const name of projections) {
+        const namespace = await this.#options.readStore.activeNamespace(name);
+        if (namespace === undefined || (await this.#options.readStore.checkpoint(namespace)) < position)
+          return false;
+      }
+      return true;
+    };
+    while (!(await reached())) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#listeners.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, this.#options.pollIntervalMs ?? 25));
+        this.#listeners.add(done);
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Rebuilds a projection from position 0 into a new generation while the current one keeps
+   * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
+   */
+  async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
+    const projection = this.#require(name);
+    const generation = `r${Date.now().toString(36)}`;
+    const namespace = projectionNamespace(projection.name, projection.version, generation);
+    await this.#options.readStore.prepare(namespace, Object.values(projection.collections));
+    await this.#build(projection, namespace, onProgress);
+  }
+
+  /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
+  retry(name: string): void {
+    this.#liveRunner(name).retryAfterError();
+  }
+
+  /**
+   * Re-applies parked events in order, after a fix. Events that fail again stay parked, with every
+   * later event of their stream. Returns how many were applied and how many remain parked.
+   */
+  async replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
+    const projection = this.#require(name);
+    const runner = this.#liveRunner(name);
+    const { readStore, events } = this.#options;
+    await runner.pause();
+    let replayed = 0;
+    try {
+      const stuck = new Set<string>();
+      for (const letter of await readStore.parked(runner.namespace)) {
+        if (stuck.has(letter.streamId)) continue;
+        const [event] = await events.readAll({ after: letter.position - 1, limit: 1 });
+        if (event === undefined || event.eventId !== letter.eventId)
+          throw new Error(`Parked event ${letter.eventId} is not in the log`);
+        try {
+          await readStore.transaction(async (tx) => {
+            await projection.apply([event], projectionContext(projection, runner.namespace, tx));
+            await tx.unpark(runner.namespace, [event.eventId]);
+          });
+          replayed += 1;
+        } catch {
+          stuck.add(letter.streamId);
+        }
+      }
+      await runner.reloadParked();
+    } finally {
+      runner.resume();
+    }
+    return { replayed, parked: (await readStore.parked(runner.namespace)).length };
+  }
+
+  /**
+   * Rebuilds a projection into scratch storage up to the live checkpoint and diffs the two. A
+   * difference means the live read model drifted (a bug, a manual edit, corruption).
+   */
+  async verify(name: string): Promise<VerifyReport> {
+    const projection = this.#require(name);
+    const live = this.#liveRunner(name);
+    const { readStore } = this.#options;
+    const scratch = projectionNamespace(projection.name, projection.version, 'verify');
+    await readStore.drop(scratch);
+    await readStore.prepare(scratch, Object.values(projection.collections));
+    try {
+      // Catch up without holding the live runner, then pause it and close the last gap exactly.
+      await this.#runUntil(projection, scratch, live.position);
+      await live.pause();
+      try {
+        const position = live.position;
+        await this.#runUntil(projection, scratch, position);
+        return { ...(await diffNamespaces(readStore, projection, live.namespace, scratch)), position };
+      } finally {
+        live.resume();
+      }
+    } finally {
+      await readStore.drop(scratch);
+    }
+  }
+
+  async #runUntil(projection: AnyProjection, namespace: string, until: number): Promise<void> {
+    const runner = this.#runner(projection, namespace, { until });
+    await runner.start();
+    while (runner.position < until && runner.state !== 'stopped-on-error') await this.#nextCheckpoint(100);
+    await runner.stop();
+    if (runner.state === 'stopped-on-error')
+      throw new Error(`Verify of ${projection.name} stopped: ${runner.lastError?.message}`);
+  }
+
+  #nextCheckpoint(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.#listeners.add(done);
+    });
+  }
+
+  async #startProjection(projection: AnyProjection): Promise<void> {
+    const { readStore } = this.#options;
+    const target = projectionNamespace(projection.name, projection.version);
+    const active = await readStore.activeNamespace(projection.name);
+    const known = await readStore.namespaces(projection.name);
+    if (active === undefined) {
+      await readStore.prepare(target, Object.values(projection.collections));
+      await readStore.transaction((tx) => tx.activate(projection.name, target));
+      await this.#startLive(projection, target);
+      return;
+    }
+    if (namespaceVersion(active) === projection.version) {
+      await this.#startLive(projection, active);
+      // A same-version rebuild that a crash interrupted resumes; older leftovers are dropped.
+      const pending = known.filter((ns) => ns !== active && ns.startsWith(`${target}~r`)).sort();
+      for (const leftover of known) {
+        if (leftover !== active && leftover !== pending.at(-1)) await readStore.drop(leftover);
+      }
+      const resume = pending.at(-1);
+      if (resume !== undefined) void this.#build(projection, resume).catch(() => undefined);
+      return;
+    }
+    // The version changed: build the new one from 0 while the old one keeps serving.
+    for (const leftover of known)
+      if (leftover !== active && leftover !== target) await readStore.drop(leftover);
+    await readStore.prepare(target, Object.values(projection.collections));
+    void this.#build(projection, target).catch(() => undefined);
+  }
+
+  async #startLive(projection: AnyProjection, namespace: string): Promise<void> {
+    const runner = this.#runner(projection, namespace, {});
+    this.#live.set(projection.name, runner);
+    await runner.start();
+  }
+
+  /** Builds `namespace` as a shadow and swaps it in; resolves after the swap. */
+  #build(
+    projection: AnyProjection,
+    namespace: string,
+    onProgress?: (p: RebuildProgress) => void,
+  ): Promise<void> {
+    const { readStore, events } = this.#options;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearInterval(timer);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const runner = this.#runner(projection, namespace, {
+        onCaughtUp: (tx) => tx.activate(projection.name, namespace),
+        afterSwap: async () => {
+          const old = this.#live.get(projection.name);
+          this.#builds.delete(projection.name);
+          this.#live.set(projection.name, runner);
+          if (old !== undefined) await old.stop();
+          // Everything but the new namespace is now garbage: the old version or generation.
+          for (const ns of await readStore.namespaces(projection.name))
+            if (ns !== namespace) await readStore.drop(ns);
+          finish();
+        },
+      });
+      this.#builds.set(projection.name, runner);
+      let last = { at: Date.now(), position: 0 };
+      const timer = setInterval(() => {
+        void events.headPosition().then((head) => {
+          const now = Date.now();
+          const rate = ((runner.position - last.position) * 1000) / Math.max(1, now - last.at);
+          last = { at: now, position: runner.position };
+          onProgress?.({
+            position: runner.position,
+            head,
+            eventsPerSecond: Math.round(rate),
+            etaSeconds: rate > 0 ? Math.max(0, (head - runner.position) / rate) : undefined,
+          });
+          if (runner.state === 'stopped-on-error') {
+            finish(
+              new Error(
+                `Rebuild of ${projection.name} stopped: ${runner.lastError?.message ?? 'unknown error'}`,
+              ),
+            );
+          } else if (runner.state === 'stopped') {
+            finish(
+              new Error(
+                `Rebuild of ${projection.name} was stopped before it caught up; it resumes at start-up`,
+              ),
+            );
+          }
+        });
+      }, 500);
+      timer.unref();
+      runner
+        .start()
+        .catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+    });
+  }
+
+  #runner(
+    projection: AnyProjection,
+    namespace: string,
+    extra: Pick<ConstructorParameters<typeof ProjectionRunner>[0], 'until' | 'onCaughtUp' | 'afterSwap'>,
+  ): ProjectionRunner {
+    return new ProjectionRunner({
+      projection,
+      namespace,
+      events: this.#options.events,
+      readStore: this.#options.readStore,
+      batchSize: this.#options.batchSize ?? 500,
+      retry: this.#options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
+      clock: this.#options.clock ?? (() => new Date()),
+      onCheckpoint: () => {
+        for (const listener of [...this.#listeners]) listener();
+      },
+      ...extra,
+    });
+  }
+
+  #require(name: string): AnyProjection {
+    const projection = this.#projections.get(name);
+    if (projection === undefined) throw new Error(`No projection named ${name}`);
+    return projection;
+  }
+
+  #liveRunner(name: string): ProjectionRunner {
+    const runner = this.#live.get(name);
+    if (runner === undefined) throw new Error(`Projection ${name} is not running`);
+    return runner;
+  }
+
+  #byNamespace(namespace: string): AnyProjection {
+    return this.#require(namespace.slice(0, namespace.indexOf('@')));
+  }
+}

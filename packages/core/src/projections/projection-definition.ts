@@ -1,0 +1,80 @@
+import type { DomainEvent, RecordedEvent } from '../messages/event.js';
+import type { CollectionDefinition } from '../read-store/collection-definition.js';
+import type { DocumentWriter } from '../read-store/document-collection.js';
+import type { RetryPolicy } from '../write/retry-policy.js';
+import type { SqlExecutor } from '../write/sql-executor.js';
+
+/** The collections a projection owns, by name. */
+// `object` documents: each collection carries its own document type through CollectionDefinition.
+export type CollectionMap = Readonly<Record<string, CollectionDefinition<object>>>;
+
+/** The document type of a collection definition. */
+export type DocumentOf<C> = C extends CollectionDefinition<infer Doc> ? Doc : never;
+
+/** What `apply` gets: a writer per collection, and SQL for projections with their own tables. */
+export interface ProjectionContext<C extends CollectionMap> {
+  readonly collections: { readonly [K in keyof C]: DocumentWriter<DocumentOf<C[K]>> };
+  readonly sql: SqlExecutor;
+}
+
+/** What to do with an event whose apply keeps failing after retries. */
+export type FailurePolicy =
+  /** Stop the projection at the event; it stays stopped until replayed or rebuilt. (Default.) */
+  | 'stop'
+  /** Park the event and every later event of its stream, and go on with other streams. */
+  | 'skip';
+
+/** A read model: which events it reads, where it writes, and how. */
+export interface ProjectionDefinition<
+  C extends CollectionMap = CollectionMap,
+  E extends DomainEvent = DomainEvent,
+> {
+  /** Stable name: lowercase letters, digits and dashes. */
+  readonly name: string;
+  /** Bump when `apply` or the document shapes change: a new version rebuilds blue/green. */
+  readonly version: number;
+  /** Event types it handles; others are skipped without a call, and still checkpointed. */
+  readonly events: readonly E['type'][];
+  readonly collections: C;
+  readonly onError?: FailurePolicy;
+  /** Retries before the failure policy applies. */
+  readonly retry?: RetryPolicy;
+  /**
+   * Applies a batch of events, in log order, inside one read-store transaction that also moves the
+   * checkpoint. Must be deterministic: a rebuild runs it again over the same events.
+   */
+  apply(events: readonly RecordedEvent<E>[], context: ProjectionContext<C>): Promise<void>;
+}
+
+/** A projection definition with its types erased, as registries hold them. */
+export type AnyProjection = ProjectionDefinition<CollectionMap, DomainEvent>;
+
+const namePattern = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** Declares a projection; checks its name and version. */
+export function defineProjection<C extends CollectionMap, E extends DomainEvent>(
+  definition: ProjectionDefinition<C, E>,
+): AnyProjection {
+  if (!namePattern.test(definition.name)) {
+    throw new Error(`Projection name ${JSON.stringify(definition.name)} must match ${namePattern}`);
+  }
+  if (!Number.isInteger(definition.version) || definition.version < 1) {
+    throw new Error(`Projection ${definition.name} needs a positive integer version`);
+  }
+  // Erasure is safe: the daemon passes only events whose type the projection declared.
+  return definition as unknown as AnyProjection;
+}
+
+/** Builds a batch `apply` from a per-event handler, for projections with no batch-level logic. */
+export function eachEvent<C extends CollectionMap, E extends DomainEvent>(
+  handle: (event: RecordedEvent<E>, context: ProjectionContext<C>) => Promise<void>,
+): ProjectionDefinition<C, E>['apply'] {
+  return async (events, context) => {
+    for (const event of events) await handle(event, context);
+  };
+}
+
+/** The storage namespace of a projection version (and, for rebuilds, a generation). */
+export function projectionNamespace(name: string, version: number, generation?: string): string {
+  return generation === undefined ? `${name}@${version}` : `${name}@${version}~${generation}`;
+}

@@ -1,0 +1,304 @@
+import type { EventStore } from '../event-store/event-store.js';
+import type { RecordedEvent } from '../messages/event.js';
+import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import { backoffDelay, type RetryPolicy } from '../write/retry-policy.js';
+import { projectionContext } from './projection-context.js';
+import type { AnyProjection } from './projection-definition.js';
+import type { ProjectionError, ProjectionState } from './projection-status.js';
+
+/** What a runner needs from its daemon. */
+export interface RunnerOptions {
+  readonly projection: AnyProjection;
+  readonly namespace: string;
+  readonly events: EventStore;
+  readonly readStore: ReadStore;
+  readonly batchSize: number;
+  readonly retry: RetryPolicy;
+  readonly clock: () => Date;
+  /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
+  readonly until?: number;
+  /** Called after every committed checkpoint. */
+  readonly onCheckpoint?: (namespace: string, position: number) => void;
+  /**
+   * For shadow builds: called in the transaction of the batch that reached the head, to swap the
+   * build in atomically with its checkpoint. The runner then goes on as the live one.
+   */
+  readonly onCaughtUp?: (tx: ReadTransaction) => Promise<void>;
+  /** Runs after the swap transaction committed (drop the old storage...). */
+  readonly afterSwap?: () => Promise<void>;
+}
+
+/** Thrown out of a batch transaction to roll it back when `apply` failed. */
+class ApplyFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/**
+ * Tails the log for one projection namespace. Each batch commits the read-model writes and the
+ * checkpoint in one read-store transaction. A failing batch is retried with backoff, then replayed
+ * event by event to isolate the failing event, which the projection's policy stops at or parks.
+ */
+export class ProjectionRunner {
+  state: ProjectionState = 'starting';
+  position = 0;
+  lastError: ProjectionError | undefined;
+  readonly #options: RunnerOptions;
+  readonly #types: ReadonlySet<string>;
+  /** Streams with a parked event: their later events are parked too, to keep per-stream order. */
+  readonly #blocked = new Set<string>();
+  #building: boolean;
+  #stopRequested = false;
+  /** Aborted to cut short whatever wait the loop is in; replaced after each use. */
+  #wake = new AbortController();
+  #loop: Promise<void> | undefined;
+  #pause:
+    | {
+        readonly released: Promise<void>;
+        readonly release: () => void;
+        readonly reached: Promise<void>;
+        readonly arrive: () => void;
+      }
+    | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#types = new Set(options.projection.events);
+    this.#building = options.onCaughtUp !== undefined;
+  }
+
+  get namespace(): string {
+    return this.#options.namespace;
+  }
+
+  /** Whether this runner is a shadow build that has not swapped in yet. */
+  get building(): boolean {
+    return this.#building;
+  }
+
+  /** Loads the checkpoint and parked streams, then tails the log in the background. */
+  async start(): Promise<void> {
+    const { readStore, namespace } = this.#options;
+    this.position = await readStore.checkpoint(namespace);
+    await this.reloadParked();
+    this.state = this.#building ? 'rebuilding' : 'catching-up';
+    this.#loop = this.#run().catch((error: unknown) => {
+      // Infrastructure failures (the read store is gone) end the loop; they must show, not vanish.
+      this.state = 'stopped-on-error';
+      const message = error instanceof Error ? error.message : String(error);
+      this.lastError = {
+        position: this.position + 1,
+        eventId: '',
+        streamId: '',
+        type: '',
+        message,
+        at: this.#now(),
+      };
+    });
+  }
+
+  /** Stops after the batch in flight; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.#stopRequested = true;
+    this.#interrupt();
+    this.#pause?.release();
+    await this.#loop;
+    if (this.state !== 'stopped-on-error') this.state = 'stopped';
+  }
+
+  /** Holds the loop between batches (for replays, swaps and verification) until `resume`. */
+  async pause(): Promise<void> {
+    if (this.#pause === undefined) {
+      let release = () => {};
+      let arrive = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const reached = new Promise<void>((resolve) => (arrive = resolve));
+      this.#pause = { released, release, reached, arrive };
+    }
+    this.#interrupt();
+    if (this.#loop === undefined || this.#stopRequested) return;
+    await Promise.race([this.#pause.reached, this.#loop]);
+  }
+
+  /** Releases a pause. */
+  resume(): void {
+    const pause = this.#pause;
+    this.#pause = undefined;
+    pause?.release();
+  }
+
+  /** Clears a stop on error so the loop retries from the checkpoint (after a fix). */
+  retryAfterError(): void {
+    if (this.state !== 'stopped-on-error') return;
+    this.state = 'catching-up';
+    this.#interrupt();
+  }
+
+  /** Re-reads parked streams (after a replay unparked some). */
+  async reloadParked(): Promise<void> {
+    this.#blocked.clear();
+    for (const letter of await this.#options.readStore.parked(this.#options.namespace))
+      this.#blocked.add(letter.streamId);
+  }
+
+  #interrupt(): void {
+    const wake = this.#wake;
+    this.#wake = new AbortController();
+    wake.abort();
+  }
+
+  /** Waits until interrupted (stop, pause, retry). */
+  #sleepUntilWoken(): Promise<void> {
+    const signal = this.#wake.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
+  async #run(): Promise<void> {
+    const { events, batchSize, until } = this.#options;
+    while (!this.#stopRequested) {
+      const pause = this.#pause;
+      if (pause !== undefined) {
+        pause.arrive();
+        await pause.released;
+        continue;
+      }
+      if (this.state === 'stopped-on-error' || (until !== undefined && this.position >= until)) {
+        await this.#sleepUntilWoken();
+        continue;
+      }
+      const limit = until === undefined ? batchSize : Math.min(batchSize, until - this.position);
+      const batch = await events.readAll({ after: this.position, limit });
+      if (batch.length === 0) {
+        if (this.#building) await this.#swapIfCaughtUp();
+        if (!this.#building) this.state = 'running';
+        await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
+        continue;
+      }
+      if (!this.#building) {
+        const head = await events.headPosition();
+        this.state = head - this.position > batchSize ? 'catching-up' : 'running';
+      }
+      await this.#applyBatch(batch);
+    }
+  }
+
+  async #swapIfCaughtUp(): Promise<void> {
+    const head = await this.#options.events.headPosition();
+    if (this.position < head) return;
+    await this.#options.readStore.transaction(async (tx) => {
+      await this.#options.onCaughtUp?.(tx);
+    });
+    this.#building = false;
+    this.state = 'running';
+    await this.#options.afterSwap?.();
+  }
+
+  /** Applies one batch: fast path in one transaction, slow path event by event. */
+  async #applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const { retry } = this.#options;
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      try {
+        await this.#commit(batch);
+        return;
+      } catch (error) {
+        if (!(error instanceof ApplyFailed) || attempt === retry.attempts) break;
+        await this.#sleep(backoffDelay(retry, attempt));
+      }
+    }
+    for (const event of batch) {
+      if (this.#stopRequested || !(await this.#applyOne(event))) return;
+    }
+  }
+
+  /** Applies one event with retries; false when the projection stopped on it. */
+  async #applyOne(event: RecordedEvent): Promise<boolean> {
+    const { retry, projection } = this.#options;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      try {
+        await this.#commit([event]);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ApplyFailed)) throw error;
+        failure = error.cause;
+        if (attempt < retry.attempts) await this.#sleep(backoffDelay(retry, attempt));
+      }
+    }
+    const message = failure instanceof Error ? failure.message : String(failure);
+    this.lastError = {
+      position: event.position,
+      eventId: event.eventId,
+      streamId: event.streamId,
+      type: event.type,
+      message,
+      at: this.#now(),
+    };
+    if ((projection.onError ?? 'stop') === 'stop') {
+      this.state = 'stopped-on-error';
+      return false;
+    }
+    await this.#options.readStore.transaction(async (tx) => {
+      await tx.park(this.#letter(event, 'failed', message, retry.attempts));
+      await tx.saveCheckpoint(this.#options.namespace, event.position);
+    });
+    this.#blocked.add(event.streamId);
+    this.#advance(event.position);
+    return true;
+  }
+
+  /** One transaction: apply the relevant events, park those of blocked streams, move the checkpoint. */
+  async #commit(batch: readonly RecordedEvent[]): Promise<void> {
+    const { readStore, namespace, projection } = this.#options;
+    const last = batch.at(-1);
+    if (last === undefined) return;
+    await readStore.transaction(async (tx) => {
+      const relevant: RecordedEvent[] = [];
+      for (const event of batch) {
+        if (!this.#types.has(event.type)) continue;
+        if (this.#blocked.has(event.streamId)) {
+          await tx.park(this.#letter(event, 'blocked', `an earlier event of ${event.streamId} is parked`, 0));
+        } else {
+          relevant.push(event);
+        }
+      }
+      if (relevant.length > 0) {
+        try {
+          await projection.apply(relevant, projectionContext(projection, namespace, tx));
+        } catch (error) {
+          throw new ApplyFailed(error);
+        }
+      }
+      await tx.saveCheckpoint(namespace, last.position);
+    });
+    this.#advance(last.position);
+  }
+
+  #advance(position: number): void {
+    this.position = position;
+    this.#options.onCheckpoint?.(this.#options.namespace, position);
+  }
+
+  #letter(event: RecordedEvent, reason: 'failed' | 'blocked', error: string, attempts: number) {
+    return {
+      projection: this.#options.namespace,
+      position: event.position,
+      eventId: event.eventId,
+      streamId: event.streamId,
+      type: event.type,
+      reason,
+      error,
+      attempts,
+      parkedAt: this.#now(),
+    };
+  }
+
+  #now(): string {
+    return this.#options.clock().toISOString();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}

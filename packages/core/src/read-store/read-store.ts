@@ -1,0 +1,63 @@
+import type { SqlExecutor } from '../write/sql-executor.js';
+import type { CollectionDefinition } from './collection-definition.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { DocumentReader, DocumentWriter } from './document-collection.js';
+
+/**
+ * A transaction on the read side: read-model writes and the projection's checkpoint commit
+ * together, so an event applied and checkpointed is never applied again, even after a crash
+ * between the two steps.
+ */
+export interface ReadTransaction {
+  /** A writable view of one collection in `namespace`. */
+  collection<Doc extends object>(
+    namespace: string,
+    definition: CollectionDefinition<Doc>,
+  ): DocumentWriter<Doc>;
+  /** Moves the projection's checkpoint to `position`. */
+  saveCheckpoint(namespace: string, position: number): Promise<void>;
+  /** Parks an event for the projection. */
+  park(letter: DeadLetter): Promise<void>;
+  /** Removes parked events of the projection (after a successful replay). */
+  unpark(namespace: string, eventIds: readonly string[]): Promise<void>;
+  /** Makes `namespace` the one queries of `projection` read (the blue/green swap). */
+  activate(projection: string, namespace: string): Promise<void>;
+  /**
+   * Raw SQL against the read database, for projections that keep their own tables. Stores without
+   * SQL throw on use.
+   */
+  readonly sql: SqlExecutor;
+}
+
+/** Where read models live. One adapter per database; the same projection code runs on each. */
+export interface ReadStore {
+  /** Adapter name, for status output. */
+  readonly name: string;
+
+  /** Creates the storage and indexes of `collections` under `namespace` if missing. */
+  prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;
+
+  /** Deletes everything stored under `namespace`, its checkpoint and its parked events. */
+  drop(namespace: string): Promise<void>;
+
+  /** A read-only view of committed documents. */
+  reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc>;
+
+  /** Runs `work` in one read-side transaction; nothing is kept if it throws. */
+  transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T>;
+
+  /** The committed checkpoint of `namespace` (0 if it never ran). */
+  checkpoint(namespace: string): Promise<number>;
+
+  /** The namespace queries of `projection` read, or undefined before its first activation. */
+  activeNamespace(projection: string): Promise<string | undefined>;
+
+  /** Every namespace prepared for `projection` (active, building, or left behind), for start-up recovery. */
+  namespaces(projection: string): Promise<readonly string[]>;
+
+  /** Parked events of `namespace`, oldest first. */
+  parked(namespace: string): Promise<readonly DeadLetter[]>;
+
+  /** Releases connections. */
+  close(): Promise<void>;
+}
