@@ -99,3 +99,13 @@ export {
   type RebuildProgress,
 } from './projections/projection-daemon.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
+
+// Query side
+export {
+  defineQuery,
+  type AnyQueryDefinition,
+  type QueryDefinition,
+  type QueryInput,
+  type QueryReader,
+} from './query/query-definition.js';
+export { QueryBus, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
