@@ -1,1 +1,8 @@
-export {};
+export {
+  openSqliteStore,
+  SqliteStore,
+  type GroupCommitStats,
+  type SqliteStoreOptions,
+} from './sqlite-store.js';
+export { classifySqliteError } from './sqlite-errors.js';
+export { tandemMigrations } from './sqlite-schema.js';

@@ -13,7 +13,9 @@ export interface DeciderThen<Event> {
  * Given/when/then specs for pure deciders:
  * `spec(decider).given([...past events]).when(command).then([...new events])`.
  */
-export function deciderSpec<Command, State, Event extends DomainEvent>(decider: Decider<Command, State, Event>) {
+export function deciderSpec<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+) {
   return {
     given(events: readonly Event[]) {
       return {

@@ -1,1 +1,7 @@
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
+export {
+  describeStoreConformance,
+  storeConformanceCases,
+  type StoreConformanceCase,
+  type StoreConformanceOptions,
+} from './conformance/store-conformance.js';

@@ -7,6 +7,11 @@ import type { WaitOptions } from '../event-store/stream-read.js';
 export class LogNotifier {
   readonly #waiters = new Set<{ after: number; wake: (head: number) => void }>();
 
+  /** How many waits are pending; stores poll for other processes' commits only while this is > 0. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
   /** Tells waiters the head is now `head`. */
   notify(head: number): void {
     for (const waiter of this.#waiters) if (head > waiter.after) waiter.wake(head);

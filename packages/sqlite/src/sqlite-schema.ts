@@ -1,0 +1,50 @@
+/**
+ * Tandem's own tables, as ordered migrations. Each runs once and is recorded in
+ * `tandem_schema`, so upgrading Tandem upgrades existing databases in place.
+ */
+export const tandemMigrations: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE tandem_events (
+        position INTEGER PRIMARY KEY,
+        stream_id TEXT NOT NULL,
+        stream_version INTEGER NOT NULL,
+        event_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        UNIQUE (stream_id, stream_version)
+      );
+      CREATE TABLE tandem_idempotency (
+        command_id TEXT PRIMARY KEY,
+        command_type TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        result TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      );
+      CREATE TABLE tandem_audit (
+        id INTEGER PRIMARY KEY,
+        command_id TEXT NOT NULL,
+        command_type TEXT NOT NULL,
+        user_id TEXT,
+        stream_ids TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_code TEXT,
+        position INTEGER,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX tandem_audit_command ON tandem_audit (command_id, id);
+      CREATE INDEX tandem_audit_user ON tandem_audit (user_id, id);
+      CREATE TABLE tandem_migrations (
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        PRIMARY KEY (owner, id)
+      );
+    `,
+  },
+];

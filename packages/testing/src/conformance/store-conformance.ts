@@ -1,0 +1,395 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  TandemError,
+  type AuditEntry,
+  type IdempotencyRecord,
+  type NewEvent,
+  type Store,
+} from '@tandem/core';
+
+/** Stable ids of the conformance cases, for declaring deviations. */
+export const storeConformanceCases = [
+  'expected-version',
+  'stream-reads',
+  'concurrent-appends',
+  'multi-stream-atomicity',
+  'global-order',
+  'event-round-trip',
+  'wait-for-events',
+  'transaction-rollback',
+  'idempotency-claims',
+  'audit',
+  'sql',
+] as const;
+
+/** One conformance case id. */
+export type StoreConformanceCase = (typeof storeConformanceCases)[number];
+
+/** Options for {@link describeStoreConformance}. */
+export interface StoreConformanceOptions {
+  /** Cases the adapter cannot meet, each with the reason; they are reported as skipped with it. */
+  readonly deviations?: Partial<Record<StoreConformanceCase, string>>;
+}
+
+const event = (type: string, data: unknown = {}): NewEvent => ({ type, data });
+
+async function conflict(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => TandemError.is(error, 'concurrency-conflict'));
+}
+
+function record(commandId: string, position: number): IdempotencyRecord {
+  return {
+    commandId,
+    commandType: 'Test',
+    payloadHash: 'h'.repeat(64),
+    result: { commandId, commandType: 'Test', ids: { id: commandId }, position, streams: [] },
+    recordedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function auditEntry(commandId: string, userId: string): AuditEntry {
+  return {
+    commandId,
+    commandType: 'Test',
+    userId,
+    streamIds: ['s-1'],
+    payloadHash: 'h'.repeat(64),
+    outcome: 'accepted',
+    errorCode: undefined,
+    position: 1,
+    at: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/**
+ * The one suite every Store adapter runs (Hono-style): each case opens a fresh store through
+ * `open` and closes it. Declared deviations show as skipped with their reason.
+ */
+export function describeStoreConformance(
+  adapter: string,
+  open: () => Promise<Store>,
+  options: StoreConformanceOptions = {},
+): void {
+  const deviations = options.deviations ?? {};
+  const test = (id: StoreConformanceCase, name: string, body: (store: Store) => Promise<void>) => {
+    const reason = deviations[id];
+    it(`${id}: ${name}`, reason === undefined ? {} : { skip: `declared deviation: ${reason}` }, async () => {
+      const store = await open();
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    });
+  };
+
+  describe(`Store conformance: ${adapter}`, () => {
+    test(
+      'expected-version',
+      'exact, 0, no-stream, stream-exists and any; a mismatch writes nothing',
+      async (store) => {
+        const append = (
+          expectedVersion: Parameters<Store['events']['append']>[0][number]['expectedVersion'],
+        ) => store.events.append([{ streamId: 's', expectedVersion, events: [event('E')] }]);
+        await conflict(append('stream-exists'));
+        await conflict(append(1));
+        await append(0);
+        await conflict(append('no-stream'));
+        await conflict(append(0));
+        await append('stream-exists');
+        await append(2);
+        await append('any');
+        await conflict(append(3));
+        assert.equal((await store.events.readStream('s')).version, 4);
+        assert.equal(await store.events.headPosition(), 4);
+        const fresh = await store.events.append([
+          { streamId: 'fresh', expectedVersion: 'no-stream', events: [event('E')] },
+        ]);
+        assert.deepEqual(fresh.streams, [{ streamId: 'fresh', version: 1 }]);
+      },
+    );
+
+    test(
+      'stream-reads',
+      'versions are 1-based; fromVersion; a missing stream is version 0',
+      async (store) => {
+        await store.events.append([
+          { streamId: 'a', expectedVersion: 'no-stream', events: [event('A1'), event('A2'), event('A3')] },
+        ]);
+        await store.events.append([{ streamId: 'b', expectedVersion: 'no-stream', events: [event('B1')] }]);
+        const a = await store.events.readStream('a');
+        assert.equal(a.version, 3);
+        assert.deepEqual(
+          a.events.map((e) => [e.type, e.streamVersion]),
+          [
+            ['A1', 1],
+            ['A2', 2],
+            ['A3', 3],
+          ],
+        );
+        const tail = await store.events.readStream('a', { fromVersion: 2 });
+        assert.equal(tail.version, 3);
+        assert.deepEqual(
+          tail.events.map((e) => e.type),
+          ['A2', 'A3'],
+        );
+        assert.deepEqual(await store.events.readStream('missing'), { version: 0, events: [] });
+      },
+    );
+
+    test(
+      'concurrent-appends',
+      'ten writers with the same expected version: exactly one wins',
+      async (store) => {
+        await store.events.append([
+          { streamId: 'hot', expectedVersion: 'no-stream', events: [event('Opened')] },
+        ]);
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            store.transaction(async (tx) => {
+              const read = await tx.events.readStream('hot');
+              // Every writer decided on version 1, whatever it reads now.
+              assert.ok(read.version >= 1);
+              return tx.events.append([
+                { streamId: 'hot', expectedVersion: 1, events: [event('Won', { i })] },
+              ]);
+            }),
+          ),
+        );
+        assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+        for (const o of outcomes)
+          if (o.status === 'rejected') assert.ok(TandemError.is(o.reason, 'concurrency-conflict'));
+        assert.equal((await store.events.readStream('hot')).version, 2);
+      },
+    );
+
+    test(
+      'multi-stream-atomicity',
+      'one wrong expected version over three streams writes none of them',
+      async (store) => {
+        await store.events.append([{ streamId: 'x', expectedVersion: 'no-stream', events: [event('X')] }]);
+        const head = await store.events.headPosition();
+        await conflict(
+          store.events.append([
+            { streamId: 'p', expectedVersion: 'no-stream', events: [event('P')] },
+            { streamId: 'q', expectedVersion: 'no-stream', events: [event('Q')] },
+            { streamId: 'x', expectedVersion: 'no-stream', events: [event('X2')] },
+          ]),
+        );
+        assert.equal(await store.events.headPosition(), head);
+        assert.equal((await store.events.readStream('p')).version, 0);
+        assert.equal((await store.events.readStream('q')).version, 0);
+        const ok = await store.events.append([
+          { streamId: 'p', expectedVersion: 'no-stream', events: [event('P')] },
+          { streamId: 'x', expectedVersion: 1, events: [event('X2'), event('X3')] },
+        ]);
+        assert.deepEqual(ok.streams, [
+          { streamId: 'p', version: 1 },
+          { streamId: 'x', version: 3 },
+        ]);
+        assert.equal(ok.position, await store.events.headPosition());
+      },
+    );
+
+    test(
+      'global-order',
+      'positions increase in commit order; batched readAll sees each event once',
+      async (store) => {
+        await Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            store.events.append([
+              { streamId: `s-${i % 4}`, expectedVersion: 'any', events: [event('E', { i })] },
+            ]),
+          ),
+        );
+        const seen: number[] = [];
+        let after = 0;
+        for (;;) {
+          const batch = await store.events.readAll({ after, limit: 3 });
+          if (batch.length === 0) break;
+          assert.ok(batch.length <= 3);
+          for (const e of batch) {
+            assert.ok(e.position > after, 'strictly increasing');
+            after = e.position;
+            seen.push((e.data as { i: number }).i);
+          }
+        }
+        assert.equal(seen.length, 25);
+        assert.deepEqual(
+          [...seen].sort((a, b) => a - b),
+          Array.from({ length: 25 }, (_, i) => i),
+        );
+        assert.equal(await store.events.headPosition(), after);
+      },
+    );
+
+    test('event-round-trip', 'every recorded field comes back exactly', async (store) => {
+      const data = { nested: { list: [1, 'two', null, { deep: true }] }, unicode: 'żółw 🐢', n: 1.5 };
+      await store.events.append([
+        {
+          streamId: 'rt',
+          expectedVersion: 'no-stream',
+          events: [
+            {
+              type: 'Full',
+              data,
+              eventId: 'evt-1',
+              schemaVersion: 3,
+              metadata: { commandId: 'c1', userId: 'u1', custom: [1] },
+            },
+            { type: 'Defaults', data: {} },
+          ],
+        },
+      ]);
+      const [full, defaults] = (await store.events.readStream('rt')).events;
+      assert.equal(full?.type, 'Full');
+      assert.deepEqual(full?.data, data);
+      assert.equal(full?.eventId, 'evt-1');
+      assert.equal(full?.schemaVersion, 3);
+      assert.deepEqual(full?.metadata, { commandId: 'c1', userId: 'u1', custom: [1] });
+      assert.equal(full?.streamId, 'rt');
+      assert.equal(full?.streamVersion, 1);
+      assert.ok(!Number.isNaN(Date.parse(full?.recordedAt ?? '')));
+      assert.equal(defaults?.schemaVersion, 1);
+      assert.match(defaults?.eventId ?? '', /.+/);
+      assert.notEqual(defaults?.eventId, full?.eventId);
+      assert.deepEqual(await store.events.readAll({ after: 0, limit: 10 }), [full, defaults]);
+    });
+
+    test('wait-for-events', 'wakes on a commit, returns the head on timeout and on abort', async (store) => {
+      const started = Date.now();
+      const waiting = store.events.waitForEvents(0, { timeoutMs: 5_000 });
+      await store.events.append([{ streamId: 'w', expectedVersion: 'any', events: [event('E')] }]);
+      assert.equal(await waiting, 1);
+      assert.ok(Date.now() - started < 2_000, 'woken by the commit, not by the timeout');
+      assert.equal(await store.events.waitForEvents(1, { timeoutMs: 20 }), 1);
+      const controller = new AbortController();
+      const aborted = store.events.waitForEvents(1, { signal: controller.signal });
+      controller.abort();
+      assert.equal(await aborted, 1);
+      assert.equal(await store.events.waitForEvents(0), 1, 'resolves at once when the head is already past');
+    });
+
+    test(
+      'transaction-rollback',
+      'a throwing transaction keeps nothing; reads see its own writes',
+      async (store) => {
+        const failure = new Error('handler blew up');
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.events.append([{ streamId: 'r', expectedVersion: 'no-stream', events: [event('E')] }]);
+            assert.equal((await tx.events.readStream('r')).version, 1, 'own write visible inside');
+            assert.equal(await tx.idempotency.claim(record('k-r', 1)), undefined);
+            await tx.audit.record(auditEntry('k-r', 'u'));
+            throw failure;
+          }),
+          (error: unknown) => error === failure,
+        );
+        assert.equal(await store.events.headPosition(), 0);
+        assert.equal(await store.idempotency.find('k-r'), undefined);
+        assert.deepEqual(await store.audit.list({ commandId: 'k-r' }), []);
+        const neighbour = await store.transaction(async (tx) =>
+          tx.events.append([{ streamId: 'r', expectedVersion: 'no-stream', events: [event('E')] }]),
+        );
+        assert.equal(neighbour.position, 1);
+      },
+    );
+
+    test('idempotency-claims', 'ten concurrent claims of one id: one commits, nine see it', async (store) => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          store.transaction(async (tx) => {
+            const appended = await tx.events.append([
+              { streamId: `c-${i}`, expectedVersion: 'no-stream', events: [event('E')] },
+            ]);
+            const existing = await tx.idempotency.claim(record('same-key', appended.position));
+            if (existing !== undefined) throw new Error(`lost to ${existing.result.position}`);
+            return appended.position;
+          }),
+        ),
+      );
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      assert.equal(won.length, 1);
+      const stored = await store.idempotency.find('same-key');
+      assert.equal(stored?.result.position, (won[0] as PromiseFulfilledResult<number>).value);
+      assert.deepEqual(stored?.result.ids, { id: 'same-key' });
+      assert.equal(
+        await store.events.headPosition(),
+        stored?.result.position,
+        "the losers' events rolled back",
+      );
+    });
+
+    test(
+      'audit',
+      'rows commit with their transaction, stand alone outside one, and list newest first',
+      async (store) => {
+        await store.transaction(async (tx) => tx.audit.record(auditEntry('a1', 'u1')));
+        await store.audit.record({
+          ...auditEntry('a2', 'u2'),
+          outcome: 'invalid',
+          errorCode: 'validation',
+          position: undefined,
+        });
+        await store.audit.record(auditEntry('a3', 'u1'));
+        assert.deepEqual(
+          (await store.audit.list()).map((e) => e.commandId),
+          ['a3', 'a2', 'a1'],
+        );
+        assert.deepEqual(
+          (await store.audit.list({ userId: 'u1' })).map((e) => e.commandId),
+          ['a3', 'a1'],
+        );
+        const [invalid] = await store.audit.list({ commandId: 'a2' });
+        assert.deepEqual(invalid, {
+          ...auditEntry('a2', 'u2'),
+          outcome: 'invalid',
+          errorCode: 'validation',
+          position: undefined,
+        });
+        assert.equal((await store.audit.list({ limit: 1 })).length, 1);
+      },
+    );
+
+    test(
+      'sql',
+      'migrations apply once in id order; SQL commits and rolls back with the transaction',
+      async (store) => {
+        const migrations = [
+          { id: '002-index', sql: 'CREATE INDEX things_name ON things (name)' },
+          {
+            id: '001-things',
+            sql: 'CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL)',
+          },
+        ];
+        await store.migrate('conformance', migrations);
+        await store.migrate('conformance', migrations);
+        await store.transaction(async (tx) => {
+          const { rowsAffected } = await tx.sql.execute(
+            'INSERT INTO things (id, name, qty) VALUES (?, ?, ?)',
+            ['t1', 'one', 1],
+          );
+          assert.equal(rowsAffected, 1);
+          await tx.events.append([
+            { streamId: 'thing-t1', expectedVersion: 'no-stream', events: [event('ThingAdded')] },
+          ]);
+        });
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.sql.execute('INSERT INTO things (id, name, qty) VALUES (?, ?, ?)', ['t2', 'two', 2]);
+            throw new Error('no');
+          }),
+        );
+        const rows = await store.transaction((tx) =>
+          tx.sql.query<{ id: string; qty: number }>('SELECT id, qty FROM things ORDER BY id'),
+        );
+        assert.deepEqual(
+          rows.map((r) => ({ ...r })),
+          [{ id: 't1', qty: 1 }],
+        );
+        assert.equal(await store.events.headPosition(), 1);
+      },
+    );
+  });
+}
