@@ -1,0 +1,67 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { TandemError, type Tandem } from '@tandem/core';
+import { auditRefusal, registerCommandRoutes } from './command-routes.js';
+import { openApiDocument } from './openapi-document.js';
+import { sendProblem } from './send-problem.js';
+
+/** Options for {@link createHttpServer}. */
+export interface HttpServerOptions {
+  readonly tandem: Tandem;
+  /** The HS256 secret bearer tokens are verified with. */
+  readonly auth: { readonly secret: string };
+  /** Largest accepted body in bytes; default 64 KiB. */
+  readonly bodyLimit?: number;
+  /** Fastify/pino logger options; off by default. */
+  readonly logger?: boolean | Record<string, unknown>;
+  /** For the OpenAPI document. */
+  readonly title?: string;
+  readonly version?: string;
+}
+
+/** Maps Fastify's own errors (body parsing, limits) to catalog errors. */
+function fromFastify(error: FastifyError): TandemError {
+  switch (error.statusCode) {
+    case 413:
+      return new TandemError('payload-too-large');
+    case 415:
+      return new TandemError('unsupported-media-type');
+    case 400:
+      return new TandemError('validation', 'The body is not valid JSON', {
+        details: { issues: [{ path: '', message: 'Malformed JSON' }] },
+      });
+    default:
+      return new TandemError('internal', undefined, { cause: error });
+  }
+}
+
+/** Builds the HTTP server (not listening): commands, OpenAPI, health, problem+json errors. */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const { tandem } = options;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 });
+  const openapi = openApiDocument(tandem.commands.definitions.values(), {
+    title: options.title ?? 'Tandem API',
+    version: options.version ?? '0.1.0',
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const tandemError = error instanceof TandemError ? error : fromFastify(error);
+    if (tandemError.code === 'internal') request.log.error({ err: error }, 'request failed');
+    const type = (request.params as { type?: string } | undefined)?.type;
+    if (type !== undefined && request.url.startsWith('/commands/')) {
+      await auditRefusal(tandem, request, type, tandemError, options.auth.secret);
+    }
+    return sendProblem(reply, tandemError);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    sendProblem(reply, new TandemError('not-found', `No route ${request.method} ${request.url}`)),
+  );
+
+  registerCommandRoutes(app, tandem, options.auth.secret);
+  app.get('/openapi.json', async () => openapi);
+  app.get('/health', async () => ({
+    status: 'ok',
+    store: tandem.store.name,
+    head: await tandem.events.headPosition(),
+  }));
+  return app;
+}

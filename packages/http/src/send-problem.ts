@@ -1,0 +1,11 @@
+import type { FastifyReply } from 'fastify';
+import type { TandemError } from '@tandem/core';
+import { problemDetails } from './problem-details.js';
+
+/** Sends `error` as `application/problem+json`, with the headers its code calls for. */
+export function sendProblem(reply: FastifyReply, error: TandemError): FastifyReply {
+  const problem = problemDetails(error);
+  if (error.code === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer');
+  if (problem.status === 503 || error.code === 'idempotency-in-progress') reply.header('Retry-After', '1');
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
