@@ -65,9 +65,10 @@ describe('POST /commands/:type', () => {
       400,
       'validation',
     );
-    assert.deepEqual(
-      unknown.json<{ details: { issues: { path: string }[] } }>().details.issues.map((i) => i.path),
-      ['x'],
+    const unknownIssues = unknown.json<{ details: { issues: { message: string }[] } }>().details.issues;
+    assert.ok(
+      unknownIssues.some((i) => /"x"/.test(i.message)),
+      JSON.stringify(unknownIssues),
     );
     await refused(server, () => post(server, 'Deposit', '{"accountId":', {}), 400, 'validation');
     await refused(
