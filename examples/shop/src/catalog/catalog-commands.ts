@@ -1,0 +1,147 @@
+import { defineCommand, reject, requireRole, TandemError, type StreamEvents } from '@tandem/core';
+import { z } from 'zod';
+import { inventoryStream, type InventoryEvent } from '../inventory/inventory-events.js';
+import { id, usState } from '../us-states.js';
+import { customerStream, productStream, type CatalogEvent } from './catalog-events.js';
+import { findCustomer, findProduct } from './catalog-lookup.js';
+
+const cents = z.number().int().min(0).max(100_000_000);
+
+/** Emits catalog events on one stream; the tables carry the consistency checks, so any version. */
+const emit = (streamId: string, ...events: (CatalogEvent | InventoryEvent)[]): StreamEvents => ({
+  streamId,
+  events,
+  expectedVersion: 'any',
+});
+
+export const RegisterCustomer = defineCommand({
+  type: 'RegisterCustomer',
+  description: 'Registers the caller as a customer (the id is the token subject)',
+  schema: z.strictObject({ name: z.string().trim().min(1).max(200), state: usState }),
+  creates: true,
+  authorize: requireRole('customer'),
+  resultIds: ({ user }) => ({ customerId: user.id }),
+}).stateStored(async ({ data, user, metadata }, sql) => {
+  if ((await findCustomer(sql, user.id)) !== undefined) reject('You are already registered');
+  await sql.execute(
+    'INSERT INTO shop_customers (customer_id, name, state, registered_at) VALUES (?, ?, ?, ?)',
+    [user.id, data.name, data.state, metadata.timestamp],
+  );
+  return [
+    emit(customerStream(user.id), {
+      type: 'CustomerRegistered',
+      data: { customerId: user.id, name: data.name, state: data.state },
+    }),
+  ];
+});
+
+export const CreateProduct = defineCommand({
+  type: 'CreateProduct',
+  schema: z.strictObject({
+    productId: id,
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2_000),
+    category: z.string().trim().min(1).max(100),
+    price: cents,
+    initialStock: z.number().int().min(0).max(10_000_000).optional(),
+  }),
+  generatedIds: ['productId'],
+  authorize: requireRole('admin'),
+}).stateStored(async ({ data, metadata }, sql) => {
+  const exists = await sql.query('SELECT 1 FROM shop_products WHERE product_id = ?', [data.productId]);
+  if (exists.length > 0) reject(`Product ${data.productId} already exists`);
+  await sql.execute(
+    'INSERT INTO shop_products (product_id, name, description, category, created_at) VALUES (?, ?, ?, ?, ?)',
+    [data.productId, data.name, data.description, data.category, metadata.timestamp],
+  );
+  await sql.execute('INSERT INTO shop_prices (product_id, price, updated_at) VALUES (?, ?, ?)', [
+    data.productId,
+    data.price,
+    metadata.timestamp,
+  ]);
+  const { initialStock, ...product } = data;
+  const streams: StreamEvents[] = [
+    emit(productStream(data.productId), { type: 'ProductCreated', data: product }),
+  ];
+  if (initialStock !== undefined && initialStock > 0) {
+    // The stock stream is event-sourced; a new product's stream must not exist yet.
+    streams.push({
+      streamId: inventoryStream(data.productId),
+      expectedVersion: 'no-stream',
+      events: [
+        {
+          type: 'StockAdjusted',
+          data: { productId: data.productId, delta: initialStock, reason: 'initial', stock: initialStock },
+        },
+      ],
+    });
+  }
+  return streams;
+});
+
+export const AdjustProductPrice = defineCommand({
+  type: 'AdjustProductPrice',
+  schema: z.strictObject({ productId: id, price: cents }),
+  authorize: requireRole('admin'),
+}).stateStored(async ({ data, metadata }, sql) => {
+  const product = await findProduct(sql, data.productId, metadata.timestamp);
+  if (product === undefined) throw new TandemError('not-found', `Product ${data.productId} not found`);
+  if (product.price === data.price) return [];
+  await sql.execute('UPDATE shop_prices SET price = ?, updated_at = ? WHERE product_id = ?', [
+    data.price,
+    metadata.timestamp,
+    data.productId,
+  ]);
+  return [
+    emit(productStream(data.productId), {
+      type: 'ProductPriceAdjusted',
+      data: { productId: data.productId, price: data.price, previousPrice: product.price },
+    }),
+  ];
+});
+
+export const StartPromotion = defineCommand({
+  type: 'StartPromotion',
+  schema: z.strictObject({
+    promotionId: id,
+    productId: id,
+    percentOff: z.number().int().min(1).max(90),
+    endsAt: z.iso.datetime().optional(),
+  }),
+  generatedIds: ['promotionId'],
+  authorize: requireRole('admin'),
+}).stateStored(async ({ data, metadata }, sql) => {
+  if ((await findProduct(sql, data.productId, metadata.timestamp)) === undefined) {
+    throw new TandemError('not-found', `Product ${data.productId} not found`);
+  }
+  // Normalized so the table's text comparison with command timestamps is a time comparison.
+  const endsAt = data.endsAt === undefined ? null : new Date(data.endsAt).toISOString();
+  if (endsAt !== null && endsAt <= metadata.timestamp) reject('A promotion must end in the future');
+  const exists = await sql.query('SELECT 1 FROM shop_promotions WHERE promotion_id = ?', [data.promotionId]);
+  if (exists.length > 0) reject(`Promotion ${data.promotionId} already exists`);
+  await sql.execute(
+    'INSERT INTO shop_promotions (promotion_id, product_id, percent_off, ends_at, active) VALUES (?, ?, ?, ?, 1)',
+    [data.promotionId, data.productId, data.percentOff, endsAt],
+  );
+  return [emit(productStream(data.productId), { type: 'PromotionStarted', data: { ...data, endsAt } })];
+});
+
+export const EndPromotion = defineCommand({
+  type: 'EndPromotion',
+  schema: z.strictObject({ promotionId: id }),
+  authorize: requireRole('admin'),
+}).stateStored(async ({ data }, sql) => {
+  const [promotion] = await sql.query<{ product_id: string; active: number }>(
+    'SELECT product_id, active FROM shop_promotions WHERE promotion_id = ?',
+    [data.promotionId],
+  );
+  if (promotion === undefined) throw new TandemError('not-found', `Promotion ${data.promotionId} not found`);
+  if (Number(promotion.active) !== 1) reject(`Promotion ${data.promotionId} has already ended`);
+  await sql.execute('UPDATE shop_promotions SET active = 0 WHERE promotion_id = ?', [data.promotionId]);
+  return [
+    emit(productStream(promotion.product_id), {
+      type: 'PromotionEnded',
+      data: { promotionId: data.promotionId, productId: promotion.product_id },
+    }),
+  ];
+});
