@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { signToken } from '@tandem/http';
+import { openSqliteStore } from '@tandem/sqlite';
+
+const secret = 'crash-test-secret-crash-test-secret';
+const dir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
+const database = join(dir, 'shop.db');
+const main = new URL('../src/main.ts', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts the real server process and resolves with its URL once it prints it. */
+function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${database}`, TANDEM_SECRET: secret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        resolve({ url, child });
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+}
+
+async function send(url: string, type: string, body: unknown, token: string, key: string) {
+  const response = await fetch(`${url}/commands/${type}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+describe('crash recovery', () => {
+  it('keeps every acknowledged command and no partial one across SIGKILL', async () => {
+    const admin = await signToken({ sub: 'admin', role: 'admin' }, secret);
+    const buyer = await signToken({ sub: 'buyer', role: 'customer' }, secret);
+    const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
+    const first = await startServer();
+    assert.equal(
+      (await send(first.url, 'RegisterCustomer', { name: 'Buyer', state: 'CA' }, buyer, 'reg')).status,
+      200,
+    );
+    for (const p of ['p1', 'p2', 'p3']) {
+      const created = await send(
+        first.url,
+        'CreateProduct',
+        { productId: p, name: p, description: '', category: 'c', price: 100, initialStock: 100_000 },
+        admin,
+        `create-${p}`,
+      );
+      assert.equal(created.status, 200, created.body);
+    }
+
+    // A burst of multi-stream orders and restocks, 16 in flight at a time, killed part-way.
+    const acknowledged = new Map<string, string>();
+    let sent = 0;
+    let killed = false;
+    const worker = async () => {
+      while (!killed && sent < 2_000) {
+        const n = sent++;
+        const key = `burst-${n}`;
+        const request =
+          n % 4 === 3
+            ? send(
+                first.url,
+                'AdjustInventory',
+                { productId: `p${(n % 3) + 1}`, delta: 1, reason: 'restock' },
+                admin,
+                key,
+              )
+            : send(
+                first.url,
+                'PlaceOrder',
+                {
+                  orderId: `o-${n}`,
+                  items: [
+                    { productId: 'p1', quantity: 1 },
+                    { productId: 'p2', quantity: 2 },
+                    { productId: 'p3', quantity: 1 },
+                  ],
+                  shippingAddress: address,
+                },
+                buyer,
+                key,
+              );
+        try {
+          const response = await request;
+          if (response.status === 200) acknowledged.set(key, response.body);
+        } catch {
+          return; // the server died under this request: unacknowledged, may or may not have committed
+        }
+        if (acknowledged.size === 150 && !killed) {
+          killed = true;
+          first.child.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    assert.ok(killed, 'the server was killed mid-burst');
+    if (first.child.exitCode === null && first.child.signalCode === null) {
+      await new Promise((resolve) => first.child.once('exit', resolve));
+    }
+
+    const second = await startServer();
+    const store = await openSqliteStore({ filename: database });
+    try {
+      const events = await store.events.readAll({ after: 0, limit: 100_000 });
+      const byCommand = new Map<string, string[]>();
+      for (const e of events) {
+        const id = String(e.metadata.commandId);
+        byCommand.set(id, [...(byCommand.get(id) ?? []), `${e.streamId}:${e.type}`]);
+      }
+      for (const key of acknowledged.keys())
+        assert.ok(byCommand.has(key), `acknowledged ${key} is in the log`);
+      for (const [key, streams] of byCommand) {
+        if (!key.startsWith('burst-')) continue;
+        const n = Number(key.slice('burst-'.length));
+        const expected = n % 4 === 3 ? 1 : 4; // an order is its OrderPlaced plus three reservations
+        assert.equal(streams.length, expected, `command ${key} is whole: ${streams.join(', ')}`);
+      }
+      // Retrying acknowledged keys replays the stored answer and writes nothing.
+      const head = await store.events.headPosition();
+      for (const [key, body] of [...acknowledged].slice(0, 20)) {
+        const n = Number(key.slice('burst-'.length));
+        const retry =
+          n % 4 === 3
+            ? await send(
+                second.url,
+                'AdjustInventory',
+                { productId: `p${(n % 3) + 1}`, delta: 1, reason: 'restock' },
+                admin,
+                key,
+              )
+            : await send(
+                second.url,
+                'PlaceOrder',
+                {
+                  orderId: `o-${n}`,
+                  items: [
+                    { productId: 'p1', quantity: 1 },
+                    { productId: 'p2', quantity: 2 },
+                    { productId: 'p3', quantity: 1 },
+                  ],
+                  shippingAddress: address,
+                },
+                buyer,
+                key,
+              );
+        assert.equal(retry.status, 200);
+        assert.equal(retry.body, body);
+      }
+      assert.equal(await store.events.headPosition(), head);
+    } finally {
+      await store.close();
+      second.child.kill('SIGKILL');
+    }
+  });
+});

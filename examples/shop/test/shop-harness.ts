@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fold, type Tandem } from '@tandem/core';
+import { createHttpServer, signToken } from '@tandem/http';
+import { openSqliteStore, type SqliteStore } from '@tandem/sqlite';
+import { createShopApp, inventoryDecider, inventoryStream, type InventoryEvent } from '@tandem/example-shop';
+
+export const secret = 'shop-test-secret-shop-test-secret';
+export const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
+
+/** A shop on its own SQLite file, served in-process, with helpers for requests and checks. */
+export async function shopHarness() {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-shop-'));
+  const store: SqliteStore = await openSqliteStore({ filename: join(dir, 'shop.db') });
+  const app: Tandem = await createShopApp(store);
+  const server = await createHttpServer({ tandem: app, auth: { secret }, bodyLimit: 16 * 1024 });
+  const tokens = new Map<string, string>();
+  const token = async (sub: string, role = 'customer') => {
+    const key = `${sub}/${role}`;
+    if (!tokens.has(key)) tokens.set(key, await signToken({ sub, role }, secret));
+    return tokens.get(key) ?? '';
+  };
+
+  const post = async (
+    type: string,
+    body: unknown,
+    options: { as?: string; role?: string; key?: string; headers?: Record<string, string> } = {},
+  ) =>
+    server.inject({
+      method: 'POST',
+      url: `/commands/${type}`,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await token(options.as ?? 'admin', options.role ?? (options.as === undefined ? 'admin' : 'customer'))}`,
+        ...(options.key === undefined ? {} : { 'idempotency-key': options.key }),
+        ...options.headers,
+      },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  return {
+    app,
+    store,
+    server,
+    token,
+    post,
+    /** Registers a customer (idempotently per name). */
+    async register(customer: string, state = 'CA') {
+      const response = await post(
+        'RegisterCustomer',
+        { name: customer, state },
+        { as: customer, key: `register-${customer}` },
+      );
+      if (response.statusCode !== 200) throw new Error(response.body);
+    },
+    async product(productId: string, stock: number, price = 1_000) {
+      const response = await post(
+        'CreateProduct',
+        {
+          productId,
+          name: `Product ${productId}`,
+          description: 'd',
+          category: 'c',
+          price,
+          initialStock: stock,
+        },
+        { key: `create-${productId}` },
+      );
+      if (response.statusCode !== 200) throw new Error(response.body);
+    },
+    /** The stock a product's inventory stream folds to. */
+    async stock(productId: string): Promise<number> {
+      const stream = await app.events.readStream(inventoryStream(productId));
+      return fold(inventoryDecider, stream.events as unknown as InventoryEvent[]).stock;
+    },
+    /** Everything a refused command must leave untouched: the log and the catalog tables. */
+    async snapshot() {
+      const tables = await store.transaction(async (tx) => ({
+        customers: await tx.sql.query('SELECT * FROM shop_customers ORDER BY customer_id'),
+        products: await tx.sql.query('SELECT * FROM shop_products ORDER BY product_id'),
+        prices: await tx.sql.query('SELECT * FROM shop_prices ORDER BY product_id'),
+        promotions: await tx.sql.query('SELECT * FROM shop_promotions ORDER BY promotion_id'),
+        idempotency: await tx.sql.query('SELECT command_id FROM tandem_idempotency ORDER BY command_id'),
+      }));
+      return { head: await app.events.headPosition(), tables: JSON.stringify(tables) };
+    },
+    async close() {
+      await server.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ShopHarness = Awaited<ReturnType<typeof shopHarness>>;
