@@ -9,7 +9,13 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -17,7 +23,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/utils', '**/utils/*', '**/common', '**/misc'], message: 'Name folders after what they hold.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/utils', '**/utils/*', '**/common', '**/misc'],
+              message: 'Name folders after what they hold.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -27,7 +40,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['better-sqlite3', 'pg', 'ioredis', 'fastify', 'nats'], patterns: ['@tandem/sqlite', '@tandem/http', '@tandem/cli'] },
+        {
+          paths: ['better-sqlite3', 'pg', 'ioredis', 'fastify', 'nats'],
+          patterns: ['@tandem/sqlite', '@tandem/http', '@tandem/cli'],
+        },
       ],
     },
   },
