@@ -49,11 +49,27 @@ async function send(url: string, type: string, body: unknown, token: string, key
   return { status: response.status, body: await response.text() };
 }
 
+/** Burst command number `n`: every fourth a restock, the rest a three-product order. */
+function burstCommand(n: number): { type: string; body: unknown; asAdmin: boolean } {
+  if (n % 4 === 3)
+    return {
+      type: 'AdjustInventory',
+      body: { productId: `p${(n % 3) + 1}`, delta: 1, reason: 'restock' },
+      asAdmin: true,
+    };
+  const items = [
+    { productId: 'p1', quantity: 1 },
+    { productId: 'p2', quantity: 2 },
+    { productId: 'p3', quantity: 1 },
+  ];
+  const shippingAddress = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
+  return { type: 'PlaceOrder', body: { orderId: `o-${n}`, items, shippingAddress }, asAdmin: false };
+}
+
 describe('crash recovery', () => {
   it('keeps every acknowledged command and no partial one across SIGKILL', async () => {
     const admin = await signToken({ sub: 'admin', role: 'admin' }, secret);
     const buyer = await signToken({ sub: 'buyer', role: 'customer' }, secret);
-    const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
     const first = await startServer();
     assert.equal(
       (await send(first.url, 'RegisterCustomer', { name: 'Buyer', state: 'CA' }, buyer, 'reg')).status,
@@ -78,30 +94,8 @@ describe('crash recovery', () => {
       while (!killed && sent < 2_000) {
         const n = sent++;
         const key = `burst-${n}`;
-        const request =
-          n % 4 === 3
-            ? send(
-                first.url,
-                'AdjustInventory',
-                { productId: `p${(n % 3) + 1}`, delta: 1, reason: 'restock' },
-                admin,
-                key,
-              )
-            : send(
-                first.url,
-                'PlaceOrder',
-                {
-                  orderId: `o-${n}`,
-                  items: [
-                    { productId: 'p1', quantity: 1 },
-                    { productId: 'p2', quantity: 2 },
-                    { productId: 'p3', quantity: 1 },
-                  ],
-                  shippingAddress: address,
-                },
-                buyer,
-                key,
-              );
+        const command = burstCommand(n);
+        const request = send(first.url, command.type, command.body, command.asAdmin ? admin : buyer, key);
         try {
           const response = await request;
           if (response.status === 200) acknowledged.set(key, response.body);
@@ -141,30 +135,14 @@ describe('crash recovery', () => {
       const head = await store.events.headPosition();
       for (const [key, body] of [...acknowledged].slice(0, 20)) {
         const n = Number(key.slice('burst-'.length));
-        const retry =
-          n % 4 === 3
-            ? await send(
-                second.url,
-                'AdjustInventory',
-                { productId: `p${(n % 3) + 1}`, delta: 1, reason: 'restock' },
-                admin,
-                key,
-              )
-            : await send(
-                second.url,
-                'PlaceOrder',
-                {
-                  orderId: `o-${n}`,
-                  items: [
-                    { productId: 'p1', quantity: 1 },
-                    { productId: 'p2', quantity: 2 },
-                    { productId: 'p3', quantity: 1 },
-                  ],
-                  shippingAddress: address,
-                },
-                buyer,
-                key,
-              );
+        const command = burstCommand(n);
+        const retry = await send(
+          second.url,
+          command.type,
+          command.body,
+          command.asAdmin ? admin : buyer,
+          key,
+        );
         assert.equal(retry.status, 200);
         assert.equal(retry.body, body);
       }
