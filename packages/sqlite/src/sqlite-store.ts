@@ -15,6 +15,7 @@ import { classifySqliteError } from './sqlite-errors.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { SqliteIdempotency } from './sqlite-idempotency.js';
 import { SqliteNotifier } from './sqlite-notifier.js';
+import { SqliteReadStore } from './sqlite-read-store.js';
 import { tandemMigrations } from './sqlite-schema.js';
 import { SqliteSqlExecutor } from './sqlite-sql-executor.js';
 
@@ -115,6 +116,19 @@ export class SqliteStore implements Store {
     if (!memory) reader.pragma('busy_timeout = 5000');
     return new SqliteStore(writer, reader, options);
   }
+
+  /**
+   * Read models in this same database, written through this store's one writer (so read-model
+   * batches group-commit with commands) and read through its read-only connection.
+   */
+  readStore(): SqliteReadStore {
+    this.#readStore ??= new SqliteReadStore(this.#writer, this.#reader, (work) =>
+      this.transaction((tx) => work(tx.sql)),
+    );
+    return this.#readStore;
+  }
+
+  #readStore: SqliteReadStore | undefined;
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));

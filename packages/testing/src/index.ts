@@ -5,3 +5,8 @@ export {
   type StoreConformanceCase,
   type StoreConformanceOptions,
 } from './conformance/store-conformance.js';
+export {
+  describeReadStoreConformance,
+  readStoreConformanceCases,
+  type ReadStoreConformanceCase,
+} from './conformance/read-store-conformance.js';

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  planFind,
+  searchTokens,
+  fieldValue,
+  type CollectionDefinition,
+  type DocumentWriter,
+  type FieldFilter,
+  type FindQuery,
+  type Page,
+  type StoredDocument,
+} from '@tandem/core';
+
+const fieldPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** The SQL expression for a document field; field names come from code, and are checked anyway. */
+export function fieldExpression(field: string): string {
+  if (!fieldPattern.test(field)) throw new Error(`Field ${JSON.stringify(field)} is not a plain dotted path`);
+  return `json_extract(doc, '$.${field}')`;
+}
+
+/** A stable, safe table name for one collection of one namespace. */
+export function collectionTable(namespace: string, collection: string): string {
+  const readable = `${namespace}_${collection}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40);
+  const hash = createHash('sha256').update(`${namespace}/${collection}`).digest('hex').slice(0, 8);
+  return `rm_${readable}_${hash}`;
+}
+
+/** DDL for a collection: its table, expression indexes and, if it searches, an FTS5 table. */
+export function collectionDdl(table: string, definition: CollectionDefinition): string[] {
+  const ddl = [`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`];
+  (definition.indexes ?? []).forEach((index, n) => {
+    ddl.push(
+      `CREATE INDEX IF NOT EXISTS ${table}_i${n} ON ${table} (${index.fields.map(fieldExpression).join(', ')})`,
+    );
+  });
+  if (definition.search !== undefined) {
+    ddl.push(
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5 (id UNINDEXED, body, tokenize = 'unicode61')`,
+    );
+  }
+  return ddl;
+}
+
+function bindValue(value: FieldFilter['value']): string | number | null {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+const operators = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/** WHERE clauses for filters (`IS NULL` for equality with null). */
+function filterSql(where: readonly FieldFilter[], params: unknown[]): string[] {
+  return where.map((f) => {
+    if (f.op === 'eq' && f.value === null) return `${fieldExpression(f.field)} IS NULL`;
+    params.push(bindValue(f.value));
+    return `${fieldExpression(f.field)} ${operators[f.op]} ?`;
+  });
+}
+
+/**
+ * One collection as a table of JSON documents. Reads go through whichever connection it was made
+ * with: the reader for queries (committed data only), the writer inside transactions.
+ */
+export class SqliteDocumentCollection<Doc extends object> implements DocumentWriter<Doc> {
+  readonly #db: Database.Database;
+  readonly #table: string;
+  readonly #definition: CollectionDefinition<Doc>;
+  readonly #writable: boolean;
+
+  constructor(
+    db: Database.Database,
+    table: string,
+    definition: CollectionDefinition<Doc>,
+    writable: boolean,
+  ) {
+    this.#db = db;
+    this.#table = table;
+    this.#definition = definition;
+    this.#writable = writable;
+  }
+
+  async get(id: string): Promise<Doc | undefined> {
+    const row = this.#db.prepare(`SELECT doc FROM ${this.#table} WHERE id = ?`).get(id) as
+      { doc: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.doc) as Doc);
+  }
+
+  async find(query: FindQuery = {}): Promise<Page<Doc>> {
+    planFind(this.#definition, query);
+    const params: unknown[] = [];
+    const where = filterSql(query.where ?? [], params);
+    const sort = query.sort;
+    const order =
+      sort === undefined
+        ? 'id'
+        : `${fieldExpression(sort.field)} ${sort.direction === 'desc' ? 'DESC' : 'ASC'}, id`;
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (sort === undefined) {
+        where.push('id > ?');
+        params.push(after.id);
+      } else {
+        const e = fieldExpression(sort.field);
+        where.push(`(${e} ${sort.direction === 'desc' ? '<' : '>'} ? OR (${e} = ? AND id > ?))`);
+        params.push(bindValue(after.value), bindValue(after.value), after.id);
+      }
+    }
+    const limit = pageSize(query.limit);
+    const sql = `SELECT id, doc FROM ${this.#table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, limit + 1) as { id: string; doc: string }[];
+    return this.#page(rows, limit, (row, doc) =>
+      sort === undefined ? row.id : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
+    );
+  }
+
+  async search(text: string, query: FindQuery = {}): Promise<Page<Doc>> {
+    if (this.#definition.search === undefined)
+      throw new Error(`Collection ${this.#definition.name} declares no search fields`);
+    const terms = searchTokens(text);
+    if (terms.length === 0) return { items: [] };
+    const params: unknown[] = [terms.map((t) => `"${t}"*`).join(' AND ')];
+    const where = [
+      `${this.#table}_fts MATCH ?`,
+      ...filterSql(query.where ?? [], params).map((c) =>
+        c.replaceAll('json_extract(doc', 'json_extract(t.doc'),
+      ),
+    ];
+    const sort = query.sort;
+    const key =
+      sort === undefined
+        ? 'f.rank'
+        : fieldExpression(sort.field).replace('json_extract(doc', 'json_extract(t.doc');
+    const descending = sort?.direction === 'desc';
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      // FTS5 rank is lower-is-better, so relevance order is ascending rank.
+      where.push(`(${key} ${descending ? '<' : '>'} ? OR (${key} = ? AND t.id > ?))`);
+      params.push(after.value, after.value, after.id);
+    }
+    const limit = pageSize(query.limit);
+    const sql = `SELECT t.id AS id, t.doc AS doc, f.rank AS rank FROM ${this.#table}_fts f JOIN ${this.#table} t ON t.id = f.id
+      WHERE ${where.join(' AND ')} ORDER BY ${key} ${descending ? 'DESC' : 'ASC'}, t.id LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, limit + 1) as {
+      id: string;
+      doc: string;
+      rank: number;
+    }[];
+    return this.#page(rows, limit, (row, doc) =>
+      sort === undefined ? row.rank : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
+    );
+  }
+
+  async scan(
+    options: { readonly after?: string; readonly limit?: number } = {},
+  ): Promise<readonly StoredDocument<Doc>[]> {
+    const rows = this.#db
+      .prepare(`SELECT id, doc FROM ${this.#table} WHERE id > ? ORDER BY id LIMIT ?`)
+      .all(options.after ?? '', pageSize(options.limit)) as { id: string; doc: string }[];
+    return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as Doc }));
+  }
+
+  async upsert(id: string, doc: Doc): Promise<void> {
+    this.#requireWritable();
+    this.#db
+      .prepare(
+        `INSERT INTO ${this.#table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+      )
+      .run(id, JSON.stringify(doc));
+    this.#index(id, doc);
+  }
+
+  async patch(id: string, patch: Partial<Doc>): Promise<Doc | undefined> {
+    this.#requireWritable();
+    const current = await this.get(id);
+    if (current === undefined) return undefined;
+    const next = { ...current, ...patch };
+    await this.upsert(id, next);
+    return next;
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#requireWritable();
+    this.#db.prepare(`DELETE FROM ${this.#table} WHERE id = ?`).run(id);
+    if (this.#definition.search !== undefined)
+      this.#db.prepare(`DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
+  }
+
+  #index(id: string, doc: Doc): void {
+    const fields = this.#definition.search?.fields;
+    if (fields === undefined) return;
+    this.#db.prepare(`DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
+    const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
+    this.#db.prepare(`INSERT INTO ${this.#table}_fts (id, body) VALUES (?, ?)`).run(id, body);
+  }
+
+  #page<Row extends { id: string; doc: string }>(
+    rows: Row[],
+    limit: number,
+    key: (row: Row, doc: Doc) => string | number | boolean | null,
+  ): Page<Doc> {
+    const page = rows.slice(0, limit).map((row) => ({ row, doc: JSON.parse(row.doc) as Doc }));
+    const last = page.at(-1);
+    return {
+      items: page.map((p) => p.doc),
+      ...(rows.length > limit && last !== undefined
+        ? { nextCursor: encodeCursor({ value: key(last.row, last.doc), id: last.row.id }) }
+        : {}),
+    };
+  }
+
+  #requireWritable(): void {
+    if (!this.#writable) throw new Error('Read-only view: write inside a read-store transaction');
+  }
+}

@@ -1,0 +1,191 @@
+import type Database from 'better-sqlite3';
+import type {
+  CollectionDefinition,
+  DeadLetter,
+  DocumentReader,
+  ReadStore,
+  ReadTransaction,
+  SqlExecutor,
+} from '@tandem/core';
+import { collectionDdl, collectionTable, SqliteDocumentCollection } from './sqlite-document-collection.js';
+
+/** Runs `work` as one job of the store's single writer (see SqliteStore). */
+export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T>;
+
+interface ParkedRow {
+  namespace: string;
+  event_id: string;
+  position: number;
+  stream_id: string;
+  type: string;
+  reason: 'failed' | 'blocked';
+  error: string;
+  attempts: number;
+  parked_at: string;
+}
+
+/**
+ * Read models in the same SQLite file as the log. Writes go through the store's one writer queue:
+ * a second writing connection in this process would block the event loop behind open
+ * transactions. Queries read through the read-only connection, so they see committed data only.
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly name = 'sqlite';
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  readonly #job: WriterJob;
+
+  constructor(writer: Database.Database, reader: Database.Database, job: WriterJob) {
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#job = job;
+  }
+
+  prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
+    return this.#job(async () => {
+      this.#writer
+        .prepare(
+          'INSERT INTO tandem_rm_namespaces (namespace, projection, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING',
+        )
+        .run(namespace, namespace.slice(0, namespace.indexOf('@')), new Date().toISOString());
+      for (const collection of collections) {
+        const table = collectionTable(namespace, collection.name);
+        for (const statement of collectionDdl(table, collection)) this.#writer.exec(statement);
+        this.#writer
+          .prepare(
+            'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(namespace, table, collection.search === undefined ? 0 : 1);
+      }
+    });
+  }
+
+  drop(namespace: string): Promise<void> {
+    return this.#job(async () => {
+      const tables = this.#writer
+        .prepare('SELECT name, searchable FROM tandem_rm_tables WHERE namespace = ?')
+        .all(namespace) as {
+        name: string;
+        searchable: number;
+      }[];
+      for (const { name, searchable } of tables) {
+        if (searchable === 1) this.#writer.exec(`DROP TABLE IF EXISTS ${name}_fts`);
+        this.#writer.exec(`DROP TABLE IF EXISTS ${name}`);
+      }
+      for (const table of [
+        'tandem_rm_tables',
+        'tandem_rm_namespaces',
+        'tandem_rm_checkpoints',
+        'tandem_rm_parked',
+      ]) {
+        this.#writer.prepare(`DELETE FROM ${table} WHERE namespace = ?`).run(namespace);
+      }
+    });
+  }
+
+  reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+    return new SqliteDocumentCollection(
+      this.#reader,
+      collectionTable(namespace, definition.name),
+      definition,
+      false,
+    );
+  }
+
+  transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    return this.#job((sql) =>
+      work({
+        collection: (namespace, definition) =>
+          new SqliteDocumentCollection(
+            this.#writer,
+            collectionTable(namespace, definition.name),
+            definition,
+            true,
+          ),
+        saveCheckpoint: async (namespace, position) => {
+          this.#writer
+            .prepare(
+              'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
+            )
+            .run(namespace, position);
+        },
+        park: async (letter) => {
+          this.#writer
+            .prepare(
+              `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, event_id) DO NOTHING`,
+            )
+            .run(
+              letter.projection,
+              letter.eventId,
+              letter.position,
+              letter.streamId,
+              letter.type,
+              letter.reason,
+              letter.error,
+              letter.attempts,
+              letter.parkedAt,
+            );
+        },
+        unpark: async (namespace, eventIds) => {
+          const remove = this.#writer.prepare(
+            'DELETE FROM tandem_rm_parked WHERE namespace = ? AND event_id = ?',
+          );
+          for (const eventId of eventIds) remove.run(namespace, eventId);
+        },
+        activate: async (projection, namespace) => {
+          this.#writer
+            .prepare(
+              'INSERT INTO tandem_rm_active (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
+            )
+            .run(projection, namespace);
+        },
+        sql,
+      }),
+    );
+  }
+
+  async checkpoint(namespace: string): Promise<number> {
+    const row = this.#reader
+      .prepare('SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?')
+      .get(namespace) as { position: number } | undefined;
+    return row?.position ?? 0;
+  }
+
+  async activeNamespace(projection: string): Promise<string | undefined> {
+    const row = this.#reader
+      .prepare('SELECT namespace FROM tandem_rm_active WHERE projection = ?')
+      .get(projection) as { namespace: string } | undefined;
+    return row?.namespace;
+  }
+
+  async namespaces(projection: string): Promise<readonly string[]> {
+    const rows = this.#reader
+      .prepare('SELECT namespace FROM tandem_rm_namespaces WHERE projection = ? ORDER BY namespace')
+      .all(projection) as {
+      namespace: string;
+    }[];
+    return rows.map((r) => r.namespace);
+  }
+
+  async parked(namespace: string): Promise<readonly DeadLetter[]> {
+    const rows = this.#reader
+      .prepare('SELECT * FROM tandem_rm_parked WHERE namespace = ? ORDER BY position')
+      .all(namespace) as ParkedRow[];
+    return rows.map((r) => ({
+      projection: r.namespace,
+      position: r.position,
+      eventId: r.event_id,
+      streamId: r.stream_id,
+      type: r.type,
+      reason: r.reason,
+      error: r.error,
+      attempts: r.attempts,
+      parkedAt: r.parked_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    // The connections belong to the SqliteStore; closing it closes them.
+  }
+}

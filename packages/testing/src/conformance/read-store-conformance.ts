@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defineCollection, type DeadLetter, type ReadStore } from '@tandem/core';
+
+/** Stable ids of the read-store conformance cases. */
+export const readStoreConformanceCases = [
+  'documents',
+  'find',
+  'index-required',
+  'search',
+  'transactions',
+  'registry',
+  'parked',
+  'drop',
+] as const;
+
+export type ReadStoreConformanceCase = (typeof readStoreConformanceCases)[number];
+
+interface Order {
+  readonly orderId: string;
+  readonly status: string;
+  readonly state: string;
+  readonly total: number;
+  readonly title: string;
+  readonly address?: { readonly city: string };
+}
+
+const orders = defineCollection<Order>({
+  name: 'orders',
+  indexes: [{ fields: ['status', 'state', 'total'] }, { fields: ['total'] }, { fields: ['address.city'] }],
+  search: { fields: ['title'] },
+});
+
+const ns = 'orders-view@1';
+
+function order(n: number, status: string, state: string, total: number, title = `Order ${n}`): Order {
+  return {
+    orderId: `o${String(n).padStart(2, '0')}`,
+    status,
+    state,
+    total,
+    title,
+    address: { city: n % 2 === 0 ? 'Fresno' : 'Austin' },
+  };
+}
+
+async function seed(store: ReadStore, docs: readonly Order[]) {
+  await store.prepare(ns, [orders]);
+  await store.transaction(async (tx) => {
+    for (const doc of docs) await tx.collection(ns, orders).upsert(doc.orderId, doc);
+  });
+  return store.reader(ns, orders);
+}
+
+function letter(eventId: string, position: number, streamId: string): DeadLetter {
+  return {
+    projection: ns,
+    position,
+    eventId,
+    streamId,
+    type: 'E',
+    reason: 'failed',
+    error: 'boom',
+    attempts: 3,
+    parkedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/** The one suite every ReadStore adapter runs; deviations are declared with a reason. */
+export function describeReadStoreConformance(
+  adapter: string,
+  open: () => Promise<{ readStore: ReadStore; close: () => Promise<void> }>,
+  options: { readonly deviations?: Partial<Record<ReadStoreConformanceCase, string>> } = {},
+): void {
+  const test = (id: ReadStoreConformanceCase, name: string, body: (store: ReadStore) => Promise<void>) => {
+    const reason = options.deviations?.[id];
+    it(`${id}: ${name}`, reason === undefined ? {} : { skip: `declared deviation: ${reason}` }, async () => {
+      const opened = await open();
+      try {
+        await body(opened.readStore);
+      } finally {
+        await opened.close();
+      }
+    });
+  };
+
+  describe(`ReadStore conformance: ${adapter}`, () => {
+    test('documents', 'get, upsert, patch and delete round-trip documents', async (store) => {
+      const reader = await seed(store, [order(1, 'paid', 'CA', 500)]);
+      assert.deepEqual(await reader.get('o01'), order(1, 'paid', 'CA', 500));
+      assert.equal(await reader.get('missing'), undefined);
+      await store.transaction(async (tx) => {
+        const c = tx.collection(ns, orders);
+        assert.deepEqual(await c.patch('o01', { status: 'shipped' }), {
+          ...order(1, 'paid', 'CA', 500),
+          status: 'shipped',
+        });
+        assert.equal(await c.patch('missing', { status: 'x' }), undefined);
+        await c.upsert('o02', order(2, 'paid', 'NY', 7));
+        await c.delete('o02');
+        await c.delete('never-there');
+      });
+      assert.equal((await reader.get('o01'))?.status, 'shipped');
+      assert.equal(await reader.get('o02'), undefined);
+      await assert.rejects(async () =>
+        (reader as unknown as { upsert: (id: string, d: Order) => Promise<void> }).upsert(
+          'x',
+          order(9, 'a', 'b', 1),
+        ),
+      );
+    });
+
+    test('find', 'equality and range filters, sort both ways, cursor pages, nested fields', async (store) => {
+      const reader = await seed(store, [
+        order(1, 'payment_pending', 'CA', 300),
+        order(2, 'payment_pending', 'CA', 900),
+        order(3, 'payment_pending', 'NY', 800),
+        order(4, 'paid', 'CA', 1000),
+        order(5, 'payment_pending', 'CA', 900),
+        order(6, 'payment_pending', 'CA', 100),
+      ]);
+      const where = [
+        { field: 'status', op: 'eq', value: 'payment_pending' },
+        { field: 'state', op: 'eq', value: 'CA' },
+      ] as const;
+      const first = await reader.find({ where, sort: { field: 'total', direction: 'desc' }, limit: 2 });
+      assert.deepEqual(
+        first.items.map((o) => o.orderId),
+        ['o02', 'o05'],
+        'ties broken by id',
+      );
+      assert.ok(first.nextCursor !== undefined);
+      const second = await reader.find({
+        where,
+        sort: { field: 'total', direction: 'desc' },
+        limit: 2,
+        cursor: first.nextCursor,
+      });
+      assert.deepEqual(
+        second.items.map((o) => o.orderId),
+        ['o01', 'o06'],
+      );
+      assert.equal(second.nextCursor, undefined);
+      const ranged = await reader.find({
+        where: [
+          { field: 'total', op: 'gte', value: 800 },
+          { field: 'total', op: 'lt', value: 1000 },
+        ],
+        sort: { field: 'total', direction: 'asc' },
+      });
+      assert.deepEqual(
+        ranged.items.map((o) => o.orderId),
+        ['o03', 'o02', 'o05'],
+      );
+      const nested = await reader.find({ where: [{ field: 'address.city', op: 'eq', value: 'Fresno' }] });
+      assert.deepEqual(
+        nested.items.map((o) => o.orderId),
+        ['o02', 'o04', 'o06'],
+      );
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await reader.find({ limit: 4, ...(cursor === undefined ? {} : { cursor }) });
+        all.push(...page.items.map((o) => o.orderId));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      assert.deepEqual(all, ['o01', 'o02', 'o03', 'o04', 'o05', 'o06']);
+      await assert.rejects(
+        reader.find({ cursor: 'not-a-cursor!' }),
+        (e: unknown) => (e as { code?: string }).code === 'validation',
+      );
+    });
+
+    test('index-required', 'a find no declared index covers is refused, not scanned', async (store) => {
+      const reader = await seed(store, [order(1, 'paid', 'CA', 1)]);
+      await assert.rejects(
+        reader.find({ where: [{ field: 'state', op: 'eq', value: 'CA' }] }),
+        /needs an index on \(state\)/,
+      );
+      await assert.rejects(reader.find({ sort: { field: 'title', direction: 'asc' } }), /needs an index/);
+      assert.equal(
+        (await reader.find({ where: [{ field: 'status', op: 'eq', value: 'paid' }] })).items.length,
+        1,
+        'a prefix of an index is fine',
+      );
+    });
+
+    test('search', 'full-text search by word prefix, with filters and pages', async (store) => {
+      const reader = await seed(store, [
+        order(1, 'paid', 'CA', 1, 'Stainless steel kettle'),
+        order(2, 'paid', 'NY', 2, 'Electric kettle with timer'),
+        order(3, 'paid', 'CA', 3, 'Garden hose'),
+        order(4, 'open', 'CA', 4, 'Kettlebell 12 kg'),
+      ]);
+      assert.deepEqual((await reader.search('kettle')).items.map((o) => o.orderId).sort(), [
+        'o01',
+        'o02',
+        'o04',
+      ]);
+      assert.deepEqual(
+        (await reader.search('KETTLE steel')).items.map((o) => o.orderId),
+        ['o01'],
+      );
+      assert.deepEqual(
+        (await reader.search('kett', { where: [{ field: 'status', op: 'eq', value: 'paid' }] })).items
+          .map((o) => o.orderId)
+          .sort(),
+        ['o01', 'o02'],
+      );
+      assert.deepEqual((await reader.search('nothing-like-this')).items, []);
+      const first = await reader.search('kettle', { limit: 2 });
+      assert.equal(first.items.length, 2);
+      const rest = await reader.search('kettle', {
+        limit: 2,
+        ...(first.nextCursor === undefined ? {} : { cursor: first.nextCursor }),
+      });
+      assert.deepEqual([...first.items, ...rest.items].map((o) => o.orderId).sort(), ['o01', 'o02', 'o04']);
+      await store.transaction(async (tx) => {
+        await tx.collection(ns, orders).patch('o01', { title: 'Teapot' });
+        await tx.collection(ns, orders).delete('o02');
+      });
+      assert.deepEqual(
+        (await reader.search('kettle')).items.map((o) => o.orderId),
+        ['o04'],
+        'the index follows writes',
+      );
+    });
+
+    test('transactions', 'documents and checkpoint commit together or not at all', async (store) => {
+      await store.prepare(ns, [orders]);
+      await store.transaction(async (tx) => {
+        await tx.collection(ns, orders).upsert('o01', order(1, 'paid', 'CA', 1));
+        await tx.saveCheckpoint(ns, 7);
+      });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.collection(ns, orders).upsert('o02', order(2, 'paid', 'CA', 2));
+          await tx.saveCheckpoint(ns, 9);
+          assert.ok((await tx.collection(ns, orders).get('o02')) !== undefined, 'own write visible inside');
+          throw new Error('crash before commit');
+        }),
+        /crash before commit/,
+      );
+      assert.equal(await store.checkpoint(ns), 7);
+      assert.equal(await store.reader(ns, orders).get('o02'), undefined);
+      assert.equal(await store.checkpoint('never-ran@1'), 0);
+    });
+
+    test('registry', 'namespaces and the active version per projection', async (store) => {
+      await store.prepare('orders-view@1', [orders]);
+      await store.prepare('orders-view@2', [orders]);
+      await store.prepare('other@1', [orders]);
+      assert.deepEqual(await store.namespaces('orders-view'), ['orders-view@1', 'orders-view@2']);
+      assert.equal(await store.activeNamespace('orders-view'), undefined);
+      await store.transaction((tx) => tx.activate('orders-view', 'orders-view@1'));
+      await store.transaction((tx) => tx.activate('orders-view', 'orders-view@2'));
+      assert.equal(await store.activeNamespace('orders-view'), 'orders-view@2');
+    });
+
+    test('parked', 'parked events list in position order and unpark by id', async (store) => {
+      await store.prepare(ns, [orders]);
+      await store.transaction(async (tx) => {
+        await tx.park(letter('e9', 9, 's1'));
+        await tx.park({ ...letter('e4', 4, 's2'), reason: 'blocked' });
+      });
+      assert.deepEqual(
+        (await store.parked(ns)).map((l) => [l.eventId, l.reason]),
+        [
+          ['e4', 'blocked'],
+          ['e9', 'failed'],
+        ],
+      );
+      assert.deepEqual((await store.parked(ns))[1], letter('e9', 9, 's1'));
+      await store.transaction((tx) => tx.unpark(ns, ['e4']));
+      assert.deepEqual(
+        (await store.parked(ns)).map((l) => l.eventId),
+        ['e9'],
+      );
+    });
+
+    test(
+      'drop',
+      'dropping a namespace removes its documents, checkpoint and parked events only',
+      async (store) => {
+        await seed(store, [order(1, 'paid', 'CA', 1)]);
+        await store.prepare('keep@1', [orders]);
+        await store.transaction(async (tx) => {
+          await tx.collection('keep@1', orders).upsert('k', order(2, 'paid', 'CA', 2));
+          await tx.saveCheckpoint(ns, 5);
+          await tx.saveCheckpoint('keep@1', 6);
+          await tx.park(letter('e1', 1, 's'));
+        });
+        await store.drop(ns);
+        assert.deepEqual(await store.namespaces('orders-view'), []);
+        assert.equal(await store.checkpoint(ns), 0);
+        assert.deepEqual(await store.parked(ns), []);
+        assert.equal(await store.checkpoint('keep@1'), 6);
+        assert.ok((await store.reader('keep@1', orders).get('k')) !== undefined);
+        await store.prepare(ns, [orders]);
+        assert.equal(
+          await store.reader(ns, orders).get('o01'),
+          undefined,
+          'a re-prepared namespace starts empty',
+        );
+      },
+    );
+  });
+}
