@@ -2,6 +2,11 @@ import type { EventStore } from './event-store/event-store.js';
 import { upcastingEventStore } from './event-store/upcasting-event-store.js';
 import { Upcasters, type Upcaster } from './event-store/upcasters.js';
 import type { AnyCommandDefinition } from './messages/command-definition.js';
+import { ProjectionDaemon, type ProjectionDaemonOptions } from './projections/projection-daemon.js';
+import type { AnyProjection } from './projections/projection-definition.js';
+import { QueryBus } from './query/query-bus.js';
+import type { AnyQueryDefinition } from './query/query-definition.js';
+import type { ReadStore } from './read-store/read-store.js';
 import { CommandBus, type CommandBusOptions } from './write/command-bus.js';
 import type { CommandOutcome, CommandRequest } from './write/command-request.js';
 import type { SqlMigration } from './write/sql-executor.js';
@@ -15,34 +20,72 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   readonly upcasters?: readonly Upcaster[];
   /** The application's own tables, for state-stored handlers. */
   readonly migrations?: readonly SqlMigration[];
+  /** Read models, run by a projection daemon. */
+  readonly projections?: readonly AnyProjection[];
+  /** Queries over those read models. */
+  readonly queries?: readonly AnyQueryDefinition[];
+  /** Where read models live; defaults to the store's own (`store.readStore()`). */
+  readonly readStore?: ReadStore;
+  /** Daemon tuning (batch size, retries). */
+  readonly daemon?: Pick<ProjectionDaemonOptions, 'batchSize' | 'retry' | 'pollIntervalMs'>;
 }
 
-/** A running Tandem application: the command side plus the log, read through upcasters. */
+/** A running Tandem application: the command side, the log, and (when declared) the read side. */
 export interface Tandem {
   readonly store: Store;
   readonly commands: CommandBus;
   /** The log, every event in its newest shape. */
   readonly events: EventStore;
   readonly upcasters: Upcasters;
+  /** The projection daemon, when the application declares projections. */
+  readonly projections: ProjectionDaemon | undefined;
+  /** The query bus, when the application declares queries. */
+  readonly queries: QueryBus | undefined;
   /** Sends one command through the pipeline. */
   execute(request: CommandRequest): Promise<CommandOutcome>;
-  /** Closes the store. */
+  /** Starts the projection daemon (rebuilding changed versions); a no-op without projections. */
+  start(): Promise<void>;
+  /** Stops the daemon, then closes the store. */
   close(): Promise<void>;
 }
 
-/** Assembles an application: applies its migrations, then wires the command pipeline. */
+/** Assembles an application: applies its migrations, then wires commands, projections and queries. */
 export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const upcasters = new Upcasters(options.upcasters);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
   }
   const commands = new CommandBus({ ...options, upcasters });
+  const events = upcastingEventStore(options.store.events, upcasters);
+  let projections: ProjectionDaemon | undefined;
+  if (options.projections !== undefined && options.projections.length > 0) {
+    const readStore = options.readStore ?? options.store.readStore?.();
+    if (readStore === undefined)
+      throw new Error(`The ${options.store.name} store has no read store; pass one as readStore`);
+    projections = new ProjectionDaemon({
+      events,
+      readStore,
+      projections: options.projections,
+      ...options.daemon,
+    });
+  }
+  const queryList = options.queries ?? [];
+  if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
+  const queries = projections === undefined ? undefined : new QueryBus(projections, queryList);
   return {
     store: options.store,
     commands,
-    events: upcastingEventStore(options.store.events, upcasters),
+    events,
     upcasters,
+    projections,
+    queries,
     execute: (request) => commands.execute(request),
-    close: () => options.store.close(),
+    start: async () => {
+      await projections?.start();
+    },
+    close: async () => {
+      await projections?.stop();
+      await options.store.close();
+    },
   };
 }

@@ -141,7 +141,11 @@ describe('projection daemon', () => {
     const last = await run(app, 'Increment', { counterId: 'a', by: 2 });
     assert.equal(await d.waitFor(['healthy-totals'], last.position, 2_000), true);
     assert.equal(await d.waitFor(['counter-totals'], last.position, 200), false);
-    const status = (await d.status()).find((s) => s.name === 'counter-totals');
+    let status = (await d.status()).find((s) => s.name === 'counter-totals');
+    for (let i = 0; i < 200 && status?.state !== 'stopped-on-error'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      status = (await d.status()).find((s) => s.name === 'counter-totals');
+    }
     assert.equal(status?.state, 'stopped-on-error');
     assert.equal(status?.position, bad.position - 1, 'everything before the poison event is applied');
     assert.equal(status?.lastError?.position, bad.position);

@@ -12,6 +12,7 @@ import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
 import type { Transaction } from '../write/transaction.js';
 import { LogNotifier } from './log-notifier.js';
+import { MemoryReadStore } from './memory-read-store.js';
 
 const noSql: SqlExecutor = {
   query() {
@@ -80,6 +81,14 @@ export class MemoryStore implements Store {
     const run = this.#queue.then(() => this.#runTransaction(work));
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  #readStore: MemoryReadStore | undefined;
+
+  /** An in-memory read store to go with this store. */
+  readStore(): MemoryReadStore {
+    this.#readStore ??= new MemoryReadStore();
+    return this.#readStore;
   }
 
   async migrate(_owner: string, migrations: readonly SqlMigration[]): Promise<void> {

@@ -357,7 +357,8 @@ export class ProjectionDaemon {
       events: this.#options.events,
       readStore: this.#options.readStore,
       batchSize: this.#options.batchSize ?? 500,
-      retry: this.#options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
+      // The projection's own policy wins; it knows whether its failures are worth waiting out.
+      retry: projection.retry ?? this.#options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
       clock: this.#options.clock ?? (() => new Date()),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();

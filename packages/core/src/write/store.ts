@@ -1,4 +1,5 @@
 import type { EventStore } from '../event-store/event-store.js';
+import type { ReadStore } from '../read-store/read-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { IdempotencyReader } from './idempotency-record.js';
 import type { SqlMigration } from './sql-executor.js';
@@ -31,6 +32,12 @@ export interface Store {
 
   /** Applies an application's own SQL migrations once each, in id order, under `owner`. */
   migrate(owner: string, migrations: readonly SqlMigration[]): Promise<void>;
+
+  /**
+   * A read store in the same database, when the adapter has one (SQLite, memory). Optional: read
+   * models may live elsewhere (Redis, another database), passed to `createTandem` explicitly.
+   */
+  readStore?(): ReadStore;
 
   /** Releases connections and timers. */
   close(): Promise<void>;
