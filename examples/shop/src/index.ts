@@ -1,4 +1,4 @@
-export { createShopApp, shopCommands } from './shop-app.js';
+export { createShopApp, shopCommands, shopProjections, shopQueries } from './shop-app.js';
 export { seedProducts } from './seed.js';
 export {
   inventoryDecider,

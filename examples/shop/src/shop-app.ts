@@ -10,6 +10,12 @@ import { catalogMigrations } from './catalog/catalog-tables.js';
 import { AdjustInventory } from './inventory/adjust-inventory.js';
 import { CancelOrder, ConfirmPayment, ShipOrder } from './orders/order-lifecycle.js';
 import { PlaceOrder } from './orders/place-order.js';
+import { shopQueries } from './queries/shop-queries.js';
+import { inventoryLevelsProjection } from './read-models/inventory-levels.js';
+import { orderHistoryProjection } from './read-models/order-history.js';
+import { orderSummariesProjection } from './read-models/order-summaries.js';
+import { productPagesProjection } from './read-models/product-pages.js';
+import { revenueProjection } from './read-models/revenue.js';
 
 /** Every command of the shop. */
 export const shopCommands = [
@@ -25,7 +31,28 @@ export const shopCommands = [
   CancelOrder,
 ];
 
-/** The shop on any store that has SQL (SQLite, and PostgreSQL when it lands). */
+/** The seeds' read models: one OrderPlaced fans out to all of the order ones. */
+export const shopProjections = [
+  productPagesProjection,
+  orderSummariesProjection,
+  orderHistoryProjection,
+  inventoryLevelsProjection,
+  revenueProjection,
+];
+
+export { shopQueries };
+
+/**
+ * The shop on any store that has SQL (SQLite, and PostgreSQL when it lands). Read models live in
+ * the store's own read store. Call `start()` to run the projections.
+ */
 export function createShopApp(store: Store): Promise<Tandem> {
-  return createTandem({ name: 'shop', store, commands: shopCommands, migrations: catalogMigrations });
+  return createTandem({
+    name: 'shop',
+    store,
+    commands: shopCommands,
+    migrations: catalogMigrations,
+    projections: shopProjections,
+    queries: shopQueries,
+  });
 }

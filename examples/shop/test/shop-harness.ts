@@ -14,7 +14,13 @@ export async function shopHarness() {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-shop-'));
   const store: SqliteStore = await openSqliteStore({ filename: join(dir, 'shop.db') });
   const app: Tandem = await createShopApp(store);
-  const server = await createHttpServer({ tandem: app, auth: { secret }, bodyLimit: 16 * 1024 });
+  await app.start();
+  const server = await createHttpServer({
+    tandem: app,
+    auth: { secret },
+    bodyLimit: 16 * 1024,
+    readYourWritesWaitMs: 300,
+  });
   const tokens = new Map<string, string>();
   const token = async (sub: string, role = 'customer') => {
     const key = `${sub}/${role}`;
@@ -39,12 +45,30 @@ export async function shopHarness() {
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
+  const get = async (
+    name: string,
+    query: Record<string, string>,
+    options: { as?: string; role?: string; minPosition?: number } = {},
+  ) =>
+    server.inject({
+      method: 'GET',
+      url: `/queries/${name}`,
+      query,
+      headers: {
+        ...(options.as === undefined
+          ? {}
+          : { authorization: `Bearer ${await token(options.as, options.role ?? 'customer')}` }),
+        ...(options.minPosition === undefined ? {} : { 'tandem-min-position': String(options.minPosition) }),
+      },
+    });
+
   return {
     app,
     store,
     server,
     token,
     post,
+    get,
     /** Registers a customer (idempotently per name). */
     async register(customer: string, state = 'CA') {
       const response = await post(

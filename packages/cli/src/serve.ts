@@ -31,6 +31,8 @@ export async function serve(options: {
   const secret = resolveSecret(config);
   const store = await openStore(config.databaseUrl);
   const app = await options.createApp(store);
+  // Projections run beside the server; a changed version starts its blue/green rebuild here.
+  await app.start();
   const server = await createHttpServer({
     tandem: app,
     auth: { secret },

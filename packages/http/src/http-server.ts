@@ -1,6 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { registerQueryRoutes } from './query-routes.js';
 import { openApiDocument } from './openapi-document.js';
 import { sendProblem } from './send-problem.js';
 
@@ -13,6 +15,8 @@ export interface HttpServerOptions {
   readonly bodyLimit?: number;
   /** Fastify/pino logger options; off by default. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
+  readonly readYourWritesWaitMs?: number;
   /** For the OpenAPI document. */
   readonly title?: string;
   readonly version?: string;
@@ -57,11 +61,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   registerCommandRoutes(app, tandem, options.auth.secret);
+  registerQueryRoutes(app, tandem, options.auth.secret, options.readYourWritesWaitMs ?? 5_000);
+  registerMetricsRoute(app, tandem);
   app.get('/openapi.json', async () => openapi);
   app.get('/health', async () => ({
     status: 'ok',
     store: tandem.store.name,
     head: await tandem.events.headPosition(),
+    projections: ((await tandem.projections?.status()) ?? []).map((s) => ({
+      name: s.name,
+      state: s.state,
+      lagEvents: s.lagEvents,
+    })),
   }));
   return app;
 }

@@ -160,7 +160,7 @@ describe('POST /commands/:type', () => {
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json<{ code: string }>().code, 'not-found');
     const health = await server.app.inject({ method: 'GET', url: '/health' });
-    assert.deepEqual(health.json(), { status: 'ok', store: 'memory', head: 0 });
+    assert.deepEqual(health.json(), { status: 'ok', store: 'memory', head: 0, projections: [] });
   });
 });
 

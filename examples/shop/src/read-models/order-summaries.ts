@@ -1,0 +1,55 @@
+import { defineCollection, defineProjection, eachEvent } from '@tandem/core';
+import type { OrderStatus } from '../orders/order-decider.js';
+import type { OrderLine, ShippingAddress } from '../orders/order-events.js';
+import type { ShopEvent } from './shop-event.js';
+
+/** One order, denormalized: lines with names and prices as ordered, the customer's name and state. */
+export interface OrderSummary {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly customerId: string;
+  readonly customerName: string;
+  readonly customerState: string;
+  readonly items: readonly OrderLine[];
+  readonly total: number;
+  readonly shippingAddress: ShippingAddress;
+  readonly placedAt: string;
+  readonly updatedAt: string;
+}
+
+export const orderSummaries = defineCollection<OrderSummary>({
+  name: 'orders',
+  // FindOrders: "payment_pending orders in California by amount" is one index range.
+  indexes: [{ fields: ['status', 'customerState', 'total'] }, { fields: ['status', 'total'] }],
+});
+
+export const orderSummariesProjection = defineProjection({
+  name: 'order-summaries',
+  version: 1,
+  events: ['OrderPlaced', 'PaymentConfirmed', 'OrderShipped', 'OrderCancelled'],
+  collections: { orders: orderSummaries },
+  apply: eachEvent<{ orders: typeof orderSummaries }, ShopEvent>(
+    async (event, { collections: { orders } }) => {
+      switch (event.type) {
+        case 'OrderPlaced':
+          await orders.upsert(event.data.orderId, {
+            ...event.data,
+            status: 'payment_pending',
+            updatedAt: event.data.placedAt,
+          });
+          return;
+        case 'PaymentConfirmed':
+          await orders.patch(event.data.orderId, { status: 'paid', updatedAt: event.data.confirmedAt });
+          return;
+        case 'OrderShipped':
+          await orders.patch(event.data.orderId, { status: 'shipped', updatedAt: event.data.shippedAt });
+          return;
+        case 'OrderCancelled':
+          await orders.patch(event.data.orderId, { status: 'cancelled', updatedAt: event.data.cancelledAt });
+          return;
+        default:
+          return;
+      }
+    },
+  ),
+});

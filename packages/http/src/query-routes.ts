@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TandemError, type Tandem } from '@tandem/core';
+import { authenticate } from './jwt-auth.js';
+import { sendProblem } from './send-problem.js';
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * `GET /queries/:name?param=...`: the view exactly as its projection stored it. Read-your-writes:
+ * a client sends the `Tandem-Position` a command returned as `Tandem-Min-Position`, and the query
+ * waits (up to `waitMs`) until every projection it reads has passed it, else 503 + Retry-After.
+ */
+export function registerQueryRoutes(
+  app: FastifyInstance,
+  tandem: Tandem,
+  secret: string,
+  waitMs: number,
+): void {
+  app.get<{ Params: { name: string } }>('/queries/:name', async (request, reply) => {
+    const bus = tandem.queries;
+    if (bus === undefined)
+      return sendProblem(reply, new TandemError('not-found', 'This application declares no queries'));
+    const rawPosition = header(request, 'tandem-min-position');
+    if (rawPosition !== undefined && !/^\d{1,15}$/.test(rawPosition)) {
+      return sendProblem(
+        reply,
+        new TandemError('validation', 'Tandem-Min-Position must be a non-negative integer', {
+          details: { issues: [{ path: 'Tandem-Min-Position', message: 'Invalid position' }] },
+        }),
+      );
+    }
+    const outcome = await bus.execute({
+      name: request.params.name,
+      params: request.query,
+      user: await authenticate(header(request, 'authorization'), secret),
+      minPosition: rawPosition === undefined ? undefined : Number(rawPosition),
+      waitMs,
+    });
+    if (!outcome.ok) {
+      if (outcome.error.code === 'internal') request.log.error({ err: outcome.error.cause }, 'query failed');
+      return sendProblem(reply, outcome.error);
+    }
+    return reply.send(outcome.view);
+  });
+}
