@@ -3,6 +3,7 @@ import { signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
 import { resolveSecret } from './dev-secret.js';
 import { openStore } from './open-store.js';
+import { addProjectionsCommand } from './projections-command.js';
 import { serve, type AppFactory } from './serve.js';
 
 /** Options for {@link createCli}. */
@@ -101,6 +102,7 @@ export function createCli(options: CliOptions): Command {
       write('Migrations applied.');
     });
 
+  addProjectionsCommand(program, config, options.createApp, write);
   options.extend?.(program, config);
   return program;
 }

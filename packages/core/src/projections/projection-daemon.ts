@@ -121,6 +121,44 @@ export class ProjectionDaemon {
   }
 
   /**
+   * Progress from persisted state only (checkpoints, parked events), for tools in another process
+   * than the one running the projections. It cannot know in-memory states such as
+   * `stopped-on-error`; a namespace that is not active is reported as `rebuilding`.
+   */
+  async persistedStatus(): Promise<ProjectionStatus[]> {
+    const { readStore, events } = this.#options;
+    const head = await events.headPosition();
+    const now = (this.#options.clock ?? (() => new Date()))().getTime();
+    const all: ProjectionStatus[] = [];
+    for (const projection of this.#projections.values()) {
+      const active = await readStore.activeNamespace(projection.name);
+      for (const namespace of await readStore.namespaces(projection.name)) {
+        const position = await readStore.checkpoint(namespace);
+        const lagEvents = Math.max(0, head - position);
+        const [next] = lagEvents > 0 ? await events.readAll({ after: position, limit: 1 }) : [];
+        all.push({
+          name: projection.name,
+          version: namespaceVersion(namespace),
+          namespace,
+          state:
+            namespace !== active
+              ? 'rebuilding'
+              : lagEvents > (this.#options.batchSize ?? 500)
+                ? 'catching-up'
+                : 'running',
+          position,
+          head,
+          lagEvents,
+          lagSeconds: next === undefined ? 0 : Math.max(0, (now - Date.parse(next.recordedAt)) / 1000),
+          parked: (await readStore.parked(namespace)).length,
+          lastError: undefined,
+        });
+      }
+    }
+    return all;
+  }
+
+  /**
    * Read-your-writes: resolves true once every named projection's active checkpoint has reached
    * `position`, false when `timeoutMs` passes first. Reads persisted checkpoints, so it also sees
    * progress made by other processes.

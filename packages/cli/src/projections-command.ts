@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { ProjectionDaemon, Tandem } from '@tandem/core';
+import type { AppConfig } from './app-config.js';
+import { openStore } from './open-store.js';
+import { progressLine } from './progress-bar.js';
+import type { AppFactory } from './serve.js';
+
+async function withDaemon(
+  config: AppConfig,
+  createApp: AppFactory,
+  use: (daemon: ProjectionDaemon, app: Tandem) => Promise<void>,
+): Promise<void> {
+  const app = await createApp(await openStore(config.databaseUrl));
+  try {
+    if (app.projections === undefined) throw new Error('This application declares no projections');
+    await use(app.projections, app);
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * `tandem projections ...`. `status` reads persisted checkpoints and is safe beside a running
+ * server. `rebuild`, `verify` and `replay` run the projections in this process: stop the server's
+ * projections first (several processes sharing projections need leases, which the PostgreSQL
+ * work adds).
+ */
+export function addProjectionsCommand(
+  program: Command,
+  config: AppConfig,
+  createApp: AppFactory,
+  write: (line: string) => void,
+): void {
+  const projections = program
+    .command('projections')
+    .description('read models: status, rebuild, verify, replay parked events');
+
+  projections
+    .command('status')
+    .description('position, lag and parked events of every projection')
+    .action(async () => {
+      await withDaemon(config, createApp, async (daemon) => {
+        write(['projection', 'namespace', 'state', 'position', 'head', 'lag', 'lag_s', 'parked'].join('\t'));
+        for (const s of await daemon.persistedStatus()) {
+          write(
+            [
+              s.name,
+              s.namespace,
+              s.state,
+              s.position,
+              s.head,
+              s.lagEvents,
+              s.lagSeconds.toFixed(1),
+              s.parked,
+            ].join('\t'),
+          );
+        }
+      });
+    });
+
+  projections
+    .command('rebuild <name>')
+    .description('rebuild from position 0 into new storage, then swap it in (blue/green)')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        await daemon.start();
+        const tty = process.stderr.isTTY;
+        let lastLine = 0;
+        await daemon.rebuild(name, (progress) => {
+          const line = progressLine(progress);
+          if (tty) process.stderr.write(`\r${line}`);
+          else if (Date.now() - lastLine > 2_000) {
+            lastLine = Date.now();
+            write(line);
+          }
+        });
+        if (tty) process.stderr.write('\n');
+        write(`Rebuilt ${name}; the new storage is active.`);
+      });
+    });
+
+  projections
+    .command('verify <name>')
+    .description('rebuild into scratch storage and diff it against the live read model')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        await daemon.start();
+        const report = await daemon.verify(name);
+        for (const c of report.collections) {
+          write(
+            `${c.collection}: ${c.missing} missing, ${c.unexpected} unexpected, ${c.different} different${c.sampleIds.length > 0 ? ` (e.g. ${c.sampleIds.join(', ')})` : ''}`,
+          );
+        }
+        write(
+          report.ok
+            ? `${name} matches a fresh rebuild at position ${report.position}.`
+            : `${name} DIFFERS from a fresh rebuild at position ${report.position}.`,
+        );
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  projections
+    .command('replay <name>')
+    .description('re-apply parked events after a fix')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        await daemon.start();
+        const result = await daemon.replayParked(name);
+        write(`Replayed ${result.replayed}; ${result.parked} still parked.`);
+      });
+    });
+}
