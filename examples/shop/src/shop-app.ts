@@ -1,4 +1,4 @@
-import { createTandem, type Store, type Tandem } from '@tandem/core';
+import { createTandem, type Store, type Tandem, type TandemOptions } from '@tandem/core';
 import {
   AdjustProductPrice,
   CreateProduct,
@@ -46,8 +46,9 @@ export { shopQueries };
  * The shop on any store that has SQL (SQLite, and PostgreSQL when it lands). Read models live in
  * the store's own read store. Call `start()` to run the projections.
  */
-export function createShopApp(store: Store): Promise<Tandem> {
+export function createShopApp(store: Store, options: Pick<TandemOptions, 'daemon'> = {}): Promise<Tandem> {
   return createTandem({
+    ...options,
     name: 'shop',
     store,
     commands: shopCommands,

@@ -99,6 +99,7 @@ export {
   type RebuildProgress,
 } from './projections/projection-daemon.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
+export type { Failpoint } from './projections/projection-runner.js';
 
 // Query side
 export {

@@ -27,7 +27,7 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
   readonly readStore?: ReadStore;
   /** Daemon tuning (batch size, retries). */
-  readonly daemon?: Pick<ProjectionDaemonOptions, 'batchSize' | 'retry' | 'pollIntervalMs'>;
+  readonly daemon?: Pick<ProjectionDaemonOptions, 'batchSize' | 'retry' | 'pollIntervalMs' | 'failpoint'>;
 }
 
 /** A running Tandem application: the command side, the log, and (when declared) the read side. */

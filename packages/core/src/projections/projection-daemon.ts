@@ -5,7 +5,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import { projectionContext } from './projection-context.js';
 import { projectionNamespace, type AnyProjection } from './projection-definition.js';
-import { ProjectionRunner } from './projection-runner.js';
+import { ProjectionRunner, type Failpoint } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
 import { diffNamespaces, type VerifyReport } from './verify-report.js';
 
@@ -22,6 +22,8 @@ export interface ProjectionDaemonOptions {
   readonly clock?: () => Date;
   /** How often read-your-writes waits re-read persisted checkpoints (other processes); default 25 ms. */
   readonly pollIntervalMs?: number;
+  /** Test seam: crash tests kill the process at these points of a batch commit. */
+  readonly failpoint?: (point: Failpoint, namespace: string) => void;
 }
 
 /** Progress of a rebuild, reported about twice a second. */
@@ -398,6 +400,7 @@ export class ProjectionDaemon {
       // The projection's own policy wins; it knows whether its failures are worth waiting out.
       retry: projection.retry ?? this.#options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
       clock: this.#options.clock ?? (() => new Date()),
+      ...(this.#options.failpoint === undefined ? {} : { failpoint: this.#options.failpoint }),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();
       },

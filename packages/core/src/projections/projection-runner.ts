@@ -17,6 +17,8 @@ export interface RunnerOptions {
   readonly clock: () => Date;
   /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
   readonly until?: number;
+  /** Test seam for crash tests: called at each point of a batch's commit. */
+  readonly failpoint?: (point: Failpoint, namespace: string) => void;
   /** Called after every committed checkpoint. */
   readonly onCheckpoint?: (namespace: string, position: number) => void;
   /**
@@ -27,6 +29,9 @@ export interface RunnerOptions {
   /** Runs after the swap transaction committed (drop the old storage...). */
   readonly afterSwap?: () => Promise<void>;
 }
+
+/** Where in a batch's commit a crash test may kill the process. */
+export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
 
 /** Thrown out of a batch transaction to roll it back when `apply` failed. */
 class ApplyFailed extends Error {
@@ -263,6 +268,7 @@ export class ProjectionRunner {
           relevant.push(event);
         }
       }
+      this.#options.failpoint?.('before-apply', namespace);
       if (relevant.length > 0) {
         try {
           await projection.apply(relevant, projectionContext(projection, namespace, tx));
@@ -270,8 +276,10 @@ export class ProjectionRunner {
           throw new ApplyFailed(error);
         }
       }
+      this.#options.failpoint?.('after-apply', namespace);
       await tx.saveCheckpoint(namespace, last.position);
     });
+    this.#options.failpoint?.('after-checkpoint', namespace);
     this.#advance(last.position);
   }
 
