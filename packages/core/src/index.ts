@@ -74,7 +74,7 @@ export {
 export type { DocumentReader, DocumentWriter, StoredDocument } from './read-store/document-collection.js';
 export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
 export type { DeadLetter } from './read-store/dead-letter.js';
-export type { ReadStore, ReadTransaction } from './read-store/read-store.js';
+export { CheckpointMoved, type ReadStore, type ReadTransaction } from './read-store/read-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
 export { decodeCursor, encodeCursor, pageSize, type CursorPosition } from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';

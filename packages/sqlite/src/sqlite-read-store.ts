@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
-import type {
-  CollectionDefinition,
-  DeadLetter,
-  DocumentReader,
-  ReadStore,
-  ReadTransaction,
-  SqlExecutor,
+import {
+  CheckpointMoved,
+  type CollectionDefinition,
+  type DeadLetter,
+  type DocumentReader,
+  type ReadStore,
+  type ReadTransaction,
+  type SqlExecutor,
+  type Transaction,
 } from '@tandem/core';
 import { collectionDdl, collectionTable, SqliteDocumentCollection } from './sqlite-document-collection.js';
 
@@ -93,56 +95,75 @@ export class SqliteReadStore implements ReadStore {
   }
 
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
-    return this.#job((sql) =>
-      work({
-        collection: (namespace, definition) =>
-          new SqliteDocumentCollection(
-            this.#writer,
-            collectionTable(namespace, definition.name),
-            definition,
-            true,
-          ),
-        saveCheckpoint: async (namespace, position) => {
-          this.#writer
-            .prepare(
-              'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
-            )
-            .run(namespace, position);
-        },
-        park: async (letter) => {
-          this.#writer
-            .prepare(
-              `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, event_id) DO NOTHING`,
-            )
-            .run(
-              letter.projection,
-              letter.eventId,
-              letter.position,
-              letter.streamId,
-              letter.type,
-              letter.reason,
-              letter.error,
-              letter.attempts,
-              letter.parkedAt,
-            );
-        },
-        unpark: async (namespace, eventIds) => {
-          const remove = this.#writer.prepare(
-            'DELETE FROM tandem_rm_parked WHERE namespace = ? AND event_id = ?',
+    return this.#job((sql) => work(this.#view(sql)));
+  }
+
+  /** Inside a command's transaction: same connection, same transaction (inline projections). */
+  within(tx: Transaction): ReadTransaction {
+    return this.#view(tx.sql);
+  }
+
+  /** The read transaction API over the writer connection; callers hold the writer. */
+  #view(sql: SqlExecutor): ReadTransaction {
+    const checkpoint = (namespace: string): number =>
+      (
+        this.#writer
+          .prepare('SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?')
+          .get(namespace) as { position: number } | undefined
+      )?.position ?? 0;
+    return {
+      collection: (namespace, definition) =>
+        new SqliteDocumentCollection(
+          this.#writer,
+          collectionTable(namespace, definition.name),
+          definition,
+          true,
+        ),
+      checkpoint: async (namespace) => checkpoint(namespace),
+      saveCheckpoint: async (namespace, position, expected) => {
+        if (expected !== undefined) {
+          const actual = checkpoint(namespace);
+          if (actual !== expected) throw new CheckpointMoved(namespace, expected, actual);
+        }
+        this.#writer
+          .prepare(
+            'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
+          )
+          .run(namespace, position);
+      },
+      park: async (letter) => {
+        this.#writer
+          .prepare(
+            `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, event_id) DO NOTHING`,
+          )
+          .run(
+            letter.projection,
+            letter.eventId,
+            letter.position,
+            letter.streamId,
+            letter.type,
+            letter.reason,
+            letter.error,
+            letter.attempts,
+            letter.parkedAt,
           );
-          for (const eventId of eventIds) remove.run(namespace, eventId);
-        },
-        activate: async (projection, namespace) => {
-          this.#writer
-            .prepare(
-              'INSERT INTO tandem_rm_active (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
-            )
-            .run(projection, namespace);
-        },
-        sql,
-      }),
-    );
+      },
+      unpark: async (namespace, eventIds) => {
+        const remove = this.#writer.prepare(
+          'DELETE FROM tandem_rm_parked WHERE namespace = ? AND event_id = ?',
+        );
+        for (const eventId of eventIds) remove.run(namespace, eventId);
+      },
+      activate: async (projection, namespace) => {
+        this.#writer
+          .prepare(
+            'INSERT INTO tandem_rm_active (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
+          )
+          .run(projection, namespace);
+      },
+      sql,
+    };
   }
 
   async checkpoint(namespace: string): Promise<number> {

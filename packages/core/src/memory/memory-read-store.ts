@@ -5,7 +5,7 @@ import { compareValues, fieldValue, searchTokens } from '../read-store/document-
 import type { FieldFilter, FindQuery, Page } from '../read-store/find-query.js';
 import { planFind } from '../read-store/index-plan.js';
 import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
-import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
 
 type Documents = Map<string, object>;
@@ -142,7 +142,11 @@ export class MemoryReadStore implements ReadStore {
       const tx: ReadTransaction = {
         collection: (namespace, definition) =>
           this.#collection(() => staged, namespace, definition, writable),
-        saveCheckpoint: async (namespace, position) => {
+        checkpoint: async (namespace) => staged.checkpoints.get(namespace) ?? 0,
+        saveCheckpoint: async (namespace, position, expected) => {
+          const actual = staged.checkpoints.get(namespace) ?? 0;
+          if (expected !== undefined && actual !== expected)
+            throw new CheckpointMoved(namespace, expected, actual);
           staged.checkpoints.set(namespace, position);
         },
         park: async (letter) => {

@@ -1,6 +1,6 @@
 import type { EventStore } from '../event-store/event-store.js';
 import type { RecordedEvent } from '../messages/event.js';
-import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
 import { backoffDelay, type RetryPolicy } from '../write/retry-policy.js';
 import { projectionContext } from './projection-context.js';
 import type { AnyProjection } from './projection-definition.js';
@@ -208,6 +208,7 @@ export class ProjectionRunner {
         await this.#commit(batch);
         return;
       } catch (error) {
+        if (error instanceof CheckpointMoved) return this.#resync();
         if (!(error instanceof ApplyFailed) || attempt === retry.attempts) break;
         await this.#sleep(backoffDelay(retry, attempt));
       }
@@ -226,6 +227,10 @@ export class ProjectionRunner {
         await this.#commit([event]);
         return true;
       } catch (error) {
+        if (error instanceof CheckpointMoved) {
+          await this.#resync();
+          return false;
+        }
         if (!(error instanceof ApplyFailed)) throw error;
         failure = error.cause;
         if (attempt < retry.attempts) await this.#sleep(backoffDelay(retry, attempt));
@@ -244,10 +249,16 @@ export class ProjectionRunner {
       this.state = 'stopped-on-error';
       return false;
     }
-    await this.#options.readStore.transaction(async (tx) => {
-      await tx.park(this.#letter(event, 'failed', message, retry.attempts));
-      await tx.saveCheckpoint(this.#options.namespace, event.position);
-    });
+    try {
+      await this.#options.readStore.transaction(async (tx) => {
+        await tx.park(this.#letter(event, 'failed', message, retry.attempts));
+        await tx.saveCheckpoint(this.#options.namespace, event.position, this.position);
+      });
+    } catch (error) {
+      if (!(error instanceof CheckpointMoved)) throw error;
+      await this.#resync();
+      return false;
+    }
     this.#blocked.add(event.streamId);
     this.#advance(event.position);
     return true;
@@ -277,10 +288,16 @@ export class ProjectionRunner {
         }
       }
       this.#options.failpoint?.('after-apply', namespace);
-      await tx.saveCheckpoint(namespace, last.position);
+      // Conditional: if an inline apply or another process moved it, this batch is already applied.
+      await tx.saveCheckpoint(namespace, last.position, this.position);
     });
     this.#options.failpoint?.('after-checkpoint', namespace);
     this.#advance(last.position);
+  }
+
+  /** Someone else advanced the checkpoint: continue from the committed one. */
+  async #resync(): Promise<void> {
+    this.#advance(await this.#options.readStore.checkpoint(this.#options.namespace));
   }
 
   #advance(position: number): void {

@@ -1,7 +1,19 @@
 import type { SqlExecutor } from '../write/sql-executor.js';
+import type { Transaction } from '../write/transaction.js';
 import type { CollectionDefinition } from './collection-definition.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { DocumentReader, DocumentWriter } from './document-collection.js';
+
+/** Thrown by a conditional `saveCheckpoint` when someone else moved the checkpoint first. */
+export class CheckpointMoved extends Error {
+  constructor(
+    readonly namespace: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`Checkpoint of ${namespace} is ${actual}, not ${expected}`);
+  }
+}
 
 /**
  * A transaction on the read side: read-model writes and the projection's checkpoint commit
@@ -14,8 +26,14 @@ export interface ReadTransaction {
     namespace: string,
     definition: CollectionDefinition<Doc>,
   ): DocumentWriter<Doc>;
-  /** Moves the projection's checkpoint to `position`. */
-  saveCheckpoint(namespace: string, position: number): Promise<void>;
+  /** The checkpoint as this transaction sees it (0 if none). */
+  checkpoint(namespace: string): Promise<number>;
+  /**
+   * Moves the projection's checkpoint to `position`. With `expected`, throws CheckpointMoved (and
+   * the transaction must roll back) unless the checkpoint is still `expected`: whoever else advanced
+   * it (an inline apply, another process) already applied those events.
+   */
+  saveCheckpoint(namespace: string, position: number, expected?: number): Promise<void>;
   /** Parks an event for the projection. */
   park(letter: DeadLetter): Promise<void>;
   /** Removes parked events of the projection (after a successful replay). */
@@ -42,6 +60,12 @@ export interface ReadStore {
 
   /** A read-only view of committed documents. */
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc>;
+
+  /**
+   * A read transaction inside a write transaction of the same database, for inline projections.
+   * Present only on stores that share the write store's database and transaction.
+   */
+  within?(tx: Transaction): ReadTransaction;
 
   /** Runs `work` in one read-side transaction; nothing is kept if it throws. */
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T>;

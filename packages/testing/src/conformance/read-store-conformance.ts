@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineCollection, type DeadLetter, type ReadStore } from '@tandem/core';
+import { CheckpointMoved, defineCollection, type DeadLetter, type ReadStore } from '@tandem/core';
 
 /** Stable ids of the read-store conformance cases. */
 export const readStoreConformanceCases = [
@@ -244,6 +244,18 @@ export function describeReadStoreConformance(
       assert.equal(await store.checkpoint(ns), 7);
       assert.equal(await store.reader(ns, orders).get('o02'), undefined);
       assert.equal(await store.checkpoint('never-ran@1'), 0);
+      // Conditional checkpoints fence out whoever moved it first (an inline apply, another process).
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          assert.equal(await tx.checkpoint(ns), 7);
+          await tx.collection(ns, orders).upsert('o03', order(3, 'paid', 'CA', 3));
+          await tx.saveCheckpoint(ns, 12, 6);
+        }),
+        (e: unknown) => e instanceof CheckpointMoved && e.actual === 7,
+      );
+      assert.equal(await store.reader(ns, orders).get('o03'), undefined);
+      await store.transaction((tx) => tx.saveCheckpoint(ns, 12, 7));
+      assert.equal(await store.checkpoint(ns), 12);
     });
 
     test('registry', 'namespaces and the active version per projection', async (store) => {
