@@ -2,6 +2,7 @@ import type { EventStore } from './event-store/event-store.js';
 import { upcastingEventStore } from './event-store/upcasting-event-store.js';
 import { Upcasters, type Upcaster } from './event-store/upcasters.js';
 import type { AnyCommandDefinition } from './messages/command-definition.js';
+import { InlineProjections } from './projections/inline-projections.js';
 import { ProjectionDaemon, type ProjectionDaemonOptions } from './projections/projection-daemon.js';
 import type { AnyProjection } from './projections/projection-definition.js';
 import { QueryBus } from './query/query-bus.js';
@@ -55,20 +56,31 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
   }
-  const commands = new CommandBus({ ...options, upcasters });
   const events = upcastingEventStore(options.store.events, upcasters);
   let projections: ProjectionDaemon | undefined;
+  let inline: InlineProjections | undefined;
   if (options.projections !== undefined && options.projections.length > 0) {
     const readStore = options.readStore ?? options.store.readStore?.();
-    if (readStore === undefined)
+    if (readStore === undefined) {
       throw new Error(`The ${options.store.name} store has no read store; pass one as readStore`);
+    }
     projections = new ProjectionDaemon({
       events,
       readStore,
       projections: options.projections,
       ...options.daemon,
     });
+    const inlineOnes = options.projections.filter((p) => p.mode === 'inline');
+    if (inlineOnes.length > 0) inline = new InlineProjections(inlineOnes, readStore, upcasters);
   }
+  const applyInline = inline;
+  const commands = new CommandBus({
+    ...options,
+    upcasters,
+    ...(applyInline === undefined
+      ? {}
+      : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
+  });
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
   const queries = projections === undefined ? undefined : new QueryBus(projections, queryList);

@@ -37,6 +37,13 @@ export interface ProjectionDefinition<
   readonly events: readonly E['type'][];
   readonly collections: C;
   readonly onError?: FailurePolicy;
+  /**
+   * `async` (default): the daemon applies events after they commit. `inline`: the command
+   * pipeline applies them inside the command's own transaction, so the read model is current the
+   * moment the command returns; only for read stores in the same database, and a failing apply
+   * fails the command. The daemon still runs inline projections for catch-up and rebuilds.
+   */
+  readonly mode?: 'async' | 'inline';
   /** Retries before the failure policy applies. */
   readonly retry?: RetryPolicy;
   /**

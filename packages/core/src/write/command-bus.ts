@@ -13,7 +13,7 @@ import {
   type CommandMiddleware,
 } from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
-import { handleAndCommit } from './pipeline/handle-and-commit.js';
+import { handleAndCommit, type AfterAppend } from './pipeline/handle-and-commit.js';
 import { validateCommand } from './pipeline/validate-command.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { Store } from './store.js';
@@ -30,6 +30,8 @@ export interface CommandBusOptions {
   readonly idempotencyWaitMs?: number;
   /** Source of time, for tests. */
   readonly clock?: () => Date;
+  /** Runs inside the command transaction after the append (inline projections). */
+  readonly afterAppend?: AfterAppend;
   /** Called when writing an audit row for a refused attempt fails. */
   readonly onAuditError?: (error: unknown) => void;
 }
@@ -61,7 +63,12 @@ export class CommandBus {
         authorizeCommand(),
         ...(options.middleware ?? []),
       ],
-      handleAndCommit(options.store, options.upcasters, options.retry ?? defaultRetryPolicy),
+      handleAndCommit(
+        options.store,
+        options.upcasters,
+        options.retry ?? defaultRetryPolicy,
+        options.afterAppend,
+      ),
     );
   }
 

@@ -1,6 +1,6 @@
 import { TandemError } from '../../errors/tandem-error.js';
 import type { ExpectedVersion } from '../../event-store/expected-version.js';
-import type { StreamAppend } from '../../event-store/stream-append.js';
+import type { AppendResult, StreamAppend } from '../../event-store/stream-append.js';
 import type { Upcasters } from '../../event-store/upcasters.js';
 import type { EventMetadata, NewEvent } from '../../messages/event.js';
 import type { CommandResult } from '../command-result.js';
@@ -12,6 +12,13 @@ import type { StreamEvents } from '../stream-events.js';
 import type { Transaction } from '../transaction.js';
 import type { CommandContext } from './command-context.js';
 import { StreamTracker } from './stream-tracker.js';
+
+/** A step inside the command transaction, after the append (inline projections). */
+export type AfterAppend = (
+  tx: Transaction,
+  appends: readonly StreamAppend[],
+  appended: AppendResult,
+) => Promise<void>;
 
 /** Thrown inside the transaction when another transaction committed the same key first. */
 class AlreadyCommitted extends Error {
@@ -34,7 +41,12 @@ function resultIds(context: CommandContext, input: HandlerInput<unknown>): Recor
  * The last step: run the handler, then append its events, claim the idempotency key, and write
  * the audit row, all in one transaction. Concurrency conflicts retry with backoff up to a bound.
  */
-export function handleAndCommit(store: Store, upcasters: Upcasters, retry: RetryPolicy) {
+export function handleAndCommit(
+  store: Store,
+  upcasters: Upcasters,
+  retry: RetryPolicy,
+  afterAppend?: AfterAppend,
+) {
   function toAppends(
     context: CommandContext,
     produced: readonly StreamEvents[],
@@ -95,6 +107,7 @@ export function handleAndCommit(store: Store, upcasters: Upcasters, retry: Retry
       context.streamIds = appends.map((a) => a.streamId);
     }
     const appended = await tx.events.append(appends);
+    await afterAppend?.(tx, appends, appended);
     const result: CommandResult = {
       commandId: context.commandId,
       commandType: definition.type,
