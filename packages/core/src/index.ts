@@ -91,6 +91,7 @@ export {
   type FailurePolicy,
   type ProjectionContext,
   type ProjectionDefinition,
+  type SqlContext,
 } from './projections/projection-definition.js';
 export type { ProjectionError, ProjectionState, ProjectionStatus } from './projections/projection-status.js';
 export {

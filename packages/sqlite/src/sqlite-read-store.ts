@@ -155,6 +155,15 @@ export class SqliteReadStore implements ReadStore {
         );
         for (const eventId of eventIds) remove.run(namespace, eventId);
       },
+      table: async (namespace, name) => {
+        const table = collectionTable(namespace, `sql_${name}`);
+        this.#writer
+          .prepare(
+            'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, 0) ON CONFLICT DO NOTHING',
+          )
+          .run(namespace, table);
+        return table;
+      },
       activate: async (projection, namespace) => {
         this.#writer
           .prepare(

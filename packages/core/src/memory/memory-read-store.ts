@@ -159,6 +159,7 @@ export class MemoryReadStore implements ReadStore {
             (staged.parked.get(namespace) ?? []).filter((l) => !drop.has(l.eventId)),
           );
         },
+        table: async (namespace, name) => `${namespace}/${name}`,
         activate: async (projection, namespace) => {
           staged.active.set(projection, namespace);
         },

@@ -15,5 +15,6 @@ export function projectionContext(
   return {
     collections: collections as ProjectionContext<AnyProjection['collections']>['collections'],
     sql: tx.sql,
+    table: (name) => tx.table(namespace, name),
   };
 }

@@ -199,7 +199,7 @@ export class ProjectionDaemon {
     const projection = this.#require(name);
     const generation = `r${Date.now().toString(36)}`;
     const namespace = projectionNamespace(projection.name, projection.version, generation);
-    await this.#options.readStore.prepare(namespace, Object.values(projection.collections));
+    await this.#prepare(projection, namespace);
     await this.#build(projection, namespace, onProgress);
   }
 
@@ -252,7 +252,7 @@ export class ProjectionDaemon {
     const { readStore } = this.#options;
     const scratch = projectionNamespace(projection.name, projection.version, 'verify');
     await readStore.drop(scratch);
-    await readStore.prepare(scratch, Object.values(projection.collections));
+    await this.#prepare(projection, scratch);
     try {
       // Catch up without holding the live runner, then pause it and close the last gap exactly.
       await this.#runUntil(projection, scratch, live.position);
@@ -296,7 +296,7 @@ export class ProjectionDaemon {
     const active = await readStore.activeNamespace(projection.name);
     const known = await readStore.namespaces(projection.name);
     if (active === undefined) {
-      await readStore.prepare(target, Object.values(projection.collections));
+      await this.#prepare(projection, target);
       await readStore.transaction((tx) => tx.activate(projection.name, target));
       await this.#startLive(projection, target);
       return;
@@ -315,8 +315,18 @@ export class ProjectionDaemon {
     // The version changed: build the new one from 0 while the old one keeps serving.
     for (const leftover of known)
       if (leftover !== active && leftover !== target) await readStore.drop(leftover);
-    await readStore.prepare(target, Object.values(projection.collections));
+    await this.#prepare(projection, target);
     void this.#build(projection, target).catch(() => undefined);
+  }
+
+  /** Creates a namespace's storage: its collections, then the projection's own SQL tables. */
+  async #prepare(projection: AnyProjection, namespace: string): Promise<void> {
+    const { readStore } = this.#options;
+    await readStore.prepare(namespace, Object.values(projection.collections));
+    const setup = projection.setup;
+    if (setup !== undefined) {
+      await readStore.transaction((tx) => setup({ sql: tx.sql, table: (name) => tx.table(namespace, name) }));
+    }
   }
 
   async #startLive(projection: AnyProjection, namespace: string): Promise<void> {

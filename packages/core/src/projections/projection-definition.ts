@@ -11,10 +11,16 @@ export type CollectionMap = Readonly<Record<string, CollectionDefinition<object>
 /** The document type of a collection definition. */
 export type DocumentOf<C> = C extends CollectionDefinition<infer Doc> ? Doc : never;
 
-/** What `apply` gets: a writer per collection, and SQL for projections with their own tables. */
-export interface ProjectionContext<C extends CollectionMap> {
-  readonly collections: { readonly [K in keyof C]: DocumentWriter<DocumentOf<C[K]>> };
+/** Raw SQL access for projections that keep their own tables (the escape hatch). */
+export interface SqlContext {
   readonly sql: SqlExecutor;
+  /** The physical name of one of this projection's tables in the storage being written. */
+  table(name: string): Promise<string>;
+}
+
+/** What `apply` gets: a writer per collection, and SQL for projections with their own tables. */
+export interface ProjectionContext<C extends CollectionMap> extends SqlContext {
+  readonly collections: { readonly [K in keyof C]: DocumentWriter<DocumentOf<C[K]>> };
 }
 
 /** What to do with an event whose apply keeps failing after retries. */
@@ -44,6 +50,11 @@ export interface ProjectionDefinition<
    * fails the command. The daemon still runs inline projections for catch-up and rebuilds.
    */
   readonly mode?: 'async' | 'inline';
+  /**
+   * Creates raw SQL tables (names from `table(...)`) when a namespace is prepared: at first start,
+   * for each rebuild, for verify. Document collections need no setup.
+   */
+  setup?(context: SqlContext): Promise<void>;
   /** Retries before the failure policy applies. */
   readonly retry?: RetryPolicy;
   /**

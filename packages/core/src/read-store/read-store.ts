@@ -38,6 +38,11 @@ export interface ReadTransaction {
   park(letter: DeadLetter): Promise<void>;
   /** Removes parked events of the projection (after a successful replay). */
   unpark(namespace: string, eventIds: readonly string[]): Promise<void>;
+  /**
+   * The physical name of a raw SQL table a projection owns in `namespace`: unique to the namespace
+   * and dropped with it, so raw SQL projections rebuild blue/green like document ones.
+   */
+  table(namespace: string, name: string): Promise<string>;
   /** Makes `namespace` the one queries of `projection` read (the blue/green swap). */
   activate(projection: string, namespace: string): Promise<void>;
   /**
