@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TandemError } from '@tandem/core';
 import { MemoryStore, type CommandOutcome, type Store, type Transaction } from '@tandem/core';
-import { admin, alice, counterApp } from './counter-app.js';
+import { admin, alice, counterApp } from '@tandem/testing';
 
 function failure(outcome: CommandOutcome): TandemError {
   assert.equal(outcome.ok, false, 'expected the command to fail');

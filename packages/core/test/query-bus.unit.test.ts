@@ -8,9 +8,8 @@ import {
   QueryBus,
   type QueryOutcome,
 } from '@tandem/core';
-import { admin, alice, counterApp } from './counter-app.js';
-import { counterProjection, counters } from './counter-projection.js';
-import { objectSchema, str } from './test-schema.js';
+import { admin, alice, counterApp } from '@tandem/testing';
+import { counterProjection, counters, objectSchema, str } from '@tandem/testing';
 
 const GetCounter = defineQuery({
   name: 'GetCounter',

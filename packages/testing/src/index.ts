@@ -10,3 +10,13 @@ export {
   readStoreConformanceCases,
   type ReadStoreConformanceCase,
 } from './conformance/read-store-conformance.js';
+export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
+export { admin, alice, counterApp, counterDecider, type CounterEvent } from './fixtures/counter-app.js';
+export { objectSchema, int, optional, str } from './fixtures/test-schema.js';
+export {
+  counterProjection,
+  counters,
+  faults,
+  foldCounters,
+  type CounterDoc,
+} from './fixtures/counter-projection.js';

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import {
+  ProjectionDaemon,
+  projectionNamespace,
+  type AnyProjection,
+  type ReadStore,
+  type Store,
+  type Tandem,
+} from '@tandem/core';
+import { alice, counterApp } from '../fixtures/counter-app.js';
+import {
+  counterProjection,
+  counters,
+  faults,
+  foldCounters,
+  type CounterDoc,
+} from '../fixtures/counter-projection.js';
+
+const daemons: ProjectionDaemon[] = [];
+
+function daemon(app: Tandem, readStore: ReadStore, projections: AnyProjection[], batchSize = 500) {
+  const d = new ProjectionDaemon({
+    events: app.events,
+    readStore,
+    projections,
+    batchSize,
+    pollIntervalMs: 5,
+  });
+  daemons.push(d);
+  return d;
+}
+
+async function run(app: Tandem, type: string, data: object, user = alice) {
+  const outcome = await app.execute({
+    type,
+    data,
+    user,
+    commandId: `${type}-${JSON.stringify(data)}-${Math.random()}`,
+  });
+  assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+  return outcome.result;
+}
+
+async function readAll(readStore: ReadStore, namespace: string): Promise<Map<string, CounterDoc>> {
+  const page = await readStore.reader(namespace, counters).scan({ limit: 500 });
+  return new Map(page.map(({ id, doc }) => [id, doc]));
+}
+
+async function allEvents(app: Tandem) {
+  return app.events.readAll({ after: 0, limit: 10_000 });
+}
+
+/** A write store and the read store its projections use; closed after each case. */
+export interface DaemonFixture {
+  readonly store: Store;
+  readonly readStore: ReadStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The projection daemon's behaviour on one read store: checkpoints, index-backed finds, stop and
+ * skip policies with replay, blue/green rebuilds, verify. Memory and SQLite both run it.
+ */
+export function describeDaemonConformance(adapter: string, open: () => Promise<DaemonFixture>): void {
+  const opened: DaemonFixture[] = [];
+  const fresh = async () => {
+    const fixture = await open();
+    opened.push(fixture);
+    return { app: await counterApp(fixture.store), readStore: fixture.readStore };
+  };
+
+  describe(`Projection daemon conformance: ${adapter}`, () => {
+    afterEach(async () => {
+      faults.poison = undefined;
+      await Promise.all(daemons.splice(0).map((d) => d.stop()));
+      await Promise.all(opened.splice(0).map((f) => f.close()));
+    });
+
+    it('projects, checkpoints with the writes, and serves read-your-writes', async () => {
+      const { app, readStore } = await fresh();
+      const d = daemon(app, readStore, [counterProjection()], 2);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      await run(app, 'OpenCounter', { counterId: 'b' });
+      await run(app, 'Increment', { counterId: 'a', by: 5 });
+      const last = await run(app, 'Increment', { counterId: 'b', by: 7 });
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      const ns = projectionNamespace('counter-totals', 1);
+      assert.equal(await readStore.checkpoint(ns), last.position);
+      assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
+      assert.equal(
+        await d.waitFor(['counter-totals'], last.position + 10, 30),
+        false,
+        'a position never reached times out',
+      );
+      const [status] = await d.status();
+      assert.equal(status?.state, 'running');
+      assert.equal(status?.lagEvents, 0);
+      assert.equal(status?.lagSeconds, 0);
+    });
+
+    it('answers find from a declared index and refuses a find no index covers', async () => {
+      const { app, readStore } = await fresh();
+      const d = daemon(app, readStore, [counterProjection()]);
+      await d.start();
+      for (const [id, by] of [
+        ['a', 3],
+        ['b', 9],
+        ['c', 1],
+      ] as const) {
+        await run(app, 'OpenCounter', { counterId: id });
+        await run(app, 'Increment', { counterId: id, by });
+      }
+      const last = await run(app, 'OpenCounter', { counterId: 'd' });
+      await d.waitFor(['counter-totals'], last.position, 2_000);
+      const reader = await d.reader('counter-totals', counters);
+      const first = await reader.find({
+        where: [{ field: 'owner', op: 'eq', value: 'alice' }],
+        sort: { field: 'value', direction: 'desc' },
+        limit: 2,
+      });
+      assert.deepEqual(
+        first.items.map((c) => c.counterId),
+        ['b', 'a'],
+      );
+      const second = await reader.find({
+        where: [{ field: 'owner', op: 'eq', value: 'alice' }],
+        sort: { field: 'value', direction: 'desc' },
+        limit: 2,
+        ...(first.nextCursor === undefined ? {} : { cursor: first.nextCursor }),
+      });
+      assert.deepEqual(
+        second.items.map((c) => c.counterId),
+        ['c', 'd'],
+      );
+      assert.equal(second.nextCursor, undefined);
+      const ranged = await reader.find({
+        where: [{ field: 'value', op: 'gte', value: 3 }],
+        sort: { field: 'value', direction: 'asc' },
+      });
+      assert.deepEqual(
+        ranged.items.map((c) => c.counterId),
+        ['a', 'b'],
+      );
+      await assert.rejects(
+        reader.find({ where: [{ field: 'increments', op: 'eq', value: 1 }] }),
+        /needs an index on \(increments\)/,
+      );
+      assert.deepEqual((await reader.search('alic')).items.length, 4);
+    });
+
+    it('stops at a poison event by policy, holds no other projection back, and resumes after a fix', async () => {
+      const { app, readStore } = await fresh();
+      faults.poison = 13;
+      const d = daemon(app, readStore, [
+        counterProjection(),
+        counterProjection({ name: 'healthy-totals', poisonable: false }),
+      ]);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      await run(app, 'Increment', { counterId: 'a', by: 1 });
+      const bad = await run(app, 'Increment', { counterId: 'a', by: 13 });
+      const last = await run(app, 'Increment', { counterId: 'a', by: 2 });
+      assert.equal(await d.waitFor(['healthy-totals'], last.position, 2_000), true);
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 200), false);
+      let status = (await d.status()).find((s) => s.name === 'counter-totals');
+      for (let i = 0; i < 200 && status?.state !== 'stopped-on-error'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        status = (await d.status()).find((s) => s.name === 'counter-totals');
+      }
+      assert.equal(status?.state, 'stopped-on-error');
+      assert.equal(status?.position, bad.position - 1, 'everything before the poison event is applied');
+      assert.equal(status?.lastError?.position, bad.position);
+      assert.match(status?.lastError?.message ?? '', /poison 13/);
+      assert.equal(status?.lagEvents, 2);
+      faults.poison = undefined; // the fix ships
+      d.retry('counter-totals');
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      assert.deepEqual(
+        await readAll(readStore, projectionNamespace('counter-totals', 1)),
+        foldCounters(await allEvents(app)),
+      );
+    });
+
+    it('parks a poison event and the rest of its stream under skip, and replay converges', async () => {
+      const { app, readStore } = await fresh();
+      faults.poison = 13;
+      const d = daemon(app, readStore, [counterProjection({ onError: 'skip' })]);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      await run(app, 'OpenCounter', { counterId: 'b' });
+      await run(app, 'Increment', { counterId: 'a', by: 13 });
+      await run(app, 'Increment', { counterId: 'a', by: 4 }); // same stream: must wait behind the poison
+      const last = await run(app, 'Increment', { counterId: 'b', by: 6 }); // other stream flows
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      const ns = projectionNamespace('counter-totals', 1);
+      const parked = await readStore.parked(ns);
+      assert.deepEqual(
+        parked.map((p) => p.reason),
+        ['failed', 'blocked'],
+      );
+      assert.equal((await readAll(readStore, ns)).get('b')?.value, 6);
+      assert.equal((await readAll(readStore, ns)).get('a')?.value, 0);
+      assert.equal((await d.status())[0]?.parked, 2);
+      faults.poison = undefined;
+      assert.deepEqual(await d.replayParked('counter-totals'), { replayed: 2, parked: 0 });
+      assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
+      const after = await run(app, 'Increment', { counterId: 'a', by: 1 });
+      await d.waitFor(['counter-totals'], after.position, 2_000);
+      assert.equal(
+        (await readAll(readStore, ns)).get('a')?.value,
+        18,
+        'the stream is unblocked after the replay',
+      );
+    });
+
+    it('rebuilds a new version blue/green at start-up and drops the old one', async () => {
+      const { app, readStore } = await fresh();
+      const v1 = daemon(app, readStore, [counterProjection()]);
+      await v1.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      const last = await run(app, 'Increment', { counterId: 'a', by: 5 });
+      await v1.waitFor(['counter-totals'], last.position, 2_000);
+      await v1.stop();
+      const v2 = daemon(app, readStore, [counterProjection({ version: 2, factor: 10 })]);
+      await v2.start();
+      // Until the swap, queries read version 1; after it, version 2, and version 1 is gone.
+      for (
+        let i = 0;
+        i < 200 && (await readStore.activeNamespace('counter-totals')) !== 'counter-totals@2';
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@2');
+      const reader = await v2.reader('counter-totals', counters);
+      assert.equal((await reader.get('a'))?.value, 50);
+      assert.deepEqual(await readStore.namespaces('counter-totals'), ['counter-totals@2']);
+    });
+
+    it('rebuilds on demand while serving, and verify finds a corrupted document', async () => {
+      const { app, readStore } = await fresh();
+      const d = daemon(app, readStore, [counterProjection()], 3);
+      await d.start();
+      for (let i = 0; i < 10; i++) await run(app, 'OpenCounter', { counterId: `c${i}` });
+      const last = await run(app, 'Increment', { counterId: 'c1', by: 2 });
+      await d.waitFor(['counter-totals'], last.position, 2_000);
+      assert.equal((await d.verify('counter-totals')).ok, true);
+      const ns = projectionNamespace('counter-totals', 1);
+      await readStore.transaction(async (tx) => {
+        await tx.collection(ns, counters).patch('c1', { value: 999 });
+      });
+      const report = await d.verify('counter-totals');
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.collections[0], {
+        collection: 'counters',
+        missing: 0,
+        unexpected: 0,
+        different: 1,
+        sampleIds: ['c1'],
+      });
+      const progress: number[] = [];
+      await d.rebuild('counter-totals', (p) => progress.push(p.position));
+      const active = await readStore.activeNamespace('counter-totals');
+      assert.match(active ?? '', /^counter-totals@1~r/);
+      assert.deepEqual(await readAll(readStore, active ?? ''), foldCounters(await allEvents(app)));
+      assert.deepEqual(await readStore.namespaces('counter-totals'), [active]);
+      assert.equal((await d.verify('counter-totals')).ok, true);
+    });
+  });
+}
