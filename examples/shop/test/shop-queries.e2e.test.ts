@@ -276,6 +276,32 @@ describe('the shop read side over HTTP', () => {
     );
   });
 
+  it('documents every query in /openapi.json with its parameters and the position header', async () => {
+    const doc = (await shop.server.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<
+        string,
+        { get?: { parameters: { name: string; in: string; required: boolean }[]; security?: unknown } }
+      >;
+    }>();
+    const find = doc.paths['/queries/FindOrders']?.get;
+    assert.deepEqual(
+      find?.parameters.map((p) => [p.name, p.in, p.required]),
+      [
+        ['status', 'query', true],
+        ['customerState', 'query', false],
+        ['limit', 'query', false],
+        ['cursor', 'query', false],
+        ['Tandem-Min-Position', 'header', false],
+      ],
+    );
+    assert.equal(
+      doc.paths['/queries/GetProductPage']?.get?.security,
+      undefined,
+      'public queries need no token',
+    );
+    assert.equal(Object.keys(doc.paths).filter((p) => p.startsWith('/queries/')).length, 7);
+  });
+
   it('read-your-writes: a placed order is found at once with its position, 200 times in a row', async () => {
     await shop.product('ryw', 1_000);
     await shop.register('rita');

@@ -42,10 +42,11 @@ function fromFastify(error: FastifyError): TandemError {
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const { tandem } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 });
-  const openapi = openApiDocument(tandem.commands.definitions.values(), {
-    title: options.title ?? 'Tandem API',
-    version: options.version ?? '0.1.0',
-  });
+  const openapi = openApiDocument(
+    tandem.commands.definitions.values(),
+    { title: options.title ?? 'Tandem API', version: options.version ?? '0.1.0' },
+    tandem.queries?.definitions.values(),
+  );
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const tandemError = error instanceof TandemError ? error : fromFastify(error);

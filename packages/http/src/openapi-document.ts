@@ -1,14 +1,20 @@
 import type { StandardJSONSchemaV1 } from '@standard-schema/spec';
-import { errorCatalog, requiresIdempotencyKey, type AnyCommandDefinition } from '@tandem/core';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import {
+  errorCatalog,
+  requiresIdempotencyKey,
+  type AnyCommandDefinition,
+  type AnyQueryDefinition,
+} from '@tandem/core';
 import { errorStatus } from './error-status.js';
 
-/** The command's input as JSON Schema, when its validator can say (Standard JSON Schema). */
-function inputSchema(definition: AnyCommandDefinition): Record<string, unknown> {
-  const standard = definition.schema['~standard'] as Partial<StandardJSONSchemaV1.Props>;
+/** A schema's input as JSON Schema, when its validator can say (Standard JSON Schema). */
+function inputSchema(schema: StandardSchemaV1): Record<string, unknown> {
+  const standard = schema['~standard'] as Partial<StandardJSONSchemaV1.Props>;
   try {
-    const schema = standard.jsonSchema?.input({ target: 'draft-2020-12' });
-    if (schema !== undefined) {
-      const { $schema: _dialect, ...rest } = schema;
+    const json = standard.jsonSchema?.input({ target: 'draft-2020-12' });
+    if (json !== undefined) {
+      const { $schema: _dialect, ...rest } = json;
       return rest;
     }
   } catch {
@@ -19,10 +25,11 @@ function inputSchema(definition: AnyCommandDefinition): Record<string, unknown> 
 
 const problem = { $ref: '#/components/schemas/Problem' };
 
-/** Builds the OpenAPI 3.1 document for every registered command. */
+/** Builds the OpenAPI 3.1 document for every registered command and query. */
 export function openApiDocument(
   definitions: Iterable<AnyCommandDefinition>,
   info: { readonly title: string; readonly version: string },
+  queries: Iterable<AnyQueryDefinition> = [],
 ): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   const statuses = [...new Set(Object.values(errorStatus))].sort();
@@ -41,12 +48,53 @@ export function openApiDocument(
             description: 'The command id. Retries with the same key have one effect and get the same answer.',
           },
         ],
-        requestBody: { required: true, content: { 'application/json': { schema: inputSchema(definition) } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: inputSchema(definition.schema) } },
+        },
         responses: {
           200: {
             description: 'Accepted. Read your write with the Tandem-Position header.',
             headers: { 'Tandem-Position': { schema: { type: 'integer' } } },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandAccepted' } } },
+          },
+          ...Object.fromEntries(
+            statuses.map((status) => [
+              status,
+              { description: 'Problem', content: { 'application/problem+json': { schema: problem } } },
+            ]),
+          ),
+        },
+      },
+    };
+  }
+  for (const query of queries) {
+    const params = inputSchema(query.params) as { properties?: Record<string, unknown>; required?: string[] };
+    paths[`/queries/${query.name}`] = {
+      get: {
+        operationId: query.name,
+        summary: query.description ?? query.name,
+        ...(query.public === true ? {} : { security: [{ bearer: [] }] }),
+        parameters: [
+          ...Object.entries(params.properties ?? {}).map(([name, schema]) => ({
+            name,
+            in: 'query',
+            required: params.required?.includes(name) ?? false,
+            schema,
+          })),
+          {
+            name: 'Tandem-Min-Position',
+            in: 'header',
+            required: false,
+            schema: { type: 'integer', minimum: 0 },
+            description:
+              'Read your own write: wait until the read model has passed this position (503 past the bound).',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The view, as its projection stored it.',
+            content: { 'application/json': { schema: { type: 'object' } } },
           },
           ...Object.fromEntries(
             statuses.map((status) => [
