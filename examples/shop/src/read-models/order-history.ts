@@ -1,6 +1,7 @@
 import { defineCollection, defineProjection, eachEvent } from '@tandem/core';
 import type { OrderStatus } from '../orders/order-decider.js';
 import type { ShopEvent } from './shop-event.js';
+import { statusChange } from './status-change.js';
 
 /** One line of a customer's history, bucketed by the month it was placed in. */
 export interface OrderHistoryEntry {
@@ -39,17 +40,11 @@ export const orderHistoryProjection = defineProjection({
             status: 'payment_pending',
           });
           return;
-        case 'PaymentConfirmed':
-          await history.patch(event.data.orderId, { status: 'paid' });
+        default: {
+          const change = statusChange(event);
+          if (change !== undefined) await history.patch(change.orderId, { status: change.status });
           return;
-        case 'OrderShipped':
-          await history.patch(event.data.orderId, { status: 'shipped' });
-          return;
-        case 'OrderCancelled':
-          await history.patch(event.data.orderId, { status: 'cancelled' });
-          return;
-        default:
-          return;
+        }
       }
     },
   ),

@@ -2,6 +2,7 @@ import { defineCollection, defineProjection, eachEvent } from '@tandem/core';
 import type { OrderStatus } from '../orders/order-decider.js';
 import type { OrderLine, ShippingAddress } from '../orders/order-events.js';
 import type { ShopEvent } from './shop-event.js';
+import { statusChange } from './status-change.js';
 
 /** One order, denormalized: lines with names and prices as ordered, the customer's name and state. */
 export interface OrderSummary {
@@ -38,17 +39,12 @@ export const orderSummariesProjection = defineProjection({
             updatedAt: event.data.placedAt,
           });
           return;
-        case 'PaymentConfirmed':
-          await orders.patch(event.data.orderId, { status: 'paid', updatedAt: event.data.confirmedAt });
+        default: {
+          const change = statusChange(event);
+          if (change !== undefined)
+            await orders.patch(change.orderId, { status: change.status, updatedAt: change.at });
           return;
-        case 'OrderShipped':
-          await orders.patch(event.data.orderId, { status: 'shipped', updatedAt: event.data.shippedAt });
-          return;
-        case 'OrderCancelled':
-          await orders.patch(event.data.orderId, { status: 'cancelled', updatedAt: event.data.cancelledAt });
-          return;
-        default:
-          return;
+        }
       }
     },
   ),
