@@ -322,9 +322,11 @@ export class ProjectionDaemon {
   /** Creates a namespace's storage: its collections, then the projection's own SQL tables. */
   async #prepare(projection: AnyProjection, namespace: string): Promise<void> {
     const { readStore } = this.#options;
+    // A resumed build keeps its storage; only a new namespace gets the projection's own tables.
+    const existed = (await readStore.namespaces(projection.name)).includes(namespace);
     await readStore.prepare(namespace, Object.values(projection.collections));
     const setup = projection.setup;
-    if (setup !== undefined) {
+    if (setup !== undefined && !existed) {
       await readStore.transaction((tx) => setup({ sql: tx.sql, table: (name) => tx.table(namespace, name) }));
     }
   }

@@ -239,6 +239,35 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.deepEqual(await readStore.namespaces('counter-totals'), ['counter-totals@2']);
     });
 
+    it('resumes a version rebuild that was stopped half-way from its own checkpoint', async () => {
+      const { app, readStore } = await fresh();
+      for (let i = 0; i < 40; i++) await run(app, 'OpenCounter', { counterId: `c${i}` });
+      const v1 = daemon(app, readStore, [counterProjection()]);
+      await v1.start();
+      await v1.waitFor(['counter-totals'], await app.events.headPosition(), 2_000);
+      await v1.stop();
+      const target = projectionNamespace('counter-totals', 2);
+      const first = daemon(app, readStore, [counterProjection({ version: 2, factor: 10, slow: true })], 4);
+      await first.start();
+      for (let i = 0; i < 500 && (await readStore.checkpoint(target)) === 0; i++)
+        await new Promise((r) => setTimeout(r, 2));
+      await first.stop(); // killed half-way: the old version still serves
+      const reached = await readStore.checkpoint(target);
+      assert.ok(
+        reached > 0 && reached < (await app.events.headPosition()),
+        `stopped half-way (at ${reached})`,
+      );
+      assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@1');
+      const second = daemon(app, readStore, [counterProjection({ version: 2, factor: 10 })], 4);
+      await second.start();
+      for (let i = 0; i < 500 && (await readStore.activeNamespace('counter-totals')) !== target; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(await readStore.activeNamespace('counter-totals'), target);
+      assert.deepEqual(await readAll(readStore, target), foldCounters(await allEvents(app), 10));
+      assert.deepEqual(await readStore.namespaces('counter-totals'), [target]);
+    });
+
     it('rebuilds on demand while serving, and verify finds a corrupted document', async () => {
       const { app, readStore } = await fresh();
       const d = daemon(app, readStore, [counterProjection()], 3);
