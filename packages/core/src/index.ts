@@ -101,6 +101,7 @@ export {
 } from './projections/projection-daemon.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
 export type { Failpoint } from './projections/projection-runner.js';
+export { appliedPositionField, positionGuard } from './projections/position-guard.js';
 
 // Query side
 export {

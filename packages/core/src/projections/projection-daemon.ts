@@ -227,7 +227,15 @@ export class ProjectionDaemon {
           throw new Error(`Parked event ${letter.eventId} is not in the log`);
         try {
           await readStore.transaction(async (tx) => {
-            await projection.apply([event], projectionContext(projection, runner.namespace, tx));
+            await projection.apply(
+              [event],
+              projectionContext(
+                projection,
+                runner.namespace,
+                tx,
+                readStore.atomic === false ? event.position : undefined,
+              ),
+            );
             await tx.unpark(runner.namespace, [event.eventId]);
           });
           replayed += 1;

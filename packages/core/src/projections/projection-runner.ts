@@ -282,7 +282,13 @@ export class ProjectionRunner {
       this.#options.failpoint?.('before-apply', namespace);
       if (relevant.length > 0) {
         try {
-          await projection.apply(relevant, projectionContext(projection, namespace, tx));
+          if (readStore.atomic === false) {
+            // Documents may commit without the checkpoint: one event at a time, each write guarded.
+            for (const event of relevant)
+              await projection.apply([event], projectionContext(projection, namespace, tx, event.position));
+          } else {
+            await projection.apply(relevant, projectionContext(projection, namespace, tx));
+          }
         } catch (error) {
           throw new ApplyFailed(error);
         }

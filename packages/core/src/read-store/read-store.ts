@@ -57,6 +57,13 @@ export interface ReadStore {
   /** Adapter name, for status output. */
   readonly name: string;
 
+  /**
+   * False when documents and the checkpoint cannot commit in one transaction (a key-value store,
+   * for example). The daemon then applies one event at a time with position-guarded writers, so a
+   * replay after a crash is a no-op for documents that already reflect the event.
+   */
+  readonly atomic?: boolean;
+
   /** Creates the storage and indexes of `collections` under `namespace` if missing. */
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;
 
