@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { prepared } from './statement-cache.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -87,7 +88,7 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   }
 
   async get(id: string): Promise<Doc | undefined> {
-    const row = this.#db.prepare(`SELECT doc FROM ${this.#table} WHERE id = ?`).get(id) as
+    const row = prepared(this.#db, `SELECT doc FROM ${this.#table} WHERE id = ?`).get(id) as
       { doc: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.doc) as Doc);
   }
@@ -114,7 +115,7 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
     }
     const limit = pageSize(query.limit);
     const sql = `SELECT id, doc FROM ${this.#table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, limit + 1) as { id: string; doc: string }[];
+    const rows = prepared(this.#db, sql).all(...params, limit + 1) as { id: string; doc: string }[];
     return this.#page(rows, limit, (row, doc) =>
       sort === undefined ? row.id : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
     );
@@ -147,7 +148,7 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
     const limit = pageSize(query.limit);
     const sql = `SELECT t.id AS id, t.doc AS doc, f.rank AS rank FROM ${this.#table}_fts f JOIN ${this.#table} t ON t.id = f.id
       WHERE ${where.join(' AND ')} ORDER BY ${key} ${descending ? 'DESC' : 'ASC'}, t.id LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, limit + 1) as {
+    const rows = prepared(this.#db, sql).all(...params, limit + 1) as {
       id: string;
       doc: string;
       rank: number;
@@ -160,19 +161,19 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   async scan(
     options: { readonly after?: string; readonly limit?: number } = {},
   ): Promise<readonly StoredDocument<Doc>[]> {
-    const rows = this.#db
-      .prepare(`SELECT id, doc FROM ${this.#table} WHERE id > ? ORDER BY id LIMIT ?`)
-      .all(options.after ?? '', pageSize(options.limit)) as { id: string; doc: string }[];
+    const rows = prepared(
+      this.#db,
+      `SELECT id, doc FROM ${this.#table} WHERE id > ? ORDER BY id LIMIT ?`,
+    ).all(options.after ?? '', pageSize(options.limit)) as { id: string; doc: string }[];
     return rows.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as Doc }));
   }
 
   async upsert(id: string, doc: Doc): Promise<void> {
     this.#requireWritable();
-    this.#db
-      .prepare(
-        `INSERT INTO ${this.#table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-      )
-      .run(id, JSON.stringify(doc));
+    prepared(
+      this.#db,
+      `INSERT INTO ${this.#table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+    ).run(id, JSON.stringify(doc));
     this.#index(id, doc);
   }
 
@@ -187,17 +188,17 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
 
   async delete(id: string): Promise<void> {
     this.#requireWritable();
-    this.#db.prepare(`DELETE FROM ${this.#table} WHERE id = ?`).run(id);
+    prepared(this.#db, `DELETE FROM ${this.#table} WHERE id = ?`).run(id);
     if (this.#definition.search !== undefined)
-      this.#db.prepare(`DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
+      prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
   }
 
   #index(id: string, doc: Doc): void {
     const fields = this.#definition.search?.fields;
     if (fields === undefined) return;
-    this.#db.prepare(`DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
+    prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
     const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
-    this.#db.prepare(`INSERT INTO ${this.#table}_fts (id, body) VALUES (?, ?)`).run(id, body);
+    prepared(this.#db, `INSERT INTO ${this.#table}_fts (id, body) VALUES (?, ?)`).run(id, body);
   }
 
   #page<Row extends { id: string; doc: string }>(

@@ -10,6 +10,7 @@ import {
   type Transaction,
 } from '@tandem/core';
 import { collectionDdl, collectionTable, SqliteDocumentCollection } from './sqlite-document-collection.js';
+import { prepared } from './statement-cache.js';
 
 /** Runs `work` as one job of the store's single writer (see SqliteStore). */
 export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T>;
@@ -45,28 +46,27 @@ export class SqliteReadStore implements ReadStore {
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
     return this.#job(async () => {
-      this.#writer
-        .prepare(
-          'INSERT INTO tandem_rm_namespaces (namespace, projection, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING',
-        )
-        .run(namespace, namespace.slice(0, namespace.indexOf('@')), new Date().toISOString());
+      prepared(
+        this.#writer,
+        'INSERT INTO tandem_rm_namespaces (namespace, projection, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING',
+      ).run(namespace, namespace.slice(0, namespace.indexOf('@')), new Date().toISOString());
       for (const collection of collections) {
         const table = collectionTable(namespace, collection.name);
         for (const statement of collectionDdl(table, collection)) this.#writer.exec(statement);
-        this.#writer
-          .prepare(
-            'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-          )
-          .run(namespace, table, collection.search === undefined ? 0 : 1);
+        prepared(
+          this.#writer,
+          'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(namespace, table, collection.search === undefined ? 0 : 1);
       }
     });
   }
 
   drop(namespace: string): Promise<void> {
     return this.#job(async () => {
-      const tables = this.#writer
-        .prepare('SELECT name, searchable FROM tandem_rm_tables WHERE namespace = ?')
-        .all(namespace) as {
+      const tables = prepared(
+        this.#writer,
+        'SELECT name, searchable FROM tandem_rm_tables WHERE namespace = ?',
+      ).all(namespace) as {
         name: string;
         searchable: number;
       }[];
@@ -80,7 +80,7 @@ export class SqliteReadStore implements ReadStore {
         'tandem_rm_checkpoints',
         'tandem_rm_parked',
       ]) {
-        this.#writer.prepare(`DELETE FROM ${table} WHERE namespace = ?`).run(namespace);
+        prepared(this.#writer, `DELETE FROM ${table} WHERE namespace = ?`).run(namespace);
       }
     });
   }
@@ -107,9 +107,9 @@ export class SqliteReadStore implements ReadStore {
   #view(sql: SqlExecutor): ReadTransaction {
     const checkpoint = (namespace: string): number =>
       (
-        this.#writer
-          .prepare('SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?')
-          .get(namespace) as { position: number } | undefined
+        prepared(this.#writer, 'SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?').get(
+          namespace,
+        ) as { position: number } | undefined
       )?.position ?? 0;
     return {
       collection: (namespace, definition) =>
@@ -125,51 +125,48 @@ export class SqliteReadStore implements ReadStore {
           const actual = checkpoint(namespace);
           if (actual !== expected) throw new CheckpointMoved(namespace, expected, actual);
         }
-        this.#writer
-          .prepare(
-            'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
-          )
-          .run(namespace, position);
+        prepared(
+          this.#writer,
+          'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
+        ).run(namespace, position);
       },
       park: async (letter) => {
-        this.#writer
-          .prepare(
-            `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
+        prepared(
+          this.#writer,
+          `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, event_id) DO NOTHING`,
-          )
-          .run(
-            letter.projection,
-            letter.eventId,
-            letter.position,
-            letter.streamId,
-            letter.type,
-            letter.reason,
-            letter.error,
-            letter.attempts,
-            letter.parkedAt,
-          );
+        ).run(
+          letter.projection,
+          letter.eventId,
+          letter.position,
+          letter.streamId,
+          letter.type,
+          letter.reason,
+          letter.error,
+          letter.attempts,
+          letter.parkedAt,
+        );
       },
       unpark: async (namespace, eventIds) => {
-        const remove = this.#writer.prepare(
+        const remove = prepared(
+          this.#writer,
           'DELETE FROM tandem_rm_parked WHERE namespace = ? AND event_id = ?',
         );
         for (const eventId of eventIds) remove.run(namespace, eventId);
       },
       table: async (namespace, name) => {
         const table = collectionTable(namespace, `sql_${name}`);
-        this.#writer
-          .prepare(
-            'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, 0) ON CONFLICT DO NOTHING',
-          )
-          .run(namespace, table);
+        prepared(
+          this.#writer,
+          'INSERT INTO tandem_rm_tables (namespace, name, searchable) VALUES (?, ?, 0) ON CONFLICT DO NOTHING',
+        ).run(namespace, table);
         return table;
       },
       activate: async (projection, namespace) => {
-        this.#writer
-          .prepare(
-            'INSERT INTO tandem_rm_active (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
-          )
-          .run(projection, namespace);
+        prepared(
+          this.#writer,
+          'INSERT INTO tandem_rm_active (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
+        ).run(projection, namespace);
       },
       sql,
     };
