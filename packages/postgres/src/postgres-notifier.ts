@@ -1,0 +1,82 @@
+import type { Pool, PoolClient } from 'pg';
+import { LogNotifier, type WaitOptions } from '@tandem/core';
+import { headPosition } from './postgres-event-log.js';
+
+/**
+ * Wake-ups from LISTEN/NOTIFY on a dedicated connection, with a poll as the fallback while anyone
+ * waits (a lost connection or a missed notification delays a wake-up, never loses it).
+ */
+export class PostgresNotifier {
+  readonly #notifier = new LogNotifier();
+  readonly #pool: Pool;
+  readonly #channel: string;
+  readonly #pollIntervalMs: number;
+  #known = 0;
+  #listener: Promise<PoolClient | undefined> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(pool: Pool, channel: string, pollIntervalMs: number) {
+    this.#pool = pool;
+    this.#channel = channel;
+    this.#pollIntervalMs = pollIntervalMs;
+  }
+
+  /** Waits for the head to pass `after`. */
+  async wait(after: number, options?: WaitOptions): Promise<number> {
+    this.#listen();
+    this.#known = Math.max(this.#known, await headPosition(this.#pool));
+    const waiting = this.#notifier.wait(after, () => this.#known, options);
+    this.#startPolling();
+    return waiting;
+  }
+
+  /** Stops listening and polling. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    const client = await this.#listener;
+    // Destroy rather than return it: the connection is LISTENing.
+    client?.release(true);
+  }
+
+  #seen(head: number): void {
+    this.#known = Math.max(this.#known, head);
+    this.#notifier.notify(this.#known);
+  }
+
+  #listen(): void {
+    if (this.#listener !== undefined || this.#closed) return;
+    this.#listener = (async () => {
+      try {
+        const client = await this.#pool.connect();
+        client.on('notification', (message) => this.#seen(Number(message.payload ?? 0)));
+        client.on('error', () => {
+          // The poll covers the gap; listen again on the next wait.
+          this.#listener = undefined;
+        });
+        await client.query(`LISTEN "${this.#channel}"`);
+        return client;
+      } catch {
+        this.#listener = undefined;
+        return undefined;
+      }
+    })();
+  }
+
+  #startPolling(): void {
+    if (this.#timer !== undefined || this.#notifier.waiting === 0) return;
+    this.#timer = setInterval(() => {
+      if (this.#notifier.waiting === 0 || this.#closed) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+        return;
+      }
+      headPosition(this.#pool).then(
+        (head) => this.#seen(head),
+        () => undefined,
+      );
+    }, this.#pollIntervalMs);
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Tandem's own tables on PostgreSQL, as ordered migrations recorded in `tandem_schema`. Every
+ * statement is schema-relative: the store sets `search_path`, so tests can give each case a schema.
+ */
+export const tandemMigrations: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE tandem_events (
+        position BIGSERIAL PRIMARY KEY,
+        tx_id XID8 NOT NULL DEFAULT pg_current_xact_id(),
+        stream_id TEXT NOT NULL,
+        stream_version INTEGER NOT NULL,
+        event_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        data JSONB NOT NULL,
+        metadata JSONB NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        UNIQUE (stream_id, stream_version)
+      );
+      CREATE TABLE tandem_idempotency (
+        command_id TEXT PRIMARY KEY,
+        command_type TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        result JSONB NOT NULL,
+        recorded_at TEXT NOT NULL
+      );
+      CREATE TABLE tandem_audit (
+        id BIGSERIAL PRIMARY KEY,
+        command_id TEXT NOT NULL,
+        command_type TEXT NOT NULL,
+        user_id TEXT,
+        stream_ids JSONB NOT NULL,
+        payload_hash TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_code TEXT,
+        position BIGINT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX tandem_audit_command ON tandem_audit (command_id, id);
+      CREATE INDEX tandem_audit_user ON tandem_audit (user_id, id);
+      CREATE TABLE tandem_migrations (
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        PRIMARY KEY (owner, id)
+      );
+    `,
+  },
+];

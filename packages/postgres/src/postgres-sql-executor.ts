@@ -1,0 +1,51 @@
+import type { PoolClient } from 'pg';
+import type { SqlExecutor, SqlValue } from '@tandem/core';
+import { classifyPostgresError } from './postgres-errors.js';
+
+/**
+ * Rewrites `?` placeholders to `$1, $2...`, skipping quoted text, so application SQL written once
+ * runs on SQLite and PostgreSQL alike.
+ */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | undefined;
+  for (const ch of sql) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** Application SQL on the transaction's client. */
+export class PostgresSqlExecutor implements SqlExecutor {
+  constructor(private readonly client: PoolClient) {}
+
+  async query<Row extends Record<string, unknown>>(
+    sql: string,
+    params: readonly SqlValue[] = [],
+  ): Promise<Row[]> {
+    try {
+      return (await this.client.query<Row>(numberPlaceholders(sql), [...params])).rows;
+    } catch (error) {
+      throw classifyPostgresError(error);
+    }
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<{ readonly rowsAffected: number }> {
+    try {
+      return { rowsAffected: (await this.client.query(numberPlaceholders(sql), [...params])).rowCount ?? 0 };
+    } catch (error) {
+      throw classifyPostgresError(error);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import pg from 'pg';
+import {
+  TandemError,
+  type AuditLog,
+  type EventStore,
+  type IdempotencyReader,
+  type SqlMigration,
+  type Store,
+  type Transaction,
+} from '@tandem/core';
+import { listAudit, recordAudit } from './postgres-audit-log.js';
+import { classifyPostgresError } from './postgres-errors.js';
+import { appendEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
+import { claimRecord, findRecord } from './postgres-idempotency.js';
+import { PostgresNotifier } from './postgres-notifier.js';
+import { tandemMigrations } from './postgres-schema.js';
+import { PostgresSqlExecutor } from './postgres-sql-executor.js';
+
+/** Options for {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://...` */
+  readonly connectionString: string;
+  /** Schema for Tandem's and the application's tables (created if missing); default `public`. */
+  readonly schema?: string;
+  /** Pool size; default 10. */
+  readonly max?: number;
+  /** Poll interval of the LISTEN fallback; default 100 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Tandem's write side on PostgreSQL: a pool of connections, one per transaction; appends serialized
+ * by an advisory lock so commit order is position order; wake-ups by LISTEN/NOTIFY.
+ */
+export class PostgresStore implements Store {
+  readonly name = 'postgres';
+  readonly events: EventStore;
+  readonly idempotency: IdempotencyReader;
+  readonly audit: AuditLog;
+  readonly #pool: pg.Pool;
+  readonly #channel: string;
+  readonly #notifier: PostgresNotifier;
+  #closed = false;
+
+  private constructor(pool: pg.Pool, schema: string, pollIntervalMs: number) {
+    this.#pool = pool;
+    this.#channel = `tandem_events_${schema}`;
+    this.#notifier = new PostgresNotifier(pool, this.#channel, pollIntervalMs);
+    const read = <T>(run: () => Promise<T>) =>
+      run().catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
+    this.events = {
+      append: (appends) => this.transaction((tx) => tx.events.append(appends)),
+      readStream: (streamId, options) => read(() => readStream(pool, streamId, options?.fromVersion)),
+      readAll: ({ after, limit }) => read(() => readAll(pool, after, limit)),
+      headPosition: () => read(() => headPosition(pool)),
+      waitForEvents: (after, options) => this.#notifier.wait(after, options),
+    };
+    this.idempotency = { find: (commandId) => read(() => findRecord(pool, commandId)) };
+    this.audit = {
+      record: (entry) => read(() => recordAudit(pool, entry)),
+      list: (query) => read(() => listAudit(pool, query)),
+    };
+  }
+
+  /** Connects, creates the schema if needed and brings Tandem's tables up to date. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = options.schema ?? 'public';
+    if (!schemaPattern.test(schema))
+      throw new Error(`Schema ${JSON.stringify(schema)} must match ${schemaPattern}`);
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      options: `-c search_path=${schema}`,
+    });
+    pool.on('error', () => {
+      // An idle client died (server restart); the pool replaces it. Queries report their own errors.
+    });
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query('BEGIN');
+        await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_schema'))");
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS tandem_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+        );
+        const current = Number(
+          (await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM tandem_schema')).rows[0]
+            ?.v ?? 0,
+        );
+        for (const migration of tandemMigrations) {
+          if (migration.version <= current) continue;
+          await client.query(migration.sql);
+          await client.query('INSERT INTO tandem_schema (version) VALUES ($1)', [migration.version]);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end();
+      throw classifyPostgresError(error);
+    }
+    return new PostgresStore(pool, schema, options.pollIntervalMs ?? 100);
+  }
+
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new TandemError('unavailable', 'The store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw classifyPostgresError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const tx: Transaction = {
+        events: {
+          append: (appends) => appendEvents(client, appends, this.#channel),
+          readStream: (streamId, options) => readStream(client, streamId, options?.fromVersion),
+        },
+        idempotency: { claim: (record) => claimRecord(client, record) },
+        audit: { record: (entry) => recordAudit(client, entry) },
+        sql: new PostgresSqlExecutor(client),
+      };
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw classifyPostgresError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(owner: string, migrations: readonly SqlMigration[]): Promise<void> {
+    const sorted = [...migrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const migration of sorted) {
+      await this.transaction(async (tx) => {
+        await tx.sql.query(
+          "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_migrations'))",
+        );
+        const applied = await tx.sql.query('SELECT 1 FROM tandem_migrations WHERE owner = ? AND id = ?', [
+          owner,
+          migration.id,
+        ]);
+        if (applied.length > 0) return;
+        for (const statement of migration.sql
+          .split(';')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0))
+          await tx.sql.execute(statement);
+        await tx.sql.execute('INSERT INTO tandem_migrations (owner, id, applied_at) VALUES (?, ?, ?)', [
+          owner,
+          migration.id,
+          new Date().toISOString(),
+        ]);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#notifier.close();
+    await this.#pool.end();
+  }
+}
+
+/** Opens a PostgreSQL store; see {@link PostgresStoreOptions}. */
+export function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  return PostgresStore.open(options);
+}
