@@ -76,6 +76,7 @@ export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-
 export type { DeadLetter } from './read-store/dead-letter.js';
 export { CheckpointMoved, type ReadStore, type ReadTransaction } from './read-store/read-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
+export { checkedField, readModelTable } from './read-store/table-name.js';
 export { decodeCursor, encodeCursor, pageSize, type CursorPosition } from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';

@@ -48,4 +48,25 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE tandem_rm_namespaces (namespace TEXT PRIMARY KEY, projection TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+      CREATE TABLE tandem_rm_tables (namespace TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (namespace, name));
+      CREATE TABLE tandem_rm_checkpoints (namespace TEXT PRIMARY KEY, position BIGINT NOT NULL);
+      CREATE TABLE tandem_rm_active (projection TEXT PRIMARY KEY, namespace TEXT NOT NULL);
+      CREATE TABLE tandem_rm_parked (
+        namespace TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        stream_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        error TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        parked_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, event_id)
+      );
+    `,
+  },
 ];

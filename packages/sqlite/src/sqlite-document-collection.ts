@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { prepared } from './statement-cache.js';
 import {
@@ -6,6 +5,8 @@ import {
   encodeCursor,
   pageSize,
   planFind,
+  checkedField,
+  readModelTable,
   searchTokens,
   fieldValue,
   type CollectionDefinition,
@@ -16,23 +17,13 @@ import {
   type StoredDocument,
 } from '@tandem/core';
 
-const fieldPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-/** The SQL expression for a document field; field names come from code, and are checked anyway. */
+/** The SQL expression for a document field. */
 export function fieldExpression(field: string): string {
-  if (!fieldPattern.test(field)) throw new Error(`Field ${JSON.stringify(field)} is not a plain dotted path`);
-  return `json_extract(doc, '$.${field}')`;
+  return `json_extract(doc, '$.${checkedField(field)}')`;
 }
 
 /** A stable, safe table name for one collection of one namespace. */
-export function collectionTable(namespace: string, collection: string): string {
-  const readable = `${namespace}_${collection}`
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40);
-  const hash = createHash('sha256').update(`${namespace}/${collection}`).digest('hex').slice(0, 8);
-  return `rm_${readable}_${hash}`;
-}
+export const collectionTable = readModelTable;
 
 /** DDL for a collection: its table, expression indexes and, if it searches, an FTS5 table. */
 export function collectionDdl(table: string, definition: CollectionDefinition): string[] {
