@@ -13,6 +13,7 @@ import { classifyPostgresError } from './postgres-errors.js';
 import { appendEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
 import { claimRecord, findRecord } from './postgres-idempotency.js';
 import { PostgresNotifier } from './postgres-notifier.js';
+import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 
@@ -110,6 +111,39 @@ export class PostgresStore implements Store {
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#run(async (client) => {
+      const tx: Transaction = {
+        events: {
+          append: (appends) => appendEvents(client, appends, this.#channel),
+          readStream: (streamId, options) => readStream(client, streamId, options?.fromVersion),
+        },
+        idempotency: { claim: (record) => claimRecord(client, record) },
+        audit: { record: (entry) => recordAudit(client, entry) },
+        sql: new PostgresSqlExecutor(client),
+      };
+      this.#clients.set(tx, client);
+      return work(tx);
+    });
+  }
+
+  /** Read models in this database, sharing its pool and transactions. */
+  readStore(): PostgresReadStore {
+    this.#readStore ??= new PostgresReadStore(this.#pool, {
+      run: (work) => this.#run(work),
+      clientOf: (tx) => {
+        const client = this.#clients.get(tx);
+        if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
+        return client;
+      },
+    });
+    return this.#readStore;
+  }
+
+  #readStore: PostgresReadStore | undefined;
+  readonly #clients = new WeakMap<Transaction, pg.PoolClient>();
+
+  /** One transaction on its own pooled client; rolled back (and the client checked) on failure. */
+  async #run<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.#closed) throw new TandemError('unavailable', 'The store is closed');
     let client: pg.PoolClient;
     try {
@@ -120,16 +154,7 @@ export class PostgresStore implements Store {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const tx: Transaction = {
-        events: {
-          append: (appends) => appendEvents(client, appends, this.#channel),
-          readStream: (streamId, options) => readStream(client, streamId, options?.fromVersion),
-        },
-        idempotency: { claim: (record) => claimRecord(client, record) },
-        audit: { record: (entry) => recordAudit(client, entry) },
-        sql: new PostgresSqlExecutor(client),
-      };
-      const result = await work(tx);
+      const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {

@@ -374,30 +374,35 @@ export class ProjectionDaemon {
       this.#builds.set(projection.name, runner);
       let last = { at: Date.now(), position: 0 };
       const timer = setInterval(() => {
-        void events.headPosition().then((head) => {
-          const now = Date.now();
-          const rate = ((runner.position - last.position) * 1000) / Math.max(1, now - last.at);
-          last = { at: now, position: runner.position };
-          onProgress?.({
-            position: runner.position,
-            head,
-            eventsPerSecond: Math.round(rate),
-            etaSeconds: rate > 0 ? Math.max(0, (head - runner.position) / rate) : undefined,
-          });
-          if (runner.state === 'stopped-on-error') {
-            finish(
-              new Error(
-                `Rebuild of ${projection.name} stopped: ${runner.lastError?.message ?? 'unknown error'}`,
-              ),
-            );
-          } else if (runner.state === 'stopped') {
-            finish(
-              new Error(
-                `Rebuild of ${projection.name} was stopped before it caught up; it resumes at start-up`,
-              ),
-            );
-          }
-        });
+        // Check the end states first: a stopped daemon may already have closed its store.
+        if (runner.state === 'stopped-on-error') {
+          return finish(
+            new Error(
+              `Rebuild of ${projection.name} stopped: ${runner.lastError?.message ?? 'unknown error'}`,
+            ),
+          );
+        }
+        if (runner.state === 'stopped') {
+          return finish(
+            new Error(
+              `Rebuild of ${projection.name} was stopped before it caught up; it resumes at start-up`,
+            ),
+          );
+        }
+        events.headPosition().then(
+          (head) => {
+            const now = Date.now();
+            const rate = ((runner.position - last.position) * 1000) / Math.max(1, now - last.at);
+            last = { at: now, position: runner.position };
+            onProgress?.({
+              position: runner.position,
+              head,
+              eventsPerSecond: Math.round(rate),
+              etaSeconds: rate > 0 ? Math.max(0, (head - runner.position) / rate) : undefined,
+            });
+          },
+          () => undefined, // progress is best effort; the runner reports real failures
+        );
       }, 500);
       timer.unref();
       runner

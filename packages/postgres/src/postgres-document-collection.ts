@@ -1,0 +1,199 @@
+import {
+  checkedField,
+  decodeCursor,
+  encodeCursor,
+  fieldValue,
+  pageSize,
+  planFind,
+  searchTokens,
+  type CollectionDefinition,
+  type DocumentWriter,
+  type FieldFilter,
+  type FindQuery,
+  type Page,
+  type StoredDocument,
+} from '@tandem/core';
+import type { Queryable } from './postgres-event-log.js';
+
+/** A document field as JSONB; jsonb compares numbers numerically and strings as text. */
+export function jsonPath(field: string, alias = ''): string {
+  return `(${alias}doc #> '{${checkedField(field).split('.').join(',')}}')`;
+}
+
+/** DDL for a collection: a JSONB table, expression indexes, and a tsvector column when it searches. */
+export function collectionDdl(table: string, definition: CollectionDefinition): string[] {
+  const search = definition.search === undefined ? '' : ', search TSVECTOR';
+  const ddl = [`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc JSONB NOT NULL${search})`];
+  (definition.indexes ?? []).forEach((index, n) => {
+    ddl.push(
+      `CREATE INDEX IF NOT EXISTS ${table}_i${n} ON ${table} (${index.fields.map((f) => jsonPath(f)).join(', ')})`,
+    );
+  });
+  if (definition.search !== undefined)
+    ddl.push(`CREATE INDEX IF NOT EXISTS ${table}_fts ON ${table} USING GIN (search)`);
+  return ddl;
+}
+
+const operators = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/** Builds parameterized SQL: each value becomes `$n`. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function filters(where: readonly FieldFilter[], params: Params, alias = ''): string[] {
+  return where.map((f) =>
+    f.op === 'eq' && f.value === null
+      ? `coalesce(${jsonPath(f.field, alias)}, 'null'::jsonb) = 'null'::jsonb`
+      : `${jsonPath(f.field, alias)} ${operators[f.op]} ${params.add(JSON.stringify(f.value))}::jsonb`,
+  );
+}
+
+/** One collection as a table of JSONB documents on PostgreSQL. */
+export class PostgresDocumentCollection<Doc extends object> implements DocumentWriter<Doc> {
+  constructor(
+    private readonly client: Queryable,
+    private readonly table: string,
+    private readonly definition: CollectionDefinition<Doc>,
+    private readonly writable: boolean,
+  ) {}
+
+  async get(id: string): Promise<Doc | undefined> {
+    return (await this.client.query<{ doc: Doc }>(`SELECT doc FROM ${this.table} WHERE id = $1`, [id]))
+      .rows[0]?.doc;
+  }
+
+  async find(query: FindQuery = {}): Promise<Page<Doc>> {
+    planFind(this.definition, query);
+    const params = new Params();
+    const where = filters(query.where ?? [], params);
+    const sort = query.sort;
+    const desc = sort?.direction === 'desc';
+    // Nulls first ascending and last descending, as in the memory and SQLite stores.
+    const order =
+      sort === undefined
+        ? 'id'
+        : `${jsonPath(sort.field)} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, id`;
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      if (sort === undefined) where.push(`id > ${params.add(after.id)}`);
+      else {
+        const value = params.add(JSON.stringify(after.value));
+        where.push(
+          `(${jsonPath(sort.field)} ${desc ? '<' : '>'} ${value}::jsonb OR (${jsonPath(sort.field)} = ${value}::jsonb AND id > ${params.add(after.id)}))`,
+        );
+      }
+    }
+    const limit = pageSize(query.limit);
+    const rows = await this.client.query<{ id: string; doc: Doc }>(
+      `SELECT id, doc FROM ${this.table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${params.add(limit + 1)}`,
+      params.values,
+    );
+    return this.#page(rows.rows, limit, (row) =>
+      sort === undefined ? row.id : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
+    );
+  }
+
+  async search(text: string, query: FindQuery = {}): Promise<Page<Doc>> {
+    if (this.definition.search === undefined)
+      throw new Error(`Collection ${this.definition.name} declares no search fields`);
+    const terms = searchTokens(text);
+    if (terms.length === 0) return { items: [] };
+    const params = new Params();
+    const tsquery = params.add(terms.map((t) => `${t}:*`).join(' & '));
+    const where = filters(query.where ?? [], params);
+    const sort = query.sort;
+    // Rounded so a rank read back from a cursor compares equal to the one computed again.
+    const inner = `SELECT id, doc, round(ts_rank(search, to_tsquery('simple', ${tsquery}))::numeric, 6) AS rank FROM ${this.table}
+      WHERE search @@ to_tsquery('simple', ${tsquery})${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''}`;
+    const key = sort === undefined ? 'rank' : jsonPath(sort.field);
+    const desc = sort === undefined || sort.direction === 'desc';
+    const outer: string[] = [];
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      const value =
+        sort === undefined
+          ? `${params.add(after.value)}::numeric`
+          : `${params.add(JSON.stringify(after.value))}::jsonb`;
+      outer.push(
+        `(${key} ${desc ? '<' : '>'} ${value} OR (${key} = ${value} AND id > ${params.add(after.id)}))`,
+      );
+    }
+    const limit = pageSize(query.limit);
+    const rows = await this.client.query<{ id: string; doc: Doc; rank: string }>(
+      `SELECT id, doc, rank FROM (${inner}) found ${outer.length > 0 ? `WHERE ${outer.join(' AND ')}` : ''}
+       ORDER BY ${key} ${desc ? 'DESC' : 'ASC'}, id LIMIT ${params.add(limit + 1)}`,
+      params.values,
+    );
+    return this.#page(rows.rows, limit, (row) =>
+      sort === undefined
+        ? Number(row.rank)
+        : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
+    );
+  }
+
+  async scan(
+    options: { readonly after?: string; readonly limit?: number } = {},
+  ): Promise<readonly StoredDocument<Doc>[]> {
+    const rows = await this.client.query<{ id: string; doc: Doc }>(
+      `SELECT id, doc FROM ${this.table} WHERE id > $1 ORDER BY id LIMIT $2`,
+      [options.after ?? '', pageSize(options.limit)],
+    );
+    return rows.rows.map((r) => ({ id: r.id, doc: r.doc }));
+  }
+
+  async upsert(id: string, doc: Doc): Promise<void> {
+    this.#requireWritable();
+    const fields = this.definition.search?.fields;
+    if (fields === undefined) {
+      await this.client.query(
+        `INSERT INTO ${this.table} (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        [id, JSON.stringify(doc)],
+      );
+      return;
+    }
+    const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
+    await this.client.query(
+      `INSERT INTO ${this.table} (id, doc, search) VALUES ($1, $2, to_tsvector('simple', $3))
+       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, search = excluded.search`,
+      [id, JSON.stringify(doc), body],
+    );
+  }
+
+  async patch(id: string, patch: Partial<Doc>): Promise<Doc | undefined> {
+    this.#requireWritable();
+    const current = await this.get(id);
+    if (current === undefined) return undefined;
+    const next = { ...current, ...patch };
+    await this.upsert(id, next);
+    return next;
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#requireWritable();
+    await this.client.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+  }
+
+  #page<Row extends { id: string; doc: Doc }>(
+    rows: Row[],
+    limit: number,
+    key: (row: Row) => string | number | boolean | null,
+  ): Page<Doc> {
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => r.doc),
+      ...(rows.length > limit && last !== undefined
+        ? { nextCursor: encodeCursor({ value: key(last), id: last.id }) }
+        : {}),
+    };
+  }
+
+  #requireWritable(): void {
+    if (!this.writable) throw new Error('Read-only view: write inside a read-store transaction');
+  }
+}

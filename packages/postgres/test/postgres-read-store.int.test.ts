@@ -1,0 +1,30 @@
+import { after, describe, it } from 'node:test';
+import { openPostgresStore } from '@tandem/postgres';
+import { describeDaemonConformance, describeReadStoreConformance } from '@tandem/testing';
+import { dropSchemas, postgresTestUrl } from './postgres-test-server.js';
+
+const url = await postgresTestUrl();
+const schemas: string[] = [];
+const run = `${process.pid}_${Date.now().toString(36)}`;
+const open = async (kind: string) => {
+  const schema = `t_${kind}_${run}_${schemas.length}`;
+  schemas.push(schema);
+  if (url === undefined) throw new Error('unreachable');
+  return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20 });
+};
+
+if (url === undefined) {
+  describe('ReadStore conformance: postgres', () => {
+    it('needs a PostgreSQL server', { skip: 'no PostgreSQL server (see the message above)' }, () => {});
+  });
+} else {
+  after(() => dropSchemas(url, schemas));
+  describeReadStoreConformance('postgres', async () => {
+    const store = await open('read');
+    return { readStore: store.readStore(), close: () => store.close() };
+  });
+  describeDaemonConformance('postgres', async () => {
+    const store = await open('daemon');
+    return { store, readStore: store.readStore(), close: () => store.close() };
+  });
+}
