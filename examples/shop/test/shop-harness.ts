@@ -3,16 +3,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fold, type Tandem } from '@tandem/core';
 import { createHttpServer, signToken } from '@tandem/http';
-import { openSqliteStore, type SqliteStore } from '@tandem/sqlite';
+import type { Store } from '@tandem/core';
+import { openPostgresStore } from '@tandem/postgres';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { openSqliteStore } from '@tandem/sqlite';
 import { createShopApp, inventoryDecider, inventoryStream, type InventoryEvent } from '@tandem/example-shop';
 
 export const secret = 'shop-test-secret-shop-test-secret';
 export const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
 
-/** A shop on its own SQLite file, served in-process, with helpers for requests and checks. */
+const schemas: string[] = [];
+
+/**
+ * The store the shop suites run on: SQLite by default; PostgreSQL (a fresh schema per harness)
+ * when TANDEM_SHOP_STORE=postgres, which the `*.postgres.e2e.test.ts` files set.
+ */
+async function openShopStore(sqliteFile: string): Promise<Store> {
+  if (process.env.TANDEM_SHOP_STORE !== 'postgres') return openSqliteStore({ filename: sqliteFile });
+  const url = await postgresTestUrl();
+  if (url === undefined) throw new Error('TANDEM_SHOP_STORE=postgres needs a PostgreSQL server');
+  const schema = `t_shop_${process.pid}_${Date.now().toString(36)}_${schemas.length}`;
+  schemas.push(schema);
+  return openPostgresStore({ connectionString: url, schema, max: 20, pollIntervalMs: 20 });
+}
+
+/** Drops the PostgreSQL schemas this process created (a no-op on SQLite). */
+export async function dropShopSchemas(): Promise<void> {
+  const url = schemas.length === 0 ? undefined : await postgresTestUrl();
+  if (url !== undefined) await dropSchemas(url, schemas.splice(0));
+}
+
+/** A shop on its own database, served in-process, with helpers for requests and checks. */
 export async function shopHarness() {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-shop-'));
-  const store: SqliteStore = await openSqliteStore({ filename: join(dir, 'shop.db') });
+  const store = await openShopStore(join(dir, 'shop.db'));
   const app: Tandem = await createShopApp(store);
   await app.start();
   const server = await createHttpServer({
@@ -113,6 +137,7 @@ export async function shopHarness() {
       await server.close();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
+      await dropShopSchemas();
     },
   };
 }

@@ -1,16 +1,24 @@
 import type { Store } from '@tandem/core';
+import { openPostgresStore } from '@tandem/postgres';
 import { openSqliteStore } from '@tandem/sqlite';
 
-/** Opens the store a DATABASE_URL names. */
+/**
+ * Opens the store a DATABASE_URL names: `sqlite:<path>`, `sqlite::memory:`, or
+ * `postgres://user@host:port/db?schema=name` (schema defaults to `public`).
+ */
 export async function openStore(databaseUrl: string): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:'))
     return openSqliteStore({ filename: databaseUrl.slice('sqlite:'.length) });
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error(
-      'PostgreSQL is not available yet: it arrives with the @tandem/postgres adapter. Use sqlite:<path>.',
-    );
+    const url = new URL(databaseUrl);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return openPostgresStore({
+      connectionString: url.toString(),
+      ...(schema === undefined ? {} : { schema }),
+    });
   }
   throw new Error(
-    `Unsupported DATABASE_URL ${JSON.stringify(databaseUrl)}: use sqlite:<path> or sqlite::memory:`,
+    `Unsupported DATABASE_URL ${JSON.stringify(databaseUrl)}: use sqlite:<path>, sqlite::memory: or postgres://...`,
   );
 }

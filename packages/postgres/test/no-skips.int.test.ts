@@ -9,7 +9,7 @@ import {
   projectionNamespace,
 } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
-import { dropSchemas, postgresTestUrl } from './postgres-test-server.js';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 
 const url = await postgresTestUrl();
 const run = `${process.pid}_${Date.now().toString(36)}`;

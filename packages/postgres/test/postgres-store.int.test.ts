@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
 import { describeStoreConformance } from '@tandem/testing';
-import { dropSchemas, postgresTestUrl } from './postgres-test-server.js';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 
 const url = await postgresTestUrl();
 const schemas: string[] = [];

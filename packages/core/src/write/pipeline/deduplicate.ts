@@ -31,13 +31,16 @@ export function deduplicate(records: IdempotencyReader, waitLimitMs: number): Co
       context.replayed = true;
       return result;
     }
-    const stored = await records.find(context.commandId);
-    if (stored !== undefined) {
-      if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
-      context.replayed = true;
-      return stored.result;
-    }
-    const promise = next();
+    // Registered before the first await, so duplicates arriving during the look-up wait for it.
+    const promise = (async () => {
+      const stored = await records.find(context.commandId);
+      if (stored !== undefined) {
+        if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
+        context.replayed = true;
+        return stored.result;
+      }
+      return next();
+    })();
     inFlight.set(context.commandId, { payloadHash: context.payloadHash, promise });
     try {
       return await promise;

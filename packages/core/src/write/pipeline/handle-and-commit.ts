@@ -137,15 +137,25 @@ export function handleAndCommit(
     return result;
   }
 
+  /**
+   * When an attempt fails, another process may have committed the same key in the meantime (its
+   * events are then what made this attempt conflict or break a rule): the stored result is the answer.
+   */
+  async function committedMeanwhile(context: CommandContext): Promise<IdempotencyRecord | undefined> {
+    return store.idempotency.find(context.commandId).catch(() => undefined);
+  }
+
   return async (context: CommandContext): Promise<CommandResult> => {
     for (let attemptNo = 1; ; attemptNo++) {
       try {
         return await store.transaction((tx) => attempt(context, tx));
       } catch (error) {
-        if (error instanceof AlreadyCommitted) {
-          if (error.record.payloadHash !== context.payloadHash) throw new TandemError('idempotency-mismatch');
+        const committed =
+          error instanceof AlreadyCommitted ? error.record : await committedMeanwhile(context);
+        if (committed !== undefined) {
+          if (committed.payloadHash !== context.payloadHash) throw new TandemError('idempotency-mismatch');
           context.replayed = true;
-          return error.record.result;
+          return committed.result;
         }
         if (!TandemError.is(error, 'concurrency-conflict') || attemptNo >= retry.attempts) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(retry, attemptNo)));

@@ -1,0 +1,3 @@
+// The same suite as shop-queries.e2e.test.ts, on PostgreSQL: the shop switches store by configuration only.
+process.env.TANDEM_SHOP_STORE = 'postgres';
+await import('./shop-queries.e2e.test.js');
