@@ -161,32 +161,55 @@ export class ProjectionRunner {
   }
 
   async #run(): Promise<void> {
-    const { events, batchSize, until } = this.#options;
+    let outages = 0;
     while (!this.#stopRequested) {
-      const pause = this.#pause;
-      if (pause !== undefined) {
-        pause.arrive();
-        await pause.released;
-        continue;
+      try {
+        await this.#step();
+        outages = 0;
+      } catch (error) {
+        // The store is unreachable (or similar): say so in the status and try again with backoff.
+        // A projection never dies of an outage; only its own failing events stop it, by policy.
+        const message = error instanceof Error ? error.message : String(error);
+        this.lastError = {
+          position: this.position + 1,
+          eventId: '',
+          streamId: '',
+          type: '',
+          message,
+          at: this.#now(),
+        };
+        outages += 1;
+        await Promise.race([this.#sleep(Math.min(5_000, 50 * 2 ** outages)), this.#sleepUntilWoken()]);
       }
-      if (this.state === 'stopped-on-error' || (until !== undefined && this.position >= until)) {
-        await this.#sleepUntilWoken();
-        continue;
-      }
-      const limit = until === undefined ? batchSize : Math.min(batchSize, until - this.position);
-      const batch = await events.readAll({ after: this.position, limit });
-      if (batch.length === 0) {
-        if (this.#building) await this.#swapIfCaughtUp();
-        if (!this.#building) this.state = 'running';
-        await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
-        continue;
-      }
-      if (!this.#building) {
-        const head = await events.headPosition();
-        this.state = head - this.position > batchSize ? 'catching-up' : 'running';
-      }
-      await this.#applyBatch(batch);
     }
+  }
+
+  /** One turn of the loop: pause, idle, or apply the next batch. */
+  async #step(): Promise<void> {
+    const { events, batchSize, until } = this.#options;
+    const pause = this.#pause;
+    if (pause !== undefined) {
+      pause.arrive();
+      await pause.released;
+      return;
+    }
+    if (this.state === 'stopped-on-error' || (until !== undefined && this.position >= until)) {
+      await this.#sleepUntilWoken();
+      return;
+    }
+    const limit = until === undefined ? batchSize : Math.min(batchSize, until - this.position);
+    const batch = await events.readAll({ after: this.position, limit });
+    if (batch.length === 0) {
+      if (this.#building) await this.#swapIfCaughtUp();
+      if (!this.#building) this.state = 'running';
+      await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
+      return;
+    }
+    if (!this.#building) {
+      const head = await events.headPosition();
+      this.state = head - this.position > batchSize ? 'catching-up' : 'running';
+    }
+    await this.#applyBatch(batch);
   }
 
   async #swapIfCaughtUp(): Promise<void> {
@@ -209,7 +232,9 @@ export class ProjectionRunner {
         return;
       } catch (error) {
         if (error instanceof CheckpointMoved) return this.#resync();
-        if (!(error instanceof ApplyFailed) || attempt === retry.attempts) break;
+        // Not the projection's fault (an outage): the loop retries it without policy or parking.
+        if (!(error instanceof ApplyFailed)) throw error;
+        if (attempt === retry.attempts) break;
         await this.#sleep(backoffDelay(retry, attempt));
       }
     }

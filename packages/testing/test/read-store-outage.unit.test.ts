@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  MemoryStore,
+  ProjectionDaemon,
+  projectionNamespace,
+  TandemError,
+  type ReadStore,
+} from '@tandem/core';
+import { alice, counterApp, counterProjection, counters, foldCounters } from '@tandem/testing';
+
+describe('a read store outage', () => {
+  it('shows in the status, never stops the projection, and the projection converges afterwards', async () => {
+    const store = new MemoryStore();
+    const inner = store.readStore();
+    let down = false;
+    const flaky: ReadStore = {
+      name: 'flaky',
+      prepare: (ns, collections) => inner.prepare(ns, collections),
+      drop: (ns) => inner.drop(ns),
+      reader: (ns, definition) => inner.reader(ns, definition),
+      checkpoint: (ns) => inner.checkpoint(ns),
+      activeNamespace: (p) => inner.activeNamespace(p),
+      namespaces: (p) => inner.namespaces(p),
+      parked: (ns) => inner.parked(ns),
+      close: () => inner.close(),
+      transaction: (work) =>
+        down ? Promise.reject(new TandemError('unavailable', 'read store is down')) : inner.transaction(work),
+    };
+    const app = await counterApp(store);
+    const daemon = new ProjectionDaemon({
+      events: app.events,
+      readStore: flaky,
+      projections: [counterProjection()],
+      pollIntervalMs: 5,
+    });
+    await daemon.start();
+    await app.execute({ type: 'OpenCounter', data: { counterId: 'a' }, user: alice, commandId: 'a' });
+    assert.ok(await daemon.waitFor(['counter-totals'], 1, 2_000));
+
+    down = true;
+    for (let i = 0; i < 5; i++)
+      await app.execute({ type: 'Increment', data: { counterId: 'a', by: 1 }, user: alice });
+    let status = (await daemon.status())[0];
+    for (let i = 0; i < 200 && status?.lastError === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      status = (await daemon.status())[0];
+    }
+    assert.match(status?.lastError?.message ?? '', /read store is down/);
+    assert.notEqual(status?.state, 'stopped-on-error', 'an outage is not the projection’s fault');
+    assert.equal(status?.lagEvents, 5);
+
+    down = false;
+    assert.ok(
+      await daemon.waitFor(['counter-totals'], await app.events.headPosition(), 10_000),
+      'it catches up once the store is back',
+    );
+    const docs = await inner.reader(projectionNamespace('counter-totals', 1), counters).scan();
+    assert.deepEqual(
+      new Map(docs.map(({ id, doc }) => [id, doc])),
+      foldCounters(await app.events.readAll({ after: 0, limit: 100 })),
+    );
+    await daemon.stop();
+  });
+});
