@@ -73,11 +73,17 @@ export {
 } from './read-store/collection-definition.js';
 export type { DocumentReader, DocumentWriter, StoredDocument } from './read-store/document-collection.js';
 export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
-export type { DeadLetter } from './read-store/dead-letter.js';
+export { deadLetterFromRow, type DeadLetter, type DeadLetterRow } from './read-store/dead-letter.js';
 export { CheckpointMoved, type ReadStore, type ReadTransaction } from './read-store/read-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
-export { decodeCursor, encodeCursor, pageSize, type CursorPosition } from './read-store/page-cursor.js';
+export {
+  cutPage,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  type CursorPosition,
+} from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
 

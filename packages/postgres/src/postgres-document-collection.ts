@@ -1,7 +1,7 @@
 import {
   checkedField,
+  cutPage,
   decodeCursor,
-  encodeCursor,
   fieldValue,
   pageSize,
   planFind,
@@ -93,7 +93,7 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
       `SELECT id, doc FROM ${this.table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${params.add(limit + 1)}`,
       params.values,
     );
-    return this.#page(rows.rows, limit, (row) =>
+    return cutPage(rows.rows, limit, (row) =>
       sort === undefined ? row.id : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
     );
   }
@@ -129,7 +129,7 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
        ORDER BY ${key} ${desc ? 'DESC' : 'ASC'}, id LIMIT ${params.add(limit + 1)}`,
       params.values,
     );
-    return this.#page(rows.rows, limit, (row) =>
+    return cutPage(rows.rows, limit, (row) =>
       sort === undefined
         ? Number(row.rank)
         : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
@@ -176,21 +176,6 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
   async delete(id: string): Promise<void> {
     this.#requireWritable();
     await this.client.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
-  }
-
-  #page<Row extends { id: string; doc: Doc }>(
-    rows: Row[],
-    limit: number,
-    key: (row: Row) => string | number | boolean | null,
-  ): Page<Doc> {
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => r.doc),
-      ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeCursor({ value: key(last), id: last.id }) }
-        : {}),
-    };
   }
 
   #requireWritable(): void {

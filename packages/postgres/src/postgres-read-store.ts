@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import {
   CheckpointMoved,
+  deadLetterFromRow,
+  type DeadLetterRow,
   readModelTable,
   type CollectionDefinition,
   type DeadLetter,
@@ -18,18 +20,6 @@ export interface PostgresTransactions {
   run<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
   /** The client of a write transaction in progress (for inline projections). */
   clientOf(tx: Transaction): PoolClient;
-}
-
-interface ParkedRow {
-  namespace: string;
-  event_id: string;
-  position: string;
-  stream_id: string;
-  type: string;
-  reason: 'failed' | 'blocked';
-  error: string;
-  attempts: number;
-  parked_at: string;
 }
 
 /** Read models in the same PostgreSQL database as the log: JSONB documents, tsvector search. */
@@ -190,21 +180,11 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async parked(namespace: string): Promise<readonly DeadLetter[]> {
-    const rows = await this.pool.query<ParkedRow>(
+    const rows = await this.pool.query<DeadLetterRow>(
       'SELECT * FROM tandem_rm_parked WHERE namespace = $1 ORDER BY position',
       [namespace],
     );
-    return rows.rows.map((r) => ({
-      projection: r.namespace,
-      position: Number(r.position),
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      type: r.type,
-      reason: r.reason,
-      error: r.error,
-      attempts: r.attempts,
-      parkedAt: r.parked_at,
-    }));
+    return rows.rows.map(deadLetterFromRow);
   }
 
   async close(): Promise<void> {

@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import { prepared } from './statement-cache.js';
 import {
   decodeCursor,
-  encodeCursor,
   pageSize,
   planFind,
+  cutPage,
   checkedField,
   readModelTable,
   searchTokens,
@@ -24,6 +24,13 @@ export function fieldExpression(field: string): string {
 
 /** A stable, safe table name for one collection of one namespace. */
 export const collectionTable = readModelTable;
+
+/** Rows with their JSON text parsed into documents. */
+function parsed<Doc, Row extends { id: string; doc: string }>(
+  rows: Row[],
+): (Omit<Row, 'doc'> & { doc: Doc })[] {
+  return rows.map((row) => ({ ...row, doc: JSON.parse(row.doc) as Doc }));
+}
 
 /** DDL for a collection: its table, expression indexes and, if it searches, an FTS5 table. */
 export function collectionDdl(table: string, definition: CollectionDefinition): string[] {
@@ -107,8 +114,8 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
     const limit = pageSize(query.limit);
     const sql = `SELECT id, doc FROM ${this.#table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
     const rows = prepared(this.#db, sql).all(...params, limit + 1) as { id: string; doc: string }[];
-    return this.#page(rows, limit, (row, doc) =>
-      sort === undefined ? row.id : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
+    return cutPage(parsed<Doc, (typeof rows)[number]>(rows), limit, (row) =>
+      sort === undefined ? row.id : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
     );
   }
 
@@ -144,8 +151,8 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
       doc: string;
       rank: number;
     }[];
-    return this.#page(rows, limit, (row, doc) =>
-      sort === undefined ? row.rank : ((fieldValue(doc, sort.field) as string | number | null) ?? null),
+    return cutPage(parsed<Doc, (typeof rows)[number]>(rows), limit, (row) =>
+      sort === undefined ? row.rank : ((fieldValue(row.doc, sort.field) as string | number | null) ?? null),
     );
   }
 
@@ -190,21 +197,6 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
     prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
     const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
     prepared(this.#db, `INSERT INTO ${this.#table}_fts (id, body) VALUES (?, ?)`).run(id, body);
-  }
-
-  #page<Row extends { id: string; doc: string }>(
-    rows: Row[],
-    limit: number,
-    key: (row: Row, doc: Doc) => string | number | boolean | null,
-  ): Page<Doc> {
-    const page = rows.slice(0, limit).map((row) => ({ row, doc: JSON.parse(row.doc) as Doc }));
-    const last = page.at(-1);
-    return {
-      items: page.map((p) => p.doc),
-      ...(rows.length > limit && last !== undefined
-        ? { nextCursor: encodeCursor({ value: key(last.row, last.doc), id: last.row.id }) }
-        : {}),
-    };
   }
 
   #requireWritable(): void {

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import {
   CheckpointMoved,
+  deadLetterFromRow,
+  type DeadLetterRow,
   type CollectionDefinition,
   type DeadLetter,
   type DocumentReader,
@@ -14,18 +16,6 @@ import { prepared } from './statement-cache.js';
 
 /** Runs `work` as one job of the store's single writer (see SqliteStore). */
 export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T>;
-
-interface ParkedRow {
-  namespace: string;
-  event_id: string;
-  position: number;
-  stream_id: string;
-  type: string;
-  reason: 'failed' | 'blocked';
-  error: string;
-  attempts: number;
-  parked_at: string;
-}
 
 /**
  * Read models in the same SQLite file as the log. Writes go through the store's one writer queue:
@@ -198,18 +188,8 @@ export class SqliteReadStore implements ReadStore {
   async parked(namespace: string): Promise<readonly DeadLetter[]> {
     const rows = this.#reader
       .prepare('SELECT * FROM tandem_rm_parked WHERE namespace = ? ORDER BY position')
-      .all(namespace) as ParkedRow[];
-    return rows.map((r) => ({
-      projection: r.namespace,
-      position: r.position,
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      type: r.type,
-      reason: r.reason,
-      error: r.error,
-      attempts: r.attempts,
-      parkedAt: r.parked_at,
-    }));
+      .all(namespace) as DeadLetterRow[];
+    return rows.map(deadLetterFromRow);
   }
 
   async close(): Promise<void> {

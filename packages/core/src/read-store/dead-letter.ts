@@ -17,3 +17,32 @@ export interface DeadLetter {
   /** ISO-8601 time it was parked. */
   readonly parkedAt: string;
 }
+
+/** The columns SQL read stores keep parked events in (`tandem_rm_parked`). */
+export interface DeadLetterRow {
+  readonly namespace: string;
+  readonly event_id: string;
+  /** BIGINT columns may arrive as strings. */
+  readonly position: number | string;
+  readonly stream_id: string;
+  readonly type: string;
+  readonly reason: 'failed' | 'blocked';
+  readonly error: string;
+  readonly attempts: number;
+  readonly parked_at: string;
+}
+
+/** Maps a `tandem_rm_parked` row to a DeadLetter. */
+export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
+  return {
+    projection: row.namespace,
+    position: Number(row.position),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    reason: row.reason,
+    error: row.error,
+    attempts: row.attempts,
+    parkedAt: row.parked_at,
+  };
+}

@@ -1,4 +1,5 @@
 import { TandemError } from '../errors/tandem-error.js';
+import type { Page } from './find-query.js';
 
 /** Where a page ended: the sort value and id of its last document. */
 export interface CursorPosition {
@@ -32,4 +33,23 @@ export function decodeCursor(cursor: string): CursorPosition {
 /** Clamps a requested page size to 1..500, default 50. */
 export function pageSize(limit: number | undefined): number {
   return Math.max(1, Math.min(500, Math.floor(limit ?? 50)));
+}
+
+/**
+ * Cuts one page from `rows` fetched with `limit + 1`: the extra row only says another page follows,
+ * and the cursor points after the page's last document (its sort value, then its id).
+ */
+export function cutPage<Doc, Row extends { readonly id: string; readonly doc: Doc }>(
+  rows: readonly Row[],
+  limit: number,
+  sortValue: (row: Row) => CursorPosition['value'],
+): Page<Doc> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => row.doc),
+    ...(rows.length > limit && last !== undefined
+      ? { nextCursor: encodeCursor({ value: sortValue(last), id: last.id }) }
+      : {}),
+  };
 }
