@@ -43,8 +43,8 @@ export const shopProjections = [
 export { shopQueries };
 
 /**
- * The shop on any store that has SQL (SQLite, and PostgreSQL when it lands). Read models live in
- * the store's own read store. Call `start()` to run the projections.
+ * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
+ * read store. Call `start()` to run the projections.
  */
 export function createShopApp(store: Store, options: Pick<TandemOptions, 'daemon'> = {}): Promise<Tandem> {
   return createTandem({

@@ -56,6 +56,3 @@ export const usStates = [
 ] as const;
 
 export const usState = z.enum(usStates);
-
-/** Client-supplied ids: non-empty, bounded. */
-export const id = z.string().min(1).max(100);

@@ -72,6 +72,17 @@ describe('order decider', () => {
     spec.given([]).when({ type: 'Ship', orderId: 'o1', at }).thenRejects('not-found');
   });
 
+  it('neither takes payment for nor ships a cancelled order', () => {
+    spec
+      .given([placed, cancelled('alice')])
+      .when({ type: 'ConfirmPayment', orderId: 'o1', at })
+      .thenRejects('domain-rule', 'not awaiting payment');
+    spec
+      .given([placed, paid, cancelled('root')])
+      .when({ type: 'Ship', orderId: 'o1', at })
+      .thenRejects('domain-rule', 'only paid orders ship');
+  });
+
   it('lets the owner or an admin cancel before shipping, and hides the order from strangers', () => {
     spec
       .given([placed])

@@ -1,7 +1,8 @@
 import { defineCommand, reject, requireRole, TandemError, type StreamEvents } from '@tandem/core';
 import { z } from 'zod';
 import { inventoryStream, type InventoryEvent } from '../inventory/inventory-events.js';
-import { id, usState } from '../us-states.js';
+import { entityId } from '../entity-id.js';
+import { usState } from '../us-states.js';
 import { customerStream, productStream, type CatalogEvent } from './catalog-events.js';
 import { findCustomer, findProduct } from './catalog-lookup.js';
 
@@ -38,7 +39,7 @@ export const RegisterCustomer = defineCommand({
 export const CreateProduct = defineCommand({
   type: 'CreateProduct',
   schema: z.strictObject({
-    productId: id,
+    productId: entityId,
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2_000),
     category: z.string().trim().min(1).max(100),
@@ -81,7 +82,7 @@ export const CreateProduct = defineCommand({
 
 export const AdjustProductPrice = defineCommand({
   type: 'AdjustProductPrice',
-  schema: z.strictObject({ productId: id, price: cents }),
+  schema: z.strictObject({ productId: entityId, price: cents }),
   authorize: requireRole('admin'),
 }).stateStored(async ({ data, metadata }, sql) => {
   const product = await findProduct(sql, data.productId, metadata.timestamp);
@@ -103,8 +104,8 @@ export const AdjustProductPrice = defineCommand({
 export const StartPromotion = defineCommand({
   type: 'StartPromotion',
   schema: z.strictObject({
-    promotionId: id,
-    productId: id,
+    promotionId: entityId,
+    productId: entityId,
     percentOff: z.number().int().min(1).max(90),
     endsAt: z.iso.datetime().optional(),
   }),
@@ -128,7 +129,7 @@ export const StartPromotion = defineCommand({
 
 export const EndPromotion = defineCommand({
   type: 'EndPromotion',
-  schema: z.strictObject({ promotionId: id }),
+  schema: z.strictObject({ promotionId: entityId }),
   authorize: requireRole('admin'),
 }).stateStored(async ({ data }, sql) => {
   const [promotion] = await sql.query<{ product_id: string; active: number }>(

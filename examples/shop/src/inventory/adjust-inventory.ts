@@ -1,13 +1,13 @@
 import { defineCommand, requireRole, TandemError } from '@tandem/core';
 import { z } from 'zod';
-import { id } from '../us-states.js';
+import { entityId } from '../entity-id.js';
 import { inventoryDecider } from './inventory-decider.js';
 import { inventoryStream } from './inventory-events.js';
 
 export const AdjustInventory = defineCommand({
   type: 'AdjustInventory',
   schema: z.strictObject({
-    productId: id,
+    productId: entityId,
     delta: z
       .number()
       .int()

@@ -2,11 +2,11 @@ import { defineCommand, hasRole, requireRole, type StreamEvents } from '@tandem/
 import { z } from 'zod';
 import { inventoryDecider } from '../inventory/inventory-decider.js';
 import { inventoryStream } from '../inventory/inventory-events.js';
-import { id } from '../us-states.js';
+import { entityId } from '../entity-id.js';
 import { orderDecider } from './order-decider.js';
 import { orderStream } from './order-events.js';
 
-const orderRef = z.strictObject({ orderId: id });
+const orderRef = z.strictObject({ orderId: entityId });
 
 export const ConfirmPayment = defineCommand({
   type: 'ConfirmPayment',

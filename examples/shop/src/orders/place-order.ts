@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { effectivePrice, findCustomer, findProduct } from '../catalog/catalog-lookup.js';
 import { inventoryDecider } from '../inventory/inventory-decider.js';
 import { inventoryStream } from '../inventory/inventory-events.js';
-import { id, usState } from '../us-states.js';
+import { entityId } from '../entity-id.js';
+import { usState } from '../us-states.js';
 import { orderDecider } from './order-decider.js';
 import { orderStream, type OrderLine } from './order-events.js';
 
@@ -22,9 +23,9 @@ export interface Unavailable {
 export const PlaceOrder = defineCommand({
   type: 'PlaceOrder',
   schema: z.strictObject({
-    orderId: id,
+    orderId: entityId,
     items: z
-      .array(z.strictObject({ productId: id, quantity: z.number().int().min(1).max(1_000) }))
+      .array(z.strictObject({ productId: entityId, quantity: z.number().int().min(1).max(1_000) }))
       .min(1)
       .max(50),
     shippingAddress: z.strictObject({

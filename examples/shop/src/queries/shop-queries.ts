@@ -1,6 +1,7 @@
 import { defineQuery, hasRole, type FieldFilter, type Principal } from '@tandem/core';
 import { z } from 'zod';
-import { id, usState } from '../us-states.js';
+import { entityId } from '../entity-id.js';
+import { usState } from '../us-states.js';
 import { inventoryLevels } from '../read-models/inventory-levels.js';
 import { orderHistory } from '../read-models/order-history.js';
 import { orderSummaries } from '../read-models/order-summaries.js';
@@ -16,7 +17,7 @@ const isAdmin = (user: Principal) => hasRole(user, 'admin');
 /** The product page: one key lookup instead of the seeds' four-table join. Public. */
 export const GetProductPage = defineQuery({
   name: 'GetProductPage',
-  params: z.strictObject({ productId: id }),
+  params: z.strictObject({ productId: entityId }),
   projections: ['product-pages'],
   public: true,
   handler: async ({ params }, read) =>
@@ -63,7 +64,7 @@ export const SearchProducts = defineQuery({
 /** One order as its owner (or an admin) sees it; anyone else gets 404. */
 export const GetOrderSummary = defineQuery({
   name: 'GetOrderSummary',
-  params: z.strictObject({ orderId: id }),
+  params: z.strictObject({ orderId: entityId }),
   projections: ['order-summaries'],
   async handler({ params, user }, read) {
     const order = await (await read.collection('order-summaries', orderSummaries)).get(params.orderId);
