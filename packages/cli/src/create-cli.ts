@@ -1,72 +1,92 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, type OutputConfiguration } from 'commander';
 import { signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
 import { resolveSecret } from './dev-secret.js';
 import { openStore } from './open-store.js';
 import { addProjectionsCommand } from './projections-command.js';
 import { serve, type AppFactory } from './serve.js';
+import { textTable } from './text-table.js';
+import { withApp } from './with-app.js';
 
 /** Options for {@link createCli}. */
 export interface CliOptions {
+  /** The binary's name, such as `tandem`. */
   readonly name: string;
   readonly description: string;
+  /** Builds the application on a store; `migrate`, `serve` and `projections` call it. */
   readonly createApp: AppFactory;
-  /** Adds application commands (the shop adds `seed`). */
+  /** Adds application commands (the shop adds `seed`); runs after the built-in ones exist. */
   readonly extend?: (program: Command, config: AppConfig) => void;
-  /** Where output goes; defaults to stdout. Tests pass their own. */
+  /** Where command results go, one line per call; defaults to stdout. Tests pass their own. */
   readonly write?: (line: string) => void;
+  /** Commander's own output (help, usage errors); set before any subcommand, so all inherit it. */
+  readonly output?: OutputConfiguration;
+  /** The environment to configure from; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('Expected a whole number.');
-  return n;
+function wholeNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('Expected a whole number.');
+  return Number(value);
 }
 
-/** The `tandem` command line: serve, token, audit, migrate, plus the application's own. */
+// jose's time-span grammar, minus the rarely wanted forms ("ago", fractions), checked here so a
+// typo is a usage error rather than a stack trace from the signer.
+const durationPattern =
+  /^\d+ ?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$/i;
+
+function duration(value: string): string {
+  if (!durationPattern.test(value))
+    throw new InvalidArgumentError('Expected a duration such as 30m, 12h or 30d.');
+  return value;
+}
+
+/**
+ * The application's command line: `serve`, `token`, `audit`, `migrate` and `projections`, plus
+ * whatever `extend` adds. Configuration comes from the environment (see {@link loadConfig}).
+ */
 export function createCli(options: CliOptions): Command {
-  const config = loadConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const program = new Command(options.name).description(options.description).showHelpAfterError();
+  const program = new Command(options.name).description(options.description);
+  if (options.output !== undefined) program.configureOutput(options.output);
+  program.showHelpAfterError();
 
   program
     .command('serve')
-    .description('run the HTTP server')
-    .option('--port <n>', 'port to listen on', integer)
-    .option('--database <url>', 'DATABASE_URL to use')
+    .description('run the HTTP server (and the projections) until SIGINT or SIGTERM')
+    .option('--port <n>', 'port to listen on (default: PORT or 3000)', wholeNumber)
+    .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .action(async (flags: { port?: number; database?: string }) => {
-      const running = await serve({
-        config: {
-          ...config,
-          port: flags.port ?? config.port,
-          databaseUrl: flags.database ?? config.databaseUrl,
-        },
-        createApp: options.createApp,
-        handleSignals: true,
+      // Through loadConfig again, so a flag is checked like the variable and moves the data folder.
+      const served = loadConfig({
+        ...env,
+        ...(flags.port === undefined ? {} : { PORT: String(flags.port) }),
+        ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
       });
+      const running = await serve({ config: served, createApp: options.createApp, handleSignals: true });
       write(`Listening on ${running.url}`);
     });
 
   program
     .command('token')
-    .description('print a signed bearer token')
-    .requiredOption('--user <id>', 'the user id (sub)')
-    .requiredOption('--role <role>', 'admin or customer')
-    .option('--expires <duration>', 'lifetime, such as 12h or 30d', '12h')
+    .description('print a bearer token signed with TANDEM_SECRET (or the development secret)')
+    .requiredOption('--user <id>', 'the user id (the token subject)')
+    .requiredOption('--role <role>', 'the role, such as admin or customer')
+    .option('--expires <duration>', 'lifetime, such as 30m, 12h or 30d', duration, '12h')
     .action(async (flags: { user: string; role: string; expires: string }) => {
-      write(
-        await signToken({ sub: flags.user, role: flags.role }, resolveSecret(config), {
-          expiresIn: flags.expires,
-        }),
-      );
+      const token = await signToken({ sub: flags.user, role: flags.role }, resolveSecret(config), {
+        expiresIn: flags.expires,
+      });
+      write(token);
     });
 
   program
     .command('audit')
-    .description('print recent audit rows, newest first')
-    .option('--limit <n>', 'how many rows', integer, 20)
-    .option('--command-id <id>', 'only this command id')
+    .description('print recent command attempts from the audit trail, newest first')
+    .option('--limit <n>', 'how many rows', wholeNumber, 20)
+    .option('--command-id <id>', 'only the attempts with this command id')
     .action(async (flags: { limit: number; commandId?: string }) => {
       const store = await openStore(config.databaseUrl);
       try {
@@ -74,20 +94,20 @@ export function createCli(options: CliOptions): Command {
           limit: flags.limit,
           ...(flags.commandId === undefined ? {} : { commandId: flags.commandId }),
         });
-        write(['at', 'outcome', 'code', 'command', 'id', 'user', 'position'].join('\t'));
-        for (const r of rows) {
-          write(
-            [
-              r.at,
-              r.outcome,
-              r.errorCode ?? '-',
-              r.commandType,
-              r.commandId,
-              r.userId ?? '-',
-              r.position ?? '-',
-            ].join('\t'),
-          );
-        }
+        const table = textTable(
+          ['AT', 'OUTCOME', 'CODE', 'COMMAND', 'COMMAND ID', 'USER', 'POSITION'],
+          rows.map((r) => [
+            r.at,
+            r.outcome,
+            r.errorCode ?? '-',
+            r.commandType,
+            r.commandId,
+            r.userId ?? '-',
+            r.position === undefined ? '-' : String(r.position),
+          ]),
+        );
+        for (const line of table) write(line);
+        if (rows.length === 0) write('(no audit rows)');
       } finally {
         await store.close();
       }
@@ -97,8 +117,8 @@ export function createCli(options: CliOptions): Command {
     .command('migrate')
     .description("create or upgrade Tandem's and the application's tables")
     .action(async () => {
-      const app = await options.createApp(await openStore(config.databaseUrl));
-      await app.close();
+      // Building the app applies its migrations; there is nothing else to do.
+      await withApp(config.databaseUrl, options.createApp, async () => undefined);
       write('Migrations applied.');
     });
 

@@ -1,22 +1,19 @@
 import type { Command } from 'commander';
 import type { ProjectionDaemon, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
-import { openStore } from './open-store.js';
 import { progressLine } from './progress-bar.js';
 import type { AppFactory } from './serve.js';
+import { withApp } from './with-app.js';
 
-async function withDaemon(
+function withDaemon(
   config: AppConfig,
   createApp: AppFactory,
   use: (daemon: ProjectionDaemon, app: Tandem) => Promise<void>,
 ): Promise<void> {
-  const app = await createApp(await openStore(config.databaseUrl));
-  try {
+  return withApp(config.databaseUrl, createApp, async (app) => {
     if (app.projections === undefined) throw new Error('This application declares no projections');
     await use(app.projections, app);
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 /**

@@ -5,55 +5,84 @@ import type { AppConfig } from './app-config.js';
 import { resolveSecret } from './dev-secret.js';
 import { openStore } from './open-store.js';
 
-/** Builds an application on a store. */
+/** Builds an application on a store: applies its migrations and registers its commands. */
 export type AppFactory = (store: Store) => Promise<Tandem>;
 
 /** A running server. */
 export interface RunningServer {
+  /** Where it listens, such as `http://127.0.0.1:3000`. */
   readonly url: string;
   readonly app: Tandem;
   readonly server: FastifyInstance;
+  /** The secret bearer tokens are verified with (TANDEM_SECRET or the development one). */
   readonly secret: string;
-  /** Stops accepting requests, finishes those in flight, then closes the store. */
+  /** Stops accepting requests, finishes those in flight, then closes the app and its store. */
   close(): Promise<void>;
 }
 
-/** Opens the store, builds the app and its HTTP server, and listens. */
-export async function serve(options: {
+/** Options for {@link serve}. */
+export interface ServeOptions {
   readonly config: AppConfig;
   readonly createApp: AppFactory;
+  /** Title of the OpenAPI document. */
   readonly title?: string;
-  /** Close cleanly on SIGINT/SIGTERM. */
+  /** Install SIGINT/SIGTERM handlers that close cleanly, then exit. */
   readonly handleSignals?: boolean;
+  /** Fastify's request logger; off by default. */
   readonly logger?: boolean;
-}): Promise<RunningServer> {
+  /** Where lifecycle messages (shutting down, failures while closing) go; default stderr. */
+  readonly log?: (line: string) => void;
+}
+
+/** Opens the store, builds the app and its HTTP server, and listens. */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const secret = resolveSecret(config);
   const store = await openStore(config.databaseUrl);
-  const app = await options.createApp(store);
-  // Projections run beside the server; a changed version starts its blue/green rebuild here.
-  await app.start();
-  const server = await createHttpServer({
-    tandem: app,
-    auth: { secret },
-    logger: options.logger ?? false,
-    title: options.title,
-  });
-  await server.listen({ port: config.port, host: config.host });
+  let app: Tandem | undefined;
+  let server: FastifyInstance | undefined;
+  try {
+    app = await options.createApp(store);
+    // Projections run beside the server; a changed version starts its blue/green rebuild here.
+    await app.start();
+    server = await createHttpServer({
+      tandem: app,
+      auth: { secret },
+      logger: options.logger ?? false,
+      title: options.title,
+    });
+    await server.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A port in use or a failing migration must not leave the store (and its file lock) open.
+    await server?.close().catch(() => undefined);
+    await (app === undefined ? store.close() : app.close()).catch(() => undefined);
+    throw error;
+  }
+  const running = { app, server };
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: closing the server, then the store`);
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`Closing failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await server.close();
-      await app.close();
+      for (const signal of signals) process.off(signal, onSignal);
+      // Server first, so requests in flight finish against an open store.
+      await running.server.close();
+      await running.app.close();
     })());
-  if (options.handleSignals === true) {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        void close().then(() => process.exit(0));
-      });
-    }
-  }
-  return { url: `http://${config.host}:${port}`, app, server, secret, close };
+  if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
+  return { url: `http://${host}:${port}`, app, server, secret, close };
 }

@@ -4,28 +4,55 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '@tandem/cli';
 
 describe('loadConfig', () => {
-  it('defaults to the embedded shop database on port 3000', () => {
+  it('defaults to the embedded shop database on 127.0.0.1:3000', () => {
     const config = loadConfig({});
-    assert.equal(config.port, 3000);
-    assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.databaseUrl, 'sqlite:./data/shop.db');
-    assert.equal(config.dataDir, resolve('data'));
-    assert.equal(config.secret, undefined);
-    assert.equal(config.production, false);
+    assert.deepEqual(config, {
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/shop.db',
+      dataDir: resolve('data'),
+      secret: undefined,
+      production: false,
+    });
   });
 
-  it('reads the environment and refuses bad values clearly', () => {
+  it('reads the environment', () => {
     const config = loadConfig({
       PORT: '0',
+      HOST: '0.0.0.0',
       DATABASE_URL: 'sqlite:/tmp/x/y.db',
       TANDEM_SECRET: 's',
       NODE_ENV: 'production',
     });
     assert.equal(config.port, 0);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.databaseUrl, 'sqlite:/tmp/x/y.db');
     assert.equal(config.dataDir, '/tmp/x');
     assert.equal(config.secret, 's');
     assert.equal(config.production, true);
-    assert.throws(() => loadConfig({ PORT: 'http' }), /PORT must be a number/);
-    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must start with/);
+  });
+
+  it('puts the data folder beside a relative SQLite file, and in ./data otherwise', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:var/db/app.db' }).dataDir, resolve('var/db'));
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).dataDir, resolve('data'));
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).dataDir, resolve('data'));
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '', DATABASE_URL: '', TANDEM_SECRET: '' });
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.databaseUrl, 'sqlite:./data/shop.db');
+    assert.equal(config.secret, undefined);
+  });
+
+  it('refuses bad values, naming the variable', () => {
+    for (const PORT of ['http', '3000abc', '-1', '1.5', '65536']) {
+      assert.throws(() => loadConfig({ PORT }), /PORT must be a number from 0 to 65535/, PORT);
+    }
+    for (const DATABASE_URL of ['mysql://x', './shop.db', 'sqlite3:x.db', 'postgresql:/x']) {
+      assert.throws(() => loadConfig({ DATABASE_URL }), /DATABASE_URL must be sqlite:<path>/, DATABASE_URL);
+    }
+    assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite:' }), /needs a file path/);
   });
 });

@@ -3,37 +3,161 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createTandem } from '@tandem/core';
-import { createCli } from '@tandem/cli';
+import { CommanderError, type Command } from 'commander';
+import type { Store } from '@tandem/core';
+import { createCli, resolveSecret, withApp, type AppConfig } from '@tandem/cli';
 import { verifyToken } from '@tandem/http';
+import { createPingApp } from './ping-app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+const secret = 'cli-test-secret-cli-test-secret';
 
-function cli(lines: string[]) {
-  return createCli({
+/** A CLI whose results, help and errors land in arrays, and whose usage errors throw. */
+function cli(env: NodeJS.ProcessEnv, extend?: (program: Command, config: AppConfig) => void) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const program = createCli({
     name: 'tandem',
     description: 'test',
-    createApp: (store) => createTandem({ store, commands: [] }),
-    write: (line) => lines.push(line),
-    env: { DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, TANDEM_SECRET: 'cli-test-secret-cli-test-secret' },
+    createApp: createPingApp,
+    write: (line) => out.push(line),
+    output: { writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) },
+    env,
+    ...(extend === undefined ? {} : { extend }),
   });
+  for (const command of [program, ...program.commands]) command.exitOverride();
+  const run = (...args: string[]) => program.parseAsync(args, { from: 'user' });
+  return { program, out, err, run };
 }
 
-describe('tandem CLI', () => {
-  it('prints a token that verifies with the configured secret', async () => {
-    const lines: string[] = [];
-    await cli(lines).parseAsync(['token', '--user', 'u1', '--role', 'admin'], { from: 'user' });
-    assert.deepEqual(await verifyToken(lines[0] ?? '', 'cli-test-secret-cli-test-secret'), {
-      id: 'u1',
-      roles: ['admin'],
-    });
+const database = (name: string) => `sqlite:${join(dir, name)}`;
+
+describe('tandem token', () => {
+  it('prints a token that verifies with TANDEM_SECRET', async () => {
+    const { out, run } = cli({ DATABASE_URL: database('token.db'), TANDEM_SECRET: secret });
+    await run('token', '--user', 'u1', '--role', 'admin');
+    assert.equal(out.length, 1);
+    assert.deepEqual(await verifyToken(out[0] ?? '', secret), { id: 'u1', roles: ['admin'] });
   });
 
-  it('migrates and prints the audit trail', async () => {
-    const lines: string[] = [];
-    await cli(lines).parseAsync(['migrate'], { from: 'user' });
-    await cli(lines).parseAsync(['audit', '--limit', '5'], { from: 'user' });
-    assert.deepEqual(lines, ['Migrations applied.', 'at\toutcome\tcode\tcommand\tid\tuser\tposition']);
+  it('signs with the development secret when TANDEM_SECRET is unset', async () => {
+    const dataDir = join(dir, 'dev-data');
+    const first = cli({ DATABASE_URL: `sqlite:${join(dataDir, 'app.db')}` });
+    await first.run('token', '--user', 'u2', '--role', 'customer', '--expires', '30m');
+    const second = cli({ DATABASE_URL: `sqlite:${join(dataDir, 'app.db')}` });
+    await second.run('token', '--user', 'u3', '--role', 'customer');
+    // Both tokens come from the one secret kept in the data folder.
+    const devSecret = resolveSecret({ secret: undefined, production: false, dataDir });
+    assert.equal((await verifyToken(first.out[0] ?? '', devSecret)).id, 'u2');
+    assert.equal((await verifyToken(second.out[0] ?? '', devSecret)).id, 'u3');
+  });
+
+  it('sets the expiry from --expires', async () => {
+    const { out, run } = cli({ DATABASE_URL: database('token.db'), TANDEM_SECRET: secret });
+    await run('token', '--user', 'u1', '--role', 'admin', '--expires', '30m');
+    const claims = JSON.parse(Buffer.from(out[0]?.split('.')[1] ?? '', 'base64url').toString()) as {
+      iat: number;
+      exp: number;
+    };
+    assert.equal(claims.exp - claims.iat, 30 * 60);
+  });
+
+  it('refuses a missing option or a bad duration as a usage error, not a stack trace', async () => {
+    const { err, out, run } = cli({ DATABASE_URL: database('token.db'), TANDEM_SECRET: secret });
+    await assert.rejects(run('token', '--user', 'u1'), (e: unknown) => e instanceof CommanderError);
+    assert.match(err.join(''), /required option '--role <role>' not specified/);
+    await assert.rejects(
+      run('token', '--user', 'u1', '--role', 'admin', '--expires', 'forever'),
+      (e: unknown) => e instanceof CommanderError,
+    );
+    assert.match(err.join(''), /Expected a duration such as 30m, 12h or 30d/);
+    assert.deepEqual(out, []);
+  });
+
+  it('refuses to sign in production without TANDEM_SECRET', async () => {
+    const { run } = cli({ DATABASE_URL: database('token.db'), NODE_ENV: 'production' });
+    await assert.rejects(run('token', '--user', 'u1', '--role', 'admin'), /TANDEM_SECRET must be set/);
+  });
+});
+
+describe('tandem migrate and audit', () => {
+  it('migrates, then prints the audit trail as a table, newest first', async () => {
+    const env = { DATABASE_URL: database('audit.db'), TANDEM_SECRET: secret };
+    const migrate = cli(env);
+    await migrate.run('migrate');
+    assert.deepEqual(migrate.out, ['Migrations applied.']);
+
+    const empty = cli(env);
+    await empty.run('audit');
+    assert.match(empty.out[0] ?? '', /^AT +OUTCOME +CODE +COMMAND +COMMAND ID +USER +POSITION$/);
+    assert.equal(empty.out[1], '(no audit rows)');
+
+    await withApp(env.DATABASE_URL, createPingApp, async (app) => {
+      const user = { id: 'alice', roles: ['customer'] };
+      assert.equal((await app.execute({ type: 'Ping', data: {}, user, commandId: 'ping-1' })).ok, true);
+      assert.equal(
+        (await app.execute({ type: 'Ping', data: { x: 1 }, user, commandId: 'ping-2' })).ok,
+        false,
+      );
+    });
+    const audit = cli(env);
+    await audit.run('audit', '--limit', '5');
+    assert.equal(audit.out.length, 3);
+    assert.match(audit.out[1] ?? '', /invalid +validation +Ping +ping-2 +alice +-$/);
+    assert.match(audit.out[2] ?? '', /accepted +- +Ping +ping-1 +alice +1$/);
+    const widths = audit.out.map((line) => line.indexOf('Ping'));
+    assert.equal(widths[1], widths[2], 'columns line up');
+
+    const one = cli(env);
+    await one.run('audit', '--command-id', 'ping-1');
+    assert.equal(one.out.length, 2);
+    assert.match(one.out[1] ?? '', /ping-1/);
+
+    const bad = cli(env);
+    await assert.rejects(bad.run('audit', '--limit', 'lots'), (e: unknown) => e instanceof CommanderError);
+    assert.match(bad.err.join(''), /Expected a whole number/);
+  });
+
+  it('closes the store when the application fails to build', async () => {
+    let opened: Store | undefined;
+    const failing = createCli({
+      name: 'tandem',
+      description: 'test',
+      createApp: async (store) => {
+        opened = store;
+        throw new Error('migration 3 failed');
+      },
+      write: () => undefined,
+      env: { DATABASE_URL: database('failing.db'), TANDEM_SECRET: secret },
+    });
+    await assert.rejects(failing.parseAsync(['migrate'], { from: 'user' }), /migration 3 failed/);
+    await assert.rejects(opened?.transaction(async () => 1) ?? Promise.resolve(), /closed/);
+  });
+});
+
+describe('extend', () => {
+  it("adds the application's own commands, which see the configuration", async () => {
+    const seen: string[] = [];
+    const { run } = cli({ DATABASE_URL: database('extend.db'), TANDEM_SECRET: secret }, (program, config) => {
+      program
+        .command('seed')
+        .option('--products <n>', 'how many', '3')
+        .action((flags: { products: string }) => {
+          seen.push(`${flags.products} into ${config.databaseUrl}`);
+        });
+    });
+    await run('seed', '--products', '7');
+    assert.deepEqual(seen, [`7 into ${database('extend.db')}`]);
+  });
+
+  it('lists every built-in command in the help', async () => {
+    const { program, out, run } = cli({ DATABASE_URL: database('help.db'), TANDEM_SECRET: secret });
+    assert.deepEqual(
+      program.commands.map((c) => c.name()),
+      ['serve', 'token', 'audit', 'migrate', 'projections'],
+    );
+    await assert.rejects(run('--help'), (e: unknown) => e instanceof CommanderError && e.exitCode === 0);
+    assert.match(out.join(''), /Usage: tandem/);
   });
 });

@@ -1,9 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { payloadHash, TandemError, type Tandem } from '@tandem/core';
+import { auditOutcomeOf, payloadHash, TandemError, type Tandem } from '@tandem/core';
 import { authenticate } from './jwt-auth.js';
 import { sendProblem } from './send-problem.js';
 
 const keyPattern = /^[\x21-\x7e]{1,200}$/;
+
+/** The Idempotency-Key when well-formed: 1 to 200 printable ASCII characters, no spaces. */
+function validKey(key: string | undefined): string | undefined {
+  return key !== undefined && keyPattern.test(key) ? key : undefined;
+}
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -29,12 +35,13 @@ export async function auditRefusal(
   const user = await authenticate(header(request, 'authorization'), secret);
   await tandem.store.audit
     .record({
-      commandId: header(request, 'idempotency-key') ?? `refused-${request.id}`,
+      // A malformed key is not stored: it can be kilobytes of anything.
+      commandId: validKey(header(request, 'idempotency-key')) ?? `refused-${randomUUID()}`,
       commandType: type,
       userId: user?.id,
       streamIds: [],
       payloadHash: payloadHash({ type, userId: user?.id ?? null, data: null }),
-      outcome: 'invalid',
+      outcome: auditOutcomeOf(error),
       errorCode: error.code,
       position: undefined,
       at: new Date().toISOString(),
@@ -52,7 +59,7 @@ export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem, secr
       return sendProblem(reply, error);
     }
     const key = header(request, 'idempotency-key');
-    if (key !== undefined && !keyPattern.test(key)) {
+    if (key !== undefined && validKey(key) === undefined) {
       const error = new TandemError(
         'validation',
         'Idempotency-Key must be 1 to 200 printable ASCII characters',

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { registerMetricsRoute } from './metrics-route.js';
@@ -13,26 +13,35 @@ export interface HttpServerOptions {
   readonly auth: { readonly secret: string };
   /** Largest accepted body in bytes; default 64 KiB. */
   readonly bodyLimit?: number;
-  /** Fastify/pino logger options; off by default. */
-  readonly logger?: boolean | Record<string, unknown>;
+  /** Fastify/pino logger options (`true`, or pino options such as `{ level, stream }`); off by default. */
+  readonly logger?: FastifyServerOptions['logger'];
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
-  /** For the OpenAPI document. */
+  /** The OpenAPI document's title; default `Tandem API`. */
   readonly title?: string;
+  /** The OpenAPI document's (the API's) version; default `0.1.0`. */
   readonly version?: string;
 }
 
-/** Maps Fastify's own errors (body parsing, limits) to catalog errors. */
+/**
+ * Maps Fastify's own errors (body parsing, limits) to catalog errors. The Fastify code picks the
+ * message; the status decides the catalog code, so a Fastify release adding codes still maps.
+ */
 function fromFastify(error: FastifyError): TandemError {
   switch (error.statusCode) {
     case 413:
       return new TandemError('payload-too-large');
     case 415:
       return new TandemError('unsupported-media-type');
-    case 400:
-      return new TandemError('validation', 'The body is not valid JSON', {
-        details: { issues: [{ path: '', message: 'Malformed JSON' }] },
-      });
+    case 400: {
+      const message =
+        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'The body is empty; send a JSON object ({} when the command has no fields)'
+          : error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+            ? 'The Content-Length does not match the body'
+            : 'The body is not valid JSON';
+      return new TandemError('validation', message, { details: { issues: [{ path: '', message }] } });
+    }
     default:
       return new TandemError('internal', undefined, { cause: error });
   }

@@ -47,6 +47,13 @@ export function openApiDocument(
             schema: { type: 'string', minLength: 1, maxLength: 200 },
             description: 'The command id. Retries with the same key have one effect and get the same answer.',
           },
+          {
+            name: 'Tandem-Correlation-Id',
+            in: 'header',
+            required: false,
+            schema: { type: 'string' },
+            description: 'Carried into the metadata of every event the command appends.',
+          },
         ],
         requestBody: {
           required: true,
@@ -55,7 +62,13 @@ export function openApiDocument(
         responses: {
           200: {
             description: 'Accepted. Read your write with the Tandem-Position header.',
-            headers: { 'Tandem-Position': { schema: { type: 'integer' } } },
+            headers: {
+              'Tandem-Position': { schema: { type: 'integer' } },
+              'Idempotent-Replayed': {
+                schema: { type: 'string', enum: ['true'] },
+                description: 'Present when an earlier request with this key produced the answer.',
+              },
+            },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/CommandAccepted' } } },
           },
           ...Object.fromEntries(

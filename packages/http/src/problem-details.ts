@@ -1,14 +1,21 @@
-import { errorCatalog, type TandemError } from '@tandem/core';
+import { errorCatalog, type ErrorCode, type TandemError } from '@tandem/core';
 import { errorStatus } from './error-status.js';
 
 /** An RFC 9457 problem document with Tandem's stable code. */
 export interface ProblemDetails {
+  /** `urn:tandem:error:<code>`: stable, so clients may branch on it as on `code`. */
   readonly type: string;
+  /** The catalog's one-line title for the code. */
   readonly title: string;
+  /** The HTTP status, repeated for clients that only keep the body. */
   readonly status: number;
+  /** What went wrong with this request; generic for `internal`. */
   readonly detail: string;
-  readonly code: string;
+  /** The stable error code from the catalog. */
+  readonly code: ErrorCode;
+  /** Whether sending the same request again may succeed. */
   readonly retryable: boolean;
+  /** Client-safe structured details, such as validation `issues`. */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

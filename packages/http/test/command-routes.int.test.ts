@@ -4,6 +4,15 @@ import { signToken } from '@tandem/http';
 import { secret, testServer } from './test-app.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
+type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+};
 
 function post(server: Server, type: string, body: unknown, headers: Record<string, string> = {}) {
   return server.app.inject({
@@ -14,123 +23,243 @@ function post(server: Server, type: string, body: unknown, headers: Record<strin
   });
 }
 
-/** Asserts a refusal: status, problem+json, code, no stack, log unchanged, one audit row. */
+/** A server whose account `a1` holds 900 (log head 2), for the refusals below. */
+async function seeded(options: Parameters<typeof testServer>[0] = {}) {
+  const server = await testServer(options);
+  assert.equal(
+    (await post(server, 'OpenAccount', { accountId: 'a1' }, { 'idempotency-key': 'k0' })).statusCode,
+    200,
+  );
+  assert.equal((await post(server, 'Deposit', { accountId: 'a1', amount: 900 })).statusCode, 200);
+  return server;
+}
+
+/** Asserts a refusal: status, problem+json, code, no stack, log unchanged, exactly one audit row. */
 async function refused(server: Server, send: () => ReturnType<typeof post>, status: number, code: string) {
   const head = await server.tandem.events.headPosition();
-  const audits = (await server.store.audit.list({ limit: 1000 })).length;
+  const audits = await server.store.audit.list({ limit: 1000 });
   const response = await send();
   assert.equal(response.statusCode, status, response.body);
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
-  const body = response.json<{ code: string; status: number; type: string }>();
+  const body = response.json<Problem>();
   assert.equal(body.code, code);
   assert.equal(body.status, status);
   assert.equal(body.type, `urn:tandem:error:${code}`);
-  assert.equal(response.body.includes('    at '), false, 'no stack trace');
-  assert.equal(await server.tandem.events.headPosition(), head, 'nothing written');
-  assert.equal((await server.store.audit.list({ limit: 1000 })).length, audits + 1, 'one audit row');
-  return response;
+  assert.equal(typeof body.title, 'string');
+  assert.equal(typeof body.retryable, 'boolean');
+  assert.equal(/\bat .+:\d+:\d+|stack|cause/i.test(response.body), false, 'no stack trace or cause');
+  assert.equal(await server.tandem.events.headPosition(), head, 'nothing written to the log');
+  const after = await server.store.audit.list({ limit: 1000 });
+  assert.equal(after.length, audits.length + 1, 'exactly one audit row');
+  assert.equal(after[0]?.errorCode, code, 'the audit row names the code');
+  return { response, body, audit: after[0] };
 }
 
 describe('POST /commands/:type', () => {
-  it('accepts a command: ids, position in body and Tandem-Position header', async () => {
+  it('accepts a command: ids and position in the body, Tandem-Position header', async () => {
     const server = await testServer();
     const response = await post(server, 'OpenAccount', { accountId: 'a1' }, { 'idempotency-key': 'open-a1' });
     assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
     assert.deepEqual(response.json(), { commandId: 'open-a1', ids: { accountId: 'a1' }, position: 1 });
     assert.equal(response.headers['tandem-position'], '1');
+    assert.equal(response.headers['idempotent-replayed'], undefined);
     const generated = await post(server, 'OpenAccount', {}, { 'idempotency-key': 'open-generated' });
+    assert.equal(generated.statusCode, 200, generated.body);
     assert.match(generated.json<{ ids: { accountId: string } }>().ids.accountId, /^[0-9a-f-]{36}$/);
   });
 
-  it('answers every bad input with its status and code, writes nothing, and audits it', async () => {
-    const server = await testServer({ bodyLimit: 1024 });
-    await post(server, 'OpenAccount', { accountId: 'a1' }, { 'idempotency-key': 'k0' });
-    await post(server, 'Deposit', { accountId: 'a1', amount: 900 });
-    const invalid = await refused(
+  it('takes the caller from the token and the correlation id from its header', async () => {
+    const server = await testServer();
+    await post(
+      server,
+      'OpenAccount',
+      { accountId: 'a1', owner: 'mallory' },
+      { 'idempotency-key': 'spoof', 'tandem-correlation-id': 'checkout-42' },
+    ).then((r) => assert.equal(r.statusCode, 400, 'a user in the body is an unknown field'));
+    const ok = await post(
+      server,
+      'OpenAccount',
+      { accountId: 'a1' },
+      { 'idempotency-key': 'k1', 'tandem-correlation-id': 'checkout-42' },
+    );
+    assert.equal(ok.statusCode, 200, ok.body);
+    const [event] = await server.tandem.events.readAll({ after: 0, limit: 10 });
+    assert.equal(event?.metadata.userId, 'alice');
+    assert.equal(event?.metadata.correlationId, 'checkout-42');
+    assert.deepEqual(event?.data, { accountId: 'a1', owner: 'alice' });
+  });
+
+  it('400 validation: every issue, the unknown field included', async () => {
+    const server = await seeded();
+    const { body } = await refused(
       server,
       () => post(server, 'Deposit', { accountId: 'a1', amount: -1, x: 1 }),
       400,
       'validation',
     );
-    const issues = invalid.json<{ details: { issues: { path: string; message: string }[] } }>().details
-      .issues;
-    assert.ok(issues.some((i) => i.path === 'amount'));
+    const issues = (body.details as { issues: { path: string; message: string }[] }).issues;
     assert.ok(
-      issues.some((i) => /x/.test(i.message)),
-      'the strict schema names the unknown key too',
+      issues.some((i) => i.path === 'amount'),
+      JSON.stringify(issues),
     );
-    const unknown = await refused(
+    assert.ok(
+      issues.some((i) => /"x"/.test(i.message)),
+      JSON.stringify(issues),
+    );
+  });
+
+  it('400 validation for malformed JSON, an empty body and a bad Idempotency-Key', async () => {
+    const server = await seeded();
+    await refused(server, () => post(server, 'Deposit', '{"accountId":'), 400, 'validation');
+    await refused(server, () => post(server, 'Deposit', ''), 400, 'validation');
+    for (const key of ['bad key with spaces', 'x'.repeat(201), 'naïve']) {
+      const { audit } = await refused(
+        server,
+        () => post(server, 'OpenAccount', { accountId: 'a2' }, { 'idempotency-key': key }),
+        400,
+        'validation',
+      );
+      assert.equal(audit?.outcome, 'invalid');
+      assert.equal(audit?.commandType, 'OpenAccount');
+      assert.match(audit?.commandId ?? '', /^refused-[0-9a-f-]{36}$/, 'a malformed key is not stored');
+    }
+    const longest = await post(
       server,
-      () => post(server, 'Deposit', { accountId: 'a1', amount: 1, x: 1 }),
-      400,
-      'validation',
+      'OpenAccount',
+      { accountId: 'a2' },
+      { 'idempotency-key': 'k'.repeat(200) },
     );
-    const unknownIssues = unknown.json<{ details: { issues: { message: string }[] } }>().details.issues;
-    assert.ok(
-      unknownIssues.some((i) => /"x"/.test(i.message)),
-      JSON.stringify(unknownIssues),
-    );
-    await refused(server, () => post(server, 'Deposit', '{"accountId":', {}), 400, 'validation');
+    assert.equal(longest.statusCode, 200, longest.body);
+  });
+
+  it('400 idempotency-key-required for a creating command without a key', async () => {
+    const server = await seeded();
     await refused(
       server,
       () => post(server, 'OpenAccount', { accountId: 'a2' }),
       400,
       'idempotency-key-required',
     );
-    await refused(
-      server,
-      () => post(server, 'OpenAccount', { accountId: 'a2' }, { 'idempotency-key': 'bad key with spaces' }),
-      400,
-      'validation',
-    );
-    const anonymous = await refused(
-      server,
-      () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { authorization: '' }),
-      401,
-      'unauthenticated',
-    );
-    assert.equal(anonymous.headers['www-authenticate'], 'Bearer');
+  });
+
+  it('401 unauthenticated without, with a forged and with an expired token', async () => {
+    const server = await seeded();
     const forged = await signToken({ sub: 'alice', role: 'admin' }, 'another-secret-another-secret!!');
-    await refused(
-      server,
-      () => post(server, 'FreezeAll', { reason: 'x' }, { authorization: `Bearer ${forged}` }),
-      401,
-      'unauthenticated',
-    );
     const expired = await signToken({ sub: 'alice', role: 'customer' }, secret, { expiresIn: '-1s' });
-    await refused(
+    for (const authorization of [
+      '',
+      'Bearer',
+      'Basic YWxpY2U6cHc=',
+      `Bearer ${forged}`,
+      `Bearer ${expired}`,
+    ]) {
+      const { response, audit } = await refused(
+        server,
+        () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { authorization }),
+        401,
+        'unauthenticated',
+      );
+      assert.equal(response.headers['www-authenticate'], 'Bearer');
+      assert.equal(audit?.userId, undefined);
+      assert.equal(audit?.outcome, 'unauthenticated');
+    }
+  });
+
+  it('403 forbidden for the wrong role', async () => {
+    const server = await seeded();
+    const { audit } = await refused(
       server,
-      () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { authorization: `Bearer ${expired}` }),
-      401,
-      'unauthenticated',
+      () => post(server, 'FreezeAll', { reason: 'x' }),
+      403,
+      'forbidden',
     );
-    await refused(server, () => post(server, 'FreezeAll', { reason: 'x' }), 403, 'forbidden');
+    assert.equal(audit?.userId, 'alice');
+    const admin = await post(
+      server,
+      'FreezeAll',
+      { reason: 'x' },
+      { authorization: `Bearer ${server.admin}` },
+    );
+    assert.equal(admin.statusCode, 200, admin.body);
+  });
+
+  it('404 unknown-command', async () => {
+    const server = await seeded();
     await refused(server, () => post(server, 'NoSuchCommand', {}), 404, 'unknown-command');
-    await refused(
+  });
+
+  it('409 concurrency-conflict when the stream moved past the version the client saw', async () => {
+    const server = await seeded();
+    const { body } = await refused(
+      server,
+      () => post(server, 'Withdraw', { accountId: 'a1', amount: 1, expectedVersion: 1 }),
+      409,
+      'concurrency-conflict',
+    );
+    assert.equal(body.retryable, true);
+    const current = await post(server, 'Withdraw', { accountId: 'a1', amount: 1, expectedVersion: 2 });
+    assert.equal(current.statusCode, 200, current.body);
+  });
+
+  it('413 payload-too-large, audited with the type from the URL', async () => {
+    const server = await seeded({ bodyLimit: 1024 });
+    const { audit } = await refused(
       server,
       () => post(server, 'Deposit', { accountId: 'a1', amount: 1, pad: 'x'.repeat(2000) }),
       413,
       'payload-too-large',
     );
-    await refused(
+    assert.equal(audit?.commandType, 'Deposit');
+    assert.equal(audit?.outcome, 'invalid');
+    assert.equal(audit?.userId, 'alice');
+  });
+
+  it('415 unsupported-media-type for other or missing content types', async () => {
+    const server = await seeded();
+    const bodies: [string, Record<string, string>][] = [
+      ['accountId=a1', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['hello', { 'content-type': 'text/plain' }],
+      ['{"accountId":"a1","amount":1}', { 'content-type': '' }],
+    ];
+    for (const [payload, headers] of bodies) {
+      const { audit } = await refused(
+        server,
+        () => post(server, 'Deposit', payload, headers),
+        415,
+        'unsupported-media-type',
+      );
+      assert.equal(audit?.commandType, 'Deposit');
+      assert.equal(audit?.outcome, 'invalid');
+    }
+    const noBody = await refused(
       server,
-      () => post(server, 'Deposit', 'accountId=a1', { 'content-type': 'application/x-www-form-urlencoded' }),
+      () =>
+        server.app.inject({
+          method: 'POST',
+          url: '/commands/Deposit',
+          headers: { authorization: `Bearer ${server.customer}` },
+        }),
       415,
       'unsupported-media-type',
     );
-    await refused(
-      server,
-      () => post(server, 'Deposit', 'hello', { 'content-type': 'text/plain' }),
-      415,
-      'unsupported-media-type',
-    );
-    const rule = await refused(
+    assert.equal(noBody.audit?.commandType, 'Deposit');
+  });
+
+  it('422 domain-rule with its client-safe details', async () => {
+    const server = await seeded();
+    const { body } = await refused(
       server,
       () => post(server, 'Deposit', { accountId: 'a1', amount: 200 }),
       422,
       'domain-rule',
     );
-    assert.deepEqual(rule.json<{ details: unknown }>().details, { balance: 900 });
+    assert.equal(body.detail, 'Balance limit');
+    assert.deepEqual(body.details, { balance: 900 });
+  });
+
+  it('422 idempotency-mismatch for a key reused with another payload', async () => {
+    const server = await seeded();
     await refused(
       server,
       () => post(server, 'OpenAccount', { accountId: 'other' }, { 'idempotency-key': 'k0' }),
@@ -139,7 +268,21 @@ describe('POST /commands/:type', () => {
     );
   });
 
-  it('gives 20 concurrent requests with one key one effect and identical bodies', async () => {
+  it('500 internal says nothing about the cause, and logs it', async () => {
+    const logged: string[] = [];
+    const server = await seeded({
+      logger: { level: 'error', stream: { write: (line) => logged.push(line) } },
+    });
+    const { body } = await refused(server, () => post(server, 'Reconcile', {}), 500, 'internal');
+    assert.equal(body.detail, 'An unexpected error occurred');
+    assert.equal(body.details, undefined);
+    assert.ok(
+      logged.some((line) => line.includes('ECONNREFUSED')),
+      'the cause is in the server log',
+    );
+  });
+
+  it('gives 20 concurrent requests with one key one effect and byte-identical bodies', async () => {
     const server = await testServer();
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -149,55 +292,34 @@ describe('POST /commands/:type', () => {
     assert.ok(responses.every((r) => r.statusCode === 200));
     assert.equal(new Set(responses.map((r) => r.body)).size, 1);
     assert.equal(responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 19);
+    assert.ok(responses.every((r) => r.headers['tandem-position'] === '1'));
     assert.equal(await server.tandem.events.headPosition(), 1);
     const later = await post(server, 'OpenAccount', { accountId: 'same' }, { 'idempotency-key': 'same-key' });
     assert.equal(later.body, responses[0]?.body);
-  });
-
-  it('answers unknown routes with problem+json, and reports health', async () => {
-    const server = await testServer();
-    const missing = await server.app.inject({ method: 'GET', url: '/nowhere' });
-    assert.equal(missing.statusCode, 404);
-    assert.equal(missing.json<{ code: string }>().code, 'not-found');
-    const health = await server.app.inject({ method: 'GET', url: '/health' });
-    assert.deepEqual(health.json(), { status: 'ok', store: 'memory', head: 0, projections: [] });
+    assert.equal(later.headers['idempotent-replayed'], 'true');
   });
 });
 
-describe('GET /openapi.json', () => {
-  it('documents every command with its JSON schema and whether a key is required', async () => {
+describe('other routes', () => {
+  it('answers unknown routes with problem+json 404 not-found', async () => {
     const server = await testServer();
-    const doc = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
-      openapi: string;
-      paths: Record<
-        string,
-        {
-          post: {
-            parameters: { name: string; required: boolean }[];
-            requestBody: {
-              content: Record<
-                string,
-                { schema: { properties?: Record<string, unknown>; additionalProperties?: boolean } }
-              >;
-            };
-          };
-        }
-      >;
-    }>();
-    assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/commands/Deposit',
-      '/commands/FreezeAll',
-      '/commands/OpenAccount',
-    ]);
-    const open = doc.paths['/commands/OpenAccount']?.post;
-    assert.equal(open?.parameters.find((p) => p.name === 'Idempotency-Key')?.required, true);
-    assert.equal(
-      doc.paths['/commands/Deposit']?.post.parameters.find((p) => p.name === 'Idempotency-Key')?.required,
-      false,
-    );
-    const schema = doc.paths['/commands/Deposit']?.post.requestBody.content['application/json']?.schema;
-    assert.deepEqual(Object.keys(schema?.properties ?? {}).sort(), ['accountId', 'amount']);
-    assert.equal(schema?.additionalProperties, false);
+    for (const [method, url] of [
+      ['GET', '/nowhere'],
+      ['GET', '/commands/Deposit'],
+    ] as const) {
+      const missing = await server.app.inject({ method, url });
+      assert.equal(missing.statusCode, 404);
+      assert.match(String(missing.headers['content-type']), /^application\/problem\+json/);
+      assert.equal(missing.json<Problem>().code, 'not-found');
+    }
+    assert.equal((await server.store.audit.list()).length, 0, 'not a command attempt');
+  });
+
+  it('reports health with the store and the log head', async () => {
+    const server = await testServer();
+    await post(server, 'OpenAccount', { accountId: 'a1' }, { 'idempotency-key': 'k' });
+    const health = await server.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(health.statusCode, 200);
+    assert.deepEqual(health.json(), { status: 'ok', store: 'memory', head: 1, projections: [] });
   });
 });

@@ -8,11 +8,12 @@ import {
   type Tandem,
 } from '@tandem/core';
 import { z } from 'zod';
-import { createHttpServer, signToken } from '@tandem/http';
+import { createHttpServer, signToken, type HttpServerOptions } from '@tandem/http';
 
 type AccountEvent =
   | { type: 'AccountOpened'; data: { accountId: string; owner: string } }
-  | { type: 'MoneyDeposited'; data: { amount: number } };
+  | { type: 'MoneyDeposited'; data: { amount: number } }
+  | { type: 'MoneyWithdrawn'; data: { amount: number } };
 
 type AccountCommand =
   { type: 'Open'; accountId: string; owner: string } | { type: 'Deposit'; amount: number };
@@ -25,6 +26,8 @@ const account: Decider<AccountCommand, { open: boolean; balance: number }, Accou
         return { ...state, open: true };
       case 'MoneyDeposited':
         return { ...state, balance: state.balance + event.data.amount };
+      case 'MoneyWithdrawn':
+        return { ...state, balance: state.balance - event.data.amount };
     }
   },
   decide: (command, state) => {
@@ -74,12 +77,41 @@ export const FreezeAll = defineCommand({
   command: () => null,
 });
 
+/** Client-side optimistic concurrency: a stale `expectedVersion` can only end in a conflict. */
+export const Withdraw = defineCommand({
+  type: 'Withdraw',
+  schema: z.strictObject({
+    accountId: z.string().min(1),
+    amount: z.number().int().positive(),
+    expectedVersion: z.number().int().nonnegative(),
+  }),
+}).eventSourcedMany(async ({ data }, streams) => {
+  const streamId = `account-${data.accountId}`;
+  const state = await streams.load(streamId, account);
+  if (state.balance < data.amount) reject('Insufficient funds', { balance: state.balance });
+  const withdrawn: AccountEvent = { type: 'MoneyWithdrawn', data: { amount: data.amount } };
+  return [{ streamId, expectedVersion: data.expectedVersion, events: [withdrawn] }];
+});
+
+/** Stands in for a bug or an outage the pipeline did not foresee. */
+export const Reconcile = defineCommand({
+  type: 'Reconcile',
+  schema: z.strictObject({}),
+}).eventSourcedMany(async () => {
+  throw new Error('connect ECONNREFUSED postgres://ledger:hunter2@10.0.0.7/ledger');
+});
+
 export const secret = 'test-secret-test-secret-test-secret';
 
 /** A fresh app, server and tokens per test. */
-export async function testServer(options: { bodyLimit?: number } = {}) {
+export async function testServer(options: Pick<HttpServerOptions, 'bodyLimit' | 'logger'> = {}) {
   const store = new MemoryStore();
-  const tandem: Tandem = await createTandem({ store, commands: [OpenAccount, Deposit, FreezeAll] });
+  const tandem: Tandem = await createTandem({
+    store,
+    commands: [OpenAccount, Deposit, Withdraw, FreezeAll, Reconcile],
+    // Keeps the conflict test fast: a stale expected version fails every retry anyway.
+    retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+  });
   const app = await createHttpServer({ tandem, auth: { secret }, ...options });
   return {
     app,

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { describe, it } from 'node:test';
+import type { Store } from '@tandem/core';
+import { loadConfig, serve } from '@tandem/cli';
+import { signToken } from '@tandem/http';
+import { createPingApp } from './ping-app.js';
+
+const config = loadConfig({
+  PORT: '0',
+  DATABASE_URL: 'sqlite::memory:',
+  TANDEM_SECRET: 'serve-secret-serve-secret-serve',
+});
+
+describe('serve', () => {
+  it('listens, answers commands over real HTTP, and closes the server then the store', async () => {
+    let opened: Store | undefined;
+    const running = await serve({
+      config,
+      createApp: (store) => {
+        opened = store;
+        return createPingApp(store);
+      },
+    });
+    try {
+      assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await fetch(`${running.url}/health`);
+      assert.deepEqual(await health.json(), { status: 'ok', store: 'sqlite', head: 0, projections: [] });
+      const token = await signToken({ sub: 'alice', role: 'customer' }, running.secret);
+      const ping = await fetch(`${running.url}/commands/Ping`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      });
+      assert.equal(ping.status, 200);
+      assert.equal(ping.headers.get('tandem-position'), '1');
+    } finally {
+      await running.close();
+    }
+    await assert.rejects(fetch(`${running.url}/health`));
+    await assert.rejects(opened?.transaction(async () => 1) ?? Promise.resolve(), /closed/);
+    await running.close(); // idempotent
+  });
+
+  it('closes the store when it cannot listen', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    let opened: Store | undefined;
+    try {
+      await assert.rejects(
+        serve({
+          config: { ...config, port },
+          createApp: (store) => {
+            opened = store;
+            return createPingApp(store);
+          },
+        }),
+        /EADDRINUSE/,
+      );
+      await assert.rejects(opened?.transaction(async () => 1) ?? Promise.resolve(), /closed/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('removes its signal handlers once closed', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const running = await serve({
+      config,
+      createApp: createPingApp,
+      handleSignals: true,
+      log: () => undefined,
+    });
+    assert.equal(process.listenerCount('SIGTERM'), before + 1);
+    await running.close();
+    assert.equal(process.listenerCount('SIGTERM'), before);
+  });
+});
