@@ -38,7 +38,8 @@ export function addProjectionsCommand(
     .action(async () => {
       await withDaemon(config, createApp, async (daemon) => {
         write(['projection', 'namespace', 'state', 'position', 'head', 'lag', 'lag_s', 'parked'].join('\t'));
-        for (const s of await daemon.persistedStatus()) {
+        const all = await daemon.persistedStatus();
+        for (const s of all) {
           write(
             [
               s.name,
@@ -52,6 +53,8 @@ export function addProjectionsCommand(
             ].join('\t'),
           );
         }
+        const held = all.find((s) => s.heldBack !== undefined)?.heldBack;
+        if (held !== undefined) write(`held back: ${held.heldEvents} events wait for ${held.reason}`);
       });
     });
 

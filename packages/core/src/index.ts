@@ -22,6 +22,7 @@ export { derivedId } from './messages/derived-id.js';
 
 // Event store
 export type { EventStore } from './event-store/event-store.js';
+export type { BlockingBackend, ReadBarrier } from './event-store/read-barrier.js';
 export { versionMatches, type ExpectedVersion } from './event-store/expected-version.js';
 export type { AppendResult, StreamAppend } from './event-store/stream-append.js';
 export type {

@@ -82,6 +82,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       name: s.name,
       state: s.state,
       lagEvents: s.lagEvents,
+      ...(s.heldBack === undefined ? {} : { heldBack: s.heldBack }),
     })),
   }));
   return app;

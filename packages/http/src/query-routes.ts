@@ -24,7 +24,10 @@ export function registerQueryRoutes(
     if (bus === undefined)
       return sendProblem(reply, new TandemError('not-found', 'This application declares no queries'));
     const rawPosition = header(request, 'tandem-min-position');
-    if (rawPosition !== undefined && !/^\d{1,15}$/.test(rawPosition)) {
+    if (
+      rawPosition !== undefined &&
+      !(/^\d{1,16}$/.test(rawPosition) && Number.isSafeInteger(Number(rawPosition)))
+    ) {
       return sendProblem(
         reply,
         new TandemError('validation', 'Tandem-Min-Position must be a non-negative integer', {

@@ -45,14 +45,27 @@ function toEvent(row: EventRow): RecordedEvent {
 }
 
 /**
- * Appends inside the caller's transaction. A transaction-scoped advisory lock serializes appenders
- * from the insert to the commit, so positions commit in order and `position > checkpoint` never
- * skips an event (docs/decisions/0004). The lock is per schema.
+ * Positions encode the writing transaction: `xid * 4096 + n` for its n-th event. Every transaction
+ * that can still commit has an id at or above the oldest running one (`xmin`), so its events sort
+ * after everything below `xmin * 4096`; reading only below that bound never skips an event, and
+ * writers never wait for each other (docs/decisions/0004).
  */
+export const eventsPerTransaction = 4096;
+
+/** The bound below which every event is committed or gone for good (SQL expression). */
+export const safeBound = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${eventsPerTransaction})`;
+
+/** Counts the events a transaction has appended so far, so its positions stay unique. */
+export interface AppendCursor {
+  appended: number;
+}
+
+/** Appends inside the caller's transaction, after checking each stream's expected version. */
 export async function appendEvents(
   client: Queryable,
   appends: readonly StreamAppend[],
   channel: string,
+  cursor: AppendCursor,
 ): Promise<AppendResult> {
   if (appends.every((a) => a.events.length === 0)) {
     return {
@@ -60,8 +73,21 @@ export async function appendEvents(
       streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
     };
   }
-  await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_events'))");
-  const ids = [...new Set(appends.map((a) => a.streamId))];
+  const count = appends.reduce((n, a) => n + a.events.length, 0);
+  if (cursor.appended + count > eventsPerTransaction) {
+    throw new TandemError(
+      'validation',
+      `A PostgreSQL transaction can append at most ${eventsPerTransaction} events`,
+      { details: { events: cursor.appended + count } },
+    );
+  }
+  const ids = [...new Set(appends.map((a) => a.streamId))].sort();
+  // Writers to the same stream take turns (in one order, so two multi-stream appends cannot
+  // deadlock); writers to different streams never wait for each other.
+  await client.query(
+    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest($1::text[]) AS s",
+    [ids],
+  );
   const current = await client.query<{ stream_id: string; version: number }>(
     'SELECT stream_id, MAX(stream_version) AS version FROM tandem_events WHERE stream_id = ANY($1) GROUP BY stream_id',
     [ids],
@@ -83,7 +109,10 @@ export async function appendEvents(
     for (const event of append.events) {
       version += 1;
       const n = values.length;
-      tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})`);
+      cursor.appended += 1;
+      tuples.push(
+        `(pg_current_xact_id()::text::bigint * ${eventsPerTransaction} + ${cursor.appended - 1}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})`,
+      );
       values.push(
         append.streamId,
         version,
@@ -97,15 +126,15 @@ export async function appendEvents(
     versions.set(append.streamId, version);
     streams.push({ streamId: append.streamId, version });
   }
+  // The notification is delivered on commit only, so listeners never wake for a rollback.
   const inserted = await client.query<{ position: string }>(
-    `INSERT INTO tandem_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-     VALUES ${tuples.join(', ')} RETURNING position`,
-    values,
+    `WITH inserted AS (
+       INSERT INTO tandem_events (position, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+       VALUES ${tuples.join(', ')} RETURNING position)
+     SELECT MAX(position) AS position, pg_notify($${values.length + 1}, MAX(position)::text) FROM inserted`,
+    [...values, channel],
   );
-  const position = Math.max(...inserted.rows.map((r) => Number(r.position)));
-  // Delivered on commit only, so listeners never wake for a rolled-back append.
-  await client.query('SELECT pg_notify($1, $2)', [channel, String(position)]);
-  return { position, streams };
+  return { position: Number(inserted.rows[0]?.position), streams };
 }
 
 /** One stream from `fromVersion` on. */
@@ -126,17 +155,28 @@ export async function readStream(client: Queryable, streamId: string, fromVersio
   return { version, events };
 }
 
-/** Events after `after` in position order. */
+/** Events after `after` in position order, only below the safe bound. */
 export async function readAll(client: Queryable, after: number, limit: number): Promise<RecordedEvent[]> {
   const rows = await client.query<EventRow>(
-    `SELECT ${columns} FROM tandem_events WHERE position > $1 ORDER BY position LIMIT $2`,
+    `SELECT ${columns} FROM tandem_events WHERE position > $1 AND position < ${safeBound} ORDER BY position LIMIT $2`,
     [after, limit],
   );
   return rows.rows.map(toEvent);
 }
 
-/** The highest committed position. */
+/** The highest position readers may see now. */
 export async function headPosition(client: Queryable): Promise<number> {
-  const row = await client.query<{ h: string }>('SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events');
+  const row = await client.query<{ h: string }>(
+    `SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events WHERE position < ${safeBound}`,
+  );
   return Number(row.rows[0]?.h ?? 0);
+}
+
+/** How many committed events lie after `after`, readable or held back. */
+export async function countEvents(client: Queryable, after: number): Promise<number> {
+  const row = await client.query<{ n: string }>(
+    `SELECT count(*) AS n FROM tandem_events WHERE position > $1`,
+    [after],
+  );
+  return Number(row.rows[0]?.n ?? 0);
 }

@@ -40,6 +40,28 @@ export class PostgresNotifier {
     client?.release(true);
   }
 
+  #refreshing = false;
+  #stale = false;
+
+  /** Re-reads the readable head; notifications arriving meanwhile coalesce into one more read. */
+  #refresh(): void {
+    if (this.#refreshing) {
+      this.#stale = true;
+      return;
+    }
+    this.#refreshing = true;
+    this.#stale = false;
+    headPosition(this.#pool)
+      .then(
+        (head) => this.#seen(head),
+        () => undefined,
+      )
+      .finally(() => {
+        this.#refreshing = false;
+        if (this.#stale && !this.#closed) this.#refresh();
+      });
+  }
+
   #seen(head: number): void {
     this.#known = Math.max(this.#known, head);
     this.#notifier.notify(this.#known);
@@ -50,7 +72,9 @@ export class PostgresNotifier {
     this.#listener = (async () => {
       try {
         const client = await this.#pool.connect();
-        client.on('notification', (message) => this.#seen(Number(message.payload ?? 0)));
+        // The payload is the committed position, which may still wait behind an older open
+        // transaction: ask for the readable head instead of trusting it.
+        client.on('notification', () => this.#refresh());
         client.on('error', () => {
           // The poll covers the gap; listen again on the next wait.
           this.#listener = undefined;
@@ -72,10 +96,7 @@ export class PostgresNotifier {
         this.#timer = undefined;
         return;
       }
-      headPosition(this.#pool).then(
-        (head) => this.#seen(head),
-        () => undefined,
-      );
+      this.#refresh();
     }, this.#pollIntervalMs);
     this.#timer.unref();
   }

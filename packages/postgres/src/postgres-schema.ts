@@ -69,4 +69,12 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Positions become `xid * 4096 + n` (written by the append); existing ones stay below them.
+    version: 3,
+    sql: `
+      ALTER TABLE tandem_events ALTER COLUMN position DROP DEFAULT;
+      DROP SEQUENCE IF EXISTS tandem_events_position_seq;
+    `,
+  },
 ];

@@ -10,7 +10,8 @@ import {
 } from '@tandem/core';
 import { listAudit, recordAudit } from './postgres-audit-log.js';
 import { classifyPostgresError } from './postgres-errors.js';
-import { appendEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
+import { appendEvents, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
+import { findReadBarrier } from './postgres-read-barrier.js';
 import { claimRecord, findRecord } from './postgres-idempotency.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { PostgresReadStore } from './postgres-read-store.js';
@@ -32,8 +33,8 @@ export interface PostgresStoreOptions {
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Tandem's write side on PostgreSQL: a pool of connections, one per transaction; appends serialized
- * by an advisory lock so commit order is position order; wake-ups by LISTEN/NOTIFY.
+ * Tandem's write side on PostgreSQL: a pool of connections, one per transaction; positions that
+ * readers can never skip (see `postgres-event-log.ts`); wake-ups by LISTEN/NOTIFY.
  */
 export class PostgresStore implements Store {
   readonly name = 'postgres';
@@ -56,6 +57,8 @@ export class PostgresStore implements Store {
       readStream: (streamId, options) => read(() => readStream(pool, streamId, options?.fromVersion)),
       readAll: ({ after, limit }) => read(() => readAll(pool, after, limit)),
       headPosition: () => read(() => headPosition(pool)),
+      countEvents: (after) => read(() => countEvents(pool, after)),
+      readBarrier: () => read(() => findReadBarrier(pool)),
       waitForEvents: (after, options) => this.#notifier.wait(after, options),
     };
     this.idempotency = { find: (commandId) => read(() => findRecord(pool, commandId)) };
@@ -112,9 +115,10 @@ export class PostgresStore implements Store {
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#run(async (client) => {
+      const cursor = { appended: 0 };
       const tx: Transaction = {
         events: {
-          append: (appends) => appendEvents(client, appends, this.#channel),
+          append: (appends) => appendEvents(client, appends, this.#channel, cursor),
           readStream: (streamId, options) => readStream(client, streamId, options?.fromVersion),
         },
         idempotency: { claim: (record) => claimRecord(client, record) },

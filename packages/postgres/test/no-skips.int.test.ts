@@ -67,6 +67,12 @@ describe(
             const eventId = `w${writer}-${i}`;
             try {
               await store.transaction(async (tx) => {
+                if (i % 2 === 0) {
+                  // Take a transaction id before the append, as a state-stored handler's table
+                  // write does: ids then no longer follow insert order (docs/decisions/0004).
+                  await tx.sql.query('SELECT pg_current_xact_id()');
+                  await sleep(Math.random() * 3);
+                }
                 await tx.events.append([
                   {
                     streamId: `writer-${writer}`,

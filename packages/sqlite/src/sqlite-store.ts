@@ -94,6 +94,8 @@ export class SqliteStore implements Store {
         this.#read(() => this.#readerLog.readStream(streamId, options?.fromVersion)),
       readAll: async ({ after, limit }) => this.#read(() => this.#readerLog.readAll(after, limit)),
       headPosition: async () => this.#read(() => this.#readerLog.head()),
+      // Positions are rowids from one writer: dense, since a rolled-back insert frees its rowid.
+      countEvents: async (after) => this.#read(() => Math.max(0, this.#readerLog.head() - after)),
       waitForEvents: (after, options) => this.#notifier.wait(after, options),
     };
     this.idempotency = { find: async (commandId) => this.#read(() => readerClaims.find(commandId)) };

@@ -1,6 +1,7 @@
 import type { AppendResult, StreamAppend } from './stream-append.js';
 import type { ReadAllOptions, ReadStreamOptions, StreamRead, WaitOptions } from './stream-read.js';
 import type { RecordedEvent } from '../messages/event.js';
+import type { ReadBarrier } from './read-barrier.js';
 
 /**
  * The append-only log. Every method is async so one port fits embedded and networked stores.
@@ -22,8 +23,23 @@ export interface EventStore {
    */
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
 
-  /** The position of the newest committed event visible to readers (0 for an empty log). */
+  /**
+   * The position of the newest event readers may see (0 for an empty log). On stores with
+   * concurrent writers it can trail a just-committed position while an older transaction runs.
+   */
   headPosition(): Promise<number>;
+
+  /**
+   * How many committed events lie after `after`, including any held back behind an older open
+   * transaction: a reader's lag. Positions need not be dense, so this is not `head - after`.
+   */
+  countEvents(after: number): Promise<number>;
+
+  /**
+   * What holds readers back, if anything (stores whose writers commit concurrently). Stores with
+   * one writer omit it: nothing can.
+   */
+  readBarrier?(): Promise<ReadBarrier | undefined>;
 
   /**
    * Resolves once the head passes `after`, or when the timeout or signal ends the wait, with the

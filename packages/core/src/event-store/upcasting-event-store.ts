@@ -15,6 +15,8 @@ export function upcastingEventStore(inner: EventStore, upcasters: Upcasters): Ev
       return up(await inner.readAll(options));
     },
     headPosition: () => inner.headPosition(),
+    countEvents: (after) => inner.countEvents(after),
+    ...(inner.readBarrier === undefined ? {} : { readBarrier: inner.readBarrier.bind(inner) }),
     waitForEvents: (after, options) => inner.waitForEvents(after, options),
   };
 }

@@ -56,6 +56,8 @@ export class MemoryStore implements Store {
       return this.#log.slice(after, after + limit);
     },
     headPosition: async () => this.#log.length,
+    // Positions are dense: 1, 2, 3...
+    countEvents: async (after) => Math.max(0, this.#log.length - after),
     waitForEvents: (after, options) => this.#notifier.wait(after, () => this.#log.length, options),
   };
 

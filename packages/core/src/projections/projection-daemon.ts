@@ -1,4 +1,5 @@
 import type { EventStore } from '../event-store/event-store.js';
+import type { ReadBarrier } from '../event-store/read-barrier.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader } from '../read-store/document-collection.js';
 import type { ReadStore } from '../read-store/read-store.js';
@@ -95,17 +96,15 @@ export class ProjectionDaemon {
 
   /** Progress and health of every runner (live and shadow builds). */
   async status(): Promise<ProjectionStatus[]> {
-    const head = await this.#options.events.headPosition();
+    const { events } = this.#options;
+    const head = await events.headPosition();
+    const barrier = await events.readBarrier?.();
     const now = (this.#options.clock ?? (() => new Date()))().getTime();
     const all: ProjectionStatus[] = [];
     for (const runner of [...this.#live.values(), ...this.#builds.values()]) {
       const projection = this.#byNamespace(runner.namespace);
-      const lagEvents = Math.max(0, head - runner.position);
-      let lagSeconds = 0;
-      if (lagEvents > 0) {
-        const [next] = await this.#options.events.readAll({ after: runner.position, limit: 1 });
-        if (next !== undefined) lagSeconds = Math.max(0, (now - Date.parse(next.recordedAt)) / 1000);
-      }
+      const lagEvents = await events.countEvents(runner.position);
+      const lagSeconds = await this.#lagSeconds(runner.position, lagEvents, barrier, now);
       all.push({
         name: projection.name,
         version: namespaceVersion(runner.namespace),
@@ -115,6 +114,7 @@ export class ProjectionDaemon {
         head,
         lagEvents,
         lagSeconds,
+        heldBack: barrier,
         parked: (await this.#options.readStore.parked(runner.namespace)).length,
         lastError: runner.lastError,
       });
@@ -130,14 +130,14 @@ export class ProjectionDaemon {
   async persistedStatus(): Promise<ProjectionStatus[]> {
     const { readStore, events } = this.#options;
     const head = await events.headPosition();
+    const barrier = await events.readBarrier?.();
     const now = (this.#options.clock ?? (() => new Date()))().getTime();
     const all: ProjectionStatus[] = [];
     for (const projection of this.#projections.values()) {
       const active = await readStore.activeNamespace(projection.name);
       for (const namespace of await readStore.namespaces(projection.name)) {
         const position = await readStore.checkpoint(namespace);
-        const lagEvents = Math.max(0, head - position);
-        const [next] = lagEvents > 0 ? await events.readAll({ after: position, limit: 1 }) : [];
+        const lagEvents = await events.countEvents(position);
         all.push({
           name: projection.name,
           version: namespaceVersion(namespace),
@@ -151,7 +151,8 @@ export class ProjectionDaemon {
           position,
           head,
           lagEvents,
-          lagSeconds: next === undefined ? 0 : Math.max(0, (now - Date.parse(next.recordedAt)) / 1000),
+          lagSeconds: await this.#lagSeconds(position, lagEvents, barrier, now),
+          heldBack: barrier,
           parked: (await readStore.parked(namespace)).length,
           lastError: undefined,
         });
@@ -275,6 +276,19 @@ export class ProjectionDaemon {
     } finally {
       await readStore.drop(scratch);
     }
+  }
+
+  /** Age of the oldest event a reader at `position` has not applied, held-back ones included. */
+  async #lagSeconds(
+    position: number,
+    lagEvents: number,
+    barrier: ReadBarrier | undefined,
+    now: number,
+  ): Promise<number> {
+    if (lagEvents === 0) return 0;
+    const [next] = await this.#options.events.readAll({ after: position, limit: 1 });
+    const oldest = next?.recordedAt ?? barrier?.oldestHeldAt;
+    return oldest === undefined ? 0 : Math.max(0, (now - Date.parse(oldest)) / 1000);
   }
 
   async #runUntil(projection: AnyProjection, namespace: string, until: number): Promise<void> {

@@ -197,18 +197,18 @@ export class ProjectionRunner {
       await this.#sleepUntilWoken();
       return;
     }
-    const limit = until === undefined ? batchSize : Math.min(batchSize, until - this.position);
-    const batch = await events.readAll({ after: this.position, limit });
+    const limit = until === undefined ? batchSize : Math.max(1, Math.min(batchSize, until - this.position));
+    // Positions need not be dense, so a batch can run past `until`: cut it there.
+    const read = await events.readAll({ after: this.position, limit });
+    const batch = until === undefined ? read : read.filter((e) => e.position <= until);
     if (batch.length === 0) {
       if (this.#building) await this.#swapIfCaughtUp();
       if (!this.#building) this.state = 'running';
       await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
       return;
     }
-    if (!this.#building) {
-      const head = await events.headPosition();
-      this.state = head - this.position > batchSize ? 'catching-up' : 'running';
-    }
+    // A full batch means at least that much more to read.
+    if (!this.#building) this.state = read.length >= limit ? 'catching-up' : 'running';
     await this.#applyBatch(batch);
   }
 

@@ -1,3 +1,5 @@
+import type { ReadBarrier } from '../event-store/read-barrier.js';
+
 /** Where a projection is in its life. */
 export type ProjectionState =
   /** Reading its checkpoint, preparing storage. */
@@ -38,6 +40,11 @@ export interface ProjectionStatus {
   readonly lagEvents: number;
   /** Age of the oldest event not yet applied; 0 when caught up. */
   readonly lagSeconds: number;
+  /**
+   * Set while committed events wait behind an older open transaction (stores with concurrent
+   * writers): the lag cannot shrink until it ends, and this names it.
+   */
+  readonly heldBack: ReadBarrier | undefined;
   /** Events parked by the `skip` policy. */
   readonly parked: number;
   readonly lastError: ProjectionError | undefined;
