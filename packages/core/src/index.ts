@@ -76,6 +76,12 @@ export type { DocumentReader, DocumentWriter, StoredDocument } from './read-stor
 export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
 export { deadLetterFromRow, type DeadLetter, type DeadLetterRow } from './read-store/dead-letter.js';
 export { CheckpointMoved, type ReadStore, type ReadTransaction } from './read-store/read-store.js';
+export {
+  LeaseLost,
+  type Lease,
+  type LeaseInfo,
+  type ProjectionLeases,
+} from './read-store/projection-leases.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
 export {
@@ -87,6 +93,7 @@ export {
 } from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
+export { MemoryLeases } from './memory/memory-leases.js';
 
 // Read side: projections
 export {

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import {
   CheckpointMoved,
+  LeaseLost,
   deadLetterFromRow,
   type DeadLetterRow,
   readModelTable,
@@ -12,6 +13,7 @@ import {
   type Transaction,
 } from '@tandem/core';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
+import { holdsLease, PostgresLeases } from './postgres-leases.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 
 /** How the read store borrows the write store's transactions. */
@@ -25,10 +27,13 @@ export interface PostgresTransactions {
 /** Read models in the same PostgreSQL database as the log: JSONB documents, tsvector search. */
 export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
+  readonly leases: PostgresLeases;
   constructor(
     private readonly pool: Pool,
     private readonly transactions: PostgresTransactions,
-  ) {}
+  ) {
+    this.leases = new PostgresLeases(pool);
+  }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
     return this.transactions.run(async (client) => {
@@ -98,7 +103,8 @@ export class PostgresReadStore implements ReadStore {
       collection: (namespace, definition) =>
         new PostgresDocumentCollection(client, readModelTable(namespace, definition.name), definition, true),
       checkpoint,
-      saveCheckpoint: async (namespace, position, expected) => {
+      saveCheckpoint: async (namespace, position, expected, fence) => {
+        if (fence !== undefined && !(await holdsLease(client, fence))) throw new LeaseLost(fence);
         if (expected !== undefined) {
           // FOR UPDATE: two processes racing on one namespace serialize here, and the loser sees the move.
           const row = await client.query<{ position: string }>(

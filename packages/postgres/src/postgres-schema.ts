@@ -77,4 +77,12 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       DROP SEQUENCE IF EXISTS tandem_events_position_seq;
     `,
   },
+  {
+    // Projection ownership between processes (see ProjectionLeases).
+    version: 4,
+    sql: `
+      CREATE TABLE tandem_rm_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, epoch BIGINT NOT NULL, expires_at TIMESTAMPTZ NOT NULL);
+      CREATE TABLE tandem_rm_workers (owner TEXT PRIMARY KEY, expires_at TIMESTAMPTZ NOT NULL);
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import {
   CheckpointMoved,
+  LeaseLost,
   deadLetterFromRow,
   type DeadLetterRow,
   type CollectionDefinition,
@@ -12,6 +13,7 @@ import {
   type Transaction,
 } from '@tandem/core';
 import { collectionDdl, collectionTable, SqliteDocumentCollection } from './sqlite-document-collection.js';
+import { holdsLease, SqliteLeases } from './sqlite-leases.js';
 import { prepared } from './statement-cache.js';
 
 /** Runs `work` as one job of the store's single writer (see SqliteStore). */
@@ -24,6 +26,7 @@ export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T
  */
 export class SqliteReadStore implements ReadStore {
   readonly name = 'sqlite';
+  readonly leases: SqliteLeases;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #job: WriterJob;
@@ -32,6 +35,7 @@ export class SqliteReadStore implements ReadStore {
     this.#writer = writer;
     this.#reader = reader;
     this.#job = job;
+    this.leases = new SqliteLeases(writer, job);
   }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
@@ -110,7 +114,8 @@ export class SqliteReadStore implements ReadStore {
           true,
         ),
       checkpoint: async (namespace) => checkpoint(namespace),
-      saveCheckpoint: async (namespace, position, expected) => {
+      saveCheckpoint: async (namespace, position, expected, fence) => {
+        if (fence !== undefined && !holdsLease(this.#writer, fence)) throw new LeaseLost(fence);
         if (expected !== undefined) {
           const actual = checkpoint(namespace);
           if (actual !== expected) throw new CheckpointMoved(namespace, expected, actual);

@@ -83,4 +83,20 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Projection ownership between processes (see ProjectionLeases); times in epoch milliseconds.
+    version: 3,
+    sql: `
+      CREATE TABLE tandem_rm_leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE tandem_rm_workers (
+        owner TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

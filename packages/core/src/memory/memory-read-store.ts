@@ -7,6 +7,8 @@ import { planFind } from '../read-store/index-plan.js';
 import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
 import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
+import { LeaseLost } from '../read-store/projection-leases.js';
+import { MemoryLeases } from './memory-leases.js';
 
 type Documents = Map<string, object>;
 
@@ -75,6 +77,8 @@ function paginate<Doc extends object>(
  */
 export class MemoryReadStore implements ReadStore {
   readonly name = 'memory';
+  /** Leases among daemons sharing this store (in one process). */
+  readonly leases = new MemoryLeases();
   #state: ReadState = {
     collections: new Map(),
     checkpoints: new Map(),
@@ -143,7 +147,8 @@ export class MemoryReadStore implements ReadStore {
         collection: (namespace, definition) =>
           this.#collection(() => staged, namespace, definition, writable),
         checkpoint: async (namespace) => staged.checkpoints.get(namespace) ?? 0,
-        saveCheckpoint: async (namespace, position, expected) => {
+        saveCheckpoint: async (namespace, position, expected, fence) => {
+          if (fence !== undefined && !this.leases.holds(fence)) throw new LeaseLost(fence);
           const actual = staged.checkpoints.get(namespace) ?? 0;
           if (expected !== undefined && actual !== expected)
             throw new CheckpointMoved(namespace, expected, actual);

@@ -2,8 +2,10 @@ import type { EventStore } from '../event-store/event-store.js';
 import type { ReadBarrier } from '../event-store/read-barrier.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader } from '../read-store/document-collection.js';
+import type { Lease } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
+import { LeaseCoordinator } from './lease-coordinator.js';
 import { projectionContext } from './projection-context.js';
 import { projectionNamespace, type AnyProjection } from './projection-definition.js';
 import { ProjectionRunner, type Failpoint } from './projection-runner.js';
@@ -25,6 +27,23 @@ export interface ProjectionDaemonOptions {
   readonly pollIntervalMs?: number;
   /** Test seam: crash tests kill the process at these points of a batch commit. */
   readonly failpoint?: (point: Failpoint, namespace: string) => void;
+  /**
+   * Share the projections with other processes through the read store's leases: this daemon runs
+   * only the projections it holds a lease on. Without it, the daemon runs them all.
+   */
+  readonly ownership?: ProjectionOwnership;
+}
+
+/** How a daemon takes part in sharing projections between processes. */
+export interface ProjectionOwnership {
+  /** Unique per process start, e.g. `host:pid:random`. */
+  readonly owner: string;
+  /** A lease lapses this long after its last renewal; default 5 000 ms. */
+  readonly ttlMs?: number;
+  /** Renewal and rebalancing interval; default a fifth of `ttlMs`. */
+  readonly heartbeatMs?: number;
+  /** Reports a failed coordination round; the next one retries. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Progress of a rebuild, reported about twice a second. */
@@ -52,6 +71,8 @@ export class ProjectionDaemon {
   readonly #live = new Map<string, ProjectionRunner>();
   readonly #builds = new Map<string, ProjectionRunner>();
   readonly #listeners = new Set<() => void>();
+  readonly #leases = new Map<string, Lease>();
+  #coordinator: LeaseCoordinator | undefined;
   #started = false;
 
   constructor(options: ProjectionDaemonOptions) {
@@ -72,11 +93,53 @@ export class ProjectionDaemon {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    for (const projection of this.#projections.values()) await this.#startProjection(projection);
+    const ownership = this.#options.ownership;
+    if (ownership === undefined) {
+      for (const projection of this.#projections.values()) await this.#startProjection(projection);
+      return;
+    }
+    const leases = this.#options.readStore.leases;
+    if (leases === undefined)
+      throw new Error(
+        `Read store ${this.#options.readStore.name} has no leases: one process must run all projections`,
+      );
+    const ttlMs = ownership.ttlMs ?? 5_000;
+    this.#coordinator = new LeaseCoordinator({
+      leases,
+      owner: ownership.owner,
+      units: [...this.#projections.keys()],
+      ttlMs,
+      heartbeatMs: ownership.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 5)),
+      start: async (name, lease) => {
+        this.#leases.set(name, lease);
+        await this.#startProjection(this.#require(name));
+      },
+      stop: (name) => this.#stopProjection(name),
+      ...(ownership.onError === undefined ? {} : { onError: ownership.onError }),
+    });
+    await this.#coordinator.start();
+  }
+
+  /** The projections this process holds leases on (all of them without `ownership`). */
+  get owned(): readonly string[] {
+    return this.#coordinator === undefined
+      ? [...this.#projections.keys()]
+      : [...this.#coordinator.held.keys()].sort();
+  }
+
+  /** Stops a projection's live and shadow runners (its lease was lost or given up). */
+  async #stopProjection(name: string): Promise<void> {
+    const runners = [this.#live.get(name), this.#builds.get(name)];
+    this.#live.delete(name);
+    this.#builds.delete(name);
+    this.#leases.delete(name);
+    await Promise.all(runners.map((r) => r?.stop()));
   }
 
   /** Stops every runner after its batch in flight. */
   async stop(): Promise<void> {
+    await this.#coordinator?.stop();
+    this.#coordinator = undefined;
     const runners = [...this.#live.values(), ...this.#builds.values()];
     await Promise.all(runners.map((r) => r.stop()));
     this.#live.clear();
@@ -440,11 +503,25 @@ export class ProjectionDaemon {
       retry: projection.retry ?? this.#options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
       clock: this.#options.clock ?? (() => new Date()),
       ...(this.#options.failpoint === undefined ? {} : { failpoint: this.#options.failpoint }),
+      ...this.#fence(projection.name),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();
       },
       ...extra,
     });
+  }
+
+  /** The lease a projection's runners write under, when ownership is shared. */
+  #fence(name: string): { lease: Lease; onLeaseLost: () => void } | Record<string, never> {
+    const lease = this.#leases.get(name);
+    if (lease === undefined) return {};
+    return {
+      lease,
+      onLeaseLost: () => {
+        this.#coordinator?.lost(name);
+        void this.#stopProjection(name);
+      },
+    };
   }
 
   #require(name: string): AnyProjection {

@@ -1,5 +1,6 @@
 import type { EventStore } from '../event-store/event-store.js';
 import type { RecordedEvent } from '../messages/event.js';
+import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
 import { backoffDelay, type RetryPolicy } from '../write/retry-policy.js';
 import { projectionContext } from './projection-context.js';
@@ -15,6 +16,10 @@ export interface RunnerOptions {
   readonly batchSize: number;
   readonly retry: RetryPolicy;
   readonly clock: () => Date;
+  /** The lease this runner works under; every checkpoint write is fenced by it. */
+  readonly lease?: Lease;
+  /** Called when a fenced write found the lease gone; the runner has stopped. */
+  readonly onLeaseLost?: (lease: Lease) => void;
   /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
   readonly until?: number;
   /** Test seam for crash tests: called at each point of a batch's commit. */
@@ -167,6 +172,13 @@ export class ProjectionRunner {
         await this.#step();
         outages = 0;
       } catch (error) {
+        if (error instanceof LeaseLost) {
+          // Another process owns it now; nothing of this batch committed. Step aside.
+          this.#stopRequested = true;
+          this.state = 'stopped';
+          this.#options.onLeaseLost?.(error.lease);
+          return;
+        }
         // The store is unreachable (or similar): say so in the status and try again with backoff.
         // A projection never dies of an outage; only its own failing events stop it, by policy.
         const message = error instanceof Error ? error.message : String(error);
@@ -277,7 +289,7 @@ export class ProjectionRunner {
     try {
       await this.#options.readStore.transaction(async (tx) => {
         await tx.park(this.#letter(event, 'failed', message, retry.attempts));
-        await tx.saveCheckpoint(this.#options.namespace, event.position, this.position);
+        await tx.saveCheckpoint(this.#options.namespace, event.position, this.position, this.#options.lease);
       });
     } catch (error) {
       if (!(error instanceof CheckpointMoved)) throw error;
@@ -320,7 +332,7 @@ export class ProjectionRunner {
       }
       this.#options.failpoint?.('after-apply', namespace);
       // Conditional: if an inline apply or another process moved it, this batch is already applied.
-      await tx.saveCheckpoint(namespace, last.position, this.position);
+      await tx.saveCheckpoint(namespace, last.position, this.position, this.#options.lease);
     });
     this.#options.failpoint?.('after-checkpoint', namespace);
     this.#advance(last.position);

@@ -3,6 +3,7 @@ import type { Transaction } from '../write/transaction.js';
 import type { CollectionDefinition } from './collection-definition.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { DocumentReader, DocumentWriter } from './document-collection.js';
+import type { Lease, ProjectionLeases } from './projection-leases.js';
 
 /** Thrown by a conditional `saveCheckpoint` when someone else moved the checkpoint first. */
 export class CheckpointMoved extends Error {
@@ -31,9 +32,11 @@ export interface ReadTransaction {
   /**
    * Moves the projection's checkpoint to `position`. With `expected`, throws CheckpointMoved (and
    * the transaction must roll back) unless the checkpoint is still `expected`: whoever else advanced
-   * it (an inline apply, another process) already applied those events.
+   * it (an inline apply, another process) already applied those events. With `fence`, throws
+   * LeaseLost unless that lease is still current, and keeps it from changing hands until commit:
+   * a process that lost its lease cannot commit.
    */
-  saveCheckpoint(namespace: string, position: number, expected?: number): Promise<void>;
+  saveCheckpoint(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void>;
   /** Parks an event for the projection. */
   park(letter: DeadLetter): Promise<void>;
   /** Removes parked events of the projection (after a successful replay). */
@@ -63,6 +66,12 @@ export interface ReadStore {
    * replay after a crash is a no-op for documents that already reflect the event.
    */
   readonly atomic?: boolean;
+
+  /**
+   * Leases for sharing projections between processes, on stores that several processes can open.
+   * Without it, one process must run all projections.
+   */
+  readonly leases?: ProjectionLeases;
 
   /** Creates the storage and indexes of `collections` under `namespace` if missing. */
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;

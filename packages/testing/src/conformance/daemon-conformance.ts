@@ -110,6 +110,42 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.equal(status?.lagSeconds, 0);
     });
 
+    it('shares projections between daemons by lease: a fair share each, handed over on stop', async () => {
+      const { app, readStore } = await fresh();
+      const names = ['p1', 'p2', 'p3', 'p4'];
+      const shared = (owner: string) => {
+        const d = new ProjectionDaemon({
+          events: app.events,
+          readStore,
+          projections: names.map((name) => counterProjection({ name })),
+          pollIntervalMs: 5,
+          ownership: { owner, ttlMs: 400, heartbeatMs: 40 },
+        });
+        daemons.push(d);
+        return d;
+      };
+      const until = async (check: () => boolean, what: string) => {
+        for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(check(), what);
+      };
+      const a = shared('worker-a');
+      const b = shared('worker-b');
+      await a.start();
+      await b.start();
+      await until(() => a.owned.length === 2 && b.owned.length === 2, 'two each');
+      assert.deepEqual([...a.owned, ...b.owned].sort(), names, 'each projection has one owner');
+      await run(app, 'OpenCounter', { counterId: 'x' });
+      const last = await run(app, 'Increment', { counterId: 'x', by: 4 });
+      assert.ok(await a.waitFor(names, last.position, 2_000), 'all four run, across both daemons');
+      await a.stop();
+      await until(() => b.owned.length === 4, 'b takes over what a gave up');
+      const after = await run(app, 'Increment', { counterId: 'x', by: 1 });
+      assert.ok(await b.waitFor(names, after.position, 2_000));
+      const expected = foldCounters(await allEvents(app));
+      for (const name of names)
+        assert.deepEqual(await readAll(readStore, projectionNamespace(name, 1)), expected, name);
+    });
+
     it('answers find from a declared index and refuses a find no index covers', async () => {
       const { app, readStore } = await fresh();
       const d = daemon(app, readStore, [counterProjection()]);

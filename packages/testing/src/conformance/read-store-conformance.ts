@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CheckpointMoved, defineCollection, type DeadLetter, type ReadStore } from '@tandem/core';
+import { CheckpointMoved, defineCollection, LeaseLost, type DeadLetter, type ReadStore } from '@tandem/core';
 
 /** Stable ids of the read-store conformance cases. */
 export const readStoreConformanceCases = [
@@ -12,6 +12,7 @@ export const readStoreConformanceCases = [
   'registry',
   'parked',
   'drop',
+  'leases',
 ] as const;
 
 export type ReadStoreConformanceCase = (typeof readStoreConformanceCases)[number];
@@ -314,6 +315,46 @@ export function describeReadStoreConformance(
           undefined,
           'a re-prepared namespace starts empty',
         );
+      },
+    );
+
+    test(
+      'leases',
+      'one holder at a time; a lapsed lease changes hands with a new epoch; a stale epoch cannot checkpoint',
+      async (store) => {
+        const leases = store.leases;
+        assert.ok(leases !== undefined, 'the store shares projections between processes');
+        await store.prepare(ns, [orders]);
+        const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        assert.deepEqual(await leases.heartbeat('a', 60_000), ['a']);
+        assert.deepEqual(await leases.heartbeat('b', 150), ['a', 'b']);
+        const a1 = await leases.acquire('p', 'a', 150);
+        assert.deepEqual(a1, { name: 'p', owner: 'a', epoch: 1 });
+        assert.equal(await leases.acquire('p', 'b', 150), undefined, 'held by a');
+        assert.deepEqual(await leases.acquire('p', 'a', 150), a1, 'a renewal keeps the epoch');
+        await sleep(250);
+        assert.deepEqual(await leases.heartbeat('a', 60_000), ['a'], 'b stopped beating');
+        const b2 = await leases.acquire('p', 'b', 60_000);
+        assert.deepEqual(b2, { name: 'p', owner: 'b', epoch: 2 }, 'lapsed: taken over, epoch raised');
+        assert.equal(await leases.acquire('p', 'a', 150), undefined, 'a lost it');
+        await store.transaction((tx) => tx.saveCheckpoint(ns, 3, undefined, b2));
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.collection(ns, orders).upsert('zombie', order(9, 'paid', 'CA', 9));
+            await tx.saveCheckpoint(ns, 7, 3, a1);
+          }),
+          LeaseLost,
+        );
+        assert.equal(await store.checkpoint(ns), 3, 'the fenced write committed nothing');
+        assert.equal(await store.reader(ns, orders).get('zombie'), undefined);
+        await leases.release(a1); // not a's any more: no effect
+        assert.deepEqual(
+          (await leases.list()).map((l) => [l.name, l.owner, l.epoch, l.live]),
+          [['p', 'b', 2, true]],
+        );
+        await leases.release(b2);
+        assert.equal((await leases.list())[0]?.live, false, 'released: lapses at once');
+        assert.deepEqual(await leases.acquire('p', 'a', 150), { name: 'p', owner: 'a', epoch: 3 });
       },
     );
   });
