@@ -7,6 +7,7 @@ import { addProjectionsCommand } from './projections-command.js';
 import { serve, type AppFactory } from './serve.js';
 import { textTable } from './text-table.js';
 import { withApp } from './with-app.js';
+import { runWorker } from './worker.js';
 
 /** Options for {@link createCli}. */
 export interface CliOptions {
@@ -58,15 +59,35 @@ export function createCli(options: CliOptions): Command {
     .description('run the HTTP server (and the projections) until SIGINT or SIGTERM')
     .option('--port <n>', 'port to listen on (default: PORT or 3000)', wholeNumber)
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
-    .action(async (flags: { port?: number; database?: string }) => {
+    .option('--no-projections', 'serve HTTP only; `worker` processes run the projections')
+    .action(async (flags: { port?: number; database?: string; projections: boolean }) => {
       // Through loadConfig again, so a flag is checked like the variable and moves the data folder.
       const served = loadConfig({
         ...env,
         ...(flags.port === undefined ? {} : { PORT: String(flags.port) }),
         ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
       });
-      const running = await serve({ config: served, createApp: options.createApp, handleSignals: true });
+      const running = await serve({
+        config: served,
+        createApp: options.createApp,
+        handleSignals: true,
+        projections: flags.projections ? 'shared' : 'none',
+        env,
+      });
       write(`Listening on ${running.url}`);
+    });
+
+  program
+    .command('worker')
+    .description('run projections only (no HTTP), sharing them by lease with other processes')
+    .option('--database <url>', 'database to use (default: DATABASE_URL)')
+    .action(async (flags: { database?: string }) => {
+      const worker = loadConfig({
+        ...env,
+        ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
+      });
+      await runWorker({ config: worker, createApp: options.createApp, handleSignals: true, env });
+      write(`Worker started on ${worker.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
     });
 
   program

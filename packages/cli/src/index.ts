@@ -3,6 +3,8 @@ export { resolveSecret } from './dev-secret.js';
 export { openStore } from './open-store.js';
 export { serve, type AppFactory, type RunningServer, type ServeOptions } from './serve.js';
 export { withApp } from './with-app.js';
+export { runWorker, type RunningWorker, type WorkerOptions } from './worker.js';
+export { processOwnership } from './process-ownership.js';
 export { createCli, type CliOptions } from './create-cli.js';
 export { textTable } from './text-table.js';
 export { progressLine } from './progress-bar.js';

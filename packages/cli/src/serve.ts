@@ -4,6 +4,7 @@ import { createHttpServer } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { resolveSecret } from './dev-secret.js';
 import { openStore } from './open-store.js';
+import { startProjections } from './process-ownership.js';
 
 /** Builds an application on a store: applies its migrations and registers its commands. */
 export type AppFactory = (store: Store) => Promise<Tandem>;
@@ -32,6 +33,13 @@ export interface ServeOptions {
   readonly logger?: boolean;
   /** Where lifecycle messages (shutting down, failures while closing) go; default stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * `shared` (default): run the projections this process holds leases on, sharing them with other
+   * `serve` and `worker` processes of the same database. `none`: HTTP only; workers project.
+   */
+  readonly projections?: 'shared' | 'none';
+  /** The environment (TANDEM_LEASE_TTL_MS); default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Opens the store, builds the app and its HTTP server, and listens. */
@@ -45,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   try {
     app = await options.createApp(store);
     // Projections run beside the server; a changed version starts its blue/green rebuild here.
-    await app.start();
+    if (options.projections !== 'none') await startProjections(app, options.env ?? process.env, log);
     server = await createHttpServer({
       tandem: app,
       auth: { secret },

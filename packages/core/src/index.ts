@@ -112,6 +112,7 @@ export type { ProjectionError, ProjectionState, ProjectionStatus } from './proje
 export {
   ProjectionDaemon,
   type ProjectionDaemonOptions,
+  type ProjectionOwnership,
   type RebuildProgress,
 } from './projections/projection-daemon.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';

@@ -3,7 +3,11 @@ import { upcastingEventStore } from './event-store/upcasting-event-store.js';
 import { Upcasters, type Upcaster } from './event-store/upcasters.js';
 import type { AnyCommandDefinition } from './messages/command-definition.js';
 import { InlineProjections } from './projections/inline-projections.js';
-import { ProjectionDaemon, type ProjectionDaemonOptions } from './projections/projection-daemon.js';
+import {
+  ProjectionDaemon,
+  type ProjectionDaemonOptions,
+  type ProjectionOwnership,
+} from './projections/projection-daemon.js';
 import type { AnyProjection } from './projections/projection-definition.js';
 import { QueryBus } from './query/query-bus.js';
 import type { AnyQueryDefinition } from './query/query-definition.js';
@@ -44,8 +48,11 @@ export interface Tandem {
   readonly queries: QueryBus | undefined;
   /** Sends one command through the pipeline. */
   execute(request: CommandRequest): Promise<CommandOutcome>;
-  /** Starts the projection daemon (rebuilding changed versions); a no-op without projections. */
-  start(): Promise<void>;
+  /**
+   * Starts the projection daemon (rebuilding changed versions); a no-op without projections. With
+   * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
+   */
+  start(options?: { readonly ownership?: ProjectionOwnership }): Promise<void>;
   /** Stops the daemon, then closes the store. */
   close(): Promise<void>;
 }
@@ -92,8 +99,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     projections,
     queries,
     execute: (request) => commands.execute(request),
-    start: async () => {
-      await projections?.start();
+    start: async (startOptions) => {
+      await projections?.start(startOptions);
     },
     close: async () => {
       await projections?.stop();

@@ -89,11 +89,19 @@ export class ProjectionDaemon {
     return [...this.#projections.values()];
   }
 
-  /** Prepares storage, resolves versions and starts every runner. */
-  async start(): Promise<void> {
+  /** Whether the read store can share projections between processes (it has leases). */
+  get shareable(): boolean {
+    return this.#options.readStore.leases !== undefined;
+  }
+
+  /**
+   * Prepares storage, resolves versions and starts every runner; with `ownership` (here or in the
+   * options), only the runners of the projections this process holds leases on.
+   */
+  async start(options: { readonly ownership?: ProjectionOwnership } = {}): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const ownership = this.#options.ownership;
+    const ownership = options.ownership ?? this.#options.ownership;
     if (ownership === undefined) {
       for (const projection of this.#projections.values()) await this.#startProjection(projection);
       return;

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { fold, type Principal } from '@tandem/core';
+import { openPostgresStore } from '@tandem/postgres';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { createShopApp, orderDecider, shopProjections, type OrderEvent } from '@tandem/example-shop';
+
+const url = await postgresTestUrl();
+const schema = `t_failover_${process.pid}_${Date.now().toString(36)}`;
+const child = new URL('./fixtures/lease-worker-child.ts', import.meta.url).pathname;
+const names = shopProjections.map((p) => p.name);
+const admin: Principal = { id: 'admin', roles: ['admin'] };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Worker {
+  readonly process: ChildProcess;
+  readonly exited: Promise<NodeJS.Signals | null>;
+  /** How many projections it said it holds, last. */
+  holding: number;
+}
+
+function startWorker(databaseUrl: string, owner: string): Worker {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, OWNER: owner },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const worker: Worker = {
+    process: proc,
+    exited: new Promise((resolve) => proc.once('exit', (_code, signal) => resolve(signal))),
+    holding: 0,
+  };
+  proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const match of chunk.matchAll(/holding (\d+)/g)) worker.holding = Number(match[1]);
+  });
+  return worker;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await sleep(20);
+  return check();
+}
+
+describe(
+  'projection leases across processes',
+  { skip: url === undefined ? 'no PostgreSQL server' : false },
+  () => {
+    after(() => (url === undefined ? undefined : dropSchemas(url, [schema])));
+
+    it('two workers; the owner is SIGKILLed mid-batch 20 times; the other takes over; nothing is lost or applied twice', async () => {
+      if (url === undefined) return;
+      const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}schema=${schema}`;
+      const store = await openPostgresStore({ connectionString: url, schema, max: 4 });
+      const app = await createShopApp(store);
+      const run = async (type: string, data: object, user: Principal, commandId: string) => {
+        const outcome = await app.execute({ type, data, user, commandId });
+        assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+      };
+      for (const p of ['p1', 'p2'])
+        await run(
+          'CreateProduct',
+          { productId: p, name: p, description: '', category: 'c', price: 700, initialStock: 100_000 },
+          admin,
+          `c-${p}`,
+        );
+      const buyers = ['b1', 'b2', 'b3'].map((id): Principal => ({ id, roles: ['customer'] }));
+      for (const b of buyers) await run('RegisterCustomer', { name: b.id, state: 'TX' }, b, `r-${b.id}`);
+
+      // Orders keep coming while workers die, so every worker always has batches in flight.
+      let orders = 0;
+      let writing = true;
+      const writer = (async () => {
+        while (writing) {
+          const i = orders++;
+          const buyer = buyers[i % 3] as Principal;
+          await run(
+            'PlaceOrder',
+            {
+              orderId: `o${i}`,
+              items: [
+                { productId: 'p1', quantity: 1 + (i % 2) },
+                { productId: 'p2', quantity: 1 },
+              ],
+              shippingAddress: { line1: 'x', city: 'Austin', state: 'TX', zip: '73301' },
+            },
+            buyer,
+            `o${i}`,
+          );
+          if (i % 5 === 0) await run('CancelOrder', { orderId: `o${i}` }, buyer, `x${i}`);
+          await sleep(15);
+        }
+      })();
+
+      const workers: Worker[] = [];
+      const takeovers: number[] = [];
+      let kills = 0;
+      try {
+        workers.push(startWorker(databaseUrl, 'w0'), startWorker(databaseUrl, 'w1'));
+        while (kills < 20) {
+          // The older worker is the victim, so the two take turns; wait until both hold a share.
+          assert.ok(
+            await until(() => workers.every((w) => w.holding > 0), 15_000),
+            `kill ${kills + 1}: both workers hold projections`,
+          );
+          const victim = workers.shift() as Worker;
+          victim.process.kill('SIGUSR2'); // dies at its next batch, between apply and commit
+          const signal = await victim.exited;
+          assert.equal(signal, 'SIGKILL', 'killed in the middle of a batch');
+          kills += 1;
+          const killedAt = Date.now();
+          const head = await app.events.headPosition();
+          // The survivor takes the dead one's projections once their leases lapse (1 s here).
+          assert.ok(await app.projections?.waitFor(names, head, 15_000), `kill ${kills}: taken over`);
+          takeovers.push(Date.now() - killedAt);
+          workers.push(startWorker(databaseUrl, `w${kills + 1}`));
+        }
+      } finally {
+        writing = false;
+        await writer;
+      }
+      try {
+        const last = await app.events.headPosition();
+        assert.ok(await app.projections?.waitFor(names, last, 30_000), 'the survivors catch up');
+      } finally {
+        for (const worker of workers) worker.process.kill('SIGTERM');
+        await Promise.all(workers.map((w) => w.exited));
+      }
+      takeovers.sort((x, y) => x - y);
+      console.log(
+        `lease failover: ${kills} kills, ${orders} orders; takeover ms: median ${takeovers[Math.floor(takeovers.length / 2)]}, max ${takeovers.at(-1)}`,
+      );
+      assert.ok((takeovers.at(-1) ?? 0) < 10_000, 'another process takes over within seconds');
+
+      // The read models equal a rebuild (verify runs each from zero into scratch storage)...
+      await app.start();
+      const daemon = app.projections;
+      assert.ok(daemon !== undefined);
+      for (const name of names) {
+        const report = await daemon.verify(name);
+        assert.ok(report.ok, `${name} equals a fresh rebuild: ${JSON.stringify(report.collections)}`);
+      }
+      // ...and additive revenue matches the orders, so no batch was applied twice.
+      const events = await app.events.readAll({ after: 0, limit: 100_000 });
+      let expected = 0;
+      for (let i = 0; i < orders; i++) {
+        const stream = events.filter((e) => e.streamId === `order-o${i}`);
+        const state = fold(orderDecider, stream as unknown as OrderEvent[]);
+        const placed = stream.find((e) => e.type === 'OrderPlaced');
+        if (state.status !== 'cancelled' && state.status !== 'none')
+          expected += (placed?.data as { total: number }).total;
+      }
+      const revenue = await app.queries?.execute({
+        name: 'GetRevenue',
+        params: { from: '2000-01-01', to: new Date().toISOString().slice(0, 10), groupBy: 'day' },
+        user: admin,
+      });
+      assert.ok(revenue?.ok);
+      assert.equal((revenue.view as { total: number }).total, expected);
+      await app.close();
+    });
+  },
+);
