@@ -42,7 +42,10 @@ export function classifyPostgresError(error: unknown): unknown {
   }
   if (
     (code !== undefined && connectionCodes.has(code)) ||
-    (error instanceof Error && /Connection terminated|connect ECONNREFUSED/.test(error.message))
+    (error instanceof Error &&
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+        error.message,
+      ))
   ) {
     return new TandemError('unavailable', 'PostgreSQL is unavailable', { cause: error });
   }

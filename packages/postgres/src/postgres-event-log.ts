@@ -82,12 +82,7 @@ export async function appendEvents(
     );
   }
   const ids = [...new Set(appends.map((a) => a.streamId))].sort();
-  // Writers to the same stream take turns (in one order, so two multi-stream appends cannot
-  // deadlock); writers to different streams never wait for each other.
-  await client.query(
-    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest($1::text[]) AS s",
-    [ids],
-  );
+  await lockStreams(client, ids);
   const current = await client.query<{ stream_id: string; version: number }>(
     'SELECT stream_id, MAX(stream_version) AS version FROM tandem_events WHERE stream_id = ANY($1) GROUP BY stream_id',
     [ids],
@@ -135,6 +130,19 @@ export async function appendEvents(
     [...values, channel],
   );
   return { position: Number(inserted.rows[0]?.position), streams };
+}
+
+/**
+ * Writers to the same stream take turns until commit (in sorted order, so that two multi-stream
+ * appends cannot deadlock); writers to different streams never wait for each other. A command
+ * takes the lock when it reads a stream in its transaction, so contenders queue instead of
+ * deciding on stale state and failing their version check.
+ */
+export async function lockStreams(client: Queryable, streamIds: readonly string[]): Promise<void> {
+  await client.query(
+    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest($1::text[]) AS s",
+    [streamIds],
+  );
 }
 
 /** One stream from `fromVersion` on. */

@@ -70,19 +70,24 @@ export class PostgresNotifier {
   #listen(): void {
     if (this.#listener !== undefined || this.#closed) return;
     this.#listener = (async () => {
+      let client: PoolClient | undefined;
       try {
-        const client = await this.#pool.connect();
+        client = await this.#pool.connect();
+        const connection = client;
         // The payload is the committed position, which may still wait behind an older open
         // transaction: ask for the readable head instead of trusting it.
-        client.on('notification', () => this.#refresh());
-        client.on('error', () => {
-          // The poll covers the gap; listen again on the next wait.
+        connection.on('notification', () => this.#refresh());
+        connection.on('error', () => {
+          // The connection died (a server restart): hand it back as broken, or the pool would
+          // count it forever and never end. The poll covers the gap; the next wait listens again.
           this.#listener = undefined;
+          connection.release(true);
         });
-        await client.query(`LISTEN "${this.#channel}"`);
-        return client;
+        await connection.query(`LISTEN "${this.#channel}"`);
+        return connection;
       } catch {
         this.#listener = undefined;
+        client?.release(true);
         return undefined;
       }
     })();

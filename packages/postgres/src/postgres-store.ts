@@ -10,7 +10,14 @@ import {
 } from '@tandem/core';
 import { listAudit, recordAudit } from './postgres-audit-log.js';
 import { classifyPostgresError } from './postgres-errors.js';
-import { appendEvents, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
+import {
+  appendEvents,
+  countEvents,
+  headPosition,
+  lockStreams,
+  readAll,
+  readStream,
+} from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
 import { claimRecord, findRecord } from './postgres-idempotency.js';
 import { PostgresNotifier } from './postgres-notifier.js';
@@ -28,6 +35,11 @@ export interface PostgresStoreOptions {
   readonly max?: number;
   /** Poll interval of the LISTEN fallback; default 100 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * How long to wait for a connection (a new one, or a free one from the pool) before answering
+   * `unavailable`; default 5 000 ms. Keeps commands from hanging while the server is unreachable.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -76,6 +88,7 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       options: `-c search_path=${schema}`,
     });
     pool.on('error', () => {
@@ -119,7 +132,10 @@ export class PostgresStore implements Store {
       const tx: Transaction = {
         events: {
           append: (appends) => appendEvents(client, appends, this.#channel, cursor),
-          readStream: (streamId, options) => readStream(client, streamId, options?.fromVersion),
+          readStream: async (streamId, options) => {
+            await lockStreams(client, [streamId]);
+            return readStream(client, streamId, options?.fromVersion);
+          },
         },
         idempotency: { claim: (record) => claimRecord(client, record) },
         audit: { record: (entry) => recordAudit(client, entry) },
@@ -156,6 +172,12 @@ export class PostgresStore implements Store {
       throw classifyPostgresError(error);
     }
     let broken = false;
+    // A connection lost mid-transaction is also emitted as an 'error' event, which would crash the
+    // process unheard; the failing query reports it to the caller.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -167,6 +189,7 @@ export class PostgresStore implements Store {
       });
       throw classifyPostgresError(error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -50,9 +50,15 @@ export const PlaceOrder = defineCommand({
   const lines: OrderLine[] = [];
   const unavailable: Unavailable[] = [];
   const reservations: StreamEvents[] = [];
+  // Load (and on PostgreSQL, lock) the inventories in one order, sorted, so that two orders for
+  // the same products cannot deadlock; the lines keep the customer's order.
+  const inventories = new Map<string, Awaited<ReturnType<typeof loadInventory>>>();
+  const loadInventory = (productId: string) => streams.load(inventoryStream(productId), inventoryDecider);
+  for (const productId of [...quantities.keys()].sort())
+    inventories.set(productId, await loadInventory(productId));
   for (const [productId, quantity] of quantities) {
     const product = await findProduct(sql, productId, metadata.timestamp);
-    const inventory = await streams.load(inventoryStream(productId), inventoryDecider);
+    const inventory = inventories.get(productId) ?? (await loadInventory(productId));
     if (product === undefined || inventory.stock < quantity) {
       unavailable.push({
         productId,

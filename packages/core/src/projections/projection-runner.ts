@@ -216,6 +216,8 @@ export class ProjectionRunner {
     if (batch.length === 0) {
       if (this.#building) await this.#swapIfCaughtUp();
       if (!this.#building) this.state = 'running';
+      // A stop or pause that arrived during the read aborted the previous signal, not this one.
+      if (this.#stopRequested || this.#pause !== undefined) return;
       await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
       return;
     }
