@@ -100,6 +100,7 @@ export {
   defineProjection,
   eachEvent,
   projectionNamespace,
+  namespaceOf,
   type AnyProjection,
   type CollectionMap,
   type DocumentOf,

@@ -69,6 +69,10 @@ export class PostgresReadStore implements ReadStore {
       ]) {
         await client.query(`DELETE FROM ${table} WHERE namespace = $1`, [namespace]);
       }
+      // Partitions' checkpoints are `namespace#n`.
+      await client.query('DELETE FROM tandem_rm_checkpoints WHERE starts_with(namespace, $1)', [
+        `${namespace}#`,
+      ]);
     });
   }
 

@@ -20,10 +20,11 @@ class Rollback extends Error {}
 
 /** Counts each event it applies, so applying one twice shows as a count of 2. */
 const seen = defineCollection<{ eventId: string; applied: number }>({ name: 'seen' });
-const counter = (name: string) =>
+const counter = (name: string, partitions = 1) =>
   defineProjection({
     name,
     version: 1,
+    partitions,
     events: ['Written'],
     collections: { seen },
     async apply(events, { collections }) {
@@ -43,7 +44,7 @@ describe(
   () => {
     after(() => (url === undefined ? undefined : dropSchemas(url, schemas)));
 
-    it('delivers every committed event exactly once to two tailing projections; a naive reader skips', async () => {
+    it('delivers every committed event exactly once to two tailing projections (one in 4 partitions); a naive reader skips', async () => {
       if (url === undefined) return;
       const store = await openPostgresStore({
         connectionString: url,
@@ -55,7 +56,7 @@ describe(
       const daemon = new ProjectionDaemon({
         events: store.events,
         readStore,
-        projections: [counter('tail-a'), counter('tail-b')],
+        projections: [counter('tail-a'), counter('tail-b', 4)],
         batchSize: 50,
       });
       await daemon.start();
@@ -94,10 +95,14 @@ describe(
       assert.ok(rolledBack > 0);
       assert.ok(await daemon.waitFor(['tail-a', 'tail-b'], await store.events.headPosition(), 30_000));
       for (const name of ['tail-a', 'tail-b']) {
-        const docs = await readStore.reader(projectionNamespace(name, 1), seen).scan({ limit: 500 });
+        const docs = await readStore
+          .reader(name === 'tail-b' ? 'tail-b@1x4' : projectionNamespace(name, 1), seen)
+          .scan({ limit: 500 });
         const all = [...docs];
         for (let after = docs.at(-1)?.id; after !== undefined;) {
-          const page = await readStore.reader(projectionNamespace(name, 1), seen).scan({ after, limit: 500 });
+          const page = await readStore
+            .reader(name === 'tail-b' ? 'tail-b@1x4' : projectionNamespace(name, 1), seen)
+            .scan({ after, limit: 500 });
           all.push(...page);
           after = page.length === 500 ? page.at(-1)?.id : undefined;
         }

@@ -72,6 +72,7 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   readonly #table: string;
   readonly #definition: CollectionDefinition<Doc>;
   readonly #writable: boolean;
+  #getStatement: Database.Statement | undefined;
 
   constructor(
     db: Database.Database,
@@ -86,9 +87,15 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   }
 
   async get(id: string): Promise<Doc | undefined> {
-    const row = prepared(this.#db, `SELECT doc FROM ${this.#table} WHERE id = ?`).get(id) as
-      { doc: string } | undefined;
-    return row === undefined ? undefined : (JSON.parse(row.doc) as Doc);
+    const text = this.#getJson(id);
+    return text === undefined ? undefined : (JSON.parse(text) as Doc);
+  }
+
+  /** The stored JSON text of one document: the key lookup behind `get`, statement kept per instance. */
+  #getJson(id: string): string | undefined {
+    // Plucked: the statement yields the doc column itself, not a row object.
+    this.#getStatement ??= prepared(this.#db, `SELECT doc AS doc_text FROM ${this.#table} WHERE id = ?`).pluck();
+    return this.#getStatement.get(id) as string | undefined;
   }
 
   async find(query: FindQuery = {}): Promise<Page<Doc>> {

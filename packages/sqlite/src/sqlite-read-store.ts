@@ -30,6 +30,8 @@ export class SqliteReadStore implements ReadStore {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #job: WriterJob;
+  /** Read-only collections by namespace, then by definition; a dropped namespace's go with it. */
+  readonly #readers = new Map<string, Map<CollectionDefinition, SqliteDocumentCollection<object>>>();
 
   constructor(writer: Database.Database, reader: Database.Database, job: WriterJob) {
     this.#writer = writer;
@@ -56,6 +58,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   drop(namespace: string): Promise<void> {
+    this.#readers.delete(namespace);
     return this.#job(async () => {
       const tables = prepared(
         this.#writer,
@@ -76,16 +79,35 @@ export class SqliteReadStore implements ReadStore {
       ]) {
         prepared(this.#writer, `DELETE FROM ${table} WHERE namespace = ?`).run(namespace);
       }
+      // Partitions' checkpoints are `namespace#n`.
+      prepared(this.#writer, 'DELETE FROM tandem_rm_checkpoints WHERE substr(namespace, 1, ?) = ?').run(
+        namespace.length + 1,
+        `${namespace}#`,
+      );
     });
   }
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
-    return new SqliteDocumentCollection(
-      this.#reader,
-      collectionTable(namespace, definition.name),
-      definition,
-      false,
-    );
+    // Readers hold no state but their prepared statements, so each (namespace, collection) keeps
+    // one: a query then costs its lookup, not a table-name hash and statement look-ups.
+    let readers = this.#readers.get(namespace);
+    if (readers === undefined || readers.size >= 1_000) {
+      // Bounded like the statement cache: definitions are declared, but never trust that.
+      if (this.#readers.size >= 1_000) this.#readers.clear();
+      readers = new Map();
+      this.#readers.set(namespace, readers);
+    }
+    let reader = readers.get(definition);
+    if (reader === undefined) {
+      reader = new SqliteDocumentCollection(
+        this.#reader,
+        collectionTable(namespace, definition.name),
+        definition,
+        false,
+      );
+      readers.set(definition, reader);
+    }
+    return reader as SqliteDocumentCollection<Doc>;
   }
 
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
@@ -167,33 +189,37 @@ export class SqliteReadStore implements ReadStore {
     };
   }
 
+  // Prepared once per connection (statement cache): every query looks up its active namespace,
+  // and preparing that statement each time was the largest cost of a key lookup over HTTP.
   async checkpoint(namespace: string): Promise<number> {
-    const row = this.#reader
-      .prepare('SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?')
-      .get(namespace) as { position: number } | undefined;
+    const row = prepared(this.#reader, 'SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?').get(
+      namespace,
+    ) as { position: number } | undefined;
     return row?.position ?? 0;
   }
 
   async activeNamespace(projection: string): Promise<string | undefined> {
-    const row = this.#reader
-      .prepare('SELECT namespace FROM tandem_rm_active WHERE projection = ?')
-      .get(projection) as { namespace: string } | undefined;
+    const row = prepared(this.#reader, 'SELECT namespace FROM tandem_rm_active WHERE projection = ?').get(
+      projection,
+    ) as { namespace: string } | undefined;
     return row?.namespace;
   }
 
   async namespaces(projection: string): Promise<readonly string[]> {
-    const rows = this.#reader
-      .prepare('SELECT namespace FROM tandem_rm_namespaces WHERE projection = ? ORDER BY namespace')
-      .all(projection) as {
+    const rows = prepared(
+      this.#reader,
+      'SELECT namespace FROM tandem_rm_namespaces WHERE projection = ? ORDER BY namespace',
+    ).all(projection) as {
       namespace: string;
     }[];
     return rows.map((r) => r.namespace);
   }
 
   async parked(namespace: string): Promise<readonly DeadLetter[]> {
-    const rows = this.#reader
-      .prepare('SELECT * FROM tandem_rm_parked WHERE namespace = ? ORDER BY position')
-      .all(namespace) as DeadLetterRow[];
+    const rows = prepared(
+      this.#reader,
+      'SELECT * FROM tandem_rm_parked WHERE namespace = ? ORDER BY position',
+    ).all(namespace) as DeadLetterRow[];
     return rows.map(deadLetterFromRow);
   }
 

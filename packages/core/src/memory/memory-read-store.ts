@@ -104,7 +104,10 @@ export class MemoryReadStore implements ReadStore {
       for (const key of [...this.#state.collections.keys()]) {
         if (key.startsWith(`${namespace}/`)) this.#state.collections.delete(key);
       }
-      this.#state.checkpoints.delete(namespace);
+      for (const key of [...this.#state.checkpoints.keys()]) {
+        // Partitions' checkpoints are `namespace#n`.
+        if (key === namespace || key.startsWith(`${namespace}#`)) this.#state.checkpoints.delete(key);
+      }
       this.#state.parked.delete(namespace);
     });
   }

@@ -7,7 +7,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { projectionContext } from './projection-context.js';
-import { projectionNamespace, type AnyProjection } from './projection-definition.js';
+import { namespaceOf, type AnyProjection } from './projection-definition.js';
 import { ProjectionRunner, type Failpoint } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
 import { diffNamespaces, type VerifyReport } from './verify-report.js';
@@ -270,7 +270,7 @@ export class ProjectionDaemon {
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     const projection = this.#require(name);
     const generation = `r${Date.now().toString(36)}`;
-    const namespace = projectionNamespace(projection.name, projection.version, generation);
+    const namespace = namespaceOf(projection, generation);
     await this.#prepare(projection, namespace);
     await this.#build(projection, namespace, onProgress);
   }
@@ -330,7 +330,7 @@ export class ProjectionDaemon {
     const projection = this.#require(name);
     const live = this.#liveRunner(name);
     const { readStore } = this.#options;
-    const scratch = projectionNamespace(projection.name, projection.version, 'verify');
+    const scratch = namespaceOf(projection, 'verify');
     await readStore.drop(scratch);
     await this.#prepare(projection, scratch);
     try {
@@ -385,7 +385,7 @@ export class ProjectionDaemon {
 
   async #startProjection(projection: AnyProjection): Promise<void> {
     const { readStore } = this.#options;
-    const target = projectionNamespace(projection.name, projection.version);
+    const target = namespaceOf(projection);
     const active = await readStore.activeNamespace(projection.name);
     const known = await readStore.namespaces(projection.name);
     if (active === undefined) {
@@ -394,7 +394,8 @@ export class ProjectionDaemon {
       await this.#startLive(projection, target);
       return;
     }
-    if (namespaceVersion(active) === projection.version) {
+    // The same version and partition count: the live storage stays (`~gen` marks a rebuild's).
+    if (active.split('~')[0] === target) {
       await this.#startLive(projection, active);
       // A same-version rebuild that a crash interrupted resumes; older leftovers are dropped.
       const pending = known.filter((ns) => ns !== active && ns.startsWith(`${target}~r`)).sort();

@@ -58,6 +58,13 @@ export interface ProjectionDefinition<
   /** Retries before the failure policy applies. */
   readonly retry?: RetryPolicy;
   /**
+   * Splits the work by stream id into this many partitions (default 1), each with its own
+   * checkpoint, applied in parallel; a stream's events stay in order in its partition. Only for
+   * projections whose documents each belong to one stream: two partitions updating one document
+   * at once could lose an update. Changing the count builds a new namespace, like a new version.
+   */
+  readonly partitions?: number;
+  /**
    * Applies a batch of events, in log order, inside one read-store transaction that also moves the
    * checkpoint. Must be deterministic: a rebuild runs it again over the same events.
    */
@@ -79,6 +86,13 @@ export function defineProjection<C extends CollectionMap, E extends DomainEvent>
   if (!Number.isInteger(definition.version) || definition.version < 1) {
     throw new Error(`Projection ${definition.name} needs a positive integer version`);
   }
+  const partitions = definition.partitions ?? 1;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 64) {
+    throw new Error(`Projection ${definition.name}: partitions must be a whole number from 1 to 64`);
+  }
+  if (partitions > 1 && definition.mode === 'inline') {
+    throw new Error(`Projection ${definition.name}: an inline projection cannot be partitioned`);
+  }
   // Erasure is safe: the daemon passes only events whose type the projection declared.
   return definition as unknown as AnyProjection;
 }
@@ -92,7 +106,21 @@ export function eachEvent<C extends CollectionMap, E extends DomainEvent>(
   };
 }
 
-/** The storage namespace of a projection version (and, for rebuilds, a generation). */
-export function projectionNamespace(name: string, version: number, generation?: string): string {
-  return generation === undefined ? `${name}@${version}` : `${name}@${version}~${generation}`;
+/**
+ * The storage namespace of a projection version (and, for rebuilds, a generation). A partitioned
+ * projection's names its partition count (`name@2x4`), so a new count builds new storage.
+ */
+export function projectionNamespace(
+  name: string,
+  version: number,
+  generation?: string,
+  partitions = 1,
+): string {
+  const base = partitions === 1 ? `${name}@${version}` : `${name}@${version}x${partitions}`;
+  return generation === undefined ? base : `${base}~${generation}`;
+}
+
+/** The namespace a projection definition writes (live, or a rebuild's `generation`). */
+export function namespaceOf(projection: AnyProjection, generation?: string): string {
+  return projectionNamespace(projection.name, projection.version, generation, projection.partitions ?? 1);
 }

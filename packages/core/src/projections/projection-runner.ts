@@ -35,6 +35,32 @@ export interface RunnerOptions {
   readonly afterSwap?: () => Promise<void>;
 }
 
+/** A partition's progress within a runner. */
+interface Lane {
+  /** Where its checkpoint is stored. */
+  readonly key: string;
+  readonly index: number;
+  position: number;
+}
+
+/** The checkpoint key of one partition of a namespace. */
+export function partitionCheckpoint(namespace: string, index: number): string {
+  return `${namespace}#${index}`;
+}
+
+/**
+ * The partition of a stream: FNV-1a of its id, modulo the count. Stable across processes and
+ * releases, since checkpoints depend on it.
+ */
+export function partitionOf(streamId: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < streamId.length; i++) {
+    hash ^= streamId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
 /** Where in a batch's commit a crash test may kill the process. */
 export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
 
@@ -59,6 +85,8 @@ export class ProjectionRunner {
   /** Streams with a parked event: their later events are parked too, to keep per-stream order. */
   readonly #blocked = new Set<string>();
   #building: boolean;
+  /** One lane per partition, each with its own checkpoint (one lane keyed by the namespace if unpartitioned). */
+  readonly #lanes: Lane[];
   #stopRequested = false;
   /** Aborted to cut short whatever wait the loop is in; replaced after each use. */
   #wake = new AbortController();
@@ -76,6 +104,12 @@ export class ProjectionRunner {
     this.#options = options;
     this.#types = new Set(options.projection.events);
     this.#building = options.onCaughtUp !== undefined;
+    const partitions = options.projection.partitions ?? 1;
+    this.#lanes = Array.from({ length: partitions }, (_, index) => ({
+      key: partitions === 1 ? options.namespace : partitionCheckpoint(options.namespace, index),
+      index,
+      position: 0,
+    }));
   }
 
   get namespace(): string {
@@ -89,8 +123,7 @@ export class ProjectionRunner {
 
   /** Loads the checkpoint and parked streams, then tails the log in the background. */
   async start(): Promise<void> {
-    const { readStore, namespace } = this.#options;
-    this.position = await readStore.checkpoint(namespace);
+    await this.#loadLanes();
     await this.reloadParked();
     this.state = this.#building ? 'rebuilding' : 'catching-up';
     this.#loop = this.#run().catch((error: unknown) => {
@@ -237,12 +270,34 @@ export class ProjectionRunner {
     await this.#options.afterSwap?.();
   }
 
-  /** Applies one batch: fast path in one transaction, slow path event by event. */
+  /**
+   * Applies one batch, each partition's events in its own lane, in parallel: fast path in one
+   * transaction per lane, slow path event by event. Every lane's checkpoint moves to the batch end.
+   */
   async #applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const last = batch.at(-1);
+    if (last === undefined) return;
+    const count = this.#lanes.length;
+    await Promise.all(
+      this.#lanes.map((lane) =>
+        this.#applyLane(
+          lane,
+          batch.filter(
+            (e) =>
+              e.position > lane.position && (count === 1 || partitionOf(e.streamId, count) === lane.index),
+          ),
+          last.position,
+        ),
+      ),
+    );
+    if (count > 1) await this.#settle();
+  }
+
+  async #applyLane(lane: Lane, events: readonly RecordedEvent[], upTo: number): Promise<void> {
     const { retry } = this.#options;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
-        await this.#commit(batch);
+        await this.#commit(lane, events, upTo);
         return;
       } catch (error) {
         if (error instanceof CheckpointMoved) return this.#resync();
@@ -252,18 +307,19 @@ export class ProjectionRunner {
         await this.#sleep(backoffDelay(retry, attempt));
       }
     }
-    for (const event of batch) {
-      if (this.#stopRequested || !(await this.#applyOne(event))) return;
+    for (const event of events) {
+      if (this.#stopRequested || !(await this.#applyOne(lane, event))) return;
     }
+    await this.#commit(lane, [], upTo);
   }
 
   /** Applies one event with retries; false when the projection stopped on it. */
-  async #applyOne(event: RecordedEvent): Promise<boolean> {
+  async #applyOne(lane: Lane, event: RecordedEvent): Promise<boolean> {
     const { retry, projection } = this.#options;
     let failure: unknown;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
-        await this.#commit([event]);
+        await this.#commit(lane, [event], event.position);
         return true;
       } catch (error) {
         if (error instanceof CheckpointMoved) {
@@ -291,7 +347,7 @@ export class ProjectionRunner {
     try {
       await this.#options.readStore.transaction(async (tx) => {
         await tx.park(this.#letter(event, 'failed', message, retry.attempts));
-        await tx.saveCheckpoint(this.#options.namespace, event.position, this.position, this.#options.lease);
+        await tx.saveCheckpoint(lane.key, event.position, lane.position, this.#options.lease);
       });
     } catch (error) {
       if (!(error instanceof CheckpointMoved)) throw error;
@@ -299,15 +355,17 @@ export class ProjectionRunner {
       return false;
     }
     this.#blocked.add(event.streamId);
-    this.#advance(event.position);
+    this.#moved(lane, event.position);
     return true;
   }
 
-  /** One transaction: apply the relevant events, park those of blocked streams, move the checkpoint. */
-  async #commit(batch: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * One transaction: apply the lane's relevant events, park those of blocked streams, move the
+   * lane's checkpoint to `upTo` (which may lie past its last event: other lanes' events).
+   */
+  async #commit(lane: Lane, batch: readonly RecordedEvent[], upTo: number): Promise<void> {
     const { readStore, namespace, projection } = this.#options;
-    const last = batch.at(-1);
-    if (last === undefined) return;
+    if (upTo <= lane.position) return;
     await readStore.transaction(async (tx) => {
       const relevant: RecordedEvent[] = [];
       for (const event of batch) {
@@ -334,15 +392,49 @@ export class ProjectionRunner {
       }
       this.#options.failpoint?.('after-apply', namespace);
       // Conditional: if an inline apply or another process moved it, this batch is already applied.
-      await tx.saveCheckpoint(namespace, last.position, this.position, this.#options.lease);
+      await tx.saveCheckpoint(lane.key, upTo, lane.position, this.#options.lease);
     });
     this.#options.failpoint?.('after-checkpoint', namespace);
-    this.#advance(last.position);
+    this.#moved(lane, upTo);
   }
 
-  /** Someone else advanced the checkpoint: continue from the committed one. */
+  /** A lane committed up to `position`; unpartitioned, that is the runner's checkpoint. */
+  #moved(lane: Lane, position: number): void {
+    lane.position = position;
+    if (this.#lanes.length === 1) this.#advance(position);
+  }
+
+  /**
+   * Partitioned: the namespace's own checkpoint is the slowest lane's, written after the lanes
+   * commit, so read-your-writes and status (which read only it) never run ahead of any lane.
+   */
+  async #settle(): Promise<void> {
+    const slowest = Math.min(...this.#lanes.map((l) => l.position));
+    if (slowest <= this.position) return;
+    try {
+      await this.#options.readStore.transaction((tx) =>
+        tx.saveCheckpoint(this.#options.namespace, slowest, this.position, this.#options.lease),
+      );
+    } catch (error) {
+      if (!(error instanceof CheckpointMoved)) throw error;
+      return this.#resync();
+    }
+    this.#advance(slowest);
+  }
+
+  async #loadLanes(): Promise<void> {
+    const { readStore, namespace } = this.#options;
+    for (const lane of this.#lanes) lane.position = await readStore.checkpoint(lane.key);
+    this.position =
+      this.#lanes.length === 1
+        ? (this.#lanes[0]?.position ?? 0)
+        : Math.min(await readStore.checkpoint(namespace), ...this.#lanes.map((l) => l.position));
+  }
+
+  /** Someone else advanced a checkpoint: continue from the committed ones. */
   async #resync(): Promise<void> {
-    this.#advance(await this.#options.readStore.checkpoint(this.#options.namespace));
+    await this.#loadLanes();
+    this.#advance(this.position);
   }
 
   #advance(position: number): void {

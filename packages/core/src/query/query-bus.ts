@@ -27,6 +27,8 @@ export type QueryOutcome =
 export class QueryBus {
   readonly definitions: ReadonlyMap<string, AnyQueryDefinition>;
   readonly #daemon: ProjectionDaemon;
+  /** Each query's reader, made once: it only checks the declared projections and delegates. */
+  readonly #readers = new Map<string, QueryReader>();
 
   constructor(daemon: ProjectionDaemon, queries: readonly AnyQueryDefinition[]) {
     const definitions = new Map<string, AnyQueryDefinition>();
@@ -38,6 +40,7 @@ export class QueryBus {
           throw new Error(`Query ${query.name} reads unknown projection ${projection}`);
       }
       definitions.set(query.name, query);
+      this.#readers.set(query.name, this.#readerFor(query));
     }
     this.definitions = definitions;
     this.#daemon = daemon;
@@ -76,8 +79,15 @@ export class QueryBus {
         );
       }
     }
+    const reader = this.#readers.get(query.name) as QueryReader;
+    const view = await query.handler({ params, user: request.user }, reader);
+    if (view === undefined) throw new TandemError('not-found');
+    return view;
+  }
+
+  #readerFor(query: AnyQueryDefinition): QueryReader {
     const allowed = new Set(query.projections);
-    const reader: QueryReader = {
+    return {
       collection: (projection, collection) => {
         // Declared projections are what read-your-writes waits on; reading others would break it.
         if (!allowed.has(projection))
@@ -85,8 +95,5 @@ export class QueryBus {
         return this.#daemon.reader(projection, collection);
       },
     };
-    const view = await query.handler({ params, user: request.user }, reader);
-    if (view === undefined) throw new TandemError('not-found');
-    return view;
   }
 }

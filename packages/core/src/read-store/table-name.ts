@@ -13,6 +13,21 @@ export function checkedField(field: string): string {
  * made unique by a short hash, so versions and generations of a projection never share a table.
  */
 export function readModelTable(namespace: string, collection: string): string {
+  const key = `${namespace}/${collection}`;
+  let table = tableNames.get(key);
+  if (table === undefined) {
+    table = tableName(namespace, collection);
+    // Bounded: namespaces and collections are declared, but never trust that.
+    if (tableNames.size >= 10_000) tableNames.clear();
+    tableNames.set(key, table);
+  }
+  return table;
+}
+
+/** Memo of {@link readModelTable}: a SHA-256 per read-model access showed in the query profile. */
+const tableNames = new Map<string, string>();
+
+function tableName(namespace: string, collection: string): string {
   const readable = `${namespace}_${collection}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')

@@ -146,6 +146,30 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         assert.deepEqual(await readAll(readStore, projectionNamespace(name, 1)), expected, name);
     });
 
+    it('runs a partitioned projection in parallel lanes, each with its own checkpoint; a new count rebuilds', async () => {
+      const { app, readStore } = await fresh();
+      const d = daemon(app, readStore, [counterProjection({ partitions: 3 })], 4);
+      await d.start();
+      for (let i = 0; i < 12; i++) await run(app, 'OpenCounter', { counterId: `c${i}` });
+      let last = await run(app, 'Increment', { counterId: 'c0', by: 1 });
+      for (let i = 0; i < 24; i++) last = await run(app, 'Increment', { counterId: `c${i % 12}`, by: i });
+      assert.ok(await d.waitFor(['counter-totals'], last.position, 5_000));
+      const ns = 'counter-totals@1x3';
+      assert.equal(await readStore.activeNamespace('counter-totals'), ns);
+      assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
+      for (const lane of [0, 1, 2])
+        assert.equal(await readStore.checkpoint(`${ns}#${lane}`), last.position, `lane ${lane} at the end`);
+      await d.stop();
+
+      // A different count is new storage, built blue/green like a new version.
+      const again = daemon(app, readStore, [counterProjection({ partitions: 2 })], 4);
+      await again.start();
+      await eventually(async () => readStore.activeNamespace('counter-totals'), 'counter-totals@1x2');
+      assert.deepEqual(await readAll(readStore, 'counter-totals@1x2'), foldCounters(await allEvents(app)));
+      assert.deepEqual(await readStore.namespaces('counter-totals'), ['counter-totals@1x2']);
+      assert.equal(await readStore.checkpoint(`${ns}#0`), 0, 'the old lanes went with the old storage');
+    });
+
     it('answers find from a declared index and refuses a find no index covers', async () => {
       const { app, readStore } = await fresh();
       const d = daemon(app, readStore, [counterProjection()]);
