@@ -37,8 +37,13 @@ export function addProjectionsCommand(
     .description('position, lag and parked events of every projection')
     .action(async () => {
       await withDaemon(config, createApp, async (daemon) => {
-        write(['projection', 'namespace', 'state', 'position', 'head', 'lag', 'lag_s', 'parked'].join('\t'));
+        write(
+          ['projection', 'namespace', 'state', 'position', 'head', 'lag', 'lag_s', 'parked', 'owner'].join(
+            '\t',
+          ),
+        );
         const all = await daemon.persistedStatus();
+        const owners = new Map((await daemon.leases()).filter((l) => l.live).map((l) => [l.name, l.owner]));
         for (const s of all) {
           write(
             [
@@ -50,6 +55,7 @@ export function addProjectionsCommand(
               s.lagEvents,
               s.lagSeconds.toFixed(1),
               s.parked,
+              owners.get(s.name) ?? '-',
             ].join('\t'),
           );
         }

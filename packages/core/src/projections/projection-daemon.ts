@@ -2,7 +2,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import type { ReadBarrier } from '../event-store/read-barrier.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader } from '../read-store/document-collection.js';
-import type { Lease } from '../read-store/projection-leases.js';
+import type { Lease, LeaseInfo } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
@@ -133,6 +133,11 @@ export class ProjectionDaemon {
     return this.#coordinator === undefined
       ? [...this.#projections.keys()]
       : [...this.#coordinator.held.keys()].sort();
+  }
+
+  /** Who holds which projection, from the read store's leases (empty where it has none). */
+  async leases(): Promise<readonly LeaseInfo[]> {
+    return (await this.#options.readStore.leases?.list()) ?? [];
   }
 
   /** Stops a projection's live and shadow runners (its lease was lost or given up). */

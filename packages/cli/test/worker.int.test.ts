@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Store } from '@tandem/core';
+import { loadConfig, runWorker } from '@tandem/cli';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { alice, counterApp, counterProjection } from '@tandem/testing';
+
+const dir = mkdtempSync(join(tmpdir(), 'tandem-worker-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const url = await postgresTestUrl();
+const schema = `t_worker_${process.pid}_${Date.now().toString(36)}`;
+after(() => (url === undefined ? undefined : dropSchemas(url, [schema])));
+
+const createApp = (store: Store) =>
+  counterApp(store, {
+    projections: [counterProjection({ name: 'totals-a' }), counterProjection({ name: 'totals-b' })],
+  });
+
+describe('tandem worker', () => {
+  // Two processes in real use; two workers in this process need a server database (two SQLite
+  // connections writing one file from one event loop would wait on each other's lock).
+  const shared = { skip: url === undefined ? 'no PostgreSQL server' : false };
+  it(
+    'shares the projections by lease with another worker, and hands them over when it stops',
+    shared,
+    async () => {
+      const config = loadConfig({
+        DATABASE_URL: `${url ?? ''}${url?.includes('?') === true ? '&' : '?'}schema=${schema}`,
+        TANDEM_SECRET: 'x'.repeat(32),
+      });
+      const env = { TANDEM_LEASE_TTL_MS: '500' };
+      const lines: string[] = [];
+      const first = await runWorker({ config, createApp, env, log: (line) => lines.push(line) });
+      const second = await runWorker({ config, createApp, env, log: () => {} });
+      const owned = () => [first.app.projections?.owned ?? [], second.app.projections?.owned ?? []];
+      for (let i = 0; i < 200 && owned().some((o) => o.length !== 1); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        owned().map((o) => o.length),
+        [1, 1],
+        'one each',
+      );
+      const outcome = await second.app.execute({
+        type: 'OpenCounter',
+        data: { counterId: 'w' },
+        user: alice,
+        commandId: 'open-w',
+      });
+      assert.ok(outcome.ok);
+      assert.ok(
+        await second.app.projections?.waitFor(['totals-a', 'totals-b'], outcome.result.position, 3_000),
+      );
+      await first.close();
+      for (let i = 0; i < 200 && second.app.projections?.owned.length !== 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(second.app.projections?.owned, ['totals-a', 'totals-b'], 'the other takes both');
+      assert.ok(
+        lines.some((l) => /^holding: totals-(a|b)$/.test(l)),
+        lines.join('\n'),
+      );
+      await second.close();
+    },
+  );
+
+  it('refuses an application without projections', async () => {
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${join(dir, 'none.db')}`,
+      TANDEM_SECRET: 'x'.repeat(32),
+    });
+    await assert.rejects(
+      runWorker({ config, createApp: (store) => counterApp(store), log: () => {} }),
+      /declares no projections/,
+    );
+  });
+});
