@@ -55,9 +55,15 @@ export const eventsPerTransaction = 4096;
 /** The bound below which every event is committed or gone for good (SQL expression). */
 export const safeBound = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${eventsPerTransaction})`;
 
-/** Counts the events a transaction has appended so far, so its positions stay unique. */
+/** What one transaction knows about its own appends. */
 export interface AppendCursor {
+  /** Events appended so far, so its positions stay unique. */
   appended: number;
+  /**
+   * Streams this transaction has locked, with their version: nobody else can append to them until
+   * it ends, so an append needs neither the lock nor the version query again.
+   */
+  readonly locked: Map<string, number>;
 }
 
 /** Appends inside the caller's transaction, after checking each stream's expected version. */
@@ -81,13 +87,17 @@ export async function appendEvents(
       { details: { events: cursor.appended + count } },
     );
   }
-  const ids = [...new Set(appends.map((a) => a.streamId))].sort();
-  await lockStreams(client, ids);
-  const current = await client.query<{ stream_id: string; version: number }>(
-    'SELECT stream_id, MAX(stream_version) AS version FROM tandem_events WHERE stream_id = ANY($1) GROUP BY stream_id',
-    [ids],
-  );
-  const versions = new Map(current.rows.map((r) => [r.stream_id, Number(r.version)]));
+  const unknown = [...new Set(appends.map((a) => a.streamId))].filter((id) => !cursor.locked.has(id)).sort();
+  if (unknown.length > 0) {
+    await lockStreams(client, unknown);
+    const current = await client.query<{ stream_id: string; version: number }>(
+      'SELECT stream_id, MAX(stream_version) AS version FROM tandem_events WHERE stream_id = ANY($1) GROUP BY stream_id',
+      [unknown],
+    );
+    for (const id of unknown) cursor.locked.set(id, 0);
+    for (const row of current.rows) cursor.locked.set(row.stream_id, Number(row.version));
+  }
+  const versions = new Map(cursor.locked);
   for (const append of appends) {
     const actual = versions.get(append.streamId) ?? 0;
     if (!versionMatches(append.expectedVersion, actual)) {
@@ -119,6 +129,7 @@ export async function appendEvents(
       );
     }
     versions.set(append.streamId, version);
+    cursor.locked.set(append.streamId, version);
     streams.push({ streamId: append.streamId, version });
   }
   // The notification is delivered on commit only, so listeners never wake for a rollback.

@@ -128,13 +128,15 @@ export class PostgresStore implements Store {
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#run(async (client) => {
-      const cursor = { appended: 0 };
+      const cursor = { appended: 0, locked: new Map<string, number>() };
       const tx: Transaction = {
         events: {
           append: (appends) => appendEvents(client, appends, this.#channel, cursor),
           readStream: async (streamId, options) => {
-            await lockStreams(client, [streamId]);
-            return readStream(client, streamId, options?.fromVersion);
+            if (!cursor.locked.has(streamId)) await lockStreams(client, [streamId]);
+            const read = await readStream(client, streamId, options?.fromVersion);
+            cursor.locked.set(streamId, read.version);
+            return read;
           },
         },
         idempotency: { claim: (record) => claimRecord(client, record) },

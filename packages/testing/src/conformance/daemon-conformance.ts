@@ -47,10 +47,13 @@ async function readAll(readStore: ReadStore, namespace: string): Promise<Map<str
   return new Map(page.map(({ id, doc }) => [id, doc]));
 }
 
-/** Polls `read` until it deep-equals `expected` (up to 2 s), then returns the last value read. */
+/**
+ * Polls `read` until it deep-equals `expected` (up to 10 s: on PostgreSQL any long transaction on
+ * the server holds readers back), then returns the last value read.
+ */
 async function eventually<T>(read: () => Promise<T>, expected: T): Promise<T> {
   let value = await read();
-  for (let i = 0; i < 200 && JSON.stringify(value) !== JSON.stringify(expected); i++) {
+  for (let i = 0; i < 1_000 && JSON.stringify(value) !== JSON.stringify(expected); i++) {
     await new Promise((r) => setTimeout(r, 10));
     value = await read();
   }
@@ -95,7 +98,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       await run(app, 'OpenCounter', { counterId: 'b' });
       await run(app, 'Increment', { counterId: 'a', by: 5 });
       const last = await run(app, 'Increment', { counterId: 'b', by: 7 });
-      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 10_000), true);
       const ns = projectionNamespace('counter-totals', 1);
       assert.equal(await readStore.checkpoint(ns), last.position);
       assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
@@ -136,11 +139,11 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.deepEqual([...a.owned, ...b.owned].sort(), names, 'each projection has one owner');
       await run(app, 'OpenCounter', { counterId: 'x' });
       const last = await run(app, 'Increment', { counterId: 'x', by: 4 });
-      assert.ok(await a.waitFor(names, last.position, 2_000), 'all four run, across both daemons');
+      assert.ok(await a.waitFor(names, last.position, 10_000), 'all four run, across both daemons');
       await a.stop();
       await until(() => b.owned.length === 4, 'b takes over what a gave up');
       const after = await run(app, 'Increment', { counterId: 'x', by: 1 });
-      assert.ok(await b.waitFor(names, after.position, 2_000));
+      assert.ok(await b.waitFor(names, after.position, 10_000));
       const expected = foldCounters(await allEvents(app));
       for (const name of names)
         assert.deepEqual(await readAll(readStore, projectionNamespace(name, 1)), expected, name);
@@ -183,7 +186,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         await run(app, 'Increment', { counterId: id, by });
       }
       const last = await run(app, 'OpenCounter', { counterId: 'd' });
-      await d.waitFor(['counter-totals'], last.position, 2_000);
+      await d.waitFor(['counter-totals'], last.position, 10_000);
       const reader = await d.reader('counter-totals', counters);
       const first = await reader.find({
         where: [{ field: 'owner', op: 'eq', value: 'alice' }],
@@ -232,7 +235,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       const good = await run(app, 'Increment', { counterId: 'a', by: 1 });
       const bad = await run(app, 'Increment', { counterId: 'a', by: 13 });
       const last = await run(app, 'Increment', { counterId: 'a', by: 2 });
-      assert.equal(await d.waitFor(['healthy-totals'], last.position, 2_000), true);
+      assert.equal(await d.waitFor(['healthy-totals'], last.position, 10_000), true);
       assert.equal(await d.waitFor(['counter-totals'], last.position, 200), false);
       let status = (await d.status()).find((s) => s.name === 'counter-totals');
       for (let i = 0; i < 200 && status?.state !== 'stopped-on-error'; i++) {
@@ -246,7 +249,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.equal(status?.lagEvents, 2);
       faults.poison = undefined; // the fix ships
       d.retry('counter-totals');
-      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 10_000), true);
       assert.deepEqual(
         await readAll(readStore, projectionNamespace('counter-totals', 1)),
         foldCounters(await allEvents(app)),
@@ -263,7 +266,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       await run(app, 'Increment', { counterId: 'a', by: 13 });
       await run(app, 'Increment', { counterId: 'a', by: 4 }); // same stream: must wait behind the poison
       const last = await run(app, 'Increment', { counterId: 'b', by: 6 }); // other stream flows
-      assert.equal(await d.waitFor(['counter-totals'], last.position, 2_000), true);
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 10_000), true);
       const ns = projectionNamespace('counter-totals', 1);
       const parked = await readStore.parked(ns);
       assert.deepEqual(
@@ -277,7 +280,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.deepEqual(await d.replayParked('counter-totals'), { replayed: 2, parked: 0 });
       assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
       const after = await run(app, 'Increment', { counterId: 'a', by: 1 });
-      await d.waitFor(['counter-totals'], after.position, 2_000);
+      await d.waitFor(['counter-totals'], after.position, 10_000);
       assert.equal(
         (await readAll(readStore, ns)).get('a')?.value,
         18,
@@ -291,7 +294,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       await v1.start();
       await run(app, 'OpenCounter', { counterId: 'a' });
       const last = await run(app, 'Increment', { counterId: 'a', by: 5 });
-      await v1.waitFor(['counter-totals'], last.position, 2_000);
+      await v1.waitFor(['counter-totals'], last.position, 10_000);
       await v1.stop();
       const v2 = daemon(app, readStore, [counterProjection({ version: 2, factor: 10 })]);
       await v2.start();
@@ -317,7 +320,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       for (let i = 0; i < 40; i++) await run(app, 'OpenCounter', { counterId: `c${i}` });
       const v1 = daemon(app, readStore, [counterProjection()]);
       await v1.start();
-      await v1.waitFor(['counter-totals'], await app.events.headPosition(), 2_000);
+      await v1.waitFor(['counter-totals'], await app.events.headPosition(), 10_000);
       await v1.stop();
       const target = projectionNamespace('counter-totals', 2);
       const first = daemon(app, readStore, [counterProjection({ version: 2, factor: 10, slow: true })], 4);
@@ -348,7 +351,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       await d.start();
       for (let i = 0; i < 10; i++) await run(app, 'OpenCounter', { counterId: `c${i}` });
       const last = await run(app, 'Increment', { counterId: 'c1', by: 2 });
-      await d.waitFor(['counter-totals'], last.position, 2_000);
+      await d.waitFor(['counter-totals'], last.position, 10_000);
       assert.equal((await d.verify('counter-totals')).ok, true);
       const ns = projectionNamespace('counter-totals', 1);
       await readStore.transaction(async (tx) => {

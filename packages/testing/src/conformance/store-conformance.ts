@@ -269,6 +269,7 @@ export function describeStoreConformance(
       assert.equal(defaults?.schemaVersion, 1);
       assert.match(defaults?.eventId ?? '', /.+/);
       assert.notEqual(defaults?.eventId, full?.eventId);
+      await settledHead(store, 1);
       assert.deepEqual(await store.events.readAll({ after: 0, limit: 10 }), [full, defaults]);
     });
 
