@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fold, type Principal } from '@tandem/core';
 import { openSqliteStore } from '@tandem/sqlite';
-import { createShopApp, orderDecider, shopProjections, type OrderEvent } from '@tandem/example-shop';
+import { createShopApp, shopProjections } from '@tandem/example-shop';
+import { orderWorkload } from './fixtures/order-workload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-daemon-crash-'));
 const database = join(dir, 'shop.db');
@@ -32,38 +32,11 @@ function runDaemon(failpoint: string | undefined, killAt: number) {
 
 describe('projection daemon crashes', () => {
   it('applies nothing twice and loses nothing when killed before apply, between apply and checkpoint, and after the checkpoint', async () => {
-    const admin: Principal = { id: 'admin', roles: ['admin'] };
     const store = await openSqliteStore({ filename: database });
     const app = await createShopApp(store);
-    const run = (type: string, data: object, user: Principal, commandId: string) =>
-      app.execute({ type, data, user, commandId });
-    for (const p of ['p1', 'p2'])
-      await run(
-        'CreateProduct',
-        { productId: p, name: p, description: '', category: 'c', price: 700, initialStock: 500 },
-        admin,
-        `c-${p}`,
-      );
-    const buyers = ['b1', 'b2', 'b3'].map((id): Principal => ({ id, roles: ['customer'] }));
-    for (const b of buyers) await run('RegisterCustomer', { name: b.id, state: 'TX' }, b, `r-${b.id}`);
-    for (let i = 0; i < 60; i++) {
-      const buyer = buyers[i % 3] as Principal;
-      const address = { line1: 'x', city: 'Austin', state: 'TX', zip: '73301' };
-      await run(
-        'PlaceOrder',
-        {
-          orderId: `o${i}`,
-          items: [
-            { productId: 'p1', quantity: 1 + (i % 2) },
-            { productId: 'p2', quantity: 1 },
-          ],
-          shippingAddress: address,
-        },
-        buyer,
-        `o${i}`,
-      );
-      if (i % 5 === 0) await run('CancelOrder', { orderId: `o${i}` }, buyer, `x${i}`);
-    }
+    const workload = orderWorkload(app);
+    await workload.seed(500);
+    for (let i = 0; i < 60; i++) await workload.order(i);
     await app.close();
 
     // Every failpoint, at several batches; each run resumes from the last committed checkpoint.
@@ -92,25 +65,7 @@ describe('projection daemon crashes', () => {
         );
       }
       // Revenue is additive, so a double apply would show; compare with the orders themselves.
-      const events = await check.events.readAll({ after: 0, limit: 10_000 });
-      let expected = 0;
-      for (let i = 0; i < 60; i++) {
-        const state = fold(
-          orderDecider,
-          events.filter((e) => e.streamId === `order-o${i}`) as unknown as OrderEvent[],
-        );
-        const placed = events.find((e) => e.streamId === `order-o${i}` && e.type === 'OrderPlaced');
-        if (state.status !== 'cancelled' && state.status !== 'none')
-          expected += (placed?.data as { total: number }).total;
-      }
-      const today = new Date().toISOString().slice(0, 10);
-      const revenue = await check.queries?.execute({
-        name: 'GetRevenue',
-        params: { from: '2000-01-01', to: today, groupBy: 'day' },
-        user: admin,
-      });
-      assert.ok(revenue?.ok);
-      assert.equal((revenue.view as { total: number }).total, expected);
+      await orderWorkload(check).checkRevenue(60);
     } finally {
       await check.close();
     }

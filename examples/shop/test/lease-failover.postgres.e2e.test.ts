@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { fold, type Principal } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
-import { createShopApp, orderDecider, shopProjections, type OrderEvent } from '@tandem/example-shop';
+import { createShopApp, shopProjections } from '@tandem/example-shop';
+import { orderWorkload } from './fixtures/order-workload.js';
 
 const url = await postgresTestUrl();
 const schema = `t_failover_${process.pid}_${Date.now().toString(36)}`;
 const child = new URL('./fixtures/lease-worker-child.ts', import.meta.url).pathname;
 const names = shopProjections.map((p) => p.name);
-const admin: Principal = { id: 'admin', roles: ['admin'] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Worker {
@@ -53,41 +52,15 @@ describe(
       const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}schema=${schema}`;
       const store = await openPostgresStore({ connectionString: url, schema, max: 4 });
       const app = await createShopApp(store);
-      const run = async (type: string, data: object, user: Principal, commandId: string) => {
-        const outcome = await app.execute({ type, data, user, commandId });
-        assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
-      };
-      for (const p of ['p1', 'p2'])
-        await run(
-          'CreateProduct',
-          { productId: p, name: p, description: '', category: 'c', price: 700, initialStock: 100_000 },
-          admin,
-          `c-${p}`,
-        );
-      const buyers = ['b1', 'b2', 'b3'].map((id): Principal => ({ id, roles: ['customer'] }));
-      for (const b of buyers) await run('RegisterCustomer', { name: b.id, state: 'TX' }, b, `r-${b.id}`);
+      const workload = orderWorkload(app);
+      await workload.seed(100_000);
 
       // Orders keep coming while workers die, so every worker always has batches in flight.
       let orders = 0;
       let writing = true;
       const writer = (async () => {
         while (writing) {
-          const i = orders++;
-          const buyer = buyers[i % 3] as Principal;
-          await run(
-            'PlaceOrder',
-            {
-              orderId: `o${i}`,
-              items: [
-                { productId: 'p1', quantity: 1 + (i % 2) },
-                { productId: 'p2', quantity: 1 },
-              ],
-              shippingAddress: { line1: 'x', city: 'Austin', state: 'TX', zip: '73301' },
-            },
-            buyer,
-            `o${i}`,
-          );
-          if (i % 5 === 0) await run('CancelOrder', { orderId: `o${i}` }, buyer, `x${i}`);
+          await workload.order(orders++);
           await sleep(15);
         }
       })();
@@ -141,22 +114,7 @@ describe(
         assert.ok(report.ok, `${name} equals a fresh rebuild: ${JSON.stringify(report.collections)}`);
       }
       // ...and additive revenue matches the orders, so no batch was applied twice.
-      const events = await app.events.readAll({ after: 0, limit: 100_000 });
-      let expected = 0;
-      for (let i = 0; i < orders; i++) {
-        const stream = events.filter((e) => e.streamId === `order-o${i}`);
-        const state = fold(orderDecider, stream as unknown as OrderEvent[]);
-        const placed = stream.find((e) => e.type === 'OrderPlaced');
-        if (state.status !== 'cancelled' && state.status !== 'none')
-          expected += (placed?.data as { total: number }).total;
-      }
-      const revenue = await app.queries?.execute({
-        name: 'GetRevenue',
-        params: { from: '2000-01-01', to: new Date().toISOString().slice(0, 10), groupBy: 'day' },
-        user: admin,
-      });
-      assert.ok(revenue?.ok);
-      assert.equal((revenue.view as { total: number }).total, expected);
+      await workload.checkRevenue(orders);
       await app.close();
     });
   },
