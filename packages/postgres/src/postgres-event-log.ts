@@ -70,7 +70,6 @@ export interface AppendCursor {
 export async function appendEvents(
   client: Queryable,
   appends: readonly StreamAppend[],
-  channel: string,
   cursor: AppendCursor,
 ): Promise<AppendResult> {
   if (appends.every((a) => a.events.length === 0)) {
@@ -132,15 +131,14 @@ export async function appendEvents(
     cursor.locked.set(append.streamId, version);
     streams.push({ streamId: append.streamId, version });
   }
-  // The notification is delivered on commit only, so listeners never wake for a rollback.
+  // No NOTIFY here: a notifying transaction holds a database-wide lock from its commit to the end,
+  // which would serialize every append's commit (and its WAL flush). The store notifies after.
   const inserted = await client.query<{ position: string }>(
-    `WITH inserted AS (
-       INSERT INTO tandem_events (position, stream_id, stream_version, event_id, type, schema_version, data, metadata)
-       VALUES ${tuples.join(', ')} RETURNING position)
-     SELECT MAX(position) AS position, pg_notify($${values.length + 1}, MAX(position)::text) FROM inserted`,
-    [...values, channel],
+    `INSERT INTO tandem_events (position, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+     VALUES ${tuples.join(', ')} RETURNING position`,
+    values,
   );
-  return { position: Number(inserted.rows[0]?.position), streams };
+  return { position: Math.max(...inserted.rows.map((r) => Number(r.position))), streams };
 }
 
 /**

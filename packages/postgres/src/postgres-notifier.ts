@@ -31,6 +31,31 @@ export class PostgresNotifier {
     return waiting;
   }
 
+  #announcing = false;
+  #announceAgain = false;
+
+  /**
+   * Tells every process that the log moved: waiters here at once, others by one NOTIFY in its own
+   * short transaction. Appends arriving while one is in flight share the next. If this process dies
+   * before it is sent, other processes' polls still find the events.
+   */
+  announce(): void {
+    if (this.#notifier.waiting > 0) this.#refresh();
+    if (this.#announcing) {
+      this.#announceAgain = true;
+      return;
+    }
+    this.#announcing = true;
+    this.#announceAgain = false;
+    this.#pool
+      .query('SELECT pg_notify($1, $2)', [this.#channel, ''])
+      .catch(() => undefined) // a lost notification delays a wake-up (the poll covers it)
+      .finally(() => {
+        this.#announcing = false;
+        if (this.#announceAgain && !this.#closed) this.announce();
+      });
+  }
+
   /** Stops listening and polling. */
   async close(): Promise<void> {
     this.#closed = true;

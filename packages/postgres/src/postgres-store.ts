@@ -127,11 +127,11 @@ export class PostgresStore implements Store {
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#run(async (client) => {
-      const cursor = { appended: 0, locked: new Map<string, number>() };
+    const cursor = { appended: 0, locked: new Map<string, number>() };
+    const result = await this.#run(async (client) => {
       const tx: Transaction = {
         events: {
-          append: (appends) => appendEvents(client, appends, this.#channel, cursor),
+          append: (appends) => appendEvents(client, appends, cursor),
           readStream: async (streamId, options) => {
             if (!cursor.locked.has(streamId)) await lockStreams(client, [streamId]);
             const read = await readStream(client, streamId, options?.fromVersion);
@@ -146,6 +146,9 @@ export class PostgresStore implements Store {
       this.#clients.set(tx, client);
       return work(tx);
     });
+    // After the commit, never for a rollback; coalesced with other appends of this process.
+    if (cursor.appended > 0) this.#notifier.announce();
+    return result;
   }
 
   /** Read models in this database, sharing its pool and transactions. */
