@@ -47,6 +47,11 @@ export interface BenchOutput {
   readonly title: string;
   /** What is measured, and what the ceiling does, in a sentence or two. */
   readonly description: string;
+  /**
+   * For a peer comparison, the library measured against (name and version): its ratios are
+   * Tandem / peer, reported in their own section. Absent: ratios are to a raw ceiling.
+   */
+  readonly peer?: string;
   readonly parameters: Readonly<Record<string, string | number | boolean>>;
   readonly metrics: readonly Metric[];
   readonly ratios: readonly Ratio[];

@@ -4,6 +4,9 @@ import { httpQueries } from './micro/http-queries.js';
 import { postgresAppend } from './micro/postgres-append.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
+import { peerAppend } from './peers/peer-append.js';
+import { peerCatchUp } from './peers/peer-catch-up.js';
+import { peerCommands } from './peers/peer-commands.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
 export const benchmarks: readonly Benchmark[] = [
@@ -13,4 +16,7 @@ export const benchmarks: readonly Benchmark[] = [
   httpQueries,
   flashSaleBenchmark('sqlite'),
   flashSaleBenchmark('postgres'),
+  peerAppend,
+  peerCommands,
+  peerCatchUp,
 ];

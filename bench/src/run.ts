@@ -75,7 +75,11 @@ for (const benchmark of selected) {
     await writeFormattedJson(join(resultsDir, `${benchmark.name}.json`), result);
     for (const r of result.ratios)
       log(
-        `  ${r.name}: ${(r.median * 100).toFixed(1)}% of the ceiling (${(r.min * 100).toFixed(1)}-${(r.max * 100).toFixed(1)}%)`,
+        result.peer === undefined
+          ? `  ${r.name}: ${(r.median * 100).toFixed(1)}% of the ceiling (${(r.min * 100).toFixed(1)}-${(r.max * 100).toFixed(1)}%)`
+          : r.runs.length === 0
+            ? `  ${r.name}: not measured`
+            : `  ${r.name}: Tandem / Emmett ${r.median.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`,
       );
     log(`  done in ${result.durationSeconds} s`);
   } catch (error) {

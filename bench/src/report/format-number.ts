@@ -10,3 +10,8 @@ export function formatNumber(value: number): string {
 export function formatPercent(value: number, digits = 1): string {
   return Number.isFinite(value) ? `${(value * 100).toFixed(digits)}%` : 'n/a';
 }
+
+/** A ratio as a multiple, such as `3.20x`. */
+export function formatMultiple(value: number, digits = 2): string {
+  return Number.isFinite(value) ? `${value.toFixed(digits)}x` : 'n/a';
+}

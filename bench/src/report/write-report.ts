@@ -6,6 +6,7 @@ import { chartsDir, repoRoot, resultsDir } from '../results-dir.js';
 import { flashSaleChart, flashSaleTable } from './flash-sale-section.js';
 import { formatNumber, formatPercent } from './format-number.js';
 import { markdownTable } from './markdown-table.js';
+import { multipleRows, peerSection } from './peer-section.js';
 import { readResults } from './read-results.js';
 import { svgBarChart } from './svg-bar-chart.js';
 
@@ -47,6 +48,7 @@ function section(result: BenchResult, charts: Map<string, string>): string {
     `Command \`${result.command}\` (${result.mode} mode), ${result.date.slice(0, 16).replace('T', ' ')} UTC, ` +
       `${result.metrics[0]?.runs.length ?? result.steps?.[0]?.readP99Ms.runs.length ?? 0} runs, took ${result.durationSeconds} s.`,
     '',
+    ...(result.peer === undefined ? [] : [`Against ${result.peer}.`, '']),
     `Parameters: ${Object.entries(result.parameters)
       .map(([k, v]) => `${k} = ${String(v)}`)
       .join('; ')}.`,
@@ -70,10 +72,15 @@ function section(result: BenchResult, charts: Map<string, string>): string {
   }
   if (result.ratios.length > 0) {
     lines.push(
-      markdownTable(
-        ['Ratio to the ceiling', 'Median', 'Spread', 'Target', ''],
-        ratioRows([result]).map((row) => row.slice(1)),
-      ),
+      result.peer === undefined
+        ? markdownTable(
+            ['Ratio to the ceiling', 'Median', 'Spread', 'Target', ''],
+            ratioRows([result]).map((row) => row.slice(1)),
+          )
+        : markdownTable(
+            ['Tandem / Emmett', 'Median', 'Spread', 'Target', ''],
+            multipleRows([result]).map((row) => row.slice(1)),
+          ),
       '',
     );
   }
@@ -109,7 +116,8 @@ export function writeReport(): { readonly markdown: string; readonly charts: rea
   ];
   if (existsSync(notesFile)) parts.push(readFileSync(notesFile, 'utf8').trim(), '');
   if (results.length === 0) parts.push('No results yet: run `npm run bench`.', '');
-  const rows = ratioRows(results);
+  const ceilings = results.filter((r) => r.peer === undefined);
+  const rows = ratioRows(ceilings);
   if (rows.length > 0) {
     parts.push(
       '## Ratios to the raw ceilings',
@@ -124,7 +132,7 @@ export function writeReport(): { readonly markdown: string; readonly charts: rea
       svgBarChart(
         'Tandem as a share of the raw ceiling (median, min-max, red: target)',
         'Tandem / ceiling',
-        results.flatMap((r) =>
+        ceilings.flatMap((r) =>
           r.ratios.map((ratio) => ({
             label: `${r.name}: ${ratio.name}`,
             value: ratio.median,
@@ -137,6 +145,11 @@ export function writeReport(): { readonly markdown: string; readonly charts: rea
       ),
     );
   }
+  const peers = peerSection(
+    results.filter((r) => r.peer !== undefined),
+    charts,
+  );
+  if (peers !== '') parts.push(peers);
   const machines = new Map(results.map((r) => [JSON.stringify(r.machine), r.machine]));
   for (const machine of machines.values()) parts.push(machineTable(machine), '');
   if (machines.size > 1) parts.push('The results come from more than one machine: compare with care.', '');
