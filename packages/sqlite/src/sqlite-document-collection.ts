@@ -94,7 +94,10 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   /** The stored JSON text of one document: the key lookup behind `get`, statement kept per instance. */
   #getJson(id: string): string | undefined {
     // Plucked: the statement yields the doc column itself, not a row object.
-    this.#getStatement ??= prepared(this.#db, `SELECT doc AS doc_text FROM ${this.#table} WHERE id = ?`).pluck();
+    this.#getStatement ??= prepared(
+      this.#db,
+      `SELECT doc AS doc_text FROM ${this.#table} WHERE id = ?`,
+    ).pluck();
     return this.#getStatement.get(id) as string | undefined;
   }
 
