@@ -42,12 +42,14 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     throw error;
   }
   const daemon = app.projections;
-  let reported = '';
-  const report = setInterval(() => {
+  let reported: string | undefined;
+  const reportHoldings = () => {
     const owned = daemon.owned.join(', ');
     if (owned !== reported) log(`holding: ${owned === '' ? '(nothing)' : owned}`);
     reported = owned;
-  }, 500);
+  };
+  reportHoldings();
+  const report = setInterval(reportHoldings, 500);
   report.unref();
   let closing: Promise<void> | undefined;
   const signals = ['SIGINT', 'SIGTERM'] as const;
