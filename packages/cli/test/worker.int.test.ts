@@ -35,33 +35,37 @@ describe('tandem worker', () => {
       const lines: string[] = [];
       const first = await runWorker({ config, createApp, env, log: (line) => lines.push(line) });
       const second = await runWorker({ config, createApp, env, log: () => {} });
-      const owned = () => [first.app.projections?.owned ?? [], second.app.projections?.owned ?? []];
-      for (let i = 0; i < 200 && owned().some((o) => o.length !== 1); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(
-        owned().map((o) => o.length),
-        [1, 1],
-        'one each',
-      );
-      const outcome = await second.app.execute({
-        type: 'OpenCounter',
-        data: { counterId: 'w' },
-        user: alice,
-        commandId: 'open-w',
-      });
-      assert.ok(outcome.ok);
-      assert.ok(
-        await second.app.projections?.waitFor(['totals-a', 'totals-b'], outcome.result.position, 3_000),
-      );
-      await first.close();
-      for (let i = 0; i < 200 && second.app.projections?.owned.length !== 2; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(second.app.projections?.owned, ['totals-a', 'totals-b'], 'the other takes both');
-      assert.ok(
-        lines.some((l) => /^holding: totals-/.test(l)),
-        lines.join('\n'),
-      );
-      await second.close();
+      try {
+        const owned = () => [first.app.projections?.owned ?? [], second.app.projections?.owned ?? []];
+        for (let i = 0; i < 200 && owned().some((o) => o.length !== 1); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        assert.deepEqual(
+          owned().map((o) => o.length),
+          [1, 1],
+          'one each',
+        );
+        const outcome = await second.app.execute({
+          type: 'OpenCounter',
+          data: { counterId: 'w' },
+          user: alice,
+          commandId: 'open-w',
+        });
+        assert.ok(outcome.ok);
+        assert.ok(
+          await second.app.projections?.waitFor(['totals-a', 'totals-b'], outcome.result.position, 3_000),
+        );
+        await first.close();
+        for (let i = 0; i < 200 && second.app.projections?.owned.length !== 2; i++)
+          await new Promise((r) => setTimeout(r, 10));
+        assert.deepEqual(second.app.projections?.owned, ['totals-a', 'totals-b'], 'the other takes both');
+        assert.ok(
+          lines.some((l) => /^holding: totals-/.test(l)),
+          lines.join('\n'),
+        );
+      } finally {
+        // Closed even when an assertion fails: open pools would keep the test process alive.
+        await Promise.all([first.close(), second.close()]);
+      }
     },
   );
 

@@ -41,76 +41,79 @@ describe(
       const readStore = new MemoryReadStore();
       const daemon = new ProjectionDaemon({ events: store.events, readStore, projections: [tail] });
       await daemon.start();
-      const write = (eventId: string) =>
-        store.events.append([
-          {
-            streamId: eventId,
-            expectedVersion: 'no-stream',
-            events: [{ type: 'Written', data: {}, eventId }],
-          },
-        ]);
-      const first = await write('before');
-      assert.ok(await daemon.waitFor(['tail'], first.position, 5_000));
-
-      let heldPosition = 0;
-      const held = store.transaction(async (tx) => {
-        heldPosition = (
-          await tx.events.append([
+      try {
+        const write = (eventId: string) =>
+          store.events.append([
             {
-              streamId: 'held',
+              streamId: eventId,
               expectedVersion: 'no-stream',
-              events: [{ type: 'Written', data: {}, eventId: 'held' }],
+              events: [{ type: 'Written', data: {}, eventId }],
             },
-          ])
-        ).position;
-        await sleep(2_000); // open, idle, between its insert and its commit
-      });
-      await sleep(100);
-      const later: number[] = [];
-      const samples: ProjectionStatus[] = [];
-      for (let i = 0; i < 15; i++) {
-        later.push((await write(`later-${i}`)).position);
-        await sleep(40);
-        const status = (await daemon.status()).find((s) => s.name === 'tail');
-        if (status !== undefined) samples.push(status);
-      }
-      assert.ok(
-        later.every((p) => p > heldPosition),
-        'later commits sort after the held event',
-      );
-      const during = samples.at(-1);
-      assert.ok(during !== undefined);
-      assert.ok(during.position < heldPosition, 'the reader waits below the open transaction');
-      assert.ok(during.lagEvents >= 14, `lag rises while it is open (${during.lagEvents})`);
-      assert.ok(
-        samples.every((s, i) => i === 0 || s.lagEvents >= (samples[i - 1]?.lagEvents ?? 0)),
-        'lag only grows while held',
-      );
-      const backend = during.heldBack?.backend;
-      assert.ok(backend !== undefined, 'the status names the blocking backend');
-      assert.equal(backend.state, 'idle in transaction');
-      assert.ok(backend.pid > 0);
-      assert.ok(Date.parse(backend.startedAt ?? '') > 0);
-      assert.match(during.heldBack?.reason ?? '', new RegExp(`backend ${backend.pid}`));
+          ]);
+        const first = await write('before');
+        assert.ok(await daemon.waitFor(['tail'], first.position, 5_000));
 
-      await held;
-      const newest = Math.max(...later);
-      assert.ok(await daemon.waitFor(['tail'], newest, 5_000), 'recovers once it commits');
-      const recovered = (await daemon.status()).find((s) => s.name === 'tail');
-      assert.equal(recovered?.lagEvents, 0);
-      assert.equal(recovered?.heldBack, undefined);
-      const docs = await readStore.reader(projectionNamespace('tail', 1), seen).scan({ limit: 100 });
-      assert.deepEqual(
-        docs.map((d) => d.id).sort(),
-        ['before', 'held', ...later.map((_, i) => `later-${i}`)].sort(),
-        'every event, the held one included',
-      );
-      assert.ok(
-        docs.every((d) => d.doc.applied === 1),
-        'each exactly once',
-      );
-      await daemon.stop();
-      await store.close();
+        let heldPosition = 0;
+        const held = store.transaction(async (tx) => {
+          heldPosition = (
+            await tx.events.append([
+              {
+                streamId: 'held',
+                expectedVersion: 'no-stream',
+                events: [{ type: 'Written', data: {}, eventId: 'held' }],
+              },
+            ])
+          ).position;
+          await sleep(2_000); // open, idle, between its insert and its commit
+        });
+        await sleep(100);
+        const later: number[] = [];
+        const samples: ProjectionStatus[] = [];
+        for (let i = 0; i < 15; i++) {
+          later.push((await write(`later-${i}`)).position);
+          await sleep(40);
+          const status = (await daemon.status()).find((s) => s.name === 'tail');
+          if (status !== undefined) samples.push(status);
+        }
+        assert.ok(
+          later.every((p) => p > heldPosition),
+          'later commits sort after the held event',
+        );
+        const during = samples.at(-1);
+        assert.ok(during !== undefined);
+        assert.ok(during.position < heldPosition, 'the reader waits below the open transaction');
+        assert.ok(during.lagEvents >= 14, `lag rises while it is open (${during.lagEvents})`);
+        assert.ok(
+          samples.every((s, i) => i === 0 || s.lagEvents >= (samples[i - 1]?.lagEvents ?? 0)),
+          'lag only grows while held',
+        );
+        const backend = during.heldBack?.backend;
+        assert.ok(backend !== undefined, 'the status names the blocking backend');
+        assert.equal(backend.state, 'idle in transaction');
+        assert.ok(backend.pid > 0);
+        assert.ok(Date.parse(backend.startedAt ?? '') > 0);
+        assert.match(during.heldBack?.reason ?? '', new RegExp(`backend ${backend.pid}`));
+
+        await held;
+        const newest = Math.max(...later);
+        assert.ok(await daemon.waitFor(['tail'], newest, 5_000), 'recovers once it commits');
+        const recovered = (await daemon.status()).find((s) => s.name === 'tail');
+        assert.equal(recovered?.lagEvents, 0);
+        assert.equal(recovered?.heldBack, undefined);
+        const docs = await readStore.reader(projectionNamespace('tail', 1), seen).scan({ limit: 100 });
+        assert.deepEqual(
+          docs.map((d) => d.id).sort(),
+          ['before', 'held', ...later.map((_, i) => `later-${i}`)].sort(),
+          'every event, the held one included',
+        );
+        assert.ok(
+          docs.every((d) => d.doc.applied === 1),
+          'each exactly once',
+        );
+      } finally {
+        await daemon.stop();
+        await store.close();
+      }
     });
   },
 );
