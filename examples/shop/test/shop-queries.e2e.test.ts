@@ -104,6 +104,8 @@ describe('the shop read side over HTTP', () => {
   it('GetProductPage: product, price, promotion and stock in one document, for anyone', async () => {
     const response = await shop.get('GetProductPage', { productId: 'kettle' }, { minPosition: last });
     assert.equal(response.statusCode, 200, response.body);
+    // Sent as stored (no re-serialization), with the header a serialized object gets.
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
     const page = response.json<Record<string, unknown>>();
     assert.deepEqual(
       { ...page, promotions: undefined },

@@ -125,7 +125,9 @@ export {
   defineQuery,
   type AnyQueryDefinition,
   type QueryDefinition,
+  type QueryCollection,
   type QueryInput,
   type QueryReader,
 } from './query/query-definition.js';
-export { QueryBus, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
+export { QueryBus, type QueryBusOptions, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
+export { StoredJson } from './query/stored-json.js';

@@ -66,8 +66,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const events = upcastingEventStore(options.store.events, upcasters);
   let projections: ProjectionDaemon | undefined;
   let inline: InlineProjections | undefined;
+  let readStore: ReadStore | undefined;
   if (options.projections !== undefined && options.projections.length > 0) {
-    const readStore = options.readStore ?? options.store.readStore?.();
+    readStore = options.readStore ?? options.store.readStore?.();
     if (readStore === undefined) {
       throw new Error(`The ${options.store.name} store has no read store; pass one as readStore`);
     }
@@ -90,7 +91,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
-  const queries = projections === undefined ? undefined : new QueryBus(projections, queryList);
+  const queries = projections === undefined ? undefined : new QueryBus(projections, queryList, { readStore });
   return {
     store: options.store,
     commands,

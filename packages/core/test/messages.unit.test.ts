@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { canonicalJson, derivedId, findUnknownKeys, payloadHash, versionMatches } from '@tandem/core';
 
 describe('findUnknownKeys', () => {
@@ -19,6 +21,85 @@ describe('payload hashing', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: 1, c: 2 } }), '{"a":{"c":2,"d":1},"b":1}');
     assert.equal(payloadHash({ a: 1, b: 2 }), payloadHash({ b: 2, a: 1 }));
     assert.notEqual(payloadHash({ a: 1 }), payloadHash({ a: 2 }));
+  });
+
+  // Hashes are stored with idempotency records: the output must stay exactly what
+  // JSON.stringify with a key-sorting replacer produced, whatever the input.
+  const reference = (value: unknown): string =>
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    });
+  const same = (value: unknown) => {
+    let expected: string | Error;
+    try {
+      expected = reference(value);
+    } catch (error) {
+      expected = error as Error;
+    }
+    if (expected instanceof Error)
+      assert.throws(() => canonicalJson(value), expected.constructor as typeof Error);
+    else {
+      assert.equal(canonicalJson(value), expected);
+      if (typeof expected === 'string')
+        assert.equal(payloadHash(value), createHash('sha256').update(expected).digest('hex'));
+    }
+  };
+
+  it('writes exactly the reference canonical JSON, edge cases included', () => {
+    const withProto = JSON.parse('{"__proto__":{"x":1},"a":1}') as unknown;
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) deep = { [`k${i}`]: [deep] };
+    for (const value of [
+      { b: 1, a: { d: 1, c: 2 } },
+      { 10: 'x', 9: 'y', b: 'z', a: 'w' },
+      withProto,
+      { a: undefined, b: () => 1, c: Symbol('s'), d: null, e: [undefined, () => 1, NaN, -0, Infinity] },
+      { date: new Date(0), boxed: new String('ab'), map: new Map([[1, 2]]), set: new Set([1]) },
+      { toJSON: () => ({ z: 1, y: 2 }) },
+      Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
+      { '\u2028': 'caf\u00e9 \ud800 "q"', '': [[], {}, [{}]], 'a.b': 1e21, c: 5e-7 },
+      [1, 'two', { three: 3 }, [4]],
+      // eslint-disable-next-line no-sparse-arrays
+      [1, , 3],
+      'text',
+      42,
+      true,
+      null,
+      undefined,
+      deep,
+      cyclic,
+      { n: 1n },
+    ])
+      same(value);
+  });
+
+  it('writes exactly the reference canonical JSON for arbitrary values', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withBigInt: true,
+        }),
+        (value) => same(value),
+      ),
+      { numRuns: 2_000 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => same(value)),
+      { numRuns: 2_000 },
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import {
   MemoryStore,
   ProjectionDaemon,
   QueryBus,
+  StoredJson,
   type QueryOutcome,
 } from '@tandem/core';
 import { admin, alice, counterApp } from '@tandem/testing';
@@ -32,6 +33,15 @@ const ListAll = defineQuery({
   handler: async (_input, read) => (await read.collection('counter-totals', counters)).find({ limit: 10 }),
 });
 
+const GetCounterAsStored = defineQuery({
+  name: 'GetCounterAsStored',
+  params: objectSchema<{ counterId: string }>({ counterId: str }),
+  projections: ['counter-totals'],
+  authorize: (user) => user.roles.includes('admin'),
+  handler: async ({ params }, read) =>
+    (await read.collection('counter-totals', counters)).getJson(params.counterId),
+});
+
 const app = await counterApp(new MemoryStore());
 const daemon = new ProjectionDaemon({
   events: app.events,
@@ -40,7 +50,7 @@ const daemon = new ProjectionDaemon({
 });
 await daemon.start();
 after(() => daemon.stop());
-const bus = new QueryBus(daemon, [GetCounter, ListAll]);
+const bus = new QueryBus(daemon, [GetCounter, ListAll, GetCounterAsStored]);
 
 function code(outcome: QueryOutcome): string | undefined {
   return outcome.ok ? undefined : outcome.error.code;
@@ -108,5 +118,38 @@ describe('query bus', () => {
     });
     assert.equal(code(outcome), 'unavailable');
     assert.equal(outcome.ok ? undefined : outcome.error.retryable, true);
+  });
+
+  it('hands a view read as stored JSON to HTTP as its text, and to in-process callers as the document', async () => {
+    const opened = await app.execute({
+      type: 'OpenCounter',
+      data: { counterId: 'q3' },
+      user: alice,
+      commandId: 'q3',
+    });
+    assert.ok(opened.ok);
+    const request = {
+      name: 'GetCounterAsStored',
+      params: { counterId: 'q3' },
+      user: admin,
+      minPosition: opened.result.position,
+    };
+    const expected = { counterId: 'q3', owner: 'alice', value: 0, increments: 0 };
+    const parsed = await bus.execute(request);
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.view, expected);
+    const stored = await bus.execute({ ...request, storedJson: true });
+    assert.ok(stored.ok);
+    assert.ok(stored.view instanceof StoredJson);
+    assert.deepEqual(JSON.parse(stored.view.json), expected);
+    assert.equal(
+      JSON.stringify({ view: stored.view }),
+      JSON.stringify({ view: expected }),
+      'serializers see the document',
+    );
+    assert.equal(
+      code(await bus.execute({ ...request, params: { counterId: 'none' }, storedJson: true })),
+      'not-found',
+    );
   });
 });

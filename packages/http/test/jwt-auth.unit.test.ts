@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { authenticate, signToken, verifyToken } from '@tandem/http';
 
@@ -34,5 +34,22 @@ describe('JWT auth', () => {
     assert.equal(await authenticate(`Bearer ${other}`, secret), undefined);
     assert.equal(await authenticate(undefined, secret), undefined);
     assert.equal(await authenticate('Basic YWxpY2U6cHc=', secret), undefined);
+  });
+
+  it('remembers a verified token only for its secret and only until it expires', async () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-01-01T00:00:00Z') });
+    try {
+      const token = await signToken({ sub: 'bob', role: 'admin' }, secret, { expiresIn: '60s' });
+      assert.deepEqual(await verifyToken(token, secret), { id: 'bob', roles: ['admin'] });
+      assert.deepEqual(await verifyToken(token, secret), { id: 'bob', roles: ['admin'] }, 'from the cache');
+      await assert.rejects(verifyToken(token, 'another-secret-another-secret-another'));
+      mock.timers.setTime(Date.parse('2026-01-01T00:00:59Z'));
+      assert.deepEqual(await authenticate(`Bearer ${token}`, secret), { id: 'bob', roles: ['admin'] });
+      mock.timers.setTime(Date.parse('2026-01-01T00:01:00Z'));
+      await assert.rejects(verifyToken(token, secret), 'expired, though verified before');
+      assert.equal(await authenticate(`Bearer ${token}`, secret), undefined);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

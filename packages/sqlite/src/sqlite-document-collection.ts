@@ -10,6 +10,7 @@ import {
   searchTokens,
   fieldValue,
   type CollectionDefinition,
+  type DocumentReader,
   type DocumentWriter,
   type FieldFilter,
   type FindQuery,
@@ -89,6 +90,10 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   async get(id: string): Promise<Doc | undefined> {
     const text = this.#getJson(id);
     return text === undefined ? undefined : (JSON.parse(text) as Doc);
+  }
+
+  async getJsonText(id: string): Promise<string | undefined> {
+    return this.#getJson(id);
   }
 
   /** The stored JSON text of one document: the key lookup behind `get`, statement kept per instance. */
@@ -211,5 +216,98 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
 
   #requireWritable(): void {
     if (!this.#writable) throw new Error('Read-only view: write inside a read-store transaction');
+  }
+}
+
+/** How many times a key lookup follows the active version when it moves under the lookup itself. */
+const maxFollows = 10;
+
+/**
+ * A query's view of one collection of a projection, in whichever version is active at each read.
+ * A key lookup reads the active namespace and the document in one statement, so one snapshot
+ * answers both and it costs one statement instead of two; a lookup that finds another version
+ * active (a blue/green swap) or its tables gone follows the new version. The other reads look the
+ * active namespace up first, then read.
+ */
+export class SqliteActiveCollection<Doc extends object> implements DocumentReader<Doc> {
+  readonly #db: Database.Database;
+  readonly #projection: string;
+  readonly #definition: CollectionDefinition<Doc>;
+  readonly #activeNamespace: () => string | undefined;
+  readonly #reader: (namespace: string) => DocumentReader<Doc>;
+  /** The namespace the lookup statement reads from; the statement answers `[active namespace, doc]`. */
+  #namespace: string | undefined;
+  #lookup: Database.Statement | undefined;
+
+  constructor(
+    db: Database.Database,
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+    activeNamespace: () => string | undefined,
+    reader: (namespace: string) => DocumentReader<Doc>,
+  ) {
+    this.#db = db;
+    this.#projection = projection;
+    this.#definition = definition;
+    this.#activeNamespace = activeNamespace;
+    this.#reader = reader;
+  }
+
+  async get(id: string): Promise<Doc | undefined> {
+    const text = this.#getJson(id);
+    return text === undefined ? undefined : (JSON.parse(text) as Doc);
+  }
+
+  async getJsonText(id: string): Promise<string | undefined> {
+    return this.#getJson(id);
+  }
+
+  async find(query?: FindQuery): Promise<Page<Doc>> {
+    return this.#reader(this.#active()).find(query);
+  }
+
+  async search(text: string, query?: FindQuery): Promise<Page<Doc>> {
+    return this.#reader(this.#active()).search(text, query);
+  }
+
+  async scan(options?: {
+    readonly after?: string;
+    readonly limit?: number;
+  }): Promise<readonly StoredDocument<Doc>[]> {
+    return this.#reader(this.#active()).scan(options);
+  }
+
+  #active(): string {
+    const namespace = this.#activeNamespace();
+    if (namespace === undefined) throw new Error(`Projection ${this.#projection} has never been activated`);
+    return namespace;
+  }
+
+  #getJson(id: string): string | undefined {
+    if (this.#lookup !== undefined) {
+      let row: [string | null, string | null] | undefined;
+      try {
+        row = this.#lookup.get(this.#projection, id) as [string | null, string | null];
+      } catch {
+        // The version it last read may be gone (its tables dropped): find the active one below.
+        row = undefined;
+      }
+      if (row !== undefined && row[0] === this.#namespace) return row[1] ?? undefined;
+    }
+    for (let follow = 0; follow < maxFollows; follow++) {
+      const namespace = this.#active();
+      if (namespace !== this.#namespace || this.#lookup === undefined) {
+        const table = collectionTable(namespace, this.#definition.name);
+        this.#lookup = prepared(
+          this.#db,
+          `SELECT (SELECT namespace FROM tandem_rm_active WHERE projection = ?) AS active_namespace, (SELECT doc FROM ${table} WHERE id = ?) AS doc`,
+        ).raw();
+        this.#namespace = namespace;
+      }
+      const row = this.#lookup.get(this.#projection, id) as [string | null, string | null];
+      if (row[0] === namespace) return row[1] ?? undefined;
+      // Another version became active between the two statements: follow it.
+    }
+    throw new Error(`The active version of projection ${this.#projection} keeps changing`);
   }
 }

@@ -6,13 +6,17 @@ import {
   type DeadLetterRow,
   type CollectionDefinition,
   type DeadLetter,
-  type DocumentReader,
   type ReadStore,
   type ReadTransaction,
   type SqlExecutor,
   type Transaction,
 } from '@tandem/core';
-import { collectionDdl, collectionTable, SqliteDocumentCollection } from './sqlite-document-collection.js';
+import {
+  collectionDdl,
+  collectionTable,
+  SqliteActiveCollection,
+  SqliteDocumentCollection,
+} from './sqlite-document-collection.js';
 import { holdsLease, SqliteLeases } from './sqlite-leases.js';
 import { prepared } from './statement-cache.js';
 
@@ -87,7 +91,10 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+  reader<Doc extends object>(
+    namespace: string,
+    definition: CollectionDefinition<Doc>,
+  ): SqliteDocumentCollection<Doc> {
     // Readers hold no state but their prepared statements, so each (namespace, collection) keeps
     // one: a query then costs its lookup, not a table-name hash and statement look-ups.
     let readers = this.#readers.get(namespace);
@@ -110,6 +117,19 @@ export class SqliteReadStore implements ReadStore {
     return reader as SqliteDocumentCollection<Doc>;
   }
 
+  activeReader<Doc extends object>(
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+  ): SqliteActiveCollection<Doc> {
+    return new SqliteActiveCollection(
+      this.#reader,
+      projection,
+      definition,
+      () => this.#activeNamespace(projection),
+      (namespace) => this.reader(namespace, definition),
+    );
+  }
+
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
     return this.#job((sql) => work(this.#view(sql)));
   }
@@ -119,8 +139,20 @@ export class SqliteReadStore implements ReadStore {
     return this.#view(tx.sql);
   }
 
-  /** The read transaction API over the writer connection; callers hold the writer. */
+  /** One view per SQL executor (the writer's): views hold no state, so transactions share them. */
+  readonly #views = new WeakMap<SqlExecutor, ReadTransaction>();
+
   #view(sql: SqlExecutor): ReadTransaction {
+    let view = this.#views.get(sql);
+    if (view === undefined) {
+      view = this.#newView(sql);
+      this.#views.set(sql, view);
+    }
+    return view;
+  }
+
+  /** The read transaction API over the writer connection; callers hold the writer. */
+  #newView(sql: SqlExecutor): ReadTransaction {
     const checkpoint = (namespace: string): number =>
       (
         prepared(this.#writer, 'SELECT position FROM tandem_rm_checkpoints WHERE namespace = ?').get(
@@ -199,6 +231,10 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async activeNamespace(projection: string): Promise<string | undefined> {
+    return this.#activeNamespace(projection);
+  }
+
+  #activeNamespace(projection: string): string | undefined {
     const row = prepared(this.#reader, 'SELECT namespace FROM tandem_rm_active WHERE projection = ?').get(
       projection,
     ) as { namespace: string } | undefined;

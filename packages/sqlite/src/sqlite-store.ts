@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import {
   TandemError,
@@ -36,6 +37,12 @@ export interface GroupCommitStats {
   /** Transactions run (committed or rolled back to their savepoint). */
   jobs: number;
 }
+
+/**
+ * A commit that released at least this many transactions is followed by one event-loop turn, so
+ * that their callers' next transactions join the following group (see `#drain`).
+ */
+const releasedBeforeTurn = 16;
 
 interface Job {
   readonly work: (tx: Transaction) => Promise<unknown>;
@@ -183,7 +190,14 @@ export class SqliteStore implements Store {
 
   /** Runs queued transactions in groups until the queue is empty. */
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
+    let released = 0;
+    for (;;) {
+      // Many callers just released by a commit (concurrent load): let one turn of the event loop
+      // pass, so they queue their next transactions into the coming group and share its fsync,
+      // instead of the callers splitting into two half-groups that alternate. Otherwise the next
+      // group starts at once, as before.
+      if (released >= releasedBeforeTurn) await nextTurn();
+      if (this.#queue.length === 0) return;
       const batch = this.#queue.splice(0, this.#maxBatch);
       const settled: { job: Job; ok: boolean; value: unknown }[] = [];
       try {
@@ -192,7 +206,7 @@ export class SqliteStore implements Store {
         for (const job of batch) job.reject(classifySqliteError(error));
         continue;
       }
-      const tx = this.#transactionView();
+      const tx = (this.#tx ??= this.#transactionView());
       for (const job of batch) {
         this.#writer.exec('SAVEPOINT job');
         try {
@@ -220,8 +234,12 @@ export class SqliteStore implements Store {
         if (ok) job.resolve(value);
         else job.reject(value);
       }
+      released = settled.length;
     }
   }
+
+  /** The writer's transaction API; it holds no state of its own, so every group shares one. */
+  #tx: Transaction | undefined;
 
   #transactionView(): Transaction {
     return {

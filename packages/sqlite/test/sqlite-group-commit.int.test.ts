@@ -106,4 +106,34 @@ describe('sqlite group commit', () => {
       await first.close();
     }
   });
+
+  it('lets the callers a commit released join the next group, so concurrent callers share one fsync', async () => {
+    const store = await openSqliteStore({ filename: join(dir, 'turns.db') });
+    try {
+      const callers = 64;
+      const rounds = 10;
+      await Promise.all(
+        Array.from({ length: callers }, async (_, caller) => {
+          for (let round = 0; round < rounds; round++) {
+            await store.events.append([
+              {
+                streamId: `t-${caller}-${round}`,
+                expectedVersion: 'no-stream',
+                events: [{ type: 'E', data: { caller, round } }],
+              },
+            ]);
+          }
+        }),
+      );
+      assert.equal(store.stats.jobs, callers * rounds);
+      // Without the turn the callers split into two alternating half-groups (about 20 commits).
+      assert.ok(
+        store.stats.batches <= rounds + 2,
+        `expected about one commit per round, got ${store.stats.batches} for ${rounds} rounds`,
+      );
+      assert.equal(await store.events.headPosition(), callers * rounds);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -14,14 +14,17 @@ const cursor = z.string().max(500).optional();
 const day = z.iso.date();
 const isAdmin = (user: Principal) => hasRole(user, 'admin');
 
-/** The product page: one key lookup instead of the seeds' four-table join. Public. */
+/**
+ * The product page: one key lookup instead of the seeds' four-table join. Public. The view is the
+ * document as stored, so it is read as its JSON text and sent as is.
+ */
 export const GetProductPage = defineQuery({
   name: 'GetProductPage',
   params: z.strictObject({ productId: entityId }),
   projections: ['product-pages'],
   public: true,
   handler: async ({ params }, read) =>
-    (await read.collection('product-pages', productPages)).get(params.productId),
+    (await read.collection('product-pages', productPages)).getJson(params.productId),
 });
 
 /** Full-text search with filters, or filters alone; sorted by price or name. Public. */

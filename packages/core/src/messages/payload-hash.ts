@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** JSON with object keys sorted, so equal payloads hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -10,7 +10,16 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * SHA-256 (hex) of a string: one-shot where Node has it (20.12+), which skips a Hash object per
+ * command; the streaming API elsewhere. The digest is the same.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** SHA-256 (hex) of the canonical JSON of `value`. */
 export function payloadHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
 }

@@ -40,7 +40,25 @@ export async function validateInput<Schema extends StandardSchemaV1>(
   schema: Schema,
   input: unknown,
 ): Promise<StandardSchemaV1.InferOutput<Schema>> {
-  const result = await schema['~standard'].validate(input);
+  return checkInput(schema, input);
+}
+
+/**
+ * {@link validateInput}, answering synchronously when the validator does (zod, valibot and
+ * arktype do for synchronous schemas), so a hot path need not wait a turn for a plain check.
+ */
+export function checkInput<Schema extends StandardSchemaV1>(
+  schema: Schema,
+  input: unknown,
+): StandardSchemaV1.InferOutput<Schema> | Promise<StandardSchemaV1.InferOutput<Schema>> {
+  const result = schema['~standard'].validate(input);
+  // Any thenable counts as asynchronous, as `await` would treat it.
+  return typeof (result as { then?: unknown }).then === 'function'
+    ? Promise.resolve(result).then((r) => checkedValue(r, input))
+    : checkedValue(result as StandardSchemaV1.Result<StandardSchemaV1.InferOutput<Schema>>, input);
+}
+
+function checkedValue<Output>(result: StandardSchemaV1.Result<Output>, input: unknown): Output {
   if (result.issues !== undefined) {
     const issues: FieldIssue[] = result.issues.map((issue) => ({
       path: pathOf(issue),

@@ -2,6 +2,16 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Principal } from '../messages/principal.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader } from '../read-store/document-collection.js';
+import type { StoredJson } from './stored-json.js';
+
+/** One collection as a query handler reads it. */
+export interface QueryCollection<Doc extends object> extends DocumentReader<Doc> {
+  /**
+   * The document with `id` as its stored JSON text, or undefined. Return it when the view is the
+   * document as stored: HTTP then sends the text as is instead of parsing and re-serializing it.
+   */
+  getJson(id: string): Promise<StoredJson | undefined>;
+}
 
 /** Read access for a query handler: only the collections of the projections it declared. */
 export interface QueryReader {
@@ -9,7 +19,7 @@ export interface QueryReader {
   collection<Doc extends object>(
     projection: string,
     collection: CollectionDefinition<Doc>,
-  ): Promise<DocumentReader<Doc>>;
+  ): Promise<QueryCollection<Doc>>;
 }
 
 /** What a query handler receives. */

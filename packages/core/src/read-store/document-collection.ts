@@ -5,6 +5,11 @@ export interface DocumentReader<Doc extends object> {
   /** The document with `id`, or undefined. */
   get(id: string): Promise<Doc | undefined>;
   /**
+   * The document with `id` as the JSON text it is stored as, or undefined. Optional: stores that keep
+   * JSON text implement it so a view can be sent without parsing and re-serializing it.
+   */
+  getJsonText?(id: string): Promise<string | undefined>;
+  /**
    * Documents matching equality and range filters, sorted, one page at a time. Refused (not
    * scanned) when no declared index covers the filters and sort.
    */

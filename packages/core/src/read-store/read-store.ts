@@ -83,6 +83,16 @@ export interface ReadStore {
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc>;
 
   /**
+   * A read-only view of `projection`'s collection in whichever version is active at each read, for
+   * queries. Optional: a store that can find the active version and the document in one step
+   * implements it; without it, queries look the active namespace up first, then read.
+   */
+  activeReader?<Doc extends object>(
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+  ): DocumentReader<Doc>;
+
+  /**
    * A read transaction inside a write transaction of the same database, for inline projections.
    * Present only on stores that share the write store's database and transaction.
    */

@@ -35,11 +35,10 @@ export function composeMiddleware(
   steps: readonly CommandMiddleware[],
   last: (context: CommandContext) => Promise<CommandResult>,
 ): (context: CommandContext) => Promise<CommandResult> {
-  return (context) => {
-    const run = (index: number): Promise<CommandResult> => {
-      const step = steps[index];
-      return step === undefined ? last(context) : step(context, () => run(index + 1));
-    };
-    return run(0);
-  };
+  // Made once, not per command: a named closure per call costs a `name` redefinition under tsx.
+  function run(context: CommandContext, index: number): Promise<CommandResult> {
+    const step = steps[index];
+    return step === undefined ? last(context) : step(context, () => run(context, index + 1));
+  }
+  return (context) => run(context, 0);
 }
