@@ -19,6 +19,7 @@ export {
 export { findUnknownKeys, validateInput } from './messages/validate-input.js';
 export { canonicalJson, payloadHash } from './messages/payload-hash.js';
 export { derivedId } from './messages/derived-id.js';
+export { newEventId } from './messages/event-id.js';
 
 // Event store
 export type { EventStore } from './event-store/event-store.js';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
   TandemError,
@@ -8,6 +7,7 @@ import {
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
+  newEventId,
 } from '@tandem/core';
 
 /** Anything that runs a query: the pool (reads) or a transaction's client. */
@@ -120,7 +120,7 @@ export async function appendEvents(
       values.push(
         append.streamId,
         version,
-        event.eventId ?? randomUUID(),
+        event.eventId ?? newEventId(),
         event.type,
         event.schemaVersion ?? 1,
         JSON.stringify(event.data),

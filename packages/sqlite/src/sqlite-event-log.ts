@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   TandemError,
@@ -8,6 +7,7 @@ import {
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
+  newEventId,
 } from '@tandem/core';
 
 interface EventRow {
@@ -87,7 +87,7 @@ export class SqliteEventLog {
         const info = this.#insert.run(
           append.streamId,
           version,
-          event.eventId ?? randomUUID(),
+          event.eventId ?? newEventId(),
           event.type,
           event.schemaVersion ?? 1,
           JSON.stringify(event.data),

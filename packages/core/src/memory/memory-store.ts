@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../messages/event-id.js';
 import { TandemError } from '../errors/tandem-error.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { versionMatches } from '../event-store/expected-version.js';
@@ -177,7 +177,7 @@ export class MemoryStore implements Store {
           streamId: append.streamId,
           streamVersion: version,
           position: this.#log.length + staged.events.length + 1,
-          eventId: event.eventId ?? randomUUID(),
+          eventId: event.eventId ?? newEventId(),
           schemaVersion: event.schemaVersion ?? 1,
           metadata: event.metadata ?? {},
           recordedAt,
