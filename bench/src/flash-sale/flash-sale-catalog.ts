@@ -1,6 +1,8 @@
+import { seedProductData, seedProductId } from '@tandem/example-shop';
+
 /**
  * The catalog both sides of the flash sale serve. Products follow the shop's seed module
- * (examples/shop/src/seed.ts); the baseline repeats its formula so both hold the same rows.
+ * (examples/shop/src/seed.ts), whose formula the baseline reuses so both hold the same rows.
  */
 export interface FlashSaleCatalog {
   readonly products: number;
@@ -16,25 +18,8 @@ export interface FlashSaleCatalog {
   readonly soldOutProbe?: { readonly productId: string; readonly stock: number };
 }
 
-const categories = ['kitchen', 'garden', 'books', 'toys', 'audio', 'outdoor', 'office', 'games'];
-const nouns = [
-  'Kettle',
-  'Lamp',
-  'Chair',
-  'Backpack',
-  'Speaker',
-  'Notebook',
-  'Puzzle',
-  'Tent',
-  'Mug',
-  'Blender',
-];
-const adjectives = ['Compact', 'Classic', 'Deluxe', 'Eco', 'Pro', 'Mini', 'Smart', 'Vintage'];
-
 /** The id of product number `i` (1-based), as the shop's seed names it. */
-export function productId(i: number): string {
-  return `p-${String(i).padStart(5, '0')}`;
-}
+export const productId = seedProductId;
 
 /** The number of a product id made by {@link productId}. */
 export function productNumber(id: string): number {
@@ -42,17 +27,7 @@ export function productNumber(id: string): number {
 }
 
 /** Product number `i` as the shop's `seedProducts` creates it. */
-export function seedProduct(i: number) {
-  const n = String(i).padStart(5, '0');
-  return {
-    productId: productId(i),
-    name: `${adjectives[i % adjectives.length]} ${nouns[i % nouns.length]} ${n}`,
-    description: `Demo product number ${i}`,
-    category: categories[i % categories.length] ?? 'misc',
-    price: 500 + ((i * 737) % 20_000),
-    initialStock: (i * 13) % 200,
-  };
-}
+export const seedProduct = seedProductData;
 
 /** The customer ids orders come from. */
 export function customerId(k: number): string {

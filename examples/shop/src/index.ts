@@ -1,5 +1,5 @@
 export { createShopApp, shopCommands, shopProjections, shopQueries } from './shop-app.js';
-export { seedProducts } from './seed.js';
+export { seedProductData, seedProductId, seedProducts } from './seed.js';
 export {
   inventoryDecider,
   type InventoryCommand,

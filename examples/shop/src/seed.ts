@@ -15,6 +15,27 @@ const nouns = [
 ];
 const adjectives = ['Compact', 'Classic', 'Deluxe', 'Eco', 'Pro', 'Mini', 'Smart', 'Vintage'];
 
+/** The id of demo product number `i` (1-based). */
+export function seedProductId(i: number): string {
+  return `p-${String(i).padStart(5, '0')}`;
+}
+
+/**
+ * The CreateProduct data of demo product number `i` (1-based). Exported so that benchmarks can
+ * build a single-model baseline holding exactly the rows the shop's seed creates.
+ */
+export function seedProductData(i: number) {
+  const n = String(i).padStart(5, '0');
+  return {
+    productId: seedProductId(i),
+    name: `${adjectives[i % adjectives.length]} ${nouns[i % nouns.length]} ${n}`,
+    description: `Demo product number ${i}`,
+    category: categories[i % categories.length] ?? 'misc',
+    price: 500 + ((i * 737) % 20_000),
+    initialStock: (i * 13) % 200,
+  };
+}
+
 /**
  * Creates `count` demo products through the command pipeline. Each command id is derived from the
  * product number, so seeding twice replays instead of duplicating.
@@ -27,19 +48,11 @@ export async function seedProducts(
   const admin: Principal = { id: 'seed', roles: ['admin'] };
   let created = 0;
   for (let i = 1; i <= count; i++) {
-    const n = String(i).padStart(5, '0');
     const outcome = await app.execute({
       type: 'CreateProduct',
-      commandId: `seed-product-${n}`,
+      commandId: `seed-product-${String(i).padStart(5, '0')}`,
       user: admin,
-      data: {
-        productId: `p-${n}`,
-        name: `${adjectives[i % adjectives.length]} ${nouns[i % nouns.length]} ${n}`,
-        description: `Demo product number ${i}`,
-        category: categories[i % categories.length],
-        price: 500 + ((i * 737) % 20_000),
-        initialStock: (i * 13) % 200,
-      },
+      data: seedProductData(i),
     });
     if (!outcome.ok) throw outcome.error;
     if (!outcome.replayed) created += 1;
