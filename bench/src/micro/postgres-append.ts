@@ -1,18 +1,17 @@
 import pg from 'pg';
-import type { RecordedEvent } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
-import type { Benchmark } from '../benchmark.js';
-import { benchSchema, withSchema } from '../postgres-schemas.js';
-import { runConcurrently } from '../run-concurrently.js';
 import { dropSchemas } from '@tandem/postgres/testing';
-import { runAppendBenchmark, type AppendTarget } from './append-benchmark.js';
+import type { Benchmark } from '../benchmark.js';
+import { benchSchema } from '../postgres-schemas.js';
+import { runAppendBenchmark, type AppendTarget, type CommandRows, type RawSink } from './append-benchmark.js';
 
 const concurrency = 8;
 
-/** The columns of Tandem's events table as its first migration made them. */
-const rawTable = `
-  CREATE TABLE raw_events (
+/** Tandem's write-side tables as its first PostgreSQL migration makes them (columns, keys, indexes). */
+const rawTables = `
+  CREATE TABLE tandem_events (
     position BIGSERIAL PRIMARY KEY,
+    tx_id XID8 NOT NULL DEFAULT pg_current_xact_id(),
     stream_id TEXT NOT NULL,
     stream_version INTEGER NOT NULL,
     event_id TEXT NOT NULL UNIQUE,
@@ -22,51 +21,108 @@ const rawTable = `
     metadata JSONB NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     UNIQUE (stream_id, stream_version)
-  )`;
+  );
+  CREATE TABLE tandem_idempotency (
+    command_id TEXT PRIMARY KEY,
+    command_type TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    result JSONB NOT NULL,
+    recorded_at TEXT NOT NULL
+  );
+  CREATE TABLE tandem_audit (
+    id BIGSERIAL PRIMARY KEY,
+    command_id TEXT NOT NULL,
+    command_type TEXT NOT NULL,
+    user_id TEXT,
+    stream_ids JSONB NOT NULL,
+    payload_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    error_code TEXT,
+    position BIGINT,
+    at TEXT NOT NULL
+  );
+  CREATE INDEX tandem_audit_command ON tandem_audit (command_id, id);
+  CREATE INDEX tandem_audit_user ON tandem_audit (user_id, id)`;
 
-/** Plain pg: each command's rows in one INSERT (its own transaction), `concurrency` at a time. */
-function insertRaw(url: string) {
-  return (events: readonly RecordedEvent[], eventsPerCommand: number) =>
-    withSchema(url, 'raw', async (schema) => {
-      const pool = new pg.Pool({
-        connectionString: url,
-        max: concurrency,
-        options: `-c search_path=${schema}`,
-      });
-      try {
-        await pool.query(`CREATE SCHEMA ${schema}`);
-        await pool.query(rawTable);
-        // Open every connection before timing, as Tandem's warm-up commands do for its pool.
-        await Promise.all(Array.from({ length: concurrency }, () => pool.query('SELECT 1')));
-        const row = (r: number) => `(${Array.from({ length: 7 }, (_, k) => `$${r * 7 + k + 1}`).join(', ')})`;
-        const sql =
-          'INSERT INTO raw_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) VALUES ' +
-          Array.from({ length: eventsPerCommand }, (_, r) => row(r)).join(', ');
-        // One command's rows are one stream's events (each command opens its own stream).
-        const byStream = new Map<string, RecordedEvent[]>();
-        for (const e of events) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
-        const commands = [...byStream.values()];
-        if (commands.some((rows) => rows.length !== eventsPerCommand))
-          throw new Error(`Expected ${eventsPerCommand} events in every stream`);
-        return await runConcurrently(commands.length, concurrency, async (c) => {
-          const params: unknown[] = [];
-          for (const e of commands[c] ?? []) {
-            params.push(
-              e.streamId,
-              e.streamVersion,
-              e.eventId,
-              e.type,
-              e.schemaVersion,
-              JSON.stringify(e.data),
-              JSON.stringify(e.metadata),
-            );
-          }
-          await pool.query(sql, params);
-        });
-      } finally {
-        await pool.end();
+/** `($first, ..., $first+count-1)`. */
+function placeholders(first: number, count: number): string {
+  return `(${Array.from({ length: count }, (_, k) => `$${first + k}`).join(', ')})`;
+}
+
+/**
+ * One command's rows in one statement (one round trip, one transaction): a multi-row INSERT of
+ * its events, and for all rows the idempotency and audit INSERTs as data-modifying CTEs.
+ */
+function commandStatement(events: number, withClaimAndAudit: boolean): string {
+  const eventRows = Array.from({ length: events }, (_, r) => placeholders(r * 7 + 1, 7)).join(', ');
+  const insertEvents = `INSERT INTO tandem_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) VALUES ${eventRows}`;
+  if (!withClaimAndAudit) return insertEvents;
+  const next = events * 7 + 1;
+  return (
+    `WITH e AS (${insertEvents}), ` +
+    `i AS (INSERT INTO tandem_idempotency (command_id, command_type, payload_hash, result, recorded_at) VALUES ${placeholders(next, 5)}) ` +
+    `INSERT INTO tandem_audit (command_id, command_type, user_id, stream_ids, payload_hash, outcome, error_code, position, at) VALUES ${placeholders(next + 5, 9)}`
+  );
+}
+
+/** The parameters of {@link commandStatement}, every value copied from what Tandem wrote. */
+function commandParams(command: CommandRows, withClaimAndAudit: boolean): unknown[] {
+  const params: unknown[] = [];
+  for (const e of command.events) {
+    params.push(
+      e.streamId,
+      e.streamVersion,
+      e.eventId,
+      e.type,
+      e.schemaVersion,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+    );
+  }
+  if (!withClaimAndAudit) return params;
+  const { idempotency: i, audit: a } = command;
+  if (i === undefined || a === undefined) throw new Error('all-rows needs idempotency and audit rows');
+  params.push(i.commandId, i.commandType, i.payloadHash, JSON.stringify(i.result), i.recordedAt);
+  params.push(
+    a.commandId,
+    a.commandType,
+    a.userId ?? null,
+    JSON.stringify(a.streamIds),
+    a.payloadHash,
+    a.outcome,
+    a.errorCode ?? null,
+    a.position ?? null,
+    a.at,
+  );
+  return params;
+}
+
+/** Plain pg on a fresh schema: a pool of `concurrency`, every connection opened before timing. */
+async function openRaw(url: string): Promise<RawSink> {
+  const schema = benchSchema('raw');
+  const pool = new pg.Pool({ connectionString: url, max: concurrency, options: `-c search_path=${schema}` });
+  const close = async () => {
+    await pool.end();
+    await dropSchemas(url, [schema]);
+  };
+  try {
+    await pool.query(`CREATE SCHEMA ${schema}`);
+    await pool.query(rawTables);
+    // Open every connection before timing, as Tandem's warm-up commands do for its pool.
+    await Promise.all(Array.from({ length: concurrency }, () => pool.query('SELECT 1')));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    async write(commands, shape) {
+      for (const command of commands) {
+        const all = shape === 'all-rows';
+        await pool.query(commandStatement(command.events.length, all), commandParams(command, all));
       }
-    });
+    },
+    close,
+  };
 }
 
 /** PostgreSQL append throughput against plain pg at the same concurrency (target: 70%). */
@@ -79,13 +135,18 @@ export const postgresAppend: Benchmark = {
     if (url === undefined) throw new Error('postgres-append needs a PostgreSQL server');
     const target: AppendTarget = {
       label: 'pg',
-      rawDescription: `plain pg, a pool of ${concurrency}, each command's rows in one multi-row INSERT (its own transaction), ${concurrency} at a time`,
+      rawDescription:
+        `plain pg, a pool of ${concurrency}, Tandem's table shapes, one command per transaction (one statement), ` +
+        `${concurrency} at a time; all rows: its events (one multi-row INSERT), idempotency and audit rows (INSERTs ` +
+        'as CTEs of that statement); events-only: the multi-row INSERT of its events alone',
       async openStore() {
         const schema = benchSchema('append');
         const store = await openPostgresStore({ connectionString: url, schema });
         return { store, dispose: () => dropSchemas(url, [schema]) };
       },
-      insertRaw: insertRaw(url),
+      openRaw: () => openRaw(url),
+      rawConcurrency: concurrency,
+      commandsPerTransaction: () => 1,
     };
     const result = await runAppendBenchmark(context, target, {
       concurrency,
@@ -98,8 +159,10 @@ export const postgresAppend: Benchmark = {
       description:
         `Durable appends on PostgreSQL at concurrency ${concurrency}, each run in its own schema. ` +
         'Each command opens one stream with 1 or 10 events, through the full command pipeline in-process and through ' +
-        'store.events.append alone (the public API, so the adapter can change underneath). The ceiling: plain pg ' +
-        `inserting the very rows Tandem wrote, one command's rows per INSERT, at the same concurrency, in the same run.`,
+        'store.events.append alone (the public API, so the adapter can change underneath). The ceiling, in the same run: ' +
+        "plain pg writing the very rows Tandem wrote into Tandem's table shapes, one command per transaction (one " +
+        `statement), at the same concurrency; for the pipeline every row a command wrote (events, idempotency record, ` +
+        'audit row), and, as before, its event rows alone; for store.events.append its event rows.',
       ...result,
     };
   },

@@ -4,6 +4,7 @@ import {
   versionMatches,
   type AppendResult,
   type EventMetadata,
+  type ExpectedVersion,
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
@@ -34,6 +35,23 @@ function toEvent(row: EventRow): RecordedEvent {
     metadata: JSON.parse(row.metadata) as EventMetadata,
     recordedAt: row.recorded_at,
   };
+}
+
+function conflict(streamId: string, expected: ExpectedVersion, actual: number): TandemError {
+  return new TandemError('concurrency-conflict', `Stream ${streamId} is at version ${actual}`, {
+    details: { streamId, expected, actual },
+  });
+}
+
+/** Whether `error` is the unique key on (stream_id, stream_version) refusing an insert. */
+function isStreamVersionClash(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('SQLITE_CONSTRAINT') &&
+    error.message.includes('tandem_events.stream_id')
+  );
 }
 
 /**
@@ -67,14 +85,13 @@ export class SqliteEventLog {
    * check and the insert are atomic, and positions (the rowid) follow commit order.
    */
   append(appends: readonly StreamAppend[]): AppendResult {
+    const only = appends.length === 1 ? appends[0] : undefined;
+    if (only !== undefined) return this.#appendOne(only);
     const versions = new Map<string, number>();
     for (const append of appends) {
       const actual = versions.get(append.streamId) ?? this.#version.get(append.streamId)?.v ?? 0;
-      if (!versionMatches(append.expectedVersion, actual)) {
-        throw new TandemError('concurrency-conflict', `Stream ${append.streamId} is at version ${actual}`, {
-          details: { streamId: append.streamId, expected: append.expectedVersion, actual },
-        });
-      }
+      if (!versionMatches(append.expectedVersion, actual))
+        throw conflict(append.streamId, append.expectedVersion, actual);
       versions.set(append.streamId, actual);
     }
     const recordedAt = new Date().toISOString();
@@ -100,6 +117,49 @@ export class SqliteEventLog {
       streams.push({ streamId: append.streamId, version });
     }
     return { position: position === 0 ? this.head() : position, streams };
+  }
+
+  /**
+   * The common case, one stream. A new stream (`no-stream`) skips the version query: streams are
+   * dense from 1, so version 1 exists exactly when the stream does, and the unique key on
+   * (stream_id, stream_version) refuses the first insert of an existing stream. That insert fails
+   * as a whole, leaving nothing written, so the conflict is as clean as the query's would be.
+   */
+  #appendOne(append: StreamAppend): AppendResult {
+    const { streamId, expectedVersion } = append;
+    let version = 0;
+    if (expectedVersion !== 'no-stream') {
+      version = this.#version.get(streamId)?.v ?? 0;
+      if (!versionMatches(expectedVersion, version)) throw conflict(streamId, expectedVersion, version);
+    }
+    const recordedAt = new Date().toISOString();
+    let position = 0;
+    for (const event of append.events) {
+      version += 1;
+      let info: Database.RunResult;
+      try {
+        info = this.#insert.run(
+          streamId,
+          version,
+          event.eventId ?? newEventId(),
+          event.type,
+          event.schemaVersion ?? 1,
+          JSON.stringify(event.data),
+          event.metadata === undefined ? '{}' : JSON.stringify(event.metadata),
+          recordedAt,
+        );
+      } catch (error) {
+        if (expectedVersion === 'no-stream' && version === 1 && isStreamVersionClash(error)) {
+          throw conflict(streamId, expectedVersion, this.#version.get(streamId)?.v ?? 0);
+        }
+        throw error;
+      }
+      position = Number(info.lastInsertRowid);
+    }
+    return {
+      position: position === 0 ? this.head() : position,
+      streams: [{ streamId, version }],
+    };
   }
 
   /** One stream from `fromVersion` on. */

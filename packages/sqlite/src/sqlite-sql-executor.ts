@@ -11,9 +11,16 @@ function bind(params: readonly SqlValue[]): (string | number | bigint | null)[] 
 /** Runs application SQL on the writer connection (statements prepared once, see statement-cache). */
 export class SqliteSqlExecutor implements SqlExecutor {
   readonly #db: Database.Database;
+  readonly #onWrite: () => void;
 
-  constructor(db: Database.Database) {
+  /**
+   * `onWrite` hears of every statement that may have written (DDL included, which changes no rows)
+   * once it succeeded: the store's group commit must know which failed transactions left something
+   * to undo. A statement that fails undoes itself, so it needs no notice.
+   */
+  constructor(db: Database.Database, onWrite: () => void = () => {}) {
     this.#db = db;
+    this.#onWrite = onWrite;
   }
 
   async query<Row extends Record<string, unknown>>(
@@ -21,7 +28,10 @@ export class SqliteSqlExecutor implements SqlExecutor {
     params: readonly SqlValue[] = [],
   ): Promise<Row[]> {
     try {
-      return prepared(this.#db, sql).all(...bind(params)) as Row[];
+      const statement = prepared(this.#db, sql);
+      const rows = statement.all(...bind(params)) as Row[];
+      if (!statement.readonly) this.#onWrite();
+      return rows;
     } catch (error) {
       throw classifySqliteError(error);
     }
@@ -29,7 +39,10 @@ export class SqliteSqlExecutor implements SqlExecutor {
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<{ readonly rowsAffected: number }> {
     try {
-      return { rowsAffected: prepared(this.#db, sql).run(...bind(params)).changes };
+      const statement = prepared(this.#db, sql);
+      const rowsAffected = statement.run(...bind(params)).changes;
+      if (!statement.readonly) this.#onWrite();
+      return { rowsAffected };
     } catch (error) {
       throw classifySqliteError(error);
     }

@@ -36,6 +36,11 @@ export interface GroupCommitStats {
   batches: number;
   /** Transactions run (committed or rolled back to their savepoint). */
   jobs: number;
+  /**
+   * Groups rolled back because a job failed after writing; their other jobs ran again, each in a
+   * savepoint (see `SqliteStore`).
+   */
+  rollbacks: number;
 }
 
 /**
@@ -46,8 +51,41 @@ const releasedBeforeTurn = 16;
 
 interface Job {
   readonly work: (tx: Transaction) => Promise<unknown>;
+  /** Whether `work` may run again after its writes were rolled back (see `#runGroup`). */
+  readonly rerunnable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** A job's outcome, kept until its group commits. */
+interface Settled {
+  readonly job: Job;
+  readonly ok: boolean;
+  readonly value: unknown;
+}
+
+/** The writer's transaction control, prepared once (`exec` parses its SQL on every call). */
+interface Control {
+  readonly begin: Database.Statement;
+  readonly commit: Database.Statement;
+  readonly rollback: Database.Statement;
+  readonly savepoint: Database.Statement;
+  readonly release: Database.Statement;
+  readonly rollbackToSavepoint: Database.Statement;
+  /** Rows changed on the connection so far: a job that failed without changing any needs no undo. */
+  readonly totalChanges: Database.Statement<[], number>;
+}
+
+function prepareControl(db: Database.Database): Control {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT job'),
+    release: db.prepare('RELEASE job'),
+    rollbackToSavepoint: db.prepare('ROLLBACK TO job'),
+    totalChanges: db.prepare<[], number>('SELECT total_changes()').pluck(),
+  };
 }
 
 /** Pragmas every connection gets; FULL is explicit because durability is the point of the log. */
@@ -66,7 +104,7 @@ function configure(db: Database.Database): void {
  */
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
-  readonly stats: GroupCommitStats = { batches: 0, jobs: 0 };
+  readonly stats: GroupCommitStats = { batches: 0, jobs: 0, rollbacks: 0 };
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
@@ -79,6 +117,7 @@ export class SqliteStore implements Store {
   readonly #sql: SqliteSqlExecutor;
   readonly #notifier: SqliteNotifier;
   readonly #maxBatch: number;
+  readonly #control: Control;
   #queue: Job[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -87,11 +126,14 @@ export class SqliteStore implements Store {
     this.#writer = writer;
     this.#reader = reader;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#control = prepareControl(writer);
     this.#writerLog = new SqliteEventLog(writer);
     this.#readerLog = new SqliteEventLog(reader);
     this.#writerClaims = new SqliteIdempotency(writer);
     this.#writerAudit = new SqliteAuditLog(writer);
-    this.#sql = new SqliteSqlExecutor(writer);
+    this.#sql = new SqliteSqlExecutor(writer, () => {
+      this.#wrote = true;
+    });
     this.#notifier = new SqliteNotifier(() => this.#readerLog.head(), options.pollIntervalMs ?? 50);
     const readerClaims = new SqliteIdempotency(reader);
     const readerAudit = new SqliteAuditLog(reader);
@@ -107,7 +149,7 @@ export class SqliteStore implements Store {
     };
     this.idempotency = { find: async (commandId) => this.#read(() => readerClaims.find(commandId)) };
     this.audit = {
-      record: (entry) => this.transaction(async (tx) => tx.audit.record(entry)),
+      record: (entry) => this.transaction((tx) => tx.audit.record(entry)),
       list: async (query) => this.#read(() => readerAudit.list(query)),
     };
   }
@@ -131,18 +173,27 @@ export class SqliteStore implements Store {
    * batches group-commit with commands) and read through its read-only connection.
    */
   readStore(): SqliteReadStore {
+    // Read-model batches run projection code, which may count or log what it applies: never twice.
     this.#readStore ??= new SqliteReadStore(this.#writer, this.#reader, (work) =>
-      this.transaction((tx) => work(tx.sql)),
+      this.#enqueue((tx) => work(tx.sql), false),
     );
     return this.#readStore;
   }
 
   #readStore: SqliteReadStore | undefined;
 
+  /**
+   * Queues `work` for the next group. It may run more than once: when a neighbour in its group
+   * fails after writing, the group is rolled back and `work` runs again (see the Store port).
+   */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#enqueue(work, true);
+  }
+
+  #enqueue<T>(work: (tx: Transaction) => Promise<T>, rerunnable: boolean): Promise<T> {
     if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ work, rerunnable, resolve: resolve as (value: unknown) => void, reject });
       this.#kick();
     });
   }
@@ -159,7 +210,8 @@ export class SqliteStore implements Store {
   async migrate(owner: string, migrations: readonly SqlMigration[]): Promise<void> {
     const sorted = [...migrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const migration of sorted) {
-      await this.transaction(async () => {
+      // DDL changes no rows, so a rollback could not tell it wrote: run it in its own savepoint.
+      await this.#enqueue(async () => {
         const applied = this.#writer
           .prepare('SELECT 1 FROM tandem_migrations WHERE owner = ? AND id = ?')
           .get(owner, migration.id);
@@ -168,7 +220,7 @@ export class SqliteStore implements Store {
         this.#writer
           .prepare('INSERT INTO tandem_migrations (owner, id, applied_at) VALUES (?, ?, ?)')
           .run(owner, migration.id, new Date().toISOString());
-      });
+      }, false);
     }
   }
 
@@ -190,6 +242,12 @@ export class SqliteStore implements Store {
 
   /** Runs queued transactions in groups until the queue is empty. */
   async #drain(): Promise<void> {
+    // Starting from idle, let the current event-loop phase finish first: requests read from
+    // several sockets in one poll phase each queue a transaction from their own callback, and
+    // without this turn the first would commit (and fsync) alone before the others were even read.
+    // Over HTTP that made every command its own commit; in-process callers queue in microtasks
+    // and were grouped either way.
+    await nextTurn();
     let released = 0;
     for (;;) {
       // Many callers just released by a commit (concurrent load): let one turn of the event loop
@@ -199,32 +257,16 @@ export class SqliteStore implements Store {
       if (released >= releasedBeforeTurn) await nextTurn();
       if (this.#queue.length === 0) return;
       const batch = this.#queue.splice(0, this.#maxBatch);
-      const settled: { job: Job; ok: boolean; value: unknown }[] = [];
+      let settled: Settled[];
       try {
-        this.#writer.exec('BEGIN IMMEDIATE');
+        settled = await this.#runGroup(batch);
+        this.#control.commit.run();
       } catch (error) {
-        for (const job of batch) job.reject(classifySqliteError(error));
-        continue;
-      }
-      const tx = (this.#tx ??= this.#transactionView());
-      for (const job of batch) {
-        this.#writer.exec('SAVEPOINT job');
-        try {
-          const value = await job.work(tx);
-          this.#writer.exec('RELEASE job');
-          settled.push({ job, ok: true, value });
-        } catch (error) {
-          this.#writer.exec('ROLLBACK TO job');
-          this.#writer.exec('RELEASE job');
-          settled.push({ job, ok: false, value: classifySqliteError(error) });
-        }
-      }
-      try {
-        this.#writer.exec('COMMIT');
-      } catch (error) {
-        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+        // BEGIN, a savepoint or COMMIT failed (busy, disk full): nothing of the group is kept.
+        if (this.#writer.inTransaction) this.#control.rollback.run();
         const failure = classifySqliteError(error);
         for (const job of batch) job.reject(failure);
+        released = 0;
         continue;
       }
       this.stats.batches += 1;
@@ -237,6 +279,74 @@ export class SqliteStore implements Store {
       released = settled.length;
     }
   }
+
+  /**
+   * Runs one group inside `BEGIN IMMEDIATE`, leaving the COMMIT to the caller. Optimistic: jobs run
+   * without savepoints (a savepoint per job copies every page it first touches into the statement
+   * journal, which cost about as much as the job's own inserts). A job that fails before writing
+   * anything leaves nothing to undo and fails alone. A job that fails after writing cannot be undone
+   * alone, so the group is rolled back and the jobs that had succeeded are run again, each in its
+   * own savepoint, as is the rest of the group: the failing job still fails alone. Jobs that must
+   * not run twice (read-model batches, migrations) switch the rest of their group to savepoints
+   * before they run, so a later rollback never has to repeat them.
+   */
+  async #runGroup(batch: readonly Job[]): Promise<Settled[]> {
+    const control = this.#control;
+    const tx = (this.#tx ??= this.#transactionView());
+    control.begin.run();
+    const settled: Settled[] = [];
+    let isolated = false;
+    for (const job of batch) {
+      if (!isolated && !job.rerunnable) isolated = true;
+      if (isolated) {
+        settled.push(await this.#runInSavepoint(job, tx));
+        continue;
+      }
+      this.#wrote = false;
+      const changesBefore = control.totalChanges.get() as number;
+      try {
+        settled.push({ job, ok: true, value: await job.work(tx) });
+      } catch (error) {
+        const failure: Settled = { job, ok: false, value: classifySqliteError(error) };
+        if (!this.#wrote && control.totalChanges.get() === changesBefore) {
+          settled.push(failure);
+          continue;
+        }
+        control.rollback.run();
+        control.begin.run();
+        this.stats.rollbacks += 1;
+        isolated = true;
+        for (let i = 0; i < settled.length; i++) {
+          const earlier = settled[i];
+          // A job that failed without writing saw the same state it would see now: it stays failed.
+          if (earlier?.ok === true) settled[i] = await this.#runInSavepoint(earlier.job, tx);
+        }
+        settled.push(failure);
+      }
+    }
+    return settled;
+  }
+
+  /** Runs one job in its own savepoint: its failure rolls back its writes and nothing else. */
+  async #runInSavepoint(job: Job, tx: Transaction): Promise<Settled> {
+    const control = this.#control;
+    control.savepoint.run();
+    try {
+      const value = await job.work(tx);
+      control.release.run();
+      return { job, ok: true, value };
+    } catch (error) {
+      control.rollbackToSavepoint.run();
+      control.release.run();
+      return { job, ok: false, value: classifySqliteError(error) };
+    }
+  }
+
+  /**
+   * Set when a job's SQL ran a statement that may write: DDL changes no rows, so `total_changes()`,
+   * which covers every row written on the connection, would not show it.
+   */
+  #wrote = false;
 
   /** The writer's transaction API; it holds no state of its own, so every group shares one. */
   #tx: Transaction | undefined;

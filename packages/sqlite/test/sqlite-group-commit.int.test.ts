@@ -47,6 +47,144 @@ describe('sqlite group commit', () => {
     }
   });
 
+  it('runs a group without savepoints; a job failing before it writes costs its neighbours nothing', async () => {
+    const store = await openSqliteStore({ filename: join(dir, 'clean-failure.db') });
+    try {
+      const runs = new Map<number, number>();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store.transaction(async (tx) => {
+            runs.set(i, (runs.get(i) ?? 0) + 1);
+            // Every third job conflicts: the version check refuses it before anything is written.
+            await tx.events.append([
+              {
+                streamId: `c-${i % 3 === 2 ? 0 : i}`,
+                expectedVersion: 'no-stream',
+                events: [{ type: 'E', data: { i } }],
+              },
+            ]);
+            return i;
+          }),
+        ),
+      );
+      assert.ok(outcomes.every((o, i) => (i % 3 === 2) === (o.status === 'rejected')));
+      assert.equal((await store.events.readAll({ after: 0, limit: 100 })).length, 20);
+      assert.equal(store.stats.rollbacks, 0);
+      assert.ok(
+        [...runs.values()].every((n) => n === 1),
+        'nothing ran twice',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('groups transactions queued from separate I/O callbacks, as requests on several sockets are', async () => {
+    const store = await openSqliteStore({ filename: join(dir, 'callbacks.db') });
+    try {
+      const before = { ...store.stats };
+      // Each job is queued from its own macrotask, the way each HTTP request arrives in its own
+      // socket callback; none of them can join a group through the microtask queue alone.
+      const jobs = await new Promise<Promise<number>[]>((resolve) => {
+        const queued: Promise<number>[] = [];
+        for (let i = 0; i < 8; i++)
+          setImmediate(() => {
+            queued.push(
+              store.transaction(async (tx) => {
+                await tx.events.append([
+                  { streamId: `cb-${i}`, expectedVersion: 'no-stream', events: [{ type: 'E', data: {} }] },
+                ]);
+                return i;
+              }),
+            );
+            if (queued.length === 8) resolve(queued);
+          });
+      });
+      assert.deepEqual((await Promise.all(jobs)).sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.equal(store.stats.jobs - before.jobs, 8);
+      assert.equal(store.stats.batches - before.batches, 1, 'one commit for the eight callbacks');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rolls a group back when a job fails after writing, and runs its neighbours again, once each', async () => {
+    const store = await openSqliteStore({ filename: join(dir, 'dirty-failure.db') });
+    try {
+      const runs = new Map<number, number>();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          store.transaction(async (tx) => {
+            runs.set(i, (runs.get(i) ?? 0) + 1);
+            await tx.events.append([
+              { streamId: `d-${i}`, expectedVersion: 'no-stream', events: [{ type: 'E', data: { i } }] },
+            ]);
+            if (i === 4) throw new Error('fails after writing');
+            return runs.get(i);
+          }),
+        ),
+      );
+      assert.ok(outcomes.every((o, i) => (i === 4) === (o.status === 'rejected')));
+      const events = await store.events.readAll({ after: 0, limit: 100 });
+      assert.deepEqual(
+        events.map((e) => e.streamId),
+        [0, 1, 2, 3, 5, 6, 7, 8, 9].map((i) => `d-${i}`),
+      );
+      assert.equal(store.stats.rollbacks, 1);
+      // The drain starts one turn after the first job queued, so all ten shared one group.
+      const reran = [...runs.entries()].filter(([, n]) => n === 2).map(([i]) => i);
+      assert.deepEqual(reran, [0, 1, 2, 3], 'the jobs before the failure in its group ran again');
+      assert.ok([...runs.values()].every((n) => n <= 2));
+      const values = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      assert.deepEqual(
+        values,
+        [2, 2, 2, 2, 1, 1, 1, 1, 1],
+        'callers get the value of the run that committed',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('never runs a read-model transaction twice, even when a later job in its group fails after writing', async () => {
+    const store = await openSqliteStore({ filename: join(dir, 'read-model-once.db') });
+    try {
+      const readStore = store.readStore();
+      let readModelRuns = 0;
+      const jobs = [
+        store.events.append([
+          { streamId: 'first', expectedVersion: 'no-stream', events: [{ type: 'E', data: {} }] },
+        ]),
+        readStore.transaction(async (tx) => {
+          readModelRuns += 1;
+          await tx.saveCheckpoint('ns', 1);
+        }),
+        store.transaction(async (tx) => {
+          await tx.events.append([
+            { streamId: 'bad', expectedVersion: 'no-stream', events: [{ type: 'E', data: {} }] },
+          ]);
+          throw new Error('fails after writing');
+        }),
+        store.events.append([
+          { streamId: 'last', expectedVersion: 'no-stream', events: [{ type: 'E', data: {} }] },
+        ]),
+      ];
+      const outcomes = await Promise.allSettled(jobs);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal(readModelRuns, 1);
+      assert.equal(await readStore.checkpoint('ns'), 1);
+      assert.deepEqual(
+        (await store.events.readAll({ after: 0, limit: 10 })).map((e) => e.streamId),
+        ['first', 'last'],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps durability settings explicit: WAL journal, synchronous FULL', async () => {
     const store = await openSqliteStore({ filename: join(dir, 'pragmas.db') });
     try {

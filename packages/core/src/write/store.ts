@@ -26,7 +26,9 @@ export interface Store {
    * Runs `work` in one transaction and commits it if `work` resolves. If `work` throws, nothing it
    * did is kept and the error is rethrown. Adapters may batch concurrent transactions into one
    * physical commit (group commit) but must isolate each one's failure from its neighbours.
-   * `work` must touch only `tx`: no other I/O, since it may hold the store's write lock.
+   * `work` must touch only `tx`: no other I/O, since it may hold the store's write lock. It may
+   * also run more than once: an adapter may roll back a group whose member failed after writing
+   * and run the others again (their first run's writes undone), resolving with the last run's value.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
 

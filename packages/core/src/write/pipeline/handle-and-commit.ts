@@ -107,7 +107,7 @@ export function handleAndCommit(
       context.streamIds = appends.map((a) => a.streamId);
     }
     const appended = await tx.events.append(appends);
-    await afterAppend?.(tx, appends, appended);
+    if (afterAppend !== undefined) await afterAppend(tx, appends, appended);
     const result: CommandResult = {
       commandId: context.commandId,
       commandType: definition.type,
