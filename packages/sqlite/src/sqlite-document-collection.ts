@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { BatchedLookup, ReadSnapshot, SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 import {
   decodeCursor,
@@ -93,6 +94,11 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
   }
 
   async getJsonText(id: string): Promise<string | undefined> {
+    return this.#getJson(id);
+  }
+
+  /** {@link getJsonText}, synchronously: for a caller already inside a read (a read batch). */
+  jsonText(id: string): string | undefined {
     return this.#getJson(id);
   }
 
@@ -224,41 +230,69 @@ const maxFollows = 10;
 
 /**
  * A query's view of one collection of a projection, in whichever version is active at each read.
- * A key lookup reads the active namespace and the document in one statement, so one snapshot
- * answers both and it costs one statement instead of two; a lookup that finds another version
- * active (a blue/green swap) or its tables gone follows the new version. The other reads look the
+ * Key lookups go through the read store's batch when it has one: lookups asked for in the same
+ * turn share one read transaction, which reads the active namespace once and each document with
+ * one statement. A lookup alone in its turn (or without a batch) reads the active namespace and
+ * the document in one statement, so one snapshot answers both; if it finds another version active
+ * (a blue/green swap) or its tables gone, it follows the new version. The other reads look the
  * active namespace up first, then read.
  */
-export class SqliteActiveCollection<Doc extends object> implements DocumentReader<Doc> {
+export class SqliteActiveCollection<Doc extends object> implements DocumentReader<Doc>, BatchedLookup {
   readonly #db: Database.Database;
   readonly #projection: string;
   readonly #definition: CollectionDefinition<Doc>;
   readonly #activeNamespace: () => string | undefined;
-  readonly #reader: (namespace: string) => DocumentReader<Doc>;
+  readonly #reader: (namespace: string) => SqliteDocumentCollection<Doc>;
+  readonly #batch: SqliteReadBatch | undefined;
   /** The namespace the lookup statement reads from; the statement answers `[active namespace, doc]`. */
   #namespace: string | undefined;
   #lookup: Database.Statement | undefined;
+  /** The reader of the namespace batched lookups last found active. */
+  #batchNamespace: string | undefined;
+  #batchReader: SqliteDocumentCollection<Doc> | undefined;
 
   constructor(
     db: Database.Database,
     projection: string,
     definition: CollectionDefinition<Doc>,
     activeNamespace: () => string | undefined,
-    reader: (namespace: string) => DocumentReader<Doc>,
+    reader: (namespace: string) => SqliteDocumentCollection<Doc>,
+    batch?: SqliteReadBatch,
   ) {
     this.#db = db;
     this.#projection = projection;
     this.#definition = definition;
     this.#activeNamespace = activeNamespace;
     this.#reader = reader;
+    this.#batch = batch;
   }
 
   async get(id: string): Promise<Doc | undefined> {
-    const text = this.#getJson(id);
+    const text = await this.getJsonText(id);
     return text === undefined ? undefined : (JSON.parse(text) as Doc);
   }
 
-  async getJsonText(id: string): Promise<string | undefined> {
+  getJsonText(id: string): Promise<string | undefined> {
+    if (this.#batch === undefined) {
+      try {
+        return Promise.resolve(this.#getJson(id));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    return this.#batch.read(this, id);
+  }
+
+  lookupInSnapshot(id: string, snapshot: ReadSnapshot): string | undefined {
+    const namespace = this.#activeIn(snapshot.activeNamespace(this.#projection));
+    if (namespace !== this.#batchNamespace || this.#batchReader === undefined) {
+      this.#batchReader = this.#reader(namespace);
+      this.#batchNamespace = namespace;
+    }
+    return this.#batchReader.jsonText(id);
+  }
+
+  lookupAlone(id: string): string | undefined {
     return this.#getJson(id);
   }
 
@@ -278,7 +312,10 @@ export class SqliteActiveCollection<Doc extends object> implements DocumentReade
   }
 
   #active(): string {
-    const namespace = this.#activeNamespace();
+    return this.#activeIn(this.#activeNamespace());
+  }
+
+  #activeIn(namespace: string | undefined): string {
     if (namespace === undefined) throw new Error(`Projection ${this.#projection} has never been activated`);
     return namespace;
   }

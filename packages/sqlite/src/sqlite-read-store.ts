@@ -18,6 +18,7 @@ import {
   SqliteDocumentCollection,
 } from './sqlite-document-collection.js';
 import { holdsLease, SqliteLeases } from './sqlite-leases.js';
+import { SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 
 /** Runs `work` as one job of the store's single writer (see SqliteStore). */
@@ -36,11 +37,17 @@ export class SqliteReadStore implements ReadStore {
   readonly #job: WriterJob;
   /** Read-only collections by namespace, then by definition; a dropped namespace's go with it. */
   readonly #readers = new Map<string, Map<CollectionDefinition, SqliteDocumentCollection<object>>>();
+  /**
+   * Queries' key lookups of one turn, in one read transaction. Not when the reader is the writer
+   * (in-memory databases): a transaction there could meet a writer job's open one.
+   */
+  readonly #batch: SqliteReadBatch | undefined;
 
   constructor(writer: Database.Database, reader: Database.Database, job: WriterJob) {
     this.#writer = writer;
     this.#reader = reader;
     this.#job = job;
+    this.#batch = reader === writer ? undefined : new SqliteReadBatch(reader);
     this.leases = new SqliteLeases(writer, job);
   }
 
@@ -127,6 +134,7 @@ export class SqliteReadStore implements ReadStore {
       definition,
       () => this.#activeNamespace(projection),
       (namespace) => this.reader(namespace, definition),
+      this.#batch,
     );
   }
 

@@ -39,6 +39,10 @@ export interface QueryBusOptions {
   readonly readStore?: ReadStore | undefined;
 }
 
+function storedJson(json: string | undefined): StoredJson | undefined {
+  return json === undefined ? undefined : new StoredJson(json);
+}
+
 /** A store's reader as query handlers see it: the same reads, plus `getJson`. */
 class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
   readonly #reader: DocumentReader<Doc>;
@@ -66,13 +70,12 @@ class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
     return this.#reader.scan(options);
   }
 
-  async getJson(id: string): Promise<StoredJson | undefined> {
-    if (this.#reader.getJsonText !== undefined) {
-      const json = await this.#reader.getJsonText(id);
-      return json === undefined ? undefined : new StoredJson(json);
-    }
-    const doc = await this.#reader.get(id);
-    return doc === undefined ? undefined : new StoredJson(JSON.stringify(doc));
+  getJson(id: string): Promise<StoredJson | undefined> {
+    // `then` rather than `async`/`await`: one promise per lookup on the hottest path.
+    if (this.#reader.getJsonText !== undefined) return this.#reader.getJsonText(id).then(storedJson);
+    return this.#reader
+      .get(id)
+      .then((doc) => storedJson(doc === undefined ? undefined : JSON.stringify(doc)));
   }
 }
 
@@ -163,13 +166,13 @@ export class QueryBus {
     };
   }
 
-  async #collection<Doc extends object>(
+  #collection<Doc extends object>(
     projection: string,
     collection: CollectionDefinition<Doc>,
   ): Promise<QueryCollection<Doc>> {
     const readStore = this.#readStore;
     if (readStore?.activeReader === undefined)
-      return new HandlerCollection(await this.#daemon.reader(projection, collection));
+      return this.#daemon.reader(projection, collection).then((reader) => new HandlerCollection(reader));
     let byCollection = this.#active.get(projection);
     if (byCollection === undefined) {
       byCollection = new Map();
@@ -180,6 +183,6 @@ export class QueryBus {
       reader = new HandlerCollection(readStore.activeReader(projection, collection));
       byCollection.set(collection, reader as QueryCollection<object>);
     }
-    return reader;
+    return Promise.resolve(reader);
   }
 }
