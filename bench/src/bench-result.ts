@@ -1,10 +1,18 @@
 import type { MachineInfo } from './machine-info.js';
 import type { Summary } from './summarize.js';
 
+/** A bound the issue sets on a metric that has no ceiling to divide by (projection lag). */
+export interface MetricTarget {
+  /** Met when the median over the runs is below this, in the metric's unit. */
+  readonly below: number;
+}
+
 /** One measured quantity over the runs. */
 export interface Metric extends Summary {
   readonly name: string;
   readonly unit: string;
+  /** The issue's target for this metric, when it sets one. */
+  readonly target?: MetricTarget;
 }
 
 /** Tandem against its raw ceiling, run by run (each run's pair measured back to back). */

@@ -1,7 +1,10 @@
 import type { Benchmark } from './benchmark.js';
 import { flashSaleBenchmark } from './flash-sale/flash-sale-bench.js';
+import { httpCommands } from './micro/http-commands.js';
 import { httpQueries } from './micro/http-queries.js';
 import { postgresAppend } from './micro/postgres-append.js';
+import { postgresRebuild } from './micro/postgres-rebuild.js';
+import { projectionLag } from './micro/projection-lag.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
 import { peerAppend } from './peers/peer-append.js';
@@ -13,7 +16,10 @@ export const benchmarks: readonly Benchmark[] = [
   sqliteAppend,
   postgresAppend,
   sqliteRebuild,
+  postgresRebuild,
+  projectionLag,
   httpQueries,
+  httpCommands,
   flashSaleBenchmark('sqlite'),
   flashSaleBenchmark('postgres'),
   peerAppend,

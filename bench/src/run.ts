@@ -38,7 +38,9 @@ const selected = benchmarks.filter((b) =>
   options.only === undefined ? full || b.quick : options.only.includes(b.name),
 );
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const postgresUrl = selected.some((b) => b.needsPostgres) ? await postgresTestUrl() : undefined;
+// Probed for every run: a benchmark such as projection-lag measures SQLite always and PostgreSQL
+// when a server answers, so `needsPostgres` alone does not say whether one is wanted.
+const postgresUrl = selected.length > 0 ? await postgresTestUrl() : undefined;
 // Probed quietly even when no benchmark needs it, so every result names the same machine.
 const machine = await machineInfo(
   postgresUrl ?? process.env.TANDEM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchResult } from '../bench-result.js';
+import type { BenchResult, Metric } from '../bench-result.js';
 import type { MachineInfo } from '../machine-info.js';
 import { chartsDir, repoRoot, resultsDir } from '../results-dir.js';
 import { flashSaleChart, flashSaleTable } from './flash-sale-section.js';
@@ -39,6 +39,30 @@ function ratioRows(results: readonly BenchResult[]): string[][] {
   );
 }
 
+/** `< 20 ms` and whether the median meets it, for a metric the issue bounds. */
+function metricTargetCells(m: Metric): [string, string] {
+  if (m.target === undefined) return ['', ''];
+  return [
+    `< ${m.target.below.toLocaleString('en-US')} ${m.unit}`,
+    m.median < m.target.below ? 'met' : 'missed',
+  ];
+}
+
+/** Metrics with a target of their own (no ceiling to divide by), across the results. */
+function metricTargetRows(results: readonly BenchResult[]): string[][] {
+  return results.flatMap((r) =>
+    r.metrics
+      .filter((m) => m.target !== undefined)
+      .map((m) => [
+        r.title,
+        m.name,
+        `${formatNumber(m.median)} ${m.unit}`,
+        `${formatNumber(m.min)}-${formatNumber(m.max)}`,
+        ...metricTargetCells(m),
+      ]),
+  );
+}
+
 function section(result: BenchResult, charts: Map<string, string>): string {
   const lines = [
     `## ${result.title} (\`${result.name}\`)`,
@@ -55,9 +79,11 @@ function section(result: BenchResult, charts: Map<string, string>): string {
     '',
   ];
   if (result.metrics.length > 0) {
+    // Target columns only where the issue bounds a metric itself, so other tables keep their shape.
+    const targeted = result.metrics.some((m) => m.target !== undefined);
     lines.push(
       markdownTable(
-        ['Measure', 'Unit', 'Median', 'Min', 'Max', 'Runs'],
+        ['Measure', 'Unit', 'Median', 'Min', 'Max', 'Runs', ...(targeted ? ['Target', ''] : [])],
         result.metrics.map((m) => [
           m.name,
           m.unit,
@@ -65,6 +91,7 @@ function section(result: BenchResult, charts: Map<string, string>): string {
           formatNumber(m.min),
           formatNumber(m.max),
           m.runs.map(formatNumber).join(', '),
+          ...(targeted ? metricTargetCells(m) : []),
         ]),
       ),
       '',
@@ -143,6 +170,15 @@ export function writeReport(): { readonly markdown: string; readonly charts: rea
         ),
         (t) => `${Math.round(t * 100)}%`,
       ),
+    );
+  }
+  const bounded = metricTargetRows(ceilings);
+  if (bounded.length > 0) {
+    parts.push(
+      '## Targets without a ceiling',
+      '',
+      markdownTable(['Benchmark', 'Measure', 'Median', 'Spread', 'Target', ''], bounded),
+      '',
     );
   }
   const peers = peerSection(
