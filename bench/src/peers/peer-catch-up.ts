@@ -1,6 +1,7 @@
 import type { Benchmark } from '../benchmark.js';
 import { metric, ratio } from '../metrics.js';
-import { emmettSqliteMissing, emmettVersions } from './emmett-versions.js';
+import { emmettSqliteSerialized, emmettSqliteVersionNote, emmettVersions } from './emmett-versions.js';
+import type { PeerProcess } from './spawn-peer.js';
 import type { CatchUpJob, DeliveryReport, StoreLocation } from './peer-side.js';
 import { Samples } from './samples.js';
 import { withLocation } from './with-location.js';
@@ -27,65 +28,85 @@ export const peerCatchUp: Benchmark = {
     const url = context.postgresUrl;
     if (url === undefined) throw new Error('peer-catch-up needs a PostgreSQL server');
     const total = context.full ? 100_000 : 1_000;
+    // Emmett SQLite writes tens of events a second, so its log stays this size in --full too.
+    const sqliteTotal = context.full ? 10_000 : 1_000;
     const samples = new Samples();
     const notes: string[] = [];
     let inversions = 0;
-    await withPeers((tandem, emmett) =>
-      withLocation('tandem', 'postgres', url, (tandemAt) =>
-        withLocation('emmett', 'postgres', url, async (emmettAt) => {
-          const at = (side: string): StoreLocation => (side === 'tandem' ? tandemAt : emmettAt);
-          for (const peer of [tandem, emmett]) {
-            const fill = await peer.run({
-              kind: 'fill',
-              location: at(peer.side),
-              writers,
-              events: total,
-              eventsPerStream,
-              live: 'counts-live',
-            });
-            const line = `${peer.side}: ${writers} writers wrote ${total} events at ${Math.round(total / fill.seconds)} events/s; the live projection running meanwhile got ${describe(fill.live)}`;
-            context.log(`  ${line}`);
-            notes.push(`Writing the log, ${line}.`);
-            samples.add(`${peer.side}-live-skipped`, fill.live.skipped);
-            samples.add(`${peer.side}-live-repeated`, fill.live.repeated);
-            if (peer.side === 'emmett') inversions = fill.inversions;
-          }
-          for (let r = 0; r < context.runs; r++) {
-            const jobs: { key: string; run: () => Promise<{ seconds: number; report: DeliveryReport }> }[] =
-              [];
-            for (const peer of peerOrder(r, tandem, emmett)) {
-              const job: CatchUpJob = {
-                kind: 'catchUp',
-                location: at(peer.side),
-                projection: `counts-${r + 1}`,
-              };
-              jobs.push({ key: peer.side, run: () => peer.run(job) });
-            }
-            jobs.push({
-              key: 'emmett-tuned',
-              run: () =>
-                emmett.run({
-                  kind: 'catchUp',
-                  location: emmettAt,
-                  projection: `counts-tuned-${r + 1}`,
-                  pulling: tuned,
-                }),
-            });
-            const line: string[] = [];
-            for (const { key, run } of jobs) {
-              const { seconds, report } = await run();
-              samples.add(key, report.committed / seconds);
-              samples.add(`${key}-skipped`, report.skipped);
-              samples.add(`${key}-repeated`, report.repeated);
-              line.push(
-                `${key} ${Math.round(report.committed / seconds)} ev/s (${report.skipped} skipped, ${report.repeated} repeated)`,
-              );
-            }
-            context.log(`  run ${r + 1}: ${line.join(', ')}`);
-          }
-        }),
-      ),
-    );
+    /** Fills both logs, then catches up `context.runs` times; sample keys start with `prefix`. */
+    const catchUps = async (
+      prefix: string,
+      events: number,
+      tandem: PeerProcess,
+      emmett: PeerProcess,
+      tandemAt: StoreLocation,
+      emmettAt: StoreLocation,
+    ) => {
+      const role = (peer: PeerProcess) => (peer === tandem ? 'tandem' : 'emmett');
+      const at = (peer: PeerProcess): StoreLocation => (peer === tandem ? tandemAt : emmettAt);
+      for (const peer of [tandem, emmett]) {
+        const fill = await peer.run({
+          kind: 'fill',
+          location: at(peer),
+          writers,
+          events,
+          eventsPerStream,
+          live: 'counts-live',
+        });
+        const live =
+          fill.live === undefined
+            ? 'no live projection ran meanwhile (see the notes)'
+            : `the live projection running meanwhile got ${describe(fill.live)}`;
+        const line = `${peer.side}${prefix === '' ? '' : ' on SQLite'}: ${writers} writers wrote ${events} events at ${Math.round(events / fill.seconds)} events/s; ${live}`;
+        context.log(`  ${line}`);
+        notes.push(`Writing the log, ${line}.`);
+        if (fill.live !== undefined) {
+          samples.add(`${prefix}${role(peer)}-live-skipped`, fill.live.skipped);
+          samples.add(`${prefix}${role(peer)}-live-repeated`, fill.live.repeated);
+        }
+        if (peer === emmett && prefix === '') inversions = fill.inversions;
+      }
+      for (let r = 0; r < context.runs; r++) {
+        const jobs: { key: string; run: () => Promise<{ seconds: number; report: DeliveryReport }> }[] = [];
+        for (const peer of peerOrder(r, tandem, emmett)) {
+          const job: CatchUpJob = { kind: 'catchUp', location: at(peer), projection: `counts-${r + 1}` };
+          jobs.push({ key: `${prefix}${role(peer)}`, run: () => peer.run(job) });
+        }
+        jobs.push({
+          key: `${prefix}emmett-tuned`,
+          run: () =>
+            emmett.run({
+              kind: 'catchUp',
+              location: emmettAt,
+              projection: `counts-tuned-${r + 1}`,
+              pulling: tuned,
+            }),
+        });
+        const line: string[] = [];
+        for (const { key, run } of jobs) {
+          const { seconds, report } = await run();
+          samples.add(key, report.committed / seconds);
+          samples.add(`${key}-skipped`, report.skipped);
+          samples.add(`${key}-repeated`, report.repeated);
+          line.push(
+            `${key} ${Math.round(report.committed / seconds)} ev/s (${report.skipped} skipped, ${report.repeated} repeated)`,
+          );
+        }
+        context.log(`  run ${r + 1}: ${line.join(', ')}`);
+      }
+    };
+    await withPeers(async (tandem, emmett, emmettSqlite) => {
+      await withLocation('tandem', 'sqlite', url, (tandemAt) =>
+        withLocation('emmett-sqlite', 'sqlite', url, (emmettAt) =>
+          catchUps('sqlite-', sqliteTotal, tandem, emmettSqlite, tandemAt, emmettAt),
+        ),
+      );
+      await withLocation('tandem', 'postgres', url, (tandemAt) =>
+        withLocation('emmett', 'postgres', url, (emmettAt) =>
+          catchUps('', total, tandem, emmett, tandemAt, emmettAt),
+        ),
+      );
+    });
     const tandemRate = metric(
       'Tandem ProjectionDaemon catch-up from zero',
       'events/s',
@@ -102,6 +123,21 @@ export const peerCatchUp: Benchmark = {
       samples.get('emmett-tuned'),
     );
     const counted = (key: string, what: string) => metric(what, 'events', samples.get(key));
+    const sqliteRate = (key: string, what: string) =>
+      metric(`${what} (SQLite, ${sqliteTotal} events)`, 'events/s', samples.get(`sqlite-${key}`));
+    const tandemSqlite = sqliteRate('tandem', 'Tandem ProjectionDaemon catch-up from zero');
+    const emmettSqlite = sqliteRate(
+      'emmett',
+      'Emmett SQLite consumer + projection catch-up from zero, defaults',
+    );
+    const emmettSqliteTuned = sqliteRate(
+      'emmett-tuned',
+      `Emmett SQLite catch-up, batchSize ${tuned.batchSize}, pullingFrequencyInMs ${tuned.pullingFrequencyInMs}`,
+    );
+    const sqliteCounted = (side: 'Tandem' | 'Emmett', key: string, what: string) => [
+      counted(`sqlite-${key}-skipped`, `${side} SQLite ${what} (of ${sqliteTotal}): events skipped`),
+      counted(`sqlite-${key}-repeated`, `${side} SQLite ${what} (of ${sqliteTotal}): events delivered twice`),
+    ];
     return {
       title: 'Projection catch-up against Emmett',
       description:
@@ -114,9 +150,11 @@ export const peerCatchUp: Benchmark = {
         '`pongoSingleStreamProjection` (its document projection), with its documented pulling defaults (batches of ' +
         `100, 50 ms between pulls) and again with batches of ${tuned.batchSize} and no pause. Each catch-up is a new ` +
         'projection from position zero, timed from start until it has passed the head. Every delivery is counted by ' +
-        "event id against the ids committed to the log (read with plain pg); Tandem's are asserted exactly once.",
+        "event id against the ids committed to the log (read with plain pg); Tandem's are asserted exactly once. " +
+        `The same again on SQLite (${sqliteTotal.toLocaleString('en-US')} events, Tandem's @tandem/sqlite against ` +
+        'Emmett SQLite, each on its own file; see the notes).',
       peer: emmettVersions,
-      parameters: { events: total, writers, eventsPerStream },
+      parameters: { events: total, sqliteEvents: sqliteTotal, writers, eventsPerStream },
       metrics: [
         tandemRate,
         emmettRate,
@@ -140,10 +178,23 @@ export const peerCatchUp: Benchmark = {
           'emmett-tuned-repeated',
           `Emmett catch-up (batch ${tuned.batchSize}): events delivered twice`,
         ),
+        tandemSqlite,
+        emmettSqlite,
+        emmettSqliteTuned,
+        ...sqliteCounted('Tandem', 'tandem-live', 'live projection during the writes (once)'),
+        ...sqliteCounted('Tandem', 'tandem', 'catch-up'),
+        ...sqliteCounted('Emmett', 'emmett', 'catch-up (defaults)'),
+        ...sqliteCounted('Emmett', 'emmett-tuned', `catch-up (batch ${tuned.batchSize})`),
       ],
       ratios: [
         ratio('catch-up from zero, Emmett defaults', tandemRate, emmettRate, 10),
         ratio(`catch-up from zero, Emmett batch ${tuned.batchSize}, no pause`, tandemRate, emmettTuned),
+        ratio('SQLite catch-up from zero, Emmett defaults', tandemSqlite, emmettSqlite),
+        ratio(
+          `SQLite catch-up from zero, Emmett batch ${tuned.batchSize}, no pause`,
+          tandemSqlite,
+          emmettSqliteTuned,
+        ),
       ],
       notes: [
         ...notes,
@@ -154,7 +205,17 @@ export const peerCatchUp: Benchmark = {
           `read order; its catch-ups skipped ${samples.get('emmett-skipped').join(', ')} and its live projection ` +
           `${samples.get('emmett-live-skipped').join(', ')}. Tandem positions encode the writing transaction, so ` +
           'position order is the order readers may see them in.',
-        emmettSqliteMissing,
+        'On SQLite, Emmett SQLite 0.38.5 has no document store: its projection is a `ProjectionDefinition` run by ' +
+          "its consumer's processor (one transaction per batch, a checkpoint row written per event) doing one UPSERT " +
+          "per event into a counts table, where Tandem's handler reads the document and upserts it. Its consumer " +
+          'has no stop-when-caught-up option, so the processor stops after the head position read before the start. ' +
+          'Its puller sleeps 100 ms after the first batch whatever the settings, then pullingFrequencyInMs between ' +
+          'full batches. One SQLite writer commits positions in order, so neither side should skip there.',
+        'Emmett SQLite runs no live projection while its log is written: with its consumer running, appends ' +
+          'failed with SQLITE_BUSY "database is locked" five times in a row (quick run, 2026-11-25), so its log is ' +
+          'written first and only the catch-up is measured.',
+        emmettSqliteSerialized,
+        emmettSqliteVersionNote,
       ],
     };
   },

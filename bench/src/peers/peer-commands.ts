@@ -1,7 +1,7 @@
 import type { Benchmark } from '../benchmark.js';
 import { metric, ratio } from '../metrics.js';
 import { maxCartLines } from './cart-decider.js';
-import { emmettSqliteMissing, emmettVersions } from './emmett-versions.js';
+import { emmettSqliteSerialized, emmettSqliteVersionNote, emmettVersions } from './emmett-versions.js';
 import { Samples } from './samples.js';
 import { withLocation } from './with-location.js';
 import { peerOrder, withPeers } from './with-peers.js';
@@ -18,34 +18,55 @@ export const peerCommands: Benchmark = {
     const url = context.postgresUrl;
     if (url === undefined) throw new Error('peer-commands needs a PostgreSQL server');
     const commands = context.full ? 8_000 : 400;
+    // Emmett SQLite handles tens of commands a second (two connections opened per command), so the
+    // SQLite runs stay this size in --full too.
+    const sqliteCommands = 400;
     const warmup = concurrency * commandsPerCart;
     const samples = new Samples();
-    await withPeers(async (tandem, emmett) => {
+    let emmettSqliteRetried = 0;
+    let emmettSqliteCalls = 0;
+    await withPeers(async (tandem, emmett, emmettSqlite) => {
       for (let r = 0; r < context.runs; r++) {
         const line: string[] = [];
-        for (const peer of peerOrder(r, tandem, emmett)) {
-          const result = await withLocation(peer.side, 'postgres', url, (location) =>
-            peer.run({ kind: 'decide', location, concurrency, commands, warmup, commandsPerCart }),
-          );
-          if (result.committed !== commands + warmup)
-            throw new Error(
-              `${peer.side}: ${result.committed} events committed, expected ${commands + warmup}`,
+        for (const backend of ['postgres', 'sqlite'] as const) {
+          const count = backend === 'postgres' ? commands : sqliteCommands;
+          for (const peer of peerOrder(r, tandem, backend === 'postgres' ? emmett : emmettSqlite)) {
+            const result = await withLocation(peer.side, backend, url, (location) =>
+              peer.run({ kind: 'decide', location, concurrency, commands: count, warmup, commandsPerCart }),
             );
-          samples.add(peer.side, commands / result.seconds);
-          line.push(`${peer.side} ${Math.round(commands / result.seconds)} commands/s`);
+            const key = `${peer === tandem ? 'tandem' : 'emmett'}-${backend}`;
+            if (result.committed !== count + warmup)
+              throw new Error(`${key}: ${result.committed} events committed, expected ${count + warmup}`);
+            if (peer === emmettSqlite) {
+              emmettSqliteRetried += result.retried ?? 0;
+              emmettSqliteCalls += count + warmup;
+            }
+            samples.add(key, count / result.seconds);
+            line.push(`${key} ${Math.round(count / result.seconds)} commands/s`);
+          }
         }
         context.log(`  run ${r + 1}: ${line.join(', ')}`);
       }
     });
     const tandemRate = metric(
-      `Tandem createTandem + execute (eventSourced), ${concurrency} writers`,
+      `Tandem PostgreSQL createTandem + execute (eventSourced), ${concurrency} writers`,
       'commands/s',
-      samples.get('tandem'),
+      samples.get('tandem-postgres'),
     );
     const emmettRate = metric(
-      `Emmett DeciderCommandHandler, ${concurrency} writers`,
+      `Emmett PostgreSQL DeciderCommandHandler, ${concurrency} writers`,
       'commands/s',
-      samples.get('emmett'),
+      samples.get('emmett-postgres'),
+    );
+    const tandemSqlite = metric(
+      `Tandem SQLite createTandem + execute (eventSourced), ${concurrency} writers`,
+      'commands/s',
+      samples.get('tandem-sqlite'),
+    );
+    const emmettSqlite = metric(
+      `Emmett SQLite DeciderCommandHandler, ${concurrency} writers queued one at a time`,
+      'commands/s',
+      samples.get('emmett-sqlite'),
     );
     return {
       title: 'Aggregate-and-decide commands against Emmett',
@@ -54,14 +75,30 @@ export const peerCommands: Benchmark = {
         `by both sides. Each command reads its cart's stream, folds it, decides and appends at the version it read. ` +
         `${concurrency} writers, each on its own carts of ${commandsPerCart} commands, so no command conflicts. ` +
         'Tandem: `defineCommand(...).eventSourced(...)` through `createTandem` + `execute`, the full pipeline ' +
-        '(validation, idempotency record, audit row, retry on conflict) on @tandem/postgres. Emmett: ' +
-        '`DeciderCommandHandler` on `getPostgreSQLEventStore` (no retries, its default). Defaults on both sides, ' +
-        'each in its own worker process, a fresh schema or database per measurement, sides alternating.',
+        '(validation, idempotency record, audit row, retry on conflict) on @tandem/postgres and @tandem/sqlite. ' +
+        'Emmett: `DeciderCommandHandler` on `getPostgreSQLEventStore` and on `getSQLiteEventStore` (no retries, ' +
+        'its default). Defaults on every side, each in its own worker process, a fresh schema, database or SQLite ' +
+        'file per measurement, sides alternating.',
       peer: emmettVersions,
-      parameters: { concurrency, commandsPerRun: commands, commandsPerCart, warmupCommands: warmup },
-      metrics: [tandemRate, emmettRate],
-      ratios: [ratio('PostgreSQL commands/s', tandemRate, emmettRate)],
-      notes: [emmettSqliteMissing],
+      parameters: {
+        concurrency,
+        postgresCommandsPerRun: commands,
+        sqliteCommandsPerRun: sqliteCommands,
+        commandsPerCart,
+        warmupCommands: warmup,
+      },
+      metrics: [tandemRate, emmettRate, tandemSqlite, emmettSqlite],
+      ratios: [
+        ratio('PostgreSQL commands/s', tandemRate, emmettRate),
+        ratio('SQLite commands/s', tandemSqlite, emmettSqlite),
+      ],
+      notes: [
+        emmettSqliteSerialized,
+        `Emmett SQLite commands that failed with SQLITE_BUSY and were handled again (read, decide, append), ` +
+          `one at a time as they were: ${emmettSqliteRetried} of ${emmettSqliteCalls} over all runs (warm-ups ` +
+          'included).',
+        emmettSqliteVersionNote,
+      ],
     };
   },
 };

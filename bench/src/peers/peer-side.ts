@@ -63,11 +63,19 @@ export interface DeliveryReport {
 }
 
 export interface PeerResults {
-  readonly append: { readonly seconds: number; readonly committed: number };
-  readonly decide: { readonly seconds: number; readonly committed: number };
+  readonly append: {
+    readonly seconds: number;
+    readonly committed: number;
+    /** The journal mode and synchronous level the side's own connection reports, where it tells. */
+    readonly durability?: string;
+    /** Calls that failed with a transient error and were made again (Emmett SQLite's SQLITE_BUSY). */
+    readonly retried?: number;
+  };
+  readonly decide: { readonly seconds: number; readonly committed: number; readonly retried?: number };
   readonly fill: {
     readonly seconds: number;
-    readonly live: DeliveryReport;
+    /** Undefined when the side cannot run a projection during the writes (Emmett SQLite). */
+    readonly live?: DeliveryReport;
     /**
      * Events the side's own read order puts after an event with a higher position (Emmett reads
      * by transaction id, then position, and checkpoints by position); 0 when it reads in position order.

@@ -1,18 +1,21 @@
 import type { PeerJob, PeerSide } from './peer-side.js';
 
-// A worker process for one side of the peer comparison (`tandem` or `emmett`), driven over IPC
-// by spawn-peer.ts. Each side runs alone in its process: Emmett's driver layer (dumbo) sets
-// process-wide pg type parsers (BIGINT as BigInt, JSON revivers) that would change Tandem's pg.
+// A worker process for one side of the peer comparison (`tandem`, `emmett` or `emmett-sqlite`),
+// driven over IPC by spawn-peer.ts. Each side runs alone in its process: Emmett's driver layer
+// (dumbo) sets process-wide pg type parsers (BIGINT as BigInt, JSON revivers) that would change
+// Tandem's pg, and Emmett SQLite brings its own, older Emmett.
 
 const sideName = process.argv[2];
 const side: PeerSide =
   sideName === 'emmett'
     ? (await import('./emmett-side.js')).emmettSide
-    : sideName === 'tandem'
-      ? (await import('./tandem-side.js')).tandemSide
-      : (() => {
-          throw new Error(`Unknown side ${String(sideName)}`);
-        })();
+    : sideName === 'emmett-sqlite'
+      ? (await import('./emmett-sqlite-side.js')).emmettSqliteSide
+      : sideName === 'tandem'
+        ? (await import('./tandem-side.js')).tandemSide
+        : (() => {
+            throw new Error(`Unknown side ${String(sideName)}`);
+          })();
 
 function run(job: PeerJob): Promise<unknown> {
   switch (job.kind) {

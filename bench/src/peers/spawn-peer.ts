@@ -1,8 +1,8 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnTsx } from '../servers/spawn-server.js';
 import type { PeerJob, PeerResults } from './peer-side.js';
 
-export type SideName = 'tandem' | 'emmett';
+/** The sides a worker can run: Tandem, Emmett on PostgreSQL, Emmett on SQLite (its own package). */
+export type SideName = 'tandem' | 'emmett' | 'emmett-sqlite';
 
 /** One side of the comparison in its own process: jobs go in one at a time, results come back. */
 export interface PeerProcess {
@@ -14,19 +14,16 @@ export interface PeerProcess {
 type Reply =
   { readonly ready: true } | { readonly id: number; readonly result?: unknown; readonly error?: string };
 
-const benchDir = fileURLToPath(new URL('../../', import.meta.url));
-const worker = fileURLToPath(new URL('./peer-worker.ts', import.meta.url));
+const worker = new URL('./peer-worker.ts', import.meta.url);
 
 /** Starts `peer-worker.ts` for `side` (through tsx) and waits until it is ready. */
 export function spawnPeer(side: SideName): Promise<PeerProcess> {
-  const child = fork(worker, [side], {
-    cwd: benchDir,
-    execArgv: ['--import', 'tsx'],
+  const { child, exited, stop } = spawnTsx(worker, {
+    args: [side],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => {
     for (const { reject } of pending.values()) reject(new Error(`The ${side} worker exited`));
     pending.clear();
@@ -40,13 +37,7 @@ export function spawnPeer(side: SideName): Promise<PeerProcess> {
         child.send({ id, job });
       });
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop,
   };
   return new Promise((resolve, reject) => {
     void exited.then(() => reject(new Error(`The ${side} worker exited before it was ready`)));

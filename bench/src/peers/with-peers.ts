@@ -1,14 +1,15 @@
 import { spawnPeer, type PeerProcess } from './spawn-peer.js';
 
-/** Both sides, each in its own worker process, for the length of `work`. */
+/** Tandem, Emmett PostgreSQL and Emmett SQLite, each in its own worker process, for `work`. */
 export async function withPeers<T>(
-  work: (tandem: PeerProcess, emmett: PeerProcess) => Promise<T>,
+  work: (tandem: PeerProcess, emmett: PeerProcess, emmettSqlite: PeerProcess) => Promise<T>,
 ): Promise<T> {
-  const [tandem, emmett] = await Promise.all([spawnPeer('tandem'), spawnPeer('emmett')]);
+  const peers = await Promise.all([spawnPeer('tandem'), spawnPeer('emmett'), spawnPeer('emmett-sqlite')]);
+  const [tandem, emmett, emmettSqlite] = peers;
   try {
-    return await work(tandem, emmett);
+    return await work(tandem, emmett, emmettSqlite);
   } finally {
-    await Promise.all([tandem.stop(), emmett.stop()]);
+    await Promise.all(peers.map((peer) => peer.stop()));
   }
 }
 

@@ -66,8 +66,9 @@ export function peerSection(results: readonly BenchResult[], charts: Map<string,
   return [
     '## Peer comparison with Emmett',
     '',
-    `Measured against ${peers}, in the same run, on the same machine and PostgreSQL server, with the same ` +
-      'events; each side in its own worker process. A ratio above 1x means Tandem is faster. Details, ' +
+    `Measured against ${peers}, in the same run, on the same machine (the same PostgreSQL server; SQLite ` +
+      'files on the same disk), with the same events; each side in its own worker process. A ratio above 1x ' +
+      'means Tandem is faster. Details, ' +
       'configurations and the delivery counts are in the sections below.',
     '',
     markdownTable(['Benchmark', 'Measure', 'Tandem / Emmett', 'Spread', 'Target', ''], multipleRows(results)),

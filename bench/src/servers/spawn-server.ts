@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -12,19 +12,32 @@ export interface SpawnedServer {
 
 const benchDir = fileURLToPath(new URL('../../', import.meta.url));
 
+/** A child process running a .ts file through tsx, from the bench folder. */
+export interface TsxChild {
+  readonly child: ChildProcess;
+  /** Resolves once the child has exited, however it ended. */
+  readonly exited: Promise<void>;
+  /** SIGTERM, then SIGKILL if the child is still there after 10 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
 /**
- * Starts `script` (a .ts file run through tsx) with `env`, and waits for the line
- * `READY {"url": ...}` on its stdout. Its stderr is passed through.
+ * Starts `script` (a .ts file) through tsx in its own process, with `args`, `env` added to this
+ * process's environment, and `stdio` as Node's `spawn` takes it (add 'ipc' for `send`/`message`).
+ * The one start-up both the servers here and the peer workers (`peers/spawn-peer.ts`) use.
  */
-export function spawnServer(
+export function spawnTsx(
   script: URL,
-  env: Readonly<Record<string, string>>,
-  timeoutMs = 180_000,
-): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script)], {
+  options: {
+    readonly args?: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+    readonly stdio: StdioOptions;
+  },
+): TsxChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...(options.args ?? [])], {
     cwd: benchDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...options.env },
+    stdio: options.stdio,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -34,12 +47,27 @@ export function spawnServer(
     await exited;
     clearTimeout(timer);
   };
+  return { child, exited, stop };
+}
+
+/**
+ * Starts `script` (a .ts file run through tsx) with `env`, and waits for the line
+ * `READY {"url": ...}` on its stdout. Its stderr is passed through.
+ */
+export function spawnServer(
+  script: URL,
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 180_000,
+): Promise<SpawnedServer> {
+  const { child, exited, stop } = spawnTsx(script, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const stdout = child.stdout;
+  if (stdout === null) throw new Error('No stdout pipe');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
       reject(new Error(`${script.pathname} did not get ready in ${timeoutMs} ms`));
     }, timeoutMs);
-    const lines = createInterface({ input: child.stdout });
+    const lines = createInterface({ input: stdout });
     lines.on('line', (line) => {
       if (!line.startsWith('READY ')) return void process.stdout.write(`    [server] ${line}\n`);
       clearTimeout(timer);
