@@ -1,10 +1,33 @@
 import { seedProductData, seedProductId } from '@tandem/example-shop';
 
 /**
+ * How the single model stores the catalog. `small`: one row per product in each table, primary-key
+ * lookups only (the best case for the baseline). `realistic`: price history, stock per warehouse,
+ * promotions with date ranges and many expired rows (see realistic-schema.ts).
+ */
+export type CatalogShape = 'small' | 'realistic';
+
+/** The history depth of the `realistic` shape. */
+export interface CatalogHistory {
+  /** Warehouses; the page sums a product's stock over the ones that hold it. */
+  readonly warehouses: number;
+  /** Days of price history: hot products change price daily, the others every `coldPriceEveryDays`. */
+  readonly priceDays: number;
+  readonly coldPriceEveryDays: number;
+  /** Past (ended) promotions of each hot product; cold product i has i % (coldPastPromotions + 1). */
+  readonly hotPastPromotions: number;
+  readonly coldPastPromotions: number;
+}
+
+/**
  * The catalog both sides of the flash sale serve. Products follow the shop's seed module
  * (examples/shop/src/seed.ts), whose formula the baseline reuses so both hold the same rows.
  */
 export interface FlashSaleCatalog {
+  /** Default `small`. */
+  readonly shape?: CatalogShape;
+  /** Required for the `realistic` shape. */
+  readonly history?: CatalogHistory;
   readonly products: number;
   /** The products the sale concentrates on. */
   readonly hot: readonly string[];

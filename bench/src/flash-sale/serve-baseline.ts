@@ -1,24 +1,22 @@
 import { announceReady, exitOnSignal } from '../servers/spawn-server.js';
-import { createBaselineApp, type BaselineDb } from './baseline-app.js';
-import { openPgBaseline } from './baseline-pg.js';
-import { openSqliteBaseline } from './baseline-sqlite.js';
+import { createBaselineApp } from './baseline-app.js';
 import { catalogFromEnv } from './flash-sale-catalog.js';
+import { openBaseline } from './open-baseline.js';
+import { pageQueryLatency } from './page-query-latency.js';
 
 // The single-model baseline on BENCH_DATABASE_URL (sqlite:<file> or postgres://...?schema=x).
+// Before it listens it times the page query alone (BENCH_PAGE_SAMPLES reads of each kind), in this
+// process and with nothing else running, BENCH_PAGE_RUNS times, and reports that with its URL.
 const catalog = catalogFromEnv(process.env.BENCH_CATALOG);
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? '';
-let db: BaselineDb;
-if (databaseUrl.startsWith('sqlite:')) {
-  db = openSqliteBaseline(databaseUrl.slice('sqlite:'.length), catalog);
-} else {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema') ?? 'public';
-  url.searchParams.delete('schema');
-  db = await openPgBaseline(url.toString(), schema, catalog);
-}
+const seedStart = performance.now();
+const db = await openBaseline(process.env.BENCH_DATABASE_URL ?? '', catalog);
+const seedSeconds = (performance.now() - seedStart) / 1000;
+const samples = Number(process.env.BENCH_PAGE_SAMPLES ?? 0);
+const runs = Number(process.env.BENCH_PAGE_RUNS ?? 1);
+const pageQuery = samples > 0 ? await pageQueryLatency(db, catalog, samples, runs) : undefined;
 const app = createBaselineApp(db);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 if (address === null || typeof address === 'string') throw new Error('No TCP address');
 exitOnSignal(() => app.close());
-announceReady({ url: `http://127.0.0.1:${address.port}` });
+announceReady({ url: `http://127.0.0.1:${address.port}`, seedSeconds, pageQuery });

@@ -16,6 +16,7 @@ import {
   seedProduct,
   type FlashSaleCatalog,
 } from '../flash-sale/flash-sale-catalog.js';
+import { seedSaleHistory } from '../flash-sale/seed-sale-history.js';
 import { announceReady, exitOnSignal } from './spawn-server.js';
 
 // The shop from examples/shop on BENCH_DATABASE_URL, seeded for the flash sale, over HTTP.
@@ -30,7 +31,8 @@ async function run(app: Tandem, type: string, commandId: string, data: unknown, 
 
 /** The seed module's products, then the sale: hot stock, a promotion on each, the customers. */
 async function seedSale(app: Tandem, catalog: FlashSaleCatalog): Promise<void> {
-  await seedProducts(app, catalog.products);
+  await seedProducts(app, catalog.products, undefined, 64);
+  await seedSaleHistory(app, catalog);
   const setStock = async (id: string, stock: number) => {
     const delta = stock - seedProduct(productNumber(id)).initialStock;
     if (delta !== 0)
@@ -70,6 +72,7 @@ const secret = process.env.BENCH_SECRET ?? 'bench-secret-bench-secret-bench-secr
 const store = await openStore(process.env.BENCH_DATABASE_URL ?? 'sqlite::memory:');
 const app = await createShopApp(store);
 await app.start();
+const seedStart = performance.now();
 await seedSale(app, catalog);
 const daemon = app.projections;
 if (daemon === undefined) throw new Error('The shop has no projections');
@@ -115,4 +118,5 @@ exitOnSignal(async () => {
   await server.close();
   await app.close();
 });
-announceReady({ url: `http://127.0.0.1:${address.port}`, secret, store: store.name });
+const seedSeconds = (performance.now() - seedStart) / 1000;
+announceReady({ url: `http://127.0.0.1:${address.port}`, secret, store: store.name, seedSeconds });
