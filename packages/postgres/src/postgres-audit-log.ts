@@ -1,5 +1,11 @@
 import type { AuditEntry, AuditOutcome, AuditQuery } from '@tandem/core';
 import type { Queryable } from './postgres-event-log.js';
+import {
+  jsonbLiteral,
+  nullableIntegerLiteral,
+  nullableTextLiteral,
+  textLiteral,
+} from './postgres-sql-literal.js';
 
 interface Row {
   command_id: string;
@@ -30,6 +36,16 @@ export async function recordAudit(client: Queryable, entry: AuditEntry): Promise
       entry.at,
     ],
   );
+}
+
+/**
+ * The audit row as one literal statement, for a transaction to send with its `COMMIT` (nothing
+ * reads it back before). Built at once, so a value the server would refuse fails this command now,
+ * not the commit.
+ */
+export function auditStatement(entry: AuditEntry): string {
+  return `INSERT INTO tandem_audit (command_id, command_type, user_id, stream_ids, payload_hash, outcome, error_code, position, at)
+     VALUES (${textLiteral(entry.commandId)}, ${textLiteral(entry.commandType)}, ${nullableTextLiteral(entry.userId)}, ${jsonbLiteral(entry.streamIds)}, ${textLiteral(entry.payloadHash)}, ${textLiteral(entry.outcome)}, ${nullableTextLiteral(entry.errorCode)}, ${nullableIntegerLiteral(entry.position)}, ${textLiteral(entry.at)})`;
 }
 
 /** Audit rows, newest first. */

@@ -14,6 +14,8 @@ import {
   type StoredDocument,
 } from '@tandem/core';
 import type { Queryable } from './postgres-event-log.js';
+import { namedStatement } from './postgres-named-statement.js';
+import type { PostgresDocumentBuffer } from './postgres-document-buffer.js';
 
 /** A document field as JSONB; jsonb compares numbers numerically and strings as text. */
 export function jsonPath(field: string, alias = ''): string {
@@ -53,22 +55,30 @@ function filters(where: readonly FieldFilter[], params: Params, alias = ''): str
   );
 }
 
-/** One collection as a table of JSONB documents on PostgreSQL. */
+/**
+ * One collection as a table of JSONB documents on PostgreSQL. Writable views write through their
+ * transaction's buffer (see PostgresDocumentBuffer); read-only ones have none.
+ */
 export class PostgresDocumentCollection<Doc extends object> implements DocumentWriter<Doc> {
   constructor(
     private readonly client: Queryable,
     private readonly table: string,
     private readonly definition: CollectionDefinition<Doc>,
-    private readonly writable: boolean,
+    private readonly buffer?: PostgresDocumentBuffer,
   ) {}
 
   async get(id: string): Promise<Doc | undefined> {
-    return (await this.client.query<{ doc: Doc }>(`SELECT doc FROM ${this.table} WHERE id = $1`, [id]))
-      .rows[0]?.doc;
+    if (this.buffer !== undefined) {
+      const json = await this.buffer.get(this.table, id);
+      return json === undefined ? undefined : (JSON.parse(json) as Doc);
+    }
+    const sql = namedStatement(`SELECT doc FROM ${this.table} WHERE id = $1`, [id]);
+    return (await this.client.query<{ doc: Doc }>(sql)).rows[0]?.doc;
   }
 
   async find(query: FindQuery = {}): Promise<Page<Doc>> {
     planFind(this.definition, query);
+    await this.buffer?.flush();
     const params = new Params();
     const where = filters(query.where ?? [], params);
     const sort = query.sort;
@@ -103,6 +113,7 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
       throw new Error(`Collection ${this.definition.name} declares no search fields`);
     const terms = searchTokens(text);
     if (terms.length === 0) return { items: [] };
+    await this.buffer?.flush();
     const params = new Params();
     const tsquery = params.add(terms.map((t) => `${t}:*`).join(' & '));
     const where = filters(query.where ?? [], params);
@@ -139,6 +150,7 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
   async scan(
     options: { readonly after?: string; readonly limit?: number } = {},
   ): Promise<readonly StoredDocument<Doc>[]> {
+    await this.buffer?.flush();
     const rows = await this.client.query<{ id: string; doc: Doc }>(
       `SELECT id, doc FROM ${this.table} WHERE id > $1 ORDER BY id LIMIT $2`,
       [options.after ?? '', pageSize(options.limit)],
@@ -147,25 +159,15 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
   }
 
   async upsert(id: string, doc: Doc): Promise<void> {
-    this.#requireWritable();
+    const buffer = this.#writable();
+    // Serialized now, so a document that cannot be written fails in the apply that wrote it.
     const fields = this.definition.search?.fields;
-    if (fields === undefined) {
-      await this.client.query(
-        `INSERT INTO ${this.table} (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-        [id, JSON.stringify(doc)],
-      );
-      return;
-    }
-    const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
-    await this.client.query(
-      `INSERT INTO ${this.table} (id, doc, search) VALUES ($1, $2, to_tsvector('simple', $3))
-       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, search = excluded.search`,
-      [id, JSON.stringify(doc), body],
-    );
+    const search = fields?.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
+    await buffer.put(this.table, this.definition, id, { json: JSON.stringify(doc), search });
   }
 
   async patch(id: string, patch: Partial<Doc>): Promise<Doc | undefined> {
-    this.#requireWritable();
+    this.#writable();
     const current = await this.get(id);
     if (current === undefined) return undefined;
     const next = { ...current, ...patch };
@@ -174,11 +176,11 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
   }
 
   async delete(id: string): Promise<void> {
-    this.#requireWritable();
-    await this.client.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+    await this.#writable().put(this.table, this.definition, id, null);
   }
 
-  #requireWritable(): void {
-    if (!this.writable) throw new Error('Read-only view: write inside a read-store transaction');
+  #writable(): PostgresDocumentBuffer {
+    if (this.buffer === undefined) throw new Error('Read-only view: write inside a read-store transaction');
+    return this.buffer;
   }
 }

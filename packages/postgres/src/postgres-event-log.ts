@@ -9,6 +9,8 @@ import {
   type StreamRead,
   newEventId,
 } from '@tandem/core';
+import type { PostgresSession } from './postgres-session.js';
+import { integerLiteral, textArrayLiteral, textLiteral } from './postgres-sql-literal.js';
 
 /** Anything that runs a query: the pool (reads) or a transaction's client. */
 export interface Queryable {
@@ -61,23 +63,202 @@ export interface AppendCursor {
   appended: number;
   /**
    * Streams this transaction has locked, with their version: nobody else can append to them until
-   * it ends, so an append needs neither the lock nor the version query again.
+   * it ends, so an append needs neither the lock nor the version check in JavaScript again.
    */
   readonly locked: Map<string, number>;
 }
 
-/** Appends inside the caller's transaction, after checking each stream's expected version. */
-export async function appendEvents(
-  client: Queryable,
+/** What `tandem_append` answers; groups are numbered from 1. */
+export interface AppendRow {
+  /** Each stream's version before the call, in `stream_ids` order. */
+  versions: number[];
+  /** Groups whose expected versions did not match (nothing of them written). */
+  conflicted: number[];
+  /** Groups refused because a later transaction appended to one of their streams first. */
+  inverted: number[];
+  /** `xid * 4096`, or null when nothing was written. */
+  base: string | null;
+}
+
+/** The arguments of `tandem_append` (schema version 5), in its parameter order. */
+type AppendArgs = [
+  lockIds: string[],
+  streamIds: string[],
+  streamGroup: number[],
+  checkIds: string[],
+  checkKinds: string[],
+  checkValues: number[],
+  checkGroup: number[],
+  n: number[],
+  stream: string[],
+  k: number[],
+  eventId: string[],
+  type: string[],
+  schemaVersion: number[],
+  data: string[],
+  metadata: string[],
+  group: number[],
+];
+
+/** One call of `tandem_append`: its arguments and, per group, the rank of its last event. */
+export interface AppendCall {
+  readonly args: AppendArgs;
+  readonly lastN: readonly number[];
+}
+
+/**
+ * The call for `groups` of appends: one group per independent append (a group commit), or one
+ * group for the appends of one transaction. Groups must not share streams. `tandem_append` locks
+ * the streams the transaction does not hold yet (sorted, so that two multi-stream appends cannot
+ * deadlock), then reads each stream's version with a fresh snapshot (it sees what the lock's
+ * previous holder committed), checks each group's expected versions and inserts the events of the
+ * groups that match. It also refuses a group when a transaction with a later id has already
+ * appended to one of its streams: the group's positions would sort before that transaction's,
+ * against the stream's version order.
+ */
+export function appendCall(groups: readonly (readonly StreamAppend[])[], cursor: AppendCursor): AppendCall {
+  const args: AppendArgs = [[], [], [], [], [], [], [], [], [], [], [], [], [], [], [], []];
+  const [lockIds, streamIds, streamGroup, checkIds, checkKinds, checkValues, checkGroup] = args;
+  const [, , , , , , , ns, stream, ks, eventIds, types, schemas, data, metadata, rowGroup] = args;
+  const lastN: number[] = [];
+  let n = cursor.appended;
+  groups.forEach((appends, index) => {
+    const g = index + 1;
+    const added = new Map<string, number>();
+    for (const append of appends) {
+      if (!added.has(append.streamId)) {
+        streamIds.push(append.streamId);
+        streamGroup.push(g);
+        if (!cursor.locked.has(append.streamId)) lockIds.push(append.streamId);
+      }
+      const offset = added.get(append.streamId) ?? 0;
+      const expected = append.expectedVersion;
+      if (expected !== 'any') {
+        checkIds.push(append.streamId);
+        checkKinds.push(typeof expected === 'number' ? 'version' : expected);
+        // Compared with the version before the call: (expected - offset), or (version + offset) with 0.
+        checkValues.push(typeof expected === 'number' ? expected - offset : offset);
+        checkGroup.push(g);
+      }
+      let k = offset;
+      for (const event of append.events) {
+        k += 1;
+        ns.push(n);
+        stream.push(append.streamId);
+        ks.push(k);
+        eventIds.push(event.eventId ?? newEventId());
+        types.push(event.type);
+        schemas.push(event.schemaVersion ?? 1);
+        // undefined has no JSON form: the NOT NULL column refuses it, as it refused a bound NULL.
+        data.push(JSON.stringify(event.data) ?? 'null');
+        metadata.push(JSON.stringify(event.metadata ?? {}));
+        rowGroup.push(g);
+        n += 1;
+      }
+      added.set(append.streamId, k);
+    }
+    lastN.push(n - 1);
+  });
+  lockIds.sort();
+  return { args, lastN };
+}
+
+/** One call as a literal statement, to share a message with other statements of its transaction. */
+function appendStatement({ args }: AppendCall): string {
+  const ints = (values: readonly number[]) => `ARRAY[${values.map(integerLiteral).join(', ')}]::integer[]`;
+  const jsonbs = (values: readonly string[]) =>
+    `ARRAY[${values.map((v) => `${textLiteral(v)}::jsonb`).join(', ')}]::jsonb[]`;
+  const texts = textArrayLiteral;
+  const [lockIds, streamIds, streamGroup, checkIds, checkKinds, checkValues, checkGroup] = args;
+  const [, , , , , , , n, stream, k, eventId, type, schema, data, metadata, group] = args;
+  return `SELECT * FROM tandem_append(${[
+    texts(lockIds),
+    texts(streamIds),
+    ints(streamGroup),
+    texts(checkIds),
+    texts(checkKinds),
+    ints(checkValues),
+    ints(checkGroup),
+    ints(n),
+    texts(stream),
+    ints(k),
+    texts(eventId),
+    texts(type),
+    ints(schema),
+    jsonbs(data),
+    jsonbs(metadata),
+    ints(group),
+  ].join(', ')})`;
+}
+
+/**
+ * Runs a call on its own as a named prepared statement (committed by itself, autocommit): parsed
+ * once per connection, where a literal statement costs the server more than a round trip.
+ */
+export async function runAppendCall(client: Queryable, call: AppendCall): Promise<AppendRow> {
+  const result = await client.query<AppendRow>({
+    name: 'tandem_append',
+    text: 'SELECT * FROM tandem_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb[], $15::jsonb[], $16)',
+    values: call.args,
+  });
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('tandem_append answered no row');
+  return row;
+}
+
+/**
+ * What group `index` of a call (its appends: `appends`) wrote, or its conflict (thrown). Records
+ * the versions of its streams in the cursor (they are locked either way).
+ */
+export function appendOutcome(
+  call: AppendCall,
+  row: AppendRow,
+  index: number,
   appends: readonly StreamAppend[],
   cursor: AppendCursor,
-): Promise<AppendResult> {
-  if (appends.every((a) => a.events.length === 0)) {
-    return {
-      position: await headPosition(client),
-      streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
-    };
+): AppendResult {
+  const g = index + 1;
+  const [, streamIds] = call.args;
+  const versions = new Map<string, number>();
+  streamIds.forEach((id, i) => {
+    if (call.args[2][i] === g) versions.set(id, Number(row.versions[i] ?? 0));
+  });
+  for (const [id, version] of versions) if (!cursor.locked.has(id)) cursor.locked.set(id, version);
+  if (row.conflicted.includes(g)) {
+    const current = new Map(versions);
+    for (const append of appends) {
+      const actual = current.get(append.streamId) ?? 0;
+      if (!versionMatches(append.expectedVersion, actual)) throw conflict(append, actual);
+      current.set(append.streamId, actual + append.events.length);
+    }
+    throw new Error('The version check failed on the server but not here');
   }
+  if (row.inverted.includes(g) || row.base === null) {
+    throw new TandemError(
+      'concurrency-conflict',
+      'A later transaction appended to one of the streams first; retry in a new transaction',
+      { details: { streamIds: [...versions.keys()] } },
+    );
+  }
+  const streams: { streamId: string; version: number }[] = [];
+  for (const append of appends) {
+    const version = (versions.get(append.streamId) ?? 0) + append.events.length;
+    versions.set(append.streamId, version);
+    cursor.locked.set(append.streamId, version);
+    streams.push({ streamId: append.streamId, version });
+  }
+  cursor.appended += appends.reduce((n, a) => n + a.events.length, 0);
+  return { position: Number(row.base) + (call.lastN[index] ?? 0), streams };
+}
+
+function conflict(append: StreamAppend, actual: number): TandemError {
+  return new TandemError('concurrency-conflict', `Stream ${append.streamId} is at version ${actual}`, {
+    details: { streamId: append.streamId, expected: append.expectedVersion, actual },
+  });
+}
+
+/** Refuses more than {@link eventsPerTransaction} events in one transaction. */
+export function checkCapacity(appends: readonly StreamAppend[], cursor: AppendCursor): void {
   const count = appends.reduce((n, a) => n + a.events.length, 0);
   if (cursor.appended + count > eventsPerTransaction) {
     throw new TandemError(
@@ -86,72 +267,76 @@ export async function appendEvents(
       { details: { events: cursor.appended + count } },
     );
   }
-  const unknown = [...new Set(appends.map((a) => a.streamId))].filter((id) => !cursor.locked.has(id)).sort();
-  if (unknown.length > 0) {
-    await lockStreams(client, unknown);
-    const current = await client.query<{ stream_id: string; version: number }>(
-      'SELECT stream_id, MAX(stream_version) AS version FROM tandem_events WHERE stream_id = ANY($1) GROUP BY stream_id',
-      [unknown],
-    );
-    for (const id of unknown) cursor.locked.set(id, 0);
-    for (const row of current.rows) cursor.locked.set(row.stream_id, Number(row.version));
-  }
-  const versions = new Map(cursor.locked);
-  for (const append of appends) {
-    const actual = versions.get(append.streamId) ?? 0;
-    if (!versionMatches(append.expectedVersion, actual)) {
-      throw new TandemError('concurrency-conflict', `Stream ${append.streamId} is at version ${actual}`, {
-        details: { streamId: append.streamId, expected: append.expectedVersion, actual },
-      });
-    }
-  }
-  const values: unknown[] = [];
-  const tuples: string[] = [];
-  const streams: { streamId: string; version: number }[] = [];
-  for (const append of appends) {
-    let version = versions.get(append.streamId) ?? 0;
-    for (const event of append.events) {
-      version += 1;
-      const n = values.length;
-      cursor.appended += 1;
-      tuples.push(
-        `(pg_current_xact_id()::text::bigint * ${eventsPerTransaction} + ${cursor.appended - 1}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})`,
-      );
-      values.push(
-        append.streamId,
-        version,
-        event.eventId ?? newEventId(),
-        event.type,
-        event.schemaVersion ?? 1,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata ?? {}),
-      );
-    }
-    versions.set(append.streamId, version);
-    cursor.locked.set(append.streamId, version);
-    streams.push({ streamId: append.streamId, version });
-  }
-  // No NOTIFY here: a notifying transaction holds a database-wide lock from its commit to the end,
-  // which would serialize every append's commit (and its WAL flush). The store notifies after.
-  const inserted = await client.query<{ position: string }>(
-    `INSERT INTO tandem_events (position, stream_id, stream_version, event_id, type, schema_version, data, metadata)
-     VALUES ${tuples.join(', ')} RETURNING position`,
-    values,
-  );
-  return { position: Math.max(...inserted.rows.map((r) => Number(r.position))), streams };
 }
 
 /**
- * Writers to the same stream take turns until commit (in sorted order, so that two multi-stream
- * appends cannot deadlock); writers to different streams never wait for each other. A command
- * takes the lock when it reads a stream in its transaction, so contenders queue instead of
- * deciding on stale state and failing their version check.
+ * Appends inside the caller's transaction, after checking each stream's expected version: one
+ * round trip (the locks and the checked insert in one script).
  */
-export async function lockStreams(client: Queryable, streamIds: readonly string[]): Promise<void> {
-  await client.query(
-    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest($1::text[]) AS s",
-    [streamIds],
-  );
+export async function appendEvents(
+  session: PostgresSession,
+  appends: readonly StreamAppend[],
+  cursor: AppendCursor,
+): Promise<AppendResult> {
+  if (appends.every((a) => a.events.length === 0)) {
+    const head = await session.script([headStatement]);
+    return {
+      position: Number((head[0]?.rows[0] as { h: string } | undefined)?.h ?? 0),
+      streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
+    };
+  }
+  checkCapacity(appends, cursor);
+  // Streams this transaction holds are checked here first: a conflict then costs no round trip.
+  const versions = new Map(cursor.locked);
+  for (const append of appends) {
+    const actual = versions.get(append.streamId);
+    if (actual === undefined) continue;
+    if (!versionMatches(append.expectedVersion, actual)) throw conflict(append, actual);
+    versions.set(append.streamId, actual + append.events.length);
+  }
+  const call = appendCall([appends], cursor);
+  const [result] = await session.script([appendStatement(call)]);
+  const row = result?.rows[0] as AppendRow | undefined;
+  if (row === undefined) throw new Error('tandem_append answered no row');
+  // No NOTIFY here: a notifying transaction holds a database-wide lock from its commit to the end,
+  // which would serialize every append's commit (and its WAL flush). The store notifies after.
+  return appendOutcome(call, row, 0, appends, cursor);
+}
+
+/**
+ * The statement that takes the per-stream advisory locks, in the order given (the same keys as
+ * `tandem_append`). Writers to the same stream take turns until commit; writers to different
+ * streams never wait for each other. A command takes the lock when it reads a stream in its
+ * transaction, so contenders queue instead of deciding on stale state and failing their check.
+ */
+function lockStatement(streamIds: readonly string[]): string {
+  return `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest(${textArrayLiteral(streamIds)}) AS s`;
+}
+
+/**
+ * Reads a stream inside a transaction, locking it first unless this transaction holds it: the lock,
+ * the events and the version in one round trip.
+ */
+export async function readStreamLocked(
+  session: PostgresSession,
+  streamId: string,
+  fromVersion: number,
+  cursor: AppendCursor,
+): Promise<StreamRead> {
+  const id = textLiteral(streamId);
+  const statements = [
+    `SELECT ${columns} FROM tandem_events WHERE stream_id = ${id} AND stream_version >= ${integerLiteral(fromVersion)} ORDER BY stream_version`,
+    `SELECT COALESCE(MAX(stream_version), 0) AS v FROM tandem_events WHERE stream_id = ${id}`,
+  ];
+  const locked = cursor.locked.has(streamId);
+  const results = await session.script(locked ? statements : [lockStatement([streamId]), ...statements]);
+  const [events, max] = results.slice(locked ? 0 : 1);
+  const read = {
+    version: Number((max?.rows[0] as { v: number } | undefined)?.v ?? 0),
+    events: ((events?.rows ?? []) as EventRow[]).map(toEvent),
+  };
+  cursor.locked.set(streamId, read.version);
+  return read;
 }
 
 /** One stream from `fromVersion` on. */
@@ -181,11 +366,11 @@ export async function readAll(client: Queryable, after: number, limit: number): 
   return rows.rows.map(toEvent);
 }
 
+const headStatement = `SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events WHERE position < ${safeBound}`;
+
 /** The highest position readers may see now. */
 export async function headPosition(client: Queryable): Promise<number> {
-  const row = await client.query<{ h: string }>(
-    `SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events WHERE position < ${safeBound}`,
-  );
+  const row = await client.query<{ h: string }>(headStatement);
   return Number(row.rows[0]?.h ?? 0);
 }
 

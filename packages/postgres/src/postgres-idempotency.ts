@@ -1,5 +1,6 @@
 import type { CommandResult, IdempotencyRecord } from '@tandem/core';
 import type { Queryable } from './postgres-event-log.js';
+import type { PostgresSession } from './postgres-session.js';
 
 interface Row {
   command_id: string;
@@ -14,8 +15,13 @@ export async function findRecord(
   client: Queryable,
   commandId: string,
 ): Promise<IdempotencyRecord | undefined> {
-  const row = (await client.query<Row>('SELECT * FROM tandem_idempotency WHERE command_id = $1', [commandId]))
-    .rows[0];
+  const row = (
+    await client.query<Row>({
+      name: 'tandem_find_record',
+      text: 'SELECT * FROM tandem_idempotency WHERE command_id = $1',
+      values: [commandId],
+    })
+  ).rows[0];
   return row === undefined
     ? undefined
     : {
@@ -32,19 +38,22 @@ export async function findRecord(
  * primary key until the first commits or rolls back, so two claims never both win.
  */
 export async function claimRecord(
-  client: Queryable,
+  session: PostgresSession,
   record: IdempotencyRecord,
 ): Promise<IdempotencyRecord | undefined> {
-  const inserted = await client.query(
-    `INSERT INTO tandem_idempotency (command_id, command_type, payload_hash, result, recorded_at)
+  // Named: parsed and planned once per connection. The transaction is open by now in the pipeline
+  // (the append went first), so a literal statement would save no round trip.
+  const inserted = await session.query({
+    name: 'tandem_claim_record',
+    text: `INSERT INTO tandem_idempotency (command_id, command_type, payload_hash, result, recorded_at)
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (command_id) DO NOTHING RETURNING command_id`,
-    [
+    values: [
       record.commandId,
       record.commandType,
       record.payloadHash,
       JSON.stringify(record.result),
       record.recordedAt,
     ],
-  );
-  return inserted.rowCount === 1 ? undefined : findRecord(client, record.commandId);
+  });
+  return inserted.rowCount === 1 ? undefined : findRecord(session.client, record.commandId);
 }

@@ -8,13 +8,16 @@ import {
   type CollectionDefinition,
   type DeadLetter,
   type DocumentReader,
+  type Lease,
   type ReadStore,
   type ReadTransaction,
   type Transaction,
 } from '@tandem/core';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
+import { namedStatement } from './postgres-named-statement.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
+import { PostgresDocumentBuffer } from './postgres-document-buffer.js';
 
 /** How the read store borrows the write store's transactions. */
 export interface PostgresTransactions {
@@ -77,53 +80,68 @@ export class PostgresReadStore implements ReadStore {
   }
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
-    return new PostgresDocumentCollection(
-      this.pool,
-      readModelTable(namespace, definition.name),
-      definition,
-      false,
-    );
+    return new PostgresDocumentCollection(this.pool, readModelTable(namespace, definition.name), definition);
   }
 
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
-    return this.transactions.run((client) => work(this.#view(client)));
+    return this.transactions.run(async (client) => {
+      const view = this.#view(client);
+      const result = await work(view);
+      // Buffered document writes commit with the rest, never after it.
+      await view.flush();
+      return result;
+    });
   }
 
   within(tx: Transaction): ReadTransaction {
     return this.#view(this.transactions.clientOf(tx));
   }
 
-  #view(client: PoolClient): ReadTransaction {
-    const checkpoint = async (namespace: string) =>
-      Number(
-        (
-          await client.query<{ position: string }>(
-            'SELECT position FROM tandem_rm_checkpoints WHERE namespace = $1',
-            [namespace],
-          )
-        ).rows[0]?.position ?? 0,
-      );
+  /**
+   * The read transaction API on one client. Documents are buffered (PostgresDocumentBuffer);
+   * every other statement flushes them first, so it sees them, and the commit includes them.
+   */
+  #view(client: PoolClient): ReadTransaction & { flush(): Promise<void> } {
+    const buffer = new PostgresDocumentBuffer(client);
+    const checkpoint = async (namespace: string) => {
+      await buffer.flush();
+      const sql = namedStatement('SELECT position FROM tandem_rm_checkpoints WHERE namespace = $1', [
+        namespace,
+      ]);
+      return Number((await client.query<{ position: string }>(sql)).rows[0]?.position ?? 0);
+    };
+    const sql = new PostgresSqlExecutor(client);
     return {
       collection: (namespace, definition) =>
-        new PostgresDocumentCollection(client, readModelTable(namespace, definition.name), definition, true),
+        new PostgresDocumentCollection(
+          client,
+          readModelTable(namespace, definition.name),
+          definition,
+          buffer,
+        ),
       checkpoint,
+      flush: () => buffer.flush(),
+      expectReads: (ids) => buffer.expect(ids),
       saveCheckpoint: async (namespace, position, expected, fence) => {
-        if (fence !== undefined && !(await holdsLease(client, fence))) throw new LeaseLost(fence);
-        if (expected !== undefined) {
-          // FOR UPDATE: two processes racing on one namespace serialize here, and the loser sees the move.
-          const row = await client.query<{ position: string }>(
-            'SELECT position FROM tandem_rm_checkpoints WHERE namespace = $1 FOR UPDATE',
-            [namespace],
-          );
-          const actual = Number(row.rows[0]?.position ?? 0);
-          if (actual !== expected) throw new CheckpointMoved(namespace, expected, actual);
+        await buffer.flush();
+        const outcome = await saveCheckpoint(client, namespace, position, expected, fence);
+        switch (outcome) {
+          case 'saved':
+            return;
+          case 'was-absent':
+            // Written, but the row should have existed: the transaction must roll back.
+            throw new CheckpointMoved(namespace, expected ?? 0, 0);
+          case 'refused': {
+            // Find out why (rare, so two more queries are fine). The lease first: a process that
+            // lost it must step aside rather than resync.
+            if (fence !== undefined && !(await holdsLease(client, fence))) throw new LeaseLost(fence);
+            const actual = await checkpoint(namespace);
+            throw new CheckpointMoved(namespace, expected ?? actual, actual);
+          }
         }
-        await client.query(
-          'INSERT INTO tandem_rm_checkpoints (namespace, position) VALUES ($1, $2) ON CONFLICT (namespace) DO UPDATE SET position = excluded.position',
-          [namespace, position],
-        );
       },
       park: async (letter) => {
+        await buffer.flush();
         await client.query(
           `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (namespace, event_id) DO NOTHING`,
@@ -141,12 +159,14 @@ export class PostgresReadStore implements ReadStore {
         );
       },
       unpark: async (namespace, eventIds) => {
+        await buffer.flush();
         await client.query('DELETE FROM tandem_rm_parked WHERE namespace = $1 AND event_id = ANY($2)', [
           namespace,
           [...eventIds],
         ]);
       },
       table: async (namespace, name) => {
+        await buffer.flush();
         const table = readModelTable(namespace, `sql_${name}`);
         await client.query(
           'INSERT INTO tandem_rm_tables (namespace, name) VALUES ($1, $2) ON CONFLICT DO NOTHING',
@@ -155,12 +175,23 @@ export class PostgresReadStore implements ReadStore {
         return table;
       },
       activate: async (projection, namespace) => {
+        await buffer.flush();
         await client.query(
           'INSERT INTO tandem_rm_active (projection, namespace) VALUES ($1, $2) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
           [projection, namespace],
         );
       },
-      sql: new PostgresSqlExecutor(client),
+      // Raw SQL may read the collections' tables: it sees the buffered writes.
+      sql: {
+        query: async (text, params) => {
+          await buffer.beforeSql();
+          return sql.query(text, params);
+        },
+        execute: async (text, params) => {
+          await buffer.beforeSql();
+          return sql.execute(text, params);
+        },
+      },
     };
   }
 
@@ -200,4 +231,39 @@ export class PostgresReadStore implements ReadStore {
   async close(): Promise<void> {
     // The pool belongs to the PostgresStore.
   }
+}
+
+/**
+ * Moves a checkpoint in one statement: the fence (lease row locked FOR SHARE until commit), the
+ * expected position (the row locked by the upsert, so racing writers serialize) and the write.
+ * `refused` when it wrote nothing (the lease is gone or the checkpoint moved); `was-absent` when it
+ * inserted a row that an expected position other than 0 says should have been there.
+ */
+async function saveCheckpoint(
+  client: PoolClient,
+  namespace: string,
+  position: number,
+  expected: number | undefined,
+  fence: Lease | undefined,
+): Promise<'saved' | 'refused' | 'was-absent'> {
+  const values: unknown[] = [namespace, position];
+  const source =
+    fence === undefined
+      ? 'VALUES ($1::text, $2::bigint)'
+      : `SELECT $1::text, $2::bigint FROM tandem_rm_leases WHERE name = $${values.push(fence.name)}
+         AND owner = $${values.push(fence.owner)} AND epoch = $${values.push(fence.epoch)} FOR SHARE`;
+  const guard =
+    expected === undefined ? '' : ` WHERE tandem_rm_checkpoints.position = $${values.push(expected)}`;
+  // xmax = 0 marks a fresh insert rather than an update.
+  const rows = await client.query<{ inserted: boolean }>(
+    namedStatement(
+      `INSERT INTO tandem_rm_checkpoints (namespace, position) ${source}
+       ON CONFLICT (namespace) DO UPDATE SET position = excluded.position${guard}
+       RETURNING (xmax = 0) AS inserted`,
+      values,
+    ),
+  );
+  const row = rows.rows[0];
+  if (row === undefined) return 'refused';
+  return row.inserted && expected !== undefined && expected !== 0 ? 'was-absent' : 'saved';
 }

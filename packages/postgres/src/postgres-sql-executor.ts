@@ -28,7 +28,15 @@ export function numberPlaceholders(sql: string): string {
 
 /** Application SQL on the transaction's client. */
 export class PostgresSqlExecutor implements SqlExecutor {
-  constructor(private readonly client: PoolClient) {}
+  /**
+   * @param source the client, or a function giving it on first use (a write transaction opens
+   *   lazily, see `postgres-session.ts`).
+   */
+  constructor(private readonly source: PoolClient | (() => PoolClient)) {}
+
+  private get client(): PoolClient {
+    return typeof this.source === 'function' ? this.source() : this.source;
+  }
 
   async query<Row extends Record<string, unknown>>(
     sql: string,

@@ -1,28 +1,33 @@
 import pg from 'pg';
 import {
   TandemError,
+  type AppendResult,
   type AuditLog,
   type EventStore,
   type IdempotencyReader,
   type SqlMigration,
   type Store,
+  type StreamAppend,
   type Transaction,
 } from '@tandem/core';
-import { listAudit, recordAudit } from './postgres-audit-log.js';
+import { auditStatement, listAudit, recordAudit } from './postgres-audit-log.js';
 import { classifyPostgresError } from './postgres-errors.js';
+import { PostgresAppendBatcher } from './postgres-append-batcher.js';
 import {
   appendEvents,
+  checkCapacity,
   countEvents,
   headPosition,
-  lockStreams,
   readAll,
   readStream,
+  readStreamLocked,
 } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
 import { claimRecord, findRecord } from './postgres-idempotency.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
+import { PostgresSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 
 /** Options for {@link openPostgresStore}. */
@@ -40,6 +45,16 @@ export interface PostgresStoreOptions {
    * `unavailable`; default 5 000 ms. Keeps commands from hanging while the server is unreachable.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The most `store.events.append` calls one group commit may carry; default 64. 1 turns group
+   * commit off (one transaction per append).
+   */
+  readonly maxBatch?: number;
+  /**
+   * How many group commits of `store.events.append` may be in flight at once; default 4. A second
+   * one starts only while the one in flight has taken longer than 100 ms (it waits for a lock).
+   */
+  readonly appendLanes?: number;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -56,16 +71,23 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #channel: string;
   readonly #notifier: PostgresNotifier;
+  readonly #batcher: PostgresAppendBatcher;
   #closed = false;
 
-  private constructor(pool: pg.Pool, schema: string, pollIntervalMs: number) {
+  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
     this.#pool = pool;
     this.#channel = `tandem_events_${schema}`;
-    this.#notifier = new PostgresNotifier(pool, this.#channel, pollIntervalMs);
+    this.#notifier = new PostgresNotifier(pool, this.#channel, options.pollIntervalMs ?? 100);
+    this.#batcher = new PostgresAppendBatcher(
+      (work) => this.#withClient(work),
+      options.appendLanes ?? 4,
+      options.maxBatch ?? 64,
+      () => this.#notifier.announce(),
+    );
     const read = <T>(run: () => Promise<T>) =>
       run().catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
     this.events = {
-      append: (appends) => this.transaction((tx) => tx.events.append(appends)),
+      append: (appends) => this.#appendAlone(appends),
       readStream: (streamId, options) => read(() => readStream(pool, streamId, options?.fromVersion)),
       readAll: ({ after, limit }) => read(() => readAll(pool, after, limit)),
       headPosition: () => read(() => headPosition(pool)),
@@ -123,27 +145,24 @@ export class PostgresStore implements Store {
       await pool.end();
       throw classifyPostgresError(error);
     }
-    return new PostgresStore(pool, schema, options.pollIntervalMs ?? 100);
+    return new PostgresStore(pool, schema, options);
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const cursor = { appended: 0, locked: new Map<string, number>() };
-    const result = await this.#run(async (client) => {
+    const result = await this.#session(async (session) => {
       const tx: Transaction = {
         events: {
-          append: (appends) => appendEvents(client, appends, cursor),
-          readStream: async (streamId, options) => {
-            if (!cursor.locked.has(streamId)) await lockStreams(client, [streamId]);
-            const read = await readStream(client, streamId, options?.fromVersion);
-            cursor.locked.set(streamId, read.version);
-            return read;
-          },
+          append: (appends) => appendEvents(session, appends, cursor),
+          readStream: (streamId, options) =>
+            readStreamLocked(session, streamId, options?.fromVersion ?? 1, cursor),
         },
-        idempotency: { claim: (record) => claimRecord(client, record) },
-        audit: { record: (entry) => recordAudit(client, entry) },
-        sql: new PostgresSqlExecutor(client),
+        idempotency: { claim: (record) => claimRecord(session, record) },
+        // Nothing reads the audit row back in the transaction: it goes with the COMMIT.
+        audit: { record: async (entry) => session.defer(auditStatement(entry)) },
+        sql: new PostgresSqlExecutor(() => session.direct()),
       };
-      this.#clients.set(tx, client);
+      this.#sessions.set(tx, session);
       return work(tx);
     });
     // After the commit, never for a rollback; coalesced with other appends of this process.
@@ -151,24 +170,62 @@ export class PostgresStore implements Store {
     return result;
   }
 
+  /**
+   * `store.events.append`: a transaction of its own, sent as one statement (one round trip), and
+   * grouped with the appends that arrive meanwhile (see `postgres-append-batcher.ts`).
+   */
+  async #appendAlone(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    if (appends.every((a) => a.events.length === 0)) {
+      return {
+        position: await this.#withClient((client) => headPosition(client)),
+        streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
+      };
+    }
+    checkCapacity(appends, { appended: 0, locked: new Map() });
+    return this.#batcher.append(appends);
+  }
+
   /** Read models in this database, sharing its pool and transactions. */
   readStore(): PostgresReadStore {
     this.#readStore ??= new PostgresReadStore(this.#pool, {
       run: (work) => this.#run(work),
       clientOf: (tx) => {
-        const client = this.#clients.get(tx);
-        if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
-        return client;
+        const session = this.#sessions.get(tx);
+        if (session === undefined) throw new Error('Not a transaction of this PostgreSQL store');
+        return session.direct();
       },
     });
     return this.#readStore;
   }
 
   #readStore: PostgresReadStore | undefined;
-  readonly #clients = new WeakMap<Transaction, pg.PoolClient>();
+  readonly #sessions = new WeakMap<Transaction, PostgresSession>();
+
+  /** One transaction on its own pooled client, begun at once (read-model work). */
+  #run<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#session((session) => work(session.direct()));
+  }
 
   /** One transaction on its own pooled client; rolled back (and the client checked) on failure. */
-  async #run<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  #session<T>(work: (session: PostgresSession) => Promise<T>): Promise<T> {
+    return this.#withClient(async (client, fail) => {
+      const session = new PostgresSession(client);
+      try {
+        const result = await work(session);
+        await session.commit();
+        return result;
+      } catch (error) {
+        await session.rollback().catch(fail);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Borrows a pooled client for `work`. Errors come out classified; a client whose connection
+   * failed (or that `work` marks with `fail`) is discarded instead of returned to the pool.
+   */
+  async #withClient<T>(work: (client: pg.PoolClient, fail: () => void) => Promise<T>): Promise<T> {
     if (this.#closed) throw new TandemError('unavailable', 'The store is closed');
     let client: pg.PoolClient;
     try {
@@ -179,22 +236,16 @@ export class PostgresStore implements Store {
     let broken = false;
     // A connection lost mid-transaction is also emitted as an 'error' event, which would crash the
     // process unheard; the failing query reports it to the caller.
-    const onError = () => {
+    const fail = () => {
       broken = true;
     };
-    client.on('error', onError);
+    client.on('error', fail);
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await work(client, fail);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
       throw classifyPostgresError(error);
     } finally {
-      client.off('error', onError);
+      client.off('error', fail);
       client.release(broken);
     }
   }

@@ -1,0 +1,171 @@
+import type { PoolClient } from 'pg';
+import { TandemError, type AppendResult, type StreamAppend } from '@tandem/core';
+import {
+  appendCall,
+  appendOutcome,
+  eventsPerTransaction,
+  runAppendCall,
+  type AppendCursor,
+} from './postgres-event-log.js';
+
+interface Pending {
+  readonly appends: readonly StreamAppend[];
+  readonly streams: readonly string[];
+  readonly events: number;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** How the batcher borrows a client (errors come back classified). */
+export type WithClient = <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>;
+
+const fresh = (): AppendCursor => ({ appended: 0, locked: new Map() });
+
+/** A call in flight longer than this lets the next call start on another lane. */
+const slowCallMs = 100;
+
+/**
+ * Group commit for `store.events.append`. Appends that arrive while a call is in flight wait, and
+ * go together in the next call: one statement (`tandem_append`), one transaction, one
+ * commit and one WAL flush for all of them, instead of one each. Each append stays independent:
+ * the function checks and writes each one's streams on their own, and refuses only the one whose
+ * versions do not match. A group takes appends over disjoint streams only, none of them in a group
+ * still in flight (an append that shares a stream waits for a later group, and so does every later
+ * one on its streams: one stream's appends are sent in the order they were called), and at most
+ * {@link eventsPerTransaction} events, the cap of one transaction's positions. A lone append goes
+ * at once, as before.
+ */
+export class PostgresAppendBatcher {
+  #queue: Pending[] = [];
+  #running = 0;
+  /** Calls in flight for less than {@link slowCallMs}. */
+  #young = 0;
+  /** Streams of the groups in flight: the next group leaves them alone, so one stream's appends keep their order. */
+  readonly #inFlight = new Map<string, number>();
+  readonly #withClient: WithClient;
+  readonly #lanes: number;
+  readonly #maxBatch: number;
+  readonly #committed: () => void;
+
+  /**
+   * @param lanes how many group commits may be in flight at once (each on its own connection), when
+   *   the ones in flight are slow (see `#kick`).
+   * @param maxBatch the most appends in one group; 1 turns grouping off.
+   * @param committed called after a group wrote something.
+   */
+  constructor(withClient: WithClient, lanes: number, maxBatch: number, committed: () => void) {
+    this.#withClient = withClient;
+    this.#lanes = Math.max(1, lanes);
+    this.#maxBatch = Math.max(1, maxBatch);
+    this.#committed = committed;
+  }
+
+  /** Queues an append that has events and fits in one transaction. */
+  append(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({
+        appends,
+        streams: [...new Set(appends.map((a) => a.streamId))],
+        events: appends.reduce((n, a) => n + a.events.length, 0),
+        resolve,
+        reject,
+      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Starts calls while there is work, a free lane, and no call in flight that is still young. One
+   * call at a time makes the largest groups (measured at 8 writers: 3,578 appends/s with one lane,
+   * 3,173 with two, 2,424 with four, and less CPU per append the fewer the lanes); a call that
+   * takes longer than {@link slowCallMs} (waiting for a stream another transaction holds) opens
+   * the next lane, so that one blocked stream does not hold up every other append.
+   */
+  #kick(): void {
+    while (this.#running < this.#lanes && this.#young === 0 && this.#queue.length > 0) {
+      const group = this.#take();
+      if (group.length === 0) return; // everything queued waits for a stream in flight
+      this.#running += 1;
+      this.#young += 1;
+      let young = true;
+      const grown = () => {
+        if (!young) return;
+        young = false;
+        this.#young -= 1;
+      };
+      const timer = setTimeout(() => {
+        grown();
+        this.#kick();
+      }, slowCallMs);
+      timer.unref();
+      void this.#run(group).finally(() => {
+        clearTimeout(timer);
+        grown();
+        this.#running -= 1;
+        for (const pending of group)
+          for (const s of pending.streams) {
+            const left = (this.#inFlight.get(s) ?? 1) - 1;
+            if (left > 0) this.#inFlight.set(s, left);
+            else this.#inFlight.delete(s);
+          }
+        this.#kick();
+      });
+    }
+  }
+
+  /** The next group, in queue order; what it cannot take stays queued, in order. */
+  #take(): Pending[] {
+    const taken: Pending[] = [];
+    const busy = new Set<string>(this.#inFlight.keys());
+    const rest: Pending[] = [];
+    let events = 0;
+    for (const pending of this.#queue) {
+      const fits =
+        taken.length < this.#maxBatch &&
+        events + pending.events <= eventsPerTransaction &&
+        pending.streams.every((s) => !busy.has(s));
+      if (fits) {
+        taken.push(pending);
+        events += pending.events;
+      } else {
+        rest.push(pending);
+      }
+      // A skipped append's streams stay busy too, so that no later append overtakes it.
+      for (const s of pending.streams) busy.add(s);
+    }
+    this.#queue = rest;
+    for (const pending of taken)
+      for (const s of pending.streams) this.#inFlight.set(s, (this.#inFlight.get(s) ?? 0) + 1);
+    return taken;
+  }
+
+  async #run(group: readonly Pending[]): Promise<void> {
+    const call = appendCall(
+      group.map((p) => p.appends),
+      fresh(),
+    );
+    let row;
+    try {
+      row = await this.#withClient((client) => runAppendCall(client, call));
+    } catch (error) {
+      if (group.length > 1 && !TandemError.is(error, 'unavailable')) {
+        // A statement error (a caller's duplicate event id...) failed the whole group: each append
+        // runs alone, so that only the one at fault fails.
+        await Promise.all(group.map((pending) => this.#run([pending])));
+        return;
+      }
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    let wrote = false;
+    group.forEach((pending, index) => {
+      try {
+        pending.resolve(appendOutcome(call, row, index, pending.appends, fresh()));
+        wrote = true;
+      } catch (error) {
+        pending.reject(error);
+      }
+    });
+    if (wrote) this.#committed();
+  }
+}
