@@ -5,79 +5,95 @@ import { openSqliteStore } from '@tandem/sqlite';
 import { createShopApp } from '@tandem/example-shop';
 
 describe('rebuild under load', () => {
-  it('keeps answering from the old version while commands arrive, and the swap loses nothing', async () => {
-    const store = await openSqliteStore({ filename: ':memory:' });
-    // Small batches stretch the rebuild so the load really overlaps it.
-    const app = await createShopApp(store, { daemon: { batchSize: 10 } });
-    const admin: Principal = { id: 'admin', roles: ['admin'] };
-    const buyer: Principal = { id: 'buyer', roles: ['customer'] };
-    const address = { line1: 'x', city: 'Reno', state: 'NV', zip: '89501' };
-    const queries = app.queries;
-    const daemon = app.projections;
-    assert.ok(queries !== undefined && daemon !== undefined);
-    await app.start();
-    await app.execute({
-      type: 'CreateProduct',
-      data: { productId: 'p', name: 'P', description: '', category: 'c', price: 100, initialStock: 100_000 },
-      user: admin,
-      commandId: 'p',
-    });
-    await app.execute({
-      type: 'RegisterCustomer',
-      data: { name: 'Buyer', state: 'NV' },
-      user: buyer,
-      commandId: 'r',
-    });
-    let placed = 0;
-    const place = async () => {
-      const outcome = await app.execute({
-        type: 'PlaceOrder',
-        data: { orderId: `o${placed}`, items: [{ productId: 'p', quantity: 1 }], shippingAddress: address },
-        user: buyer,
-        commandId: `o${placed}`,
+  // A rebuild that never swaps under steady commands would loop forever: fail it instead.
+  it(
+    'keeps answering from the old version while commands arrive, and the swap loses nothing',
+    { timeout: 60_000 },
+    async () => {
+      const store = await openSqliteStore({ filename: ':memory:' });
+      // Small batches stretch the rebuild so the load really overlaps it.
+      const app = await createShopApp(store, { daemon: { batchSize: 10 } });
+      const admin: Principal = { id: 'admin', roles: ['admin'] };
+      const buyer: Principal = { id: 'buyer', roles: ['customer'] };
+      const address = { line1: 'x', city: 'Reno', state: 'NV', zip: '89501' };
+      const queries = app.queries;
+      const daemon = app.projections;
+      assert.ok(queries !== undefined && daemon !== undefined);
+      await app.start();
+      await app.execute({
+        type: 'CreateProduct',
+        data: {
+          productId: 'p',
+          name: 'P',
+          description: '',
+          category: 'c',
+          price: 100,
+          initialStock: 100_000,
+        },
+        user: admin,
+        commandId: 'p',
       });
-      assert.ok(outcome.ok);
-      placed += 1;
-      return outcome.result.position;
-    };
-    for (let i = 0; i < 300; i++) await place();
-    assert.ok(await daemon.waitFor(['order-summaries'], await app.events.headPosition(), 10_000));
-    const before = await store.readStore().activeNamespace('order-summaries');
-
-    let rebuilding = true;
-    let answeredDuringRebuild = 0;
-    const rebuild = daemon.rebuild('order-summaries').finally(() => {
-      rebuilding = false;
-    });
-    while (rebuilding) {
-      await place();
-      const read = await queries.execute({ name: 'GetOrderSummary', params: { orderId: 'o0' }, user: buyer });
-      assert.ok(read.ok, 'the old version keeps serving');
-      if (rebuilding && (await store.readStore().activeNamespace('order-summaries')) === before)
-        answeredDuringRebuild += 1;
-    }
-    await rebuild;
-    assert.ok(answeredDuringRebuild > 0, 'queries were answered while the rebuild ran');
-    const after = await store.readStore().activeNamespace('order-summaries');
-    assert.notEqual(after, before);
-    assert.deepEqual(
-      await store.readStore().namespaces('order-summaries'),
-      [after],
-      'the old version is dropped',
-    );
-
-    // Every order placed before, during and right after the rebuild is in the new version.
-    const last = await place();
-    assert.ok(await daemon.waitFor(['order-summaries'], last, 10_000));
-    for (let i = 0; i < placed; i++) {
-      const read = await queries.execute({
-        name: 'GetOrderSummary',
-        params: { orderId: `o${i}` },
+      await app.execute({
+        type: 'RegisterCustomer',
+        data: { name: 'Buyer', state: 'NV' },
         user: buyer,
+        commandId: 'r',
       });
-      assert.ok(read.ok, `order o${i} survived the swap`);
-    }
-    assert.ok((await daemon.verify('order-summaries')).ok);
-    await app.close();
-  });
+      let placed = 0;
+      const place = async () => {
+        const outcome = await app.execute({
+          type: 'PlaceOrder',
+          data: { orderId: `o${placed}`, items: [{ productId: 'p', quantity: 1 }], shippingAddress: address },
+          user: buyer,
+          commandId: `o${placed}`,
+        });
+        assert.ok(outcome.ok);
+        placed += 1;
+        return outcome.result.position;
+      };
+      for (let i = 0; i < 300; i++) await place();
+      assert.ok(await daemon.waitFor(['order-summaries'], await app.events.headPosition(), 10_000));
+      const before = await store.readStore().activeNamespace('order-summaries');
+
+      let rebuilding = true;
+      let answeredDuringRebuild = 0;
+      const rebuild = daemon.rebuild('order-summaries').finally(() => {
+        rebuilding = false;
+      });
+      while (rebuilding) {
+        await place();
+        const read = await queries.execute({
+          name: 'GetOrderSummary',
+          params: { orderId: 'o0' },
+          user: buyer,
+        });
+        assert.ok(read.ok, 'the old version keeps serving');
+        if (rebuilding && (await store.readStore().activeNamespace('order-summaries')) === before)
+          answeredDuringRebuild += 1;
+      }
+      await rebuild;
+      assert.ok(answeredDuringRebuild > 0, 'queries were answered while the rebuild ran');
+      const after = await store.readStore().activeNamespace('order-summaries');
+      assert.notEqual(after, before);
+      assert.deepEqual(
+        await store.readStore().namespaces('order-summaries'),
+        [after],
+        'the old version is dropped',
+      );
+
+      // Every order placed before, during and right after the rebuild is in the new version.
+      const last = await place();
+      assert.ok(await daemon.waitFor(['order-summaries'], last, 10_000));
+      for (let i = 0; i < placed; i++) {
+        const read = await queries.execute({
+          name: 'GetOrderSummary',
+          params: { orderId: `o${i}` },
+          user: buyer,
+        });
+        assert.ok(read.ok, `order o${i} survived the swap`);
+      }
+      assert.ok((await daemon.verify('order-summaries')).ok);
+      await app.close();
+    },
+  );
 });

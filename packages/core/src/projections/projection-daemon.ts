@@ -463,7 +463,9 @@ export class ProjectionDaemon {
         },
       });
       this.#builds.set(projection.name, runner);
-      let last = { at: Date.now(), position: 0 };
+      // Rates count events, not positions: positions need not be dense (PostgreSQL's leap by
+      // thousands between transactions).
+      let last = { at: Date.now(), events: runner.eventsPassed };
       const timer = setInterval(() => {
         // Check the end states first: a stopped daemon may already have closed its store.
         if (runner.state === 'stopped-on-error') {
@@ -480,16 +482,18 @@ export class ProjectionDaemon {
             ),
           );
         }
-        events.headPosition().then(
-          (head) => {
+        if (onProgress === undefined) return;
+        const position = runner.position;
+        Promise.all([events.headPosition(), events.countEvents(position)]).then(
+          ([head, remaining]) => {
             const now = Date.now();
-            const rate = ((runner.position - last.position) * 1000) / Math.max(1, now - last.at);
-            last = { at: now, position: runner.position };
-            onProgress?.({
-              position: runner.position,
+            const rate = ((runner.eventsPassed - last.events) * 1000) / Math.max(1, now - last.at);
+            last = { at: now, events: runner.eventsPassed };
+            onProgress({
+              position,
               head,
               eventsPerSecond: Math.round(rate),
-              etaSeconds: rate > 0 ? Math.max(0, (head - runner.position) / rate) : undefined,
+              etaSeconds: rate > 0 ? remaining / rate : undefined,
             });
           },
           () => undefined, // progress is best effort; the runner reports real failures

@@ -79,6 +79,11 @@ class ApplyFailed extends Error {
 export class ProjectionRunner {
   state: ProjectionState = 'starting';
   position = 0;
+  /**
+   * Events this runner has moved its checkpoint past, counted (positions need not be dense: on
+   * PostgreSQL they leap by thousands), for progress rates.
+   */
+  eventsPassed = 0;
   lastError: ProjectionError | undefined;
   readonly #options: RunnerOptions;
   readonly #types: ReadonlySet<string>;
@@ -191,11 +196,22 @@ export class ProjectionRunner {
     wake.abort();
   }
 
-  /** Waits until interrupted (stop, pause, retry). */
-  #sleepUntilWoken(): Promise<void> {
+  /**
+   * Waits until interrupted (stop, pause, retry), or `ms` passed if given. Removes its listener
+   * and timer either way: the outage loop waits on one signal many times over.
+   */
+  #sleepUntilWoken(ms?: number): Promise<void> {
     const signal = this.#wake.signal;
     if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   async #run(): Promise<void> {
@@ -224,7 +240,7 @@ export class ProjectionRunner {
           at: this.#now(),
         };
         outages += 1;
-        await Promise.race([this.#sleep(Math.min(5_000, 50 * 2 ** outages)), this.#sleepUntilWoken()]);
+        await this.#sleepUntilWoken(Math.min(5_000, 50 * 2 ** outages));
       }
     }
   }
@@ -256,12 +272,31 @@ export class ProjectionRunner {
     }
     // A full batch means at least that much more to read.
     if (!this.#building) this.state = read.length >= limit ? 'catching-up' : 'running';
+    const before = this.position;
     await this.#applyBatch(batch);
+    for (const event of batch)
+      if (event.position > before && event.position <= this.position) this.eventsPassed += 1;
+    // A partial batch means the read reached the head of the log as it was then. A rebuild swaps
+    // here rather than waiting for a read that finds nothing new, which a steady stream of
+    // commands may never leave it; the events committed since are applied after the swap, as any
+    // live projection applies them (read-your-writes waits on the new version's checkpoint).
+    if (
+      this.#building &&
+      until === undefined &&
+      read.length < limit &&
+      this.state !== 'stopped-on-error' &&
+      this.position >= (batch.at(-1)?.position ?? 0)
+    )
+      await this.#swap();
   }
 
   async #swapIfCaughtUp(): Promise<void> {
     const head = await this.#options.events.headPosition();
     if (this.position < head) return;
+    await this.#swap();
+  }
+
+  async #swap(): Promise<void> {
     await this.#options.readStore.transaction(async (tx) => {
       await this.#options.onCaughtUp?.(tx);
     });
@@ -378,6 +413,7 @@ export class ProjectionRunner {
       }
       this.#options.failpoint?.('before-apply', namespace);
       if (relevant.length > 0) {
+        tx.expectReads?.([...new Set(relevant.map((e) => e.streamId))]);
         try {
           if (readStore.atomic === false) {
             // Documents may commit without the checkpoint: one event at a time, each write guarded.
@@ -386,6 +422,9 @@ export class ProjectionRunner {
           } else {
             await projection.apply(relevant, projectionContext(projection, namespace, tx));
           }
+          // A store that buffers writes sends them now: a document it cannot store is this batch's
+          // failure (retried, then isolated and stopped at or parked), not an outage.
+          await tx.flush?.();
         } catch (error) {
           throw new ApplyFailed(error);
         }

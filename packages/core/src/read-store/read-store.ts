@@ -37,6 +37,19 @@ export interface ReadTransaction {
    * a process that lost its lease cannot commit.
    */
   saveCheckpoint(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void>;
+  /**
+   * Sends any document writes the store holds back (to write a batch's documents in a few
+   * statements) so that a write that cannot be stored fails now, in the projection's apply, rather
+   * than at the commit. Optional: stores that write through have nothing to flush. Stores that
+   * buffer also flush before any other statement of the transaction and before it commits.
+   */
+  flush?(): Promise<void>;
+  /**
+   * A hint before a batch is applied: the ids of the documents it is likely to read (the batch's
+   * stream ids, since most read models keep a document per stream). A store paying a round trip
+   * per read may load them together at the first read of one. Optional; never changes results.
+   */
+  expectReads?(ids: readonly string[]): void;
   /** Parks an event for the projection. */
   park(letter: DeadLetter): Promise<void>;
   /** Removes parked events of the projection (after a successful replay). */
