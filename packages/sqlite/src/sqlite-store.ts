@@ -288,7 +288,8 @@ export class SqliteStore implements Store {
    * alone, so the group is rolled back and the jobs that had succeeded are run again, each in its
    * own savepoint, as is the rest of the group: the failing job still fails alone. Jobs that must
    * not run twice (read-model batches, migrations) switch the rest of their group to savepoints
-   * before they run, so a later rollback never has to repeat them.
+   * before they run, so a later rollback never has to repeat them; as the last job of a group
+   * (a rebuild's batch usually runs alone) they need none.
    */
   async #runGroup(batch: readonly Job[]): Promise<Settled[]> {
     const control = this.#control;
@@ -297,7 +298,9 @@ export class SqliteStore implements Store {
     const settled: Settled[] = [];
     let isolated = false;
     for (const job of batch) {
-      if (!isolated && !job.rerunnable) isolated = true;
+      // The last job of a group never needs a savepoint: no later job can fail and force a rerun
+      // of it, and if it fails itself, the rollback reruns only the jobs before it.
+      if (!isolated && !job.rerunnable && job !== batch.at(-1)) isolated = true;
       if (isolated) {
         settled.push(await this.#runInSavepoint(job, tx));
         continue;
