@@ -44,7 +44,7 @@ const catalogFor = (shape: CatalogShape, full: boolean): FlashSaleCatalog =>
     ? { shape, products: full ? 1_000 : 200, ...sale }
     : {
         shape,
-        products: full ? 20_000 : 5_000,
+        products: full ? 20_000 : 2_000,
         history: {
           warehouses: 40,
           priceDays: full ? 1_095 : 365,
@@ -141,7 +141,7 @@ export function flashSaleBenchmark(database: Database): Benchmark {
       // Quick mode: the headline shape only, short steps. --full: both shapes, 15 s steps.
       const shapes: CatalogShape[] = context.full ? ['realistic', 'small'] : ['realistic'];
       const multiples = context.full ? [1, 2, 4, 8, 16, 32] : [1, 2, 4, 8];
-      const seconds = context.full ? 15 : 2;
+      const seconds = context.full ? 15 : 1;
       const page = { samples: context.full ? 2_000 : 500, runs: context.runs };
       const baseRate = seedRates.pageViewsPerSecond + seedRates.ordersPerSecond;
       const steps: FlashSaleStep[] = [];

@@ -79,7 +79,7 @@ export const httpQueries: Benchmark = {
   quick: true,
   needsPostgres: false,
   async run(context) {
-    const seconds = context.full ? 10 : 3;
+    const seconds = context.full ? 10 : 2;
     const dir = tempDir('queries');
     const catalog: FlashSaleCatalog = { products: 100, hot: [], hotStock: 0, percentOff: 20, customers: 0 };
     const path = `/queries/GetProductPage?productId=${productId(7)}`;

@@ -150,7 +150,7 @@ export const postgresAppend: Benchmark = {
     };
     const result = await runAppendBenchmark(context, target, {
       concurrency,
-      commands: context.full ? { 1: 20_000, 10: 5_000 } : { 1: 2_000, 10: 500 },
+      commands: context.full ? { 1: 20_000, 10: 5_000 } : { 1: 1_200, 10: 300 },
       warmup: context.full ? 1_000 : 200,
       targetRatio: 0.7,
     });

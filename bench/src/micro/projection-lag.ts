@@ -167,7 +167,7 @@ export const projectionLag: Benchmark = {
   quick: true,
   needsPostgres: false,
   async run(context) {
-    const seconds = context.full ? 15 : 2;
+    const seconds = context.full ? 15 : 1.5;
     const targets = [
       sqliteTarget,
       ...(context.postgresUrl === undefined ? [] : [postgresTarget(context.postgresUrl)]),

@@ -68,7 +68,7 @@ export const sqliteRebuild: Benchmark = {
         'per event, prepared) into an (id, doc) table with a checkpoint row, one transaction per page, synchronous=FULL.',
     };
     try {
-      return await runRebuildBenchmark(context, target, context.full ? 1_000_000 : 100_000);
+      return await runRebuildBenchmark(context, target, context.full ? 1_000_000 : 50_000);
     } finally {
       dir.remove();
     }

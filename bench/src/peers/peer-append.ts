@@ -26,9 +26,11 @@ export const peerAppend: Benchmark = {
     const pgAppends: Record<Concurrency, number> = context.full
       ? { 1: 2_000, 8: 10_000, 32: 20_000 }
       : { 1: 100, 8: 400, 32: 640 };
-    // Emmett SQLite appends at tens per second (a connection opened and closed per append), so the
-    // SQLite runs stay this size in --full too; Tandem gets the same counts.
-    const sqliteAppends: Record<Concurrency, number> = { 1: 100, 8: 400, 32: 640 };
+    // Emmett SQLite appends at a few hundred a second (a connection opened and closed per append),
+    // so the SQLite runs stay small even in --full; Tandem gets the same counts.
+    const sqliteAppends: Record<Concurrency, number> = context.full
+      ? { 1: 200, 8: 800, 32: 1_280 }
+      : { 1: 50, 8: 200, 32: 320 };
     const warmup = (concurrency: number) => Math.max(20, concurrency * 5);
     const backends = { pg: pgAppends, sqlite: sqliteAppends } as const;
     const samples = new Samples();

@@ -29,7 +29,7 @@ export const peerCatchUp: Benchmark = {
     if (url === undefined) throw new Error('peer-catch-up needs a PostgreSQL server');
     const total = context.full ? 100_000 : 1_000;
     // Emmett SQLite writes tens of events a second, so its log stays this size in --full too.
-    const sqliteTotal = context.full ? 10_000 : 1_000;
+    const sqliteTotal = context.full ? 10_000 : 500;
     const samples = new Samples();
     const notes: string[] = [];
     let inversions = 0;

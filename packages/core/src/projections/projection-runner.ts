@@ -284,10 +284,15 @@ export class ProjectionRunner {
       this.#building &&
       until === undefined &&
       read.length < limit &&
-      this.state !== 'stopped-on-error' &&
+      !this.#stoppedOnError() &&
       this.position >= (batch.at(-1)?.position ?? 0)
     )
       await this.#swap();
+  }
+
+  /** Read through a method: `#step` narrowed `state` before the batch, which may have changed it. */
+  #stoppedOnError(): boolean {
+    return this.state === 'stopped-on-error';
   }
 
   async #swapIfCaughtUp(): Promise<void> {
