@@ -17,3 +17,25 @@ export function ratio(name: string, numerator: Metric, denominator: Metric, targ
     ...summarize(runs),
   };
 }
+
+/**
+ * The `${who} p50 latency` and `${who} p99 latency` metrics (ms) of HTTP load rounds, one value
+ * per run: the pair each side of the HTTP benchmarks reports next to its throughput.
+ */
+export function latencyMetrics(
+  who: string,
+  rounds: readonly { readonly p50: number; readonly p99: number }[],
+): Metric[] {
+  return [
+    metric(
+      `${who} p50 latency`,
+      'ms',
+      rounds.map((r) => r.p50),
+    ),
+    metric(
+      `${who} p99 latency`,
+      'ms',
+      rounds.map((r) => r.p99),
+    ),
+  ];
+}

@@ -1,6 +1,25 @@
 import { customerId, seedProduct, type FlashSaleCatalog } from './flash-sale-catalog.js';
 
 /**
+ * The customers and orders tables, the same in both catalog shapes (the order transactions of
+ * `pg-baseline-db.ts` and `sqlite-baseline-db.ts` write them for either). Portable SQL.
+ */
+export const customersAndOrdersDdl = `
+  CREATE TABLE customers (
+    customer_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE TABLE orders (
+    order_id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL REFERENCES customers (customer_id),
+    total INTEGER NOT NULL,
+    shipping_address TEXT NOT NULL,
+    placed_at TEXT NOT NULL
+  );
+`;
+
+/**
  * The single model, normalized the way most teams would: products, prices, inventory and
  * promotions (the page joins all four), plus customers and orders. Portable SQL (SQLite and pg).
  */
@@ -27,18 +46,7 @@ export const baselineDdl = `
     active INTEGER NOT NULL
   );
   CREATE INDEX promotions_product ON promotions (product_id, active);
-  CREATE TABLE customers (
-    customer_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    state TEXT NOT NULL
-  );
-  CREATE TABLE orders (
-    order_id TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL REFERENCES customers (customer_id),
-    total INTEGER NOT NULL,
-    shipping_address TEXT NOT NULL,
-    placed_at TEXT NOT NULL
-  );
+  ${customersAndOrdersDdl}
   CREATE TABLE order_lines (
     order_id TEXT NOT NULL REFERENCES orders (order_id),
     product_id TEXT NOT NULL REFERENCES products (product_id),

@@ -1,3 +1,4 @@
+import { customersAndOrdersDdl } from './baseline-schema.js';
 import { customerId, seedProduct, type CatalogHistory, type FlashSaleCatalog } from './flash-sale-catalog.js';
 
 /**
@@ -45,18 +46,7 @@ export const realisticDdl = `
     ends_at TEXT
   );
   CREATE INDEX promotions_product_ends ON promotions (product_id, ends_at);
-  CREATE TABLE customers (
-    customer_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    state TEXT NOT NULL
-  );
-  CREATE TABLE orders (
-    order_id TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL REFERENCES customers (customer_id),
-    total INTEGER NOT NULL,
-    shipping_address TEXT NOT NULL,
-    placed_at TEXT NOT NULL
-  );
+  ${customersAndOrdersDdl}
   CREATE TABLE order_lines (
     order_id TEXT NOT NULL REFERENCES orders (order_id),
     product_id TEXT NOT NULL REFERENCES products (product_id),

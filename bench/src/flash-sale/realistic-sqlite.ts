@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
-import type { BaselineDb, BaselineOrder, OrderOutcome } from './baseline-app.js';
-import { productPage, type PageRow } from './baseline-schema.js';
+import type Database from 'better-sqlite3';
+import type { BaselineDb } from './baseline-app.js';
+import type { PageRow } from './baseline-schema.js';
 import type { FlashSaleCatalog } from './flash-sale-catalog.js';
 import {
   historyOf,
@@ -9,9 +9,8 @@ import {
   realisticPriceSql,
   realisticSeed,
 } from './realistic-schema.js';
+import { openSqliteFile, SoldOut, sqliteBaselineDb } from './sqlite-baseline-db.js';
 import { homeWarehouseFirst, takeFromWarehouses } from './take-from-warehouses.js';
-
-class SoldOut extends Error {}
 
 /**
  * The realistic single model on one better-sqlite3 connection (WAL, synchronous=FULL, as the
@@ -22,10 +21,7 @@ class SoldOut extends Error {}
  */
 export function openRealisticSqlite(filename: string, catalog: FlashSaleCatalog): BaselineDb {
   const warehouses = historyOf(catalog).warehouses;
-  const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  const db = openSqliteFile(filename);
   db.exec(realisticDdl);
   const inserts = new Map<string, Database.Statement>();
   db.transaction(() => {
@@ -52,63 +48,35 @@ export function openRealisticSqlite(filename: string, catalog: FlashSaleCatalog)
     [string, string, string, string, string],
     { price: number | null; percent_off: number | null }
   >(realisticPriceSql);
-  const customer = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM customers WHERE customer_id = ?');
-  const exists = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM orders WHERE order_id = ?');
   const decrement = db.prepare(
     'UPDATE inventory SET stock = stock - ? WHERE product_id = ? AND warehouse_id = ?',
-  );
-  const insertOrder = db.prepare(
-    'INSERT INTO orders (order_id, customer_id, total, shipping_address, placed_at) VALUES (?, ?, ?, ?, ?)',
-  );
-  const insertLine = db.prepare(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, quantity, unit_price) VALUES (?, ?, ?, ?, ?)',
   );
   const stock = db.prepare<[string], { stock: number | null }>(
     'SELECT SUM(stock) AS stock FROM inventory WHERE product_id = ?',
   );
 
-  const place = db.transaction((order: BaselineOrder, now: string): OrderOutcome => {
-    if (customer.get(order.customerId) === undefined) return 'unknown-customer';
-    if (exists.get(order.orderId) !== undefined) return 'duplicate';
-    const items = [...order.items].sort((a, b) => a.productId.localeCompare(b.productId));
-    let total = 0;
-    const lines: [string, number, number, number][] = [];
-    for (const item of items) {
-      const price = priceOf.get(item.productId, now, item.productId, now, now);
-      if (price?.price === null || price?.price === undefined) throw new SoldOut();
-      const rows = homeWarehouseFirst(rowsOf.all(item.productId), order.customerId, warehouses);
-      const taken = takeFromWarehouses(rows, item.quantity);
-      if (taken === undefined) throw new SoldOut();
-      const unitPrice = Math.round((price.price * (100 - (price.percent_off ?? 0))) / 100);
-      total += unitPrice * item.quantity;
-      for (const [warehouse, quantity] of taken) {
-        decrement.run(quantity, item.productId, warehouse);
-        lines.push([item.productId, warehouse, quantity, unitPrice]);
+  return sqliteBaselineDb(db, {
+    pageRows: (now, productId) => page.all(now, now, now, productId),
+    stockOf: (productId) => stock.get(productId)?.stock,
+    insertLineSql:
+      'INSERT INTO order_lines (order_id, product_id, warehouse_id, quantity, unit_price) VALUES (?, ?, ?, ?, ?)',
+    price(items, order, now) {
+      let total = 0;
+      const lines: [string, number, number, number][] = [];
+      for (const item of items) {
+        const price = priceOf.get(item.productId, now, item.productId, now, now);
+        if (price?.price === null || price?.price === undefined) throw new SoldOut();
+        const rows = homeWarehouseFirst(rowsOf.all(item.productId), order.customerId, warehouses);
+        const taken = takeFromWarehouses(rows, item.quantity);
+        if (taken === undefined) throw new SoldOut();
+        const unitPrice = Math.round((price.price * (100 - (price.percent_off ?? 0))) / 100);
+        total += unitPrice * item.quantity;
+        for (const [warehouse, quantity] of taken) {
+          decrement.run(quantity, item.productId, warehouse);
+          lines.push([item.productId, warehouse, quantity, unitPrice]);
+        }
       }
-    }
-    insertOrder.run(order.orderId, order.customerId, total, JSON.stringify(order.shippingAddress), now);
-    for (const line of lines) insertLine.run(order.orderId, ...line);
-    return 'placed';
+      return { total, lines };
+    },
   });
-
-  return {
-    async page(productId) {
-      const now = new Date().toISOString();
-      return productPage(page.all(now, now, now, productId));
-    },
-    async placeOrder(order) {
-      try {
-        return place.immediate(order, new Date().toISOString());
-      } catch (error) {
-        if (error instanceof SoldOut) return 'sold-out';
-        throw error;
-      }
-    },
-    async stock(productIds) {
-      return Object.fromEntries(productIds.map((id) => [id, stock.get(id)?.stock ?? Number.NaN]));
-    },
-    async close() {
-      db.close();
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import { announceReady, exitOnSignal } from '../servers/spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal } from '../servers/spawn-server.js';
 import { createBaselineApp } from './baseline-app.js';
 import { catalogFromEnv } from './flash-sale-catalog.js';
 import { openBaseline } from './open-baseline.js';
@@ -15,8 +15,6 @@ const samples = Number(process.env.BENCH_PAGE_SAMPLES ?? 0);
 const runs = Number(process.env.BENCH_PAGE_RUNS ?? 1);
 const pageQuery = samples > 0 ? await pageQueryLatency(db, catalog, samples, runs) : undefined;
 const app = createBaselineApp(db);
-await app.listen({ port: 0, host: '127.0.0.1' });
-const address = app.server.address();
-if (address === null || typeof address === 'string') throw new Error('No TCP address');
+const url = await listenLocal(app);
 exitOnSignal(() => app.close());
-announceReady({ url: `http://127.0.0.1:${address.port}`, seedSeconds, pageQuery });
+announceReady({ url, seedSeconds, pageQuery });

@@ -22,6 +22,31 @@ export interface CommandRows {
   readonly audit?: AuditEntry;
 }
 
+/**
+ * A command's idempotency record and audit row as column values, in the column order of Tandem's
+ * tandem_idempotency and tandem_audit tables (JSON columns as text): both raw ceilings insert
+ * exactly these, so they write what Tandem wrote. Throws if the command has no such rows
+ * (`store.events.append` leaves none; only the all-rows shape asks for them).
+ */
+export function claimAndAuditValues(command: CommandRows): [claim: unknown[], audit: unknown[]] {
+  const { idempotency: i, audit: a } = command;
+  if (i === undefined || a === undefined) throw new Error('all-rows needs idempotency and audit rows');
+  return [
+    [i.commandId, i.commandType, i.payloadHash, JSON.stringify(i.result), i.recordedAt],
+    [
+      a.commandId,
+      a.commandType,
+      a.userId ?? null,
+      JSON.stringify(a.streamIds),
+      a.payloadHash,
+      a.outcome,
+      a.errorCode ?? null,
+      a.position ?? null,
+      a.at,
+    ],
+  ];
+}
+
 /** Which of a command's rows a raw ceiling writes. */
 export type RawShape = 'events-only' | 'all-rows';
 

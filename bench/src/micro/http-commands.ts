@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { signToken } from '@tandem/http';
 import type { Benchmark } from '../benchmark.js';
-import { metric, ratio } from '../metrics.js';
+import { latencyMetrics, metric, ratio } from '../metrics.js';
 import { spawnServer, type SpawnedServer } from '../servers/spawn-server.js';
 import { tempDir } from '../temp-dir.js';
 
@@ -126,16 +126,15 @@ export const httpCommands: Benchmark = {
                 `(${(counts.transactions / Math.max(1, counts.commits)).toFixed(1)} per fsync).`,
             ];
       for (const line of batching) context.log(`  ${line}`);
-      const of = (rounds: readonly Round[], pick: (round: Round) => number) => rounds.map(pick);
       const tandemRps = metric(
         'Tandem RecordItems over @tandem/http',
         'commands/s',
-        of(tandemRounds, (x) => x.rps),
+        tandemRounds.map((x) => x.rps),
       );
       const bareRps = metric(
         'bare Fastify + better-sqlite3, same rows',
         'commands/s',
-        of(bareRounds, (x) => x.rps),
+        bareRounds.map((x) => x.rps),
       );
       return {
         title: 'Commands over HTTP',
@@ -151,27 +150,9 @@ export const httpCommands: Benchmark = {
         parameters: { connections, secondsPerRun: seconds, eventsPerCommand: 1 },
         metrics: [
           tandemRps,
-          metric(
-            'Tandem p50 latency',
-            'ms',
-            of(tandemRounds, (x) => x.p50),
-          ),
-          metric(
-            'Tandem p99 latency',
-            'ms',
-            of(tandemRounds, (x) => x.p99),
-          ),
+          ...latencyMetrics('Tandem', tandemRounds),
           bareRps,
-          metric(
-            'bare p50 latency',
-            'ms',
-            of(bareRounds, (x) => x.p50),
-          ),
-          metric(
-            'bare p99 latency',
-            'ms',
-            of(bareRounds, (x) => x.p99),
-          ),
+          ...latencyMetrics('bare', bareRounds),
         ],
         ratios: [ratio('RecordItems commands/s over HTTP', tandemRps, bareRps)],
         notes: batching,

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { Benchmark } from '../benchmark.js';
 import { productId, type FlashSaleCatalog } from '../flash-sale/flash-sale-catalog.js';
-import { metric, ratio } from '../metrics.js';
-import { spawnServer, type SpawnedServer } from '../servers/spawn-server.js';
+import { latencyMetrics, metric, ratio } from '../metrics.js';
+import { spawnServer, spawnTsx, type SpawnedServer } from '../servers/spawn-server.js';
 import { tempDir } from '../temp-dir.js';
 
 const connections = 32;
@@ -35,11 +34,11 @@ function headerLines(response: Response): string {
  * flash sale), which would make every Tandem response carry work the bare side does not.
  */
 function startShop(databaseUrl: string, timeoutMs = 180_000): Promise<SpawnedServer> {
-  const main = fileURLToPath(new URL('../../../examples/shop/src/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  // Its own start-up (from examples/shop, as `npm start`), but the same spawn and stop as the
+  // bench's servers; only the line it prints when it listens differs from theirs.
+  const { child, exited, stop } = spawnTsx(new URL('../../../examples/shop/src/main.ts', import.meta.url), {
     cwd: fileURLToPath(new URL('../../../examples/shop/', import.meta.url)),
     env: {
-      ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
@@ -47,20 +46,14 @@ function startShop(databaseUrl: string, timeoutMs = 180_000): Promise<SpawnedSer
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stdout = child.stdout;
+  if (stdout === null) throw new Error('No stdout pipe');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
       reject(new Error(`The shop did not start in ${timeoutMs} ms`));
     }, timeoutMs);
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: stdout }).on('line', (line) => {
       const url = /^Tandem shop listening on (\S+)$/.exec(line)?.[1];
       if (url === undefined) return;
       clearTimeout(timer);
@@ -142,27 +135,9 @@ export const httpQueries: Benchmark = {
         parameters: { connections, secondsPerRun: seconds, document: `${document.length} bytes` },
         metrics: [
           tandemRps,
-          metric(
-            'Tandem p50 latency',
-            'ms',
-            tandem.map((t) => t.p50),
-          ),
-          metric(
-            'Tandem p99 latency',
-            'ms',
-            tandem.map((t) => t.p99),
-          ),
+          ...latencyMetrics('Tandem', tandem),
           bareRps,
-          metric(
-            'bare Fastify p50 latency',
-            'ms',
-            ceiling.map((t) => t.p50),
-          ),
-          metric(
-            'bare Fastify p99 latency',
-            'ms',
-            ceiling.map((t) => t.p99),
-          ),
+          ...latencyMetrics('bare Fastify', ceiling),
         ],
         ratios: [ratio('GetProductPage requests/s', tandemRps, bareRps, 0.8)],
         notes: [

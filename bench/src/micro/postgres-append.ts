@@ -1,48 +1,28 @@
 import pg from 'pg';
-import { openPostgresStore } from '@tandem/postgres';
+import { openPostgresStore, tandemMigrations } from '@tandem/postgres';
 import { dropSchemas } from '@tandem/postgres/testing';
 import type { Benchmark } from '../benchmark.js';
 import { benchSchema } from '../postgres-schemas.js';
-import { runAppendBenchmark, type AppendTarget, type CommandRows, type RawSink } from './append-benchmark.js';
+import {
+  claimAndAuditValues,
+  runAppendBenchmark,
+  type AppendTarget,
+  type CommandRows,
+  type RawSink,
+} from './append-benchmark.js';
 
 const concurrency = 8;
 
-/** Tandem's write-side tables as its first PostgreSQL migration makes them (columns, keys, indexes). */
-const rawTables = `
-  CREATE TABLE tandem_events (
-    position BIGSERIAL PRIMARY KEY,
-    tx_id XID8 NOT NULL DEFAULT pg_current_xact_id(),
-    stream_id TEXT NOT NULL,
-    stream_version INTEGER NOT NULL,
-    event_id TEXT NOT NULL UNIQUE,
-    type TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    data JSONB NOT NULL,
-    metadata JSONB NOT NULL,
-    recorded_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    UNIQUE (stream_id, stream_version)
-  );
-  CREATE TABLE tandem_idempotency (
-    command_id TEXT PRIMARY KEY,
-    command_type TEXT NOT NULL,
-    payload_hash TEXT NOT NULL,
-    result JSONB NOT NULL,
-    recorded_at TEXT NOT NULL
-  );
-  CREATE TABLE tandem_audit (
-    id BIGSERIAL PRIMARY KEY,
-    command_id TEXT NOT NULL,
-    command_type TEXT NOT NULL,
-    user_id TEXT,
-    stream_ids JSONB NOT NULL,
-    payload_hash TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    error_code TEXT,
-    position BIGINT,
-    at TEXT NOT NULL
-  );
-  CREATE INDEX tandem_audit_command ON tandem_audit (command_id, id);
-  CREATE INDEX tandem_audit_user ON tandem_audit (user_id, id)`;
+/**
+ * Tandem's write-side tables as its first PostgreSQL migration makes them (columns, keys, indexes;
+ * a BIGSERIAL position, before the xid-encoded positions of version 3): the raw writer gets the
+ * same table shapes without Tandem's append function or locks.
+ */
+const rawTables = (() => {
+  const first = tandemMigrations.find((m) => m.version === 1);
+  if (first === undefined) throw new Error('No version 1 in tandemMigrations');
+  return first.sql;
+})();
 
 /** `($first, ..., $first+count-1)`. */
 function placeholders(first: number, count: number): string {
@@ -80,20 +60,8 @@ function commandParams(command: CommandRows, withClaimAndAudit: boolean): unknow
     );
   }
   if (!withClaimAndAudit) return params;
-  const { idempotency: i, audit: a } = command;
-  if (i === undefined || a === undefined) throw new Error('all-rows needs idempotency and audit rows');
-  params.push(i.commandId, i.commandType, i.payloadHash, JSON.stringify(i.result), i.recordedAt);
-  params.push(
-    a.commandId,
-    a.commandType,
-    a.userId ?? null,
-    JSON.stringify(a.streamIds),
-    a.payloadHash,
-    a.outcome,
-    a.errorCode ?? null,
-    a.position ?? null,
-    a.at,
-  );
+  const [claim, audit] = claimAndAuditValues(command);
+  params.push(...claim, ...audit);
   return params;
 }
 

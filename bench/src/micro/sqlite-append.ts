@@ -3,7 +3,12 @@ import Database from 'better-sqlite3';
 import { openSqliteStore, SqliteStore, tandemMigrations } from '@tandem/sqlite';
 import type { Benchmark } from '../benchmark.js';
 import { tempDir } from '../temp-dir.js';
-import { runAppendBenchmark, type AppendTarget, type RawSink } from './append-benchmark.js';
+import {
+  claimAndAuditValues,
+  runAppendBenchmark,
+  type AppendTarget,
+  type RawSink,
+} from './append-benchmark.js';
 
 /** The ceiling: 1,000 per transaction (event rows for events-only, commands for all rows). */
 const perTransaction = 1_000;
@@ -54,20 +59,9 @@ async function openRaw(): Promise<RawSink> {
           );
         }
         if (shape === 'events-only') continue;
-        const { idempotency: i, audit: a } = command;
-        if (i === undefined || a === undefined) throw new Error('all-rows needs idempotency and audit rows');
-        claim.run(i.commandId, i.commandType, i.payloadHash, JSON.stringify(i.result), i.recordedAt);
-        audit.run(
-          a.commandId,
-          a.commandType,
-          a.userId ?? null,
-          JSON.stringify(a.streamIds),
-          a.payloadHash,
-          a.outcome,
-          a.errorCode ?? null,
-          a.position ?? null,
-          a.at,
-        );
+        const [claimValues, auditValues] = claimAndAuditValues(command);
+        claim.run(claimValues);
+        audit.run(auditValues);
       }
     },
   );

@@ -2,12 +2,12 @@ import pg from 'pg';
 import { endAllPools } from '@event-driven-io/dumbo';
 import { DeciderCommandHandler, IllegalStateError } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { benchEvent } from '../micro/append-command.js';
+import { appendOne } from './append-one.js';
 import { cartDecider, cartItem } from './cart-decider.js';
 import { DeliveryCount } from './delivery-count.js';
 import { emmettCountsCollection, emmettStreamCounts } from './emmett-stream-counts.js';
 import type { DeliveryReport, PeerSide, StoreLocation } from './peer-side.js';
-import { runWriters, slotStream } from './run-writers.js';
+import { runWriters, slotStream, warmThenRun } from './run-writers.js';
 
 /**
  * How long the live projection may sit idle before its deliveries are taken as final: Emmett's
@@ -95,38 +95,27 @@ const handleCart = DeciderCommandHandler({
 export const emmettSide: PeerSide = {
   append: (job) =>
     withStore(job.location, async (store) => {
-      const append = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.appends,
-          job.eventsPerStream,
-          (slot) =>
-            store
-              .appendToStream(slotStream(`item-${label}`, slot), [benchEvent(slot.index, slot.version)], {
-                expectedStreamVersion: BigInt(slot.version),
-              })
-              .then(() => undefined),
-        );
-      await append('warm');
-      const seconds = await append('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.appends },
+        job.eventsPerStream,
+        (label, slot) => appendOne(store, label, slot),
+      );
       return { seconds, committed: await committed(job.location) };
     }),
 
   decide: (job) =>
     withStore(job.location, async (store) => {
-      const decide = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.commands,
-          job.commandsPerCart,
-          (slot) =>
-            handleCart(store, slotStream(label, slot), {
-              type: 'AddCartItem',
-              data: cartItem(slot.index),
-            }).then(() => undefined),
-        );
-      await decide('warm');
-      const seconds = await decide('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.commands },
+        job.commandsPerCart,
+        (label, slot) =>
+          handleCart(store, slotStream(label, slot), {
+            type: 'AddCartItem',
+            data: cartItem(slot.index),
+          }).then(() => undefined),
+      );
       return { seconds, committed: await committed(job.location) };
     }),
 
@@ -137,11 +126,7 @@ export const emmettSide: PeerSide = {
       consumer.projector({ processorId: job.live, projection: emmettStreamCounts(job.live, deliveries) });
       const running = consumer.start();
       const seconds = await runWriters(job.writers, job.events, job.eventsPerStream, (slot) =>
-        store
-          .appendToStream(slotStream('item-fill', slot), [benchEvent(slot.index, slot.version)], {
-            expectedStreamVersion: BigInt(slot.version),
-          })
-          .then(() => undefined),
+        appendOne(store, 'fill', slot),
       );
       // Done when every event arrived, or when nothing more arrives (events it skipped never will).
       while (deliveries.distinct < job.events && deliveries.idleMs < settleMs)

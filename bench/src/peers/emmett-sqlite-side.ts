@@ -6,8 +6,8 @@ import {
   sqliteConnection,
   type SQLiteEventStore,
 } from '@tandem/bench-emmett-sqlite';
-import { benchEvent } from '../micro/append-command.js';
 import { cartDecider, cartItem } from './cart-decider.js';
+import { appendOne } from './append-one.js';
 import { DeliveryCount } from './delivery-count.js';
 import {
   createEmmettSqliteCounts,
@@ -16,7 +16,7 @@ import {
 } from './emmett-sqlite-stream-counts.js';
 import { oneAtATime } from './one-at-a-time.js';
 import type { PeerSide, StoreLocation } from './peer-side.js';
-import { runWriters, slotStream, type WriterSlot } from './run-writers.js';
+import { runWriters, slotStream, warmThenRun } from './run-writers.js';
 
 function fileOf(location: StoreLocation): string {
   if (location.kind !== 'sqlite') throw new Error('The Emmett SQLite side takes SQLite files only');
@@ -115,14 +115,6 @@ const handleCart = DeciderCommandHandler({
   mapToStreamId: (id: string) => `cart-${id}`,
 });
 
-function appendOne(store: SQLiteEventStore, label: string, slot: WriterSlot) {
-  return store
-    .appendToStream(slotStream(`item-${label}`, slot), [benchEvent(slot.index, slot.version)], {
-      expectedStreamVersion: BigInt(slot.version),
-    })
-    .then(() => undefined);
-}
-
 /** The durability Emmett SQLite runs with: what a connection it opens reports. */
 async function emmettSqliteDurability(location: StoreLocation): Promise<string> {
   const connection = sqliteConnection({ fileName: fileOf(location) });
@@ -139,15 +131,12 @@ async function emmettSqliteDurability(location: StoreLocation): Promise<string> 
 export const emmettSqliteSide: PeerSide = {
   append: (job) =>
     withStore(job.location, async (store, serial, counter) => {
-      const append = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.appends,
-          job.eventsPerStream,
-          (slot) => serial(() => appendOne(store, label, slot)),
-        );
-      await append('warm');
-      const seconds = await append('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.appends },
+        job.eventsPerStream,
+        (label, slot) => serial(() => appendOne(store, label, slot)),
+      );
       return {
         seconds,
         committed: committed(job.location),
@@ -158,18 +147,15 @@ export const emmettSqliteSide: PeerSide = {
 
   decide: (job) =>
     withStore(job.location, async (store, serial, counter) => {
-      const decide = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.commands,
-          job.commandsPerCart,
-          (slot) =>
-            serial(() =>
-              handleCart(store, slotStream(label, slot), { type: 'AddCartItem', data: cartItem(slot.index) }),
-            ).then(() => undefined),
-        );
-      await decide('warm');
-      const seconds = await decide('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.commands },
+        job.commandsPerCart,
+        (label, slot) =>
+          serial(() =>
+            handleCart(store, slotStream(label, slot), { type: 'AddCartItem', data: cartItem(slot.index) }),
+          ).then(() => undefined),
+      );
       return { seconds, committed: committed(job.location), retried: counter.retried };
     }),
 

@@ -39,3 +39,19 @@ export async function runWriters(
 export function slotStream(label: string, slot: WriterSlot): string {
   return `${label}-w${slot.writer}-s${slot.stream}`;
 }
+
+/**
+ * A warm-up round of `warmup` operations under the label 'warm', then the timed round of `total`
+ * under 'run', both through {@link runWriters}; resolves with the timed round's seconds. Every
+ * side warms up the same way so the JIT, pools and statement caches are hot on all of them
+ * alike, and the labels keep the two rounds' streams apart.
+ */
+export async function warmThenRun(
+  writers: number,
+  counts: { readonly warmup: number; readonly total: number },
+  perStream: number,
+  task: (label: string, slot: WriterSlot) => Promise<void>,
+): Promise<number> {
+  await runWriters(writers, counts.warmup, perStream, (slot) => task('warm', slot));
+  return runWriters(writers, counts.total, perStream, (slot) => task('run', slot));
+}

@@ -3,7 +3,7 @@ import { closeApp } from '../close-app.js';
 import { benchEvent } from '../micro/append-command.js';
 import { DeliveryCount } from './delivery-count.js';
 import type { DeliveryReport, PeerSide, StoreLocation } from './peer-side.js';
-import { runWriters, slotStream } from './run-writers.js';
+import { runWriters, slotStream, warmThenRun } from './run-writers.js';
 import { AddCartItem, addCartItemRequest } from './tandem-cart-command.js';
 import { openTandemStore, tandemCommittedIds } from './open-tandem-store.js';
 import { streamCounts, tandemStreamCounts } from './tandem-stream-counts.js';
@@ -39,24 +39,21 @@ export const tandemSide: PeerSide = {
   async append(job) {
     const store = await openTandemStore(job.location);
     try {
-      const append = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.appends,
-          job.eventsPerStream,
-          (slot) =>
-            store.events
-              .append([
-                {
-                  streamId: slotStream(`item-${label}`, slot),
-                  expectedVersion: slot.version,
-                  events: [benchEvent(slot.index, slot.version)],
-                },
-              ])
-              .then(() => undefined),
-        );
-      await append('warm');
-      const seconds = await append('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.appends },
+        job.eventsPerStream,
+        (label, slot) =>
+          store.events
+            .append([
+              {
+                streamId: slotStream(`item-${label}`, slot),
+                expectedVersion: slot.version,
+                events: [benchEvent(slot.index, slot.version)],
+              },
+            ])
+            .then(() => undefined),
+      );
       return { seconds, committed: (await tandemCommittedIds(job.location)).length };
     } finally {
       await store.close();
@@ -66,18 +63,15 @@ export const tandemSide: PeerSide = {
   async decide(job) {
     const app = await createTandem({ store: await openTandemStore(job.location), commands: [AddCartItem] });
     try {
-      const decide = (label: string) =>
-        runWriters(
-          job.concurrency,
-          label === 'warm' ? job.warmup : job.commands,
-          job.commandsPerCart,
-          async (slot) => {
-            const outcome = await app.execute(addCartItemRequest(slotStream(label, slot), slot.index));
-            if (!outcome.ok) throw outcome.error;
-          },
-        );
-      await decide('warm');
-      const seconds = await decide('run');
+      const seconds = await warmThenRun(
+        job.concurrency,
+        { warmup: job.warmup, total: job.commands },
+        job.commandsPerCart,
+        async (label, slot) => {
+          const outcome = await app.execute(addCartItemRequest(slotStream(label, slot), slot.index));
+          if (!outcome.ok) throw outcome.error;
+        },
+      );
       return { seconds, committed: (await tandemCommittedIds(job.location)).length };
     } finally {
       await app.close();

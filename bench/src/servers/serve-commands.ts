@@ -3,7 +3,7 @@ import { openStore } from '@tandem/cli';
 import { SqliteStore } from '@tandem/sqlite';
 import { createHttpServer } from '@tandem/http';
 import { RecordItems } from '../micro/append-command.js';
-import { announceReady, exitOnSignal } from './spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
 
 // The bench command (RecordItems: one new stream, BENCH count events) through createTandem and
 // @tandem/http on BENCH_DATABASE_URL: JWT auth, Idempotency-Key, validation, idempotency record
@@ -18,11 +18,9 @@ server.get('/bench/events', async () => ({
   events: await app.events.countEvents(0),
   ...(store instanceof SqliteStore ? { transactions: store.stats.jobs, commits: store.stats.batches } : {}),
 }));
-await server.listen({ port: 0, host: '127.0.0.1' });
-const address = server.server.address();
-if (address === null || typeof address === 'string') throw new Error('No TCP address');
+const url = await listenLocal(server);
 exitOnSignal(async () => {
   await server.close();
   await app.close();
 });
-announceReady({ url: `http://127.0.0.1:${address.port}`, secret, store: store.name });
+announceReady({ url, secret, store: store.name });

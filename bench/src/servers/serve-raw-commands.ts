@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import { newEventId } from '@tandem/core';
 import { tandemMigrations } from '@tandem/sqlite';
 import { benchEvent } from '../micro/append-command.js';
-import { announceReady, exitOnSignal } from './spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
 
 // The ceiling for commands over HTTP: bare Fastify and plain better-sqlite3 on BENCH_SQLITE_FILE
 // (WAL, synchronous=FULL), writing per request the rows Tandem writes for RecordItems into
@@ -88,11 +88,9 @@ app.post<{ Body: Body }>('/commands/RecordItems', async (request, reply) => {
   return { commandId, ids: {}, position };
 });
 app.get('/bench/events', async () => ({ events: countEvents.get()?.n ?? 0 }));
-await app.listen({ port: 0, host: '127.0.0.1' });
-const address = app.server.address();
-if (address === null || typeof address === 'string') throw new Error('No TCP address');
+const url = await listenLocal(app);
 exitOnSignal(async () => {
   await app.close();
   db.close();
 });
-announceReady({ url: `http://127.0.0.1:${address.port}` });
+announceReady({ url });

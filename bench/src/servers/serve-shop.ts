@@ -17,7 +17,7 @@ import {
   type FlashSaleCatalog,
 } from '../flash-sale/flash-sale-catalog.js';
 import { seedSaleHistory } from '../flash-sale/seed-sale-history.js';
-import { announceReady, exitOnSignal } from './spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
 
 // The shop from examples/shop on BENCH_DATABASE_URL, seeded for the flash sale, over HTTP.
 // Extra routes for the benchmark only: GET /bench/lag (projection lag samples) and /bench/stock.
@@ -111,12 +111,10 @@ server.get<{ Querystring: { ids: string } }>('/bench/stock', async (request) => 
   }
   return stock;
 });
-await server.listen({ port: 0, host: '127.0.0.1' });
-const address = server.server.address();
-if (address === null || typeof address === 'string') throw new Error('No TCP address');
+const url = await listenLocal(server);
 exitOnSignal(async () => {
   await server.close();
   await app.close();
 });
 const seedSeconds = (performance.now() - seedStart) / 1000;
-announceReady({ url: `http://127.0.0.1:${address.port}`, secret, store: store.name, seedSeconds });
+announceReady({ url, secret, store: store.name, seedSeconds });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -32,10 +33,11 @@ export function spawnTsx(
     readonly args?: readonly string[];
     readonly env?: Readonly<Record<string, string>>;
     readonly stdio: StdioOptions;
+    readonly cwd?: string;
   },
 ): TsxChild {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...(options.args ?? [])], {
-    cwd: benchDir,
+    cwd: options.cwd ?? benchDir,
     env: { ...process.env, ...options.env },
     stdio: options.stdio,
   });
@@ -79,6 +81,23 @@ export function spawnServer(
       reject(new Error(`${script.pathname} exited (code ${child.exitCode}) before it was ready`));
     });
   });
+}
+
+/** The parts of a Fastify instance {@link listenLocal} uses (Tandem's server is one too). */
+interface Listener {
+  listen(options: { port: number; host: string }): Promise<unknown>;
+  readonly server: { address(): AddressInfo | string | null };
+}
+
+/**
+ * Listens on a free port of 127.0.0.1 (the benchmark drives every server from this machine, and
+ * port 0 lets several run side by side) and resolves with the server's base URL.
+ */
+export async function listenLocal(app: Listener): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('No TCP address');
+  return `http://127.0.0.1:${address.port}`;
 }
 
 /** What a server script prints once it listens. */

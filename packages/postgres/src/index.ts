@@ -2,3 +2,4 @@ export { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './p
 export { classifyPostgresError } from './postgres-errors.js';
 export { numberPlaceholders } from './postgres-sql-executor.js';
 export { PostgresReadStore } from './postgres-read-store.js';
+export { tandemMigrations } from './postgres-schema.js';
