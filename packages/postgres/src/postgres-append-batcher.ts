@@ -70,6 +70,21 @@ export class PostgresAppendBatcher {
         resolve,
         reject,
       });
+      this.#kickSoon();
+    });
+  }
+
+  #kickScheduled = false;
+
+  /**
+   * Starts calls one turn of the event loop later: appends that arrive together (the writers the
+   * last commit released) then share a call instead of the first one going alone.
+   */
+  #kickSoon(): void {
+    if (this.#kickScheduled) return;
+    this.#kickScheduled = true;
+    setImmediate(() => {
+      this.#kickScheduled = false;
       this.#kick();
     });
   }

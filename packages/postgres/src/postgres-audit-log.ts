@@ -44,8 +44,18 @@ export async function recordAudit(client: Queryable, entry: AuditEntry): Promise
  * not the commit.
  */
 export function auditStatement(entry: AuditEntry): string {
+  return auditsStatement([auditValues(entry)]);
+}
+
+/** One audit row as a literal `VALUES` tuple (checked at once, like {@link auditStatement}). */
+export function auditValues(entry: AuditEntry): string {
+  return `(${textLiteral(entry.commandId)}, ${textLiteral(entry.commandType)}, ${nullableTextLiteral(entry.userId)}, ${jsonbLiteral(entry.streamIds)}, ${textLiteral(entry.payloadHash)}, ${textLiteral(entry.outcome)}, ${nullableTextLiteral(entry.errorCode)}, ${nullableIntegerLiteral(entry.position)}, ${textLiteral(entry.at)})`;
+}
+
+/** Several rows from {@link auditValues} in one statement. */
+export function auditsStatement(values: readonly string[]): string {
   return `INSERT INTO tandem_audit (command_id, command_type, user_id, stream_ids, payload_hash, outcome, error_code, position, at)
-     VALUES (${textLiteral(entry.commandId)}, ${textLiteral(entry.commandType)}, ${nullableTextLiteral(entry.userId)}, ${jsonbLiteral(entry.streamIds)}, ${textLiteral(entry.payloadHash)}, ${textLiteral(entry.outcome)}, ${nullableTextLiteral(entry.errorCode)}, ${nullableIntegerLiteral(entry.position)}, ${textLiteral(entry.at)})`;
+     VALUES ${values.join(', ')}`;
 }
 
 /** Audit rows, newest first. */

@@ -17,7 +17,8 @@ export interface Queryable {
   query: PoolClient['query'];
 }
 
-interface EventRow {
+/** A row of `tandem_events` as the driver returns it. */
+export interface EventRow {
   position: string;
   stream_id: string;
   stream_version: number;
@@ -29,10 +30,12 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const columns =
+/** The columns of {@link EventRow}, for SELECT lists. */
+export const columns =
   'position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at';
 
-function toEvent(row: EventRow): RecordedEvent {
+/** A row as the recorded event it stores. */
+export function toEvent(row: EventRow): RecordedEvent {
   return {
     type: row.type,
     data: row.data,
@@ -164,7 +167,7 @@ export function appendCall(groups: readonly (readonly StreamAppend[])[], cursor:
 }
 
 /** One call as a literal statement, to share a message with other statements of its transaction. */
-function appendStatement({ args }: AppendCall): string {
+export function appendStatement({ args }: AppendCall): string {
   const ints = (values: readonly number[]) => `ARRAY[${values.map(integerLiteral).join(', ')}]::integer[]`;
   const jsonbs = (values: readonly string[]) =>
     `ARRAY[${values.map((v) => `${textLiteral(v)}::jsonb`).join(', ')}]::jsonb[]`;
@@ -251,7 +254,7 @@ export function appendOutcome(
   return { position: Number(row.base) + (call.lastN[index] ?? 0), streams };
 }
 
-function conflict(append: StreamAppend, actual: number): TandemError {
+export function conflict(append: StreamAppend, actual: number): TandemError {
   return new TandemError('concurrency-conflict', `Stream ${append.streamId} is at version ${actual}`, {
     details: { streamId: append.streamId, expected: append.expectedVersion, actual },
   });
@@ -309,7 +312,7 @@ export async function appendEvents(
  * streams never wait for each other. A command takes the lock when it reads a stream in its
  * transaction, so contenders queue instead of deciding on stale state and failing their check.
  */
-function lockStatement(streamIds: readonly string[]): string {
+export function lockStatement(streamIds: readonly string[]): string {
   return `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest(${textArrayLiteral(streamIds)}) AS s`;
 }
 
@@ -366,7 +369,8 @@ export async function readAll(client: Queryable, after: number, limit: number): 
   return rows.rows.map(toEvent);
 }
 
-const headStatement = `SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events WHERE position < ${safeBound}`;
+/** The highest readable position, as a statement answering `h`. */
+export const headStatement = `SELECT COALESCE(MAX(position), 0) AS h FROM tandem_events WHERE position < ${safeBound}`;
 
 /** The highest position readers may see now. */
 export async function headPosition(client: Queryable): Promise<number> {

@@ -10,6 +10,29 @@ interface Row {
   recorded_at: string;
 }
 
+function toRecord(row: Row): IdempotencyRecord {
+  return {
+    commandId: row.command_id,
+    commandType: row.command_type,
+    payloadHash: row.payload_hash,
+    result: row.result,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** The committed records of `commandIds` that exist, by command id. */
+export async function findRecords(
+  client: Queryable,
+  commandIds: readonly string[],
+): Promise<Map<string, IdempotencyRecord>> {
+  const rows = await client.query<Row>({
+    name: 'tandem_find_records',
+    text: 'SELECT * FROM tandem_idempotency WHERE command_id = ANY($1::text[])',
+    values: [commandIds],
+  });
+  return new Map(rows.rows.map((row) => [row.command_id, toRecord(row)]));
+}
+
 /** The committed record for `commandId`, if any. */
 export async function findRecord(
   client: Queryable,
@@ -22,15 +45,7 @@ export async function findRecord(
       values: [commandId],
     })
   ).rows[0];
-  return row === undefined
-    ? undefined
-    : {
-        commandId: row.command_id,
-        commandType: row.command_type,
-        payloadHash: row.payload_hash,
-        result: row.result,
-        recordedAt: row.recorded_at,
-      };
+  return row === undefined ? undefined : toRecord(row);
 }
 
 /**

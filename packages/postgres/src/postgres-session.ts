@@ -1,5 +1,12 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 
+/** `COMMIT` was answered with `ROLLBACK`: nothing was kept. */
+export class RolledBackError extends Error {
+  constructor() {
+    super('The transaction was rolled back by an earlier error that was caught');
+  }
+}
+
 /**
  * One write transaction on one pooled client, sent in as few round trips as possible. A round trip
  * costs more than the statements in it at this size (profiled: an append went from 7 round trips
@@ -83,8 +90,7 @@ export class PostgresSession {
     const results = await this.script([...this.#deferred, 'COMMIT']);
     // PostgreSQL answers COMMIT of a transaction an earlier error aborted with ROLLBACK, not an
     // error: someone swallowed that error, and the caller must not believe the work was kept.
-    if (results.at(-1)?.command === 'ROLLBACK')
-      throw new Error('The transaction was rolled back by an earlier error that was caught');
+    if (results.at(-1)?.command === 'ROLLBACK') throw new RolledBackError();
   }
 
   /** Rolls back whatever was sent. */

@@ -23,12 +23,14 @@ import {
   readStreamLocked,
 } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
-import { claimRecord, findRecord } from './postgres-idempotency.js';
+import { claimRecord } from './postgres-idempotency.js';
+import { PostgresRecordLookups } from './postgres-record-lookups.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
 import { PostgresSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
+import { PostgresTransactionGroups } from './postgres-transaction-groups.js';
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -55,6 +57,13 @@ export interface PostgresStoreOptions {
    * one starts only while the one in flight has taken longer than 100 ms (it waits for a lock).
    */
   readonly appendLanes?: number;
+  /**
+   * The most command transactions (`store.transaction`) one group commit may carry; default 64.
+   * Transactions that arrive while a group is in flight run together in the next one, in one
+   * database transaction (see `postgres-transaction-group.ts`). 1 turns it off: each transaction
+   * on a connection of its own.
+   */
+  readonly maxGroup?: number;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -72,6 +81,7 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #notifier: PostgresNotifier;
   readonly #batcher: PostgresAppendBatcher;
+  readonly #groups: PostgresTransactionGroups | undefined;
   #closed = false;
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
@@ -84,6 +94,20 @@ export class PostgresStore implements Store {
       options.maxBatch ?? 64,
       () => this.#notifier.announce(),
     );
+    const maxGroup = options.maxGroup ?? 64;
+    this.#groups =
+      maxGroup <= 1
+        ? undefined
+        : new PostgresTransactionGroups(
+            {
+              withClient: (work) => this.#withClient(work),
+              alone: (work) => this.#alone(work),
+              register: (tx, client) => this.#clients.set(tx, client),
+              committed: () => this.#notifier.announce(),
+            },
+            options.appendLanes ?? 4,
+            maxGroup,
+          );
     const read = <T>(run: () => Promise<T>) =>
       run().catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
     this.events = {
@@ -95,7 +119,13 @@ export class PostgresStore implements Store {
       readBarrier: () => read(() => findReadBarrier(pool)),
       waitForEvents: (after, options) => this.#notifier.wait(after, options),
     };
-    this.idempotency = { find: (commandId) => read(() => findRecord(pool, commandId)) };
+    const lookups = new PostgresRecordLookups((work) => read(() => work(pool)));
+    // With group commit the claim goes with the COMMIT and a lost one reruns the work alone, where
+    // it answers the record: looking every key up first would cost each command a round trip.
+    this.idempotency = {
+      find: (commandId) => lookups.find(commandId),
+      lookupFirst: this.#groups === undefined,
+    };
     this.audit = {
       record: (entry) => read(() => recordAudit(pool, entry)),
       list: (query) => read(() => listAudit(pool, query)),
@@ -148,7 +178,13 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, schema, options);
   }
 
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));
+    return this.#groups === undefined ? this.#alone(work) : this.#groups.run(work);
+  }
+
+  /** One transaction on a connection of its own. */
+  async #alone<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const cursor = { appended: 0, locked: new Map<string, number>() };
     const result = await this.#session(async (session) => {
       const tx: Transaction = {
@@ -162,7 +198,7 @@ export class PostgresStore implements Store {
         audit: { record: async (entry) => session.defer(auditStatement(entry)) },
         sql: new PostgresSqlExecutor(() => session.direct()),
       };
-      this.#sessions.set(tx, session);
+      this.#clients.set(tx, () => session.direct());
       return work(tx);
     });
     // After the commit, never for a rollback; coalesced with other appends of this process.
@@ -190,16 +226,17 @@ export class PostgresStore implements Store {
     this.#readStore ??= new PostgresReadStore(this.#pool, {
       run: (work) => this.#run(work),
       clientOf: (tx) => {
-        const session = this.#sessions.get(tx);
-        if (session === undefined) throw new Error('Not a transaction of this PostgreSQL store');
-        return session.direct();
+        const client = this.#clients.get(tx);
+        if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
+        return client();
       },
     });
     return this.#readStore;
   }
 
   #readStore: PostgresReadStore | undefined;
-  readonly #sessions = new WeakMap<Transaction, PostgresSession>();
+  /** Each transaction's client, for the read store (a group member's follows the group's rules). */
+  readonly #clients = new WeakMap<Transaction, () => pg.PoolClient>();
 
   /** One transaction on its own pooled client, begun at once (read-model work). */
   #run<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -25,4 +25,12 @@ export interface Transaction {
    * store) throw on use; see docs/adapters.md for declared deviations.
    */
   readonly sql: SqlExecutor;
+  /**
+   * Optional. Resolves when this transaction may use `sql` and the read store's tables without
+   * other transactions' work interleaved with it. Adapters that run several transactions' work
+   * concurrently inside one database transaction (group commit on PostgreSQL) give those tables to
+   * one member at a time from this call until its work ends; `sql` asks by itself. The pipeline
+   * calls it before inline projections, which reach the tables through the read store.
+   */
+  exclusive?(): Promise<void>;
 }

@@ -18,7 +18,8 @@ function mismatch(commandId: string): TandemError {
 /**
  * Idempotency, part one (part two is the in-transaction claim in handle-and-commit):
  * - concurrent attempts with one key in this process share one execution and its outcome;
- * - a key already committed returns the stored result without running anything.
+ * - a key already committed returns the stored result without running anything (unless the
+ *   store's claim settles replays by itself, see `IdempotencyReader.lookupFirst`).
  * The claim in the transaction is what makes this safe across processes.
  */
 export function deduplicate(records: IdempotencyReader, waitLimitMs: number): CommandMiddleware {
@@ -33,7 +34,7 @@ export function deduplicate(records: IdempotencyReader, waitLimitMs: number): Co
     }
     // Registered before the first await, so duplicates arriving during the look-up wait for it.
     const promise = (async () => {
-      const stored = await records.find(context.commandId);
+      const stored = records.lookupFirst === false ? undefined : await records.find(context.commandId);
       if (stored !== undefined) {
         if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
         context.replayed = true;

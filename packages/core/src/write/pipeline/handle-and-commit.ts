@@ -107,7 +107,10 @@ export function handleAndCommit(
       context.streamIds = appends.map((a) => a.streamId);
     }
     const appended = await tx.events.append(appends);
-    if (afterAppend !== undefined) await afterAppend(tx, appends, appended);
+    if (afterAppend !== undefined) {
+      await tx.exclusive?.();
+      await afterAppend(tx, appends, appended);
+    }
     const result: CommandResult = {
       commandId: context.commandId,
       commandType: definition.type,
