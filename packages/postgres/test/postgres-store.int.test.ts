@@ -18,4 +18,10 @@ if (url === undefined) {
     schemas.push(schema);
     return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20 });
   });
+  // Grouping off: one database transaction per command transaction, the look-up before each command.
+  describeStoreConformance('postgres, maxGroup 1', () => {
+    const schema = `t_store_${run}_${schemas.length}`;
+    schemas.push(schema);
+    return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20, maxGroup: 1 });
+  });
 }
