@@ -47,6 +47,23 @@ export type MemberOutcome =
   | { readonly kind: 'reject'; readonly error: unknown }
   | { readonly kind: 'rerun'; readonly rerun: Rerun };
 
+/**
+ * Whether `sql` only reads without locking: one `SELECT` (or `WITH ... SELECT`) with no data-changing
+ * keyword and no `FOR UPDATE` / `FOR SHARE`. Such a read needs no turn in a group: it cannot
+ * change what another member sees, and it takes no row lock another member would not wait for.
+ * (A `SELECT` that calls a function which writes is not recognised: send it with `execute`, or call
+ * `tx.exclusive()` first.)
+ */
+export function isPlainRead(sql: string): boolean {
+  // Quoted text cannot hide a keyword; anything doubtful counts as a write (it then takes a turn).
+  const text = sql.replace(/'(?:[^']|'')*'/g, "''").toLowerCase();
+  return (
+    /^\s*(select|with)\b/.test(text) &&
+    !/\b(insert|update|delete|merge|truncate|copy|call|do|lock|share)\b/.test(text) &&
+    !text.includes(';')
+  );
+}
+
 /** Thrown into a member's work to stop it; the group runs it again elsewhere. */
 class GroupRerunSignal extends Error {
   constructor() {
@@ -222,7 +239,10 @@ export class TransactionGroup {
     } finally {
       if (this.#exclusive === run) {
         this.#exclusive = undefined;
-        this.#exclusiveWaiters.shift()?.();
+        // Everyone waiting looks again: readers go on together, one writer takes the turn.
+        const waiters = this.#exclusiveWaiters;
+        this.#exclusiveWaiters = [];
+        for (const wake of waiters) wake();
       }
     }
   }
@@ -270,7 +290,7 @@ export class TransactionGroup {
     const direct = new PostgresSqlExecutor(() => this.#session.direct());
     const sql: SqlExecutor = {
       query: async (text, params) => {
-        await this.#sqlAccess(run);
+        await (isPlainRead(text) ? this.#readAccess(run) : this.#sqlAccess(run));
         return this.#watch(run, direct.query(text, params));
       },
       execute: async (text, params) => {
@@ -316,6 +336,18 @@ export class TransactionGroup {
       await this.#takeExclusive(run);
     }
     run.wrote = true;
+  }
+
+  /**
+   * A plain read for `run`: it goes on without a turn, except while another member holds the
+   * tables (between that member's statements it would see half of its change).
+   */
+  async #readAccess(run: MemberRun): Promise<void> {
+    this.#check(run);
+    while (this.#exclusive !== undefined && this.#exclusive !== run) {
+      await new Promise<void>((resolve) => this.#exclusiveWaiters.push(resolve));
+      this.#check(run);
+    }
   }
 
   async #takeExclusive(run: MemberRun): Promise<void> {

@@ -243,6 +243,51 @@ describe(
       }
     });
 
+    it('plain reads keep a member in its group; they never see another member half-way', async () => {
+      const store = await open();
+      try {
+        await store.transaction(async (tx) => {
+          await tx.sql.execute(
+            'CREATE TABLE pair (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL)',
+          );
+          await tx.sql.execute('INSERT INTO pair VALUES (1, 0, 0)');
+        });
+        const seen: number[][] = [];
+        const positions = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.transaction(async (tx) => {
+              const appended = await tx.events.append([
+                { streamId: `r-${i}`, expectedVersion: 'no-stream', events: [{ type: 'R', data: {} }] },
+              ]);
+              if (i % 3 === 0) {
+                // A writer (it has written, so it waits for its turn, and keeps it to the end).
+                await tx.sql.execute('UPDATE pair SET a = a + 1 WHERE id = 1');
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                await tx.sql.execute('UPDATE pair SET b = b + 1 WHERE id = 1');
+              } else {
+                // Asked while a writer sits between its two updates.
+                await new Promise((resolve) => setTimeout(resolve, 5 + i));
+                const [row] = await tx.sql.query<{ a: number; b: number }>(
+                  'SELECT a, b FROM pair WHERE id = 1',
+                );
+                seen.push([row?.a ?? -1, row?.b ?? -1]);
+              }
+              return appended.position;
+            }),
+          ),
+        );
+        assert.equal(new Set(positions.map(transactionOf)).size, 1, 'all ten in one database transaction');
+        assert.equal(seen.length, 6);
+        for (const [a, b] of seen) assert.equal(a, b, 'a read saw a writer half-way');
+        const [row] = await store.transaction((tx) =>
+          tx.sql.query<{ a: number; b: number }>('SELECT a, b FROM pair'),
+        );
+        assert.deepEqual(row, { a: 4, b: 4 });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('with maxGroup 1 every transaction has a database transaction of its own', async () => {
       const store = await open({ maxGroup: 1 });
       try {

@@ -147,7 +147,13 @@ export class SqliteStore implements Store {
       countEvents: async (after) => this.#read(() => Math.max(0, this.#readerLog.head() - after)),
       waitForEvents: (after, options) => this.#notifier.wait(after, options),
     };
-    this.idempotency = { find: async (commandId) => this.#read(() => readerClaims.find(commandId)) };
+    this.idempotency = {
+      find: async (commandId) => this.#read(() => readerClaims.find(commandId)),
+      // The claim in the transaction answers a committed key by itself, so the look-up before
+      // each command only spares a rare replay its handler run; it cost ~20% of the pipeline's
+      // throughput (A/B, 64 callers: 26.8k -> 32.6k commands/s without it).
+      lookupFirst: false,
+    };
     this.audit = {
       record: (entry) => this.transaction((tx) => tx.audit.record(entry)),
       list: async (query) => this.#read(() => readerAudit.list(query)),
