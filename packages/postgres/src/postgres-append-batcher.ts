@@ -21,6 +21,14 @@ export type WithClient = <T>(work: (client: PoolClient) => Promise<T>) => Promis
 
 const fresh = (): AppendCursor => ({ appended: 0, locked: new Map() });
 
+/**
+ * Calls that may be in flight at once without waiting: while one waits for its WAL flush the next
+ * one fills, and the server can flush both at once. Measured (8 writers, alternating in one
+ * process, 7 rounds, load 5-6 from other work): 1 call 5,040 appends/s, 2 calls 7,033, 4 calls 6,671.
+ * Before calls started one turn after the first arrival, one call at a time measured best.
+ */
+const freeCalls = 2;
+
 /** A call in flight longer than this lets the next call start on another lane. */
 const slowCallMs = 100;
 
@@ -90,14 +98,16 @@ export class PostgresAppendBatcher {
   }
 
   /**
-   * Starts calls while there is work, a free lane, and no call in flight that is still young. One
-   * call at a time makes the largest groups (measured at 8 writers: 3,578 appends/s with one lane,
-   * 3,173 with two, 2,424 with four, and less CPU per append the fewer the lanes); a call that
-   * takes longer than {@link slowCallMs} (waiting for a stream another transaction holds) opens
-   * the next lane, so that one blocked stream does not hold up every other append.
+   * Starts calls while there is work and a free lane: up to {@link freeCalls} at once, more only
+   * while every call in flight has taken longer than {@link slowCallMs} (waiting for a stream
+   * another transaction holds), so that one blocked stream does not hold up every other append.
    */
   #kick(): void {
-    while (this.#running < this.#lanes && this.#young === 0 && this.#queue.length > 0) {
+    while (
+      this.#running < this.#lanes &&
+      (this.#running < freeCalls || this.#young === 0) &&
+      this.#queue.length > 0
+    ) {
       const group = this.#take();
       if (group.length === 0) return; // everything queued waits for a stream in flight
       this.#running += 1;
