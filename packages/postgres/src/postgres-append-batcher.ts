@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { TandemError, type AppendResult, type StreamAppend } from '@tandem/core';
+import { FlightLanes } from './postgres-flight-lanes.js';
 import {
   appendCall,
   appendOutcome,
@@ -45,13 +46,10 @@ const slowCallMs = 100;
  */
 export class PostgresAppendBatcher {
   #queue: Pending[] = [];
-  #running = 0;
-  /** Calls in flight for less than {@link slowCallMs}. */
-  #young = 0;
   /** Streams of the groups in flight: the next group leaves them alone, so one stream's appends keep their order. */
   readonly #inFlight = new Map<string, number>();
   readonly #withClient: WithClient;
-  readonly #lanes: number;
+  readonly #lanes: FlightLanes;
   readonly #maxBatch: number;
   readonly #committed: () => void;
 
@@ -63,7 +61,7 @@ export class PostgresAppendBatcher {
    */
   constructor(withClient: WithClient, lanes: number, maxBatch: number, committed: () => void) {
     this.#withClient = withClient;
-    this.#lanes = Math.max(1, lanes);
+    this.#lanes = new FlightLanes({ lanes, free: freeCalls, slowMs: slowCallMs }, () => this.#kick());
     this.#maxBatch = Math.max(1, maxBatch);
     this.#committed = committed;
   }
@@ -78,63 +76,30 @@ export class PostgresAppendBatcher {
         resolve,
         reject,
       });
-      this.#kickSoon();
-    });
-  }
-
-  #kickScheduled = false;
-
-  /**
-   * Starts calls one turn of the event loop later: appends that arrive together (the writers the
-   * last commit released) then share a call instead of the first one going alone.
-   */
-  #kickSoon(): void {
-    if (this.#kickScheduled) return;
-    this.#kickScheduled = true;
-    setImmediate(() => {
-      this.#kickScheduled = false;
-      this.#kick();
+      this.#lanes.kickSoon();
     });
   }
 
   /**
-   * Starts calls while there is work and a free lane: up to {@link freeCalls} at once, more only
-   * while every call in flight has taken longer than {@link slowCallMs} (waiting for a stream
+   * Starts calls while there is work and the lanes allow: up to {@link freeCalls} at once, more
+   * only while every call in flight has taken longer than {@link slowCallMs} (waiting for a stream
    * another transaction holds), so that one blocked stream does not hold up every other append.
    */
   #kick(): void {
-    while (
-      this.#running < this.#lanes &&
-      (this.#running < freeCalls || this.#young === 0) &&
-      this.#queue.length > 0
-    ) {
+    while (this.#lanes.canStart && this.#queue.length > 0) {
       const group = this.#take();
       if (group.length === 0) return; // everything queued waits for a stream in flight
-      this.#running += 1;
-      this.#young += 1;
-      let young = true;
-      const grown = () => {
-        if (!young) return;
-        young = false;
-        this.#young -= 1;
-      };
-      const timer = setTimeout(() => {
-        grown();
-        this.#kick();
-      }, slowCallMs);
-      timer.unref();
-      void this.#run(group).finally(() => {
-        clearTimeout(timer);
-        grown();
-        this.#running -= 1;
-        for (const pending of group)
-          for (const s of pending.streams) {
-            const left = (this.#inFlight.get(s) ?? 1) - 1;
-            if (left > 0) this.#inFlight.set(s, left);
-            else this.#inFlight.delete(s);
-          }
-        this.#kick();
-      });
+      this.#lanes.start(
+        () => this.#run(group),
+        () => {
+          for (const pending of group)
+            for (const s of pending.streams) {
+              const left = (this.#inFlight.get(s) ?? 1) - 1;
+              if (left > 0) this.#inFlight.set(s, left);
+              else this.#inFlight.delete(s);
+            }
+        },
+      );
     }
   }
 

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Transaction } from '@tandem/core';
+import { FlightLanes } from './postgres-flight-lanes.js';
 import { PostgresSession } from './postgres-session.js';
 import {
   TransactionGroup,
@@ -44,10 +45,9 @@ const slowGroupMs = 100;
 export class PostgresTransactionGroups {
   #queue: Queued[] = [];
   readonly #inFlight = new Set<TransactionGroup>();
-  #young = 0;
   readonly #held: HeldStreams = new Map();
   readonly #host: TransactionGroupsHost;
-  readonly #lanes: number;
+  readonly #lanes: FlightLanes;
   readonly #maxGroup: number;
 
   /**
@@ -56,7 +56,7 @@ export class PostgresTransactionGroups {
    */
   constructor(host: TransactionGroupsHost, lanes: number, maxGroup: number) {
     this.#host = host;
-    this.#lanes = Math.max(1, lanes);
+    this.#lanes = new FlightLanes({ lanes, free: 1, slowMs: slowGroupMs }, () => this.#kick());
     this.#maxGroup = Math.max(1, maxGroup);
   }
 
@@ -64,55 +64,22 @@ export class PostgresTransactionGroups {
   run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.#kickSoon();
-    });
-  }
-
-  #kickScheduled = false;
-
-  /**
-   * Starts the next group one turn of the event loop later, not at once: transactions that arrive
-   * together (the callers a commit released, or requests read from several sockets in one turn)
-   * then share a group instead of the first one starting a group of one.
-   */
-  #kickSoon(): void {
-    if (this.#kickScheduled) return;
-    this.#kickScheduled = true;
-    setImmediate(() => {
-      this.#kickScheduled = false;
-      this.#kick();
+      this.#lanes.kickSoon();
     });
   }
 
   #kick(): void {
-    while (this.#inFlight.size < this.#lanes && this.#young === 0 && this.#queue.length > 0) {
+    while (this.#lanes.canStart && this.#queue.length > 0) {
       const entries = this.#take();
       if (entries.length === 0) return; // everything queued waits for a group in flight
       const group = new TransactionGroup(this.#held);
       this.#inFlight.add(group);
-      this.#young += 1;
-      let young = true;
-      const grown = () => {
-        if (!young) return;
-        young = false;
-        this.#young -= 1;
-      };
-      const timer = setTimeout(() => {
-        grown();
-        this.#kick();
-      }, slowGroupMs);
-      timer.unref();
-      void this.#run(group, entries, () => {
-        // Its members are done: the next group may run while this one waits for its WAL flush,
-        // and the two commits can share one.
-        grown();
-        this.#kick();
-      }).finally(() => {
-        clearTimeout(timer);
-        grown();
-        this.#inFlight.delete(group);
-        this.#kick();
-      });
+      // Released when its members are done: the next group may run while this one waits for its
+      // WAL flush, and the two commits can share one.
+      this.#lanes.start(
+        (release) => this.#run(group, entries, release),
+        () => this.#inFlight.delete(group),
+      );
     }
   }
 
