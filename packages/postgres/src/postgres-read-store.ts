@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import {
   CheckpointMoved,
   LeaseLost,
@@ -14,15 +14,38 @@ import {
   type Transaction,
 } from '@tandem/core';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
+import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
 import { namedStatement } from './postgres-named-statement.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { PostgresDocumentBuffer } from './postgres-document-buffer.js';
+import { integerLiteral, textLiteral } from './postgres-sql-literal.js';
+
+/** A checkpoint write held back to go with the commit (see `commitCheckpoint`). */
+interface HeldCheckpoint {
+  readonly namespace: string;
+  readonly position: number;
+  readonly expected: number | undefined;
+  readonly fence: Lease | undefined;
+}
+
+/** The read transaction API on one client, with what its owner needs to end it. */
+type View = ReadTransaction & {
+  flush(): Promise<void>;
+  /** Commits what the transaction did (nothing, when it did nothing). */
+  commit(): Promise<void>;
+};
+
+/** What the held-back checkpoint statement fails with when it wrote nothing (see `checkpointClause`). */
+const refusedMarker = 'tandem: checkpoint refused';
 
 /** How the read store borrows the write store's transactions. */
 export interface PostgresTransactions {
-  /** Runs `work` in a new transaction on its own client. */
-  run<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Lends a pooled client to `work`: errors come back classified, and a client whose connection
+   * failed (or that `work` marks with `fail`) is discarded instead of returned to the pool.
+   */
+  withClient<T>(work: (client: PoolClient, fail: () => void) => Promise<T>): Promise<T>;
   /** The client of a write transaction in progress (for inline projections). */
   clientOf(tx: Transaction): PoolClient;
 }
@@ -39,43 +62,43 @@ export class PostgresReadStore implements ReadStore {
   }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
-    return this.transactions.run(async (client) => {
+    const ns = textLiteral(namespace);
+    const statements = [
       // DDL from several processes at once would race on the catalog; one at a time per schema.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_rm'))");
-      await client.query(
-        'INSERT INTO tandem_rm_namespaces (namespace, projection) VALUES ($1, $2) ON CONFLICT (namespace) DO NOTHING',
-        [namespace, namespace.slice(0, namespace.indexOf('@'))],
+      "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_rm'))",
+      `INSERT INTO tandem_rm_namespaces (namespace, projection)
+       VALUES (${ns}, ${textLiteral(namespace.slice(0, namespace.indexOf('@')))}) ON CONFLICT (namespace) DO NOTHING`,
+    ];
+    for (const collection of collections) {
+      const table = readModelTable(namespace, collection.name);
+      statements.push(
+        ...collectionDdl(table, collection),
+        `INSERT INTO tandem_rm_tables (namespace, name) VALUES (${ns}, ${textLiteral(table)}) ON CONFLICT DO NOTHING`,
       );
-      for (const collection of collections) {
-        const table = readModelTable(namespace, collection.name);
-        for (const statement of collectionDdl(table, collection)) await client.query(statement);
-        await client.query(
-          'INSERT INTO tandem_rm_tables (namespace, name) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-          [namespace, table],
-        );
-      }
+    }
+    // One round trip: a rebuild prepares its storage while it waits for its first read.
+    return this.#transaction(async (client) => {
+      await client.query(['BEGIN', ...statements, 'COMMIT'].join(';\n'));
     });
   }
 
   drop(namespace: string): Promise<void> {
-    return this.transactions.run(async (client) => {
-      const tables = await client.query<{ name: string }>(
-        'SELECT name FROM tandem_rm_tables WHERE namespace = $1',
-        [namespace],
+    const ns = textLiteral(namespace);
+    return this.#transaction(async (client) => {
+      const [, tables] = (await client.query(
+        `BEGIN; SELECT name FROM tandem_rm_tables WHERE namespace = ${ns}`,
+      )) as unknown as [QueryResult, QueryResult<{ name: string }>];
+      await client.query(
+        [
+          ...tables.rows.map(({ name }) => `DROP TABLE IF EXISTS ${name}`),
+          ...['tandem_rm_tables', 'tandem_rm_namespaces', 'tandem_rm_checkpoints', 'tandem_rm_parked'].map(
+            (table) => `DELETE FROM ${table} WHERE namespace = ${ns}`,
+          ),
+          // Partitions' checkpoints are `namespace#n`.
+          `DELETE FROM tandem_rm_checkpoints WHERE starts_with(namespace, ${textLiteral(`${namespace}#`)})`,
+          'COMMIT',
+        ].join(';\n'),
       );
-      for (const { name } of tables.rows) await client.query(`DROP TABLE IF EXISTS ${name}`);
-      for (const table of [
-        'tandem_rm_tables',
-        'tandem_rm_namespaces',
-        'tandem_rm_checkpoints',
-        'tandem_rm_parked',
-      ]) {
-        await client.query(`DELETE FROM ${table} WHERE namespace = $1`, [namespace]);
-      }
-      // Partitions' checkpoints are `namespace#n`.
-      await client.query('DELETE FROM tandem_rm_checkpoints WHERE starts_with(namespace, $1)', [
-        `${namespace}#`,
-      ]);
     });
   }
 
@@ -83,66 +106,140 @@ export class PostgresReadStore implements ReadStore {
     return new PostgresDocumentCollection(this.pool, readModelTable(namespace, definition.name), definition);
   }
 
+  /**
+   * One transaction on a pooled client of its own, begun with its first statement. A catch-up
+   * commits every few hundred events, and each round trip was a good part of a batch's time, so a
+   * transaction that sent nothing before its checkpoint (a batch of document writes) sends its
+   * documents and checkpoint as one statement, committed by itself: one round trip for the batch.
+   */
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
-    return this.transactions.run(async (client) => {
-      const view = this.#view(client);
+    return this.#transaction(async (client) => {
+      const view = this.#view(client, true);
       const result = await work(view);
-      // Buffered document writes commit with the rest, never after it.
-      await view.flush();
+      await view.commit();
       return result;
     });
   }
 
+  /**
+   * Runs `work`, which begins and commits a transaction on the client, on a pooled client of its
+   * own; rolls back if it fails. Read-model transactions run here rather than through the write
+   * store's sessions so that they can send several statements per round trip: a batch's
+   * checkpoint with its COMMIT, a namespace's DDL as one script.
+   */
+  #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.transactions.withClient(async (client, fail) => {
+      try {
+        return await work(client);
+      } catch (error) {
+        // After a failed COMMIT there is no transaction left: PostgreSQL only warns.
+        await client.query('ROLLBACK').catch(fail);
+        throw error;
+      }
+    });
+  }
+
   within(tx: Transaction): ReadTransaction {
-    return this.#view(this.transactions.clientOf(tx));
+    // The write store commits this transaction: nothing can ride with its COMMIT from here.
+    return this.#view(this.transactions.clientOf(tx), false);
   }
 
   /**
    * The read transaction API on one client. Documents are buffered (PostgresDocumentBuffer);
    * every other statement flushes them first, so it sees them, and the commit includes them.
+   * `owned`: the view's own transaction, begun (lazily) and committed by the view; otherwise the
+   * write store's, which it already began and commits itself.
    */
-  #view(client: PoolClient): ReadTransaction & { flush(): Promise<void> } {
-    const buffer = new PostgresDocumentBuffer(client);
-    const checkpoint = async (namespace: string) => {
+  #view(client: PoolClient, owned: boolean): View {
+    let begun = !owned;
+    /** Queues `BEGIN` ahead of the transaction's first statement (the driver sends in order). */
+    const begin = () => {
+      if (begun) return;
+      begun = true;
+      // Its failure fails the statements queued behind it, and the commit.
+      client.query('BEGIN').catch(() => undefined);
+    };
+    const query = ((...args: unknown[]) => {
+      begin();
+      return (client.query as (...a: unknown[]) => unknown).apply(client, args);
+    }) as PoolClient['query'];
+    const session: Queryable = { query };
+    const buffer = new PostgresDocumentBuffer(session);
+    let held: HeldCheckpoint | undefined;
+    const sendHeld = async () => {
+      const checkpoint = held;
+      held = undefined;
+      if (checkpoint !== undefined)
+        await save(checkpoint.namespace, checkpoint.position, checkpoint.expected, checkpoint.fence);
+    };
+    /** Sends what the next statement must see first: buffered documents, a held-back checkpoint. */
+    const settle = async () => {
       await buffer.flush();
+      await sendHeld();
+    };
+    const checkpoint = async (namespace: string) => {
+      await settle();
       const sql = namedStatement('SELECT position FROM tandem_rm_checkpoints WHERE namespace = $1', [
         namespace,
       ]);
-      return Number((await client.query<{ position: string }>(sql)).rows[0]?.position ?? 0);
+      return Number((await session.query<{ position: string }>(sql)).rows[0]?.position ?? 0);
     };
-    const sql = new PostgresSqlExecutor(client);
+    const save = async (namespace: string, position: number, expected?: number, fence?: Lease) => {
+      const outcome = await saveCheckpoint(session, namespace, position, expected, fence);
+      switch (outcome) {
+        case 'saved':
+          return;
+        case 'was-absent':
+          // Written, but the row should have existed: the transaction must roll back.
+          throw new CheckpointMoved(namespace, expected ?? 0, 0);
+        case 'refused':
+          throw await whyRefused(session, namespace, expected, fence);
+      }
+    };
+    const commitView = async () => {
+      const checkpoint = held;
+      held = undefined;
+      if (!begun) {
+        if (checkpoint !== undefined) return commitAlone(client, buffer, checkpoint);
+        if (buffer.empty) return; // nothing was done
+      }
+      // Buffered document writes commit with the rest, never after it.
+      await buffer.flush();
+      await commit(client, checkpoint);
+    };
+    const sql = new PostgresSqlExecutor(() => {
+      begin();
+      return client;
+    });
     return {
       collection: (namespace, definition) =>
         new PostgresDocumentCollection(
-          client,
+          session,
           readModelTable(namespace, definition.name),
           definition,
           buffer,
         ),
       checkpoint,
       flush: () => buffer.flush(),
+      commit: commitView,
       expectReads: (ids) => buffer.expect(ids),
       saveCheckpoint: async (namespace, position, expected, fence) => {
-        await buffer.flush();
-        const outcome = await saveCheckpoint(client, namespace, position, expected, fence);
-        switch (outcome) {
-          case 'saved':
-            return;
-          case 'was-absent':
-            // Written, but the row should have existed: the transaction must roll back.
-            throw new CheckpointMoved(namespace, expected ?? 0, 0);
-          case 'refused': {
-            // Find out why (rare, so two more queries are fine). The lease first: a process that
-            // lost it must step aside rather than resync.
-            if (fence !== undefined && !(await holdsLease(client, fence))) throw new LeaseLost(fence);
-            const actual = await checkpoint(namespace);
-            throw new CheckpointMoved(namespace, expected ?? actual, actual);
-          }
+        await settle();
+        await save(namespace, position, expected, fence);
+      },
+      commitCheckpoint: async (namespace, position, expected, fence) => {
+        if (!owned) {
+          await settle();
+          return save(namespace, position, expected, fence);
         }
+        // Only the last write can ride with the commit: an earlier one goes now. The documents
+        // stay buffered, to go with it when nothing else was sent.
+        await sendHeld();
+        held = { namespace, position, expected, fence };
       },
       park: async (letter) => {
-        await buffer.flush();
-        await client.query(
+        await settle();
+        await session.query(
           `INSERT INTO tandem_rm_parked (namespace, event_id, position, stream_id, type, reason, error, attempts, parked_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (namespace, event_id) DO NOTHING`,
           [
@@ -159,24 +256,24 @@ export class PostgresReadStore implements ReadStore {
         );
       },
       unpark: async (namespace, eventIds) => {
-        await buffer.flush();
-        await client.query('DELETE FROM tandem_rm_parked WHERE namespace = $1 AND event_id = ANY($2)', [
+        await settle();
+        await session.query('DELETE FROM tandem_rm_parked WHERE namespace = $1 AND event_id = ANY($2)', [
           namespace,
           [...eventIds],
         ]);
       },
       table: async (namespace, name) => {
-        await buffer.flush();
+        await settle();
         const table = readModelTable(namespace, `sql_${name}`);
-        await client.query(
+        await session.query(
           'INSERT INTO tandem_rm_tables (namespace, name) VALUES ($1, $2) ON CONFLICT DO NOTHING',
           [namespace, table],
         );
         return table;
       },
       activate: async (projection, namespace) => {
-        await buffer.flush();
-        await client.query(
+        await settle();
+        await session.query(
           'INSERT INTO tandem_rm_active (projection, namespace) VALUES ($1, $2) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
           [projection, namespace],
         );
@@ -184,10 +281,12 @@ export class PostgresReadStore implements ReadStore {
       // Raw SQL may read the collections' tables: it sees the buffered writes.
       sql: {
         query: async (text, params) => {
+          await settle();
           await buffer.beforeSql();
           return sql.query(text, params);
         },
         execute: async (text, params) => {
+          await settle();
           await buffer.beforeSql();
           return sql.execute(text, params);
         },
@@ -240,7 +339,7 @@ export class PostgresReadStore implements ReadStore {
  * inserted a row that an expected position other than 0 says should have been there.
  */
 async function saveCheckpoint(
-  client: PoolClient,
+  client: Queryable,
   namespace: string,
   position: number,
   expected: number | undefined,
@@ -266,4 +365,96 @@ async function saveCheckpoint(
   const row = rows.rows[0];
   if (row === undefined) return 'refused';
   return row.inserted && expected !== undefined && expected !== 0 ? 'was-absent' : 'saved';
+}
+
+/**
+ * Why a checkpoint write was refused, as the error to throw (rare, so the extra queries are fine).
+ * The lease first: a process that lost it must step aside rather than resync.
+ */
+async function whyRefused(
+  client: Queryable,
+  namespace: string,
+  expected: number | undefined,
+  fence: Lease | undefined,
+): Promise<Error> {
+  if (fence !== undefined && !(await holdsLease(client, fence))) return new LeaseLost(fence);
+  const sql = namedStatement('SELECT position FROM tandem_rm_checkpoints WHERE namespace = $1', [namespace]);
+  const actual = Number((await client.query<{ position: string }>(sql)).rows[0]?.position ?? 0);
+  return new CheckpointMoved(namespace, expected ?? actual, actual);
+}
+
+/**
+ * The held-back checkpoint write as the last clause of a WITH (`saved`) and the query over it,
+ * with its values put in by `text` and `int` (literals or parameters). A statement cannot stop
+ * the COMMIT after it or undo the other clauses of its WITH except by failing, so this one fails
+ * when it wrote nothing, or inserted a row an expected position says existed: its outcome is cast
+ * to integer, and a refusal is a text that is no integer. `CASE` over the inserted rows keeps the
+ * planner from folding the cast ahead of time.
+ */
+function checkpointClause(
+  { namespace, position, expected, fence }: HeldCheckpoint,
+  text: (value: string) => string,
+  int: (value: number) => string,
+): string {
+  const row = `${text(namespace)}::text, ${int(position)}::bigint`;
+  const source =
+    fence === undefined
+      ? `VALUES (${row})`
+      : `SELECT ${row} FROM tandem_rm_leases WHERE name = ${text(fence.name)}
+         AND owner = ${text(fence.owner)} AND epoch = ${int(fence.epoch)} FOR SHARE`;
+  const guard = expected === undefined ? '' : ` WHERE tandem_rm_checkpoints.position = ${int(expected)}`;
+  const absent = expected === undefined || expected === 0 ? 'false' : 'bool_or(inserted)';
+  return `saved AS (INSERT INTO tandem_rm_checkpoints (namespace, position) ${source}
+       ON CONFLICT (namespace) DO UPDATE SET position = excluded.position${guard}
+       RETURNING (xmax = 0) AS inserted)
+     SELECT (CASE WHEN count(*) = 1 AND NOT ${absent} THEN '1' ELSE '${refusedMarker}' END)::integer AS saved
+     FROM saved`;
+}
+
+/** Whether a statement failed because its held-back checkpoint was refused (see `checkpointClause`). */
+function refused(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(refusedMarker);
+}
+
+/**
+ * Commits a transaction that sent nothing yet: its buffered documents and its checkpoint as one
+ * statement, committed by itself (no BEGIN, no COMMIT): one round trip. A refused checkpoint fails
+ * the statement, so nothing of it is kept, and throws CheckpointMoved or LeaseLost.
+ */
+async function commitAlone(
+  client: PoolClient,
+  buffer: PostgresDocumentBuffer,
+  held: HeldCheckpoint,
+): Promise<void> {
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const clauses = [...buffer.takeClauses(values), checkpointClause(held, param, param)];
+  try {
+    await client.query(namedStatement(`WITH ${clauses.join(',\n')}`, values));
+  } catch (error) {
+    if (!refused(error)) throw error;
+    throw await whyRefused(client, held.namespace, held.expected, held.fence);
+  }
+}
+
+/**
+ * Commits, with the held-back checkpoint write when there is one. A refused checkpoint rolls the
+ * transaction back and throws CheckpointMoved or LeaseLost, as `saveCheckpoint` would have.
+ */
+async function commit(client: PoolClient, held: HeldCheckpoint | undefined): Promise<void> {
+  let results: QueryResult | QueryResult[];
+  try {
+    results = await client.query(
+      held === undefined ? 'COMMIT' : `WITH ${checkpointClause(held, textLiteral, integerLiteral)};\nCOMMIT`,
+    );
+  } catch (error) {
+    if (held === undefined || !refused(error)) throw error;
+    await client.query('ROLLBACK');
+    throw await whyRefused(client, held.namespace, held.expected, held.fence);
+  }
+  // PostgreSQL answers COMMIT of a transaction an earlier error aborted with ROLLBACK, not an
+  // error: someone swallowed that error, and the caller must not believe the work was kept.
+  const last = Array.isArray(results) ? results.at(-1) : results;
+  if (last?.command === 'ROLLBACK')
+    throw new Error('The transaction was rolled back by an earlier error that was caught');
 }

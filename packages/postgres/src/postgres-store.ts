@@ -224,7 +224,7 @@ export class PostgresStore implements Store {
   /** Read models in this database, sharing its pool and transactions. */
   readStore(): PostgresReadStore {
     this.#readStore ??= new PostgresReadStore(this.#pool, {
-      run: (work) => this.#run(work),
+      withClient: (work) => this.#withClient(work),
       clientOf: (tx) => {
         const client = this.#clients.get(tx);
         if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
@@ -237,11 +237,6 @@ export class PostgresStore implements Store {
   #readStore: PostgresReadStore | undefined;
   /** Each transaction's client, for the read store (a group member's follows the group's rules). */
   readonly #clients = new WeakMap<Transaction, () => pg.PoolClient>();
-
-  /** One transaction on its own pooled client, begun at once (read-model work). */
-  #run<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#session((session) => work(session.direct()));
-  }
 
   /** One transaction on its own pooled client; rolled back (and the client checked) on failure. */
   #session<T>(work: (session: PostgresSession) => Promise<T>): Promise<T> {

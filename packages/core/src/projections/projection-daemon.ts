@@ -252,7 +252,17 @@ export class ProjectionDaemon {
       }
       return true;
     };
-    while (!(await reached())) {
+    const poll = this.#options.pollIntervalMs ?? 25;
+    let nextPoll = 0;
+    for (;;) {
+      // Each checkpoint of a runner here wakes the wait: while one of these projections' runners
+      // here is still short of `position`, asking the store could only say no, so only the
+      // regular poll asks (it sees other processes' progress too), not every batch of a catch-up.
+      const now = Date.now();
+      if (now >= nextPoll || !this.#behind(projections, position)) {
+        nextPoll = now + poll;
+        if (await reached()) return true;
+      }
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
@@ -261,11 +271,27 @@ export class ProjectionDaemon {
           this.#listeners.delete(done);
           resolve();
         };
-        const timer = setTimeout(done, Math.min(left, this.#options.pollIntervalMs ?? 25));
+        const timer = setTimeout(done, Math.min(left, Math.max(1, nextPoll - Date.now())));
         this.#listeners.add(done);
       });
     }
-    return true;
+  }
+
+  /**
+   * Whether one of `projections` is short of `position` as far as this process can tell: its live
+   * runner here has not reached it (and it is not inline, which commands move too). Only another
+   * process could have moved its checkpoint further; the regular poll finds that out.
+   */
+  #behind(projections: readonly string[], position: number): boolean {
+    return projections.some((name) => {
+      const runner = this.#live.get(name);
+      return (
+        runner !== undefined &&
+        !runner.building &&
+        runner.position < position &&
+        this.#projections.get(name)?.mode !== 'inline'
+      );
+    });
   }
 
   /**
@@ -276,8 +302,10 @@ export class ProjectionDaemon {
     const projection = this.#require(name);
     const generation = `r${Date.now().toString(36)}`;
     const namespace = namespaceOf(projection, generation);
-    await this.#prepare(projection, namespace);
-    await this.#build(projection, namespace, onProgress);
+    await this.#build(projection, namespace, {
+      fresh: true,
+      ...(onProgress === undefined ? {} : { onProgress }),
+    });
   }
 
   /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
@@ -394,9 +422,19 @@ export class ProjectionDaemon {
     const active = await readStore.activeNamespace(projection.name);
     const known = await readStore.namespaces(projection.name);
     if (active === undefined) {
-      await this.#prepare(projection, target);
-      await readStore.transaction((tx) => tx.activate(projection.name, target));
-      await this.#startLive(projection, target);
+      // Never activated: its namespace is almost surely new, so the first read (of the log from its
+      // start) can go while the storage is prepared. A leftover checkpoint just drops that read.
+      const runner = this.#runner(projection, target, {});
+      runner.readAheadFrom(0);
+      try {
+        await this.#prepare(projection, target);
+        await readStore.transaction((tx) => tx.activate(projection.name, target));
+      } catch (error) {
+        await runner.stop();
+        throw error;
+      }
+      this.#live.set(projection.name, runner);
+      await runner.start();
       return;
     }
     // The same version and partition count: the live storage stays (`~gen` marks a rebuild's).
@@ -436,12 +474,16 @@ export class ProjectionDaemon {
     await runner.start();
   }
 
-  /** Builds `namespace` as a shadow and swaps it in; resolves after the swap. */
+  /**
+   * Builds `namespace` as a shadow and swaps it in; resolves after the swap. `fresh`: the namespace
+   * is new, so it is prepared here, while the build's first read of the log is already under way.
+   */
   #build(
     projection: AnyProjection,
     namespace: string,
-    onProgress?: (p: RebuildProgress) => void,
+    options: { readonly fresh?: boolean; readonly onProgress?: (p: RebuildProgress) => void } = {},
   ): Promise<void> {
+    const { onProgress } = options;
     const { readStore, events } = this.#options;
     return new Promise<void>((resolve, reject) => {
       const finish = (error?: Error) => {
@@ -500,8 +542,18 @@ export class ProjectionDaemon {
         );
       }, 500);
       timer.unref();
-      runner
-        .start()
+      if (options.fresh === true) runner.readAheadFrom(0);
+      const prepared = options.fresh === true ? this.#prepare(projection, namespace) : Promise.resolve();
+      prepared
+        .then(
+          () => runner.start(),
+          async (error: unknown) => {
+            // Nothing ran yet: forget the build (its read ahead included), then report.
+            if (this.#builds.get(projection.name) === runner) this.#builds.delete(projection.name);
+            await runner.stop();
+            throw error;
+          },
+        )
         .catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
     });
   }

@@ -6,6 +6,7 @@ import { backoffDelay, type RetryPolicy } from '../write/retry-policy.js';
 import { projectionContext } from './projection-context.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionError, ProjectionState } from './projection-status.js';
+import { ReadAhead } from './read-ahead.js';
 
 /** What a runner needs from its daemon. */
 export interface RunnerOptions {
@@ -34,6 +35,13 @@ export interface RunnerOptions {
   /** Runs after the swap transaction committed (drop the old storage...). */
   readonly afterSwap?: () => Promise<void>;
 }
+
+/**
+ * Batches per read of the log (see ReadAhead). A read costs a round trip and a fixed amount of
+ * work besides its rows (on PostgreSQL, finding the readable end of the log); catching up, several
+ * batches per read spread that cost. Each batch is still applied in its own transaction.
+ */
+const readAheadBatches = 4;
 
 /** A partition's progress within a runner. */
 interface Lane {
@@ -64,6 +72,13 @@ export function partitionOf(streamId: string, partitions: number): number {
 /** Where in a batch's commit a crash test may kill the process. */
 export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
 
+/** A batch whose documents were held back for the commit failed there (see `#transaction`). */
+class HeldBackFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Thrown out of a batch transaction to roll it back when `apply` failed. */
 class ApplyFailed extends Error {
   constructor(cause: unknown) {
@@ -93,6 +108,8 @@ export class ProjectionRunner {
   /** One lane per partition, each with its own checkpoint (one lane keyed by the namespace if unpartitioned). */
   readonly #lanes: Lane[];
   #stopRequested = false;
+  /** Reads of the log, several batches at a time, the next read while those batches are applied. */
+  readonly #ahead: ReadAhead;
   /** Aborted to cut short whatever wait the loop is in; replaced after each use. */
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
@@ -109,6 +126,7 @@ export class ProjectionRunner {
     this.#options = options;
     this.#types = new Set(options.projection.events);
     this.#building = options.onCaughtUp !== undefined;
+    this.#ahead = new ReadAhead(options.events, readAheadBatches);
     const partitions = options.projection.partitions ?? 1;
     this.#lanes = Array.from({ length: partitions }, (_, index) => ({
       key: partitions === 1 ? options.namespace : partitionCheckpoint(options.namespace, index),
@@ -124,6 +142,15 @@ export class ProjectionRunner {
   /** Whether this runner is a shadow build that has not swapped in yet. */
   get building(): boolean {
     return this.#building;
+  }
+
+  /**
+   * Starts reading the log after `position` before `start`, for a runner its caller expects to
+   * begin there (a new namespace begins at 0): the read then overlaps preparing its storage. The
+   * runner drops it if its checkpoint says otherwise.
+   */
+  readAheadFrom(position: number): void {
+    if (this.#options.until === undefined) this.#ahead.prefetch(position, this.#options.batchSize);
   }
 
   /** Loads the checkpoint and parked streams, then tails the log in the background. */
@@ -152,6 +179,8 @@ export class ProjectionRunner {
     this.#interrupt();
     this.#pause?.release();
     await this.#loop;
+    // A read ahead may still be in flight: let it end before the caller closes the store.
+    await this.#ahead.settle();
     if (this.state !== 'stopped-on-error') this.state = 'stopped';
   }
 
@@ -260,7 +289,10 @@ export class ProjectionRunner {
     }
     const limit = until === undefined ? batchSize : Math.max(1, Math.min(batchSize, until - this.position));
     // Positions need not be dense, so a batch can run past `until`: cut it there.
-    const read = await events.readAll({ after: this.position, limit });
+    const read =
+      until === undefined
+        ? await this.#ahead.take(this.position, limit)
+        : await events.readAll({ after: this.position, limit });
     const batch = until === undefined ? read : read.filter((e) => e.position <= until);
     if (batch.length === 0) {
       if (this.#building) await this.#swapIfCaughtUp();
@@ -404,40 +436,82 @@ export class ProjectionRunner {
    * lane's checkpoint to `upTo` (which may lie past its last event: other lanes' events).
    */
   async #commit(lane: Lane, batch: readonly RecordedEvent[], upTo: number): Promise<void> {
-    const { readStore, namespace, projection } = this.#options;
     if (upTo <= lane.position) return;
-    await readStore.transaction(async (tx) => {
-      const relevant: RecordedEvent[] = [];
-      for (const event of batch) {
-        if (!this.#types.has(event.type)) continue;
-        if (this.#blocked.has(event.streamId)) {
-          await tx.park(this.#letter(event, 'blocked', `an earlier event of ${event.streamId} is parked`, 0));
-        } else {
-          relevant.push(event);
-        }
-      }
-      this.#options.failpoint?.('before-apply', namespace);
-      if (relevant.length > 0) {
-        tx.expectReads?.([...new Set(relevant.map((e) => e.streamId))]);
-        try {
-          if (readStore.atomic === false) {
-            // Documents may commit without the checkpoint: one event at a time, each write guarded.
-            for (const event of relevant)
-              await projection.apply([event], projectionContext(projection, namespace, tx, event.position));
+    try {
+      await this.#transaction(lane, batch, upTo, true);
+    } catch (error) {
+      // Held back, the documents went with the checkpoint and the commit, so a failure there may
+      // be theirs (this batch's) or the store's (an outage). Once more with the documents sent
+      // first tells which.
+      if (!(error instanceof HeldBackFailed)) throw error;
+      await this.#transaction(lane, batch, upTo, false);
+    }
+  }
+
+  /**
+   * The transaction of `#commit`. `holdBack`: with a store that can send the checkpoint with its
+   * commit, the documents are not flushed first either, so that the store may send them together
+   * (on PostgreSQL, one statement for the whole batch); a failure of that then throws
+   * HeldBackFailed.
+   */
+  async #transaction(
+    lane: Lane,
+    batch: readonly RecordedEvent[],
+    upTo: number,
+    holdBack: boolean,
+  ): Promise<void> {
+    const { readStore, namespace, projection } = this.#options;
+    let heldBack = false;
+    try {
+      await readStore.transaction(async (tx) => {
+        const relevant: RecordedEvent[] = [];
+        for (const event of batch) {
+          if (!this.#types.has(event.type)) continue;
+          if (this.#blocked.has(event.streamId)) {
+            await tx.park(
+              this.#letter(event, 'blocked', `an earlier event of ${event.streamId} is parked`, 0),
+            );
           } else {
-            await projection.apply(relevant, projectionContext(projection, namespace, tx));
+            relevant.push(event);
           }
-          // A store that buffers writes sends them now: a document it cannot store is this batch's
-          // failure (retried, then isolated and stopped at or parked), not an outage.
-          await tx.flush?.();
-        } catch (error) {
-          throw new ApplyFailed(error);
         }
-      }
-      this.#options.failpoint?.('after-apply', namespace);
-      // Conditional: if an inline apply or another process moved it, this batch is already applied.
-      await tx.saveCheckpoint(lane.key, upTo, lane.position, this.#options.lease);
-    });
+        this.#options.failpoint?.('before-apply', namespace);
+        if (relevant.length > 0) {
+          tx.expectReads?.([...new Set(relevant.map((e) => e.streamId))]);
+          try {
+            if (readStore.atomic === false) {
+              // Documents may commit without the checkpoint: one event at a time, each write guarded.
+              for (const event of relevant)
+                await projection.apply([event], projectionContext(projection, namespace, tx, event.position));
+            } else {
+              await projection.apply(relevant, projectionContext(projection, namespace, tx));
+            }
+            // A store that buffers writes sends them now: a document it cannot store is this
+            // batch's failure (retried, then isolated and stopped at or parked), not an outage.
+            if (holdBack && tx.commitCheckpoint !== undefined) heldBack = true;
+            else await tx.flush?.();
+          } catch (error) {
+            throw new ApplyFailed(error);
+          }
+        }
+        this.#options.failpoint?.('after-apply', namespace);
+        // Conditional: if an inline apply or another process moved it, this batch is already
+        // applied. The batch's last write, so the store may send it with the commit.
+        const { lease } = this.#options;
+        if (tx.commitCheckpoint !== undefined)
+          await tx.commitCheckpoint(lane.key, upTo, lane.position, lease);
+        else await tx.saveCheckpoint(lane.key, upTo, lane.position, lease);
+      });
+    } catch (error) {
+      if (
+        !heldBack ||
+        error instanceof ApplyFailed ||
+        error instanceof CheckpointMoved ||
+        error instanceof LeaseLost
+      )
+        throw error;
+      throw new HeldBackFailed(error);
+    }
     this.#options.failpoint?.('after-checkpoint', namespace);
     this.#moved(lane, upTo);
   }

@@ -38,6 +38,16 @@ export interface ReadTransaction {
    */
   saveCheckpoint(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void>;
   /**
+   * `saveCheckpoint` as the transaction's last write: the store may hold it back and send it with
+   * the commit, together with the documents it still buffers (a caller that wants a document the
+   * store refuses to fail apart from the commit calls `flush` first). Saves round trips per batch.
+   * A CheckpointMoved or LeaseLost then comes out of `transaction` rather than this call, and
+   * nothing of the transaction is kept, exactly as when `saveCheckpoint` throws and the work lets
+   * the error through. Optional: without it, callers use `saveCheckpoint`. A store that holds it
+   * back sends it before any later statement of the transaction, so whatever follows sees it.
+   */
+  commitCheckpoint?(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void>;
+  /**
    * Sends any document writes the store holds back (to write a batch's documents in a few
    * statements) so that a write that cannot be stored fails now, in the projection's apply, rather
    * than at the commit. Optional: stores that write through have nothing to flush. Stores that
