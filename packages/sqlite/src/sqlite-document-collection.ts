@@ -27,6 +27,11 @@ export function fieldExpression(field: string): string {
 /** A stable, safe table name for one collection of one namespace. */
 export const collectionTable = readModelTable;
 
+/** The text a document's search row holds: its searched fields, in order. */
+function searchBody(doc: object, fields: readonly string[]): string {
+  return fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
+}
+
 /** Rows with their JSON text parsed into documents. */
 function parsed<Doc, Row extends { id: string; doc: string }>(
   rows: Row[],
@@ -189,11 +194,9 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
 
   async upsert(id: string, doc: Doc): Promise<void> {
     this.#requireWritable();
-    prepared(
-      this.#db,
-      `INSERT INTO ${this.#table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-    ).run(id, JSON.stringify(doc));
-    this.#index(id, doc);
+    // The document it replaces tells whether the search index must change (see #index).
+    const previous = this.#definition.search === undefined ? undefined : this.#getJson(id);
+    this.#write(id, doc, previous === undefined ? undefined : (JSON.parse(previous) as Doc));
   }
 
   async patch(id: string, patch: Partial<Doc>): Promise<Doc | undefined> {
@@ -201,8 +204,17 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
     const current = await this.get(id);
     if (current === undefined) return undefined;
     const next = { ...current, ...patch };
-    await this.upsert(id, next);
+    this.#write(id, next, current);
     return next;
+  }
+
+  /** Stores `doc` over `previous` (undefined when there was none) and keeps the search index in step. */
+  #write(id: string, doc: Doc, previous: Doc | undefined): void {
+    prepared(
+      this.#db,
+      `INSERT INTO ${this.#table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+    ).run(id, JSON.stringify(doc));
+    this.#index(id, doc, previous);
   }
 
   async delete(id: string): Promise<void> {
@@ -212,11 +224,20 @@ export class SqliteDocumentCollection<Doc extends object> implements DocumentWri
       prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
   }
 
-  #index(id: string, doc: Doc): void {
+  /**
+   * Rewrites the document's search row only when its searched text changed, and deletes a row only
+   * when there was a document. The FTS table finds rows by `id` with a scan of the whole table
+   * (`id` is UNINDEXED), so rewriting on every write made each one cost O(collection): a product
+   * page whose stock changes with every order rewrote its unchanged name and description each time.
+   */
+  #index(id: string, doc: Doc, previous: Doc | undefined): void {
     const fields = this.#definition.search?.fields;
     if (fields === undefined) return;
-    prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
-    const body = fields.map((f) => String(fieldValue(doc, f) ?? '')).join(' ');
+    const body = searchBody(doc, fields);
+    if (previous !== undefined) {
+      if (searchBody(previous, fields) === body) return;
+      prepared(this.#db, `DELETE FROM ${this.#table}_fts WHERE id = ?`).run(id);
+    }
     prepared(this.#db, `INSERT INTO ${this.#table}_fts (id, body) VALUES (?, ?)`).run(id, body);
   }
 
