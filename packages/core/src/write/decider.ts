@@ -8,7 +8,11 @@ import type { DomainEvent } from '../messages/event.js';
 export interface Decider<Command, State, Event extends DomainEvent> {
   /** State of a stream with no events. */
   initialState(): State;
-  /** Applies one past event. Must not throw for any event it ever emitted. */
+  /**
+   * Applies one past event. Must not throw for any event it ever emitted, and must return a new
+   * state rather than change the one it is given: the pipeline keeps folded states between
+   * commands (and freezes them), so that a command on a long stream folds only its new events.
+   */
   evolve(state: State, event: Event): State;
   /** Returns the events `command` causes in `state` (possibly none). */
   decide(command: Command, state: State): readonly Event[];

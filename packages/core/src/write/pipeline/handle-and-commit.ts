@@ -11,6 +11,7 @@ import type { Store } from '../store.js';
 import type { StreamEvents } from '../stream-events.js';
 import type { Transaction } from '../transaction.js';
 import type { CommandContext } from './command-context.js';
+import { StreamStateCache } from './stream-state-cache.js';
 import { StreamTracker } from './stream-tracker.js';
 
 /** A step inside the command transaction, after the append (inline projections). */
@@ -46,7 +47,9 @@ export function handleAndCommit(
   upcasters: Upcasters,
   retry: RetryPolicy,
   afterAppend?: AfterAppend,
+  stateCacheSize = 1_000,
 ) {
+  const states = new StreamStateCache(stateCacheSize);
   function toAppends(
     context: CommandContext,
     produced: readonly StreamEvents[],
@@ -93,7 +96,7 @@ export function handleAndCommit(
     };
     let appends: StreamAppend[];
     if (definition.handler.kind === 'event-sourced') {
-      const tracker = new StreamTracker(tx.events, upcasters);
+      const tracker = new StreamTracker(tx.events, upcasters, states);
       try {
         const produced = await definition.handler.decide(input, tracker, tx.sql);
         appends = toAppends(context, produced, tracker.versions);
