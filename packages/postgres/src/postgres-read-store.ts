@@ -13,6 +13,7 @@ import {
   type ReadTransaction,
   type Transaction,
 } from '@tandem/core';
+import { PostgresActiveCollection } from './postgres-active-collection.js';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
 import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
@@ -104,6 +105,19 @@ export class PostgresReadStore implements ReadStore {
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
     return new PostgresDocumentCollection(this.pool, readModelTable(namespace, definition.name), definition);
+  }
+
+  activeReader<Doc extends object>(
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+  ): PostgresActiveCollection<Doc> {
+    return new PostgresActiveCollection(
+      this.pool,
+      projection,
+      definition,
+      () => this.activeNamespace(projection),
+      (namespace) => this.reader(namespace, definition),
+    );
   }
 
   /**
