@@ -30,44 +30,9 @@ async function open() {
   return { store, readStore, version, activate };
 }
 
+// The shared behaviour (swaps, dropped versions, a turn's lookups) is the read-store conformance
+// case `active-reader`; these are SQLite's own.
 describe('SQLite active reader (queries)', () => {
-  it('reads the active version, follows a blue/green swap, and survives the old version being dropped', async () => {
-    const { store, readStore, version, activate } = await open();
-    try {
-      const reader = readStore.activeReader('catalog', items);
-      await assert.rejects(reader.get('a'), /Projection catalog has never been activated/);
-      await version('catalog@1', [{ itemId: 'a', label: 'old', price: 1 }]);
-      await activate('catalog@1');
-      assert.deepEqual(await reader.get('a'), { itemId: 'a', label: 'old', price: 1 });
-      assert.equal(await reader.get('missing'), undefined);
-      assert.equal(await reader.getJsonText('missing'), undefined);
-
-      await version('catalog@2', [
-        { itemId: 'a', label: 'new', price: 2 },
-        { itemId: 'b', label: 'added', price: 3 },
-      ]);
-      assert.equal((await reader.get('a'))?.label, 'old', 'a built version is not read before it is active');
-      await activate('catalog@2');
-      assert.equal((await reader.get('a'))?.label, 'new', 'the swap is followed on the next read');
-      assert.deepEqual(
-        (await reader.find({ sort: { field: 'price', direction: 'desc' } })).items.map((i) => i.itemId),
-        ['b', 'a'],
-      );
-      assert.deepEqual(
-        (await reader.scan()).map((d) => d.id),
-        ['a', 'b'],
-      );
-
-      await activate('catalog@1');
-      assert.equal((await reader.get('a'))?.label, 'old');
-      await activate('catalog@2');
-      await readStore.drop('catalog@1');
-      assert.equal((await reader.get('b'))?.label, 'added');
-    } finally {
-      await store.close();
-    }
-  });
-
   it('answers the stored JSON text as is, and the same document as the namespace reader', async () => {
     const { store, readStore, version, activate } = await open();
     try {

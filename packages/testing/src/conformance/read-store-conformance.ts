@@ -13,6 +13,7 @@ export const readStoreConformanceCases = [
   'parked',
   'drop',
   'leases',
+  'active-reader',
 ] as const;
 
 export type ReadStoreConformanceCase = (typeof readStoreConformanceCases)[number];
@@ -355,6 +356,54 @@ export function describeReadStoreConformance(
         await leases.release(b2);
         assert.equal((await leases.list())[0]?.live, false, 'released: lapses at once');
         assert.deepEqual(await leases.acquire('p', 'a', 150), { name: 'p', owner: 'a', epoch: 3 });
+      },
+    );
+
+    test(
+      'active-reader',
+      "queries' active reader reads the active version, follows a swap and a dropped version, and answers a turn's lookups each with its own document",
+      async (store) => {
+        const activeReader = store.activeReader?.bind(store);
+        assert.ok(activeReader !== undefined, 'no activeReader: declare the deviation');
+        const version = async (namespace: string, docs: readonly Order[]) => {
+          await store.prepare(namespace, [orders]);
+          await store.transaction(async (tx) => {
+            for (const doc of docs) await tx.collection(namespace, orders).upsert(doc.orderId, doc);
+          });
+        };
+        const activate = (namespace: string) =>
+          store.transaction((tx) => tx.activate('orders-view', namespace));
+        const reader = activeReader('orders-view', orders);
+        await assert.rejects(reader.get('o01'), /Projection orders-view has never been activated/);
+        await version('orders-view@1', [order(1, 'old', 'CA', 1)]);
+        await activate('orders-view@1');
+        assert.equal((await reader.get('o01'))?.status, 'old');
+        assert.equal(await reader.get('missing'), undefined);
+        await version('orders-view@2', [order(1, 'new', 'CA', 2), order(2, 'added', 'NY', 3)]);
+        assert.equal(
+          (await reader.get('o01'))?.status,
+          'old',
+          'a built version is not read before it is active',
+        );
+        await activate('orders-view@2');
+        assert.equal((await reader.get('o01'))?.status, 'new', 'the swap is followed on the next read');
+        assert.deepEqual(
+          (await reader.find({ sort: { field: 'total', direction: 'desc' } })).items.map((o) => o.orderId),
+          ['o02', 'o01'],
+        );
+        // Back, and the other version dropped before the reader reads again.
+        await activate('orders-view@1');
+        await store.drop('orders-view@2');
+        assert.equal((await reader.get('o01'))?.status, 'old');
+        assert.equal(await reader.get('o02'), undefined);
+        const many = Array.from({ length: 20 }, (_, i) => order(10 + i, 'paid', 'CA', i));
+        await version('orders-view@1', many);
+        const ids = [...many.map((o) => o.orderId), 'missing', 'o12'];
+        const texts = await Promise.all(ids.map((id) => reader.getJsonText?.(id) ?? reader.get(id)));
+        assert.deepEqual(
+          texts.map((t) => (typeof t === 'string' ? (JSON.parse(t) as Order) : t)),
+          [...many, undefined, many[2]],
+        );
       },
     );
   });
