@@ -8,14 +8,9 @@ import {
   type StoredDocument,
 } from '@tandem/core';
 import { classifyPostgresError } from './postgres-errors.js';
+import { KeyBatch } from './postgres-key-batch.js';
 import type { Queryable } from './postgres-event-log.js';
 import { namedStatement } from './postgres-named-statement.js';
-
-interface Waiting {
-  readonly id: string;
-  readonly resolve: (json: string | undefined) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /** How often a lookup follows a newly activated version before it gives up. */
 const maxFollows = 3;
@@ -36,8 +31,7 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
   readonly #reader: (namespace: string) => DocumentReader<Doc>;
   /** The version the last lookup found active. */
   #namespace: string | undefined;
-  #waiting: Waiting[] = [];
-  readonly #flush = () => void this.#lookupWaiting();
+  readonly #batch = new KeyBatch<string>((ids) => this.#lookup(ids));
 
   constructor(
     client: Queryable,
@@ -59,10 +53,7 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
   }
 
   getJsonText(id: string): Promise<string | undefined> {
-    return new Promise((resolve, reject) => {
-      // After the I/O callbacks of this turn: every request read from the sockets has asked.
-      if (this.#waiting.push({ id, resolve, reject }) === 1) setImmediate(this.#flush);
-    });
+    return this.#batch.get(id);
   }
 
   async find(query?: FindQuery): Promise<Page<Doc>> {
@@ -84,17 +75,6 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
     const namespace = await this.#activeNamespace();
     if (namespace === undefined) throw new Error(`Projection ${this.#projection} has never been activated`);
     return namespace;
-  }
-
-  async #lookupWaiting(): Promise<void> {
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    try {
-      const found = await this.#lookup([...new Set(waiting.map((w) => w.id))]);
-      for (const w of waiting) w.resolve(found.get(w.id));
-    } catch (error) {
-      for (const w of waiting) w.reject(error);
-    }
   }
 
   /** The stored JSON of each of `ids` that exists, read from the version active at that moment. */

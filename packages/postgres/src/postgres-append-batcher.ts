@@ -1,6 +1,6 @@
-import type { PoolClient } from 'pg';
 import { TandemError, type AppendResult, type StreamAppend } from '@tandem/core';
 import { FlightLanes } from './postgres-flight-lanes.js';
+import type { WithClient } from './postgres-session.js';
 import {
   appendCall,
   appendOutcome,
@@ -16,9 +16,6 @@ interface Pending {
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
-
-/** How the batcher borrows a client (errors come back classified). */
-export type WithClient = <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>;
 
 const fresh = (): AppendCursor => ({ appended: 0, locked: new Map() });
 

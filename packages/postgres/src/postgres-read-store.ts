@@ -18,6 +18,7 @@ import { collectionDdl, PostgresDocumentCollection } from './postgres-document-c
 import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
 import { namedStatement } from './postgres-named-statement.js';
+import type { WithClient } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { PostgresDocumentBuffer } from './postgres-document-buffer.js';
 import { integerLiteral, textLiteral } from './postgres-sql-literal.js';
@@ -42,11 +43,8 @@ const refusedMarker = 'tandem: checkpoint refused';
 
 /** How the read store borrows the write store's transactions. */
 export interface PostgresTransactions {
-  /**
-   * Lends a pooled client to `work`: errors come back classified, and a client whose connection
-   * failed (or that `work` marks with `fail`) is discarded instead of returned to the pool.
-   */
-  withClient<T>(work: (client: PoolClient, fail: () => void) => Promise<T>): Promise<T>;
+  /** Lends a pooled client (see {@link WithClient}). */
+  readonly withClient: WithClient;
   /** The client of a write transaction in progress (for inline projections). */
   clientOf(tx: Transaction): PoolClient;
 }

@@ -1,5 +1,11 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 
+/**
+ * How the store lends a pooled client: errors come back classified, and a client whose connection
+ * failed (or that `work` marks with `fail`) is discarded instead of returned to the pool.
+ */
+export type WithClient = <T>(work: (client: PoolClient, fail: () => void) => Promise<T>) => Promise<T>;
+
 /** `COMMIT` was answered with `ROLLBACK`: nothing was kept. */
 export class RolledBackError extends Error {
   constructor() {

@@ -23,8 +23,8 @@ import {
   readStreamLocked,
 } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
-import { claimRecord } from './postgres-idempotency.js';
-import { PostgresRecordLookups } from './postgres-record-lookups.js';
+import { claimRecord, findRecords } from './postgres-idempotency.js';
+import { KeyBatch } from './postgres-key-batch.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
@@ -119,11 +119,12 @@ export class PostgresStore implements Store {
       readBarrier: () => read(() => findReadBarrier(pool)),
       waitForEvents: (after, options) => this.#notifier.wait(after, options),
     };
-    const lookups = new PostgresRecordLookups((work) => read(() => work(pool)));
+    // Every command's look-ups outside transactions (after a refusal), a turn's keys in one statement.
+    const lookups = new KeyBatch((commandIds) => read(() => findRecords(pool, commandIds)));
     // With group commit the claim goes with the COMMIT and a lost one reruns the work alone, where
     // it answers the record: looking every key up first would cost each command a round trip.
     this.idempotency = {
-      find: (commandId) => lookups.find(commandId),
+      find: (commandId) => lookups.get(commandId),
       lookupFirst: this.#groups === undefined,
     };
     this.audit = {
@@ -179,7 +180,6 @@ export class PostgresStore implements Store {
   }
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));
     return this.#groups === undefined ? this.#alone(work) : this.#groups.run(work);
   }
 

@@ -1,4 +1,4 @@
-import pg, { type PoolClient } from 'pg';
+import pg, { type PoolClient, type QueryResult } from 'pg';
 import {
   versionMatches,
   type AppendResult,
@@ -17,6 +17,7 @@ import {
   conflict,
   eventsPerTransaction,
   headStatement,
+  type AppendCall,
   type AppendCursor,
   type AppendRow,
 } from './postgres-event-log.js';
@@ -103,7 +104,7 @@ class MemberRun {
  * Several command transactions run concurrently inside ONE PostgreSQL transaction on one
  * connection, and commit together: one commit and one WAL flush for the group, and the members'
  * statements batched into shared round trips (the stream reads of every member in one message, their
- * appends in one `tandem_append` call, their idempotency claims in one insert, their audit rows
+ * appends in one `tandem_append` call, their idempotency claims and audit rows in two inserts sent
  * with the `COMMIT`). Members stay isolated from each other:
  *
  * - each stream belongs to one member of one group: a member that touches a stream another member
@@ -350,6 +351,11 @@ export class TransactionGroup {
     }
   }
 
+  /**
+   * Waits until no other member holds the tables, then holds them until `run`'s work ends. The
+   * loop is #readAccess's, repeated on purpose: the check and the take must happen in one step,
+   * with no `await` between them, or two woken members could both take the tables.
+   */
   async #takeExclusive(run: MemberRun): Promise<void> {
     this.#check(run);
     while (this.#exclusive !== undefined && this.#exclusive !== run) {
@@ -390,7 +396,7 @@ export class TransactionGroup {
         streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
       };
     }
-    // More than one transaction may hold: its own fault, refused as it would be alone.
+    // More events than one transaction can hold: this member's own fault, refused as when alone.
     checkCapacity(appends, { appended: 0, locked: new Map() });
     const events = appends.reduce((n, a) => n + a.events.length, 0);
     if (this.#cursor.appended + this.#reserved + events > eventsPerTransaction)
@@ -412,9 +418,10 @@ export class TransactionGroup {
   }
 
   /**
-   * Claims go with the `COMMIT` (one statement for the group): the key is unclaimed here, since the
-   * pipeline looked it up just before and this process runs one attempt per key at a time. A key
-   * another process claimed meanwhile fails the commit, and everyone runs again alone.
+   * Claims go with the `COMMIT` (one statement for the group), so the claim answers undefined here.
+   * This process runs one attempt per key at a time; a key committed before (a replay) or by another
+   * process meanwhile fails the commit, and its member runs again alone, where the claim answers the
+   * record (see `run`).
    */
   async #claim(run: MemberRun, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
     this.#check(run);
@@ -472,14 +479,36 @@ export class TransactionGroup {
       for (const op of all) op.reject(this.#stop(op.member, { kind: 'alone' }));
       return;
     }
-    let at = 0;
+    try {
+      this.#answer(reads, readStatements.length, appends, call, results);
+    } catch (error) {
+      // An answer that cannot be read (not expected): nobody may wait for it forever, and the
+      // shared transaction's state is unknown, so it must not commit.
+      this.#break();
+      for (const op of all) op.reject(error);
+    }
+    if (call !== undefined) {
+      const sent = appends.reduce((n, a) => n + a.appends.reduce((m, e) => m + e.events.length, 0), 0);
+      this.#reserved -= sent;
+      // Ranks are handed out for every append sent, written or refused: they must stay unique.
+      this.#cursor.appended = start + sent;
+    }
+  }
+
+  /** Settles the reads and appends of one flush from the script's answers (the reads' come first). */
+  #answer(
+    reads: readonly (Pending<StreamRead> & GroupRead)[],
+    readStatements: number,
+    appends: readonly (Pending<AppendResult> & { readonly appends: readonly StreamAppend[] })[],
+    call: AppendCall | undefined,
+    results: readonly QueryResult[],
+  ): void {
     if (reads.length > 0) {
-      const skip = readStatements.length - 2;
-      const found = readStreamsResults(reads, results.slice(at + skip, at + readStatements.length));
-      at += readStatements.length;
+      // The lock statement, when there is one, answers nothing to read.
+      const found = readStreamsResults(reads, results.slice(readStatements - 2, readStatements));
       for (const read of reads) {
         const stream = found.get(read.streamId);
-        if (stream === undefined) continue;
+        if (stream === undefined) throw new Error(`No answer for stream ${read.streamId}`);
         this.#cursor.locked.set(read.streamId, stream.version);
         read.resolve({
           version: stream.version,
@@ -487,22 +516,17 @@ export class TransactionGroup {
         });
       }
     }
-    if (call !== undefined) {
-      const row = results[at++]?.rows[0] as AppendRow | undefined;
-      const sent = appends.reduce((n, a) => n + a.appends.reduce((m, s) => m + s.events.length, 0), 0);
-      this.#reserved -= sent;
-      appends.forEach((append, index) => {
-        if (row === undefined) return append.reject(new Error('tandem_append answered no row'));
-        try {
-          const result = appendOutcome(call, row, index, append.appends, this.#cursor);
-          append.member.wrote = true;
-          append.resolve(result);
-        } catch (error) {
-          append.reject(error);
-        }
-      });
-      // Ranks are handed out for every append sent, written or refused: they must stay unique.
-      this.#cursor.appended = start + sent;
-    }
+    if (call === undefined) return;
+    const row = results[readStatements]?.rows[0] as AppendRow | undefined;
+    if (row === undefined) throw new Error('tandem_append answered no row');
+    appends.forEach((append, index) => {
+      try {
+        const result = appendOutcome(call, row, index, append.appends, this.#cursor);
+        append.member.wrote = true;
+        append.resolve(result);
+      } catch (error) {
+        append.reject(error);
+      }
+    });
   }
 }

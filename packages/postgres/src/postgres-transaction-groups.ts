@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Transaction } from '@tandem/core';
 import { FlightLanes } from './postgres-flight-lanes.js';
-import { PostgresSession } from './postgres-session.js';
+import { PostgresSession, type WithClient } from './postgres-session.js';
 import {
   TransactionGroup,
   type GroupEntry,
@@ -9,14 +9,9 @@ import {
   type MemberOutcome,
 } from './postgres-transaction-group.js';
 
-/** How the groups borrow a client: errors come back classified, `fail` discards the connection. */
-export type WithFailableClient = <T>(
-  work: (client: PoolClient, fail: () => void) => Promise<T>,
-) => Promise<T>;
-
 /** What the groups need from their store. */
 export interface TransactionGroupsHost {
-  readonly withClient: WithFailableClient;
+  readonly withClient: WithClient;
   /** Runs work in a transaction of its own (the way a member that cannot share runs again). */
   alone<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Maps a transaction to its client, for the read store. */

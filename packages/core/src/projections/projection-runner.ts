@@ -310,8 +310,8 @@ export class ProjectionRunner {
       if (event.position > before && event.position <= this.position) this.eventsPassed += 1;
     // A partial batch means the read reached the head of the log as it was then. A rebuild swaps
     // here rather than waiting for a read that finds nothing new, which a steady stream of
-    // commands may never leave it; the events committed since are applied after the swap, as any
-    // live projection applies them (read-your-writes waits on the new version's checkpoint).
+    // commands may never leave it; the events committed since are applied after the swap, the way
+    // every live projection applies them (read-your-writes waits on the new version's checkpoint).
     if (
       this.#building &&
       until === undefined &&
