@@ -1,3 +1,4 @@
+export { eventually, type EventuallyOptions } from './eventually.js';
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
 export {
   describeStoreConformance,
