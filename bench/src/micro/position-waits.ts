@@ -142,8 +142,6 @@ console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const scenario of scenarios) {
   for (const waiters of waiterCounts) {
     const r = await runCase(scenario, waiters, index++);
-    console.log(
-      `| ${r.scenario} | ${r.waiters} | ${r.reached} | ${r.transactions} | ${Math.round(r.ms)} |`,
-    );
+    console.log(`| ${r.scenario} | ${r.waiters} | ${r.reached} | ${r.transactions} | ${Math.round(r.ms)} |`);
   }
 }
