@@ -1,4 +1,6 @@
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
+export { eventually, type EventuallyOptions } from './eventually.js';
+export { countingReadStore, type ReadCounts } from './counting-read-store.js';
 export {
   describeStoreConformance,
   storeConformanceCases,
