@@ -15,6 +15,11 @@
  * case closes its apps and waits until no backend is connected to its database before reading
  * `xact_commit + xact_rollback` (after `pg_stat_clear_snapshot()`). The figure includes set-up
  * (migrations, the projection's storage) and the writer; compare against the 0-waiter run.
+ *
+ * Figures on the 2-core development machine, PostgreSQL 15, 500 waiters less the 0-waiter run
+ * (issue 11): each wait polling on its own (before the shared PositionWaiter): ahead/local 4,000
+ * to 11,000 transactions, ahead/remote 8,800 to 11,800, reached/remote about 1,010. One shared
+ * waiter: 0, about 26 (following the head, then a few poll rounds), and 2.
  */
 import pg from 'pg';
 import { createTandem, type Tandem } from '@tandem/core';
