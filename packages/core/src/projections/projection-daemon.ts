@@ -100,7 +100,7 @@ export class ProjectionDaemon {
       inline: (name) => this.#projections.get(name)?.mode === 'inline',
       local: (name) => {
         const runner = this.#live.get(name);
-        // Before its checkpoint is loaded, or once stopped, a runner here knows nothing; the store does.
+        // Before its checkpoint is loaded a runner here knows nothing; the store does.
         if (runner === undefined || runner.building || runner.state === 'starting') return undefined;
         return {
           position: runner.position,
