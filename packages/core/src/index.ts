@@ -117,6 +117,11 @@ export {
   type ProjectionOwnership,
   type RebuildProgress,
 } from './projections/projection-daemon.js';
+export {
+  PositionWaiter,
+  type LocalProgress,
+  type PositionWaiterOptions,
+} from './projections/position-waiter.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
 export type { Failpoint } from './projections/projection-runner.js';
 export { appliedPositionField, positionGuard } from './projections/position-guard.js';

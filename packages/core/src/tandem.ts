@@ -31,8 +31,11 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   readonly queries?: readonly AnyQueryDefinition[];
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
   readonly readStore?: ReadStore;
-  /** Daemon tuning (batch size, retries). */
-  readonly daemon?: Pick<ProjectionDaemonOptions, 'batchSize' | 'retry' | 'pollIntervalMs' | 'failpoint'>;
+  /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits). */
+  readonly daemon?: Pick<
+    ProjectionDaemonOptions,
+    'batchSize' | 'retry' | 'pollIntervalMs' | 'maxWaiters' | 'failpoint'
+  >;
 }
 
 /** A running Tandem application: the command side, the log, and (when declared) the read side. */

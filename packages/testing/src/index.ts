@@ -1,5 +1,6 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
+export { countingReadStore, type ReadCounts } from './counting-read-store.js';
 export {
   describeStoreConformance,
   storeConformanceCases,

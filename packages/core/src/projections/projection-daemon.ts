@@ -7,6 +7,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { projectionContext } from './projection-context.js';
+import { PositionWaiter } from './position-waiter.js';
 import { namespaceOf, type AnyProjection } from './projection-definition.js';
 import { ProjectionRunner, type Failpoint } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -23,8 +24,16 @@ export interface ProjectionDaemonOptions {
   /** Retries of a failing batch or event before the failure policy; default 3 attempts. */
   readonly retry?: RetryPolicy;
   readonly clock?: () => Date;
-  /** How often read-your-writes waits re-read persisted checkpoints (other processes); default 25 ms. */
+  /**
+   * How often read-your-writes waits re-read persisted checkpoints (progress of other processes),
+   * in one poll shared by all waits and only while one waits; default 25 ms.
+   */
   readonly pollIntervalMs?: number;
+  /**
+   * The most read-your-writes waits pending at once; past it `waitFor` refuses with `unavailable`
+   * (details `reason: 'too-many-waiters'`, HTTP 503) instead of waiting. Default 1 000.
+   */
+  readonly maxWaiters?: number;
   /** Test seam: crash tests kill the process at these points of a batch commit. */
   readonly failpoint?: (point: Failpoint, namespace: string) => void;
   /**
@@ -72,6 +81,7 @@ export class ProjectionDaemon {
   readonly #builds = new Map<string, ProjectionRunner>();
   readonly #listeners = new Set<() => void>();
   readonly #leases = new Map<string, Lease>();
+  readonly #waiter: PositionWaiter;
   #coordinator: LeaseCoordinator | undefined;
   #started = false;
 
@@ -82,6 +92,27 @@ export class ProjectionDaemon {
         throw new Error(`Projection ${projection.name} is defined twice`);
       this.#projections.set(projection.name, projection);
     }
+    this.#waiter = new PositionWaiter({
+      readStore: options.readStore,
+      events: options.events,
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      ...(options.maxWaiters === undefined ? {} : { maxWaiters: options.maxWaiters }),
+      inline: (name) => this.#projections.get(name)?.mode === 'inline',
+      local: (name) => {
+        const runner = this.#live.get(name);
+        // Before its checkpoint is loaded a runner here knows nothing; the store does.
+        if (runner === undefined || runner.building || runner.state === 'starting') return undefined;
+        return {
+          position: runner.position,
+          // Only a runner tailing the log reports every move of an async projection's checkpoint
+          // (another process's move included: it resyncs on the conflict). Inline ones move with
+          // commands in any process.
+          announced:
+            (runner.state === 'running' || runner.state === 'catching-up') &&
+            this.#projections.get(name)?.mode !== 'inline',
+        };
+      },
+    });
   }
 
   /** The projections this daemon runs. */
@@ -239,59 +270,18 @@ export class ProjectionDaemon {
 
   /**
    * Read-your-writes: resolves true once every named projection's active checkpoint has reached
-   * `position`, false when `timeoutMs` passes first. Reads persisted checkpoints, so it also sees
-   * progress made by other processes.
+   * `position`, false when `timeoutMs` passes first. Waits share one waiter ({@link PositionWaiter}):
+   * runners here wake them, and one poll of the persisted checkpoints, shared by all waits, sees
+   * progress made by other processes. Past `maxWaiters` pending waits it rejects with `unavailable`
+   * (`reason: 'too-many-waiters'`).
    */
-  async waitFor(projections: readonly string[], position: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    const reached = async () => {
-      for (const name of projections) {
-        const namespace = await this.#options.readStore.activeNamespace(name);
-        if (namespace === undefined || (await this.#options.readStore.checkpoint(namespace)) < position)
-          return false;
-      }
-      return true;
-    };
-    const poll = this.#options.pollIntervalMs ?? 25;
-    let nextPoll = 0;
-    for (;;) {
-      // Each checkpoint of a runner here wakes the wait: while one of these projections' runners
-      // here is still short of `position`, asking the store could only say no, so only the
-      // regular poll asks (it sees other processes' progress too), not every batch of a catch-up.
-      const now = Date.now();
-      if (now >= nextPoll || !this.#behind(projections, position)) {
-        nextPoll = now + poll;
-        if (await reached()) return true;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#listeners.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(left, Math.max(1, nextPoll - Date.now())));
-        this.#listeners.add(done);
-      });
-    }
+  waitFor(projections: readonly string[], position: number, timeoutMs: number): Promise<boolean> {
+    return this.#waiter.wait(projections, position, timeoutMs);
   }
 
-  /**
-   * Whether one of `projections` is short of `position` as far as this process can tell: its live
-   * runner here has not reached it (and it is not inline, which commands move too). Only another
-   * process could have moved its checkpoint further; the regular poll finds that out.
-   */
-  #behind(projections: readonly string[], position: number): boolean {
-    return projections.some((name) => {
-      const runner = this.#live.get(name);
-      return (
-        runner !== undefined &&
-        !runner.building &&
-        runner.position < position &&
-        this.#projections.get(name)?.mode !== 'inline'
-      );
-    });
+  /** How many read-your-writes waits are pending. */
+  get waiting(): number {
+    return this.#waiter.waiting;
   }
 
   /**
@@ -435,6 +425,7 @@ export class ProjectionDaemon {
       }
       this.#live.set(projection.name, runner);
       await runner.start();
+      this.#waiter.progressed();
       return;
     }
     // The same version and partition count: the live storage stays (`~gen` marks a rebuild's).
@@ -472,6 +463,8 @@ export class ProjectionDaemon {
     const runner = this.#runner(projection, namespace, {});
     this.#live.set(projection.name, runner);
     await runner.start();
+    // Loading the checkpoint is no checkpoint of the runner's own: waits it satisfies learn it here.
+    this.#waiter.progressed();
   }
 
   /**
@@ -497,6 +490,7 @@ export class ProjectionDaemon {
           const old = this.#live.get(projection.name);
           this.#builds.delete(projection.name);
           this.#live.set(projection.name, runner);
+          this.#waiter.progressed();
           if (old !== undefined) await old.stop();
           // Everything but the new namespace is now garbage: the old version or generation.
           for (const ns of await readStore.namespaces(projection.name))
@@ -576,6 +570,7 @@ export class ProjectionDaemon {
       ...this.#fence(projection.name),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();
+        this.#waiter.progressed();
       },
       ...extra,
     });

@@ -8,6 +8,7 @@ import {
   type Store,
   type Tandem,
 } from '@tandem/core';
+import { countingReadStore } from '../counting-read-store.js';
 import { alice, counterApp } from '../fixtures/counter-app.js';
 import {
   counterProjection,
@@ -72,8 +73,9 @@ export interface DaemonFixture {
 }
 
 /**
- * The projection daemon's behaviour on one read store: checkpoints, index-backed finds, stop and
- * skip policies with replay, blue/green rebuilds, verify. Memory and SQLite both run it.
+ * The projection daemon's behaviour on one read store: checkpoints, read-your-writes (many waits at
+ * once included), index-backed finds, stop and skip policies with replay, blue/green rebuilds,
+ * verify. Memory, SQLite and PostgreSQL run it.
  */
 export function describeDaemonConformance(adapter: string, open: () => Promise<DaemonFixture>): void {
   const opened: DaemonFixture[] = [];
@@ -111,6 +113,40 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.equal(status?.state, 'running');
       assert.equal(status?.lagEvents, 0);
       assert.equal(status?.lagSeconds, 0);
+    });
+
+    it('answers many read-your-writes waits at once, with one checkpoint read a round for all', async () => {
+      const { app, readStore } = await fresh();
+      const runner = daemon(app, readStore, [counterProjection()]);
+      await runner.start();
+      // A query node runs no projection: only its poll of the persisted checkpoints, shared by every
+      // wait, sees the runner's progress. Its reads are counted; server statistics would lag.
+      const counted = countingReadStore(readStore);
+      const queries = new ProjectionDaemon({
+        events: app.events,
+        readStore: counted.readStore,
+        projections: [counterProjection()],
+        pollIntervalMs: 5,
+      });
+      daemons.push(queries);
+      const opened = await run(app, 'OpenCounter', { counterId: 'w' });
+      assert.ok(await runner.waitFor(['counter-totals'], opened.position, 10_000));
+      const started = performance.now();
+      // Positions need not be dense, but the next event's is past this one.
+      const next = opened.position + 1;
+      const waits = [
+        ...Array.from({ length: 250 }, () => runner.waitFor(['counter-totals'], next, 10_000)),
+        ...Array.from({ length: 250 }, () => queries.waitFor(['counter-totals'], next, 10_000)),
+      ];
+      await run(app, 'Increment', { counterId: 'w', by: 1 });
+      const reached = await Promise.all(waits);
+      const elapsed = performance.now() - started;
+      assert.equal(reached.filter(Boolean).length, 500);
+      const rounds = counted.reads.activeNamespace.get('counter-totals') ?? 0;
+      // One round a poll interval (5 ms), plus one of slack: timers count whole milliseconds.
+      assert.ok(rounds >= 1 && rounds <= elapsed / 5 + 2, `${rounds} rounds in ${Math.round(elapsed)} ms`);
+      assert.ok(counted.reads.total() <= 2 * rounds, `${counted.reads.total()} reads in ${rounds} rounds`);
+      assert.equal(runner.waiting + queries.waiting, 0);
     });
 
     it('shares projections between daemons by lease: a fair share each, handed over on stop', async () => {
