@@ -19,6 +19,13 @@ export {
 export { findUnknownKeys, validateInput } from './messages/validate-input.js';
 export { canonicalJson, payloadHash } from './messages/payload-hash.js';
 export { derivedId } from './messages/derived-id.js';
+export { identifierIssue, isStorableText, storableText, unstorableReason } from './messages/storable-text.js';
+export {
+  checkInputShape,
+  defaultInputLimits,
+  inputIssues,
+  type InputLimits,
+} from './messages/input-limits.js';
 export { newEventId } from './messages/event-id.js';
 
 // Event store
@@ -61,6 +68,7 @@ export {
   type CommandMiddleware,
 } from './write/pipeline/command-context.js';
 export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
+export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
 export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
 
 // Adapters without drivers
@@ -137,3 +145,4 @@ export {
 } from './query/query-definition.js';
 export { QueryBus, type QueryBusOptions, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
 export { StoredJson } from './query/stored-json.js';
+export { CursorSeal } from './query/cursor-seal.js';

@@ -31,6 +31,12 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   readonly queries?: readonly AnyQueryDefinition[];
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
   readonly readStore?: ReadStore;
+  /**
+   * The key query page cursors are sealed with (see `QueryBusOptions.cursorKey`): give every
+   * process of the application the same secret one, or cursors only work in the process that
+   * issued them. `tandem serve` derives it from TANDEM_SECRET.
+   */
+  readonly cursorKey?: string | Uint8Array;
   /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits). */
   readonly daemon?: Pick<
     ProjectionDaemonOptions,
@@ -94,7 +100,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
-  const queries = projections === undefined ? undefined : new QueryBus(projections, queryList, { readStore });
+  const queries =
+    projections === undefined
+      ? undefined
+      : new QueryBus(projections, queryList, {
+          readStore,
+          cursorKey: options.cursorKey,
+          inputLimits: options.inputLimits,
+        });
   return {
     store: options.store,
     commands,

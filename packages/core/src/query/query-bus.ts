@@ -1,5 +1,7 @@
 import { TandemError } from '../errors/tandem-error.js';
 import type { Principal } from '../messages/principal.js';
+import { defaultInputLimits, inputIssues, type InputLimits } from '../messages/input-limits.js';
+import { unstorableReason } from '../messages/storable-text.js';
 import { checkInput } from '../messages/validate-input.js';
 import type { ProjectionDaemon } from '../projections/projection-daemon.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
@@ -7,6 +9,7 @@ import type { DocumentReader, StoredDocument } from '../read-store/document-coll
 import type { FindQuery, Page } from '../read-store/find-query.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { AnyQueryDefinition, QueryCollection, QueryReader } from './query-definition.js';
+import { CursorSeal } from './cursor-seal.js';
 import { StoredJson } from './stored-json.js';
 
 /** One query call. */
@@ -32,6 +35,13 @@ export type QueryOutcome =
 
 /** Options for {@link QueryBus}. */
 export interface QueryBusOptions {
+  /** Bounds on the shape of query parameters, checked before validation. */
+  readonly inputLimits?: Partial<InputLimits>;
+  /**
+   * The key page cursors are sealed with (see `CursorSeal`). Every process serving these queries
+   * needs the same one, or a cursor from one is refused by another; the default is random per bus.
+   */
+  readonly cursorKey?: string | Uint8Array;
   /**
    * The daemon's read store. When it has `activeReader`, queries read through it (one step per key
    * lookup) instead of looking the active namespace up before every read.
@@ -43,24 +53,32 @@ function storedJson(json: string | undefined): StoredJson | undefined {
   return json === undefined ? undefined : new StoredJson(json);
 }
 
-/** A store's reader as query handlers see it: the same reads, plus `getJson`. */
+/**
+ * A store's reader as query handlers see it: the same reads, plus `getJson`. Page cursors are
+ * sealed on the way out and opened on the way in (see {@link CursorSeal}), so a handler passes the
+ * client's cursor straight through and a forged one never reaches the store.
+ */
 class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
   readonly #reader: DocumentReader<Doc>;
+  readonly #name: string;
+  readonly #seal: CursorSeal;
 
-  constructor(reader: DocumentReader<Doc>) {
+  constructor(reader: DocumentReader<Doc>, name: string, seal: CursorSeal) {
     this.#reader = reader;
+    this.#name = name;
+    this.#seal = seal;
   }
 
   get(id: string): Promise<Doc | undefined> {
     return this.#reader.get(id);
   }
 
-  find(query?: FindQuery): Promise<Page<Doc>> {
-    return this.#reader.find(query);
+  async find(query: FindQuery = {}): Promise<Page<Doc>> {
+    return this.#sealed(await this.#reader.find(this.#opened(query)), query);
   }
 
-  search(text: string, query?: FindQuery): Promise<Page<Doc>> {
-    return this.#reader.search(text, query);
+  async search(text: string, query: FindQuery = {}): Promise<Page<Doc>> {
+    return this.#sealed(await this.#reader.search(text, this.#opened(query, text)), query, text);
   }
 
   scan(options?: {
@@ -77,6 +95,16 @@ class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
       .get(id)
       .then((doc) => storedJson(doc === undefined ? undefined : JSON.stringify(doc)));
   }
+
+  #opened(query: FindQuery, text?: string): FindQuery {
+    if (query.cursor === undefined) return query;
+    return { ...query, cursor: this.#seal.open(query.cursor, this.#name, query, text) };
+  }
+
+  #sealed(page: Page<Doc>, query: FindQuery, text?: string): Page<Doc> {
+    if (page.nextCursor === undefined) return page;
+    return { ...page, nextCursor: this.#seal.seal(page.nextCursor, this.#name, query, text) };
+  }
 }
 
 /**
@@ -87,6 +115,8 @@ export class QueryBus {
   readonly definitions: ReadonlyMap<string, AnyQueryDefinition>;
   readonly #daemon: ProjectionDaemon;
   readonly #readStore: ReadStore | undefined;
+  readonly #limits: InputLimits;
+  readonly #seal: CursorSeal;
   /** Each query's reader, made once: it only checks the declared projections and delegates. */
   readonly #readers = new Map<string, QueryReader>();
   /** Active readers by projection, then collection, when the read store has them. */
@@ -111,6 +141,8 @@ export class QueryBus {
     this.definitions = definitions;
     this.#daemon = daemon;
     this.#readStore = options.readStore;
+    this.#limits = { ...defaultInputLimits, ...options.inputLimits };
+    this.#seal = new CursorSeal(options.cursorKey);
   }
 
   /** Runs one query. Never throws for expected failures. */
@@ -123,6 +155,7 @@ export class QueryBus {
   }
 
   async #run(request: QueryRequest): Promise<unknown> {
+    this.#checkBoundary(request);
     const query = this.definitions.get(request.name);
     if (query === undefined)
       throw new TandemError('not-found', `No query named ${JSON.stringify(request.name)}`);
@@ -154,6 +187,22 @@ export class QueryBus {
     return view;
   }
 
+  /**
+   * Refuses, before validation, what no store could hold or no validator should walk: a name or
+   * parameter text with NUL or unpaired surrogates, parameters nested too deep or too wide, and a
+   * position that is not a safe whole number. The same on every store.
+   */
+  #checkBoundary(request: QueryRequest): void {
+    const issues = inputIssues(request.params ?? {}, this.#limits);
+    const nameIssue = typeof request.name === 'string' ? unstorableReason(request.name) : 'is not a string';
+    if (nameIssue !== undefined) issues.unshift({ path: 'name', message: `The query name ${nameIssue}` });
+    const min = request.minPosition;
+    if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0))
+      issues.push({ path: 'minPosition', message: 'Must be a whole number from 0 to 2^53 - 1' });
+    if (issues.length > 0)
+      throw new TandemError('validation', 'The query request is invalid', { details: { issues } });
+  }
+
   #readerFor(query: AnyQueryDefinition): QueryReader {
     const allowed = new Set(query.projections);
     return {
@@ -172,7 +221,9 @@ export class QueryBus {
   ): Promise<QueryCollection<Doc>> {
     const readStore = this.#readStore;
     if (readStore?.activeReader === undefined)
-      return this.#daemon.reader(projection, collection).then((reader) => new HandlerCollection(reader));
+      return this.#daemon
+        .reader(projection, collection)
+        .then((reader) => new HandlerCollection(reader, `${projection}/${collection.name}`, this.#seal));
     let byCollection = this.#active.get(projection);
     if (byCollection === undefined) {
       byCollection = new Map();
@@ -180,7 +231,11 @@ export class QueryBus {
     }
     let reader = byCollection.get(collection) as QueryCollection<Doc> | undefined;
     if (reader === undefined) {
-      reader = new HandlerCollection(readStore.activeReader(projection, collection));
+      reader = new HandlerCollection(
+        readStore.activeReader(projection, collection),
+        `${projection}/${collection.name}`,
+        this.#seal,
+      );
       byCollection.set(collection, reader as QueryCollection<object>);
     }
     return Promise.resolve(reader);

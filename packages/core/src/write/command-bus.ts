@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Upcasters } from '../event-store/upcasters.js';
 import type { AnyCommandDefinition } from '../messages/command-definition.js';
+import { defaultInputLimits, type InputLimits } from '../messages/input-limits.js';
 import { payloadHash } from '../messages/payload-hash.js';
+import { storableText } from '../messages/storable-text.js';
 import type { CommandOutcome, CommandRequest } from './command-request.js';
 import type { CommandResult } from './command-result.js';
 import { auditAttempts } from './pipeline/audit-attempts.js';
@@ -14,6 +16,7 @@ import {
 } from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
 import { handleAndCommit, type AfterAppend } from './pipeline/handle-and-commit.js';
+import { requestRefusal } from './pipeline/request-refusal.js';
 import { validateCommand } from './pipeline/validate-command.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { Store } from './store.js';
@@ -34,6 +37,8 @@ export interface CommandBusOptions {
   readonly afterAppend?: AfterAppend;
   /** Called when writing an audit row for a refused attempt fails. */
   readonly onAuditError?: (error: unknown) => void;
+  /** Bounds on the shape of command data, checked before hashing and validation. */
+  readonly inputLimits?: Partial<InputLimits>;
 }
 
 /**
@@ -43,7 +48,10 @@ export interface CommandBusOptions {
 export class CommandBus {
   readonly definitions: ReadonlyMap<string, AnyCommandDefinition>;
   readonly #run: (context: CommandContext) => Promise<CommandResult>;
+  /** The audit step alone: how a request refused at the boundary gets its audit row. */
+  readonly #audit: CommandMiddleware;
   readonly #clock: () => Date;
+  readonly #limits: InputLimits;
 
   constructor(options: CommandBusOptions) {
     const definitions = new Map<string, AnyCommandDefinition>();
@@ -55,9 +63,11 @@ export class CommandBus {
     this.#clock = options.clock ?? (() => new Date());
     const onAuditError =
       options.onAuditError ?? ((error: unknown) => console.error('tandem: audit write failed', error));
+    this.#limits = { ...defaultInputLimits, ...options.inputLimits };
+    this.#audit = auditAttempts(options.store.audit, onAuditError);
     this.#run = composeMiddleware(
       [
-        auditAttempts(options.store.audit, onAuditError),
+        this.#audit,
         validateCommand(definitions),
         deduplicate(options.store.idempotency, options.idempotencyWaitMs ?? 30_000),
         authorizeCommand(),
@@ -72,18 +82,31 @@ export class CommandBus {
     );
   }
 
-  /** Runs one command through the pipeline. Never throws for expected failures. */
+  /**
+   * Runs one command through the pipeline. Never throws for expected failures. A request the
+   * boundary refuses (see `requestRefusal`) is audited and answered without running any step that
+   * walks its data: its audit row carries the offending text made storable.
+   */
   async execute(request: CommandRequest): Promise<CommandOutcome> {
+    const refusal = requestRefusal(request, this.#limits);
     const commandId = request.commandId ?? randomUUID();
     const userId = request.user?.id;
+    const type = refusal === undefined ? request.type : storableText(String(request.type));
     const context: CommandContext = {
       request,
       definition: undefined,
-      commandId,
-      payloadHash: payloadHash({ type: request.type, userId: userId ?? null, data: request.data ?? null }),
+      commandId: refusal === undefined ? commandId : storableText(String(commandId)),
+      idempotencyKey: commandId,
+      payloadHash: payloadHash({
+        type,
+        userId:
+          refusal === undefined || userId === undefined ? (userId ?? null) : storableText(String(userId)),
+        // Refused data is not hashed: it may be nested past any safe depth.
+        data: refusal === undefined ? (request.data ?? null) : null,
+      }),
       metadata: {
         commandId,
-        commandType: request.type,
+        commandType: type,
         correlationId: request.correlationId ?? commandId,
         causationId: request.causationId,
         userId,
@@ -95,7 +118,9 @@ export class CommandBus {
       replayed: false,
     };
     try {
-      const result = await this.#run(context);
+      const result = await (refusal === undefined
+        ? this.#run(context)
+        : this.#audit(context, () => Promise.reject(refusal)));
       return { ok: true, result, replayed: context.replayed };
     } catch (error) {
       return { ok: false, error: TandemError.from(error) };

@@ -1,5 +1,6 @@
 import { TandemError } from '../../errors/tandem-error.js';
 import type { AuditEntry, AuditOutcome } from '../audit-entry.js';
+import { storableText } from '../../messages/storable-text.js';
 import type { AuditLog } from '../audit-log.js';
 import type { CommandContext, CommandMiddleware } from './command-context.js';
 
@@ -29,12 +30,20 @@ export function auditOutcomeOf(error: TandemError): AuditOutcome {
   }
 }
 
-/** Builds the audit row for an attempt that did not commit. */
+/** `text` as an audit row may hold it: storable and at most 200 characters (see `storableText`). */
+function auditText(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : storableText(String(text));
+}
+
+/**
+ * Builds the audit row for an attempt that did not commit. Caller-chosen text (type, key, user id)
+ * is kept verbatim but made storable and length-bounded: the row must be written whatever was sent.
+ */
 export function refusedEntry(context: CommandContext, error: TandemError): AuditEntry {
   return {
-    commandId: context.commandId,
-    commandType: context.request.type,
-    userId: context.user?.id ?? context.request.user?.id,
+    commandId: auditText(context.commandId) as string,
+    commandType: auditText(context.request.type) as string,
+    userId: auditText(context.user?.id ?? context.request.user?.id),
     streamIds: context.streamIds,
     payloadHash: context.payloadHash,
     outcome: auditOutcomeOf(error),

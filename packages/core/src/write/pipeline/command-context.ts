@@ -9,8 +9,13 @@ export interface CommandContext {
   readonly request: CommandRequest;
   /** Set by the validate step once the type is known. */
   definition: AnyCommandDefinition | undefined;
-  /** The idempotency key in force (client-supplied or generated). */
+  /** The idempotency key in force (client-supplied or generated), as the caller knows it. */
   commandId: string;
+  /**
+   * The key the idempotency record is stored under: `commandId` scoped to the caller (see
+   * `scopedIdempotencyKey`). Set by the validate step, once the caller is known.
+   */
+  idempotencyKey: string;
   /** Hash of type, caller and raw payload. */
   payloadHash: string;
   metadata: CommandMetadata;

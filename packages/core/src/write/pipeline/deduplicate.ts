@@ -16,7 +16,8 @@ function mismatch(commandId: string): TandemError {
 }
 
 /**
- * Idempotency, part one (part two is the in-transaction claim in handle-and-commit):
+ * Idempotency, part one (part two is the in-transaction claim in handle-and-commit). Keys are the
+ * caller's own (`context.idempotencyKey`): the same key from two users is two commands.
  * - concurrent attempts with one key in this process share one execution and its outcome;
  * - a key already committed returns the stored result without running anything (unless the
  *   store's claim settles replays by itself, see `IdempotencyReader.lookupFirst`).
@@ -25,7 +26,7 @@ function mismatch(commandId: string): TandemError {
 export function deduplicate(records: IdempotencyReader, waitLimitMs: number): CommandMiddleware {
   const inFlight = new Map<string, InFlight>();
   return async (context, next) => {
-    const running = inFlight.get(context.commandId);
+    const running = inFlight.get(context.idempotencyKey);
     if (running !== undefined) {
       if (running.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
       const result = await waitAtMost(running.promise, waitLimitMs);
@@ -34,7 +35,7 @@ export function deduplicate(records: IdempotencyReader, waitLimitMs: number): Co
     }
     // Registered before the first await, so duplicates arriving during the look-up wait for it.
     const promise = (async () => {
-      const stored = records.lookupFirst === false ? undefined : await records.find(context.commandId);
+      const stored = records.lookupFirst === false ? undefined : await records.find(context.idempotencyKey);
       if (stored !== undefined) {
         if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
         context.replayed = true;
@@ -42,11 +43,11 @@ export function deduplicate(records: IdempotencyReader, waitLimitMs: number): Co
       }
       return next();
     })();
-    inFlight.set(context.commandId, { payloadHash: context.payloadHash, promise });
+    inFlight.set(context.idempotencyKey, { payloadHash: context.payloadHash, promise });
     try {
       return await promise;
     } finally {
-      inFlight.delete(context.commandId);
+      inFlight.delete(context.idempotencyKey);
     }
   };
 }

@@ -122,7 +122,7 @@ export function handleAndCommit(
       streams: appended.streams,
     };
     const existing = await tx.idempotency.claim({
-      commandId: context.commandId,
+      commandId: context.idempotencyKey,
       commandType: definition.type,
       payloadHash: context.payloadHash,
       result,
@@ -148,7 +148,7 @@ export function handleAndCommit(
    * events are then what made this attempt conflict or break a rule): the stored result is the answer.
    */
   async function committedMeanwhile(context: CommandContext): Promise<IdempotencyRecord | undefined> {
-    return store.idempotency.find(context.commandId).catch((error: unknown) => {
+    return store.idempotency.find(context.idempotencyKey).catch((error: unknown) => {
       // Without a look-up before the command, a replay is known only here: a failed look-up must
       // not let the handler's refusal (of a command that did commit) stand as the answer.
       if (store.idempotency.lookupFirst === false) throw error;
