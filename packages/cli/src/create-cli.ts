@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, type OutputConfiguration } from 'commander';
 import { durationSeconds, signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
+import { auditTable } from './audit-table.js';
 import { openStore } from './open-store.js';
 import { addProjectionsCommand } from './projections-command.js';
 import { redactUrl } from './redact-url.js';
 import { resolveTokenRules } from './resolve-token-rules.js';
 import { serve, type AppFactory } from './serve.js';
-import { textTable } from './text-table.js';
 import { withApp } from './with-app.js';
 import { runWorker } from './worker.js';
 
@@ -150,19 +150,8 @@ export function createCli(options: CliOptions): Command {
           limit: flags.limit,
           ...(flags.commandId === undefined ? {} : { commandId: flags.commandId }),
         });
-        const table = textTable(
-          ['AT', 'OUTCOME', 'CODE', 'COMMAND', 'COMMAND ID', 'USER', 'POSITION'],
-          rows.map((r) => [
-            r.at,
-            r.outcome,
-            r.errorCode ?? '-',
-            r.commandType,
-            r.commandId,
-            r.userId ?? '-',
-            r.position === undefined ? '-' : String(r.position),
-          ]),
-        );
-        for (const line of table) write(line);
+        // Escaped: most of what a row holds was chosen by whoever sent the command.
+        for (const line of auditTable(rows)) write(line);
         if (rows.length === 0) write('(no audit rows)');
       } finally {
         await store.close();

@@ -185,6 +185,43 @@ describe('tandem migrate and audit', () => {
     assert.match(bad.err.join(''), /Expected a whole number/);
   });
 
+  it('prints caller-chosen text escaped: one row, one line, no escape sequence reaches the terminal', async () => {
+    const env = { DATABASE_URL: database('hostile.db'), TANDEM_SECRET: secret };
+    await withApp(env.DATABASE_URL, createPingApp, async (app) => {
+      const hostile = [
+        { commandType: '\u001b[2J\u001b[31mPing', commandId: 'ansi', userId: 'eve' },
+        {
+          commandType: 'Ping',
+          commandId: 'x\r\n2026-01-01T00:00:00.000Z  accepted  -  Ping  forged',
+          userId: 'eve',
+        },
+        { commandType: 'Ping', commandId: 'rtl', userId: 'eve\u202enimda' },
+        { commandType: 'Ping', commandId: 'big', userId: 'u'.repeat(10 * 1024) },
+      ];
+      for (const [n, fields] of hostile.entries()) {
+        await app.store.audit.record({
+          ...fields,
+          streamIds: [],
+          payloadHash: 'h',
+          outcome: 'unauthenticated',
+          errorCode: 'unauthenticated',
+          position: undefined,
+          at: `2026-01-01T00:00:0${n}.000Z`,
+        });
+      }
+    });
+    const { out, run } = cli(env);
+    await run('audit');
+    assert.equal(out.length, 5, out.join('\n'));
+    for (const line of out) {
+      assert.equal(/[\p{Cc}\p{Cf}]/u.test(line), false, JSON.stringify(line.slice(0, 80)));
+    }
+    assert.match(out[1] ?? '', /u{256}… +-$/);
+    assert.match(out[2] ?? '', /eve\\u202enimda/);
+    assert.match(out[3] ?? '', /"x\\r\\n2026-01-01T00:00:00\.000Z {2}accepted {2}- {2}Ping {2}forged"/);
+    assert.match(out[4] ?? '', /\\u001b\[2J\\u001b\[31mPing/);
+  });
+
   it('closes the store when the application fails to build', async () => {
     let opened: Store | undefined;
     const failing = createCli({
