@@ -1,15 +1,21 @@
-import { loadConfig, serve } from '@tandem/cli';
+import { loadConfig, redactUrl, serve } from '@tandem/cli';
 import { signToken } from '@tandem/http';
 import { createShopApp } from './shop-app.js';
 
 // `npm start`: the shop on embedded SQLite (or whatever DATABASE_URL names).
 const config = loadConfig(process.env);
 const running = await serve({ config, createApp: createShopApp, title: 'Tandem shop', handleSignals: true });
-const adminToken = await signToken({ sub: 'admin', role: 'admin' }, running.secret, { expiresIn: '30d' });
+// An admin token on stdout is a convenience for trying the shop, valid 12 hours (less if
+// TANDEM_TOKEN_MAX_LIFETIME is less). In production stdout goes to logs, where a token would
+// outlive its purpose, so there the operator mints one on purpose.
+const adminToken = config.production
+  ? 'not printed in production; mint one with `tandem token --user <id> --role admin`'
+  : await signToken({ sub: 'admin', role: 'admin' }, running.auth);
 process.stdout.write(
   [
     `Tandem shop listening on ${running.url}`,
-    `Database: ${config.databaseUrl}`,
+    // Never the password: this line ends up in terminals, CI output and log files.
+    `Database: ${redactUrl(config.databaseUrl)}`,
     `Admin token: ${adminToken}`,
     `Try: curl -s ${running.url}/openapi.json`,
     '',

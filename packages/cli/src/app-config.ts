@@ -1,4 +1,6 @@
 import { dirname, resolve } from 'node:path';
+import { defaultMaxTokenLifetimeSeconds, durationSeconds } from '@tandem/http';
+import { redactUrl } from './redact-url.js';
 
 /** Runtime configuration, from the environment. */
 export interface AppConfig {
@@ -12,8 +14,30 @@ export interface AppConfig {
   readonly dataDir: string;
   /** The JWT secret, when set (TANDEM_SECRET); see `resolveSecret` for the development fallback. */
   readonly secret: string | undefined;
-  /** NODE_ENV is `production`: no generated secrets. */
+  /** NODE_ENV is `production`: no generated secrets, and TANDEM_SECRET must be at least 32 bytes. */
   readonly production: boolean;
+  /** TANDEM_TOKEN_ISSUER: the `iss` tokens must carry and `tandem token` sets; unset, any. */
+  readonly tokenIssuer: string | undefined;
+  /** TANDEM_TOKEN_AUDIENCE: the `aud` tokens must name and `tandem token` sets; unset, any. */
+  readonly tokenAudience: string | undefined;
+  /** TANDEM_TOKEN_MAX_LIFETIME: the longest accepted token lifetime, in seconds; default 24 hours. */
+  readonly tokenMaxLifetimeSeconds: number;
+}
+
+/** TANDEM_TOKEN_MAX_LIFETIME as seconds: a span such as `24h`, or a whole number of seconds. */
+function maxLifetime(raw: string | undefined): number {
+  if (raw === undefined) return defaultMaxTokenLifetimeSeconds;
+  let seconds: number;
+  try {
+    seconds = durationSeconds(/^\d+$/.test(raw) ? Number(raw) : raw);
+  } catch {
+    seconds = Number.NaN;
+  }
+  if (!Number.isSafeInteger(seconds) || seconds <= 0)
+    throw new Error(
+      `TANDEM_TOKEN_MAX_LIFETIME must be a positive duration such as 24h or 3600 (seconds), got ${JSON.stringify(raw)}`,
+    );
+  return seconds;
 }
 
 /** A variable's value, with empty treated as unset (as `PORT= tandem serve` means). */
@@ -23,8 +47,11 @@ function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /**
- * Reads PORT, HOST, DATABASE_URL, TANDEM_SECRET and NODE_ENV. Bad values throw here, at start-up,
- * with the variable's name, rather than surfacing later as a confusing listen or driver error.
+ * Reads PORT, HOST, DATABASE_URL, TANDEM_SECRET, NODE_ENV, TANDEM_TOKEN_ISSUER,
+ * TANDEM_TOKEN_AUDIENCE and TANDEM_TOKEN_MAX_LIFETIME. Bad values throw here, at start-up, with
+ * the variable's name, rather than surfacing later as a confusing listen or driver error. The
+ * secret's strength is checked where it is used (`resolveSecret`), so commands that need no secret
+ * (`migrate`, `audit`, `--help`) still run.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const rawPort = read(env, 'PORT') ?? '3000';
@@ -35,7 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
   if (sqlitePath === undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(
-      `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got ${JSON.stringify(databaseUrl)}`,
+      `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got ${JSON.stringify(redactUrl(databaseUrl))}`,
     );
   }
   if (sqlitePath === '') throw new Error('DATABASE_URL sqlite: needs a file path, or :memory:');
@@ -49,5 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // Not trimmed: a secret is used byte for byte.
     secret: env.TANDEM_SECRET === '' ? undefined : env.TANDEM_SECRET,
     production: env.NODE_ENV === 'production',
+    tokenIssuer: read(env, 'TANDEM_TOKEN_ISSUER'),
+    tokenAudience: read(env, 'TANDEM_TOKEN_AUDIENCE'),
+    tokenMaxLifetimeSeconds: maxLifetime(read(env, 'TANDEM_TOKEN_MAX_LIFETIME')),
   };
 }

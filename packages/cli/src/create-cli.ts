@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, type OutputConfiguration } from 'commander';
-import { signToken } from '@tandem/http';
+import { durationSeconds, signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
-import { resolveSecret } from './dev-secret.js';
+import { auditTable } from './audit-table.js';
 import { openStore } from './open-store.js';
 import { addProjectionsCommand } from './projections-command.js';
+import { redactUrl } from './redact-url.js';
+import { resolveTokenRules } from './resolve-token-rules.js';
 import { serve, type AppFactory } from './serve.js';
-import { textTable } from './text-table.js';
 import { withApp } from './with-app.js';
 import { runWorker } from './worker.js';
 
@@ -31,15 +32,34 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
-// jose's time-span grammar, minus the rarely wanted forms ("ago", fractions), checked here so a
-// typo is a usage error rather than a stack trace from the signer.
-const durationPattern =
-  /^\d+ ?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$/i;
+/** Seconds as people write them: `30d`, `24h`, `90m`, `45s` (days only past one day). */
+function span(seconds: number): string {
+  if (seconds > 86_400 && seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3_600 === 0) return `${seconds / 3_600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
 
-function duration(value: string): string {
-  if (!durationPattern.test(value))
-    throw new InvalidArgumentError('Expected a duration such as 30m, 12h or 30d.');
-  return value;
+/**
+ * A `--expires-in` parser: a positive span no longer than the maximum token lifetime, checked
+ * here so a typo or an over-long lifetime is a usage error rather than a stack trace from the
+ * signer. Returns seconds.
+ */
+function lifetime(maxSeconds: number): (value: string) => number {
+  return (value) => {
+    let seconds: number;
+    try {
+      seconds = durationSeconds(value);
+    } catch {
+      throw new InvalidArgumentError('Expected a duration such as 30m or 12h.');
+    }
+    if (seconds <= 0) throw new InvalidArgumentError('Expected a positive duration.');
+    if (seconds > maxSeconds)
+      throw new InvalidArgumentError(
+        `At most ${span(maxSeconds)}, the maximum token lifetime (TANDEM_TOKEN_MAX_LIFETIME).`,
+      );
+    return seconds;
+  };
 }
 
 /**
@@ -50,6 +70,13 @@ export function createCli(options: CliOptions): Command {
   const env = options.env ?? process.env;
   const config = loadConfig(env);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Warnings (a weak development secret) go where Commander's errors go: stderr unless told.
+  const warn = (line: string) => {
+    if (options.output?.writeErr === undefined) process.stderr.write(`${line}\n`);
+    else options.output.writeErr(`${line}\n`);
+  };
+  // The same default `signToken` picks: 12 hours, or the maximum lifetime when that is shorter.
+  const defaultLifetime = Math.min(12 * 3_600, config.tokenMaxLifetimeSeconds);
   const program = new Command(options.name).description(options.description);
   if (options.output !== undefined) program.configureOutput(options.output);
   program.showHelpAfterError();
@@ -87,18 +114,26 @@ export function createCli(options: CliOptions): Command {
         ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
       });
       await runWorker({ config: worker, createApp: options.createApp, handleSignals: true, env });
-      write(`Worker started on ${worker.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+      write(`Worker started on ${redactUrl(worker.databaseUrl)}`);
     });
 
   program
     .command('token')
-    .description('print a bearer token signed with TANDEM_SECRET (or the development secret)')
+    .description(
+      'print a bearer token signed with TANDEM_SECRET (or the development secret), with the ' +
+        'issuer and audience `serve` requires (TANDEM_TOKEN_ISSUER, TANDEM_TOKEN_AUDIENCE)',
+    )
     .requiredOption('--user <id>', 'the user id (the token subject)')
     .requiredOption('--role <role>', 'the role, such as admin or customer')
-    .option('--expires <duration>', 'lifetime, such as 30m, 12h or 30d', duration, '12h')
-    .action(async (flags: { user: string; role: string; expires: string }) => {
-      const token = await signToken({ sub: flags.user, role: flags.role }, resolveSecret(config), {
-        expiresIn: flags.expires,
+    .option(
+      '--expires-in <duration>',
+      `lifetime, such as 30m or 12h; at most ${span(config.tokenMaxLifetimeSeconds)} ` +
+        `(TANDEM_TOKEN_MAX_LIFETIME) (default: ${span(defaultLifetime)})`,
+      lifetime(config.tokenMaxLifetimeSeconds),
+    )
+    .action(async (flags: { user: string; role: string; expiresIn?: number }) => {
+      const token = await signToken({ sub: flags.user, role: flags.role }, resolveTokenRules(config, warn), {
+        expiresIn: flags.expiresIn ?? defaultLifetime,
       });
       write(token);
     });
@@ -115,19 +150,8 @@ export function createCli(options: CliOptions): Command {
           limit: flags.limit,
           ...(flags.commandId === undefined ? {} : { commandId: flags.commandId }),
         });
-        const table = textTable(
-          ['AT', 'OUTCOME', 'CODE', 'COMMAND', 'COMMAND ID', 'USER', 'POSITION'],
-          rows.map((r) => [
-            r.at,
-            r.outcome,
-            r.errorCode ?? '-',
-            r.commandType,
-            r.commandId,
-            r.userId ?? '-',
-            r.position === undefined ? '-' : String(r.position),
-          ]),
-        );
-        for (const line of table) write(line);
+        // Escaped: most of what a row holds was chosen by whoever sent the command.
+        for (const line of auditTable(rows)) write(line);
         if (rows.length === 0) write('(no audit rows)');
       } finally {
         await store.close();

@@ -3,8 +3,16 @@ import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import type { AppConfig } from './app-config.js';
 
-/** Shorter than this cannot have come from us, and would make forging tokens easy. */
-const minimumLength = 32;
+/**
+ * The fewest bytes (of the UTF-8 encoding) a secret may have: 256 bits, HS256's own key size.
+ * A shorter secret makes tokens forgeable by guessing it; a generated one cannot be shorter.
+ */
+export const minimumSecretBytes = 32;
+
+/** Where a warning goes by default: stderr, so it never mixes with a command's output. */
+const toStderr = (line: string) => {
+  process.stderr.write(`${line}\n`);
+};
 
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
@@ -13,9 +21,9 @@ function isErrno(error: unknown, code: string): boolean {
 function readSecret(file: string): string | undefined {
   try {
     const secret = readFileSync(file, 'utf8').trim();
-    if (secret.length < minimumLength) {
+    if (Buffer.byteLength(secret, 'utf8') < minimumSecretBytes) {
       throw new Error(
-        `${file} holds no usable secret (fewer than ${minimumLength} characters); delete it to generate a new one`,
+        `${file} holds no usable secret (fewer than ${minimumSecretBytes} bytes); delete it to generate a new one`,
       );
     }
     return secret;
@@ -26,13 +34,43 @@ function readSecret(file: string): string | undefined {
 }
 
 /**
- * The JWT secret: TANDEM_SECRET when set. In development, one is generated once and kept in
- * `<dataDir>/tandem-secret` (mode 0600) so tokens survive restarts; in production a missing secret
- * is an error, because a generated one would silently differ between servers.
+ * Checks an explicit TANDEM_SECRET: in production one shorter than {@link minimumSecretBytes}
+ * bytes throws; in development it is allowed, because tests and demos use short secrets, but
+ * `warn` gets a loud warning every time it is used.
  */
-export function resolveSecret(config: Pick<AppConfig, 'secret' | 'production' | 'dataDir'>): string {
-  if (config.secret !== undefined) return config.secret;
-  if (config.production) throw new Error('TANDEM_SECRET must be set in production');
+function checked(secret: string, production: boolean, warn: (line: string) => void): string {
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes >= minimumSecretBytes) return secret;
+  if (production) {
+    throw new Error(
+      `TANDEM_SECRET must be at least ${minimumSecretBytes} bytes in production (NODE_ENV=production); ` +
+        `it is ${bytes}. Generate one with: openssl rand -base64 32`,
+    );
+  }
+  warn(
+    `WARNING: TANDEM_SECRET is only ${bytes} bytes. Anyone who guesses it can mint admin tokens; ` +
+      `production (NODE_ENV=production) refuses fewer than ${minimumSecretBytes}.`,
+  );
+  return secret;
+}
+
+/**
+ * The JWT secret: TANDEM_SECRET when set (in production, at least {@link minimumSecretBytes}
+ * bytes; in development a shorter one is used with a warning to `warn`, default stderr). Unset in
+ * development, one is generated once and kept in `<dataDir>/tandem-secret` (mode 0600) so tokens
+ * survive restarts; unset in production is an error, because a generated one would silently differ
+ * between servers.
+ */
+export function resolveSecret(
+  config: Pick<AppConfig, 'secret' | 'production' | 'dataDir'>,
+  warn: (line: string) => void = toStderr,
+): string {
+  if (config.secret !== undefined) return checked(config.secret, config.production, warn);
+  if (config.production)
+    throw new Error(
+      `TANDEM_SECRET must be set in production (NODE_ENV=production), to at least ${minimumSecretBytes} bytes. ` +
+        'Generate one with: openssl rand -base64 32',
+    );
   const file = join(config.dataDir, 'tandem-secret');
   const existing = readSecret(file);
   if (existing !== undefined) return existing;

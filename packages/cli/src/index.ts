@@ -1,5 +1,9 @@
 export { loadConfig, type AppConfig } from './app-config.js';
-export { resolveSecret } from './dev-secret.js';
+export { minimumSecretBytes, resolveSecret } from './dev-secret.js';
+export { resolveTokenRules } from './resolve-token-rules.js';
+export { redactUrl } from './redact-url.js';
+export { defaultMaxDisplayChars, terminalText } from './terminal-text.js';
+export { auditTable } from './audit-table.js';
 export { openStore } from './open-store.js';
 export { serve, type AppFactory, type RunningServer, type ServeOptions } from './serve.js';
 export { withApp } from './with-app.js';

@@ -1,6 +1,7 @@
 import type { Store } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { openSqliteStore } from '@tandem/sqlite';
+import { redactUrl } from './redact-url.js';
 
 /**
  * Opens the store a DATABASE_URL names: `sqlite:<path>`, `sqlite::memory:`, or
@@ -10,7 +11,13 @@ export async function openStore(databaseUrl: string): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:'))
     return openSqliteStore({ filename: databaseUrl.slice('sqlite:'.length) });
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    const url = new URL(databaseUrl);
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      // Not rethrown as is: Node's invalid-URL error carries the whole input, password included.
+      throw new Error(`DATABASE_URL is not a valid URL: ${JSON.stringify(redactUrl(databaseUrl))}`);
+    }
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
     return openPostgresStore({
@@ -19,6 +26,6 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     });
   }
   throw new Error(
-    `Unsupported DATABASE_URL ${JSON.stringify(databaseUrl)}: use sqlite:<path>, sqlite::memory: or postgres://...`,
+    `Unsupported DATABASE_URL ${JSON.stringify(redactUrl(databaseUrl))}: use sqlite:<path>, sqlite::memory: or postgres://...`,
   );
 }

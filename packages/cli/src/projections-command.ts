@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ProjectionDaemon, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
 import { progressLine } from './progress-bar.js';
+import { terminalText } from './terminal-text.js';
 import type { AppFactory } from './serve.js';
 import { withApp } from './with-app.js';
 
@@ -94,7 +95,7 @@ export function addProjectionsCommand(
         const report = await daemon.verify(name);
         for (const c of report.collections) {
           write(
-            `${c.collection}: ${c.missing} missing, ${c.unexpected} unexpected, ${c.different} different${c.sampleIds.length > 0 ? ` (e.g. ${c.sampleIds.join(', ')})` : ''}`,
+            `${c.collection}: ${c.missing} missing, ${c.unexpected} unexpected, ${c.different} different${c.sampleIds.length > 0 ? ` (e.g. ${c.sampleIds.map((id) => terminalText(id)).join(', ')})` : ''}`,
           );
         }
         write(

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store, Tandem } from '@tandem/core';
-import { createHttpServer } from '@tandem/http';
+import { createHttpServer, type TokenRules } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
-import { resolveSecret } from './dev-secret.js';
 import { openStore } from './open-store.js';
 import { startProjections } from './process-ownership.js';
+import { resolveTokenRules } from './resolve-token-rules.js';
 
 /** Builds an application on a store: applies its migrations and registers its commands. */
 export type AppFactory = (store: Store) => Promise<Tandem>;
@@ -17,6 +17,8 @@ export interface RunningServer {
   readonly server: FastifyInstance;
   /** The secret bearer tokens are verified with (TANDEM_SECRET or the development one). */
   readonly secret: string;
+  /** The rules bearer tokens are verified with (secret, issuer, audience, maximum lifetime). */
+  readonly auth: TokenRules;
   /** Stops accepting requests, finishes those in flight, then closes the app and its store. */
   close(): Promise<void>;
 }
@@ -31,7 +33,10 @@ export interface ServeOptions {
   readonly handleSignals?: boolean;
   /** Fastify's request logger; off by default. */
   readonly logger?: boolean;
-  /** Where lifecycle messages (shutting down, failures while closing) go; default stderr. */
+  /**
+   * Where lifecycle messages (a weak development secret, shutting down, failures while closing)
+   * go; default stderr.
+   */
   readonly log?: (line: string) => void;
   /**
    * `shared` (default): run the projections this process holds leases on, sharing them with other
@@ -46,7 +51,8 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const secret = resolveSecret(config);
+  // First, before the store opens: a weak production secret refuses to start with nothing to undo.
+  const auth = resolveTokenRules(config, log);
   const store = await openStore(config.databaseUrl);
   let app: Tandem | undefined;
   let server: FastifyInstance | undefined;
@@ -56,7 +62,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (options.projections !== 'none') await startProjections(app, options.env ?? process.env, log);
     server = await createHttpServer({
       tandem: app,
-      auth: { secret },
+      auth,
       logger: options.logger ?? false,
       title: options.title,
     });
@@ -92,5 +98,5 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await running.app.close();
     })());
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { url: `http://${host}:${port}`, app, server, secret, close };
+  return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, close };
 }

@@ -13,6 +13,9 @@ describe('loadConfig', () => {
       dataDir: resolve('data'),
       secret: undefined,
       production: false,
+      tokenIssuer: undefined,
+      tokenAudience: undefined,
+      tokenMaxLifetimeSeconds: 24 * 3600,
     });
   });
 
@@ -32,6 +35,26 @@ describe('loadConfig', () => {
     assert.equal(config.production, true);
   });
 
+  it('reads the token rules: issuer, audience, and a maximum lifetime as a span or seconds', () => {
+    const config = loadConfig({
+      TANDEM_TOKEN_ISSUER: ' https://auth.example ',
+      TANDEM_TOKEN_AUDIENCE: 'shop-api',
+      TANDEM_TOKEN_MAX_LIFETIME: '30d',
+    });
+    assert.equal(config.tokenIssuer, 'https://auth.example');
+    assert.equal(config.tokenAudience, 'shop-api');
+    assert.equal(config.tokenMaxLifetimeSeconds, 30 * 86_400);
+    assert.equal(loadConfig({ TANDEM_TOKEN_MAX_LIFETIME: '3600' }).tokenMaxLifetimeSeconds, 3600);
+    assert.equal(loadConfig({ TANDEM_TOKEN_MAX_LIFETIME: '90 minutes' }).tokenMaxLifetimeSeconds, 5400);
+    for (const TANDEM_TOKEN_MAX_LIFETIME of ['0', '0s', '-1h', 'forever', '1.5', '0.2s']) {
+      assert.throws(
+        () => loadConfig({ TANDEM_TOKEN_MAX_LIFETIME }),
+        /TANDEM_TOKEN_MAX_LIFETIME must be a positive duration/,
+        TANDEM_TOKEN_MAX_LIFETIME,
+      );
+    }
+  });
+
   it('puts the data folder beside a relative SQLite file, and in ./data otherwise', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'sqlite:var/db/app.db' }).dataDir, resolve('var/db'));
     assert.equal(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).dataDir, resolve('data'));
@@ -39,11 +62,22 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    const config = loadConfig({ PORT: '', HOST: '', DATABASE_URL: '', TANDEM_SECRET: '' });
+    const config = loadConfig({
+      PORT: '',
+      HOST: '',
+      DATABASE_URL: '',
+      TANDEM_SECRET: '',
+      TANDEM_TOKEN_ISSUER: '',
+      TANDEM_TOKEN_AUDIENCE: ' ',
+      TANDEM_TOKEN_MAX_LIFETIME: '',
+    });
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.databaseUrl, 'sqlite:./data/shop.db');
     assert.equal(config.secret, undefined);
+    assert.equal(config.tokenIssuer, undefined);
+    assert.equal(config.tokenAudience, undefined);
+    assert.equal(config.tokenMaxLifetimeSeconds, 24 * 3600);
   });
 
   it('refuses bad values, naming the variable', () => {
@@ -54,5 +88,13 @@ describe('loadConfig', () => {
       assert.throws(() => loadConfig({ DATABASE_URL }), /DATABASE_URL must be sqlite:<path>/, DATABASE_URL);
     }
     assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite:' }), /needs a file path/);
+  });
+
+  it('names a bad DATABASE_URL without its password', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://shop:hunter2@db.internal/shop' }),
+      (error: Error) =>
+        error.message.includes('mysql://shop:***@db.internal/shop') && !/hunter2/.test(error.message),
+    );
   });
 });

@@ -11,7 +11,7 @@ import { createPingApp } from './ping-app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const secret = 'cli-test-secret-cli-test-secret';
+const secret = 'cli-test-secret-cli-test-secret-cli';
 
 /** A CLI whose results, help and errors land in arrays, and whose usage errors throw. */
 function cli(env: NodeJS.ProcessEnv, extend?: (program: Command, config: AppConfig) => void) {
@@ -44,7 +44,7 @@ describe('tandem token', () => {
   it('signs with the development secret when TANDEM_SECRET is unset', async () => {
     const dataDir = join(dir, 'dev-data');
     const first = cli({ DATABASE_URL: `sqlite:${join(dataDir, 'app.db')}` });
-    await first.run('token', '--user', 'u2', '--role', 'customer', '--expires', '30m');
+    await first.run('token', '--user', 'u2', '--role', 'customer', '--expires-in', '30m');
     const second = cli({ DATABASE_URL: `sqlite:${join(dataDir, 'app.db')}` });
     await second.run('token', '--user', 'u3', '--role', 'customer');
     // Both tokens come from the one secret kept in the data folder.
@@ -53,14 +53,55 @@ describe('tandem token', () => {
     assert.equal((await verifyToken(second.out[0] ?? '', devSecret)).id, 'u3');
   });
 
-  it('sets the expiry from --expires', async () => {
-    const { out, run } = cli({ DATABASE_URL: database('token.db'), TANDEM_SECRET: secret });
-    await run('token', '--user', 'u1', '--role', 'admin', '--expires', '30m');
-    const claims = JSON.parse(Buffer.from(out[0]?.split('.')[1] ?? '', 'base64url').toString()) as {
-      iat: number;
-      exp: number;
+  it('sets the expiry from --expires-in: 12 h by default, never beyond TANDEM_TOKEN_MAX_LIFETIME', async () => {
+    const env = { DATABASE_URL: database('token.db'), TANDEM_SECRET: secret };
+    const lifetime = async (extra: NodeJS.ProcessEnv, ...args: string[]) => {
+      const { out, run } = cli({ ...env, ...extra });
+      await run('token', '--user', 'u1', '--role', 'admin', ...args);
+      const claims = JSON.parse(Buffer.from(out[0]?.split('.')[1] ?? '', 'base64url').toString()) as {
+        iat: number;
+        exp: number;
+      };
+      return claims.exp - claims.iat;
     };
-    assert.equal(claims.exp - claims.iat, 30 * 60);
+    assert.equal(await lifetime({}, '--expires-in', '30m'), 30 * 60);
+    assert.equal(await lifetime({}), 12 * 3600);
+    assert.equal(await lifetime({}, '--expires-in', '24h'), 24 * 3600);
+    assert.equal(
+      await lifetime({ TANDEM_TOKEN_MAX_LIFETIME: '1h' }),
+      3600,
+      'the default shrinks to the maximum',
+    );
+    assert.equal(await lifetime({ TANDEM_TOKEN_MAX_LIFETIME: '30d' }, '--expires-in', '30d'), 30 * 86_400);
+
+    const { err, out, run } = cli(env);
+    for (const expires of ['25h', '30d']) {
+      await assert.rejects(
+        run('token', '--user', 'u1', '--role', 'admin', '--expires-in', expires),
+        (e: unknown) => e instanceof CommanderError,
+      );
+    }
+    assert.match(err.join(''), /At most 24h, the maximum token lifetime \(TANDEM_TOKEN_MAX_LIFETIME\)/);
+    await assert.rejects(
+      run('token', '--user', 'u1', '--role', 'admin', '--expires-in', '0s'),
+      (e: unknown) => e instanceof CommanderError,
+    );
+    assert.match(err.join(''), /Expected a positive duration/);
+    assert.deepEqual(out, []);
+  });
+
+  it('sets the issuer and audience serve requires, from the same environment', async () => {
+    const env = {
+      DATABASE_URL: database('token.db'),
+      TANDEM_SECRET: secret,
+      TANDEM_TOKEN_ISSUER: 'https://shop.example',
+      TANDEM_TOKEN_AUDIENCE: 'shop-api',
+    };
+    const { out, run } = cli(env);
+    await run('token', '--user', 'u1', '--role', 'admin');
+    const rules = { secret, issuer: env.TANDEM_TOKEN_ISSUER, audience: env.TANDEM_TOKEN_AUDIENCE };
+    assert.deepEqual(await verifyToken(out[0] ?? '', rules), { id: 'u1', roles: ['admin'] });
+    await assert.rejects(verifyToken(out[0] ?? '', { ...rules, audience: 'other' }), /"aud"/);
   });
 
   it('refuses a missing option or a bad duration as a usage error, not a stack trace', async () => {
@@ -68,16 +109,41 @@ describe('tandem token', () => {
     await assert.rejects(run('token', '--user', 'u1'), (e: unknown) => e instanceof CommanderError);
     assert.match(err.join(''), /required option '--role <role>' not specified/);
     await assert.rejects(
-      run('token', '--user', 'u1', '--role', 'admin', '--expires', 'forever'),
+      run('token', '--user', 'u1', '--role', 'admin', '--expires-in', 'forever'),
       (e: unknown) => e instanceof CommanderError,
     );
-    assert.match(err.join(''), /Expected a duration such as 30m, 12h or 30d/);
+    assert.match(err.join(''), /Expected a duration such as 30m or 12h/);
     assert.deepEqual(out, []);
   });
 
-  it('refuses to sign in production without TANDEM_SECRET', async () => {
-    const { run } = cli({ DATABASE_URL: database('token.db'), NODE_ENV: 'production' });
+  it('refuses to sign in production without TANDEM_SECRET, or with one under 32 bytes', async () => {
+    const { run, out } = cli({ DATABASE_URL: database('token.db'), NODE_ENV: 'production' });
     await assert.rejects(run('token', '--user', 'u1', '--role', 'admin'), /TANDEM_SECRET must be set/);
+    const short = cli({
+      DATABASE_URL: database('token.db'),
+      NODE_ENV: 'production',
+      TANDEM_SECRET: 'x'.repeat(31),
+    });
+    await assert.rejects(
+      short.run('token', '--user', 'u1', '--role', 'admin'),
+      /TANDEM_SECRET must be at least 32 bytes in production/,
+    );
+    const enough = cli({
+      DATABASE_URL: database('token.db'),
+      NODE_ENV: 'production',
+      TANDEM_SECRET: 'x'.repeat(32),
+    });
+    await enough.run('token', '--user', 'u1', '--role', 'admin');
+    assert.equal((await verifyToken(enough.out[0] ?? '', 'x'.repeat(32))).id, 'u1');
+    assert.deepEqual([...out, ...short.out], []);
+  });
+
+  it('signs with a short secret in development, warning on stderr, not in the output', async () => {
+    const { run, out, err } = cli({ DATABASE_URL: database('token.db'), TANDEM_SECRET: 'demo' });
+    await run('token', '--user', 'u1', '--role', 'admin');
+    assert.equal((await verifyToken(out[0] ?? '', 'demo')).id, 'u1');
+    assert.equal(out.length, 1);
+    assert.match(err.join(''), /^WARNING: TANDEM_SECRET is only 4 bytes/);
   });
 });
 
@@ -117,6 +183,43 @@ describe('tandem migrate and audit', () => {
     const bad = cli(env);
     await assert.rejects(bad.run('audit', '--limit', 'lots'), (e: unknown) => e instanceof CommanderError);
     assert.match(bad.err.join(''), /Expected a whole number/);
+  });
+
+  it('prints caller-chosen text escaped: one row, one line, no escape sequence reaches the terminal', async () => {
+    const env = { DATABASE_URL: database('hostile.db'), TANDEM_SECRET: secret };
+    await withApp(env.DATABASE_URL, createPingApp, async (app) => {
+      const hostile = [
+        { commandType: '\u001b[2J\u001b[31mPing', commandId: 'ansi', userId: 'eve' },
+        {
+          commandType: 'Ping',
+          commandId: 'x\r\n2026-01-01T00:00:00.000Z  accepted  -  Ping  forged',
+          userId: 'eve',
+        },
+        { commandType: 'Ping', commandId: 'rtl', userId: 'eve\u202enimda' },
+        { commandType: 'Ping', commandId: 'big', userId: 'u'.repeat(10 * 1024) },
+      ];
+      for (const [n, fields] of hostile.entries()) {
+        await app.store.audit.record({
+          ...fields,
+          streamIds: [],
+          payloadHash: 'h',
+          outcome: 'unauthenticated',
+          errorCode: 'unauthenticated',
+          position: undefined,
+          at: `2026-01-01T00:00:0${n}.000Z`,
+        });
+      }
+    });
+    const { out, run } = cli(env);
+    await run('audit');
+    assert.equal(out.length, 5, out.join('\n'));
+    for (const line of out) {
+      assert.equal(/[\p{Cc}\p{Cf}]/u.test(line), false, JSON.stringify(line.slice(0, 80)));
+    }
+    assert.match(out[1] ?? '', /u{256}… +-$/);
+    assert.match(out[2] ?? '', /eve\\u202enimda/);
+    assert.match(out[3] ?? '', /"x\\r\\n2026-01-01T00:00:00\.000Z {2}accepted {2}- {2}Ping {2}forged"/);
+    assert.match(out[4] ?? '', /\\u001b\[2J\\u001b\[31mPing/);
   });
 
   it('closes the store when the application fails to build', async () => {

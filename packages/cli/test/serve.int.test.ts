@@ -9,7 +9,7 @@ import { createPingApp } from './ping-app.js';
 const config = loadConfig({
   PORT: '0',
   DATABASE_URL: 'sqlite::memory:',
-  TANDEM_SECRET: 'serve-secret-serve-secret-serve',
+  TANDEM_SECRET: 'serve-secret-serve-secret-serve-secret',
 });
 
 describe('serve', () => {
@@ -76,5 +76,62 @@ describe('serve', () => {
     assert.equal(process.listenerCount('SIGTERM'), before + 1);
     await running.close();
     assert.equal(process.listenerCount('SIGTERM'), before);
+  });
+
+  it('refuses to start in production with a short TANDEM_SECRET, before opening the store', async () => {
+    let opened = false;
+    await assert.rejects(
+      serve({
+        config: loadConfig({
+          PORT: '0',
+          DATABASE_URL: 'sqlite::memory:',
+          NODE_ENV: 'production',
+          TANDEM_SECRET: 'short',
+        }),
+        createApp: (store) => {
+          opened = true;
+          return createPingApp(store);
+        },
+      }),
+      /TANDEM_SECRET must be at least 32 bytes in production \(NODE_ENV=production\); it is 5/,
+    );
+    assert.equal(opened, false);
+  });
+
+  it('verifies tokens with the issuer, audience and maximum lifetime from the environment', async () => {
+    const running = await serve({
+      config: loadConfig({
+        PORT: '0',
+        DATABASE_URL: 'sqlite::memory:',
+        TANDEM_SECRET: 'serve-secret-serve-secret-serve-secret',
+        TANDEM_TOKEN_ISSUER: 'https://shop.example',
+        TANDEM_TOKEN_AUDIENCE: 'shop-api',
+        TANDEM_TOKEN_MAX_LIFETIME: '1h',
+      }),
+      createApp: createPingApp,
+    });
+    try {
+      assert.deepEqual(
+        { ...running.auth, secret: '' },
+        { secret: '', issuer: 'https://shop.example', audience: 'shop-api', maxLifetimeSeconds: 3600 },
+      );
+      const ping = async (token: string) =>
+        (
+          await fetch(`${running.url}/commands/Ping`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: '{}',
+          })
+        ).status;
+      const user = { sub: 'alice', role: 'customer' };
+      assert.equal(await ping(await signToken(user, running.auth)), 200);
+      const bare = { secret: running.secret, maxLifetimeSeconds: 3600 };
+      assert.equal(await ping(await signToken(user, bare)), 401, 'no iss or aud');
+      assert.equal(await ping(await signToken(user, { ...running.auth, audience: 'admin-api' })), 401);
+      const long = { ...running.auth, maxLifetimeSeconds: 7200 };
+      assert.equal(await ping(await signToken(user, long, { expiresIn: '2h' })), 401, 'lives too long');
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditOutcomeOf, payloadHash, TandemError, type Tandem } from '@tandem/core';
-import { authenticate } from './jwt-auth.js';
+import { authenticate, type TokenAuth } from './jwt-auth.js';
 import { sendProblem } from './send-problem.js';
 
 const keyPattern = /^[\x21-\x7e]{1,200}$/;
@@ -30,7 +30,7 @@ export async function auditRefusal(
   request: FastifyRequest,
   type: string,
   error: TandemError,
-  secret: string,
+  secret: TokenAuth,
 ) {
   const user = await authenticate(header(request, 'authorization'), secret);
   await tandem.store.audit
@@ -50,7 +50,7 @@ export async function auditRefusal(
 }
 
 /** `POST /commands/:type`: the JSON body is the command data; the caller comes from the token. */
-export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem, secret: string): void {
+export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem, secret: TokenAuth): void {
   app.post<{ Params: { type: string } }>('/commands/:type', async (request, reply) => {
     const { type } = request.params;
     if (!isJson(request)) {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
+import { tokenRules, type TokenRules } from './jwt-auth.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { openApiDocument } from './openapi-document.js';
@@ -9,8 +10,11 @@ import { sendProblem } from './send-problem.js';
 /** Options for {@link createHttpServer}. */
 export interface HttpServerOptions {
   readonly tandem: Tandem;
-  /** The HS256 secret bearer tokens are verified with. */
-  readonly auth: { readonly secret: string };
+  /**
+   * How bearer tokens are verified: the HS256 secret, and optionally the required `iss` and `aud`
+   * and the longest accepted lifetime (default 24 hours). Every token must carry `exp`.
+   */
+  readonly auth: TokenRules;
   /** Largest accepted body in bytes; default 64 KiB. */
   readonly bodyLimit?: number;
   /** Fastify/pino logger options (`true`, or pino options such as `{ level, stream }`); off by default. */
@@ -49,7 +53,9 @@ function fromFastify(error: FastifyError): TandemError {
 
 /** Builds the HTTP server (not listening): commands, OpenAPI, health, problem+json errors. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
-  const { tandem } = options;
+  const { tandem, auth } = options;
+  // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
+  tokenRules(auth);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 });
   const openapi = openApiDocument(
     tandem.commands.definitions.values(),
@@ -62,7 +68,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (tandemError.code === 'internal') request.log.error({ err: error }, 'request failed');
     const type = (request.params as { type?: string } | undefined)?.type;
     if (type !== undefined && request.url.startsWith('/commands/')) {
-      await auditRefusal(tandem, request, type, tandemError, options.auth.secret);
+      await auditRefusal(tandem, request, type, tandemError, auth);
     }
     return sendProblem(reply, tandemError);
   });
@@ -70,8 +76,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     sendProblem(reply, new TandemError('not-found', `No route ${request.method} ${request.url}`)),
   );
 
-  registerCommandRoutes(app, tandem, options.auth.secret);
-  registerQueryRoutes(app, tandem, options.auth.secret, options.readYourWritesWaitMs ?? 5_000);
+  registerCommandRoutes(app, tandem, auth);
+  registerQueryRoutes(app, tandem, auth, options.readYourWritesWaitMs ?? 5_000);
   registerMetricsRoute(app, tandem);
   app.get('/openapi.json', async () => openapi);
   app.get('/health', async () => ({

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StoredJson, TandemError, type Tandem } from '@tandem/core';
-import { authenticate } from './jwt-auth.js';
+import { authenticate, type TokenAuth } from './jwt-auth.js';
 import { sendProblem } from './send-problem.js';
 
 /** What Fastify sends for a serialized object, so a stored document goes out with the same header. */
@@ -19,7 +19,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export function registerQueryRoutes(
   app: FastifyInstance,
   tandem: Tandem,
-  secret: string,
+  secret: TokenAuth,
   waitMs: number,
 ): void {
   app.get<{ Params: { name: string } }>('/queries/:name', async (request, reply) => {
