@@ -23,6 +23,29 @@ function inputSchema(schema: StandardSchemaV1): Record<string, unknown> {
   return { type: 'object', description: 'Validated at runtime; this validator does not export JSON Schema.' };
 }
 
+/**
+ * A command's request body: its schema's input without the ids the server generates (callers
+ * may not send them), or with them optional when the command accepts client-chosen ids.
+ */
+function bodySchema(definition: AnyCommandDefinition): Record<string, unknown> {
+  const schema = inputSchema(definition.schema) as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
+  const generated = new Set<string>(definition.generatedIds ?? []);
+  if (generated.size === 0 || schema.properties === undefined) return schema;
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).filter(
+      ([name]) => definition.acceptsClientIds === true || !generated.has(name),
+    ),
+  );
+  const required = (schema.required ?? []).filter((name) => !generated.has(name));
+  return { ...schema, properties, required };
+}
+
+/** Header values Tandem takes as ids: printable ASCII without spaces, as the routes check. */
+const printableId = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' };
+
 const problem = { $ref: '#/components/schemas/Problem' };
 
 /** Builds the OpenAPI 3.1 document for every registered command and query. */
@@ -44,20 +67,20 @@ export function openApiDocument(
             name: 'Idempotency-Key',
             in: 'header',
             required: requiresIdempotencyKey(definition),
-            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            schema: printableId,
             description: 'The command id. Retries with the same key have one effect and get the same answer.',
           },
           {
             name: 'Tandem-Correlation-Id',
             in: 'header',
             required: false,
-            schema: { type: 'string' },
+            schema: printableId,
             description: 'Carried into the metadata of every event the command appends.',
           },
         ],
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: inputSchema(definition.schema) } },
+          content: { 'application/json': { schema: bodySchema(definition) } },
         },
         responses: {
           200: {

@@ -47,6 +47,8 @@ export const CreateProduct = defineCommand({
     initialStock: z.number().int().min(0).max(10_000_000).optional(),
   }),
   generatedIds: ['productId'],
+  // Only admins create products, and they own the whole catalog: SKUs of their choosing are fine.
+  acceptsClientIds: true,
   authorize: requireRole('admin'),
 }).stateStored(async ({ data, metadata }, sql) => {
   const exists = await sql.query('SELECT 1 FROM shop_products WHERE product_id = ?', [data.productId]);
@@ -110,6 +112,7 @@ export const StartPromotion = defineCommand({
     endsAt: z.iso.datetime().optional(),
   }),
   generatedIds: ['promotionId'],
+  acceptsClientIds: true,
   authorize: requireRole('admin'),
 }).stateStored(async ({ data, metadata }, sql) => {
   if ((await findProduct(sql, data.productId, metadata.timestamp)) === undefined) {

@@ -20,14 +20,32 @@ export interface Unavailable {
  * reservations and the order exist, or none do; a concurrent order on the same product makes this
  * one retry against the new stock.
  */
+/** The most of one product one order may hold. */
+const maxQuantity = 1_000;
+
 export const PlaceOrder = defineCommand({
   type: 'PlaceOrder',
   schema: z.strictObject({
     orderId: entityId,
     items: z
-      .array(z.strictObject({ productId: entityId, quantity: z.number().int().min(1).max(1_000) }))
+      .array(z.strictObject({ productId: entityId, quantity: z.number().int().min(1).max(maxQuantity) }))
       .min(1)
-      .max(50),
+      .max(50)
+      .superRefine((items, context) => {
+        // Lines of one product are one line (see the handler): the cap holds for their sum, or
+        // fifty lines of 1,000 would order 50,000 of one product.
+        const totals = new Map<string, number>();
+        items.forEach((item, index) => {
+          const total = (totals.get(item.productId) ?? 0) + item.quantity;
+          totals.set(item.productId, total);
+          if (total > maxQuantity && total - item.quantity <= maxQuantity)
+            context.addIssue({
+              code: 'custom',
+              path: [index, 'quantity'],
+              message: `At most ${maxQuantity} of one product per order, over all its lines`,
+            });
+        });
+      }),
     shippingAddress: z.strictObject({
       line1: z.string().trim().min(1).max(200),
       city: z.string().trim().min(1).max(100),
@@ -35,6 +53,8 @@ export const PlaceOrder = defineCommand({
       zip: z.string().regex(/^\d{5}(-\d{4})?$/, 'a US ZIP code'),
     }),
   }),
+  // Generated only, from the customer and the idempotency key: a customer who could choose order
+  // ids could probe others' orders ("already exists") or take an id before its owner does.
   generatedIds: ['orderId'],
   authorize: requireRole('customer'),
 }).eventSourcedMany(async ({ data, user, metadata }, streams, sql) => {

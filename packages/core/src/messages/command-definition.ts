@@ -19,10 +19,19 @@ export interface CommandOptions<Type extends string, Data> {
   /** One line for the OpenAPI document. */
   readonly description?: string;
   /**
-   * Id fields the server fills when the client leaves them out. Generated ids derive from the
-   * command id, so a retry with the same idempotency key creates the same ids.
+   * Id fields the server fills. Generated ids derive from the caller and the idempotency key, so a
+   * retry with the same key creates the same ids, and no other caller can derive them. Callers may
+   * not send these fields unless `acceptsClientIds` says so.
    */
   readonly generatedIds?: readonly (keyof Data & string)[];
+  /**
+   * Whether callers may choose the `generatedIds` fields themselves; default false, so the server
+   * always generates them (from the caller and the idempotency key) and a caller who sends one is
+   * refused, whatever its value. Accepting client-chosen ids lets a caller probe which ids exist
+   * ("already exists") and take an id before its intended owner, so turn it on only where every
+   * caller owns the whole id space (an admin's catalog SKUs) or the handler scopes ids per caller.
+   */
+  readonly acceptsClientIds?: boolean;
   /** Whether the command creates something; such commands require an idempotency key. Defaults to `generatedIds` being non-empty. */
   readonly creates?: boolean;
   /** Role or rule check before the handler runs. Ownership checks that need state belong in the handler. */
