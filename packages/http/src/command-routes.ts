@@ -1,46 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { auditOutcomeOf, payloadHash, TandemError, type Tandem } from '@tandem/core';
-import { authenticate, type TokenAuth } from './jwt-auth.js';
+import { auditOutcomeOf, payloadHash, storableText, TandemError, type Tandem } from '@tandem/core';
+import { isPrintableId, requestHeader } from './request-header.js';
 import { sendProblem } from './send-problem.js';
-
-const keyPattern = /^[\x21-\x7e]{1,200}$/;
-
-/** The Idempotency-Key when well-formed: 1 to 200 printable ASCII characters, no spaces. */
-function validKey(key: string | undefined): string | undefined {
-  return key !== undefined && keyPattern.test(key) ? key : undefined;
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** Whether the request declares a JSON body. */
 export function isJson(request: FastifyRequest): boolean {
-  return /^application\/(.+\+)?json\s*(;|$)/i.test(header(request, 'content-type') ?? '');
+  return /^application\/(.+\+)?json\s*(;|$)/i.test(requestHeader(request, 'content-type') ?? '');
 }
 
 /**
  * Writes the audit row for an attempt refused before it reached the pipeline (bad media type,
- * oversized body, malformed key). Failures to audit are logged, never shown to the client.
+ * oversized body, malformed header, a URL the router could not read). The caller's text is kept
+ * but made storable and bounded; failures to audit are logged, never shown to the client.
  */
 export async function auditRefusal(
   tandem: Tandem,
   request: FastifyRequest,
   type: string,
   error: TandemError,
-  secret: TokenAuth,
-) {
-  const user = await authenticate(header(request, 'authorization'), secret);
+): Promise<void> {
+  const userId = request.principal?.id;
+  const key = requestHeader(request, 'idempotency-key');
+  const commandType = storableText(type);
   await tandem.store.audit
     .record({
       // A malformed key is not stored: it can be kilobytes of anything.
-      commandId: validKey(header(request, 'idempotency-key')) ?? `refused-${randomUUID()}`,
-      commandType: type,
-      userId: user?.id,
+      commandId: key !== undefined && isPrintableId(key) ? key : `refused-${randomUUID()}`,
+      commandType,
+      userId: userId === undefined ? undefined : storableText(userId),
       streamIds: [],
-      payloadHash: payloadHash({ type, userId: user?.id ?? null, data: null }),
+      payloadHash: payloadHash({ type: commandType, userId: userId ?? null, data: null }),
       outcome: auditOutcomeOf(error),
       errorCode: error.code,
       position: undefined,
@@ -49,37 +39,40 @@ export async function auditRefusal(
     .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit write failed'));
 }
 
+/** A header that must be a printable id, or undefined when absent; throws `validation` otherwise. */
+function idHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = requestHeader(request, name.toLowerCase());
+  if (value === undefined || isPrintableId(value)) return value;
+  throw new TandemError('validation', `${name} must be 1 to 200 printable ASCII characters`, {
+    details: { issues: [{ path: name, message: `Invalid ${name}` }] },
+  });
+}
+
 /** `POST /commands/:type`: the JSON body is the command data; the caller comes from the token. */
-export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem, secret: TokenAuth): void {
+export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem): void {
   app.post<{ Params: { type: string } }>('/commands/:type', async (request, reply) => {
     const { type } = request.params;
-    if (!isJson(request)) {
-      const error = new TandemError('unsupported-media-type');
-      await auditRefusal(tandem, request, type, error, secret);
-      return sendProblem(reply, error);
-    }
-    const key = header(request, 'idempotency-key');
-    if (key !== undefined && validKey(key) === undefined) {
-      const error = new TandemError(
-        'validation',
-        'Idempotency-Key must be 1 to 200 printable ASCII characters',
-        {
-          details: { issues: [{ path: 'Idempotency-Key', message: 'Invalid idempotency key' }] },
-        },
-      );
-      await auditRefusal(tandem, request, type, error, secret);
+    let key: string | undefined;
+    let correlationId: string | undefined;
+    try {
+      if (!isJson(request)) throw new TandemError('unsupported-media-type');
+      key = idHeader(request, 'Idempotency-Key');
+      correlationId = idHeader(request, 'Tandem-Correlation-Id');
+    } catch (thrown) {
+      const error = TandemError.from(thrown);
+      await auditRefusal(tandem, request, type, error);
       return sendProblem(reply, error);
     }
     const outcome = await tandem.execute({
       type,
       data: request.body,
-      user: await authenticate(header(request, 'authorization'), secret),
+      user: request.principal,
       commandId: key,
-      correlationId: header(request, 'tandem-correlation-id'),
+      correlationId,
     });
     if (!outcome.ok) {
       if (outcome.error.code === 'internal')
-        request.log.error({ err: outcome.error.cause }, 'command failed');
+        request.log.error({ err: outcome.error.cause, commandType: type }, 'command failed');
       return sendProblem(reply, outcome.error);
     }
     const { result } = outcome;

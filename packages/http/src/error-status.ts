@@ -17,6 +17,7 @@ export const errorStatus = {
   'unsupported-media-type': 415,
   'domain-rule': 422,
   'idempotency-mismatch': 422,
+  'rate-limited': 429,
   unavailable: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;

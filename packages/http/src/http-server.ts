@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
+import { createHttpMetrics } from './http-metrics.js';
+import { registerJsonBody } from './json-body.js';
 import { tokenRules, type TokenRules } from './jwt-auth.js';
-import { registerMetricsRoute } from './metrics-route.js';
-import { registerQueryRoutes } from './query-routes.js';
 import { openApiDocument } from './openapi-document.js';
+import { registerOperationsRoutes, type OperationsAccess } from './operations-routes.js';
+import { registerQueryRoutes } from './query-routes.js';
+import { RateLimits, type RateLimitOptions } from './rate-limits.js';
+import { registerPrincipal } from './request-principal.js';
 import { sendProblem } from './send-problem.js';
+import { unparsableRequestHandler, unreadableUrlHandler } from './unreadable-requests.js';
 
 /** Options for {@link createHttpServer}. */
 export interface HttpServerOptions {
@@ -17,7 +24,10 @@ export interface HttpServerOptions {
   readonly auth: TokenRules;
   /** Largest accepted body in bytes; default 64 KiB. */
   readonly bodyLimit?: number;
-  /** Fastify/pino logger options (`true`, or pino options such as `{ level, stream }`); off by default. */
+  /**
+   * Fastify/pino logger options (`true`, `false`, or pino options such as `{ level, stream }`);
+   * default `{ level: 'warn' }`, so every 500 is logged with its cause and request id.
+   */
   readonly logger?: FastifyServerOptions['logger'];
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
@@ -25,7 +35,22 @@ export interface HttpServerOptions {
   readonly title?: string;
   /** The OpenAPI document's (the API's) version; default `0.1.0`. */
   readonly version?: string;
+  /**
+   * Per-caller rate limits (see {@link RateLimitOptions} for the defaults); `false` turns them off,
+   * for a server behind a gateway that limits, or a benchmark.
+   */
+  readonly rateLimit?: RateLimitOptions | false;
+  /** Who may read `/metrics` and the details of `/health`; both public by default. */
+  readonly operations?: OperationsAccess;
+  /**
+   * Fastify's `trustProxy`: whether (or which) proxies' `X-Forwarded-For` names the client
+   * address the anonymous rate limits key on. Off by default: the socket's address.
+   */
+  readonly trustProxy?: FastifyServerOptions['trustProxy'];
 }
+
+/** Routes no rate limit applies to: probes and scrapers must always get through. */
+const unlimited = new Set(['/health', '/metrics']);
 
 /**
  * Maps Fastify's own errors (body parsing, limits) to catalog errors. The Fastify code picks the
@@ -43,7 +68,9 @@ function fromFastify(error: FastifyError): TandemError {
           ? 'The body is empty; send a JSON object ({} when the command has no fields)'
           : error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
             ? 'The Content-Length does not match the body'
-            : 'The body is not valid JSON';
+            : /prototype|constructor/i.test(error.message)
+              ? 'The body uses a reserved key (__proto__ or constructor.prototype)'
+              : 'The body is not valid JSON';
       return new TandemError('validation', message, { details: { issues: [{ path: '', message }] } });
     }
     default:
@@ -51,45 +78,90 @@ function fromFastify(error: FastifyError): TandemError {
   }
 }
 
-/** Builds the HTTP server (not listening): commands, OpenAPI, health, problem+json errors. */
+/**
+ * Builds the HTTP server (not listening): commands, queries, OpenAPI, health and metrics, with
+ * problem+json errors, a `Request-Id` on every answer, per-caller rate limits, and a boundary that
+ * answers hostile input with a 4xx (see docs/security.md).
+ */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const { tandem, auth } = options;
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
   tokenRules(auth);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 });
+  const metrics = createHttpMetrics(tandem);
+  // Set below, once the rate-limit plugin is registered; the URL handler runs only after that.
+  const limiter: { limits: RateLimits | undefined } = { limits: undefined };
+  const app = Fastify({
+    logger: options.logger ?? { level: 'warn' },
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    trustProxy: options.trustProxy ?? false,
+    frameworkErrors: (error, request, reply) =>
+      unreadableUrlHandler(tandem, auth, limiter.limits)(error, request, reply),
+    clientErrorHandler: unparsableRequestHandler,
+  });
   const openapi = openApiDocument(
     tandem.commands.definitions.values(),
     { title: options.title ?? 'Tandem API', version: options.version ?? '0.1.0' },
     tandem.queries?.definitions.values(),
   );
 
+  registerJsonBody(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  registerPrincipal(app, auth);
+  if (options.rateLimit !== false) {
+    await app.register(fastifyRateLimit, { global: false });
+    const limits = new RateLimits(app, options.rateLimit ?? {}, metrics.rateLimited);
+    limiter.limits = limits;
+    const path = (url: string) => url.split('?')[0] ?? url;
+    app.addHook('onRequest', async (request) => {
+      if (unlimited.has(path(request.url))) return;
+      const refusal = await limits.admit(request);
+      if (refusal !== undefined) throw refusal;
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      if (!unlimited.has(path(request.url))) await limits.observe(request, reply.statusCode);
+    });
+  }
+
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const tandemError = error instanceof TandemError ? error : fromFastify(error);
     if (tandemError.code === 'internal') request.log.error({ err: error }, 'request failed');
     const type = (request.params as { type?: string } | undefined)?.type;
-    if (type !== undefined && request.url.startsWith('/commands/')) {
-      await auditRefusal(tandem, request, type, tandemError, auth);
+    // Requests the rate limits refuse are counted, not audited: a flood must not write rows at will.
+    if (type !== undefined && request.url.startsWith('/commands/') && tandemError.code !== 'rate-limited') {
+      await auditRefusal(tandem, request, type, tandemError);
     }
     return sendProblem(reply, tandemError);
   });
   app.setNotFoundHandler(async (request, reply) =>
-    sendProblem(reply, new TandemError('not-found', `No route ${request.method} ${request.url}`)),
+    sendProblem(
+      reply,
+      new TandemError('not-found', `No route ${request.method} ${request.url.slice(0, 200)}`),
+    ),
   );
 
-  registerCommandRoutes(app, tandem, auth);
-  registerQueryRoutes(app, tandem, auth, options.readYourWritesWaitMs ?? 5_000);
-  registerMetricsRoute(app, tandem);
+  registerCommandRoutes(app, tandem);
+  registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
+  registerOperationsRoutes(app, tandem, metrics, options.operations);
   app.get('/openapi.json', async () => openapi);
-  app.get('/health', async () => ({
-    status: 'ok',
-    store: tandem.store.name,
-    head: await tandem.events.headPosition(),
-    projections: ((await tandem.projections?.status()) ?? []).map((s) => ({
-      name: s.name,
-      state: s.state,
-      lagEvents: s.lagEvents,
-      ...(s.heldBack === undefined ? {} : { heldBack: s.heldBack }),
-    })),
-  }));
+  return app;
+}
+
+/**
+ * A server of the operations endpoints alone, `/health` with its details and `/metrics`, for a
+ * separate port that only operators and scrapers reach (`tandem serve` starts one when
+ * TANDEM_OPERATIONS_PORT is set, and its main server then serves neither).
+ */
+export async function createOperationsServer(options: {
+  readonly tandem: Tandem;
+  readonly logger?: FastifyServerOptions['logger'];
+}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? { level: 'warn' } });
+  app.decorateRequest('principal', undefined);
+  registerOperationsRoutes(app, options.tandem, createHttpMetrics(options.tandem));
+  app.setNotFoundHandler(async (_request, reply) => sendProblem(reply, new TandemError('not-found')));
   return app;
 }

@@ -17,13 +17,18 @@ export interface ProblemDetails {
   readonly retryable: boolean;
   /** Client-safe structured details, such as validation `issues`. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * `urn:tandem:request:<id>`: the request, as the server's logs name it (also in the `Request-Id`
+   * header). Quote it when reporting an `internal` error: its cause is logged under that id.
+   */
+  readonly instance?: string;
 }
 
 /**
  * Renders an error for clients. Only the message and the client-safe `details` leave the server:
  * never a stack or a cause, and for `internal` not even the message.
  */
-export function problemDetails(error: TandemError): ProblemDetails {
+export function problemDetails(error: TandemError, requestId?: string): ProblemDetails {
   const entry = errorCatalog[error.code];
   return {
     type: `urn:tandem:error:${error.code}`,
@@ -33,5 +38,6 @@ export function problemDetails(error: TandemError): ProblemDetails {
     code: error.code,
     retryable: entry.retryable,
     ...(error.details === undefined || error.code === 'internal' ? {} : { details: error.details }),
+    ...(requestId === undefined ? {} : { instance: `urn:tandem:request:${requestId}` }),
   };
 }

@@ -1,55 +1,51 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { StoredJson, TandemError, type Tandem } from '@tandem/core';
-import { authenticate, type TokenAuth } from './jwt-auth.js';
+import { requestHeader } from './request-header.js';
 import { sendProblem } from './send-problem.js';
+import { strictQuery } from './strict-query.js';
 
 /** What Fastify sends for a serialized object, so a stored document goes out with the same header. */
 const jsonType = 'application/json; charset=utf-8';
 
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** `Tandem-Min-Position` when given: a whole number below 2^53, else a validation error. */
+function minPosition(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (/^\d{1,16}$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+  throw new TandemError('validation', 'Tandem-Min-Position must be a non-negative integer', {
+    details: { issues: [{ path: 'Tandem-Min-Position', message: 'Invalid position' }] },
+  });
 }
 
 /**
  * `GET /queries/:name?param=...`: the view exactly as its projection stored it. Read-your-writes:
  * a client sends the `Tandem-Position` a command returned as `Tandem-Min-Position`, and the query
  * waits (up to `waitMs`) until every projection it reads has passed it, else 503 + Retry-After.
+ * Parameters are parsed strictly (see `strictQuery`): each once, as valid UTF-8.
  */
-export function registerQueryRoutes(
-  app: FastifyInstance,
-  tandem: Tandem,
-  secret: TokenAuth,
-  waitMs: number,
-): void {
+export function registerQueryRoutes(app: FastifyInstance, tandem: Tandem, waitMs: number): void {
   app.get<{ Params: { name: string } }>('/queries/:name', async (request, reply) => {
     const bus = tandem.queries;
     if (bus === undefined)
       return sendProblem(reply, new TandemError('not-found', 'This application declares no queries'));
-    const rawPosition = header(request, 'tandem-min-position');
-    if (
-      rawPosition !== undefined &&
-      !(/^\d{1,16}$/.test(rawPosition) && Number.isSafeInteger(Number(rawPosition)))
-    ) {
-      return sendProblem(
-        reply,
-        new TandemError('validation', 'Tandem-Min-Position must be a non-negative integer', {
-          details: { issues: [{ path: 'Tandem-Min-Position', message: 'Invalid position' }] },
-        }),
-      );
+    let params: Record<string, string>;
+    let position: number | undefined;
+    try {
+      params = strictQuery(request.url);
+      position = minPosition(requestHeader(request, 'tandem-min-position'));
+    } catch (error) {
+      return sendProblem(reply, TandemError.from(error));
     }
-    const authorization = header(request, 'authorization');
     const outcome = await bus.execute({
       name: request.params.name,
-      params: request.query,
-      // Public queries are mostly anonymous: no header, nothing to await.
-      user: authorization === undefined ? undefined : await authenticate(authorization, secret),
-      minPosition: rawPosition === undefined ? undefined : Number(rawPosition),
+      params,
+      user: request.principal,
+      minPosition: position,
       waitMs,
       storedJson: true,
     });
     if (!outcome.ok) {
-      if (outcome.error.code === 'internal') request.log.error({ err: outcome.error.cause }, 'query failed');
+      if (outcome.error.code === 'internal')
+        request.log.error({ err: outcome.error.cause, query: request.params.name }, 'query failed');
       return sendProblem(reply, outcome.error);
     }
     const { view } = outcome;

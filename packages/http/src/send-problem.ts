@@ -4,8 +4,11 @@ import { problemDetails } from './problem-details.js';
 
 /** Sends `error` as `application/problem+json`, with the headers its code calls for. */
 export function sendProblem(reply: FastifyReply, error: TandemError): FastifyReply {
-  const problem = problemDetails(error);
+  const problem = problemDetails(error, reply.request.id);
   if (error.code === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer');
-  if (problem.status === 503 || error.code === 'idempotency-in-progress') reply.header('Retry-After', '1');
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+  else if (problem.status === 503 || error.code === 'idempotency-in-progress')
+    reply.header('Retry-After', '1');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }

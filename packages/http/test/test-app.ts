@@ -48,6 +48,8 @@ export const OpenAccount = defineCommand({
   description: 'Opens an account for the caller',
   schema: z.strictObject({ accountId: z.string().min(1).max(100) }),
   generatedIds: ['accountId'],
+  // The suites choose account ids; by default callers may not (see `acceptsClientIds`).
+  acceptsClientIds: true,
 }).eventSourced({
   stream: ({ data }) => `account-${data.accountId}`,
   decider: account,

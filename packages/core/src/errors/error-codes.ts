@@ -52,6 +52,10 @@ export const errorCatalog = {
     title: 'The request body must be application/json',
     retryable: false,
   },
+  'rate-limited': {
+    title: 'Too many requests from this caller; retry after the time given',
+    retryable: true,
+  },
   unavailable: {
     title: 'A backing store is unavailable',
     retryable: true,

@@ -1,6 +1,14 @@
 /** How a command attempt ended. */
 export type AuditOutcome =
-  'accepted' | 'replayed' | 'invalid' | 'unauthenticated' | 'forbidden' | 'rejected' | 'conflict' | 'failed';
+  | 'accepted'
+  | 'replayed'
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'rejected'
+  | 'conflict'
+  | 'throttled'
+  | 'failed';
 
 /** One audit row: every command attempt writes exactly one. */
 export interface AuditEntry {

@@ -20,6 +20,8 @@ export function auditOutcomeOf(error: TandemError): AuditOutcome {
     case 'concurrency-conflict':
     case 'idempotency-in-progress':
       return 'conflict';
+    case 'rate-limited':
+      return 'throttled';
     case 'not-found':
     case 'domain-rule':
     case 'idempotency-mismatch':

@@ -1,0 +1,172 @@
+import { isIPv6 } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TandemError } from '@tandem/core';
+
+/** The limits a server applies per caller, per window. */
+export interface RateLimitOptions {
+  /** Requests per window from one authenticated user; default 1,200. */
+  readonly perUser?: number;
+  /** Requests per window from one client address, for anonymous callers; default 600. */
+  readonly perAddress?: number;
+  /**
+   * Refused requests per window from one caller (user, or address when anonymous) before every
+   * request of theirs is refused until the window ends; default 60. Refused: 400, 401, 403, 413,
+   * 415 and 422, and 404 outside queries (a query's 404 is an ordinary "no such document").
+   */
+  readonly refused?: number;
+  /**
+   * Command requests per window from anonymous callers, all addresses together; default 600. No
+   * command runs anonymously, so these are all refusals: the cap bounds the audit rows that
+   * callers without credentials can make the server write, however many addresses they use.
+   */
+  readonly anonymousCommands?: number;
+  /** The window, in milliseconds; default 60,000. */
+  readonly windowMs?: number;
+}
+
+/** Why a request was refused with 429, as counted in metrics. */
+export type RateLimitReason = 'requests' | 'refused' | 'anonymous-commands';
+
+type Limiter = (request: FastifyRequest) => Promise<
+  | { readonly isAllowed: true; readonly key: string }
+  | {
+      readonly isAllowed: false;
+      readonly key: string;
+      readonly ttl: number;
+      readonly ttlInSeconds: number;
+      readonly isExceeded: boolean;
+    }
+>;
+
+/** The most callers remembered as blocked at once; the oldest are forgotten first past it. */
+const maxBlocked = 100_000;
+
+/**
+ * The bucket key of a request's caller: the user when authenticated, else the client address. An
+ * IPv6 address counts by its /64 prefix, which one subscriber usually holds whole: by address
+ * alone, one client could rotate through 2^64 keys.
+ */
+export function callerKey(request: FastifyRequest): string {
+  if (request.principal !== undefined) return `u:${request.principal.id}`;
+  const ip = request.ip.startsWith('::ffff:') ? request.ip.slice(7) : request.ip;
+  if (!isIPv6(ip)) return `a:${ip}`;
+  const groups = expandIPv6(ip);
+  return `a:${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIPv6(ip: string): string[] {
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const missing = ip.includes('::') ? 8 - left.length - right.length : 0;
+  return [...left, ...Array.from({ length: missing }, () => '0'), ...right].map((g) =>
+    g.toLowerCase().padStart(4, '0'),
+  );
+}
+
+function isCommand(request: FastifyRequest): boolean {
+  return request.method === 'POST' && request.url.startsWith('/commands/');
+}
+
+/** Whether an answer with `status` to `request` counts against the caller's refusal bucket. */
+export function isRefusal(status: number, request: FastifyRequest): boolean {
+  if (status === 404) return !request.url.startsWith('/queries/');
+  return [400, 401, 403, 413, 415, 422].includes(status);
+}
+
+function limited(reason: RateLimitReason, retryAfterSeconds: number): TandemError {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new TandemError(
+    'rate-limited',
+    `Too many ${reason === 'requests' ? 'requests' : reason === 'refused' ? 'refused requests' : 'requests without credentials'}; retry in ${seconds} s`,
+    {
+      details: { reason, retryAfterSeconds: seconds },
+    },
+  );
+}
+
+/**
+ * Rate limits on @fastify/rate-limit's counters (its in-memory store: limits are per process):
+ * a bucket of requests per caller, a stricter bucket of refused requests per caller that shuts the
+ * caller out for the rest of the window once spent, and one bucket shared by every anonymous
+ * command request. Requests the limits refuse are answered 429 before any other work, and are not
+ * audited row by row (that would let a flood write rows at will): they are counted in metrics.
+ */
+export class RateLimits {
+  readonly #general: Limiter;
+  readonly #refusals: Limiter;
+  readonly #anonymousCommands: Limiter;
+  /** Callers whose refusal bucket is spent, with when it refills (ms since the epoch). */
+  readonly #blocked = new Map<string, number>();
+  readonly #onLimited: (reason: RateLimitReason) => void;
+  readonly #now: () => number;
+
+  /** Needs @fastify/rate-limit registered on `app` (`global: false`). */
+  constructor(
+    app: FastifyInstance,
+    options: RateLimitOptions,
+    onLimited: (reason: RateLimitReason) => void,
+    now: () => number = Date.now,
+  ) {
+    const timeWindow = options.windowMs ?? 60_000;
+    const perUser = options.perUser ?? 1_200;
+    const perAddress = options.perAddress ?? 600;
+    this.#general = app.createRateLimit({
+      timeWindow,
+      keyGenerator: callerKey,
+      max: (_request, key) => (key.startsWith('u:') ? perUser : perAddress),
+    }) as Limiter;
+    this.#refusals = app.createRateLimit({
+      timeWindow,
+      keyGenerator: (request) => `refused/${callerKey(request)}`,
+      max: options.refused ?? 60,
+    }) as Limiter;
+    this.#anonymousCommands = app.createRateLimit({
+      timeWindow,
+      keyGenerator: () => 'anonymous-commands',
+      max: options.anonymousCommands ?? 600,
+    }) as Limiter;
+    this.#onLimited = onLimited;
+    this.#now = now;
+  }
+
+  /** The 429 to answer `request` with, or undefined when it may go on. Counts it. */
+  async admit(request: FastifyRequest): Promise<TandemError | undefined> {
+    const key = callerKey(request);
+    const blockedUntil = this.#blocked.get(key);
+    if (blockedUntil !== undefined) {
+      const left = blockedUntil - this.#now();
+      if (left > 0) return this.#limited('refused', left / 1000);
+      this.#blocked.delete(key);
+    }
+    if (request.principal === undefined && isCommand(request)) {
+      const shared = await this.#anonymousCommands(request);
+      if (!shared.isAllowed && shared.isExceeded)
+        return this.#limited('anonymous-commands', shared.ttlInSeconds);
+    }
+    const own = await this.#general(request);
+    if (!own.isAllowed && own.isExceeded) return this.#limited('requests', own.ttlInSeconds);
+    return undefined;
+  }
+
+  /** Counts `request`'s answer against its caller's refusal bucket when it was a refusal. */
+  async observe(request: FastifyRequest, status: number): Promise<void> {
+    if (!isRefusal(status, request)) return;
+    const refusals = await this.#refusals(request);
+    if (refusals.isAllowed || !refusals.isExceeded) return;
+    if (this.#blocked.size >= maxBlocked) {
+      // Map order is insertion order: forget the oldest tenth.
+      let drop = maxBlocked / 10;
+      for (const old of this.#blocked.keys()) {
+        if (drop-- <= 0) break;
+        this.#blocked.delete(old);
+      }
+    }
+    this.#blocked.set(callerKey(request), this.#now() + refusals.ttl);
+  }
+
+  #limited(reason: RateLimitReason, retryAfterSeconds: number): TandemError {
+    this.#onLimited(reason);
+    return limited(reason, retryAfterSeconds);
+  }
+}
