@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type {
+  TandemError} from '@tandem/core';
 import {
   checkInputShape,
   identifierIssue,
@@ -7,7 +9,6 @@ import {
   isStorableText,
   MemoryStore,
   storableText,
-  TandemError,
   type CommandOutcome,
 } from '@tandem/core';
 import { alice, counterApp } from '@tandem/testing';
