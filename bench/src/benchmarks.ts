@@ -7,6 +7,7 @@ import { postgresRebuild } from './micro/postgres-rebuild.js';
 import { projectionLag } from './micro/projection-lag.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
+import { sqliteSearch } from './micro/sqlite-search.js';
 import { peerAppend } from './peers/peer-append.js';
 import { peerCatchUp } from './peers/peer-catch-up.js';
 import { peerCommands } from './peers/peer-commands.js';
@@ -20,6 +21,7 @@ export const benchmarks: readonly Benchmark[] = [
   projectionLag,
   httpQueries,
   httpCommands,
+  sqliteSearch,
   flashSaleBenchmark('sqlite'),
   flashSaleBenchmark('postgres'),
   peerAppend,

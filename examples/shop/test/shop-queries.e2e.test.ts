@@ -163,6 +163,10 @@ describe('the shop read side over HTTP', () => {
       400,
       'unknown params are refused',
     );
+    // Issue 11: a search over the caps is refused before it costs anything (docs/read-side.md).
+    const tooMany = await shop.get('SearchProducts', { q: 'a b c d e f g h i j k l m n o p q r s t' });
+    assert.equal(tooMany.statusCode, 400, tooMany.body);
+    assert.equal(tooMany.json<{ code: string }>().code, 'validation');
   });
 
   it('GetOrderSummary: the denormalized order for its owner and admins; 404 for anyone else', async () => {

@@ -101,6 +101,7 @@ export {
   type CursorPosition,
 } from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
+export { searchLimits, searchTerms, type SearchTerm } from './read-store/search-terms.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
 export { MemoryLeases } from './memory/memory-leases.js';
 

@@ -5,7 +5,8 @@ import {
   fieldValue,
   pageSize,
   planFind,
-  searchTokens,
+  searchLimits,
+  searchTerms,
   type CollectionDefinition,
   type DocumentWriter,
   type FieldFilter,
@@ -111,16 +112,19 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
   async search(text: string, query: FindQuery = {}): Promise<Page<Doc>> {
     if (this.definition.search === undefined)
       throw new Error(`Collection ${this.definition.name} declares no search fields`);
-    const terms = searchTokens(text);
+    const terms = searchTerms(text);
     if (terms.length === 0) return { items: [] };
     await this.buffer?.flush();
     const params = new Params();
-    const tsquery = params.add(terms.map((t) => `${t}:*`).join(' & '));
+    // Words are letters and digits only, so they are plain lexemes in tsquery syntax.
+    const tsquery = params.add(terms.map((t) => (t.prefix ? `${t.word}:*` : t.word)).join(' & '));
     const where = filters(query.where ?? [], params);
     const sort = query.sort;
+    // At most `maxMatches` matches, as in every store; filters, rank, order and pages apply to those.
+    const matched = `SELECT id, doc, search FROM ${this.table} WHERE search @@ to_tsquery('simple', ${tsquery}) LIMIT ${searchLimits.maxMatches}`;
     // Rounded so a rank read back from a cursor compares equal to the one computed again.
-    const inner = `SELECT id, doc, round(ts_rank(search, to_tsquery('simple', ${tsquery}))::numeric, 6) AS rank FROM ${this.table}
-      WHERE search @@ to_tsquery('simple', ${tsquery})${where.length > 0 ? ` AND ${where.join(' AND ')}` : ''}`;
+    const inner = `SELECT id, doc, round(ts_rank(search, to_tsquery('simple', ${tsquery}))::numeric, 6) AS rank
+      FROM (${matched}) matched${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const key = sort === undefined ? 'rank' : jsonPath(sort.field);
     const desc = sort === undefined || sort.direction === 'desc';
     const outer: string[] = [];

@@ -53,9 +53,14 @@ export interface PostgresTransactions {
 export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
   readonly leases: PostgresLeases;
+  /**
+   * `queries`: what query reads (`reader`, `activeReader`) go through; the store gives its pool
+   * with the query time budget (see `postgres-query-budget.ts`). Default: `pool`, no budget.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly transactions: PostgresTransactions,
+    private readonly queries: Queryable = pool,
   ) {
     this.leases = new PostgresLeases(pool);
   }
@@ -102,7 +107,11 @@ export class PostgresReadStore implements ReadStore {
   }
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
-    return new PostgresDocumentCollection(this.pool, readModelTable(namespace, definition.name), definition);
+    return new PostgresDocumentCollection(
+      this.queries,
+      readModelTable(namespace, definition.name),
+      definition,
+    );
   }
 
   activeReader<Doc extends object>(
@@ -110,7 +119,7 @@ export class PostgresReadStore implements ReadStore {
     definition: CollectionDefinition<Doc>,
   ): PostgresActiveCollection<Doc> {
     return new PostgresActiveCollection(
-      this.pool,
+      this.queries,
       projection,
       definition,
       () => this.activeNamespace(projection),

@@ -26,6 +26,7 @@ import { findReadBarrier } from './postgres-read-barrier.js';
 import { claimRecord, findRecords } from './postgres-idempotency.js';
 import { KeyBatch } from './postgres-key-batch.js';
 import { PostgresNotifier } from './postgres-notifier.js';
+import { budgetedQueries, defaultQueryTimeoutMs, openQueryPool } from './postgres-query-budget.js';
 import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
 import { PostgresSession } from './postgres-session.js';
@@ -64,6 +65,13 @@ export interface PostgresStoreOptions {
    * on a connection of its own.
    */
   readonly maxGroup?: number;
+  /**
+   * Time budget of one query read (the read store's `reader` and `activeReader`), in ms; default
+   * 2 000, 0 for none. PostgreSQL cancels a read that runs longer (`statement_timeout`) and the
+   * query answers `unavailable` with `details.reason: 'query-timeout'`. Query reads use a pool of
+   * their own (up to `max` connections), so projection writes and migrations have no budget.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -78,14 +86,19 @@ export class PostgresStore implements Store {
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
   readonly #pool: pg.Pool;
+  /** Query reads' pool, with the time budget (see `postgres-query-budget.ts`). */
+  readonly #queryPool: pg.Pool;
+  readonly #queryTimeoutMs: number;
   readonly #channel: string;
   readonly #notifier: PostgresNotifier;
   readonly #batcher: PostgresAppendBatcher;
   readonly #groups: PostgresTransactionGroups | undefined;
   #closed = false;
 
-  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
+  private constructor(pool: pg.Pool, queryPool: pg.Pool, schema: string, options: PostgresStoreOptions) {
     this.#pool = pool;
+    this.#queryPool = queryPool;
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? defaultQueryTimeoutMs;
     this.#channel = `tandem_events_${schema}`;
     this.#notifier = new PostgresNotifier(pool, this.#channel, options.pollIntervalMs ?? 100);
     this.#batcher = new PostgresAppendBatcher(
@@ -138,12 +151,14 @@ export class PostgresStore implements Store {
     const schema = options.schema ?? 'public';
     if (!schemaPattern.test(schema))
       throw new Error(`Schema ${JSON.stringify(schema)} must match ${schemaPattern}`);
-    const pool = new pg.Pool({
+    const config = {
       connectionString: options.connectionString,
       max: options.max ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-      options: `-c search_path=${schema}`,
-    });
+    };
+    // Checked (it throws) before anything connects.
+    const queryPool = openQueryPool({ ...config, schema }, options.queryTimeoutMs ?? defaultQueryTimeoutMs);
+    const pool = new pg.Pool({ ...config, options: `-c search_path=${schema}` });
     pool.on('error', () => {
       // An idle client died (server restart); the pool replaces it. Queries report their own errors.
     });
@@ -174,9 +189,10 @@ export class PostgresStore implements Store {
       }
     } catch (error) {
       await pool.end();
+      await queryPool.end();
       throw classifyPostgresError(error);
     }
-    return new PostgresStore(pool, schema, options);
+    return new PostgresStore(pool, queryPool, schema, options);
   }
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -223,14 +239,18 @@ export class PostgresStore implements Store {
 
   /** Read models in this database, sharing its pool and transactions. */
   readStore(): PostgresReadStore {
-    this.#readStore ??= new PostgresReadStore(this.#pool, {
-      withClient: (work) => this.#withClient(work),
-      clientOf: (tx) => {
-        const client = this.#clients.get(tx);
-        if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
-        return client();
+    this.#readStore ??= new PostgresReadStore(
+      this.#pool,
+      {
+        withClient: (work) => this.#withClient(work),
+        clientOf: (tx) => {
+          const client = this.#clients.get(tx);
+          if (client === undefined) throw new Error('Not a transaction of this PostgreSQL store');
+          return client();
+        },
       },
-    });
+      budgetedQueries(this.#queryPool, this.#queryTimeoutMs),
+    );
     return this.#readStore;
   }
 
@@ -312,6 +332,7 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.#notifier.close();
     await this.#pool.end();
+    await this.#queryPool.end();
   }
 }
 

@@ -22,3 +22,9 @@ export {
   foldCounters,
   type CounterDoc,
 } from './fixtures/counter-projection.js';
+export {
+  catalogProducts,
+  heaviestTerms,
+  searchCatalog,
+  type CatalogProduct,
+} from './fixtures/search-catalog.js';

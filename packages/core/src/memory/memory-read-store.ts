@@ -2,6 +2,7 @@ import type { CollectionDefinition } from '../read-store/collection-definition.j
 import type { DeadLetter } from '../read-store/dead-letter.js';
 import type { DocumentReader, DocumentWriter } from '../read-store/document-collection.js';
 import { compareValues, fieldValue, searchTokens } from '../read-store/document-fields.js';
+import { searchLimits, searchTerms } from '../read-store/search-terms.js';
 import type { FieldFilter, FindQuery, Page } from '../read-store/find-query.js';
 import { planFind } from '../read-store/index-plan.js';
 import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
@@ -241,20 +242,26 @@ export class MemoryReadStore implements ReadStore {
       search: async (text, query = {}) => {
         const fields = definition.search?.fields;
         if (fields === undefined) throw new Error(`Collection ${definition.name} declares no search fields`);
-        const terms = searchTokens(text);
-        const where = query.where ?? [];
-        const scored: [string, Doc][] = [];
+        const terms = searchTerms(text);
+        if (terms.length === 0) return { items: [] };
+        // As in the database stores: at most `maxMatches` matches, then filters, order and pages.
+        const found: [string, Doc][] = [];
         const scores = new Map<string, number>();
         for (const [id, doc] of docs()) {
-          if (!where.every((f) => matches(doc, f))) continue;
+          if (found.length >= searchLimits.maxMatches) break;
           const words = fields.flatMap((f) => searchTokens(String(fieldValue(doc, f) ?? '')));
-          if (!terms.every((t) => words.some((w) => w.startsWith(t)))) continue;
+          const hits = terms.map(
+            (t) => words.filter((w) => (t.prefix ? w.startsWith(t.word) : w === t.word)).length,
+          );
+          if (hits.includes(0)) continue;
           scores.set(
             id,
-            terms.reduce((n, t) => n + words.filter((w) => w.startsWith(t)).length, 0),
+            hits.reduce((n, h) => n + h, 0),
           );
-          scored.push([id, doc]);
+          found.push([id, doc]);
         }
+        const where = query.where ?? [];
+        const scored = found.filter(([, doc]) => where.every((f) => matches(doc, f)));
         const sort = query.sort;
         const page =
           sort === undefined

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CheckpointMoved, defineCollection, LeaseLost, type DeadLetter, type ReadStore } from '@tandem/core';
+import {
+  CheckpointMoved,
+  defineCollection,
+  LeaseLost,
+  searchLimits,
+  TandemError,
+  type DeadLetter,
+  type ReadStore,
+} from '@tandem/core';
 
 /** Stable ids of the read-store conformance cases. */
 export const readStoreConformanceCases = [
@@ -8,6 +16,7 @@ export const readStoreConformanceCases = [
   'find',
   'index-required',
   'search',
+  'search-limits',
   'transactions',
   'registry',
   'parked',
@@ -227,6 +236,66 @@ export function describeReadStoreConformance(
         'the index follows writes',
       );
     });
+
+    test(
+      'search-limits',
+      'search caps: refused texts, whole words but the last, matches looked at',
+      async (store) => {
+        const reader = await seed(store, [
+          order(1, 'paid', 'CA', 1, 'Stainless steel kettle'),
+          order(2, 'paid', 'NY', 2, 'Electric kettle with timer'),
+          order(3, 'paid', 'CA', 3, 'Garden hose'),
+          order(4, 'open', 'CA', 4, 'Kettlebell 12 kg'),
+        ]);
+        const ids = async (text: string) => (await reader.search(text)).items.map((o) => o.orderId).sort();
+        const refusedAsSearch = (error: unknown) => {
+          assert.ok(error instanceof TandemError && error.code === 'validation', String(error));
+          assert.equal((error.details?.issues as { path: string }[] | undefined)?.[0]?.path, 'search');
+          return true;
+        };
+        const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+        await assert.rejects(reader.search(words(searchLimits.maxTerms + 1)), refusedAsSearch);
+        await assert.rejects(
+          reader.search(`kettle ${'k'.repeat(searchLimits.maxTermLength + 1)}`),
+          refusedAsSearch,
+        );
+        await assert.rejects(
+          reader.search('kettle '.repeat(Math.ceil(searchLimits.maxTextLength / 7) + 1)),
+          refusedAsSearch,
+        );
+        assert.deepEqual(await ids(words(searchLimits.maxTerms)), [], 'as many words as allowed');
+        assert.deepEqual(await ids('kettle kettle kettle kettle kettle kettle kettle kettle kettle'), [
+          'o01',
+          'o02',
+          'o04',
+        ]);
+        assert.deepEqual(await ids('kett'), ['o01', 'o02', 'o04'], 'the last word is a prefix');
+        assert.deepEqual(await ids('steel kett'), ['o01']);
+        assert.deepEqual(await ids('kett steel'), [], 'the other words are whole words');
+        assert.deepEqual(await ids('kg'), ['o04'], 'a short last word is a whole word');
+        assert.deepEqual(await ids('ke'), [], 'too short to be a prefix');
+        assert.deepEqual(await ids('12 kettlebell'), ['o04']);
+        assert.deepEqual(await ids(' ,;- '), [], 'no words, no matches');
+
+        const many = Array.from({ length: searchLimits.maxMatches + 20 }, (_, i) =>
+          order(100 + i, i % 2 === 0 ? 'paid' : 'open', 'CA', i, `Widget number ${i}`),
+        );
+        await store.transaction(async (tx) => {
+          for (const doc of many) await tx.collection(ns, orders).upsert(doc.orderId, doc);
+        });
+        const seen = new Set<string>();
+        let cursor: string | undefined;
+        do {
+          const page = await reader.search('widget', {
+            limit: 100,
+            ...(cursor === undefined ? {} : { cursor }),
+          });
+          for (const o of page.items) seen.add(o.orderId);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        assert.equal(seen.size, searchLimits.maxMatches, 'a search looks at most at maxMatches matches');
+      },
+    );
 
     test('transactions', 'documents and checkpoint commit together or not at all', async (store) => {
       await store.prepare(ns, [orders]);
