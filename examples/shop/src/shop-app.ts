@@ -46,7 +46,10 @@ export { shopQueries };
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
  * read store. Call `start()` to run the projections.
  */
-export function createShopApp(store: Store, options: Pick<TandemOptions, 'daemon'> = {}): Promise<Tandem> {
+export function createShopApp(
+  store: Store,
+  options: Pick<TandemOptions, 'daemon' | 'cursorKey'> = {},
+): Promise<Tandem> {
   return createTandem({
     ...options,
     name: 'shop',

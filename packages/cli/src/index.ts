@@ -5,7 +5,15 @@ export { redactUrl } from './redact-url.js';
 export { defaultMaxDisplayChars, terminalText } from './terminal-text.js';
 export { auditTable } from './audit-table.js';
 export { openStore } from './open-store.js';
-export { serve, type AppFactory, type RunningServer, type ServeOptions } from './serve.js';
+export {
+  cursorKeyFor,
+  serve,
+  type AppFactory,
+  type AppOptions,
+  type RunningServer,
+  type ServeOptions,
+} from './serve.js';
+export { loadHttpConfig, type HttpConfig } from './http-config.js';
 export { withApp } from './with-app.js';
 export { runWorker, type RunningWorker, type WorkerOptions } from './worker.js';
 export { processOwnership } from './process-ownership.js';

@@ -5,9 +5,13 @@ import { redactUrl } from './redact-url.js';
 
 /**
  * Opens the store a DATABASE_URL names: `sqlite:<path>`, `sqlite::memory:`, or
- * `postgres://user@host:port/db?schema=name` (schema defaults to `public`).
+ * `postgres://user@host:port/db?schema=name` (schema defaults to `public`). `queryTimeoutMs` is
+ * the PostgreSQL query reads' time budget (the store's default when absent).
  */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(
+  databaseUrl: string,
+  options: { readonly queryTimeoutMs?: number | undefined } = {},
+): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:'))
     return openSqliteStore({ filename: databaseUrl.slice('sqlite:'.length) });
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -23,6 +27,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     return openPostgresStore({
       connectionString: url.toString(),
       ...(schema === undefined ? {} : { schema }),
+      ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
     });
   }
   throw new Error(

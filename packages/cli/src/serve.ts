@@ -1,13 +1,39 @@
-import type { FastifyInstance } from 'fastify';
+import { createHmac } from 'node:crypto';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Store, Tandem } from '@tandem/core';
-import { createHttpServer, type TokenRules } from '@tandem/http';
+import {
+  createHttpServer,
+  createOperationsServer,
+  guardUnhandledRejections,
+  type TokenRules,
+} from '@tandem/http';
 import type { AppConfig } from './app-config.js';
+import { loadHttpConfig } from './http-config.js';
 import { openStore } from './open-store.js';
 import { startProjections } from './process-ownership.js';
 import { resolveTokenRules } from './resolve-token-rules.js';
 
-/** Builds an application on a store: applies its migrations and registers its commands. */
-export type AppFactory = (store: Store) => Promise<Tandem>;
+/** What the command line gives an application it builds. */
+export interface AppOptions {
+  /**
+   * The key query page cursors are sealed with, derived from TANDEM_SECRET so that every process
+   * of the application accepts the others' cursors: pass it to `createTandem` as `cursorKey`.
+   */
+  readonly cursorKey: Uint8Array;
+}
+
+/**
+ * Builds an application on a store: applies its migrations and registers its commands. A factory
+ * that ignores `options` still works; its query cursors then only work in the process that issued
+ * them.
+ */
+export type AppFactory = (store: Store, options?: AppOptions) => Promise<Tandem>;
+
+/** The cursor key of an application whose tokens are signed with `secret`. */
+export function cursorKeyFor(secret: string): Uint8Array {
+  // A key of its own, derived one way: a cursor key can never reveal or stand in for the secret.
+  return createHmac('sha256', secret).update('tandem query cursors').digest();
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -31,8 +57,11 @@ export interface ServeOptions {
   readonly title?: string;
   /** Install SIGINT/SIGTERM handlers that close cleanly, then exit. */
   readonly handleSignals?: boolean;
-  /** Fastify's request logger; off by default. */
-  readonly logger?: boolean;
+  /**
+   * The server's logger (Fastify/pino options); default pino at TANDEM_LOG_LEVEL (`info`), one JSON
+   * line per event on stdout. Every 500 is logged with its cause and request id.
+   */
+  readonly logger?: FastifyServerOptions['logger'];
   /**
    * Where lifecycle messages (a weak development secret, shutting down, failures while closing)
    * go; default stderr.
@@ -47,33 +76,57 @@ export interface ServeOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Opens the store, builds the app and its HTTP server, and listens. */
+/**
+ * Opens the store, builds the app and its HTTP server (and its operations server when
+ * TANDEM_OPERATIONS_PORT is set), and listens. Installs the process guard that logs and counts
+ * unhandled promise rejections instead of letting one end the process.
+ */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
+  const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // First, before the store opens: a weak production secret refuses to start with nothing to undo.
   const auth = resolveTokenRules(config, log);
-  const store = await openStore(config.databaseUrl);
+  const http = loadHttpConfig(env);
+  const logger = options.logger ?? { level: http.logLevel };
+  const store = await openStore(config.databaseUrl, { queryTimeoutMs: http.queryTimeoutMs });
   let app: Tandem | undefined;
   let server: FastifyInstance | undefined;
+  let operations: FastifyInstance | undefined;
   try {
-    app = await options.createApp(store);
+    app = await options.createApp(store, { cursorKey: cursorKeyFor(auth.secret) });
     // Projections run beside the server; a changed version starts its blue/green rebuild here.
-    if (options.projections !== 'none') await startProjections(app, options.env ?? process.env, log);
+    if (options.projections !== 'none') await startProjections(app, env, log);
     server = await createHttpServer({
       tandem: app,
       auth,
-      logger: options.logger ?? false,
+      logger,
+      requestLogging: http.logRequests,
       title: options.title,
+      rateLimit: http.rateLimit,
+      trustProxy: http.trustProxy,
+      operations:
+        http.operationsPort === undefined
+          ? { metrics: http.operationsAccess, healthDetails: http.operationsAccess }
+          : { metrics: 'off', healthDetails: 'admin' },
     });
+    if (http.operationsPort !== undefined) {
+      operations = await createOperationsServer({ tandem: app, logger });
+      await operations.listen({ port: http.operationsPort, host: http.operationsHost });
+    }
     await server.listen({ port: config.port, host: config.host });
   } catch (error) {
     // A port in use or a failing migration must not leave the store (and its file lock) open.
+    await operations?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await (app === undefined ? store.close() : app.close()).catch(() => undefined);
     throw error;
   }
-  const running = { app, server };
+  const logged = server.log;
+  const unguard = guardUnhandledRejections((reason) =>
+    logged.error({ err: reason }, 'unhandled promise rejection (a bug: the process goes on)'),
+  );
+  const running = { app, server, operations };
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -93,9 +146,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       for (const signal of signals) process.off(signal, onSignal);
-      // Server first, so requests in flight finish against an open store.
+      // Servers first, so requests in flight finish against an open store.
+      await running.operations?.close();
       await running.server.close();
       await running.app.close();
+      unguard();
     })());
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
   return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, close };

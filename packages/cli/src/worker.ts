@@ -1,4 +1,5 @@
 import type { Tandem } from '@tandem/core';
+import { guardUnhandledRejections } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { openStore } from './open-store.js';
 import { startProjections } from './process-ownership.js';
@@ -42,6 +43,13 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     throw error;
   }
   const daemon = app.projections;
+  // The last resort of every long-running process here: a dropped promise's rejection is logged
+  // and counted, never the end of the worker and the projections it holds.
+  const unguard = guardUnhandledRejections((reason) =>
+    log(
+      `unhandled promise rejection (a bug: the worker goes on): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    ),
+  );
   let reported: string | undefined;
   const reportHoldings = () => {
     const owned = daemon.owned.join(', ');
@@ -58,6 +66,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       clearInterval(report);
       for (const signal of signals) process.off(signal, onSignal);
       await app.close();
+      unguard();
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: handing the projections over, then closing the store`);

@@ -92,6 +92,7 @@ export {
   type ProjectionLeases,
 } from './read-store/projection-leases.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
+export { readModelNotReady, readModelSwapping } from './read-store/read-model-unavailable.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
 export {
   cutPage,

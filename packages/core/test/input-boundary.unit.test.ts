@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type {
-  TandemError} from '@tandem/core';
+import type { TandemError } from '@tandem/core';
 import {
   checkInputShape,
   identifierIssue,

@@ -29,6 +29,8 @@ export interface HttpServerOptions {
    * default `{ level: 'warn' }`, so every 500 is logged with its cause and request id.
    */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Log a line when each request arrives and completes (Fastify's request logging); default false. */
+  readonly requestLogging?: boolean;
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
   /** The OpenAPI document's title; default `Tandem API`. */
@@ -92,6 +94,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const limiter: { limits: RateLimits | undefined } = { limits: undefined };
   const app = Fastify({
     logger: options.logger ?? { level: 'warn' },
+    disableRequestLogging: options.requestLogging !== true,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     requestIdLogLabel: 'requestId',

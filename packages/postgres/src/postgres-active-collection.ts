@@ -6,6 +6,8 @@ import {
   type FindQuery,
   type Page,
   type StoredDocument,
+  readModelNotReady,
+  readModelSwapping,
 } from '@tandem/core';
 import { classifyPostgresError } from './postgres-errors.js';
 import { KeyBatch } from './postgres-key-batch.js';
@@ -73,7 +75,7 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
 
   async #active(): Promise<string> {
     const namespace = await this.#activeNamespace();
-    if (namespace === undefined) throw new Error(`Projection ${this.#projection} has never been activated`);
+    if (namespace === undefined) throw readModelNotReady(this.#projection);
     return namespace;
   }
 
@@ -109,6 +111,6 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
       // Another version became active: follow it.
       this.#namespace = undefined;
     }
-    throw new Error(`The active version of projection ${this.#projection} keeps changing`);
+    throw readModelSwapping(this.#projection);
   }
 }

@@ -18,6 +18,8 @@ import {
   type FindQuery,
   type Page,
   type StoredDocument,
+  readModelNotReady,
+  readModelSwapping,
 } from '@tandem/core';
 
 /** The SQL expression for a document field. */
@@ -349,7 +351,7 @@ export class SqliteActiveCollection<Doc extends object> implements DocumentReade
   }
 
   #activeIn(namespace: string | undefined): string {
-    if (namespace === undefined) throw new Error(`Projection ${this.#projection} has never been activated`);
+    if (namespace === undefined) throw readModelNotReady(this.#projection);
     return namespace;
   }
 
@@ -378,6 +380,6 @@ export class SqliteActiveCollection<Doc extends object> implements DocumentReade
       if (row[0] === namespace) return row[1] ?? undefined;
       // Another version became active between the two statements: follow it.
     }
-    throw new Error(`The active version of projection ${this.#projection} keeps changing`);
+    throw readModelSwapping(this.#projection);
   }
 }

@@ -8,6 +8,7 @@ import type { RetryPolicy } from '../write/retry-policy.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { projectionContext } from './projection-context.js';
 import { PositionWaiter } from './position-waiter.js';
+import { readModelNotReady } from '../read-store/read-model-unavailable.js';
 import { namespaceOf, type AnyProjection } from './projection-definition.js';
 import { ProjectionRunner, type Failpoint } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -197,7 +198,7 @@ export class ProjectionDaemon {
     collection: CollectionDefinition<Doc>,
   ): Promise<DocumentReader<Doc>> {
     const namespace = await this.#options.readStore.activeNamespace(projection);
-    if (namespace === undefined) throw new Error(`Projection ${projection} has never been activated`);
+    if (namespace === undefined) throw readModelNotReady(projection);
     return this.#options.readStore.reader(namespace, collection);
   }
 
