@@ -50,8 +50,9 @@ export class LeaseCoordinator {
   /** Runs a first round, then one every heartbeat. */
   async start(): Promise<void> {
     this.#stopped = false;
-    await this.#next();
-    this.#timer = setInterval(() => void this.#next(), this.#options.heartbeatMs);
+    this.#next();
+    await this.#round;
+    this.#timer = setInterval(() => this.#next(), this.#options.heartbeatMs);
     this.#timer.unref();
   }
 
@@ -72,11 +73,19 @@ export class LeaseCoordinator {
     }
   }
 
-  #next(): Promise<void> {
+  /** Queues a round after the one in flight; `#round` never rejects, so nothing is left unhandled. */
+  #next(): void {
     this.#round = this.#round.then(() =>
-      this.#stopped ? undefined : this.#balance().catch((error: unknown) => this.#options.onError?.(error)),
+      this.#stopped ? undefined : this.#balance().catch((error: unknown) => this.#report(error)),
     );
-    return this.#round;
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#options.onError?.(error);
+    } catch {
+      // The reporter itself failed: there is no one left to tell, and the next round goes on.
+    }
   }
 
   async #balance(): Promise<void> {

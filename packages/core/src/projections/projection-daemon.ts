@@ -585,7 +585,9 @@ export class ProjectionDaemon {
       lease,
       onLeaseLost: () => {
         this.#coordinator?.lost(name);
-        void this.#stopProjection(name);
+        this.#stopProjection(name).catch((error: unknown) =>
+          console.error(`tandem: stopping projection ${name} after losing its lease failed`, error),
+        );
       },
     };
   }
