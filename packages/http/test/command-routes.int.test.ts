@@ -12,6 +12,7 @@ type Problem = {
   code: string;
   retryable: boolean;
   details?: Record<string, unknown>;
+  instance?: string;
 };
 
 function post(server: Server, type: string, body: unknown, headers: Record<string, string> = {}) {
@@ -273,12 +274,17 @@ describe('POST /commands/:type', () => {
     const server = await seeded({
       logger: { level: 'error', stream: { write: (line) => logged.push(line) } },
     });
-    const { body } = await refused(server, () => post(server, 'Reconcile', {}), 500, 'internal');
+    const { body, response } = await refused(server, () => post(server, 'Reconcile', {}), 500, 'internal');
     assert.equal(body.detail, 'An unexpected error occurred');
     assert.equal(body.details, undefined);
+    const requestId = response.headers['request-id'];
+    assert.equal(typeof requestId, 'string');
+    assert.equal(body.instance, `urn:tandem:request:${String(requestId)}`);
     assert.ok(
-      logged.some((line) => line.includes('ECONNREFUSED')),
-      'the cause is in the server log',
+      logged.some(
+        (line) => line.includes('ECONNREFUSED') && line.includes(`"requestId":"${String(requestId)}"`),
+      ),
+      'the cause is in the server log, under the request id the client was given',
     );
   });
 

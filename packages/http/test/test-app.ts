@@ -106,7 +106,9 @@ export const Reconcile = defineCommand({
 export const secret = 'test-secret-test-secret-test-secret';
 
 /** A fresh app, server and tokens per test. */
-export async function testServer(options: Pick<HttpServerOptions, 'bodyLimit' | 'logger'> = {}) {
+export async function testServer(
+  options: Pick<HttpServerOptions, 'bodyLimit' | 'logger' | 'rateLimit' | 'operations'> = {},
+) {
   const store = new MemoryStore();
   const tandem: Tandem = await createTandem({
     store,
