@@ -10,7 +10,7 @@ import {
   type QueryOutcome,
 } from '@tandem/core';
 import { admin, alice, counterApp } from '@tandem/testing';
-import { counterProjection, counters, objectSchema, str } from '@tandem/testing';
+import { counterProjection, counters, objectSchema, optional, str } from '@tandem/testing';
 
 const GetCounter = defineQuery({
   name: 'GetCounter',
@@ -33,6 +33,23 @@ const ListAll = defineQuery({
   handler: async (_input, read) => (await read.collection('counter-totals', counters)).find({ limit: 10 }),
 });
 
+/** Pages through every counter, two at a time, sorted by owner or by id. */
+const PageAll = defineQuery({
+  name: 'PageAll',
+  params: objectSchema<{ cursor?: string; byOwner?: string }>({
+    cursor: optional(str),
+    byOwner: optional(str),
+  }),
+  projections: ['counter-totals'],
+  authorize: (user) => user.roles.includes('admin'),
+  handler: async ({ params }, read) =>
+    (await read.collection('counter-totals', counters)).find({
+      limit: 2,
+      ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
+      ...(params.byOwner === undefined ? {} : { sort: { field: 'owner', direction: 'asc' } }),
+    }),
+});
+
 const GetCounterAsStored = defineQuery({
   name: 'GetCounterAsStored',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
@@ -50,7 +67,7 @@ const daemon = new ProjectionDaemon({
 });
 await daemon.start();
 after(() => daemon.stop());
-const bus = new QueryBus(daemon, [GetCounter, ListAll, GetCounterAsStored]);
+const bus = new QueryBus(daemon, [GetCounter, ListAll, GetCounterAsStored, PageAll], { cursorKey: 'k1' });
 
 function code(outcome: QueryOutcome): string | undefined {
   return outcome.ok ? undefined : outcome.error.code;
@@ -150,6 +167,50 @@ describe('query bus', () => {
     assert.equal(
       code(await bus.execute({ ...request, params: { counterId: 'none' }, storedJson: true })),
       'not-found',
+    );
+  });
+
+  it('seals page cursors: genuine ones page on, forged, edited or borrowed ones are a 400', async () => {
+    for (const id of ['c-a', 'c-b', 'c-c', 'c-d', 'c-e']) {
+      const opened = await app.execute({
+        type: 'OpenCounter',
+        data: { counterId: id },
+        user: alice,
+        commandId: id,
+      });
+      assert.ok(opened.ok);
+    }
+    await daemon.waitFor(['counter-totals'], await app.events.headPosition(), 5_000);
+    const page = async (params: Record<string, string>) => {
+      const outcome = await bus.execute({ name: 'PageAll', params, user: admin });
+      return outcome;
+    };
+    const first = await page({});
+    assert.ok(first.ok);
+    const cursor = (first.view as { nextCursor?: string }).nextCursor;
+    assert.equal(typeof cursor, 'string');
+    const second = await page({ cursor: cursor as string });
+    assert.ok(second.ok, 'a genuine cursor pages on');
+    // What a store would have issued, without the seal: a client could forge any value in it.
+    const unsealed = Buffer.from(JSON.stringify([{ a: 1 }, 'c-a'])).toString('base64url');
+    const [raw = '', mac = ''] = (cursor as string).split('.');
+    const edited = `${Buffer.from(JSON.stringify(['zzz', 'c-a'])).toString('base64url')}.${mac}`;
+    for (const bad of [unsealed, edited, `${raw}.AAAAAAAAAAAAAAAAAAAAAA`, 'x', '.']) {
+      const refused = await page({ cursor: bad });
+      assert.equal(code(refused), 'validation', bad);
+      assert.deepEqual(refused.ok ? undefined : refused.error.details?.issues, [
+        { path: 'cursor', message: 'Invalid cursor: pass a nextCursor this query returned' },
+      ]);
+    }
+    // A cursor issued for one order of the documents means nothing in another.
+    assert.equal(code(await page({ cursor: cursor as string, byOwner: 'yes' })), 'validation');
+    // Another process with the same key accepts it; one with another key does not.
+    const same = new QueryBus(daemon, [PageAll], { cursorKey: 'k1' });
+    assert.ok((await same.execute({ name: 'PageAll', params: { cursor }, user: admin })).ok);
+    const other = new QueryBus(daemon, [PageAll], { cursorKey: 'k2' });
+    assert.equal(
+      code(await other.execute({ name: 'PageAll', params: { cursor }, user: admin })),
+      'validation',
     );
   });
 });
