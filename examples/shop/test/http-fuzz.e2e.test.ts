@@ -224,10 +224,11 @@ describe(`HTTP fuzzer (${onPostgres ? 'PostgreSQL' : 'SQLite'}, npm start in a c
       connections = Array.from({ length: good.length + 1 }, () => new RawConnection(server.port));
     let responses: RawResponse[];
     try {
-      // The hostile request gets a fresh connection: the server may close one after a request it
-      // refused before reading the body, and that must not look like the next request's failure.
-      connections[0]?.close();
-      await Promise.all(connections.map((c) => c.open()));
+      // Every connection is checked with one request first: the server may close a connection after
+      // a request it refused before reading the body, which must not look like the next request's
+      // failure, and the whole burst must then arrive together, on open connections, so that its
+      // requests share the server's event-loop turns and per-turn batches.
+      await Promise.all(connections.map((c) => c.send({ method: 'GET', target: '/health', headers: [] })));
       // All at once: the good ones share batches, groups and turns with the hostile one.
       responses = await Promise.all(
         [hostile.request, ...good].map((request, i) => (connections[i] as RawConnection).send(request)),
