@@ -310,7 +310,10 @@ export class TransactionGroup {
     return { kind: 'rerun', rerun: { kind: 'alone' } };
   }
 
-  /** Runs again as asked, except that a transaction of its own never runs again "alone": it failed. */
+  /**
+   * Runs again as asked, except that a transaction of its own never runs again "alone": it failed.
+   * (A guard: nothing asks a group of one to run alone today, and it would loop if something did.)
+   */
   #rerunOutcome(run: MemberRun, rerun: Rerun): MemberOutcome {
     if (this.#alone && rerun.kind === 'alone')
       return { kind: 'reject', error: this.#cause ?? (run.ok ? undefined : run.error) };
