@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { TandemError } from '@tandem/core';
 
 interface Waiting<Value> {
@@ -12,9 +13,10 @@ interface Waiting<Value> {
  * sockets in that turn has asked. Under load many lookups start in the same turn, and one
  * statement for eight keys costs the server about what one for one key does.
  *
- * The callers share the statement, not its failure: when it fails for several keys, each half of
- * them is looked up again (and so on), so that only the callers of a key whose lookup fails hear
- * the error. A lost server (`unavailable`) fails every caller at once: no key is at fault.
+ * The callers share the statement, not its failure: when the server refuses it for several keys,
+ * each half of them is looked up again (and so on), so that only the callers of a key the server
+ * refuses hear the error. A failure no key can cause (a lost server, a projection never activated)
+ * fails every caller at once, without asking again.
  */
 export class KeyBatch<Value> {
   #waiting: Waiting<Value>[] = [];
@@ -57,7 +59,7 @@ export class KeyBatch<Value> {
     try {
       found = await this.#lookup(keys);
     } catch (error) {
-      if (keys.length > 1 && !TandemError.is(error, 'unavailable')) {
+      if (keys.length > 1 && refusedByServer(error)) {
         const half = Math.ceil(keys.length / 2);
         await Promise.all([
           this.#settle(keys.slice(0, half), callers),
@@ -70,4 +72,13 @@ export class KeyBatch<Value> {
     }
     for (const key of keys) for (const w of callers.get(key) ?? []) w.resolve(found.get(key));
   }
+}
+
+/** Whether the server refused the statement (classified or not), which one key's value can cause. */
+function refusedByServer(error: unknown): boolean {
+  if (TandemError.is(error, 'unavailable')) return false;
+  return (
+    error instanceof pg.DatabaseError ||
+    (error instanceof TandemError && error.cause instanceof pg.DatabaseError)
+  );
 }
