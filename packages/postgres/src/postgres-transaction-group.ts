@@ -32,6 +32,7 @@ import {
   type GroupRead,
 } from './postgres-group-statements.js';
 import { classifyPostgresError } from './postgres-errors.js';
+import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
 import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
@@ -78,12 +79,12 @@ class GroupRerunSignal extends Error {
 }
 
 /** The streams held by the groups in flight, shared by every group of one store. */
-export type HeldStreams = Map<string, TransactionGroup>;
+export type GroupStreams = HeldStreams<TransactionGroup>;
 
 /** How a group runs. */
 export interface TransactionGroupOptions {
   /** The streams held by the store's groups in flight (shared by all of them). */
-  readonly held: HeldStreams;
+  readonly held: GroupStreams;
   /**
    * A transaction of its own: one member, nobody to share with. Its idempotency claim goes to the
    * server at once and answers a stored record (as the Store port says); every failure is its own,
@@ -150,9 +151,9 @@ class MemberRun {
  * Every member's promise settles whatever fails (a statement, the answer, `COMMIT`, the rollback,
  * the connection), and nothing scheduled here leaves a rejection unhandled.
  */
-export class TransactionGroup {
+export class TransactionGroup implements StreamHolder {
   #session!: TransactionSession;
-  readonly #held: HeldStreams;
+  readonly #held: GroupStreams;
   readonly #alone: boolean;
   readonly #cursor: AppendCursor = { appended: 0, locked: new Map() };
   readonly #owners = new Map<string, MemberRun>();
@@ -178,6 +179,11 @@ export class TransactionGroup {
   constructor(options: TransactionGroupOptions) {
     this.#held = options.held;
     this.#alone = options.alone;
+  }
+
+  /** Whether this is a transaction of its own (see {@link TransactionGroupOptions}). */
+  get alone(): boolean {
+    return this.#alone;
   }
 
   /** Whether anything was appended (the store then wakes its readers after the commit). */
@@ -219,7 +225,7 @@ export class TransactionGroup {
       const failure = classifyPostgresError(error);
       return runs.map(() => ({ kind: 'reject', error: failure }));
     } finally {
-      for (const [streamId, group] of this.#held) if (group === this) this.#held.delete(streamId);
+      this.#held.release(this, this.#owners.keys());
     }
   }
 
@@ -395,16 +401,19 @@ export class TransactionGroup {
     if (this.#broken) throw this.#stop(run, { kind: 'alone' });
   }
 
-  /** Takes `streamId` for `run`, or stops it when another member or group holds the stream. */
+  /**
+   * Takes `streamId` for `run`, or stops it when another member holds the stream, or another group
+   * it must yield to (see `HeldStreams`).
+   */
   #own(run: MemberRun, streamId: string): boolean {
     if (run.streams.has(streamId)) return false;
     const owner = this.#owners.get(streamId);
     if (owner !== undefined) throw this.#stop(run, { kind: 'next', after: this });
-    const group = this.#held.get(streamId);
-    if (group !== undefined && group !== this) throw this.#stop(run, { kind: 'next', after: group });
+    const group = this.#held.blocking(streamId, this);
+    if (group !== undefined) throw this.#stop(run, { kind: 'next', after: group });
     run.streams.add(streamId);
     this.#owners.set(streamId, run);
-    this.#held.set(streamId, this);
+    this.#held.take(streamId, this);
     return true;
   }
 

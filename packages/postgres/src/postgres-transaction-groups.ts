@@ -2,10 +2,11 @@ import type { PoolClient } from 'pg';
 import type { Transaction } from '@tandem/core';
 import { FlightLanes } from './postgres-flight-lanes.js';
 import type { TransactionSession } from './postgres-session.js';
+import { HeldStreams } from './postgres-held-streams.js';
 import {
   TransactionGroup,
   type GroupEntry,
-  type HeldStreams,
+  type GroupStreams,
   type MemberOutcome,
 } from './postgres-transaction-group.js';
 
@@ -50,12 +51,13 @@ const slowGroupMs = 100;
  *
  * Transactions of their own (members that cannot share a group, and every transaction with
  * `maxGroup: 1`) are groups of one that start at once, each on a connection of its own (the pool
- * bounds how many), outside the lanes; they too wait for a group holding a stream they touch.
+ * bounds how many), outside the lanes. They wait for a shared group holding a stream they touch,
+ * and on the stream's lock for another transaction of its own (see `postgres-held-streams.ts`).
  */
 export class PostgresTransactionGroups {
   #queue: Queued[] = [];
   readonly #inFlight = new Set<TransactionGroup>();
-  readonly #held: HeldStreams = new Map();
+  readonly #held: GroupStreams = new HeldStreams();
   readonly #host: TransactionGroupsHost;
   readonly #lanes: FlightLanes;
   readonly #maxGroup: number;

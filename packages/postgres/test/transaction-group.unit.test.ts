@@ -3,10 +3,11 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import pg, { type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { TandemError, type IdempotencyRecord, type Transaction } from '@tandem/core';
 import { RolledBackError, type TransactionSession } from '../src/postgres-session.js';
+import { HeldStreams } from '../src/postgres-held-streams.js';
 import {
   TransactionGroup,
   type GroupEntry,
-  type HeldStreams,
+  type GroupStreams,
   type MemberOutcome,
 } from '../src/postgres-transaction-group.js';
 import { PostgresTransactionGroups, type WithSession } from '../src/postgres-transaction-groups.js';
@@ -186,9 +187,12 @@ type Work = (tx: Transaction) => Promise<unknown>;
 async function runGroup(
   session: TransactionSession,
   works: readonly Work[],
-  options: { alone?: boolean; held?: HeldStreams } = {},
+  options: { alone?: boolean; held?: GroupStreams } = {},
 ): Promise<{ outcomes: MemberOutcome[]; failed: boolean; group: TransactionGroup }> {
-  const group = new TransactionGroup({ held: options.held ?? new Map(), alone: options.alone ?? false });
+  const group = new TransactionGroup({
+    held: options.held ?? new HeldStreams(),
+    alone: options.alone ?? false,
+  });
   const entries: GroupEntry[] = works.map((work) => ({ work, resolve: () => {}, reject: () => {} }));
   let failed = false;
   const outcomes = await group.run(
@@ -363,18 +367,34 @@ describe('TransactionGroup on a fake session', { timeout: 10_000 }, () => {
     });
 
     it('a member touching a stream another group in flight holds runs after that group', async () => {
-      const held: HeldStreams = new Map();
-      const other = new TransactionGroup({ held, alone: false });
-      held.set('s-busy', other);
-      const { outcomes } = await runGroup(
-        new FakeSession(),
-        [(tx) => command(tx, 'a'), (tx) => tx.events.readStream('s-busy')],
-        { held },
+      for (const otherAlone of [false, true]) {
+        const held: GroupStreams = new HeldStreams();
+        const other = new TransactionGroup({ held, alone: otherAlone });
+        held.take('s-busy', other);
+        const { outcomes } = await runGroup(
+          new FakeSession(),
+          [(tx) => command(tx, 'a'), (tx) => tx.events.readStream('s-busy')],
+          { held },
+        );
+        const rerun = outcomes[1];
+        assert.ok(rerun?.kind === 'rerun' && rerun.rerun.kind === 'next' && rerun.rerun.after === other);
+        const later = new TransactionGroup({ held, alone: false });
+        assert.equal(held.blocking('s-busy', later), other, "the other group's stream stays its own");
+        assert.equal(held.blocking('s-a', later), undefined, 'streams are released when the group ends');
+      }
+    });
+
+    it('a transaction of its own waits on the lock of another transaction of its own, not for it to end', async () => {
+      const held: GroupStreams = new HeldStreams();
+      const other = new TransactionGroup({ held, alone: true });
+      held.take('s-a', other);
+      const session = new FakeSession();
+      const { outcomes } = await runGroup(session, [(tx) => command(tx, 'a')], { alone: true, held });
+      assert.deepEqual(outcomes.map(brief), ['resolve']);
+      assert.ok(
+        session.calls[0]?.text.includes('pg_advisory_xact_lock'),
+        'it takes the lock in the database',
       );
-      const rerun = outcomes[1];
-      assert.ok(rerun?.kind === 'rerun' && rerun.rerun.kind === 'next' && rerun.rerun.after === other);
-      assert.equal(held.get('s-busy'), other, "the other group's stream stays its own");
-      assert.equal(held.has('s-a'), false, 'streams are released when the group ends');
     });
 
     it('a member that wants SQL before writing runs alone; alone in its group it goes straight on', async () => {
@@ -395,9 +415,9 @@ describe('TransactionGroup on a fake session', { timeout: 10_000 }, () => {
         session.calls.map((c) => c.kind),
         ['script', 'script', 'query', 'commit'],
       );
-      const held: HeldStreams = new Map();
+      const held: GroupStreams = new HeldStreams();
       const other = new TransactionGroup({ held, alone: false });
-      held.set('s-busy', other);
+      held.take('s-busy', other);
       const waiting = await runGroup(
         new FakeSession(),
         [
