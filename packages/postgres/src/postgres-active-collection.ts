@@ -13,6 +13,7 @@ import { classifyPostgresError } from './postgres-errors.js';
 import { KeyBatch } from './postgres-key-batch.js';
 import type { Queryable } from './postgres-event-log.js';
 import { namedStatement } from './postgres-named-statement.js';
+import { storableText } from './postgres-storable.js';
 
 /** How often a lookup follows a newly activated version before it gives up. */
 const maxFollows = 3;
@@ -55,6 +56,12 @@ export class PostgresActiveCollection<Doc extends object> implements DocumentRea
   }
 
   getJsonText(id: string): Promise<string | undefined> {
+    try {
+      // Refused before it joins the turn's statement, which it would fail for every other key.
+      storableText(id, 'id');
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return this.#batch.get(id);
   }
 

@@ -4,13 +4,17 @@ import type { WithClient } from './postgres-session.js';
 import {
   appendCall,
   appendOutcome,
+  encodeAppends,
   eventsPerTransaction,
   runAppendCall,
+  type AppendCall,
   type AppendCursor,
+  type AppendRow,
+  type EncodedAppend,
 } from './postgres-event-log.js';
 
 interface Pending {
-  readonly appends: readonly StreamAppend[];
+  readonly appends: readonly EncodedAppend[];
   readonly streams: readonly string[];
   readonly events: number;
   readonly resolve: (result: AppendResult) => void;
@@ -63,11 +67,21 @@ export class PostgresAppendBatcher {
     this.#committed = committed;
   }
 
-  /** Queues an append that has events and fits in one transaction. */
+  /**
+   * Queues an append that has events and fits in one transaction. Its values are checked first
+   * (`validation` for text PostgreSQL cannot store, values with no JSON form): a bad one fails this
+   * call alone, before it joins a statement other calls share.
+   */
   append(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    let encoded: EncodedAppend[];
+    try {
+      encoded = encodeAppends(appends);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({
-        appends,
+        appends: encoded,
         streams: [...new Set(appends.map((a) => a.streamId))],
         events: appends.reduce((n, a) => n + a.events.length, 0),
         resolve,
@@ -126,14 +140,17 @@ export class PostgresAppendBatcher {
     return taken;
   }
 
+  /** Runs one group's call and settles its appends; never rejects. */
   async #run(group: readonly Pending[]): Promise<void> {
-    const call = appendCall(
-      group.map((p) => p.appends),
-      fresh(),
-    );
-    let row;
+    let call: AppendCall;
+    let row: AppendRow;
     try {
-      row = await this.#withClient((client) => runAppendCall(client, call));
+      call = appendCall(
+        group.map((p) => p.appends),
+        fresh(),
+      );
+      const sent = call;
+      row = await this.#withClient((client) => runAppendCall(client, sent));
     } catch (error) {
       if (group.length > 1 && !TandemError.is(error, 'unavailable')) {
         // A statement error (a caller's duplicate event id...) failed the whole group: each append

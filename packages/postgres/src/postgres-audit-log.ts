@@ -6,6 +6,7 @@ import {
   nullableTextLiteral,
   textLiteral,
 } from './postgres-sql-literal.js';
+import { storableJson, storableText } from './postgres-storable.js';
 
 interface Row {
   command_id: string;
@@ -19,37 +20,41 @@ interface Row {
   at: string;
 }
 
-/** Adds one audit row through `client` (a transaction's, or the pool for a standalone row). */
+const optional = (value: string | undefined, what: string) =>
+  value === undefined ? null : storableText(value, what);
+
+/**
+ * Adds one audit row through `client` (a transaction's, or the pool for a standalone row). Text
+ * PostgreSQL cannot store is refused first (`validation`): the driver would store a lone surrogate
+ * changed.
+ */
 export async function recordAudit(client: Queryable, entry: AuditEntry): Promise<void> {
+  const values = [
+    storableText(entry.commandId, 'commandId'),
+    storableText(entry.commandType, 'commandType'),
+    optional(entry.userId, 'userId'),
+    storableJson(entry.streamIds, 'streamIds'),
+    storableText(entry.payloadHash, 'payloadHash'),
+    storableText(entry.outcome, 'outcome'),
+    optional(entry.errorCode, 'errorCode'),
+    // Checked like the literal: a fraction would fail the statement as an unclassified error.
+    entry.position === undefined ? null : Number(nullableIntegerLiteral(entry.position)),
+    storableText(entry.at, 'at'),
+  ];
   await client.query(
     `INSERT INTO tandem_audit (command_id, command_type, user_id, stream_ids, payload_hash, outcome, error_code, position, at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      entry.commandId,
-      entry.commandType,
-      entry.userId ?? null,
-      JSON.stringify(entry.streamIds),
-      entry.payloadHash,
-      entry.outcome,
-      entry.errorCode ?? null,
-      entry.position ?? null,
-      entry.at,
-    ],
+    values,
   );
 }
 
 /**
- * The audit row as one literal statement, for a transaction to send with its `COMMIT` (nothing
- * reads it back before). Built at once, so a value the server would refuse fails this command now,
- * not the commit.
+ * One audit row as a literal `VALUES` tuple, for a transaction to send with its `COMMIT` (nothing
+ * reads it back before). Built when the row is recorded, so a value the server would refuse fails
+ * that command at once (`validation`), not the commit it shares with others.
  */
-export function auditStatement(entry: AuditEntry): string {
-  return auditsStatement([auditValues(entry)]);
-}
-
-/** One audit row as a literal `VALUES` tuple (checked at once, like {@link auditStatement}). */
 export function auditValues(entry: AuditEntry): string {
-  return `(${textLiteral(entry.commandId)}, ${textLiteral(entry.commandType)}, ${nullableTextLiteral(entry.userId)}, ${jsonbLiteral(entry.streamIds)}, ${textLiteral(entry.payloadHash)}, ${textLiteral(entry.outcome)}, ${nullableTextLiteral(entry.errorCode)}, ${nullableIntegerLiteral(entry.position)}, ${textLiteral(entry.at)})`;
+  return `(${textLiteral(entry.commandId, 'commandId')}, ${textLiteral(entry.commandType, 'commandType')}, ${nullableTextLiteral(entry.userId, 'userId')}, ${jsonbLiteral(entry.streamIds, 'streamIds')}, ${textLiteral(entry.payloadHash, 'payloadHash')}, ${textLiteral(entry.outcome, 'outcome')}, ${nullableTextLiteral(entry.errorCode, 'errorCode')}, ${nullableIntegerLiteral(entry.position)}, ${textLiteral(entry.at, 'at')})`;
 }
 
 /** Several rows from {@link auditValues} in one statement. */

@@ -4,13 +4,14 @@ import {
   versionMatches,
   type AppendResult,
   type EventMetadata,
+  type ExpectedVersion,
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
   newEventId,
 } from '@tandem/core';
-import type { PostgresSession } from './postgres-session.js';
 import { integerLiteral, textArrayLiteral, textLiteral } from './postgres-sql-literal.js';
+import { storableJson, storableText } from './postgres-storable.js';
 
 /** Anything that runs a query: the pool (reads) or a transaction's client. */
 export interface Queryable {
@@ -83,6 +84,74 @@ export interface AppendRow {
   base: string | null;
 }
 
+/** An event ready for `tandem_append`: its id chosen, its text checked, its JSON written. */
+export interface EncodedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  /** JSON text. */
+  readonly data: string;
+  /** JSON text. */
+  readonly metadata: string;
+}
+
+/** A stream append whose events are encoded ({@link encodeAppends}). */
+export interface EncodedAppend {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly events: readonly EncodedEvent[];
+}
+
+/** The largest value of an `integer` column (versions, schema versions). */
+const maxInteger = 2_147_483_647;
+
+function checkedInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > maxInteger)
+    throw new TandemError('validation', `${what} must be a whole number from 0 to ${maxInteger}`, {
+      details: { issues: [{ path: what, message: `Expected a whole number, got ${String(value)}` }] },
+    });
+  return value;
+}
+
+/**
+ * The version a stream read starts from, within the `integer` range (a read from beyond the last
+ * possible version finds nothing either way); `validation` for anything but a whole number.
+ */
+export function checkedFromVersion(fromVersion: number): number {
+  if (!Number.isSafeInteger(fromVersion))
+    throw new TandemError('validation', 'fromVersion must be a whole number', {
+      details: {
+        issues: [{ path: 'fromVersion', message: `Expected a whole number, got ${String(fromVersion)}` }],
+      },
+    });
+  return Math.min(Math.max(fromVersion, 1), maxInteger);
+}
+
+function checkedExpectedVersion(expected: ExpectedVersion): ExpectedVersion {
+  if (expected === 'any' || expected === 'no-stream' || expected === 'stream-exists') return expected;
+  return checkedInteger(expected, 'expectedVersion');
+}
+
+/**
+ * Checks and encodes one caller's appends: ids chosen, text PostgreSQL cannot store and values
+ * without a JSON form refused (`validation`). Done for each caller before its appends join a
+ * statement other callers share, so that a bad value fails only its own call.
+ */
+export function encodeAppends(appends: readonly StreamAppend[]): EncodedAppend[] {
+  return appends.map((append) => ({
+    streamId: storableText(append.streamId, 'streamId'),
+    expectedVersion: checkedExpectedVersion(append.expectedVersion),
+    events: append.events.map((event) => ({
+      eventId: event.eventId === undefined ? newEventId() : storableText(event.eventId, 'eventId'),
+      type: storableText(event.type, 'type'),
+      schemaVersion: checkedInteger(event.schemaVersion ?? 1, 'schemaVersion'),
+      // undefined has no JSON form: it is stored as JSON null.
+      data: storableJson(event.data, 'data') ?? 'null',
+      metadata: storableJson(event.metadata ?? {}, 'metadata') ?? '{}',
+    })),
+  }));
+}
+
 /** The arguments of `tandem_append` (schema version 5), in its parameter order. */
 type AppendArgs = [
   lockIds: string[],
@@ -110,8 +179,9 @@ export interface AppendCall {
 }
 
 /**
- * The call for `groups` of appends: one group per independent append (a group commit), or one
- * group for the appends of one transaction. Groups must not share streams. `tandem_append` locks
+ * The call for `groups` of appends (encoded, so nothing in them can fail the call here): one group
+ * per independent append (a group commit), or one group for the appends of one transaction.
+ * Groups must not share streams. `tandem_append` locks
  * the streams the transaction does not hold yet (sorted, so that two multi-stream appends cannot
  * deadlock), then reads each stream's version with a fresh snapshot (it sees what the lock's
  * previous holder committed), checks each group's expected versions and inserts the events of the
@@ -119,7 +189,7 @@ export interface AppendCall {
  * appended to one of its streams: the group's positions would sort before that transaction's,
  * against the stream's version order.
  */
-export function appendCall(groups: readonly (readonly StreamAppend[])[], cursor: AppendCursor): AppendCall {
+export function appendCall(groups: readonly (readonly EncodedAppend[])[], cursor: AppendCursor): AppendCall {
   const args: AppendArgs = [[], [], [], [], [], [], [], [], [], [], [], [], [], [], [], []];
   const [lockIds, streamIds, streamGroup, checkIds, checkKinds, checkValues, checkGroup] = args;
   const [, , , , , , , ns, stream, ks, eventIds, types, schemas, data, metadata, rowGroup] = args;
@@ -149,12 +219,11 @@ export function appendCall(groups: readonly (readonly StreamAppend[])[], cursor:
         ns.push(n);
         stream.push(append.streamId);
         ks.push(k);
-        eventIds.push(event.eventId ?? newEventId());
+        eventIds.push(event.eventId);
         types.push(event.type);
-        schemas.push(event.schemaVersion ?? 1);
-        // undefined has no JSON form: the NOT NULL column refuses it, as it refused a bound NULL.
-        data.push(JSON.stringify(event.data) ?? 'null');
-        metadata.push(JSON.stringify(event.metadata ?? {}));
+        schemas.push(event.schemaVersion);
+        data.push(event.data);
+        metadata.push(event.metadata);
         rowGroup.push(g);
         n += 1;
       }
@@ -217,7 +286,7 @@ export function appendOutcome(
   call: AppendCall,
   row: AppendRow,
   index: number,
-  appends: readonly StreamAppend[],
+  appends: readonly EncodedAppend[],
   cursor: AppendCursor,
 ): AppendResult {
   const g = index + 1;
@@ -254,14 +323,21 @@ export function appendOutcome(
   return { position: Number(row.base) + (call.lastN[index] ?? 0), streams };
 }
 
-export function conflict(append: StreamAppend, actual: number): TandemError {
+/** The `concurrency-conflict` of an append whose stream is at `actual`. */
+export function conflict(
+  append: Pick<StreamAppend, 'streamId' | 'expectedVersion'>,
+  actual: number,
+): TandemError {
   return new TandemError('concurrency-conflict', `Stream ${append.streamId} is at version ${actual}`, {
     details: { streamId: append.streamId, expected: append.expectedVersion, actual },
   });
 }
 
 /** Refuses more than {@link eventsPerTransaction} events in one transaction. */
-export function checkCapacity(appends: readonly StreamAppend[], cursor: AppendCursor): void {
+export function checkCapacity(
+  appends: readonly { readonly events: readonly unknown[] }[],
+  cursor: AppendCursor,
+): void {
   const count = appends.reduce((n, a) => n + a.events.length, 0);
   if (cursor.appended + count > eventsPerTransaction) {
     throw new TandemError(
@@ -270,40 +346,6 @@ export function checkCapacity(appends: readonly StreamAppend[], cursor: AppendCu
       { details: { events: cursor.appended + count } },
     );
   }
-}
-
-/**
- * Appends inside the caller's transaction, after checking each stream's expected version: one
- * round trip (the locks and the checked insert in one script).
- */
-export async function appendEvents(
-  session: PostgresSession,
-  appends: readonly StreamAppend[],
-  cursor: AppendCursor,
-): Promise<AppendResult> {
-  if (appends.every((a) => a.events.length === 0)) {
-    const head = await session.script([headStatement]);
-    return {
-      position: Number((head[0]?.rows[0] as { h: string } | undefined)?.h ?? 0),
-      streams: appends.map((a) => ({ streamId: a.streamId, version: 0 })),
-    };
-  }
-  checkCapacity(appends, cursor);
-  // Streams this transaction holds are checked here first: a conflict then costs no round trip.
-  const versions = new Map(cursor.locked);
-  for (const append of appends) {
-    const actual = versions.get(append.streamId);
-    if (actual === undefined) continue;
-    if (!versionMatches(append.expectedVersion, actual)) throw conflict(append, actual);
-    versions.set(append.streamId, actual + append.events.length);
-  }
-  const call = appendCall([appends], cursor);
-  const [result] = await session.script([appendStatement(call)]);
-  const row = result?.rows[0] as AppendRow | undefined;
-  if (row === undefined) throw new Error('tandem_append answered no row');
-  // No NOTIFY here: a notifying transaction holds a database-wide lock from its commit to the end,
-  // which would serialize every append's commit (and its WAL flush). The store notifies after.
-  return appendOutcome(call, row, 0, appends, cursor);
 }
 
 /**
@@ -316,37 +358,12 @@ export function lockStatement(streamIds: readonly string[]): string {
   return `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || s, 0)) FROM unnest(${textArrayLiteral(streamIds)}) AS s`;
 }
 
-/**
- * Reads a stream inside a transaction, locking it first unless this transaction holds it: the lock,
- * the events and the version in one round trip.
- */
-export async function readStreamLocked(
-  session: PostgresSession,
-  streamId: string,
-  fromVersion: number,
-  cursor: AppendCursor,
-): Promise<StreamRead> {
-  const id = textLiteral(streamId);
-  const statements = [
-    `SELECT ${columns} FROM tandem_events WHERE stream_id = ${id} AND stream_version >= ${integerLiteral(fromVersion)} ORDER BY stream_version`,
-    `SELECT COALESCE(MAX(stream_version), 0) AS v FROM tandem_events WHERE stream_id = ${id}`,
-  ];
-  const locked = cursor.locked.has(streamId);
-  const results = await session.script(locked ? statements : [lockStatement([streamId]), ...statements]);
-  const [events, max] = results.slice(locked ? 0 : 1);
-  const read = {
-    version: Number((max?.rows[0] as { v: number } | undefined)?.v ?? 0),
-    events: ((events?.rows ?? []) as EventRow[]).map(toEvent),
-  };
-  cursor.locked.set(streamId, read.version);
-  return read;
-}
-
 /** One stream from `fromVersion` on. */
 export async function readStream(client: Queryable, streamId: string, fromVersion = 1): Promise<StreamRead> {
+  storableText(streamId, 'streamId');
   const rows = await client.query<EventRow>(
     `SELECT ${columns} FROM tandem_events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
-    [streamId, fromVersion],
+    [streamId, checkedFromVersion(fromVersion)],
   );
   const events = rows.rows.map(toEvent);
   let version = events.at(-1)?.streamVersion;

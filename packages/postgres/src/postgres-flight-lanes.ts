@@ -47,7 +47,9 @@ export class FlightLanes {
   /**
    * Runs a flight. It counts against the lanes until it settles; calling `release` earlier (its
    * work is done and it only waits for its WAL flush) lets the next one start, as slowness does.
-   * `settled` runs after it has left the lanes, before the next kick.
+   * `settled` runs after it has left the lanes, before the next kick. A flight settles its own
+   * callers: if it rejects all the same, the lane is freed and the rejection goes no further (left
+   * unhandled, it would end the process and every request in flight with it).
    */
   start(flight: (release: () => void) => Promise<void>, settled: () => void): void {
     this.#running += 1;
@@ -61,7 +63,7 @@ export class FlightLanes {
     };
     const timer = setTimeout(release, this.#options.slowMs);
     timer.unref();
-    void flight(release).finally(() => {
+    const landed = () => {
       clearTimeout(timer);
       if (young) {
         young = false;
@@ -70,6 +72,14 @@ export class FlightLanes {
       this.#running -= 1;
       settled();
       this.#kick();
-    });
+    };
+    let flying: Promise<void>;
+    try {
+      flying = flight(release);
+    } catch {
+      // A flight that throws before it returns a promise: the same as one that rejects.
+      flying = Promise.resolve();
+    }
+    flying.then(landed, landed);
   }
 }

@@ -1,7 +1,7 @@
-import type { IdempotencyRecord, RecordedEvent, StreamRead } from '@tandem/core';
+import type { RecordedEvent, StreamRead } from '@tandem/core';
 import type { QueryResult } from 'pg';
 import { columns, lockStatement, toEvent, type EventRow } from './postgres-event-log.js';
-import { integerLiteral, textArrayLiteral, textLiteral } from './postgres-sql-literal.js';
+import { integerLiteral, textArrayLiteral } from './postgres-sql-literal.js';
 
 /** One stream read asked for by a member of a transaction group. */
 export interface GroupRead {
@@ -51,14 +51,11 @@ export function readStreamsResults(
 }
 
 /**
- * Claims several idempotency keys in one statement, sent with the group's `COMMIT`. A key another
- * transaction committed (or holds) first makes it fail (a unique violation), and with it the
- * commit: the group then runs again member by member, where the claim answers that record.
+ * Claims several idempotency keys in one statement, sent with the group's `COMMIT` (`rows` from
+ * `claimRow`). A key another transaction committed (or holds) first makes it fail (a unique
+ * violation), and with it the commit: the members that claimed those keys then run again alone,
+ * where the claim answers that record.
  */
-export function claimsStatement(records: readonly IdempotencyRecord[]): string {
-  const rows = records.map(
-    (r) =>
-      `(${textLiteral(r.commandId)}, ${textLiteral(r.commandType)}, ${textLiteral(r.payloadHash)}, ${textLiteral(JSON.stringify(r.result))}::jsonb, ${textLiteral(r.recordedAt)})`,
-  );
+export function claimsStatement(rows: readonly string[]): string {
   return `INSERT INTO tandem_idempotency (command_id, command_type, payload_hash, result, recorded_at) VALUES ${rows.join(', ')}`;
 }

@@ -1,4 +1,4 @@
-import type { PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 
 /**
  * How the store lends a pooled client: errors come back classified, and a client whose connection
@@ -13,6 +13,33 @@ export class RolledBackError extends Error {
   }
 }
 
+/** Anything that runs a query given as a config object: a pool, a client, a session. */
+export interface ConfigQueryable {
+  query<Row extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<Row>>;
+}
+
+/**
+ * One write transaction on one connection, as a transaction group uses it (see
+ * `postgres-transaction-group.ts`). {@link PostgresSession} is the real one; unit tests script a
+ * fake one to fail at every step.
+ */
+export interface TransactionSession extends ConfigQueryable {
+  /** Whether anything has been sent, so that there is a transaction to end. */
+  readonly begun: boolean;
+  /** Literal statements in one round trip, inside the transaction: one result per statement. */
+  script(statements: readonly string[]): Promise<QueryResult[]>;
+  /** A parameterized (or named) query inside the transaction. */
+  query<Row extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<Row>>;
+  /** The bare client, for code that sends its own queries, inside the transaction. */
+  direct(): PoolClient;
+  /** A literal statement to send with `COMMIT`. */
+  defer(statement: string): void;
+  /** Commits; throws {@link RolledBackError} when the server answered `ROLLBACK`. */
+  commit(): Promise<void>;
+  /** Rolls back whatever was sent. */
+  rollback(): Promise<void>;
+}
+
 /**
  * One write transaction on one pooled client, sent in as few round trips as possible. A round trip
  * costs more than the statements in it at this size (profiled: an append went from 7 round trips
@@ -25,7 +52,7 @@ export class RolledBackError extends Error {
  * Anything that needs the bare client (`direct`) gets it with `BEGIN` queued ahead, so nothing it
  * sends can run outside the transaction.
  */
-export class PostgresSession {
+export class PostgresSession implements TransactionSession {
   readonly client: PoolClient;
   #begun = false;
   #beginning: Promise<unknown> | undefined;
@@ -56,7 +83,7 @@ export class PostgresSession {
   }
 
   /** A parameterized (or named) query inside the transaction, opened first when needed. */
-  async query<Row extends Record<string, unknown>>(query: QueryConfig): Promise<QueryResult<Row>> {
+  async query<Row extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<Row>> {
     if (!this.#begun) await this.script([]);
     await this.#beginning;
     return this.client.query<Row>(query);

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { SqlExecutor, SqlValue } from '@tandem/core';
 import { classifyPostgresError } from './postgres-errors.js';
+import { checkStorableParams } from './postgres-storable.js';
 
 /**
  * Rewrites `?` placeholders to `$1, $2...`, skipping quoted text, so application SQL written once
@@ -26,7 +27,10 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
-/** Application SQL on the transaction's client. */
+/**
+ * Application SQL on the transaction's client. A string parameter PostgreSQL cannot store is
+ * refused before it is sent (`validation`): the driver would send a lone surrogate as U+FFFD.
+ */
 export class PostgresSqlExecutor implements SqlExecutor {
   /**
    * @param source the client, or a function giving it on first use (a write transaction opens
@@ -42,6 +46,7 @@ export class PostgresSqlExecutor implements SqlExecutor {
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<Row[]> {
+    checkStorableParams(params, 'A SQL parameter');
     try {
       return (await this.client.query<Row>(numberPlaceholders(sql), [...params])).rows;
     } catch (error) {
@@ -50,6 +55,7 @@ export class PostgresSqlExecutor implements SqlExecutor {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<{ readonly rowsAffected: number }> {
+    checkStorableParams(params, 'A SQL parameter');
     try {
       return { rowsAffected: (await this.client.query(numberPlaceholders(sql), [...params])).rowCount ?? 0 };
     } catch (error) {

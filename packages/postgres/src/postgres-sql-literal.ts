@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TandemError } from '@tandem/core';
+import { storableJson, storableText } from './postgres-storable.js';
 
 /**
  * SQL literals for statements sent with the simple query protocol, which takes no parameters but
@@ -7,17 +8,17 @@ import { TandemError } from '@tandem/core';
  * put values into such statements.
  */
 
-/** A text literal. NUL cannot be stored in text and would end the statement early on the wire. */
-export function textLiteral(value: string): string {
-  if (typeof value !== 'string') throw new TandemError('validation', 'Expected a string value');
-  if (value.includes('\u0000'))
-    throw new TandemError('validation', 'Text values cannot contain NUL characters');
-  return pg.escapeLiteral(value);
+/**
+ * A text literal. Text PostgreSQL cannot store is refused (`validation`, see `postgres-storable.ts`):
+ * U+0000 would also end the statement early on the wire.
+ */
+export function textLiteral(value: string, what = 'A text value'): string {
+  return pg.escapeLiteral(storableText(value, what));
 }
 
 /** A text literal, or NULL. */
-export function nullableTextLiteral(value: string | undefined | null): string {
-  return value === undefined || value === null ? 'NULL' : textLiteral(value);
+export function nullableTextLiteral(value: string | undefined | null, what?: string): string {
+  return value === undefined || value === null ? 'NULL' : textLiteral(value, what);
 }
 
 /** A whole number literal; anything else is refused rather than rounded. */
@@ -31,13 +32,16 @@ export function nullableIntegerLiteral(value: number | undefined | null): string
   return value === undefined || value === null ? 'NULL' : integerLiteral(value);
 }
 
-/** A JSONB literal of `value` (NULL when it has no JSON form, which a NOT NULL column refuses). */
-export function jsonbLiteral(value: unknown): string {
-  const json: string | undefined = JSON.stringify(value);
+/**
+ * A JSONB literal of `value` (NULL when it has no JSON form, which a NOT NULL column refuses);
+ * `validation` for JSON `jsonb` refuses (see `postgres-storable.ts`).
+ */
+export function jsonbLiteral(value: unknown, what = 'A JSON value'): string {
+  const json = storableJson(value, what);
   return json === undefined ? 'NULL' : `${pg.escapeLiteral(json)}::jsonb`;
 }
 
 /** A `text[]` literal. */
 export function textArrayLiteral(values: readonly string[]): string {
-  return `ARRAY[${values.map(textLiteral).join(', ')}]::text[]`;
+  return `ARRAY[${values.map((v) => textLiteral(v)).join(', ')}]::text[]`;
 }

@@ -10,27 +10,19 @@ import {
   type StreamAppend,
   type Transaction,
 } from '@tandem/core';
-import { auditStatement, listAudit, recordAudit } from './postgres-audit-log.js';
+import { listAudit, recordAudit } from './postgres-audit-log.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
-import {
-  appendEvents,
-  checkCapacity,
-  countEvents,
-  headPosition,
-  readAll,
-  readStream,
-  readStreamLocked,
-} from './postgres-event-log.js';
+import { checkCapacity, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
-import { claimRecord, findRecords } from './postgres-idempotency.js';
+import { findRecords } from './postgres-idempotency.js';
 import { KeyBatch } from './postgres-key-batch.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { budgetedQueries, defaultQueryTimeoutMs, openQueryPool } from './postgres-query-budget.js';
 import { PostgresReadStore } from './postgres-read-store.js';
 import { tandemMigrations } from './postgres-schema.js';
-import { PostgresSession } from './postgres-session.js';
-import { PostgresSqlExecutor } from './postgres-sql-executor.js';
+import { PostgresSession, type TransactionSession } from './postgres-session.js';
+import { storableText } from './postgres-storable.js';
 import { PostgresTransactionGroups } from './postgres-transaction-groups.js';
 
 /** Options for {@link openPostgresStore}. */
@@ -62,7 +54,7 @@ export interface PostgresStoreOptions {
    * The most command transactions (`store.transaction`) one group commit may carry; default 64.
    * Transactions that arrive while a group is in flight run together in the next one, in one
    * database transaction (see `postgres-transaction-group.ts`). 1 turns it off: each transaction
-   * on a connection of its own.
+   * a group of one, on a connection of its own.
    */
   readonly maxGroup?: number;
   /**
@@ -92,7 +84,7 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #notifier: PostgresNotifier;
   readonly #batcher: PostgresAppendBatcher;
-  readonly #groups: PostgresTransactionGroups | undefined;
+  readonly #groups: PostgresTransactionGroups;
   #closed = false;
 
   private constructor(pool: pg.Pool, queryPool: pg.Pool, schema: string, options: PostgresStoreOptions) {
@@ -108,19 +100,15 @@ export class PostgresStore implements Store {
       () => this.#notifier.announce(),
     );
     const maxGroup = options.maxGroup ?? 64;
-    this.#groups =
-      maxGroup <= 1
-        ? undefined
-        : new PostgresTransactionGroups(
-            {
-              withClient: (work) => this.#withClient(work),
-              alone: (work) => this.#alone(work),
-              register: (tx, client) => this.#clients.set(tx, client),
-              committed: () => this.#notifier.announce(),
-            },
-            options.appendLanes ?? 4,
-            maxGroup,
-          );
+    this.#groups = new PostgresTransactionGroups(
+      {
+        withSession: (work) => this.#withSession(work),
+        register: (tx, client) => this.#clients.set(tx, client),
+        committed: () => this.#notifier.announce(),
+      },
+      options.appendLanes ?? 4,
+      maxGroup,
+    );
     const read = <T>(run: () => Promise<T>) =>
       run().catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
     this.events = {
@@ -137,8 +125,16 @@ export class PostgresStore implements Store {
     // With group commit the claim goes with the COMMIT and a lost one reruns the work alone, where
     // it answers the record: looking every key up first would cost each command a round trip.
     this.idempotency = {
-      find: (commandId) => lookups.get(commandId),
-      lookupFirst: this.#groups === undefined,
+      find: (commandId) => {
+        try {
+          // Refused before it joins the turn's statement, which it would fail for every other key.
+          storableText(commandId, 'commandId');
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+        return lookups.get(commandId);
+      },
+      lookupFirst: maxGroup <= 1,
     };
     this.audit = {
       record: (entry) => read(() => recordAudit(pool, entry)),
@@ -195,31 +191,12 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, queryPool, schema, options);
   }
 
+  /**
+   * Runs `work` in a transaction group (`postgres-transaction-groups.ts`): with the transactions
+   * that arrive meanwhile, or, with `maxGroup: 1` or when it cannot share, as a group of one.
+   */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#groups === undefined ? this.#alone(work) : this.#groups.run(work);
-  }
-
-  /** One transaction on a connection of its own. */
-  async #alone<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const cursor = { appended: 0, locked: new Map<string, number>() };
-    const result = await this.#session(async (session) => {
-      const tx: Transaction = {
-        events: {
-          append: (appends) => appendEvents(session, appends, cursor),
-          readStream: (streamId, options) =>
-            readStreamLocked(session, streamId, options?.fromVersion ?? 1, cursor),
-        },
-        idempotency: { claim: (record) => claimRecord(session, record) },
-        // Nothing reads the audit row back in the transaction: it goes with the COMMIT.
-        audit: { record: async (entry) => session.defer(auditStatement(entry)) },
-        sql: new PostgresSqlExecutor(() => session.direct()),
-      };
-      this.#clients.set(tx, () => session.direct());
-      return work(tx);
-    });
-    // After the commit, never for a rollback; coalesced with other appends of this process.
-    if (cursor.appended > 0) this.#notifier.announce();
-    return result;
+    return this.#groups.run(work);
   }
 
   /**
@@ -258,19 +235,9 @@ export class PostgresStore implements Store {
   /** Each transaction's client, for the read store (a group member's follows the group's rules). */
   readonly #clients = new WeakMap<Transaction, () => pg.PoolClient>();
 
-  /** One transaction on its own pooled client; rolled back (and the client checked) on failure. */
-  #session<T>(work: (session: PostgresSession) => Promise<T>): Promise<T> {
-    return this.#withClient(async (client, fail) => {
-      const session = new PostgresSession(client);
-      try {
-        const result = await work(session);
-        await session.commit();
-        return result;
-      } catch (error) {
-        await session.rollback().catch(fail);
-        throw error;
-      }
-    });
+  /** A transaction session on a pooled client of its own; the group ends the transaction. */
+  #withSession<T>(work: (session: TransactionSession, fail: () => void) => Promise<T>): Promise<T> {
+    return this.#withClient((client, fail) => work(new PostgresSession(client), fail));
   }
 
   /**

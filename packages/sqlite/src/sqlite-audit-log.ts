@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditOutcome, AuditQuery } from '@tandem/core';
+import { storableJson, storableOptionalText, storableText } from './sqlite-storable.js';
 
 interface Row {
   command_id: string;
@@ -26,18 +27,18 @@ export class SqliteAuditLog {
     );
   }
 
-  /** Adds one row. */
+  /** Adds one row; text SQLite would give back changed is refused (`validation`). */
   record(entry: AuditEntry): void {
     this.#insert.run(
-      entry.commandId,
-      entry.commandType,
-      entry.userId ?? null,
-      JSON.stringify(entry.streamIds),
-      entry.payloadHash,
-      entry.outcome,
-      entry.errorCode ?? null,
+      storableText(entry.commandId, 'commandId'),
+      storableText(entry.commandType, 'commandType'),
+      storableOptionalText(entry.userId, 'userId'),
+      storableJson(entry.streamIds, 'streamIds'),
+      storableText(entry.payloadHash, 'payloadHash'),
+      storableText(entry.outcome, 'outcome'),
+      storableOptionalText(entry.errorCode, 'errorCode'),
       entry.position ?? null,
-      entry.at,
+      storableText(entry.at, 'at'),
     );
   }
 

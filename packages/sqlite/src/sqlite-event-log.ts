@@ -10,6 +10,7 @@ import {
   type StreamRead,
   newEventId,
 } from '@tandem/core';
+import { storableJson, storableText } from './sqlite-storable.js';
 
 interface EventRow {
   position: number;
@@ -82,7 +83,8 @@ export class SqliteEventLog {
 
   /**
    * Checks every expected version, then inserts. Called inside the writer's transaction, so the
-   * check and the insert are atomic, and positions (the rowid) follow commit order.
+   * check and the insert are atomic, and positions (the rowid) follow commit order. Text SQLite
+   * would give back changed and values with no JSON form are refused (`validation`).
    */
   append(appends: readonly StreamAppend[]): AppendResult {
     const only = appends.length === 1 ? appends[0] : undefined;
@@ -102,13 +104,13 @@ export class SqliteEventLog {
       for (const event of append.events) {
         version += 1;
         const info = this.#insert.run(
-          append.streamId,
+          storableText(append.streamId, 'streamId'),
           version,
-          event.eventId ?? newEventId(),
-          event.type,
+          event.eventId === undefined ? newEventId() : storableText(event.eventId, 'eventId'),
+          storableText(event.type, 'type'),
           event.schemaVersion ?? 1,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata ?? {}),
+          storableJson(event.data, 'data'),
+          storableJson(event.metadata ?? {}, 'metadata'),
           recordedAt,
         );
         position = Number(info.lastInsertRowid);
@@ -139,13 +141,13 @@ export class SqliteEventLog {
       let info: Database.RunResult;
       try {
         info = this.#insert.run(
-          streamId,
+          storableText(streamId, 'streamId'),
           version,
-          event.eventId ?? newEventId(),
-          event.type,
+          event.eventId === undefined ? newEventId() : storableText(event.eventId, 'eventId'),
+          storableText(event.type, 'type'),
           event.schemaVersion ?? 1,
-          JSON.stringify(event.data),
-          event.metadata === undefined ? '{}' : JSON.stringify(event.metadata),
+          storableJson(event.data, 'data'),
+          event.metadata === undefined ? '{}' : storableJson(event.metadata, 'metadata'),
           recordedAt,
         );
       } catch (error) {

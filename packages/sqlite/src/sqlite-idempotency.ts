@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CommandResult, IdempotencyRecord } from '@tandem/core';
+import { storableJson, storableText } from './sqlite-storable.js';
 
 interface Row {
   command_id: string;
@@ -32,14 +33,17 @@ export class SqliteIdempotency {
     this.#find = db.prepare('SELECT * FROM tandem_idempotency WHERE command_id = ?');
   }
 
-  /** Claims the id; returns the existing record if another transaction committed it first. */
+  /**
+   * Claims the id; returns the existing record if another transaction committed it first. Text
+   * SQLite would give back changed is refused (`validation`).
+   */
   claim(record: IdempotencyRecord): IdempotencyRecord | undefined {
     const info = this.#insert.run(
-      record.commandId,
-      record.commandType,
-      record.payloadHash,
-      JSON.stringify(record.result),
-      record.recordedAt,
+      storableText(record.commandId, 'commandId'),
+      storableText(record.commandType, 'commandType'),
+      storableText(record.payloadHash, 'payloadHash'),
+      storableJson(record.result, 'result'),
+      storableText(record.recordedAt, 'recordedAt'),
     );
     return info.changes === 1 ? undefined : this.find(record.commandId);
   }

@@ -53,6 +53,8 @@ interface Job {
   readonly work: (tx: Transaction) => Promise<unknown>;
   /** Whether `work` may run again after its writes were rolled back (see `#runGroup`). */
   readonly rerunnable: boolean;
+  /** Runs in a group of its own: its last group's COMMIT failed (see `#commitFailed`). */
+  readonly alone?: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -207,10 +209,13 @@ export class SqliteStore implements Store {
   /** Starts the drain loop unless it runs; a job queued as the loop ends is picked up by `finally`. */
   #kick(): void {
     if (this.#draining !== undefined) return;
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = undefined;
-      if (this.#queue.length > 0) this.#kick();
-    });
+    // #drain settles every job it takes and catches its own failures; nothing may go unhandled.
+    this.#draining = this.#drain()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#queue.length > 0) this.#kick();
+      });
   }
 
   async migrate(owner: string, migrations: readonly SqlMigration[]): Promise<void> {
@@ -262,27 +267,80 @@ export class SqliteStore implements Store {
       // group starts at once, as before.
       if (released >= releasedBeforeTurn) await nextTurn();
       if (this.#queue.length === 0) return;
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      let settled: Settled[];
-      try {
-        settled = await this.#runGroup(batch);
-        this.#control.commit.run();
-      } catch (error) {
-        // BEGIN, a savepoint or COMMIT failed (busy, disk full): nothing of the group is kept.
-        if (this.#writer.inTransaction) this.#control.rollback.run();
-        const failure = classifySqliteError(error);
-        for (const job of batch) job.reject(failure);
-        released = 0;
-        continue;
-      }
-      this.stats.batches += 1;
-      this.stats.jobs += batch.length;
+      released = await this.#runBatch(this.#take());
+    }
+  }
+
+  /** The next group: queued jobs in order, up to `maxBatch`; a job that must run alone goes alone. */
+  #take(): Job[] {
+    if (this.#queue[0]?.alone === true) return this.#queue.splice(0, 1);
+    let n = 0;
+    while (n < this.#queue.length && n < this.#maxBatch && this.#queue[n]?.alone !== true) n += 1;
+    return this.#queue.splice(0, n);
+  }
+
+  /**
+   * Runs one group and commits it, settling every job (or queuing it again); never throws.
+   * Answers how many transactions its commit released.
+   */
+  async #runBatch(batch: readonly Job[]): Promise<number> {
+    let settled: Settled[];
+    try {
+      settled = await this.#runGroup(batch);
+    } catch (error) {
+      // BEGIN, a savepoint or a rollback failed (busy, disk full): nothing of the group is kept.
+      this.#rollbackQuietly();
+      const failure = classifySqliteError(error);
+      for (const job of batch) job.reject(failure);
+      return 0;
+    }
+    try {
+      this.#control.commit.run();
+    } catch (error) {
+      this.#rollbackQuietly();
+      this.#commitFailed(settled, error);
+      return 0;
+    }
+    this.stats.batches += 1;
+    this.stats.jobs += batch.length;
+    try {
       this.#notifier.notify(this.#writerLog.head());
-      for (const { job, ok, value } of settled) {
-        if (ok) job.resolve(value);
-        else job.reject(value);
-      }
-      released = settled.length;
+    } catch {
+      // The jobs committed; waiters also poll, so a missed wake-up only delays them.
+    }
+    for (const { job, ok, value } of settled) {
+      if (ok) job.resolve(value);
+      else job.reject(value);
+    }
+    return settled.length;
+  }
+
+  /**
+   * COMMIT failed, and nothing of the group was kept. A constraint checked only at COMMIT (a
+   * deferred foreign key of an application table) is one job's fault, and which one is unknown:
+   * the jobs that had succeeded run again, each in a group of its own, where only that one fails
+   * (jobs that must not run twice fail with the error). Anything else (busy, I/O) fails every job.
+   */
+  #commitFailed(settled: readonly Settled[], error: unknown): void {
+    const failure = classifySqliteError(error);
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    const isolate = settled.length > 1 && code.startsWith('SQLITE_CONSTRAINT');
+    const again: Job[] = [];
+    for (const { job, ok, value } of settled) {
+      if (!ok) job.reject(value);
+      else if (isolate && job.rerunnable) again.push({ ...job, alone: true });
+      else job.reject(failure);
+    }
+    // They came first: they go first.
+    this.#queue.unshift(...again);
+  }
+
+  /** Ends the writer's transaction, if one is open, without throwing (a failure here has no one to tell). */
+  #rollbackQuietly(): void {
+    try {
+      if (this.#writer.inTransaction) this.#control.rollback.run();
+    } catch {
+      // The next BEGIN fails if the transaction is still open, and reports it to its jobs.
     }
   }
 
