@@ -585,10 +585,18 @@ export class TransactionGroup implements StreamHolder {
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      // #flush settles every request it takes and catches its own failures: nothing escapes it.
-      const flushing = this.#flush().catch(() => undefined);
+      // #flush settles every request it takes and catches its own failures: nothing escapes it, and
+      // if something ever did, it would be a bug worth a log line rather than a rejection nothing hears.
+      const flushing: Promise<void> = this.#flush().then(
+        () => {
+          this.#flushing.delete(flushing);
+        },
+        (error: unknown) => {
+          this.#flushing.delete(flushing);
+          console.error('tandem: a transaction group flush failed outside its own handling', error);
+        },
+      );
       this.#flushing.add(flushing);
-      void flushing.then(() => this.#flushing.delete(flushing));
     });
   }
 
