@@ -48,6 +48,8 @@ export const OpenAccount = defineCommand({
   description: 'Opens an account for the caller',
   schema: z.strictObject({ accountId: z.string().min(1).max(100) }),
   generatedIds: ['accountId'],
+  // The route tests name their accounts (and also leave the id out to see one generated).
+  acceptsClientIds: true,
 }).eventSourced({
   stream: ({ data }) => `account-${data.accountId}`,
   decider: account,
