@@ -13,7 +13,11 @@ export interface SaleTarget {
   /** Serves projection lag at /bench/lag. */
   readonly reportsLag: boolean;
   page(productId: string): PlannedRequest;
-  order(orderId: string, customer: number, productId: string, quantity: number): PlannedRequest;
+  /**
+   * An order, named by `key`: its idempotency key on Tandem (which generates the order id), the
+   * order id itself on the baseline (a single-model app that takes the client's id).
+   */
+  order(key: string, customer: number, productId: string, quantity: number): PlannedRequest;
   classify(request: PlannedRequest, status: number): Classified;
 }
 
@@ -23,16 +27,17 @@ export function tandemTarget(system: string, tokens: readonly string[]): SaleTar
     system,
     reportsLag: true,
     page: (id) => ({ kind: 'read', method: 'GET', path: `/queries/GetProductPage?productId=${id}` }),
-    order: (orderId, customer, id, quantity) => ({
+    order: (key, customer, id, quantity) => ({
       kind: 'order',
       method: 'POST',
       path: '/commands/PlaceOrder',
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${tokens[(customer - 1) % tokens.length] ?? ''}`,
-        'idempotency-key': orderId,
+        'idempotency-key': key,
       },
-      body: JSON.stringify({ orderId, items: [{ productId: id, quantity }], shippingAddress }),
+      // No orderId: the shop generates it from the customer and the key (sending one is refused).
+      body: JSON.stringify({ items: [{ productId: id, quantity }], shippingAddress }),
       productId: id,
       quantity,
     }),
@@ -48,12 +53,12 @@ export function baselineTarget(system: string): SaleTarget {
     system,
     reportsLag: false,
     page: (id) => ({ kind: 'read', method: 'GET', path: `/products/${id}` }),
-    order: (orderId, customer, id, quantity) => ({
+    order: (key, customer, id, quantity) => ({
       kind: 'order',
       method: 'POST',
       path: '/orders',
       headers: { 'content-type': 'application/json', 'x-customer-id': customerId(customer) },
-      body: JSON.stringify({ orderId, items: [{ productId: id, quantity }], shippingAddress }),
+      body: JSON.stringify({ orderId: key, items: [{ productId: id, quantity }], shippingAddress }),
       productId: id,
       quantity,
     }),

@@ -63,7 +63,12 @@ function burstCommand(n: number): { type: string; body: unknown; asAdmin: boolea
     { productId: 'p3', quantity: 1 },
   ];
   const shippingAddress = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
-  return { type: 'PlaceOrder', body: { orderId: `o-${n}`, items, shippingAddress }, asAdmin: false };
+  return { type: 'PlaceOrder', body: { items, shippingAddress }, asAdmin: false };
+}
+
+/** The order id in a PlaceOrder answer (the server generates it); undefined for other commands. */
+function orderIdIn(answer: string): string | undefined {
+  return (JSON.parse(answer) as { ids?: { orderId?: string } }).ids?.orderId;
 }
 
 describe('crash recovery', () => {
@@ -119,30 +124,38 @@ describe('crash recovery', () => {
     try {
       const burstEvents = async () => {
         const byCommand = new Map<string, string[]>();
+        /** The order id each command's events name: the one an unacknowledged order got. */
+        const orderIds = new Map<string, string>();
         for (const e of await store.events.readAll({ after: 0, limit: 100_000 })) {
           const key = String(e.metadata.commandId);
           if (!key.startsWith('burst-')) continue;
           const orderId = (e.data as { orderId?: string }).orderId;
           const entry = `${e.streamId}:${e.type}${orderId === undefined ? '' : `:${orderId}`}`;
           byCommand.set(key, [...(byCommand.get(key) ?? []), entry]);
+          if (orderId !== undefined && !orderIds.has(key)) orderIds.set(key, orderId);
         }
-        return byCommand;
+        return { byCommand, orderIds };
       };
-      /** Exactly the events one whole command writes, in commit order. */
-      const whole = (key: string): string[] => {
+      /** Exactly the events one whole command writes, in commit order; orders under `orderId`. */
+      const whole = (key: string, orderId: string | undefined): string[] => {
         const n = Number(key.slice('burst-'.length));
         if (n % 4 === 3) return [`inventory-p${(n % 3) + 1}:StockAdjusted`];
         return [
-          `order-o-${n}:OrderPlaced:o-${n}`,
-          ...['p1', 'p2', 'p3'].map((p) => `inventory-${p}:StockReserved:o-${n}`),
+          `order-${orderId}:OrderPlaced:${orderId}`,
+          ...['p1', 'p2', 'p3'].map((p) => `inventory-${p}:StockReserved:${orderId}`),
         ];
       };
 
-      const byCommand = await burstEvents();
+      const { byCommand, orderIds } = await burstEvents();
       for (const key of acknowledged.keys())
         assert.ok(byCommand.has(key), `acknowledged ${key} is in the log`);
-      // No partial command: an OrderPlaced comes with all of its reservations and vice versa.
-      for (const [key, events] of byCommand) assert.deepEqual(events, whole(key), `${key} is whole`);
+      // No partial command: an OrderPlaced comes with all of its reservations and vice versa, all
+      // under the id the answer gave (or, unacknowledged, under one id).
+      for (const [key, events] of byCommand) {
+        const answer = acknowledged.get(key);
+        const orderId = answer === undefined ? orderIds.get(key) : orderIdIn(answer);
+        assert.deepEqual(events, whole(key, orderId), `${key} is whole`);
+      }
 
       // Stock never went negative, and each event's stock agrees with a fold of the stream.
       for (const p of ['p1', 'p2', 'p3']) {
@@ -173,9 +186,15 @@ describe('crash recovery', () => {
         (key) => !acknowledged.has(key),
       );
       assert.ok(unacknowledged.length > 0, 'some requests were in flight at the kill');
-      for (const key of unacknowledged) assert.equal((await retry(key)).status, 200, key);
-      const completed = await burstEvents();
-      for (const key of unacknowledged) assert.deepEqual(completed.get(key), whole(key), `${key} once`);
+      const retried = new Map<string, string | undefined>();
+      for (const key of unacknowledged) {
+        const again = await retry(key);
+        assert.equal(again.status, 200, `${key}: ${again.body}`);
+        retried.set(key, orderIdIn(again.body));
+      }
+      const completed = (await burstEvents()).byCommand;
+      for (const [key, orderId] of retried)
+        assert.deepEqual(completed.get(key), whole(key, orderId), `${key} once`);
     } finally {
       await store.close();
       second.child.kill('SIGKILL');

@@ -65,7 +65,7 @@ describe('projection daemon crashes', () => {
         );
       }
       // Revenue is additive, so a double apply would show; compare with the orders themselves.
-      await orderWorkload(check).checkRevenue(60);
+      await workload.checkRevenue(60, check);
     } finally {
       await check.close();
     }

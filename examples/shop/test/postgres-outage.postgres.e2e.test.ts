@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sent {
   readonly key: string;
-  readonly orderId: string;
+  /** The id the server generated, when it answered 200. */
+  readonly orderId: string | undefined;
   readonly status: number;
   readonly ms: number;
   readonly sentAt: number;
@@ -79,11 +80,11 @@ describe(
           (await post('RegisterCustomer', { name: 'buyer', state: 'TX' }, buyer, 'reg')).statusCode,
           200,
         );
-        const order = (orderId: string) => ({
-          orderId,
+        const order = {
           items: [{ productId: 'hot', quantity: 1 }],
           shippingAddress: { line1: 'x', city: 'Austin', state: 'TX', zip: '73301' },
-        });
+        };
+        const orderIdOf = (body: string) => (JSON.parse(body) as { ids: { orderId: string } }).ids.orderId;
 
         // Three clients place orders for 6 s; the database is gone from 1.5 s to 3.5 s.
         const sent: Sent[] = [];
@@ -91,12 +92,12 @@ describe(
         let n = 0;
         const clients = Array.from({ length: 3 }, async () => {
           while (Date.now() - started < 6_000) {
-            const orderId = `o${n++}`;
+            const key = `key-o${n++}`;
             const sentAt = Date.now();
-            const response = await post('PlaceOrder', order(orderId), buyer, `key-${orderId}`);
+            const response = await post('PlaceOrder', order, buyer, key);
             sent.push({
-              key: `key-${orderId}`,
-              orderId,
+              key,
+              orderId: response.statusCode === 200 ? orderIdOf(response.body) : undefined,
               status: response.statusCode,
               ms: Date.now() - sentAt,
               sentAt,
@@ -133,19 +134,25 @@ describe(
         const acknowledged = sent.filter((s) => s.status === 200);
         for (const s of acknowledged) {
           const stream = await app.events.readStream(`order-${s.orderId}`);
-          assert.equal(stream.events.filter((e) => e.type === 'OrderPlaced').length, 1, s.orderId);
+          assert.equal(stream.events.filter((e) => e.type === 'OrderPlaced').length, 1, s.key);
         }
         // Retrying every command with its key: the failed ones take effect once, the rest replay.
+        const orderIds = new Map<string, string>();
         for (const s of sent) {
-          const retry = await post('PlaceOrder', order(s.orderId), buyer, s.key);
+          const retry = await post('PlaceOrder', order, buyer, s.key);
           assert.equal(retry.statusCode, 200, retry.body);
-          if (s.status === 200) assert.equal(retry.headers['idempotent-replayed'], 'true', s.orderId);
+          if (s.status === 200) {
+            assert.equal(retry.headers['idempotent-replayed'], 'true', s.key);
+            assert.equal(orderIdOf(retry.body), s.orderId, `${s.key}: the same order`);
+          }
+          orderIds.set(s.key, orderIdOf(retry.body));
         }
-        const again = await Promise.all(sent.map((s) => post('PlaceOrder', order(s.orderId), buyer, s.key)));
+        const again = await Promise.all(sent.map((s) => post('PlaceOrder', order, buyer, s.key)));
         assert.ok(again.every((r) => r.statusCode === 200 && r.headers['idempotent-replayed'] === 'true'));
         const inventory = await app.events.readStream('inventory-hot');
         const reserved = inventory.events.filter((e) => e.type === 'StockReserved');
-        const orders = new Set(sent.map((s) => s.orderId));
+        const orders = new Set(orderIds.values());
+        assert.equal(orders.size, sent.length, 'one order id per key');
         let placed = 0;
         for (const id of orders) {
           const stream = await app.events.readStream(`order-${id}`);

@@ -39,16 +39,19 @@ describe('rebuild under load', () => {
         user: buyer,
         commandId: 'r',
       });
-      let placed = 0;
+      /** The ids the server gave the orders, in the order they were placed. */
+      const placed: string[] = [];
       const place = async () => {
         const outcome = await app.execute({
           type: 'PlaceOrder',
-          data: { orderId: `o${placed}`, items: [{ productId: 'p', quantity: 1 }], shippingAddress: address },
+          data: { items: [{ productId: 'p', quantity: 1 }], shippingAddress: address },
           user: buyer,
-          commandId: `o${placed}`,
+          commandId: `o${placed.length}`,
         });
         assert.ok(outcome.ok);
-        placed += 1;
+        const orderId = outcome.result.ids.orderId;
+        assert.ok(orderId !== undefined);
+        placed.push(orderId);
         return outcome.result.position;
       };
       for (let i = 0; i < 300; i++) await place();
@@ -64,7 +67,7 @@ describe('rebuild under load', () => {
         await place();
         const read = await queries.execute({
           name: 'GetOrderSummary',
-          params: { orderId: 'o0' },
+          params: { orderId: placed[0] },
           user: buyer,
         });
         assert.ok(read.ok, 'the old version keeps serving');
@@ -84,13 +87,9 @@ describe('rebuild under load', () => {
       // Every order placed before, during and right after the rebuild is in the new version.
       const last = await place();
       assert.ok(await daemon.waitFor(['order-summaries'], last, 10_000));
-      for (let i = 0; i < placed; i++) {
-        const read = await queries.execute({
-          name: 'GetOrderSummary',
-          params: { orderId: `o${i}` },
-          user: buyer,
-        });
-        assert.ok(read.ok, `order o${i} survived the swap`);
+      for (const [i, orderId] of placed.entries()) {
+        const read = await queries.execute({ name: 'GetOrderSummary', params: { orderId }, user: buyer });
+        assert.ok(read.ok, `order ${i} (${orderId}) survived the swap`);
       }
       assert.ok((await daemon.verify('order-summaries')).ok);
       await app.close();

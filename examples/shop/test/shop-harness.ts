@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,18 @@ export const secret = 'shop-test-secret-shop-test-secret';
 export const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
 
 const schemas: string[] = [];
+
+/**
+ * The id the server generated for a placed order, from PlaceOrder's answer (`ids.orderId`):
+ * customers cannot choose order ids, so tests learn them here. Fails unless the order was placed.
+ */
+export function orderIdOf(response: { statusCode: number; body: string } | undefined): string {
+  assert.ok(response !== undefined, 'no answer');
+  assert.equal(response.statusCode, 200, response.body);
+  const orderId = (JSON.parse(response.body) as { ids?: { orderId?: unknown } }).ids?.orderId;
+  assert.equal(typeof orderId, 'string', response.body);
+  return orderId as string;
+}
 
 /**
  * The store the shop suites run on: SQLite by default; PostgreSQL (a fresh schema per harness)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { address, shopHarness, type ShopHarness } from './shop-harness.js';
+import { address, orderIdOf, shopHarness, type ShopHarness } from './shop-harness.js';
 
 describe('the shop over HTTP', () => {
   let shop: ShopHarness;
@@ -17,7 +18,7 @@ describe('the shop over HTTP', () => {
       buyers.map((buyer) =>
         shop.post(
           'PlaceOrder',
-          { orderId: `order-${buyer}`, items: [{ productId: 'hot', quantity: 1 }], shippingAddress: address },
+          { items: [{ productId: 'hot', quantity: 1 }], shippingAddress: address },
           { as: buyer, key: `place-${buyer}` },
         ),
       ),
@@ -39,17 +40,13 @@ describe('the shop over HTTP', () => {
   it('gives 20 concurrent requests with one Idempotency-Key one order and one body', async () => {
     await shop.product('calm', 100);
     await shop.register('carol');
-    const body = {
-      orderId: 'carol-1',
-      items: [{ productId: 'calm', quantity: 2 }],
-      shippingAddress: address,
-    };
+    const body = { items: [{ productId: 'calm', quantity: 2 }], shippingAddress: address };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => shop.post('PlaceOrder', body, { as: 'carol', key: 'carol-key' })),
     );
     assert.ok(responses.every((r) => r.statusCode === 200));
     assert.equal(new Set(responses.map((r) => r.body)).size, 1);
-    const order = await shop.app.events.readStream('order-carol-1');
+    const order = await shop.app.events.readStream(`order-${orderIdOf(responses[0])}`);
     assert.equal(order.events.length, 1);
     assert.equal(await shop.stock('calm'), 98);
   });
@@ -106,35 +103,38 @@ describe('the shop over HTTP', () => {
     await shop.product('c', 4);
     await shop.register('erin');
     await shop.register('mallory');
-    const placed = await shop.post(
-      'PlaceOrder',
-      { orderId: 'erin-1', items: [{ productId: 'c', quantity: 3 }], shippingAddress: address },
-      { as: 'erin', key: 'erin-1' },
+    const orderId = orderIdOf(
+      await shop.post(
+        'PlaceOrder',
+        { items: [{ productId: 'c', quantity: 3 }], shippingAddress: address },
+        { as: 'erin', key: 'erin-1' },
+      ),
     );
-    assert.equal(placed.statusCode, 200, placed.body);
     assert.equal(await shop.stock('c'), 1);
-    const stranger = await shop.post('CancelOrder', { orderId: 'erin-1' }, { as: 'mallory' });
+    const stranger = await shop.post('CancelOrder', { orderId }, { as: 'mallory' });
     assert.equal(stranger.statusCode, 404);
     assert.equal(stranger.json<{ code: string }>().code, 'not-found');
-    const owner = await shop.post('CancelOrder', { orderId: 'erin-1' }, { as: 'erin' });
+    const owner = await shop.post('CancelOrder', { orderId }, { as: 'erin' });
     assert.equal(owner.statusCode, 200, owner.body);
     assert.equal(await shop.stock('c'), 4);
-    const again = await shop.post('CancelOrder', { orderId: 'erin-1' }, { as: 'erin' });
+    const again = await shop.post('CancelOrder', { orderId }, { as: 'erin' });
     assert.equal(again.statusCode, 422);
   });
 
   it('runs the admin lifecycle: confirm payment, ship, and refuses to ship twice', async () => {
     await shop.product('d', 2);
     await shop.register('fay');
-    await shop.post(
-      'PlaceOrder',
-      { orderId: 'fay-1', items: [{ productId: 'd', quantity: 1 }], shippingAddress: address },
-      { as: 'fay', key: 'fay-1' },
+    const orderId = orderIdOf(
+      await shop.post(
+        'PlaceOrder',
+        { items: [{ productId: 'd', quantity: 1 }], shippingAddress: address },
+        { as: 'fay', key: 'fay-1' },
+      ),
     );
-    assert.equal((await shop.post('ShipOrder', { orderId: 'fay-1' })).statusCode, 422);
-    assert.equal((await shop.post('ConfirmPayment', { orderId: 'fay-1' })).statusCode, 200);
-    assert.equal((await shop.post('ShipOrder', { orderId: 'fay-1' })).statusCode, 200);
-    assert.equal((await shop.post('ShipOrder', { orderId: 'fay-1' })).statusCode, 422);
+    assert.equal((await shop.post('ShipOrder', { orderId })).statusCode, 422);
+    assert.equal((await shop.post('ConfirmPayment', { orderId })).statusCode, 200);
+    assert.equal((await shop.post('ShipOrder', { orderId })).statusCode, 200);
+    assert.equal((await shop.post('ShipOrder', { orderId })).statusCode, 422);
     assert.equal((await shop.post('ConfirmPayment', { orderId: 'nope' })).statusCode, 404);
     assert.equal(
       (await shop.post('AdjustInventory', { productId: 'ghost', delta: 1, reason: 'restock' })).statusCode,
@@ -145,12 +145,8 @@ describe('the shop over HTTP', () => {
   it('answers every class of bad input with its status and code and changes nothing', async () => {
     await shop.product('e', 1);
     await shop.register('gus');
-    await shop.post(
-      'PlaceOrder',
-      { orderId: 'gus-1', items: [{ productId: 'e', quantity: 1 }], shippingAddress: address },
-      { as: 'gus', key: 'gus-1' },
-    );
     const order = { items: [{ productId: 'e', quantity: 1 }], shippingAddress: address };
+    orderIdOf(await shop.post('PlaceOrder', order, { as: 'gus', key: 'gus-1' }));
     const cases: [string, () => ReturnType<ShopHarness['post']>, number, string][] = [
       [
         'unknown field',
@@ -244,8 +240,19 @@ describe('the shop over HTTP', () => {
         'domain-rule',
       ],
       [
+        'client-chosen order id',
+        () => shop.post('PlaceOrder', { ...order, orderId: 'mine' }, { as: 'gus', key: 'b13' }),
+        400,
+        'validation',
+      ],
+      [
         'same key, other payload',
-        () => shop.post('PlaceOrder', { ...order, orderId: 'other' }, { as: 'gus', key: 'gus-1' }),
+        () =>
+          shop.post(
+            'PlaceOrder',
+            { ...order, items: [{ productId: 'e', quantity: 2 }] },
+            { as: 'gus', key: 'gus-1' },
+          ),
         422,
         'idempotency-mismatch',
       ],
@@ -278,5 +285,145 @@ describe('the shop over HTTP', () => {
     });
     const audit = await shop.store.audit.list({ commandId: 'b2' });
     assert.equal(audit[0]?.outcome, 'invalid', 'refusals are audited');
+  });
+
+  it('scopes an Idempotency-Key to its customer: one key from two customers is two orders', async () => {
+    await shop.product('shared', 10);
+    await shop.register('hana');
+    await shop.register('ivan');
+    const body = { items: [{ productId: 'shared', quantity: 1 }], shippingAddress: address };
+    const place = (customer: string) => shop.post('PlaceOrder', body, { as: customer, key: 'same-key' });
+    // Sent together, same key and same body: unscoped, one would be taken for a retry of the other.
+    const [hana, ivan] = await Promise.all([place('hana'), place('ivan')]);
+    const orders = { hana: orderIdOf(hana), ivan: orderIdOf(ivan) };
+    assert.notEqual(orders.hana, orders.ivan);
+    assert.equal(hana.headers['idempotent-replayed'], undefined, 'hana: a new command');
+    assert.equal(ivan.headers['idempotent-replayed'], undefined, 'ivan: a new command');
+    assert.equal(await shop.stock('shared'), 8, 'two orders reserved stock');
+    for (const [customer, first] of [
+      ['hana', hana],
+      ['ivan', ivan],
+    ] as const) {
+      const retry = await place(customer);
+      assert.equal(retry.statusCode, 200, retry.body);
+      assert.equal(retry.headers['idempotent-replayed'], 'true', customer);
+      assert.equal(retry.body, first.body, `${customer} gets their own answer back`);
+      const [placed] = (await shop.app.events.readStream(`order-${orders[customer]}`)).events;
+      assert.equal((placed?.data as { customerId: string }).customerId, customer);
+    }
+    assert.equal(await shop.stock('shared'), 8, 'the retries changed nothing');
+  });
+
+  it('refuses a customer-chosen order id with one answer, whether or not that order exists', async () => {
+    await shop.product('probe', 10);
+    await shop.register('jane');
+    await shop.register('kim');
+    const body = { items: [{ productId: 'probe', quantity: 1 }], shippingAddress: address };
+    const kimOrder = orderIdOf(await shop.post('PlaceOrder', body, { as: 'kim', key: 'kim-1' }));
+    const before = await shop.snapshot();
+    // Kim's existing order, and an id of the same shape that no order has ever had.
+    const taken = await shop.post(
+      'PlaceOrder',
+      { ...body, orderId: kimOrder },
+      { as: 'jane', key: 'jane-1' },
+    );
+    const unused = await shop.post(
+      'PlaceOrder',
+      { ...body, orderId: randomUUID() },
+      { as: 'jane', key: 'jane-2' },
+    );
+    assert.equal(taken.statusCode, 400, taken.body);
+    const problem = taken.json<{ code: string; details: unknown }>();
+    assert.equal(problem.code, 'validation');
+    assert.deepEqual(problem.details, { issues: [{ path: 'orderId', message: 'Generated by the server' }] });
+    // Nothing in the answer tells Jane which of the two ids exists.
+    assert.equal(unused.statusCode, taken.statusCode);
+    assert.equal(unused.headers['content-type'], taken.headers['content-type']);
+    assert.equal(unused.json<{ code: string }>().code, 'validation');
+    assert.equal(unused.body, taken.body);
+    assert.deepEqual(await shop.snapshot(), before, 'nothing written');
+    assert.equal(
+      (await shop.app.events.readStream(`order-${kimOrder}`)).events.length,
+      1,
+      'kim’s order as it was',
+    );
+    // Refused before the key was used: Jane's orders go through under the same keys.
+    assert.notEqual(orderIdOf(await shop.post('PlaceOrder', body, { as: 'jane', key: 'jane-1' })), kimOrder);
+  });
+
+  it('answers a stranger about another customer’s order exactly as about an id that never existed', async () => {
+    await shop.product('private', 10);
+    await shop.register('lena');
+    await shop.register('mike');
+    const placed = await shop.post(
+      'PlaceOrder',
+      { items: [{ productId: 'private', quantity: 2 }], shippingAddress: address },
+      { as: 'lena', key: 'lena-1' },
+    );
+    const lenaOrder = orderIdOf(placed);
+    const position = Number(placed.headers['tandem-position']);
+    // Lena reads her order at this position, so Mike's 404 below is not a read model lagging behind.
+    const own = await shop.get(
+      'GetOrderSummary',
+      { orderId: lenaOrder },
+      { as: 'lena', minPosition: position },
+    );
+    assert.equal(own.statusCode, 200, own.body);
+    const random = randomUUID();
+    const asMike = {
+      read: (orderId: string) =>
+        shop.get('GetOrderSummary', { orderId }, { as: 'mike', minPosition: position }),
+      cancel: (orderId: string) => shop.post('CancelOrder', { orderId }, { as: 'mike' }),
+    };
+    // An answer may name the id it was asked about; nothing else in it may differ.
+    const seen = (answer: Awaited<ReturnType<typeof asMike.read>>, orderId: string) => ({
+      status: answer.statusCode,
+      contentType: answer.headers['content-type'],
+      code: answer.json<{ code: string }>().code,
+      body: answer.body.replaceAll(orderId, '<id>'),
+    });
+    for (const [name, send] of Object.entries(asMike)) {
+      const theirs = seen(await send(lenaOrder), lenaOrder);
+      assert.equal(theirs.status, 404, `${name}: ${theirs.body}`);
+      assert.equal(theirs.code, 'not-found', name);
+      assert.deepEqual(theirs, seen(await send(random), random), name);
+    }
+    assert.equal((await shop.app.events.readStream(`order-${lenaOrder}`)).events.length, 1, 'not cancelled');
+    assert.equal(await shop.stock('private'), 8);
+  });
+
+  it('caps one product at 1,000 per order over all its lines', async () => {
+    await shop.product('bulk', 5_000);
+    await shop.register('nina');
+    const line = (quantity: number) => ({ productId: 'bulk', quantity });
+    const place = (items: { productId: string; quantity: number }[], key: string) =>
+      shop.post('PlaceOrder', { items, shippingAddress: address }, { as: 'nina', key });
+    const before = await shop.snapshot();
+    const refusals: [string, { productId: string; quantity: number }[]][] = [
+      ['cap-50-of-1000', Array.from({ length: 50 }, () => line(1_000))],
+      ['cap-2-of-600', [line(600), line(600)]],
+    ];
+    for (const [key, items] of refusals) {
+      const refused = await place(items, key);
+      assert.equal(refused.statusCode, 400, `${key}: ${refused.body}`);
+      const problem = refused.json<{ code: string; details: { issues: { path: string }[] } }>();
+      assert.equal(problem.code, 'validation', key);
+      // The line at which the product's total passes the cap.
+      assert.deepEqual(
+        problem.details.issues.map((issue) => issue.path),
+        ['items.1.quantity'],
+        key,
+      );
+    }
+    assert.deepEqual(await shop.snapshot(), before, 'refused orders change nothing');
+    const orderId = orderIdOf(await place([line(400), line(400)], 'cap-2-of-400'));
+    const [placed] = (await shop.app.events.readStream(`order-${orderId}`)).events;
+    const items = (placed?.data as { items: { productId: string; quantity: number }[] }).items;
+    assert.deepEqual(
+      items.map(({ productId, quantity }) => ({ productId, quantity })),
+      [line(800)],
+      'one line of 800',
+    );
+    assert.equal(await shop.stock('bulk'), 4_200);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { address, shopHarness, type ShopHarness } from './shop-harness.js';
+import { address, orderIdOf, shopHarness, type ShopHarness } from './shop-harness.js';
 
 interface Page<T> {
   items: T[];
@@ -10,6 +10,13 @@ interface Page<T> {
 describe('the shop read side over HTTP', () => {
   let shop: ShopHarness;
   let last = 0;
+  /** The suite's names for its orders, to the ids the server gave them. */
+  const orders = new Map<string, string>();
+  const order = (name: string): string => {
+    const id = orders.get(name);
+    assert.ok(id !== undefined, name);
+    return id;
+  };
   const track = (response: { statusCode: number; body: string; headers: Record<string, unknown> }) => {
     assert.equal(response.statusCode, 200, response.body);
     last = Math.max(last, Number(response.headers['tandem-position']));
@@ -69,35 +76,25 @@ describe('the shop read side over HTTP', () => {
     );
     await shop.register('ann', 'CA');
     await shop.register('bob', 'NY');
-    track(
-      await shop.post(
+    const place = async (
+      name: string,
+      customer: string,
+      items: { productId: string; quantity: number }[],
+    ) => {
+      const placed = await shop.post(
         'PlaceOrder',
-        { orderId: 'ann-1', items: [{ productId: 'kettle', quantity: 2 }], shippingAddress: address },
-        { as: 'ann', key: 'ann-1' },
-      ),
-    );
-    track(
-      await shop.post(
-        'PlaceOrder',
-        { orderId: 'ann-2', items: [{ productId: 'hose', quantity: 1 }], shippingAddress: address },
-        { as: 'ann', key: 'ann-2' },
-      ),
-    );
-    track(
-      await shop.post(
-        'PlaceOrder',
-        {
-          orderId: 'bob-1',
-          items: [
-            { productId: 'kettle', quantity: 1 },
-            { productId: 'hose', quantity: 4 },
-          ],
-          shippingAddress: address,
-        },
-        { as: 'bob', key: 'bob-1' },
-      ),
-    );
-    track(await shop.post('ConfirmPayment', { orderId: 'ann-2' }));
+        { items, shippingAddress: address },
+        { as: customer, key: name },
+      );
+      orders.set(name, orderIdOf(track(placed)));
+    };
+    await place('ann-1', 'ann', [{ productId: 'kettle', quantity: 2 }]);
+    await place('ann-2', 'ann', [{ productId: 'hose', quantity: 1 }]);
+    await place('bob-1', 'bob', [
+      { productId: 'kettle', quantity: 1 },
+      { productId: 'hose', quantity: 4 },
+    ]);
+    track(await shop.post('ConfirmPayment', { orderId: order('ann-2') }));
   });
   after(() => shop.close());
 
@@ -170,7 +167,11 @@ describe('the shop read side over HTTP', () => {
   });
 
   it('GetOrderSummary: the denormalized order for its owner and admins; 404 for anyone else', async () => {
-    const own = await shop.get('GetOrderSummary', { orderId: 'bob-1' }, { as: 'bob', minPosition: last });
+    const own = await shop.get(
+      'GetOrderSummary',
+      { orderId: order('bob-1') },
+      { as: 'bob', minPosition: last },
+    );
     assert.equal(own.statusCode, 200, own.body);
     const summary = own.json<Record<string, unknown>>();
     assert.equal(summary.status, 'payment_pending');
@@ -181,13 +182,14 @@ describe('the shop read side over HTTP', () => {
       { productId: 'hose', name: 'Garden Hose', unitPrice: 1_500, quantity: 4, lineTotal: 6_000 },
     ]);
     assert.equal(typeof summary.placedAt, 'string');
-    const stranger = await shop.get('GetOrderSummary', { orderId: 'bob-1' }, { as: 'ann' });
+    const stranger = await shop.get('GetOrderSummary', { orderId: order('bob-1') }, { as: 'ann' });
     assert.equal(stranger.statusCode, 404, 'not 403: existence is not revealed');
     assert.equal(
-      (await shop.get('GetOrderSummary', { orderId: 'bob-1' }, { as: 'root', role: 'admin' })).statusCode,
+      (await shop.get('GetOrderSummary', { orderId: order('bob-1') }, { as: 'root', role: 'admin' }))
+        .statusCode,
       200,
     );
-    assert.equal((await shop.get('GetOrderSummary', { orderId: 'bob-1' })).statusCode, 401);
+    assert.equal((await shop.get('GetOrderSummary', { orderId: order('bob-1') })).statusCode, 401);
   });
 
   it('GetMyOrders: the caller’s history, newest first, by month', async () => {
@@ -197,8 +199,8 @@ describe('the shop read side over HTTP', () => {
     assert.deepEqual(
       mine.items.map((o) => [o.orderId, o.status]),
       [
-        ['ann-2', 'paid'],
-        ['ann-1', 'payment_pending'],
+        [order('ann-2'), 'paid'],
+        [order('ann-1'), 'payment_pending'],
       ],
     );
     const month = mine.items[0]?.month ?? '';
@@ -267,7 +269,7 @@ describe('the shop read side over HTTP', () => {
     ).json<Page<{ orderId: string }>>();
     assert.deepEqual(
       found.items.map((o) => o.orderId),
-      ['bob-1', 'ann-1'],
+      [order('bob-1'), order('ann-1')],
     );
     const ca = (
       await shop.get(
@@ -278,7 +280,7 @@ describe('the shop read side over HTTP', () => {
     ).json<Page<{ orderId: string }>>();
     assert.deepEqual(
       ca.items.map((o) => o.orderId),
-      ['ann-1'],
+      [order('ann-1')],
     );
   });
 
@@ -314,16 +316,12 @@ describe('the shop read side over HTTP', () => {
     for (let i = 0; i < 200; i++) {
       const placed = await shop.post(
         'PlaceOrder',
-        { orderId: `ryw-${i}`, items: [{ productId: 'ryw', quantity: 1 }], shippingAddress: address },
+        { items: [{ productId: 'ryw', quantity: 1 }], shippingAddress: address },
         { as: 'rita', key: `ryw-${i}` },
       );
-      assert.equal(placed.statusCode, 200, placed.body);
+      const orderId = orderIdOf(placed);
       const position = Number(placed.headers['tandem-position']);
-      const read = await shop.get(
-        'GetOrderSummary',
-        { orderId: `ryw-${i}` },
-        { as: 'rita', minPosition: position },
-      );
+      const read = await shop.get('GetOrderSummary', { orderId }, { as: 'rita', minPosition: position });
       assert.equal(read.statusCode, 200, `try ${i}: ${read.body}`);
     }
   });
@@ -332,7 +330,7 @@ describe('the shop read side over HTTP', () => {
     const started = Date.now();
     const response = await shop.get(
       'GetOrderSummary',
-      { orderId: 'ann-1' },
+      { orderId: order('ann-1') },
       { as: 'ann', minPosition: Number.MAX_SAFE_INTEGER }, // beyond any log, dense or not
     );
     assert.ok(Date.now() - started >= 250, 'it waited for the bound first');
@@ -340,7 +338,7 @@ describe('the shop read side over HTTP', () => {
     assert.equal(response.headers['retry-after'], '1');
     assert.equal(response.json<{ code: string }>().code, 'unavailable');
     assert.equal(
-      (await shop.get('GetOrderSummary', { orderId: 'ann-1' }, { as: 'ann' })).statusCode,
+      (await shop.get('GetOrderSummary', { orderId: order('ann-1') }, { as: 'ann' })).statusCode,
       200,
       'no position: current state at once',
     );
