@@ -3,7 +3,7 @@ import { openStore } from '@tandem/cli';
 import { SqliteStore } from '@tandem/sqlite';
 import { createHttpServer } from '@tandem/http';
 import { RecordItems } from '../micro/append-command.js';
-import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal, unreachableRateLimits } from './spawn-server.js';
 
 // The bench command (RecordItems: one new stream, BENCH count events) through createTandem and
 // @tandem/http on BENCH_DATABASE_URL: JWT auth, Idempotency-Key, validation, idempotency record
@@ -11,7 +11,7 @@ import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
 const secret = process.env.BENCH_SECRET ?? 'bench-secret-bench-secret-bench-secret';
 const store = await openStore(process.env.BENCH_DATABASE_URL ?? 'sqlite::memory:');
 const app = await createTandem({ store, commands: [RecordItems] });
-const server = await createHttpServer({ tandem: app, auth: { secret } });
+const server = await createHttpServer({ tandem: app, auth: { secret }, rateLimit: unreachableRateLimits });
 // How many events the store holds, so the benchmark can check every 2xx wrote its rows; on
 // SQLite also the group commit counters (transactions and commits), to see how well it batched.
 server.get('/bench/events', async () => ({

@@ -17,7 +17,7 @@ import {
   type FlashSaleCatalog,
 } from '../flash-sale/flash-sale-catalog.js';
 import { seedSaleHistory } from '../flash-sale/seed-sale-history.js';
-import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';
+import { announceReady, exitOnSignal, listenLocal, unreachableRateLimits } from './spawn-server.js';
 
 // The shop from examples/shop on BENCH_DATABASE_URL, seeded for the flash sale, over HTTP.
 // Extra routes for the benchmark only: GET /bench/lag (projection lag samples) and /bench/stock.
@@ -80,7 +80,7 @@ const names = shopProjections.map((p) => p.name);
 if (!(await daemon.waitFor(names, await app.events.headPosition(), 300_000)))
   throw new Error('Projections did not catch up with the seed');
 
-const server = await createHttpServer({ tandem: app, auth: { secret } });
+const server = await createHttpServer({ tandem: app, auth: { secret }, rateLimit: unreachableRateLimits });
 let lags: number[] = [];
 let pending = 0;
 // Lag as the projection status defines it: from the order's commit (its last event's recordedAt,
