@@ -108,7 +108,7 @@ describe('SQLite read batch (key lookups asked in one turn share one snapshot)',
       const results = await Promise.allSettled([catalog.get('a'), catalog.getJsonText('b')]);
       for (const result of results) {
         assert.equal(result.status, 'rejected');
-        assert.match(String(result.reason), /Projection catalog has never been activated/);
+        assert.match(String(result.reason), /The read model catalog is not ready yet/);
       }
       // A snapshot left open would hide this commit from the next lookups.
       await version('catalog@1', [{ itemId: 'a', label: 'A' }]);
