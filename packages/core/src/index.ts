@@ -19,7 +19,14 @@ export {
 export { findUnknownKeys, validateInput } from './messages/validate-input.js';
 export { canonicalJson, payloadHash } from './messages/payload-hash.js';
 export { derivedId } from './messages/derived-id.js';
-export { identifierIssue, isStorableText, storableText, unstorableReason } from './messages/storable-text.js';
+export {
+  boundedStorableText,
+  checkedJson,
+  checkedText,
+  identifierIssue,
+  isStorableText,
+  unstorableReason,
+} from './messages/storable-text.js';
 export {
   checkInputShape,
   defaultInputLimits,

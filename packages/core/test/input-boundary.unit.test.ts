@@ -7,7 +7,7 @@ import {
   inputIssues,
   isStorableText,
   MemoryStore,
-  storableText,
+  boundedStorableText,
   type CommandOutcome,
 } from '@tandem/core';
 import { alice, counterApp } from '@tandem/testing';
@@ -38,12 +38,12 @@ describe('text every store can hold', () => {
   });
 
   it('makes text storable and bounded for rows that must be written anyway', () => {
-    assert.equal(storableText('a\u0000b\uD800'), 'a\uFFFDb\uFFFD');
-    const long = storableText('x'.repeat(10_000), 200);
+    assert.equal(boundedStorableText('a\u0000b\uD800'), 'a\uFFFDb\uFFFD');
+    const long = boundedStorableText('x'.repeat(10_000), 200);
     assert.equal(long.length, 200);
     assert.ok(long.endsWith('…'));
     // A cut never leaves half a surrogate pair behind.
-    const pairs = storableText('𝕏'.repeat(300), 200);
+    const pairs = boundedStorableText('𝕏'.repeat(300), 200);
     assert.ok(isStorableText(pairs));
     assert.ok(pairs.length <= 200);
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { auditOutcomeOf, payloadHash, storableText, TandemError, type Tandem } from '@tandem/core';
+import { auditOutcomeOf, payloadHash, boundedStorableText, TandemError, type Tandem } from '@tandem/core';
 import { isPrintableId, requestHeader } from './request-header.js';
 import { sendProblem } from './send-problem.js';
 
@@ -22,13 +22,13 @@ export async function auditRefusal(
 ): Promise<void> {
   const userId = request.principal?.id;
   const key = requestHeader(request, 'idempotency-key');
-  const commandType = storableText(type);
+  const commandType = boundedStorableText(type);
   await tandem.store.audit
     .record({
       // A malformed key is not stored: it can be kilobytes of anything.
       commandId: key !== undefined && isPrintableId(key) ? key : `refused-${randomUUID()}`,
       commandType,
-      userId: userId === undefined ? undefined : storableText(userId),
+      userId: userId === undefined ? undefined : boundedStorableText(userId),
       streamIds: [],
       payloadHash: payloadHash({ type: commandType, userId: userId ?? null, data: null }),
       outcome: auditOutcomeOf(error),

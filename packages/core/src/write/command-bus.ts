@@ -4,7 +4,7 @@ import type { Upcasters } from '../event-store/upcasters.js';
 import type { AnyCommandDefinition } from '../messages/command-definition.js';
 import { defaultInputLimits, type InputLimits } from '../messages/input-limits.js';
 import { payloadHash } from '../messages/payload-hash.js';
-import { storableText } from '../messages/storable-text.js';
+import { boundedStorableText } from '../messages/storable-text.js';
 import type { CommandOutcome, CommandRequest } from './command-request.js';
 import type { CommandResult } from './command-result.js';
 import { auditAttempts } from './pipeline/audit-attempts.js';
@@ -91,16 +91,18 @@ export class CommandBus {
     const refusal = requestRefusal(request, this.#limits);
     const commandId = request.commandId ?? randomUUID();
     const userId = request.user?.id;
-    const type = refusal === undefined ? request.type : storableText(String(request.type));
+    const type = refusal === undefined ? request.type : boundedStorableText(String(request.type));
     const context: CommandContext = {
       request,
       definition: undefined,
-      commandId: refusal === undefined ? commandId : storableText(String(commandId)),
+      commandId: refusal === undefined ? commandId : boundedStorableText(String(commandId)),
       idempotencyKey: commandId,
       payloadHash: payloadHash({
         type,
         userId:
-          refusal === undefined || userId === undefined ? (userId ?? null) : storableText(String(userId)),
+          refusal === undefined || userId === undefined
+            ? (userId ?? null)
+            : boundedStorableText(String(userId)),
         // Refused data is not hashed: it may be nested past any safe depth.
         data: refusal === undefined ? (request.data ?? null) : null,
       }),

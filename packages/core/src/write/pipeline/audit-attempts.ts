@@ -1,6 +1,6 @@
 import { TandemError } from '../../errors/tandem-error.js';
 import type { AuditEntry, AuditOutcome } from '../audit-entry.js';
-import { storableText } from '../../messages/storable-text.js';
+import { boundedStorableText } from '../../messages/storable-text.js';
 import type { AuditLog } from '../audit-log.js';
 import type { CommandContext, CommandMiddleware } from './command-context.js';
 
@@ -32,9 +32,9 @@ export function auditOutcomeOf(error: TandemError): AuditOutcome {
   }
 }
 
-/** `text` as an audit row may hold it: storable and at most 200 characters (see `storableText`). */
+/** `text` as an audit row may hold it: storable and at most 200 characters (see `boundedStorableText`). */
 function auditText(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : storableText(String(text));
+  return text === undefined ? undefined : boundedStorableText(String(text));
 }
 
 /**
