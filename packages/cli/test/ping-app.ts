@@ -25,7 +25,12 @@ export const Ping = defineCommand({ type: 'Ping', schema: pingSchema }).eventSou
   },
 );
 
+/** A bug in a handler, as it reaches a server: a plain Error with a cause only the log may show. */
+export const Crash = defineCommand({ type: 'Crash', schema: pingSchema }).eventSourcedMany(async () => {
+  throw new Error('handler bug: ledger offset out of range');
+});
+
 /** The smallest application the CLI can serve, migrate and audit. */
 export function createPingApp(store: Store): Promise<Tandem> {
-  return createTandem({ store, commands: [Ping] });
+  return createTandem({ store, commands: [Ping, Crash] });
 }
