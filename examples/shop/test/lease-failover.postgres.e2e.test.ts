@@ -4,13 +4,13 @@ import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { createShopApp, shopProjections } from '@tandem/example-shop';
+import { eventually } from '@tandem/testing';
 import { orderWorkload } from './fixtures/order-workload.js';
 
 const url = await postgresTestUrl();
 const schema = `t_failover_${process.pid}_${Date.now().toString(36)}`;
 const child = new URL('./fixtures/lease-worker-child.ts', import.meta.url).pathname;
 const names = shopProjections.map((p) => p.name);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Worker {
   readonly process: ChildProcess;
@@ -35,12 +35,6 @@ function startWorker(databaseUrl: string, owner: string): Worker {
   return worker;
 }
 
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await sleep(20);
-  return check();
-}
-
 describe(
   'projection leases across processes',
   { skip: url === undefined ? 'no PostgreSQL server' : false },
@@ -61,7 +55,8 @@ describe(
       const writer = (async () => {
         while (writing) {
           await workload.order(orders++);
-          await sleep(15);
+          // The writer's pace (load for the workers), not a wait for anything.
+          await new Promise((resolve) => setTimeout(resolve, 15));
         }
       })();
 
@@ -72,9 +67,17 @@ describe(
         workers.push(startWorker(databaseUrl, 'w0'), startWorker(databaseUrl, 'w1'));
         while (kills < 20) {
           // The older worker is the victim, so the two take turns; wait until both hold a share.
-          assert.ok(
-            await until(() => workers.every((w) => w.holding > 0), 15_000),
-            `kill ${kills + 1}: both workers hold projections`,
+          const what = `kill ${kills + 1}: both workers hold projections`;
+          await eventually(
+            () => {
+              const holding = workers.map((w) => w.holding);
+              assert.ok(
+                holding.every((n) => n > 0),
+                `${what} (they hold ${holding.join(' and ')})`,
+              );
+              return true;
+            },
+            { timeoutMs: 15_000, intervalMs: 20 },
           );
           const victim = workers.shift() as Worker;
           victim.process.kill('SIGUSR2'); // dies at its next batch, between apply and commit

@@ -9,6 +9,10 @@ import { TcpOutageProxy } from './fixtures/tcp-outage-proxy.js';
 const url = await postgresTestUrl();
 const schema = `t_outage_${process.pid}_${Date.now().toString(36)}`;
 const secret = 'outage-test-secret-outage-test-secret';
+/**
+ * The scenario's clock only: the clients' pace and the outage's timeline. Nothing here waits for a
+ * condition by sleeping; what must hold is asserted on what the clients recorded.
+ */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sent {
@@ -103,13 +107,13 @@ describe(
               sentAt,
             });
             if (response.statusCode !== 200 && response.statusCode !== 503) assert.fail(response.body);
-            await sleep(50);
+            await sleep(50); // each client's pace: a steady burst, not a wait
           }
         });
-        await sleep(1_500);
+        await sleep(1_500); // the timeline: 1.5 s of service before the outage
         const downAt = Date.now();
         await proxy.down();
-        await sleep(2_000);
+        await sleep(2_000); // the outage lasts 2 s, whatever happens in it
         const upAt = Date.now();
         await proxy.up();
         await Promise.all(clients);

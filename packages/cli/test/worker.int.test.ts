@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { Store } from '@tandem/core';
 import { loadConfig, runWorker } from '@tandem/cli';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
-import { alice, counterApp, counterProjection } from '@tandem/testing';
+import { alice, counterApp, counterProjection, eventually } from '@tandem/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-worker-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,13 +37,14 @@ describe('tandem worker', () => {
       const second = await runWorker({ config, createApp, env, log: () => {} });
       try {
         const owned = () => [first.app.projections?.owned ?? [], second.app.projections?.owned ?? []];
-        for (let i = 0; i < 200 && owned().some((o) => o.length !== 1); i++)
-          await new Promise((r) => setTimeout(r, 10));
-        assert.deepEqual(
-          owned().map((o) => o.length),
-          [1, 1],
-          'one each',
-        );
+        await eventually(() => {
+          assert.deepEqual(
+            owned().map((o) => o.length),
+            [1, 1],
+            'one each',
+          );
+          return true;
+        });
         const outcome = await second.app.execute({
           type: 'OpenCounter',
           data: { counterId: 'w' },
@@ -55,8 +56,10 @@ describe('tandem worker', () => {
           await second.app.projections?.waitFor(['totals-a', 'totals-b'], outcome.result.position, 3_000),
         );
         await first.close();
-        for (let i = 0; i < 200 && second.app.projections?.owned.length !== 2; i++)
-          await new Promise((r) => setTimeout(r, 10));
+        await eventually(() => {
+          assert.equal(second.app.projections?.owned.length, 2, 'the other takes both');
+          return true;
+        });
         assert.deepEqual(second.app.projections?.owned, ['totals-a', 'totals-b'], 'the other takes both');
         assert.ok(
           lines.some((l) => /^holding: totals-/.test(l)),

@@ -94,6 +94,7 @@ describe('ReadAhead', () => {
     );
     let finished = false;
     const failing: EventStore = {
+      // A read that fails a little later, so it is still in flight at settle(): a fake's delay.
       readAll: () =>
         new Promise((_, reject) =>
           setTimeout(() => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { TandemError, type AppendResult } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { eventually } from '@tandem/testing';
 
 const url = await postgresTestUrl();
 const run = `${process.pid}_${Date.now().toString(36)}`;
@@ -14,6 +16,22 @@ async function open(options: { maxBatch?: number; appendLanes?: number } = {}) {
   const schema = `t_group_${run}_${schemas.length}`;
   schemas.push(schema);
   return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20, ...options });
+}
+
+/**
+ * Whether a session waits for the advisory lock of `streamId` in `schema` (the key the store's
+ * stream locks use). pg_locks shows a bigint key as its high half in classid, low half in objid.
+ */
+async function waitsForStreamLock(client: pg.Client, schema: string, streamId: string): Promise<boolean> {
+  const result = await client.query<{ n: number }>(
+    `WITH k AS (SELECT hashtextextended($1, 0) AS key)
+     SELECT count(*)::int AS n FROM pg_locks, k
+     WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND classid::bigint = (k.key >> 32) & 4294967295 AND objid::bigint = k.key & 4294967295`,
+    [`${schema}/${streamId}`],
+  );
+  return (result.rows[0]?.n ?? 0) > 0;
 }
 
 const one = (streamId: string, expectedVersion: 'no-stream' | number, eventId?: string) => [
@@ -130,6 +148,9 @@ describe(
 
     it('an append waiting for a stream lock does not hold up appends to other streams', async () => {
       const store = await open();
+      const schema = schemas.at(-1) ?? '';
+      const observer = new pg.Client({ connectionString: url });
+      await observer.connect();
       let release: () => void = () => {};
       const gate = new Promise<void>((resolve) => {
         release = resolve;
@@ -147,11 +168,14 @@ describe(
         await holding;
         // Waits for the lock: its call stays in flight until the holder ends.
         const blocked = store.events.append(one('held', 'no-stream'));
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await eventually(() => waitsForStreamLock(observer, schema, 'held'), {
+          message: "the blocked append waits for the holder's stream lock",
+        });
         const others = await Promise.race([
           Promise.all(
             Array.from({ length: 5 }, (_, i) => store.events.append(one(`free-${i}`, 'no-stream'))),
           ),
+          // A bound on the stall asked about, not a wait: 3 s is far beyond an append's time.
           new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3_000)),
         ]);
         assert.notEqual(others, 'timeout', 'appends to other streams waited for the blocked one');
@@ -160,6 +184,7 @@ describe(
         assert.equal((await blocked).streams[0]?.version, 1);
       } finally {
         release(); // a failed assertion must not leave the holder open, or close would wait forever
+        await observer.end();
         await store.close();
       }
     });

@@ -14,6 +14,10 @@ import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 const url = await postgresTestUrl();
 const run = `${process.pid}_${Date.now().toString(36)}`;
 const schemas = [`t_noskip_${run}`, `t_naive_${run}`];
+/**
+ * Random pauses inside the writers' transactions (and the naive reader's own poll interval): they
+ * make commits interleave out of position order, which is the scenario; no test waits on them.
+ */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Rollback extends Error {}
@@ -74,7 +78,7 @@ describe(
                     // Take a transaction id before the append, as a state-stored handler's table
                     // write does: ids then no longer follow insert order (docs/decisions/0004).
                     await tx.sql.query('SELECT pg_current_xact_id()');
-                    await sleep(Math.random() * 3);
+                    await sleep(Math.random() * 3); // holds the id a while: the load, not a wait
                   }
                   const appended = await tx.events.append([
                     {
@@ -143,7 +147,7 @@ describe(
             naiveSeen.add(row.event_id);
             checkpoint = Number(row.position);
           }
-          await sleep(1);
+          await sleep(1); // the naive reader's poll interval: the reader under test, not a wait
         }
       })();
       await Promise.all(
@@ -155,7 +159,7 @@ describe(
               await client.query(`INSERT INTO ${schemas[1]}.events (event_id) VALUES ($1)`, [
                 `w${writer}-${i}`,
               ]);
-              await sleep(Math.random() * 5);
+              await sleep(Math.random() * 5); // between insert and commit, as above
               if (Math.random() < 1 / 7) await client.query('ROLLBACK');
               else {
                 await client.query('COMMIT');

@@ -10,9 +10,11 @@ import {
 } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { eventually } from '@tandem/testing';
 
 const url = await postgresTestUrl();
 const schema = `t_open_tx_${process.pid}_${Date.now().toString(36)}`;
+/** The scenario's clock: how long a transaction stays open, how far apart the samples are. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const seen = defineCollection<{ applied: number }>({ name: 'seen' });
@@ -64,13 +66,17 @@ describe(
               },
             ])
           ).position;
-          await sleep(2_000); // open, idle, between its insert and its commit
+          // Open, idle, between its insert and its commit: the scenario, not a wait.
+          await sleep(2_000);
         });
-        await sleep(100);
+        // Later writes must come after the held insert.
+        await eventually(() => heldPosition > 0, { message: 'the held transaction appended its event' });
         const later: number[] = [];
         const samples: ProjectionStatus[] = [];
         for (let i = 0; i < 15; i++) {
           later.push((await write(`later-${i}`)).position);
+          // Samples spread over the held time, so the reader polls many times while it is open:
+          // the sampling pace, not a wait (status() reads everything afresh).
           await sleep(40);
           const status = (await daemon.status()).find((s) => s.name === 'tail');
           if (status !== undefined) samples.push(status);

@@ -10,6 +10,7 @@ import {
 } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { eventually } from '@tandem/testing';
 
 const url = await postgresTestUrl();
 const schema = `t_commitck_${process.pid}_${Date.now().toString(36)}`;
@@ -85,12 +86,12 @@ describe(
         const readStore = store.readStore();
         const ns = 'fenced@1';
         await readStore.prepare(ns, [items]);
-        const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
         const old = await readStore.leases.acquire('fenced', 'a', 50);
         assert.ok(old !== undefined);
-        await sleep(100);
-        const current = await readStore.leases.acquire('fenced', 'b', 60_000);
-        assert.ok(current !== undefined);
+        // Leases lapse by the server's clock: b takes the lease as soon as a's has lapsed.
+        const current = await eventually(() => readStore.leases.acquire('fenced', 'b', 60_000), {
+          message: "b takes the lease once a's lapses",
+        });
         await readStore.transaction(async (tx) => commitCheckpoint(tx)(ns, 3, undefined, current));
         await assert.rejects(
           readStore.transaction(async (tx) => {

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { defineCollection, readModelTable, TandemError } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { eventually } from '@tandem/testing';
 
 interface Page {
   readonly productId: string;
@@ -19,15 +20,6 @@ const budgetMs = 150;
 const url = await postgresTestUrl();
 const schemas: string[] = [];
 const run = `${process.pid}_${Date.now().toString(36)}`;
-
-/** Polls `condition` every 10 ms until it holds (up to 10 s). */
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1_000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`never: ${what}`);
-}
 
 /** Whether `error` is the query budget running out, as queries report it. */
 function queryTimeout(error: unknown): boolean {
@@ -80,16 +72,19 @@ if (url === undefined) {
           const write = readStore.transaction(async (tx) => {
             await tx.collection(ns, pages).upsert('p2', { productId: 'p2', name: 'Red kettle' });
           });
-          await until(async () => {
-            // pg_locks, not pg_stat_activity: a statement can wait for its lock while still being
-            // parsed, before its backend reports it as active.
-            const waiting = await locker.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass
+          await eventually(
+            async () => {
+              // pg_locks, not pg_stat_activity: a statement can wait for its lock while still being
+              // parsed, before its backend reports it as active.
+              const waiting = await locker.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass
              AND clock_timestamp() - waitstart > $2 * interval '1 ms'`,
-              [table, 3 * budgetMs],
-            );
-            return (waiting.rows[0]?.n ?? 0) > 0;
-          }, 'a projection write waits on the lock for three budgets');
+                [table, 3 * budgetMs],
+              );
+              return (waiting.rows[0]?.n ?? 0) > 0;
+            },
+            { message: 'a projection write waits on the lock for three budgets' },
+          );
           await locker.query('COMMIT');
           await write;
           assert.deepEqual(

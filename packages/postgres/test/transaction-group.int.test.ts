@@ -262,10 +262,12 @@ describe(
               if (i % 3 === 0) {
                 // A writer (it has written, so it waits for its turn, and keeps it to the end).
                 await tx.sql.execute('UPDATE pair SET a = a + 1 WHERE id = 1');
+                // Sits between its updates a while, so readers come by: the scenario, not a wait.
                 await new Promise((resolve) => setTimeout(resolve, 20));
                 await tx.sql.execute('UPDATE pair SET b = b + 1 WHERE id = 1');
               } else {
-                // Asked while a writer sits between its two updates.
+                // Asked while a writer sits between its two updates (staggered reads: the
+                // scenario; nothing to observe, since a correct group hides the half-way state).
                 await new Promise((resolve) => setTimeout(resolve, 5 + i));
                 const [row] = await tx.sql.query<{ a: number; b: number }>(
                   'SELECT a, b FROM pair WHERE id = 1',

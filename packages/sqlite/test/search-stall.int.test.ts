@@ -123,6 +123,7 @@ describe(`Search stall on SQLite (${products.toLocaleString('en-US')} products)`
     const probe = async () => {
       while (performance.now() < end) {
         const due = performance.now() + probeEveryMs;
+        // The probe's pace (a key read every probeEveryMs, as a client would ask): not a wait.
         await new Promise((resolve) => setTimeout(resolve, probeEveryMs));
         assert.ok((await reader.get('p-000042')) !== undefined);
         // From when the read was due: the wait behind the searches, and the read itself.

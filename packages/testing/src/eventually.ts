@@ -25,11 +25,13 @@ export async function eventually<T>(
     try {
       const value = await check();
       if (value !== false && value !== undefined) return value;
-      last = new Error(options.message ?? 'The condition did not hold');
+      // Nothing more to say than the caller's message: it is not prefixed to itself below.
+      last = undefined;
     } catch (error) {
       last = error;
     }
     if (Date.now() >= deadline) {
+      if (last === undefined) throw new Error(options.message ?? 'The condition did not hold');
       if (options.message !== undefined && last instanceof Error)
         last.message = `${options.message}: ${last.message}`;
       throw last;

@@ -9,6 +9,7 @@ import {
   type Tandem,
 } from '@tandem/core';
 import { countingReadStore } from '../counting-read-store.js';
+import { eventually } from '../eventually.js';
 import { alice, counterApp } from '../fixtures/counter-app.js';
 import {
   counterProjection,
@@ -46,19 +47,6 @@ async function run(app: Tandem, type: string, data: object, user = alice) {
 async function readAll(readStore: ReadStore, namespace: string): Promise<Map<string, CounterDoc>> {
   const page = await readStore.reader(namespace, counters).scan({ limit: 500 });
   return new Map(page.map(({ id, doc }) => [id, doc]));
-}
-
-/**
- * Polls `read` until it deep-equals `expected` (up to 10 s: on PostgreSQL any long transaction on
- * the server holds readers back), then returns the last value read.
- */
-async function eventually<T>(read: () => Promise<T>, expected: T): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 1_000 && JSON.stringify(value) !== JSON.stringify(expected); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    value = await read();
-  }
-  return value;
 }
 
 async function allEvents(app: Tandem) {
@@ -163,21 +151,23 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         daemons.push(d);
         return d;
       };
-      const until = async (check: () => boolean, what: string) => {
-        for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-        assert.ok(check(), what);
-      };
       const a = shared('worker-a');
       const b = shared('worker-b');
       await a.start();
       await b.start();
-      await until(() => a.owned.length === 2 && b.owned.length === 2, 'two each');
+      await eventually(() => {
+        assert.deepEqual([a.owned.length, b.owned.length], [2, 2], 'two each');
+        return true;
+      });
       assert.deepEqual([...a.owned, ...b.owned].sort(), names, 'each projection has one owner');
       await run(app, 'OpenCounter', { counterId: 'x' });
       const last = await run(app, 'Increment', { counterId: 'x', by: 4 });
       assert.ok(await a.waitFor(names, last.position, 10_000), 'all four run, across both daemons');
       await a.stop();
-      await until(() => b.owned.length === 4, 'b takes over what a gave up');
+      await eventually(() => {
+        assert.equal(b.owned.length, 4, 'b takes over what a gave up');
+        return true;
+      });
       const after = await run(app, 'Increment', { counterId: 'x', by: 1 });
       assert.ok(await b.waitFor(names, after.position, 10_000));
       const expected = foldCounters(await allEvents(app));
@@ -203,16 +193,16 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       // A different count is new storage, built blue/green like a new version.
       const again = daemon(app, readStore, [counterProjection({ partitions: 2 })], 4);
       await again.start();
-      await eventually(async () => readStore.activeNamespace('counter-totals'), 'counter-totals@1x2');
+      await eventually(async () => {
+        assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@1x2');
+        return true;
+      });
       assert.deepEqual(await readAll(readStore, 'counter-totals@1x2'), foldCounters(await allEvents(app)));
       // The old storage is dropped just after the swap commits.
-      assert.deepEqual(
-        await eventually(
-          async () => [...(await readStore.namespaces('counter-totals'))],
-          ['counter-totals@1x2'],
-        ),
-        ['counter-totals@1x2'],
-      );
+      await eventually(async () => {
+        assert.deepEqual(await readStore.namespaces('counter-totals'), ['counter-totals@1x2']);
+        return true;
+      });
       assert.equal(await readStore.checkpoint(`${ns}#0`), 0, 'the old lanes went with the old storage');
     });
 
@@ -280,12 +270,11 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       const last = await run(app, 'Increment', { counterId: 'a', by: 2 });
       assert.equal(await d.waitFor(['healthy-totals'], last.position, 10_000), true);
       assert.equal(await d.waitFor(['counter-totals'], last.position, 200), false);
-      let status = (await d.status()).find((s) => s.name === 'counter-totals');
-      for (let i = 0; i < 200 && status?.state !== 'stopped-on-error'; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-        status = (await d.status()).find((s) => s.name === 'counter-totals');
-      }
-      assert.equal(status?.state, 'stopped-on-error');
+      const status = await eventually(async () => {
+        const current = (await d.status()).find((s) => s.name === 'counter-totals');
+        assert.equal(current?.state, 'stopped-on-error');
+        return current;
+      });
       assert.equal(status?.position, good.position, 'everything before the poison event is applied');
       assert.equal(status?.lastError?.position, bad.position);
       assert.match(status?.lastError?.message ?? '', /poison 13/);
@@ -342,20 +331,17 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       const v2 = daemon(app, readStore, [counterProjection({ version: 2, factor: 10 })]);
       await v2.start();
       // Until the swap, queries read version 1; after it, version 2, and version 1 is gone.
-      for (
-        let i = 0;
-        i < 200 && (await readStore.activeNamespace('counter-totals')) !== 'counter-totals@2';
-        i++
-      ) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@2');
+      await eventually(async () => {
+        assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@2');
+        return true;
+      });
       const reader = await v2.reader('counter-totals', counters);
       assert.equal((await reader.get('a'))?.value, 50);
       // The old storage is dropped right after the swap commits (once its runner has stopped).
-      assert.deepEqual(await eventually(() => readStore.namespaces('counter-totals'), ['counter-totals@2']), [
-        'counter-totals@2',
-      ]);
+      await eventually(async () => {
+        assert.deepEqual(await readStore.namespaces('counter-totals'), ['counter-totals@2']);
+        return true;
+      });
     });
 
     it('resumes a version rebuild that was stopped half-way from its own checkpoint', async () => {
@@ -368,8 +354,11 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       const target = projectionNamespace('counter-totals', 2);
       const first = daemon(app, readStore, [counterProjection({ version: 2, factor: 10, slow: true })], 4);
       await first.start();
-      for (let i = 0; i < 500 && (await readStore.checkpoint(target)) === 0; i++)
-        await new Promise((r) => setTimeout(r, 2));
+      // Polled often: the slow rebuild is to be stopped soon after it checkpoints, not at its end.
+      await eventually(async () => (await readStore.checkpoint(target)) > 0, {
+        intervalMs: 2,
+        message: 'the rebuild checkpoints',
+      });
       await first.stop(); // killed half-way: the old version still serves
       const reached = await readStore.checkpoint(target);
       assert.ok(
@@ -379,13 +368,16 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@1');
       const second = daemon(app, readStore, [counterProjection({ version: 2, factor: 10 })], 4);
       await second.start();
-      for (let i = 0; i < 500 && (await readStore.activeNamespace('counter-totals')) !== target; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      assert.equal(await readStore.activeNamespace('counter-totals'), target);
+      await eventually(async () => {
+        assert.equal(await readStore.activeNamespace('counter-totals'), target);
+        return true;
+      });
       assert.deepEqual(await readAll(readStore, target), foldCounters(await allEvents(app), 10));
       // The old storage is dropped right after the swap commits (once its runner has stopped).
-      assert.deepEqual(await eventually(() => readStore.namespaces('counter-totals'), [target]), [target]);
+      await eventually(async () => {
+        assert.deepEqual(await readStore.namespaces('counter-totals'), [target]);
+        return true;
+      });
     });
 
     it('rebuilds on demand while serving, and verify finds a corrupted document', async () => {
