@@ -45,9 +45,9 @@ describe('tandem serve logging', () => {
             .find((l) => l.includes(requestId) && l.includes('ledger offset')),
         { message: 'a log line with the cause and the request id' },
       );
-      const entry = JSON.parse(line) as { level: number; requestId: string; err: { message: string } };
+      const entry = JSON.parse(line) as { level: number; reqId: string; err: { message: string } };
       assert.equal(entry.level, 50, 'logged as an error');
-      assert.equal(entry.requestId, requestId);
+      assert.equal(entry.reqId, requestId);
       assert.match(entry.err.message, /ledger offset out of range/);
     } finally {
       child.kill('SIGTERM');

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
@@ -10,7 +14,8 @@ import { openApiDocument } from './openapi-document.js';
 import { registerOperationsRoutes, type OperationsAccess } from './operations-routes.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { RateLimits, type RateLimitOptions } from './rate-limits.js';
-import { registerPrincipal } from './request-principal.js';
+import { registerRequestGate } from './request-gate.js';
+import { queryStringParser } from './strict-query.js';
 import { sendProblem } from './send-problem.js';
 import { unparsableRequestHandler, unreadableUrlHandler } from './unreadable-requests.js';
 
@@ -51,9 +56,6 @@ export interface HttpServerOptions {
   readonly trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
-/** Routes no rate limit applies to: probes and scrapers must always get through. */
-const unlimited = new Set(['/health', '/metrics']);
-
 /**
  * Maps Fastify's own errors (body parsing, limits) to catalog errors. The Fastify code picks the
  * message; the status decides the catalog code, so a Fastify release adding codes still maps.
@@ -90,18 +92,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
   tokenRules(auth);
   const metrics = createHttpMetrics(tandem);
-  // Set below, once the rate-limit plugin is registered; the URL handler runs only after that.
-  const limiter: { limits: RateLimits | undefined } = { limits: undefined };
+  const limits =
+    options.rateLimit === false ? undefined : new RateLimits(options.rateLimit ?? {}, metrics.rateLimited);
   const app = Fastify({
     logger: options.logger ?? { level: 'warn' },
-    disableRequestLogging: options.requestLogging !== true,
+    logController: new LogController({
+      disableRequestLogging: options.requestLogging !== true,
+    }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
     trustProxy: options.trustProxy ?? false,
-    frameworkErrors: (error, request, reply) =>
-      unreadableUrlHandler(tandem, auth, limiter.limits)(error, request, reply),
+    frameworkErrors: unreadableUrlHandler(tandem, auth, limits),
     clientErrorHandler: unparsableRequestHandler,
+    // Parsed once, strictly: a query string that is not valid UTF-8 or repeats a name is refused.
+    routerOptions: { querystringParser: queryStringParser },
   });
   const openapi = openApiDocument(
     tandem.commands.definitions.values(),
@@ -110,24 +114,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   registerJsonBody(app);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('Request-Id', request.id);
-  });
-  registerPrincipal(app, auth);
-  if (options.rateLimit !== false) {
-    await app.register(fastifyRateLimit, { global: false });
-    const limits = new RateLimits(app, options.rateLimit ?? {}, metrics.rateLimited);
-    limiter.limits = limits;
-    const path = (url: string) => url.split('?')[0] ?? url;
-    app.addHook('onRequest', async (request) => {
-      if (unlimited.has(path(request.url))) return;
-      const refusal = await limits.admit(request);
-      if (refusal !== undefined) throw refusal;
-    });
-    app.addHook('onResponse', async (request, reply) => {
-      if (!unlimited.has(path(request.url))) await limits.observe(request, reply.statusCode);
-    });
-  }
+  registerRequestGate(app, auth, limits);
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const tandemError = error instanceof TandemError ? error : fromFastify(error);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { StoredJson, TandemError, type Tandem } from '@tandem/core';
 import { requestHeader } from './request-header.js';
 import { sendProblem } from './send-problem.js';
-import { strictQuery } from './strict-query.js';
+import { queryRefusal } from './strict-query.js';
 
 /** What Fastify sends for a serialized object, so a stored document goes out with the same header. */
 const jsonType = 'application/json; charset=utf-8';
@@ -20,7 +20,8 @@ function minPosition(raw: string | undefined): number | undefined {
  * `GET /queries/:name?param=...`: the view exactly as its projection stored it. Read-your-writes:
  * a client sends the `Tandem-Position` a command returned as `Tandem-Min-Position`, and the query
  * waits (up to `waitMs`) until every projection it reads has passed it, else 503 + Retry-After.
- * Parameters are parsed strictly (see `strictQuery`): each once, as valid UTF-8.
+ * Parameters are parsed strictly (see `strictQuery`, the server's `querystringParser`): each
+ * once, as valid UTF-8.
  */
 export function registerQueryRoutes(app: FastifyInstance, tandem: Tandem, waitMs: number): void {
   app.get<{ Params: { name: string } }>('/queries/:name', async (request, reply) => {
@@ -30,7 +31,10 @@ export function registerQueryRoutes(app: FastifyInstance, tandem: Tandem, waitMs
     let params: Record<string, string>;
     let position: number | undefined;
     try {
-      params = strictQuery(request.url);
+      // Parsed by the server's querystringParser (strictQuery); a refusal waits under a symbol.
+      params = request.query as Record<string, string>;
+      const refused = (params as Record<symbol, unknown>)[queryRefusal];
+      if (refused !== undefined) throw refused;
       position = minPosition(requestHeader(request, 'tandem-min-position'));
     } catch (error) {
       return sendProblem(reply, TandemError.from(error));

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@tandem/core';
 import { authenticate, type TokenAuth } from './jwt-auth.js';
 import { requestHeader } from './request-header.js';
@@ -10,20 +10,14 @@ declare module 'fastify' {
   }
 }
 
-/** The caller of `request`, from its `Authorization: Bearer` header. */
-export function principalOf(request: FastifyRequest, auth: TokenAuth): Promise<Principal | undefined> {
-  const authorization = requestHeader(request, 'authorization');
-  // Public queries are mostly anonymous: no header, nothing to verify.
-  return authorization === undefined ? Promise.resolve(undefined) : authenticate(authorization, auth);
-}
-
 /**
- * Authenticates every request once, first: the rate limits key on the caller, and the routes
- * read `request.principal` instead of verifying the token again.
+ * The caller of `request`, from its `Authorization: Bearer` header; undefined without one, with no
+ * promise made (public queries are mostly anonymous, and a promise per request costs throughput).
  */
-export function registerPrincipal(app: FastifyInstance, auth: TokenAuth): void {
-  app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request) => {
-    request.principal = await principalOf(request, auth);
-  });
+export function principalOf(
+  request: FastifyRequest,
+  auth: TokenAuth,
+): Promise<Principal | undefined> | undefined {
+  const authorization = requestHeader(request, 'authorization');
+  return authorization === undefined ? undefined : authenticate(authorization, auth);
 }

@@ -1,5 +1,14 @@
 import { TandemError, type FieldIssue } from '@tandem/core';
 
+/**
+ * `text` percent-decoded, `+` as a space; throws URIError for invalid encoding or UTF-8. Plain text
+ * (most parameters: ids, numbers) is returned as it is, without the two passes.
+ */
+function decoded(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  return decodeURIComponent(text.replaceAll('+', ' '));
+}
+
 /** More parameters than any query declares; past this the query string is refused unread. */
 const maxParameters = 64;
 
@@ -31,12 +40,12 @@ export function strictQuery(url: string): Record<string, string> {
     let name: string;
     let value: string;
     try {
-      name = decodeURIComponent(rawName.replaceAll('+', ' '));
+      name = decoded(rawName);
     } catch {
       throw refuse([{ path: '', message: 'A parameter name is not valid percent-encoded UTF-8' }]);
     }
     try {
-      value = decodeURIComponent(rawValue.replaceAll('+', ' '));
+      value = decoded(rawValue);
     } catch {
       throw refuse([{ path: name, message: 'Not valid percent-encoded UTF-8' }]);
     }
@@ -46,4 +55,20 @@ export function strictQuery(url: string): Record<string, string> {
   }
   // fromEntries defines keys: a parameter named `__proto__` becomes a key, not a prototype.
   return Object.fromEntries(entries);
+}
+
+/** Where a refused query string's error waits for the query route, on the parsed object. */
+export const queryRefusal = Symbol('tandem.queryRefusal');
+
+/**
+ * Fastify's `querystringParser`: {@link strictQuery} on every request's query string, parsed once.
+ * Fastify cannot answer a parser's throw with a 400, so a refused query string parses to an object
+ * that holds only its refusal, under {@link queryRefusal}, for the query route to send.
+ */
+export function queryStringParser(query: string): Record<string, string> {
+  try {
+    return strictQuery(`?${query}`);
+  } catch (error) {
+    return { [queryRefusal]: error } as unknown as Record<string, string>;
+  }
 }

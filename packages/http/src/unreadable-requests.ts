@@ -27,7 +27,7 @@ export function unreadableUrlHandler(tandem: Tandem, auth: TokenAuth, limits: Ra
     const handle = async () => {
       reply.header('Request-Id', request.id);
       request.principal = await principalOf(request, auth);
-      const limited = await limits?.admit(request);
+      const limited = limits?.admit(request);
       if (limited !== undefined) {
         sendProblem(reply, limited);
         return;
@@ -39,7 +39,7 @@ export function unreadableUrlHandler(tandem: Tandem, auth: TokenAuth, limits: Ra
         await auditRefusal(tandem, request, type, refusal);
       }
       sendProblem(reply, refusal);
-      await limits?.observe(request, 400);
+      limits?.observe(request, 400);
     };
     handle().catch((failure: unknown) => {
       request.log.error({ err: failure }, 'answering an unreadable URL failed');

@@ -281,9 +281,7 @@ describe('POST /commands/:type', () => {
     assert.equal(typeof requestId, 'string');
     assert.equal(body.instance, `urn:tandem:request:${String(requestId)}`);
     assert.ok(
-      logged.some(
-        (line) => line.includes('ECONNREFUSED') && line.includes(`"requestId":"${String(requestId)}"`),
-      ),
+      logged.some((line) => line.includes('ECONNREFUSED') && line.includes(`"reqId":"${String(requestId)}"`)),
       'the cause is in the server log, under the request id the client was given',
     );
   });
