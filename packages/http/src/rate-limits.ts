@@ -60,6 +60,18 @@ const maxBlocked = 100_000;
  * alone, one client could rotate through 2^64 keys.
  */
 export function callerKey(request: FastifyRequest): string {
+  const known = (request as unknown as Record<symbol, string | undefined>)[callerKeySymbol];
+  if (known !== undefined) return known;
+  const key = keyOf(request);
+  // Kept on the request: its answer is counted by the same key, without reading the socket again.
+  (request as unknown as Record<symbol, string>)[callerKeySymbol] = key;
+  return key;
+}
+
+/** Where a request keeps its caller's key once worked out. */
+const callerKeySymbol = Symbol('tandem.callerKey');
+
+function keyOf(request: FastifyRequest): string {
   if (request.principal !== undefined) return `u:${request.principal.id}`;
   const ip = request.ip.startsWith('::ffff:') ? request.ip.slice(7) : request.ip;
   // Node's isIPv6 runs a regular expression of several kilobytes per call; an IPv4 address (the
