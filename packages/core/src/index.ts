@@ -127,6 +127,7 @@ export {
   type ProjectionDefinition,
   type SqlContext,
 } from './projections/projection-definition.js';
+export { ProjectionNamespace, type ProjectionNamespaceParts } from './projections/projection-namespace.js';
 export type { ProjectionError, ProjectionState, ProjectionStatus } from './projections/projection-status.js';
 export {
   ProjectionDaemon,

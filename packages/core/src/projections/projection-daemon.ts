@@ -10,6 +10,7 @@ import { projectionContext } from './projection-context.js';
 import { PositionWaiter } from './position-waiter.js';
 import { readModelNotReady } from '../read-store/read-model-unavailable.js';
 import { namespaceOf, type AnyProjection } from './projection-definition.js';
+import { ProjectionNamespace } from './projection-namespace.js';
 import { ProjectionRunner, type Failpoint } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
 import { diffNamespaces, type VerifyReport } from './verify-report.js';
@@ -63,11 +64,6 @@ export interface RebuildProgress {
   readonly eventsPerSecond: number;
   /** Seconds to catch up at the current rate; undefined before a rate is known. */
   readonly etaSeconds: number | undefined;
-}
-
-/** The version a namespace stores (`name@3` and `name@3~gen` → 3). */
-function namespaceVersion(namespace: string): number {
-  return Number(/@(\d+)/.exec(namespace)?.[1] ?? NaN);
 }
 
 /**
@@ -215,7 +211,7 @@ export class ProjectionDaemon {
       const lagSeconds = await this.#lagSeconds(runner.position, lagEvents, barrier, now);
       all.push({
         name: projection.name,
-        version: namespaceVersion(runner.namespace),
+        version: ProjectionNamespace.parse(runner.namespace).version,
         namespace: runner.namespace,
         state: runner.state,
         position: runner.position,
@@ -248,7 +244,7 @@ export class ProjectionDaemon {
         const lagEvents = await events.countEvents(position);
         all.push({
           name: projection.name,
-          version: namespaceVersion(namespace),
+          version: ProjectionNamespace.parse(namespace).version,
           namespace,
           state:
             namespace !== active
@@ -291,7 +287,7 @@ export class ProjectionDaemon {
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     const projection = this.#require(name);
-    const generation = `r${Date.now().toString(36)}`;
+    const generation = ProjectionNamespace.rebuildGeneration(Date.now());
     const namespace = namespaceOf(projection, generation);
     await this.#build(projection, namespace, {
       fresh: true,
@@ -430,10 +426,15 @@ export class ProjectionDaemon {
       return;
     }
     // The same version and partition count: the live storage stays (`~gen` marks a rebuild's).
-    if (active.split('~')[0] === target) {
+    if (ProjectionNamespace.parse(active).withoutGeneration().equals(target)) {
       await this.#startLive(projection, active);
       // A same-version rebuild that a crash interrupted resumes; older leftovers are dropped.
-      const pending = known.filter((ns) => ns !== active && ns.startsWith(`${target}~r`)).sort();
+      const pending = known
+        .filter((ns) => {
+          const parsed = ProjectionNamespace.parse(ns);
+          return ns !== active && parsed.rebuilding && parsed.withoutGeneration().equals(target);
+        })
+        .sort();
       for (const leftover of known) {
         if (leftover !== active && leftover !== pending.at(-1)) await readStore.drop(leftover);
       }
@@ -605,6 +606,6 @@ export class ProjectionDaemon {
   }
 
   #byNamespace(namespace: string): AnyProjection {
-    return this.#require(namespace.slice(0, namespace.indexOf('@')));
+    return this.#require(ProjectionNamespace.parse(namespace).projection);
   }
 }

@@ -5,6 +5,7 @@ import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-s
 import { backoffDelay, type RetryPolicy } from '../write/retry-policy.js';
 import { projectionContext } from './projection-context.js';
 import type { AnyProjection } from './projection-definition.js';
+import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionError, ProjectionState } from './projection-status.js';
 import { ReadAhead } from './read-ahead.js';
 
@@ -53,7 +54,7 @@ interface Lane {
 
 /** The checkpoint key of one partition of a namespace. */
 export function partitionCheckpoint(namespace: string, index: number): string {
-  return `${namespace}#${index}`;
+  return ProjectionNamespace.parse(namespace).withPartition(index).toString();
 }
 
 /**
