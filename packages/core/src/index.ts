@@ -141,7 +141,7 @@ export {
   type PositionWaiterOptions,
 } from './projections/position-waiter.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
-export type { Failpoint } from './projections/projection-runner.js';
+export type { Failpoint } from './projections/runner-options.js';
 export { appliedPositionField, positionGuard } from './projections/position-guard.js';
 
 // Query side

@@ -11,7 +11,8 @@ import { PositionWaiter } from './position-waiter.js';
 import { readModelNotReady } from '../read-store/read-model-unavailable.js';
 import { namespaceOf, type AnyProjection } from './projection-definition.js';
 import { ProjectionNamespace } from './projection-namespace.js';
-import { ProjectionRunner, type Failpoint } from './projection-runner.js';
+import { ProjectionRunner } from './projection-runner.js';
+import type { Failpoint } from './runner-options.js';
 import type { ProjectionStatus } from './projection-status.js';
 import { diffNamespaces, type VerifyReport } from './verify-report.js';
 
