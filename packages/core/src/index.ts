@@ -135,6 +135,7 @@ export {
   type ProjectionOwnership,
   type RebuildProgress,
 } from './projections/projection-daemon.js';
+export type { ProjectionLogger } from './projections/projection-logger.js';
 export {
   PositionWaiter,
   type LocalProgress,
