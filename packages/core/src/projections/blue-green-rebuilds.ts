@@ -9,8 +9,11 @@ import { RebuildStopped, watchRebuild, type RebuildProgress } from './rebuild-wa
 
 /** What {@link BlueGreenRebuilds} works with. */
 export interface BlueGreenRebuildsOptions {
+  /** The log, for a build's progress. */
   readonly events: EventStore;
+  /** Where namespaces are prepared, activated and dropped. */
   readonly readStore: ReadStore;
+  /** Where builds and live runners are made and kept. */
   readonly runners: ProjectionRunners;
   /** Where a build nobody awaits (started at start-up) reports how it ended. */
   readonly logger: ProjectionLogger;
@@ -92,6 +95,7 @@ export class BlueGreenRebuilds {
     await this.#build(projection, namespace, { fresh: true, onProgress });
   }
 
+  /** Resumes the live storage from its checkpoint. */
   async #startLive(projection: AnyProjection, namespace: string): Promise<void> {
     const runner = this.#options.runners.create(projection, namespace);
     this.#options.runners.live.set(projection.name, runner);

@@ -19,8 +19,11 @@ export interface FailureHost {
 
 /** Options for {@link FailureHandling}. */
 export interface FailureHandlingOptions {
+  /** The runner's options: its projection (policy), retry policy and clock. */
   readonly runner: RunnerOptions;
+  /** Commits a lane's events, or parks one. */
   readonly committer: LaneCommitter;
+  /** The runner's side: its stop signal, resync and status. */
   readonly host: FailureHost;
 }
 

@@ -22,6 +22,7 @@ class HeldBackFailed extends Error {
 
 /** What a {@link LaneCommitter} works with: the runner's options and its shared state. */
 export interface LaneCommitterOptions {
+  /** The runner's options: projection, namespace, store, lease, failpoints, clock. */
   readonly runner: RunnerOptions;
   /** Streams with a parked event: their later events are parked too, to keep per-stream order. */
   readonly blocked: Set<string>;

@@ -30,7 +30,9 @@ export function partitionOf(streamId: string, partitions: number): number {
 export interface PartitionLanesOptions {
   /** The namespace whose lanes these are (its own checkpoint is the runner's). */
   readonly namespace: string;
+  /** How many lanes: the projection's partition count. */
   readonly partitions: number;
+  /** Where the checkpoints live. */
   readonly readStore: ReadStore;
   /** Fences every checkpoint write (see RunnerOptions). */
   readonly lease: Lease | undefined;

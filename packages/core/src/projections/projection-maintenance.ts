@@ -9,8 +9,11 @@ import { diffNamespaces, type VerifyReport } from './verify-report.js';
 
 /** What {@link ProjectionMaintenance} works with. */
 export interface ProjectionMaintenanceOptions {
+  /** The log, where parked events are read again. */
   readonly events: EventStore;
+  /** Where parked events, live and scratch storage live. */
   readonly readStore: ReadStore;
+  /** The live runners to pause, and where verify's scratch runner is made. */
   readonly runners: ProjectionRunners;
 }
 
@@ -101,6 +104,7 @@ export class ProjectionMaintenance {
     }
   }
 
+  /** Runs a scratch runner over `namespace` until its checkpoint reaches `until`. */
   async #runUntil(projection: AnyProjection, namespace: string, until: number): Promise<void> {
     const { runners } = this.#options;
     const runner = runners.create(projection, namespace, { until });

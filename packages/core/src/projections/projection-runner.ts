@@ -162,6 +162,7 @@ export class ProjectionRunner {
     wake.abort();
   }
 
+  /** The loop: a step at a time until stopped; an outage is recorded and retried with backoff. */
   async #run(): Promise<void> {
     let outages = 0;
     while (!this.#stopping.signal.aborted) {
@@ -233,12 +234,14 @@ export class ProjectionRunner {
     return this.state === 'stopped-on-error';
   }
 
+  /** A build that found nothing to read swaps in if the head is where it stands. */
   async #swapIfCaughtUp(): Promise<void> {
     const head = await this.#options.events.headPosition();
     if (this.position < head) return;
     await this.#swap();
   }
 
+  /** Activates a build with its checkpoint in one transaction; it goes on as the live runner. */
   async #swap(): Promise<void> {
     await this.#options.readStore.transaction(async (tx) => {
       await this.#options.onCaughtUp?.(tx);

@@ -9,13 +9,19 @@ import type { Failpoint, RunnerOptions } from './runner-options.js';
 
 /** What {@link ProjectionRunners} builds runners with: the daemon's options, resolved. */
 export interface ProjectionRunnersOptions {
+  /** The log runners tail. */
   readonly events: EventStore;
+  /** Where runners write. */
   readonly readStore: ReadStore;
+  /** Events per read and per transaction. */
   readonly batchSize: number;
   /** The daemon's retry policy; a projection's own wins. */
   readonly retry: RetryPolicy;
+  /** The time failures are stamped with. */
   readonly clock: () => Date;
+  /** Crash tests' seam (see RunnerOptions). */
   readonly failpoint?: ((point: Failpoint, namespace: string) => void) | undefined;
+  /** Where a runner that would not stop after losing its lease is reported. */
   readonly logger: ProjectionLogger;
   /** A checkpoint moved: read-your-writes waits re-check. */
   readonly progressed: () => void;

@@ -8,8 +8,11 @@ import type { ProjectionStatus } from './projection-status.js';
 
 /** What {@link ProjectionStatusReader} reads from. */
 export interface ProjectionStatusReaderOptions {
+  /** The log: head, lag and the age of the oldest unapplied event. */
   readonly events: EventStore;
+  /** Checkpoints, namespaces and parked events. */
   readonly readStore: ReadStore;
+  /** Now, for lag in seconds. */
   readonly clock: () => Date;
   /** Past this many events behind, a persisted status says `catching-up`. */
   readonly batchSize: number;

@@ -27,9 +27,13 @@ export class RebuildStopped extends Error {
 
 /** Options for {@link watchRebuild}. */
 export interface RebuildWatchOptions {
+  /** The build's runner. */
   readonly runner: ProjectionRunner;
+  /** The projection's name, for messages. */
   readonly projection: string;
+  /** The log, for the head and what remains. */
   readonly events: EventStore;
+  /** Called about twice a second with the build's progress. */
   readonly onProgress?: ((progress: RebuildProgress) => void) | undefined;
   /** Where a throwing `onProgress` is reported (it must not become an unhandled rejection). */
   readonly logger: ProjectionLogger;
