@@ -127,6 +127,7 @@ export {
   type ProjectionDefinition,
   type SqlContext,
 } from './projections/projection-definition.js';
+export { ProjectionNamespace, type ProjectionNamespaceParts } from './projections/projection-namespace.js';
 export type { ProjectionError, ProjectionState, ProjectionStatus } from './projections/projection-status.js';
 export {
   ProjectionDaemon,
@@ -134,13 +135,14 @@ export {
   type ProjectionOwnership,
   type RebuildProgress,
 } from './projections/projection-daemon.js';
+export type { ProjectionLogger } from './projections/projection-logger.js';
 export {
   PositionWaiter,
   type LocalProgress,
   type PositionWaiterOptions,
 } from './projections/position-waiter.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
-export type { Failpoint } from './projections/projection-runner.js';
+export type { Failpoint } from './projections/runner-options.js';
 export { appliedPositionField, positionGuard } from './projections/position-guard.js';
 
 // Query side

@@ -3,6 +3,7 @@ import {
   CheckpointMoved,
   LeaseLost,
   deadLetterFromRow,
+  ProjectionNamespace,
   type DeadLetterRow,
   readModelTable,
   type CollectionDefinition,
@@ -65,13 +66,13 @@ export class PostgresReadStore implements ReadStore {
     this.leases = new PostgresLeases(pool);
   }
 
-  prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
+  async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
     const ns = textLiteral(namespace);
     const statements = [
       // DDL from several processes at once would race on the catalog; one at a time per schema.
       "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.tandem_rm'))",
       `INSERT INTO tandem_rm_namespaces (namespace, projection)
-       VALUES (${ns}, ${textLiteral(namespace.slice(0, namespace.indexOf('@')))}) ON CONFLICT (namespace) DO NOTHING`,
+       VALUES (${ns}, ${textLiteral(ProjectionNamespace.parse(namespace).projection)}) ON CONFLICT (namespace) DO NOTHING`,
     ];
     for (const collection of collections) {
       const table = readModelTable(namespace, collection.name);

@@ -3,6 +3,7 @@ import {
   CheckpointMoved,
   LeaseLost,
   deadLetterFromRow,
+  ProjectionNamespace,
   type DeadLetterRow,
   type CollectionDefinition,
   type DeadLetter,
@@ -56,7 +57,7 @@ export class SqliteReadStore implements ReadStore {
       prepared(
         this.#writer,
         'INSERT INTO tandem_rm_namespaces (namespace, projection, created_at) VALUES (?, ?, ?) ON CONFLICT (namespace) DO NOTHING',
-      ).run(namespace, namespace.slice(0, namespace.indexOf('@')), new Date().toISOString());
+      ).run(namespace, ProjectionNamespace.parse(namespace).projection, new Date().toISOString());
       for (const collection of collections) {
         const table = collectionTable(namespace, collection.name);
         for (const statement of collectionDdl(table, collection)) this.#writer.exec(statement);

@@ -10,6 +10,7 @@ import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-s
 import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
+import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;
 
@@ -91,6 +92,8 @@ export class MemoryReadStore implements ReadStore {
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
     return this.#exclusive(() => {
+      // Refused when malformed, as the SQL stores do (they store the projection's name beside it).
+      ProjectionNamespace.parse(namespace);
       this.#namespaces.add(namespace);
       for (const c of collections) {
         const key = `${namespace}/${c.name}`;
@@ -107,7 +110,11 @@ export class MemoryReadStore implements ReadStore {
       }
       for (const key of [...this.#state.checkpoints.keys()]) {
         // Partitions' checkpoints are `namespace#n`.
-        if (key === namespace || key.startsWith(`${namespace}#`)) this.#state.checkpoints.delete(key);
+        if (
+          key === namespace ||
+          ProjectionNamespace.tryParse(key)?.withoutPartition().toString() === namespace
+        )
+          this.#state.checkpoints.delete(key);
       }
       this.#state.parked.delete(namespace);
     });
@@ -191,7 +198,9 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async namespaces(projection: string): Promise<readonly string[]> {
-    return [...this.#namespaces].filter((ns) => ns.startsWith(`${projection}@`)).sort();
+    return [...this.#namespaces]
+      .filter((ns) => ProjectionNamespace.parse(ns).projection === projection)
+      .sort();
   }
 
   async parked(namespace: string): Promise<readonly DeadLetter[]> {

@@ -5,6 +5,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { Transaction } from '../write/transaction.js';
 import { projectionContext } from './projection-context.js';
 import type { AnyProjection } from './projection-definition.js';
+import { ProjectionNamespace } from './projection-namespace.js';
 
 /**
  * Applies inline projections inside a command's transaction. An inline apply happens only when the
@@ -46,7 +47,8 @@ export class InlineProjections {
     const readTx = within.call(this.#readStore, tx);
     for (const projection of this.#projections) {
       const namespace = await this.#readStore.activeNamespace(projection.name);
-      if (namespace === undefined || !namespace.startsWith(`${projection.name}@${projection.version}`))
+      // This code's version only (any generation of it): another version's storage is not its to write.
+      if (namespace === undefined || ProjectionNamespace.parse(namespace).version !== projection.version)
         continue;
       const checkpoint = await readTx.checkpoint(namespace);
       if (checkpoint !== first - 1) continue;

@@ -16,7 +16,10 @@ export interface LeaseCoordinatorOptions {
   readonly start: (unit: string, lease: Lease) => Promise<void>;
   /** Stops work on a unit (lost or given up); resolves once nothing more will commit. */
   readonly stop: (unit: string) => Promise<void>;
-  /** Reports a failed round (the database is down...); the next round tries again. */
+  /**
+   * Reports a failed round (the database is down...; the next round tries again) or a lease not
+   * released at stop (it lapses instead).
+   */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -69,7 +72,8 @@ export class LeaseCoordinator {
     for (const [unit, lease] of [...this.#held]) {
       await this.#options.stop(unit);
       this.#held.delete(unit);
-      await this.#options.leases.release(lease).catch(() => undefined);
+      // Not released, it lapses after `ttlMs` instead: reported, and the others still take over.
+      await this.#options.leases.release(lease).catch((error: unknown) => this.#report(error));
     }
   }
 

@@ -3,6 +3,7 @@ import type { CollectionDefinition } from '../read-store/collection-definition.j
 import type { DocumentWriter } from '../read-store/document-collection.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
+import { ProjectionNamespace, projectionNamePattern } from './projection-namespace.js';
 
 /** The collections a projection owns, by name. */
 // `object` documents: each collection carries its own document type through CollectionDefinition.
@@ -74,14 +75,12 @@ export interface ProjectionDefinition<
 /** A projection definition with its types erased, as registries hold them. */
 export type AnyProjection = ProjectionDefinition<CollectionMap, DomainEvent>;
 
-const namePattern = /^[a-z][a-z0-9-]{0,62}$/;
-
 /** Declares a projection; checks its name and version. */
 export function defineProjection<C extends CollectionMap, E extends DomainEvent>(
   definition: ProjectionDefinition<C, E>,
 ): AnyProjection {
-  if (!namePattern.test(definition.name)) {
-    throw new Error(`Projection name ${JSON.stringify(definition.name)} must match ${namePattern}`);
+  if (!projectionNamePattern.test(definition.name)) {
+    throw new Error(`Projection name ${JSON.stringify(definition.name)} must match ${projectionNamePattern}`);
   }
   if (!Number.isInteger(definition.version) || definition.version < 1) {
     throw new Error(`Projection ${definition.name} needs a positive integer version`);
@@ -108,7 +107,8 @@ export function eachEvent<C extends CollectionMap, E extends DomainEvent>(
 
 /**
  * The storage namespace of a projection version (and, for rebuilds, a generation). A partitioned
- * projection's names its partition count (`name@2x4`), so a new count builds new storage.
+ * projection's names its partition count (`name@2x4`), so a new count builds new storage. The text
+ * of {@link ProjectionNamespace.of}; throws on parts out of range.
  */
 export function projectionNamespace(
   name: string,
@@ -116,11 +116,10 @@ export function projectionNamespace(
   generation?: string,
   partitions = 1,
 ): string {
-  const base = partitions === 1 ? `${name}@${version}` : `${name}@${version}x${partitions}`;
-  return generation === undefined ? base : `${base}~${generation}`;
+  return ProjectionNamespace.of({ projection: name, version, generation, partitions }).toString();
 }
 
 /** The namespace a projection definition writes (live, or a rebuild's `generation`). */
 export function namespaceOf(projection: AnyProjection, generation?: string): string {
-  return projectionNamespace(projection.name, projection.version, generation, projection.partitions ?? 1);
+  return ProjectionNamespace.forProjection(projection, generation).toString();
 }

@@ -339,6 +339,20 @@ export function describeReadStoreConformance(
       await store.transaction((tx) => tx.activate('orders-view', 'orders-view@1'));
       await store.transaction((tx) => tx.activate('orders-view', 'orders-view@2'));
       assert.equal(await store.activeNamespace('orders-view'), 'orders-view@2');
+      // A rebuild's storage of a partitioned version is the same projection's; a name that merely
+      // starts like another projection's is not.
+      await store.prepare('orders-view@2x4~rabc', [orders]);
+      await store.prepare('orders@1', [orders]);
+      assert.deepEqual(await store.namespaces('orders-view'), [
+        'orders-view@1',
+        'orders-view@2',
+        'orders-view@2x4~rabc',
+      ]);
+      assert.deepEqual(await store.namespaces('orders'), ['orders@1']);
+      // Namespaces come from code: a malformed one is a bug, refused before anything is stored.
+      await assert.rejects(store.prepare('orders-view', [orders]), /Malformed projection namespace/);
+      await assert.rejects(store.prepare('orders-view@1#0', [orders]), /Malformed projection namespace/);
+      assert.equal((await store.namespaces('orders-view')).length, 3);
     });
 
     test('parked', 'parked events list in position order and unpark by id', async (store) => {

@@ -1,0 +1,60 @@
+import type { EventStore } from '../event-store/event-store.js';
+import type { ReadStore } from '../read-store/read-store.js';
+import type { RetryPolicy } from '../write/retry-policy.js';
+import type { AnyProjection } from './projection-definition.js';
+import type { ProjectionLogger } from './projection-logger.js';
+import type { Failpoint } from './runner-options.js';
+
+/** Options for {@link ProjectionDaemon}. */
+export interface ProjectionDaemonOptions {
+  /** The log, read through upcasters (`tandem.events`). */
+  readonly events: EventStore;
+  /** Where the read models, their checkpoints and parked events live. */
+  readonly readStore: ReadStore;
+  /** The projections to run; each name once. */
+  readonly projections: readonly AnyProjection[];
+  /** Events per read and per transaction; default 500. */
+  readonly batchSize?: number;
+  /** Retries of a failing batch or event before the failure policy; default 3 attempts. */
+  readonly retry?: RetryPolicy;
+  /** The time status and failures are stamped with; default the system clock. */
+  readonly clock?: () => Date;
+  /**
+   * How often read-your-writes waits re-read persisted checkpoints (progress of other processes),
+   * in one poll shared by all waits and only while one waits; default 25 ms.
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * The most read-your-writes waits pending at once; past it `waitFor` refuses with `unavailable`
+   * (details `reason: 'too-many-waiters'`, HTTP 503) instead of waiting. Default 1 000.
+   */
+  readonly maxWaiters?: number;
+  /** Test seam: crash tests kill the process at these points of a batch commit. */
+  readonly failpoint?: (point: Failpoint, namespace: string) => void;
+  /**
+   * Share the projections with other processes through the read store's leases: this daemon runs
+   * only the projections it holds a lease on. Without it, the daemon runs them all.
+   */
+  readonly ownership?: ProjectionOwnership;
+  /**
+   * Where failures that no caller waits for are reported (a rebuild started at start-up that
+   * failed, a lost lease's runner that would not stop...); pino-compatible. Default: warnings and
+   * errors as one line each on stderr.
+   */
+  readonly logger?: ProjectionLogger;
+}
+
+/** How a daemon takes part in sharing projections between processes. */
+export interface ProjectionOwnership {
+  /** Unique per process start, e.g. `host:pid:random`. */
+  readonly owner: string;
+  /** A lease lapses this long after its last renewal; default 5 000 ms. */
+  readonly ttlMs?: number;
+  /** Renewal and rebalancing interval; default a fifth of `ttlMs`. */
+  readonly heartbeatMs?: number;
+  /**
+   * Reports a failed coordination round (the next one retries) or a lease not released at stop
+   * (it lapses instead). Default: a warning through the daemon's `logger`.
+   */
+  readonly onError?: (error: unknown) => void;
+}

@@ -1,0 +1,139 @@
+import type { EventStore } from '../event-store/event-store.js';
+import type { Lease } from '../read-store/projection-leases.js';
+import type { ReadStore } from '../read-store/read-store.js';
+import type { RetryPolicy } from '../write/retry-policy.js';
+import type { AnyProjection } from './projection-definition.js';
+import type { ProjectionLogger } from './projection-logger.js';
+import { ProjectionRunner } from './projection-runner.js';
+import type { Failpoint, RunnerOptions } from './runner-options.js';
+
+/** What {@link ProjectionRunners} builds runners with: the daemon's options, resolved. */
+export interface ProjectionRunnersOptions {
+  /** The log runners tail. */
+  readonly events: EventStore;
+  /** Where runners write. */
+  readonly readStore: ReadStore;
+  /** Events per read and per transaction. */
+  readonly batchSize: number;
+  /** The daemon's retry policy; a projection's own wins. */
+  readonly retry: RetryPolicy;
+  /** The time failures are stamped with. */
+  readonly clock: () => Date;
+  /** Crash tests' seam (see RunnerOptions). */
+  readonly failpoint?: ((point: Failpoint, namespace: string) => void) | undefined;
+  /** Where a runner that would not stop after losing its lease is reported. */
+  readonly logger: ProjectionLogger;
+  /** A checkpoint moved: read-your-writes waits re-check. */
+  readonly progressed: () => void;
+  /** A runner found its projection's lease gone: the coordinator forgets it. */
+  readonly leaseLost: (name: string) => void;
+}
+
+/** What a caller may set on a runner beyond what every runner gets. */
+export type RunnerExtras = Pick<RunnerOptions, 'until' | 'onCaughtUp' | 'afterSwap'>;
+
+/**
+ * The daemon's runners: the live one of each projection, the shadow builds beside them, and the
+ * leases they write under. Every runner is made here, so each gets the same options, its
+ * projection's lease as a fence, and the checkpoint announcements read-your-writes and verify
+ * wait on.
+ */
+export class ProjectionRunners {
+  /** The runner each projection's queries read from, by projection name. */
+  readonly live = new Map<string, ProjectionRunner>();
+  /** Shadow builds (new versions, rebuilds) not swapped in yet, by projection name. */
+  readonly builds = new Map<string, ProjectionRunner>();
+  readonly #options: ProjectionRunnersOptions;
+  readonly #leases = new Map<string, Lease>();
+  readonly #listeners = new Set<() => void>();
+
+  constructor(options: ProjectionRunnersOptions) {
+    this.#options = options;
+  }
+
+  /** Every runner, live ones first. */
+  all(): ProjectionRunner[] {
+    return [...this.live.values(), ...this.builds.values()];
+  }
+
+  /** The live runner of a projection; throws when it is not running here. */
+  liveRunner(name: string): ProjectionRunner {
+    const runner = this.live.get(name);
+    if (runner === undefined) throw new Error(`Projection ${name} is not running`);
+    return runner;
+  }
+
+  /** Records the lease a projection's runners are to write under (ownership is shared). */
+  hold(name: string, lease: Lease): void {
+    this.#leases.set(name, lease);
+  }
+
+  /** A runner for `namespace` of `projection`, not started. */
+  create(projection: AnyProjection, namespace: string, extras: RunnerExtras = {}): ProjectionRunner {
+    const { failpoint } = this.#options;
+    return new ProjectionRunner({
+      projection,
+      namespace,
+      events: this.#options.events,
+      readStore: this.#options.readStore,
+      batchSize: this.#options.batchSize,
+      // The projection's own policy wins; it knows whether its failures are worth waiting out.
+      retry: projection.retry ?? this.#options.retry,
+      clock: this.#options.clock,
+      ...(failpoint === undefined ? {} : { failpoint }),
+      ...this.#fence(projection.name),
+      onCheckpoint: () => {
+        for (const listener of [...this.#listeners]) listener();
+        this.#options.progressed();
+      },
+      ...extras,
+    });
+  }
+
+  /** Resolves at the next checkpoint of any runner, or after `maxMs`. */
+  nextCheckpoint(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.#listeners.add(done);
+    });
+  }
+
+  /** Stops a projection's live and shadow runners (its lease was lost or given up). */
+  async stop(name: string): Promise<void> {
+    const runners = [this.live.get(name), this.builds.get(name)];
+    this.live.delete(name);
+    this.builds.delete(name);
+    this.#leases.delete(name);
+    await Promise.all(runners.map((r) => r?.stop()));
+  }
+
+  /** Stops every runner after its batch in flight. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.stop()));
+    this.live.clear();
+    this.builds.clear();
+  }
+
+  /** The lease a projection's runners write under, when ownership is shared. */
+  #fence(name: string): { lease: Lease; onLeaseLost: () => void } | Record<string, never> {
+    const lease = this.#leases.get(name);
+    if (lease === undefined) return {};
+    return {
+      lease,
+      onLeaseLost: () => {
+        this.#options.leaseLost(name);
+        this.stop(name).catch((error: unknown) =>
+          this.#options.logger.error(
+            { projection: name, err: error },
+            'stopping a projection after losing its lease failed',
+          ),
+        );
+      },
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import type { EventStore } from '../event-store/event-store.js';
+import type { Lease } from '../read-store/projection-leases.js';
+import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import type { RetryPolicy } from '../write/retry-policy.js';
+import type { AnyProjection } from './projection-definition.js';
+
+/** Where in a batch's commit a crash test may kill the process. */
+export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
+
+/** What a runner needs from its daemon. */
+export interface RunnerOptions {
+  /** The projection whose events it applies. */
+  readonly projection: AnyProjection;
+  /** The storage it writes (text of a `ProjectionNamespace`). */
+  readonly namespace: string;
+  /** The log, read through upcasters. */
+  readonly events: EventStore;
+  /** Where the read model and its checkpoints live. */
+  readonly readStore: ReadStore;
+  /** Events per read and per transaction. */
+  readonly batchSize: number;
+  /** Attempts and backoff for a failing batch or event, before the failure policy applies. */
+  readonly retry: RetryPolicy;
+  /** The time failures and parked events are stamped with. */
+  readonly clock: () => Date;
+  /** The lease this runner works under; every checkpoint write is fenced by it. */
+  readonly lease?: Lease;
+  /** Called when a fenced write found the lease gone; the runner has stopped. */
+  readonly onLeaseLost?: (lease: Lease) => void;
+  /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
+  readonly until?: number;
+  /** Test seam for crash tests: called at each point of a batch's commit. */
+  readonly failpoint?: (point: Failpoint, namespace: string) => void;
+  /** Called after every committed checkpoint. */
+  readonly onCheckpoint?: (namespace: string, position: number) => void;
+  /**
+   * For shadow builds: called in the transaction of the batch that reached the head, to swap the
+   * build in atomically with its checkpoint. The runner then goes on as the live one.
+   */
+  readonly onCaughtUp?: (tx: ReadTransaction) => Promise<void>;
+  /** Runs after the swap transaction committed (drop the old storage...). */
+  readonly afterSwap?: () => Promise<void>;
+}
