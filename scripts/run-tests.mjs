@@ -18,7 +18,7 @@ function walk(dir) {
   });
 }
 
-const files = ['packages', 'examples']
+const files = ['packages', 'examples', 'ops']
   .flatMap((top) => walk(join(root, top)))
   .filter((file) => wanted.some((level) => file.endsWith(`.${level}.test.ts`)))
   .map((file) => relative(root, file))
