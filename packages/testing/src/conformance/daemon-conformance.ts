@@ -460,7 +460,9 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       });
       daemons.push(d);
       await d.start();
-      await run(app, 'OpenCounter', { counterId: 'a' });
+      const opened = await run(app, 'OpenCounter', { counterId: 'a' });
+      // Applied first, so that the failing batch holds the failing event alone.
+      assert.ok(await d.waitFor(['counter-totals'], opened.position, 10_000));
       const bad = await run(app, 'Increment', { counterId: 'a', by: 13 });
       const local = await eventually(async () => {
         const [current] = await d.status();
