@@ -145,6 +145,9 @@ export {
 } from './projections/projection-status.js';
 export {
   ProjectionDaemon,
+  type LocalProjectionStatus,
+  type ProjectionEvent,
+  type ProjectionObserver,
   type ProjectionDaemonOptions,
   type ProjectionOwnership,
   type RebuildProgress,

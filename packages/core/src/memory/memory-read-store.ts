@@ -10,10 +10,7 @@ import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-s
 import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
-import type {
-  ProjectionStatusStore,
-  StoredProjectionStatus,
-} from '../read-store/projection-status-store.js';
+import type { ProjectionStatusStore, StoredProjectionStatus } from '../read-store/projection-status-store.js';
 import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;

@@ -92,8 +92,7 @@ export class FailureSeries {
       attempts: error.attempts,
       err: error.message,
     };
-    if (halt)
-      logger.error(details, 'projection stopped on an event that kept failing; fix it, then retry');
+    if (halt) logger.error(details, 'projection stopped on an event that kept failing; fix it, then retry');
     else logger.warn(details, 'projection parked an event that kept failing, with the rest of its stream');
     this.#current = undefined;
   }

@@ -11,6 +11,12 @@ import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
+
+/** A runner's status as its process knows it, without reading a store (see `localStatus`). */
+export type LocalProjectionStatus = Pick<
+  ProjectionStatus,
+  'name' | 'namespace' | 'state' | 'position' | 'lastError' | 'stall' | 'owner' | 'epoch'
+>;
 import { ProjectionStatusReader } from './projection-status-reader.js';
 import { effectiveState, ProjectionStatusMonitor } from './projection-status-monitor.js';
 import { ProjectionObservers, type ProjectionObserver } from './projection-observer.js';
@@ -179,7 +185,10 @@ export class ProjectionDaemon {
       },
       stop: async (name) => {
         if (this.#runners.live.has(name) || this.#runners.builds.has(name))
-          this.#logger.info({ projection: name, owner: ownership.owner }, 'projection lease given up or lost');
+          this.#logger.info(
+            { projection: name, owner: ownership.owner },
+            'projection lease given up or lost',
+          );
         await this.#runners.stop(name);
       },
       onError:
@@ -242,6 +251,24 @@ export class ProjectionDaemon {
       state: effectiveState(runner, this.#stalls),
       stall: this.#stalls.stallOf(runner),
       owner: this.#owner,
+    }));
+  }
+
+  /**
+   * What this process knows of its runners without reading any store: state (stalls included),
+   * checkpoint, last error, owner and epoch. For health checks and metrics while the store cannot
+   * be reached, when `status()` fails.
+   */
+  localStatus(): LocalProjectionStatus[] {
+    return this.#runners.all().map((runner) => ({
+      name: runner.projectionName,
+      namespace: runner.namespace,
+      state: effectiveState(runner, this.#stalls),
+      position: runner.position,
+      lastError: runner.lastError,
+      stall: this.#stalls.stallOf(runner),
+      owner: runner.lease?.owner ?? this.#owner,
+      epoch: runner.lease?.epoch,
     }));
   }
 

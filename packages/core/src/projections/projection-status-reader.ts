@@ -105,7 +105,9 @@ export class ProjectionStatusReader {
       const recorded = new Map(
         ((await readStore.statuses?.list(projection.name)) ?? []).map((s) => [s.namespace, s]),
       );
-      const held = leases.filter((l) => l.name === projection.name || l.name.startsWith(`${projection.name}#`));
+      const held = leases.filter(
+        (l) => l.name === projection.name || l.name.startsWith(`${projection.name}#`),
+      );
       for (const namespace of await readStore.namespaces(projection.name)) {
         const position = await readStore.checkpoint(namespace);
         const lagEvents = await events.countEvents(position);
@@ -154,7 +156,8 @@ export class ProjectionStatusReader {
     if (record === undefined && leases.length === 0)
       return { state: guessed, stall: undefined, owner, epoch };
     // A stop on an error stays one until someone retries, whoever is alive.
-    if (record?.state === 'stopped-on-error') return { state: record.state, stall: record.stall, owner, epoch };
+    if (record?.state === 'stopped-on-error')
+      return { state: record.state, stall: record.stall, owner, epoch };
     const staleAfter = this.#options.staleAfterMs ?? 10_000;
     const alive =
       leases.length > 0
@@ -163,7 +166,10 @@ export class ProjectionStatusReader {
     if (alive && record !== undefined) return { state: record.state, stall: record.stall, owner, epoch };
     if (alive) return { state: guessed, stall: undefined, owner, epoch };
     if (lagEvents === 0) return { state: 'stopped', stall: undefined, owner, epoch };
-    const lapsed = leases.map((l) => l.expiresAt).sort().at(-1);
+    const lapsed = leases
+      .map((l) => l.expiresAt)
+      .sort()
+      .at(-1);
     return {
       state: 'stalled',
       stall: {

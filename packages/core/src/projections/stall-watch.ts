@@ -75,12 +75,30 @@ export class StallWatch {
         watched.position = runner.position;
         watched.movedAt = now;
       }
-      const behind = log.head === undefined || runner.position < log.head;
-      const stuck = moving.has(runner.state) && behind && now - watched.movedAt >= this.#options.stallAfterMs;
       let stall: ProjectionStall | undefined;
-      if (stuck) {
-        barrier ??= this.#barrier(log);
-        stall = describeStall(runner, log, await barrier, new Date(watched.movedAt), now);
+      if (moving.has(runner.state)) {
+        // Events committed behind an open transaction are not readable yet, so they are not
+        // below the head: the barrier tells whether any wait (one read per look, when needed).
+        const behind =
+          log.head === undefined ||
+          runner.position < log.head ||
+          ((await (barrier ??= this.#barrier(log)))?.heldEvents ?? 0) > 0;
+        // Nothing to apply is no stall: the clock starts when events wait and nothing moves.
+        if (!behind) watched.movedAt = now;
+        else if (now - watched.movedAt >= this.#options.stallAfterMs)
+          stall = describeStall(
+            runner,
+            log,
+            await (barrier ??= this.#barrier(log)),
+            new Date(watched.movedAt),
+            now,
+          );
+      }
+      if (stall?.cause === 'unknown' && watched.stall !== undefined && watched.stall.cause !== 'unknown') {
+        // What held it (a transaction, a retry) just went away: give it a fresh period to move
+        // rather than blame an unknown cause in the moment before it does.
+        watched.movedAt = now;
+        stall = undefined;
       }
       this.#report(runner, watched.stall, stall);
       watched.stall = stall;
@@ -96,12 +114,21 @@ export class StallWatch {
     }
   }
 
-  #report(runner: ProjectionRunner, before: ProjectionStall | undefined, now: ProjectionStall | undefined): void {
+  #report(
+    runner: ProjectionRunner,
+    before: ProjectionStall | undefined,
+    now: ProjectionStall | undefined,
+  ): void {
     const { logger } = this.#options;
     const ids = { projection: runner.projectionName, namespace: runner.namespace, position: runner.position };
     if (now !== undefined && now.cause !== before?.cause)
       logger.warn(
-        { ...ids, cause: now.cause, since: now.since, ...(now.backend === undefined ? {} : { backend: now.backend }) },
+        {
+          ...ids,
+          cause: now.cause,
+          since: now.since,
+          ...(now.backend === undefined ? {} : { backend: now.backend }),
+        },
         `projection stalled: ${now.message}`,
       );
     else if (now === undefined && before !== undefined)
@@ -119,7 +146,11 @@ function describeStall(
 ): ProjectionStall {
   const base = { since: since.toISOString() };
   const retrying = runner.retrying;
-  const make = (cause: StallCause, message: string, extra: Partial<ProjectionStall> = {}): ProjectionStall => ({
+  const make = (
+    cause: StallCause,
+    message: string,
+    extra: Partial<ProjectionStall> = {},
+  ): ProjectionStall => ({
     cause,
     ...base,
     message,

@@ -1,8 +1,4 @@
-import type {
-  ProjectionError,
-  ProjectionStall,
-  ProjectionState,
-} from '../projections/projection-status.js';
+import type { ProjectionError, ProjectionStall, ProjectionState } from '../projections/projection-status.js';
 
 /**
  * A projection namespace's state as the process running it last recorded it, next to its

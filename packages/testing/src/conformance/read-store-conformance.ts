@@ -501,7 +501,7 @@ export function describeReadStoreConformance(
 
     test(
       'statuses',
-      'records each namespace\'s state with its error, stall, owner and epoch; replaces it; drops it with the namespace',
+      "records each namespace's state with its error, stall, owner and epoch; replaces it; drops it with the namespace",
       async (store) => {
         const statuses = store.statuses;
         assert.ok(statuses !== undefined, 'the store persists projection states');
