@@ -46,8 +46,8 @@ export class ProjectionStatusMonitor {
   /** Looks now, then every `intervalMs`. */
   start(): void {
     if (this.#timer !== undefined) return;
-    this.look();
-    this.#timer = setInterval(() => this.look(), this.#options.intervalMs);
+    this.#queue();
+    this.#timer = setInterval(() => this.#queue(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
@@ -60,12 +60,17 @@ export class ProjectionStatusMonitor {
 
   /** Queues a look after the one in flight; resolves when it is done (never rejects). */
   look(): Promise<void> {
+    this.#queue();
+    return this.#tick;
+  }
+
+  /** Chains a look; `#tick` never rejects (a failed look is logged), so nothing is left unhandled. */
+  #queue(): void {
     this.#tick = this.#tick.then(() =>
       this.#look().catch((error: unknown) =>
         this.#options.logger.debug?.({ err: error }, 'a projection status look failed'),
       ),
     );
-    return this.#tick;
   }
 
   /** Records each runner's state now, as `state` when given (a final `stopped`). */
