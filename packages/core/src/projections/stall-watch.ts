@@ -171,7 +171,10 @@ function describeStall(
     );
   if (barrier !== undefined) {
     const started = barrier.backend?.startedAt;
-    const ageSeconds = started === undefined ? undefined : Math.max(0, (now - Date.parse(started)) / 1000);
+    // The database's own clock where it gives the age; this host's otherwise.
+    const ageSeconds =
+      barrier.backend?.ageSeconds ??
+      (started === undefined ? undefined : Math.max(0, (now - Date.parse(started)) / 1000));
     return make('open-transaction', `held back by an open transaction: ${barrier.reason}`, {
       ...(barrier.backend === undefined ? {} : { backend: { ...barrier.backend, ageSeconds } }),
     });
