@@ -214,8 +214,8 @@ export class ProjectionDaemon {
 
   /** Stops every runner after its batch in flight (a retry backoff is cut short). */
   async stop(): Promise<void> {
-    // A last look records a stop on error (or a stall) that happened since the previous one.
-    await this.#monitor.look();
+    // Stops at once (after a look in flight): a stop must not wait for status reads. States
+    // changed since the last look are recorded below when no other process may own them now.
     await this.#monitor.stop();
     const shared = this.#coordinator !== undefined;
     const runners = this.#runners.all();
