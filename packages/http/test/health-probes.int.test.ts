@@ -196,6 +196,24 @@ describe('health probes and projection metrics', () => {
     assert.equal(admin.json<{ causes: Cause[] }>().causes[0]?.projection, 'counter-totals');
   });
 
+  it("reports a rebuild's progress and duration", async () => {
+    const { get, run, tandem } = await server();
+    for (let i = 0; i < 5; i++) await run('OpenCounter', { counterId: `c${i}` });
+    await tandem.projections?.rebuild('counter-totals');
+    const scraped = (await get('/metrics')).body;
+    assert.ok(
+      (metric(scraped, /^tandem_projection_rebuild_duration_seconds\{projection="counter-totals"\}/) ?? -1) >=
+        0,
+    );
+    assert.equal(
+      metric(
+        scraped,
+        /^tandem_projection_rebuild_progress\{projection="counter-totals",namespace="counter-totals@1~r/,
+      ),
+      1,
+    );
+  });
+
   it('the operations server answers the same probes', async () => {
     const { tandem, run } = await server();
     const operations = await createOperationsServer({ tandem });
