@@ -5,10 +5,14 @@ import type { ProjectionError } from './projection-status.js';
 
 /** Options for {@link FailureSeries}. */
 export interface FailureSeriesOptions {
+  /** The projection and namespace, in every line and event. */
   readonly projection: string;
   readonly namespace: string;
+  /** Where the series is logged. */
   readonly logger: ProjectionLogger;
+  /** Where each failed attempt is announced (the failures counter). */
   readonly emit: (event: ProjectionEvent) => void;
+  /** The time failures are stamped with. */
   readonly clock: () => Date;
 }
 

@@ -7,7 +7,9 @@ import type { StallWatch } from './stall-watch.js';
 
 /** Options for {@link ProjectionStatusMonitor}. */
 export interface ProjectionStatusMonitorOptions {
+  /** Where states are recorded (`statuses`; nothing is recorded without it). */
   readonly readStore: ReadStore;
+  /** Now, for `updated_at` and the heartbeat. */
   readonly clock: () => Date;
   /** The runners to watch now (live ones and shadow builds). */
   readonly runners: () => readonly ProjectionRunner[];
@@ -19,6 +21,7 @@ export interface ProjectionStatusMonitorOptions {
   readonly intervalMs: number;
   /** An unchanged status is written again this often, as a heartbeat; default 2 000 ms. */
   readonly heartbeatMs: number;
+  /** Where a failed look or write is told, at debug (the stall watch names outages). */
   readonly logger: ProjectionLogger;
 }
 

@@ -27,8 +27,11 @@ export interface ProjectionStatusReaderOptions {
 
 /** What a live runner's status adds to what the reader sees: its stall and ownership. */
 export interface RunnerDetails {
+  /** Its state, `stalled` while it stalls. */
   readonly state: ProjectionState;
+  /** Its stall, while it stalls. */
   readonly stall: ProjectionStall | undefined;
+  /** This process's lease owner id, when projections are shared. */
   readonly owner: string | undefined;
 }
 

@@ -83,6 +83,7 @@ export const stallCauses: readonly StallCause[] = [
 
 /** A stall: since when the checkpoint has not moved while events wait, and why. */
 export interface ProjectionStall {
+  /** Why it does not move. */
   readonly cause: StallCause;
   /** ISO-8601 time the checkpoint last moved (or the stall was first seen). */
   readonly since: string;

@@ -4,9 +4,12 @@ import type { RebuildProgress } from './rebuild-watch.js';
 
 /** Options for {@link RebuildReporter}. */
 export interface RebuildReporterOptions {
+  /** The projection rebuilt and the namespace it builds into. */
   readonly projection: string;
   readonly namespace: string;
+  /** Where its lines go. */
   readonly logger: ProjectionLogger;
+  /** Where progress and completion are announced (metrics). */
   readonly emit: (event: ProjectionEvent) => void;
   /** A progress line at least this often, besides every tenth of the way; default 30 000 ms. */
   readonly everyMs?: number;

@@ -17,7 +17,9 @@ export interface LogView {
 
 /** Options for {@link StallWatch}. */
 export interface StallWatchOptions {
+  /** The log: its head, and the barrier of an open transaction. */
   readonly events: EventStore;
+  /** Now, injectable so tests move time themselves. */
   readonly clock: () => Date;
   /** A checkpoint that has not moved this long while events wait is a stall. */
   readonly stallAfterMs: number;
