@@ -95,7 +95,7 @@ export class StallWatch {
             new Date(watched.movedAt),
             now,
           );
-      }
+      } else watched.movedAt = now; // stopped: a retry or restart starts a fresh period
       if (stall?.cause === 'unknown' && watched.stall !== undefined && watched.stall.cause !== 'unknown') {
         // What held it (a transaction, a retry) just went away: give it a fresh period to move
         // rather than blame an unknown cause in the moment before it does.
