@@ -233,7 +233,7 @@ describe('projection daemon: stop cuts a retry backoff short', () => {
     // The failure series was logged once, when it began; the stop added no failure of its own.
     assert.deepEqual(
       lines.filter((l) => l.level !== 'info').map((l) => l.message),
-      ['projection failed to apply an event; retrying'],
+      ['projection failed to apply a batch; retrying'],
       'a stop is no failure',
     );
   });

@@ -102,6 +102,29 @@ describe('projection daemon: log events', () => {
     assert.ok(lines.filter((l) => l.level === 'debug').every((l) => l.details.streamId === 'note-bad'));
   });
 
+  it('names the failing event of a batch once the replay event by event finds it, in one error line', async () => {
+    const { d, lines, note } = setUp();
+    faults.failing.add('note-bad');
+    await note('note-1');
+    const bad = await note('note-bad');
+    await note('note-3');
+    // Started after the three are written: they come in one batch.
+    await d.start();
+    await eventually(async () => (await d.status())[0]?.state === 'stopped-on-error');
+    const batch = lines.filter((l) => /a batch/.test(l.message));
+    assert.deepEqual(
+      batch.map((l) => [l.level, l.details.events]),
+      [['warn', 3]],
+      'the batch failure once, at warn: it names no event yet',
+    );
+    const named = lines.filter((l) => l.message === 'projection failed to apply an event; retrying');
+    assert.equal(named.length, 1);
+    assert.equal(named[0]?.level, 'error');
+    assert.equal(named[0]?.details.position, bad.position);
+    assert.equal(named[0]?.details.streamId, 'note-bad');
+    assert.equal((await d.status())[0]?.lastError?.streamId, 'note-bad');
+  });
+
   it('logs a park at warn', async () => {
     const { d, lines, note, events } = setUp({ projections: [notesProjection({ onError: 'skip' })] });
     await d.start();

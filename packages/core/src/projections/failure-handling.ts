@@ -13,8 +13,11 @@ export interface FailureHost {
   readonly stopping: AbortSignal;
   /** Someone else advanced a checkpoint: continue from the committed ones. */
   resync(): Promise<void>;
-  /** An attempt failed at `event`: the failure series records (and logs) it. */
-  failed(cause: unknown, event: RecordedEvent): ProjectionError;
+  /** An attempt at a batch or one event failed: the failure series records (and logs) it. */
+  failed(
+    cause: unknown,
+    at: { readonly event: RecordedEvent } | { readonly batch: readonly RecordedEvent[] },
+  ): ProjectionError;
   /** The lane's share committed: an open failure series ends. */
   succeeded(): void;
   /** An event exhausted its retries: record it for the status; `halt` under the `stop` policy. */
@@ -83,9 +86,8 @@ export class FailureHandling {
         if (error instanceof CheckpointMoved) return host.resync();
         // Not the projection's fault (an outage): the loop retries it without policy or parking.
         if (!(error instanceof ApplyFailed)) throw error;
-        // Which event of the batch failed is not known yet; its first one stands for it.
-        const first = events[0];
-        if (first !== undefined) host.failed(error.cause, first);
+        // Which event of the batch failed is not known yet (the replay event by event finds it).
+        host.failed(error.cause, { batch: events });
         if (attempt === retry.attempts) break;
         if (!(await this.#backoff(attempt))) return;
       }
@@ -112,7 +114,7 @@ export class FailureHandling {
           return false;
         }
         if (!(error instanceof ApplyFailed)) throw error;
-        failure = host.failed(error.cause, event);
+        failure = host.failed(error.cause, { event });
         if (attempt < retry.attempts && !(await this.#backoff(attempt))) return false;
       }
     }

@@ -17,8 +17,9 @@ export interface FailureSeriesOptions {
 }
 
 /**
- * A run of failed attempts with no success between them: the first is logged at `error` with its
- * event, the retries at `debug`, and its end once (parked, stopped on the error, or recovered), so
+ * A run of failed attempts with no success between them: the first that names its event is logged
+ * at `error` with that event (a failing batch of several events first at `warn`, until the
+ * event-by-event replay finds the one that fails), the retries at `debug`, and its end once (parked, stopped on the error, or recovered), so
  * a failing projection writes a handful of lines rather than one per attempt. Keeps the error the
  * status shows, with its attempts and first/last times.
  */
@@ -26,6 +27,8 @@ export class FailureSeries {
   readonly #options: FailureSeriesOptions;
   #current: ProjectionError | undefined;
   #outage = false;
+  /** Whether this series' error line (naming its event, or the outage) was written. */
+  #named = false;
 
   constructor(options: FailureSeriesOptions) {
     this.#options = options;
@@ -45,20 +48,25 @@ export class FailureSeries {
    * Records a failed attempt: at `event` (the projection threw), or an outage with the next
    * position to apply. Returns the error for the status.
    */
-  failed(cause: unknown, at: { readonly event: RecordedEvent } | { readonly next: number }): ProjectionError {
+  failed(
+    cause: unknown,
+    at:
+      | { readonly event: RecordedEvent }
+      | { readonly batch: readonly RecordedEvent[] }
+      | { readonly next: number },
+  ): ProjectionError {
     const { projection, namespace, logger } = this.#options;
     const now = this.#options.clock().toISOString();
     const message = cause instanceof Error ? cause.message : String(cause);
-    const outage = !('event' in at);
+    const outage = 'next' in at;
+    // A batch of one is that event; a longer one is named by its first event until the
+    // event-by-event replay finds the one that fails.
+    const event = 'event' in at ? at.event : 'batch' in at ? at.batch[0] : undefined;
+    const blamed = 'event' in at || ('batch' in at && at.batch.length === 1);
     const where =
-      'event' in at
-        ? {
-            position: at.event.position,
-            eventId: at.event.eventId,
-            streamId: at.event.streamId,
-            type: at.event.type,
-          }
-        : { position: at.next, eventId: '', streamId: '', type: '' };
+      event !== undefined
+        ? { position: event.position, eventId: event.eventId, streamId: event.streamId, type: event.type }
+        : { position: 'next' in at ? at.next : 0, eventId: '', streamId: '', type: '' };
     const previous = this.#current;
     const error: ProjectionError = {
       ...where,
@@ -70,15 +78,34 @@ export class FailureSeries {
     };
     this.#current = error;
     this.#outage = outage;
-    const details = { projection, namespace, ...where, attempt: error.attempts, err: cause };
-    if (previous === undefined)
-      logger.error(
-        details,
-        outage
-          ? 'projection cannot reach its store; retrying with backoff'
-          : 'projection failed to apply an event; retrying',
-      );
-    else logger.debug?.(details, 'projection retry failed');
+    if (!blamed && 'batch' in at) {
+      const last = at.batch.at(-1)?.position ?? where.position;
+      const details = {
+        projection,
+        namespace,
+        from: where.position,
+        to: last,
+        events: at.batch.length,
+        attempt: error.attempts,
+        err: cause,
+      };
+      // Not yet the error line: which event fails is not known until the batch is replayed
+      // event by event, and a transient failure may pass on a retry.
+      if (previous === undefined) logger.warn(details, 'projection failed to apply a batch; retrying');
+      else logger.debug?.(details, 'projection retry failed');
+    } else {
+      const details = { projection, namespace, ...where, attempt: error.attempts, err: cause };
+      // Once per series: the first failure that names its event (or the outage).
+      if (!this.#named)
+        logger.error(
+          details,
+          outage
+            ? 'projection cannot reach its store; retrying with backoff'
+            : 'projection failed to apply an event; retrying',
+        );
+      else logger.debug?.(details, 'projection retry failed');
+      this.#named = true;
+    }
     this.#options.emit({ kind: 'failure', projection, namespace, error, outage });
     return error;
   }
@@ -99,6 +126,7 @@ export class FailureSeries {
     if (halt) logger.error(details, 'projection stopped on an event that kept failing; fix it, then retry');
     else logger.warn(details, 'projection parked an event that kept failing, with the rest of its stream');
     this.#current = undefined;
+    this.#named = false;
   }
 
   /** An attempt succeeded: an open series ends, logged once as recovered. */
@@ -106,6 +134,7 @@ export class FailureSeries {
     const error = this.#current;
     if (error === undefined) return;
     this.#current = undefined;
+    this.#named = false;
     const { projection, namespace, logger } = this.#options;
     logger.info(
       { projection, namespace, position: error.position, attempts: error.attempts, err: error.message },

@@ -81,7 +81,7 @@ export class ProjectionRunner {
       host: {
         stopping: this.#stopping.signal,
         resync: () => this.#lanes.resync(),
-        failed: (cause, event) => (this.lastError = this.#series.failed(cause, { event })),
+        failed: (cause, at) => (this.lastError = this.#series.failed(cause, at)),
         succeeded: () => this.#series.succeeded(),
         gaveUp: (error, halt) => {
           this.lastError = error;
