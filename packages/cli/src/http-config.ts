@@ -31,6 +31,11 @@ export interface HttpConfig {
    * timeout; 0 for none); default the store's (2,000 ms). SQLite bounds work before it starts.
    */
   readonly queryTimeoutMs: number | undefined;
+  /**
+   * TANDEM_READY_MAX_LAG_SECONDS (default 30) and TANDEM_READY_LAG_GRACE_SECONDS (default 60):
+   * `/health/ready` answers 503 once a projection's lag has stayed over the first for the second.
+   */
+  readonly readiness: { readonly maxLagSeconds: number; readonly lagGraceSeconds: number };
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -46,6 +51,15 @@ function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1)
     throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value))
+    throw new Error(`${name} must be a number of seconds >= 0, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -88,7 +102,7 @@ function trustProxy(raw: string | undefined): boolean | string {
 /**
  * Reads TANDEM_LOG_LEVEL, TANDEM_LOG_REQUESTS, TANDEM_RATE_LIMIT (`off`), TANDEM_RATE_LIMIT_USER, _ADDRESS, _REFUSED,
  * _ANONYMOUS_COMMANDS (per window) and _WINDOW, TANDEM_OPERATIONS_PORT, _HOST and _ACCESS,
- * TANDEM_TRUST_PROXY and TANDEM_QUERY_TIMEOUT_MS. Bad values throw at start-up, naming the variable.
+ * TANDEM_TRUST_PROXY, TANDEM_QUERY_TIMEOUT_MS and TANDEM_READY_MAX_LAG_SECONDS, _LAG_GRACE_SECONDS. Bad values throw at start-up, naming the variable.
  */
 export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig {
   const logLevel = read(env, 'TANDEM_LOG_LEVEL') ?? 'info';
@@ -112,5 +126,9 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
     trustProxy: trustProxy(read(env, 'TANDEM_TRUST_PROXY')),
     queryTimeoutMs:
       read(env, 'TANDEM_QUERY_TIMEOUT_MS') === '0' ? 0 : positive(env, 'TANDEM_QUERY_TIMEOUT_MS'),
+    readiness: {
+      maxLagSeconds: seconds(env, 'TANDEM_READY_MAX_LAG_SECONDS', 30),
+      lagGraceSeconds: seconds(env, 'TANDEM_READY_LAG_GRACE_SECONDS', 60),
+    },
   };
 }

@@ -1,10 +1,69 @@
 import type { Command } from 'commander';
-import type { ProjectionDaemon, Tandem } from '@tandem/core';
+import type { ProjectionDaemon, ProjectionStatus, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
 import { progressLine } from './progress-bar.js';
 import { terminalText } from './terminal-text.js';
 import type { AppFactory } from './serve.js';
 import { withApp } from './with-app.js';
+
+/**
+ * The persisted truth, one row per namespace (tab-separated), each followed by what an operator
+ * needs to act on: the stall's cause and the last error, one indented line each. Text from the
+ * database (error messages, queries) is made safe for a terminal.
+ */
+export function statusLines(all: readonly ProjectionStatus[]): string[] {
+  const lines = [
+    [
+      'projection',
+      'namespace',
+      'state',
+      'position',
+      'head',
+      'lag',
+      'lag_s',
+      'parked',
+      'owner',
+      'epoch',
+      'stall',
+    ].join('\t'),
+  ];
+  for (const s of all) {
+    lines.push(
+      [
+        s.name,
+        s.namespace,
+        s.state,
+        s.position,
+        s.head,
+        s.lagEvents,
+        s.lagSeconds.toFixed(1),
+        s.parked,
+        terminalText(s.owner ?? '-'),
+        s.epoch ?? '-',
+        s.stall?.cause ?? '-',
+      ].join('\t'),
+    );
+    if (s.stall !== undefined)
+      lines.push(`  stalled since ${s.stall.since}: ${terminalText(s.stall.message)}`);
+    const error = s.lastError;
+    if (
+      error !== undefined &&
+      (s.state === 'stopped-on-error' || s.state === 'stalled' || s.state === 'parked')
+    ) {
+      const event =
+        error.eventId === ''
+          ? 'store outage'
+          : `${terminalText(error.type)} on ${terminalText(error.streamId)}`;
+      lines.push(
+        `  last error at position ${error.position} (${event}, ${error.attempts} attempts, ${error.firstAt} to ${error.lastAt}): ${terminalText(error.message)}`,
+      );
+    }
+  }
+  const held = all.find((s) => s.heldBack !== undefined)?.heldBack;
+  if (held !== undefined)
+    lines.push(`held back: ${held.heldEvents} events wait for ${terminalText(held.reason)}`);
+  return lines;
+}
 
 function withDaemon(
   config: AppConfig,
@@ -18,8 +77,8 @@ function withDaemon(
 }
 
 /**
- * `tandem projections ...`. `status` reads persisted checkpoints and is safe beside a running
- * server. `rebuild`, `verify` and `replay` run the projections in this process: stop the server's
+ * `tandem projections ...`. `status` reads persisted states (what the processes running the
+ * projections recorded, next to their checkpoints) and is safe beside a running server. `rebuild`, `verify` and `replay` run the projections in this process: stop the server's
  * projections first (several processes sharing projections need leases, which the PostgreSQL
  * work adds).
  */
@@ -35,33 +94,10 @@ export function addProjectionsCommand(
 
   projections
     .command('status')
-    .description('position, lag and parked events of every projection')
+    .description('state, position, lag, parked events, owner, stall cause and last error of every projection')
     .action(async () => {
       await withDaemon(config, createApp, async (daemon) => {
-        write(
-          ['projection', 'namespace', 'state', 'position', 'head', 'lag', 'lag_s', 'parked', 'owner'].join(
-            '\t',
-          ),
-        );
-        const all = await daemon.persistedStatus();
-        const owners = new Map((await daemon.leases()).filter((l) => l.live).map((l) => [l.name, l.owner]));
-        for (const s of all) {
-          write(
-            [
-              s.name,
-              s.namespace,
-              s.state,
-              s.position,
-              s.head,
-              s.lagEvents,
-              s.lagSeconds.toFixed(1),
-              s.parked,
-              owners.get(s.name) ?? '-',
-            ].join('\t'),
-          );
-        }
-        const held = all.find((s) => s.heldBack !== undefined)?.heldBack;
-        if (held !== undefined) write(`held back: ${held.heldEvents} events wait for ${held.reason}`);
+        for (const line of statusLines(await daemon.persistedStatus())) write(line);
       });
     });
 

@@ -105,13 +105,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       title: options.title,
       rateLimit: http.rateLimit,
       trustProxy: http.trustProxy,
+      readiness: http.readiness,
       operations:
         http.operationsPort === undefined
           ? { metrics: http.operationsAccess, healthDetails: http.operationsAccess }
           : { metrics: 'off', healthDetails: 'admin' },
     });
     if (http.operationsPort !== undefined) {
-      operations = await createOperationsServer({ tandem: app, logger });
+      operations = await createOperationsServer({ tandem: app, logger, readiness: http.readiness });
       await operations.listen({ port: http.operationsPort, host: http.operationsHost });
     }
     await server.listen({ port: config.port, host: config.host });

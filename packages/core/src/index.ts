@@ -98,6 +98,12 @@ export {
   type LeaseInfo,
   type ProjectionLeases,
 } from './read-store/projection-leases.js';
+export {
+  parseStatusDetail,
+  statusDetailsJson,
+  type ProjectionStatusStore,
+  type StoredProjectionStatus,
+} from './read-store/projection-status-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
 export { readModelNotReady, readModelSwapping } from './read-store/read-model-unavailable.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
@@ -128,9 +134,20 @@ export {
   type SqlContext,
 } from './projections/projection-definition.js';
 export { ProjectionNamespace, type ProjectionNamespaceParts } from './projections/projection-namespace.js';
-export type { ProjectionError, ProjectionState, ProjectionStatus } from './projections/projection-status.js';
+export {
+  projectionStates,
+  stallCauses,
+  type ProjectionError,
+  type ProjectionStall,
+  type ProjectionState,
+  type ProjectionStatus,
+  type StallCause,
+} from './projections/projection-status.js';
 export {
   ProjectionDaemon,
+  type LocalProjectionStatus,
+  type ProjectionEvent,
+  type ProjectionObserver,
   type ProjectionDaemonOptions,
   type ProjectionOwnership,
   type RebuildProgress,

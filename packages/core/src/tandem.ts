@@ -40,7 +40,16 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger). */
   readonly daemon?: Pick<
     ProjectionDaemonOptions,
-    'batchSize' | 'retry' | 'pollIntervalMs' | 'maxWaiters' | 'failpoint' | 'logger'
+    | 'batchSize'
+    | 'retry'
+    | 'pollIntervalMs'
+    | 'maxWaiters'
+    | 'failpoint'
+    | 'logger'
+    | 'observer'
+    | 'stallAfterMs'
+    | 'statusIntervalMs'
+    | 'staleStatusMs'
   >;
 }
 

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProjectionStatus, Tandem } from '@tandem/core';
+import type { Tandem } from '@tandem/core';
+import { registerProjectionMetrics } from './projection-metrics.js';
+import { Readiness } from './readiness.js';
 import type { RateLimitReason } from './rate-limits.js';
 import { unhandledRejectionCount } from './rejection-guard.js';
 
@@ -10,46 +12,31 @@ export interface HttpMetrics {
   rateLimited(reason: RateLimitReason): void;
   /** The registry's text, read fresh (one projection status read feeds every projection gauge). */
   render(): Promise<string>;
+  /** Stops listening to the projection daemon (when the server closes). */
+  close(): void;
 }
 
 /**
- * Prometheus metrics: the process, the log head and, per projection runner, its position, lag in
- * events and seconds, parked events and whether it is stopped on an error; requests refused by
+ * Prometheus metrics: the process, the log head, the projections (`projection-metrics.ts`) and
+ * readiness (`tandem_ready`, judged by `readiness` as `/health/ready` does); requests refused by
  * the rate limits, by reason; and unhandled promise rejections the process guard caught.
  */
-export function createHttpMetrics(tandem: Tandem): HttpMetrics {
+export function createHttpMetrics(tandem: Tandem, readiness = new Readiness(tandem)): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tandem_process_' });
-  let statuses: ProjectionStatus[] = [];
-  const labels = ['projection', 'namespace'] as const;
-  const perRunner = (name: string, help: string, value: (s: ProjectionStatus) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: labels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of statuses) this.set({ projection: s.name, namespace: s.namespace }, value(s));
-      },
-    });
   new Gauge({
     name: 'tandem_log_head_position',
     help: 'Global position of the newest committed event',
     registers: [registry],
     async collect() {
-      this.set(await tandem.events.headPosition());
+      try {
+        this.set(await tandem.events.headPosition());
+      } catch {
+        this.reset(); // the store is unreachable: no head rather than a stale one (see tandem_ready)
+      }
     },
   });
-  perRunner('tandem_projection_position', 'Checkpoint of the projection', (s) => s.position);
-  perRunner('tandem_projection_lag_events', 'Events between the checkpoint and the head', (s) => s.lagEvents);
-  perRunner('tandem_projection_lag_seconds', 'Age of the oldest unapplied event', (s) => s.lagSeconds);
-  perRunner('tandem_projection_parked_events', 'Events parked by the skip policy', (s) => s.parked);
-  perRunner(
-    'tandem_projection_stopped_on_error',
-    '1 when the projection is halted at a failing event',
-    (s) => (s.state === 'stopped-on-error' ? 1 : 0),
-  );
+  const projections = registerProjectionMetrics(registry, tandem, readiness);
   const rateLimited = new Counter({
     name: 'tandem_http_rate_limited_total',
     help: 'Requests answered 429 by the rate limits, by the bucket that was spent',
@@ -68,8 +55,9 @@ export function createHttpMetrics(tandem: Tandem): HttpMetrics {
     registry,
     rateLimited: (reason) => rateLimited.inc({ reason }),
     async render() {
-      statuses = (await tandem.projections?.status()) ?? [];
+      await projections.refresh();
       return registry.metrics();
     },
+    close: () => projections.close(),
   };
 }

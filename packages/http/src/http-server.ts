@@ -12,6 +12,7 @@ import { registerJsonBody } from './json-body.js';
 import { tokenRules, type TokenRules } from './jwt-auth.js';
 import { openApiDocument } from './openapi-document.js';
 import { registerOperationsRoutes, type OperationsAccess } from './operations-routes.js';
+import { Readiness, type ReadinessOptions } from './readiness.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { RateLimits, type RateLimitOptions } from './rate-limits.js';
 import { registerRequestGate } from './request-gate.js';
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   readonly rateLimit?: RateLimitOptions | false;
   /** Who may read `/metrics` and the details of `/health`; both public by default. */
   readonly operations?: OperationsAccess;
+  /** When `/health/ready` answers 503 for lag (TANDEM_READY_MAX_LAG_SECONDS, _LAG_GRACE_SECONDS). */
+  readonly readiness?: ReadinessOptions;
   /**
    * Fastify's `trustProxy`: whether (or which) proxies' `X-Forwarded-For` names the client
    * address the anonymous rate limits key on. Off by default: the socket's address.
@@ -91,7 +94,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const { tandem, auth } = options;
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
   tokenRules(auth);
-  const metrics = createHttpMetrics(tandem);
+  const readiness = new Readiness(tandem, options.readiness);
+  const metrics = createHttpMetrics(tandem, readiness);
   const limits =
     options.rateLimit === false ? undefined : new RateLimits(options.rateLimit ?? {}, metrics.rateLimited);
   const app = Fastify({
@@ -135,7 +139,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   registerCommandRoutes(app, tandem);
   registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
-  registerOperationsRoutes(app, tandem, metrics, options.operations);
+  registerOperationsRoutes(app, tandem, metrics, readiness, options.operations);
+  app.addHook('onClose', async () => metrics.close());
   app.get('/openapi.json', async () => openapi);
   return app;
 }
@@ -148,10 +153,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 export async function createOperationsServer(options: {
   readonly tandem: Tandem;
   readonly logger?: FastifyServerOptions['logger'];
+  /** When `/health/ready` answers 503 for lag, as for `createHttpServer`. */
+  readonly readiness?: ReadinessOptions;
 }): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? { level: 'warn' } });
   app.decorateRequest('principal', undefined);
-  registerOperationsRoutes(app, options.tandem, createHttpMetrics(options.tandem));
+  const readiness = new Readiness(options.tandem, options.readiness);
+  const metrics = createHttpMetrics(options.tandem, readiness);
+  registerOperationsRoutes(app, options.tandem, metrics, readiness);
+  app.addHook('onClose', async () => metrics.close());
   app.setNotFoundHandler(async (_request, reply) => sendProblem(reply, new TandemError('not-found')));
   return app;
 }

@@ -1,6 +1,8 @@
 export { createHttpServer, createOperationsServer, type HttpServerOptions } from './http-server.js';
 export type { RateLimitOptions, RateLimitReason } from './rate-limits.js';
 export type { OperationsAccess } from './operations-routes.js';
+export { Readiness, type ReadinessCause, type ReadinessOptions, type ReadinessReport } from './readiness.js';
+export { registerProjectionMetrics, type ProjectionMetrics } from './projection-metrics.js';
 export { guardUnhandledRejections, unhandledRejectionCount, type RejectionLog } from './rejection-guard.js';
 export { errorStatus } from './error-status.js';
 export { problemDetails, type ProblemDetails } from './problem-details.js';

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hasRole, TandemError, type Tandem } from '@tandem/core';
+import { hasRole, TandemError, type ProjectionStatus, type Tandem } from '@tandem/core';
 import type { HttpMetrics } from './http-metrics.js';
+import type { Readiness, ReadinessReport } from './readiness.js';
 import { sendProblem } from './send-problem.js';
 
 /**
- * Who may read the operations endpoints of a server. `/health` always answers `{ status }` to
- * anyone (probes must not need a token); its details (store, log head, each projection's state
- * and lag) follow `healthDetails`. `/metrics` follows `metrics`; `off` serves none (another
+ * Who may read the operations endpoints of a server. The probes (`/health/live`, `/health/ready`
+ * and `/health`) always answer their status and code to anyone (probes must not need a token);
+ * their details (store, log head, each projection's state and lag, each cause's projection and
+ * message) follow `healthDetails`. `/metrics` follows `metrics`; `off` serves none (another
  * listener serves it, see `createOperationsServer`).
  */
 export interface OperationsAccess {
@@ -26,28 +28,62 @@ function adminOnly(request: FastifyRequest): TandemError | undefined {
   return isAdmin(request) ? undefined : new TandemError('forbidden', 'Only admins may read this');
 }
 
-/** `GET /health` and `GET /metrics`, as `access` allows. */
+/** A projection as the health details show it. */
+function projectionDetails(s: ProjectionStatus): Record<string, unknown> {
+  return {
+    name: s.name,
+    namespace: s.namespace,
+    state: s.state,
+    position: s.position,
+    lagEvents: s.lagEvents,
+    lagSeconds: Math.round(s.lagSeconds * 10) / 10,
+    parked: s.parked,
+    ...(s.owner === undefined ? {} : { owner: s.owner, epoch: s.epoch }),
+    ...(s.stall === undefined ? {} : { stall: s.stall }),
+    ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
+    ...(s.heldBack === undefined ? {} : { heldBack: s.heldBack }),
+  };
+}
+
+/**
+ * `GET /health/live` (200 while the process serves), `GET /health/ready` (200, or 503 with the
+ * causes: store unreachable, a projection stopped on an error or stalled, lag over its bound for
+ * its grace; see `Readiness`), `GET /health` (the same as ready, its status `ok` when ready, for
+ * existing probes) and `GET /metrics`, as `access` allows.
+ */
 export function registerOperationsRoutes(
   app: FastifyInstance,
   tandem: Tandem,
   metrics: HttpMetrics,
+  readiness: Readiness,
   access: OperationsAccess = {},
 ): void {
   const detailsFor = access.healthDetails ?? 'public';
-  app.get('/health', async (request) => {
-    if (detailsFor === 'admin' && !isAdmin(request)) return { status: 'ok' };
+  const answer = (report: ReadinessReport, request: FastifyRequest, readyWord: string) => {
+    const status = report.ready ? readyWord : 'not-ready';
+    if (detailsFor === 'admin' && !isAdmin(request))
+      // Probes and strangers learn that it is not ready and what kind of fault, nothing more.
+      return report.ready ? { status } : { status, causes: report.causes.map((c) => ({ kind: c.kind })) };
     return {
-      status: 'ok',
+      status,
+      ...(report.ready ? {} : { causes: report.causes }),
       store: tandem.store.name,
-      head: await tandem.events.headPosition(),
-      projections: ((await tandem.projections?.status()) ?? []).map((s) => ({
-        name: s.name,
-        state: s.state,
-        lagEvents: s.lagEvents,
-        ...(s.heldBack === undefined ? {} : { heldBack: s.heldBack }),
-      })),
+      ...(report.head === undefined ? {} : { head: report.head }),
+      projections: report.projections.map(projectionDetails),
     };
-  });
+  };
+  app.get('/health/live', async () => ({ status: 'live' }));
+  for (const [url, readyWord] of [
+    ['/health/ready', 'ready'],
+    ['/health', 'ok'],
+  ] as const)
+    app.get(url, async (request, reply) => {
+      const report = await readiness.check();
+      return reply
+        .code(report.ready ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send(answer(report, request, readyWord));
+    });
   const metricsFor = access.metrics ?? 'public';
   if (metricsFor === 'off') return;
   app.get('/metrics', async (request, reply) => {

@@ -4,7 +4,7 @@ import type { RateLimits } from './rate-limits.js';
 import { principalOf } from './request-principal.js';
 
 /** Routes no rate limit applies to: probes and scrapers must always get through. */
-const unlimited = new Set(['/health', '/metrics']);
+const unlimited = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 function path(url: string): string {
   const query = url.indexOf('?');

@@ -5,6 +5,7 @@ import { safeBound } from './postgres-event-log.js';
 interface BarrierRow {
   pid: number | null;
   xact_start: Date | null;
+  age: number | null;
   state: string | null;
   query: string | null;
   database: string | null;
@@ -20,7 +21,7 @@ export async function findReadBarrier(client: Queryable): Promise<ReadBarrier | 
   const result = await client.query<BarrierRow>(
     `WITH bound AS (SELECT ${safeBound} AS position,
                            pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296 AS xid)
-     SELECT a.pid, a.xact_start, a.state, left(a.query, 200) AS query, a.datname AS database,
+     SELECT a.pid, a.xact_start, extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS age, a.state, left(a.query, 200) AS query, a.datname AS database,
             held.n AS held, held.oldest
      FROM bound b
      CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS oldest
@@ -45,6 +46,7 @@ export async function findReadBarrier(client: Queryable): Promise<ReadBarrier | 
             state: row.state ?? undefined,
             database: row.database ?? undefined,
             query: row.query ?? undefined,
+            ageSeconds: row.age ?? undefined,
           },
   };
 }

@@ -18,6 +18,7 @@ import { PostgresActiveCollection } from './postgres-active-collection.js';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
 import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
+import { PostgresProjectionStatuses } from './postgres-projection-statuses.js';
 import { namedStatement } from './postgres-named-statement.js';
 import type { WithClient } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
@@ -54,6 +55,7 @@ export interface PostgresTransactions {
 export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
   readonly leases: PostgresLeases;
+  readonly statuses: PostgresProjectionStatuses;
   /**
    * `queries`: what query reads (`reader`, `activeReader`) go through; the store gives its pool
    * with the query time budget (see `postgres-query-budget.ts`). Default: `pool`, no budget.
@@ -64,6 +66,7 @@ export class PostgresReadStore implements ReadStore {
     private readonly queries: Queryable = pool,
   ) {
     this.leases = new PostgresLeases(pool);
+    this.statuses = new PostgresProjectionStatuses(pool);
   }
 
   async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
@@ -96,9 +99,13 @@ export class PostgresReadStore implements ReadStore {
       await client.query(
         [
           ...tables.rows.map(({ name }) => `DROP TABLE IF EXISTS ${name}`),
-          ...['tandem_rm_tables', 'tandem_rm_namespaces', 'tandem_rm_checkpoints', 'tandem_rm_parked'].map(
-            (table) => `DELETE FROM ${table} WHERE namespace = ${ns}`,
-          ),
+          ...[
+            'tandem_rm_tables',
+            'tandem_rm_namespaces',
+            'tandem_rm_checkpoints',
+            'tandem_rm_parked',
+            'tandem_rm_status',
+          ].map((table) => `DELETE FROM ${table} WHERE namespace = ${ns}`),
           // Partitions' checkpoints are `namespace#n`.
           `DELETE FROM tandem_rm_checkpoints WHERE starts_with(namespace, ${textLiteral(`${namespace}#`)})`,
           'COMMIT',

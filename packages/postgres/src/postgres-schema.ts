@@ -153,4 +153,20 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       $fn$;
     `,
   },
+  {
+    // Each projection namespace's state as its runner recorded it (see ProjectionStatusStore).
+    version: 6,
+    sql: `
+      CREATE TABLE tandem_rm_status (
+        namespace TEXT PRIMARY KEY,
+        projection TEXT NOT NULL,
+        state TEXT NOT NULL,
+        last_error JSONB,
+        stall JSONB,
+        owner TEXT,
+        epoch BIGINT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

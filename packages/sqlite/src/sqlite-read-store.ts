@@ -19,6 +19,7 @@ import {
   SqliteDocumentCollection,
 } from './sqlite-document-collection.js';
 import { holdsLease, SqliteLeases } from './sqlite-leases.js';
+import { SqliteProjectionStatuses } from './sqlite-projection-statuses.js';
 import { SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 
@@ -33,6 +34,7 @@ export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T
 export class SqliteReadStore implements ReadStore {
   readonly name = 'sqlite';
   readonly leases: SqliteLeases;
+  readonly statuses: SqliteProjectionStatuses;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #job: WriterJob;
@@ -50,6 +52,7 @@ export class SqliteReadStore implements ReadStore {
     this.#job = job;
     this.#batch = reader === writer ? undefined : new SqliteReadBatch(reader);
     this.leases = new SqliteLeases(writer, job);
+    this.statuses = new SqliteProjectionStatuses(writer, reader, job);
   }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
@@ -88,6 +91,7 @@ export class SqliteReadStore implements ReadStore {
         'tandem_rm_namespaces',
         'tandem_rm_checkpoints',
         'tandem_rm_parked',
+        'tandem_rm_status',
       ]) {
         prepared(this.#writer, `DELETE FROM ${table} WHERE namespace = ?`).run(namespace);
       }

@@ -99,4 +99,20 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Each projection namespace's state as its runner recorded it (see ProjectionStatusStore).
+    version: 4,
+    sql: `
+      CREATE TABLE tandem_rm_status (
+        namespace TEXT PRIMARY KEY,
+        projection TEXT NOT NULL,
+        state TEXT NOT NULL,
+        last_error TEXT,
+        stall TEXT,
+        owner TEXT,
+        epoch INTEGER,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

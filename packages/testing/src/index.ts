@@ -1,4 +1,5 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
+export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
 export { countingReadStore, type ReadCounts } from './counting-read-store.js';
 export {

@@ -10,6 +10,8 @@ export interface BlockingBackend {
   readonly database: string | undefined;
   /** The start of its last statement. */
   readonly query: string | undefined;
+  /** How long its transaction has been open, in seconds, by the database's clock, when known. */
+  readonly ageSeconds?: number | undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-s
 import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
+import type { ProjectionStatusStore, StoredProjectionStatus } from '../read-store/projection-status-store.js';
 import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;
@@ -81,6 +82,15 @@ export class MemoryReadStore implements ReadStore {
   readonly name = 'memory';
   /** Leases among daemons sharing this store (in one process). */
   readonly leases = new MemoryLeases();
+  readonly #statuses = new Map<string, StoredProjectionStatus>();
+  /** Projection states as their runners recorded them (copies, as a database would return). */
+  readonly statuses: ProjectionStatusStore = {
+    save: async (status) => {
+      this.#statuses.set(status.namespace, structuredClone(status));
+    },
+    list: async (projection) =>
+      [...this.#statuses.values()].filter((s) => s.projection === projection).map((s) => structuredClone(s)),
+  };
   #state: ReadState = {
     collections: new Map(),
     checkpoints: new Map(),
@@ -117,6 +127,7 @@ export class MemoryReadStore implements ReadStore {
           this.#state.checkpoints.delete(key);
       }
       this.#state.parked.delete(namespace);
+      this.#statuses.delete(namespace);
     });
   }
 

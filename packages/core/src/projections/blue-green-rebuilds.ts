@@ -3,6 +3,8 @@ import type { ReadStore } from '../read-store/read-store.js';
 import { prepareNamespace } from './prepare-namespace.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
+import type { ProjectionEvent } from './projection-observer.js';
+import { RebuildReporter } from './rebuild-reporter.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
 import { RebuildStopped, watchRebuild, type RebuildProgress } from './rebuild-watch.js';
@@ -19,6 +21,8 @@ export interface BlueGreenRebuildsOptions {
   readonly logger: ProjectionLogger;
   /** A live runner started or swapped in: read-your-writes waits re-check. */
   readonly progressed: () => void;
+  /** Where rebuild progress and completion are announced (metrics). */
+  readonly emit?: (event: ProjectionEvent) => void;
 }
 
 /**
@@ -127,6 +131,12 @@ export class BlueGreenRebuilds {
     } = {},
   ): Promise<void> {
     const { readStore, events, runners, logger } = this.#options;
+    const reporter = new RebuildReporter({
+      projection: projection.name,
+      namespace,
+      logger,
+      emit: this.#options.emit ?? (() => {}),
+    });
     return new Promise<void>((resolve, reject) => {
       let unwatch = () => {};
       const finish = (error?: Error) => {
@@ -141,6 +151,7 @@ export class BlueGreenRebuilds {
           runners.builds.delete(projection.name);
           runners.live.set(projection.name, runner);
           this.#options.progressed();
+          reporter.swapped();
           try {
             if (old !== undefined) await old.stop();
             // Everything but the new namespace is now garbage: the old version or generation.
@@ -153,6 +164,7 @@ export class BlueGreenRebuilds {
               'dropping the storage a rebuild replaced failed; the next start drops it',
             );
           }
+          reporter.finished();
           finish();
         },
       });
@@ -162,9 +174,11 @@ export class BlueGreenRebuilds {
         projection: projection.name,
         events,
         onProgress: options.onProgress,
+        onReport: (progress) => reporter.progress(progress),
         logger,
         onEnd: finish,
       });
+      reporter.started();
       if (options.fresh === true) runner.readAheadFrom(0);
       const prepared =
         options.fresh === true ? prepareNamespace(readStore, projection, namespace) : Promise.resolve();

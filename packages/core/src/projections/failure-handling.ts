@@ -13,6 +13,13 @@ export interface FailureHost {
   readonly stopping: AbortSignal;
   /** Someone else advanced a checkpoint: continue from the committed ones. */
   resync(): Promise<void>;
+  /** An attempt at a batch or one event failed: the failure series records (and logs) it. */
+  failed(
+    cause: unknown,
+    at: { readonly event: RecordedEvent } | { readonly batch: readonly RecordedEvent[] },
+  ): ProjectionError;
+  /** The lane's share committed: an open failure series ends. */
+  succeeded(): void;
   /** An event exhausted its retries: record it for the status; `halt` under the `stop` policy. */
   gaveUp(error: ProjectionError, halt: boolean): void;
 }
@@ -33,7 +40,17 @@ export interface FailureHandlingOptions {
  */
 export function outageError(position: number, error: unknown, at: string): ProjectionError {
   const message = error instanceof Error ? error.message : String(error);
-  return { position: position + 1, eventId: '', streamId: '', type: '', message, at };
+  return {
+    position: position + 1,
+    eventId: '',
+    streamId: '',
+    type: '',
+    message,
+    attempts: 1,
+    firstAt: at,
+    lastAt: at,
+    at,
+  };
 }
 
 /** The pause after the `outages`-th outage in a row: doubling from 100 ms, at most 5 s. */
@@ -63,11 +80,14 @@ export class FailureHandling {
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
         await committer.commit(lane, events, upTo);
+        host.succeeded();
         return;
       } catch (error) {
         if (error instanceof CheckpointMoved) return host.resync();
         // Not the projection's fault (an outage): the loop retries it without policy or parking.
         if (!(error instanceof ApplyFailed)) throw error;
+        // Which event of the batch failed is not known yet (the replay event by event finds it).
+        host.failed(error.cause, { batch: events });
         if (attempt === retry.attempts) break;
         if (!(await this.#backoff(attempt))) return;
       }
@@ -76,13 +96,14 @@ export class FailureHandling {
       if (host.stopping.aborted || !(await this.#applyOne(lane, event))) return;
     }
     await committer.commit(lane, [], upTo);
+    host.succeeded();
   }
 
   /** Applies one event with retries; false when the projection stopped on it (or the runner stops). */
   async #applyOne(lane: Lane, event: RecordedEvent): Promise<boolean> {
     const { committer, host } = this.#options;
-    const { retry, projection, clock } = this.#options.runner;
-    let failure: unknown;
+    const { retry, projection } = this.#options.runner;
+    let failure: ProjectionError | undefined;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
         await committer.commit(lane, [event], event.position);
@@ -93,26 +114,16 @@ export class FailureHandling {
           return false;
         }
         if (!(error instanceof ApplyFailed)) throw error;
-        failure = error.cause;
+        failure = host.failed(error.cause, { event });
         if (attempt < retry.attempts && !(await this.#backoff(attempt))) return false;
       }
     }
-    const message = failure instanceof Error ? failure.message : String(failure);
+    if (failure === undefined) return false; // no attempt ran: retry.attempts is 0
     const halt = (projection.onError ?? 'stop') === 'stop';
-    host.gaveUp(
-      {
-        position: event.position,
-        eventId: event.eventId,
-        streamId: event.streamId,
-        type: event.type,
-        message,
-        at: clock().toISOString(),
-      },
-      halt,
-    );
+    host.gaveUp(failure, halt);
     if (halt) return false;
     try {
-      await committer.park(lane, event, message, retry.attempts);
+      await committer.park(lane, event, failure.message, retry.attempts);
     } catch (error) {
       if (!(error instanceof CheckpointMoved)) throw error;
       await host.resync();

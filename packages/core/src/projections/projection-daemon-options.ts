@@ -3,6 +3,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
+import type { ProjectionObserver } from './projection-observer.js';
 import type { Failpoint } from './runner-options.js';
 
 /** Options for {@link ProjectionDaemon}. */
@@ -42,6 +43,24 @@ export interface ProjectionDaemonOptions {
    * errors as one line each on stderr.
    */
   readonly logger?: ProjectionLogger;
+  /** Told of every batch applied, failed attempt and rebuild's progress (metrics); see `observe`. */
+  readonly observer?: ProjectionObserver;
+  /**
+   * A projection with events to apply whose checkpoint has not moved this long is `stalled`, with
+   * its cause named; default 5 000 ms.
+   */
+  readonly stallAfterMs?: number;
+  /**
+   * How often the daemon looks at its runners for stalls and records their states (next to their
+   * checkpoints, for other processes); default 1 000 ms. An unchanged state is recorded again
+   * every 2 000 ms, as a heartbeat.
+   */
+  readonly statusIntervalMs?: number;
+  /**
+   * In `persistedStatus`, a recorded state not refreshed for this long, where no lease says who
+   * runs it, is taken as its writer's last word: default 10 000 ms.
+   */
+  readonly staleStatusMs?: number;
 }
 
 /** How a daemon takes part in sharing projections between processes. */

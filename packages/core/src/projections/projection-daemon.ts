@@ -11,12 +11,22 @@ import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
+
+/** A runner's status as its process knows it, without reading a store (see `localStatus`). */
+export type LocalProjectionStatus = Pick<
+  ProjectionStatus,
+  'name' | 'namespace' | 'state' | 'position' | 'lastError' | 'stall' | 'owner' | 'epoch'
+>;
 import { ProjectionStatusReader } from './projection-status-reader.js';
+import { effectiveState, ProjectionStatusMonitor } from './projection-status-monitor.js';
+import { ProjectionObservers, type ProjectionObserver } from './projection-observer.js';
+import { StallWatch } from './stall-watch.js';
 import type { RebuildProgress } from './rebuild-watch.js';
 import type { VerifyReport } from './verify-report.js';
 
 export type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
 export type { RebuildProgress } from './rebuild-watch.js';
+export type { ProjectionEvent, ProjectionObserver } from './projection-observer.js';
 
 /**
  * Runs every async projection: one runner per projection, each tailing the log from its own
@@ -37,6 +47,10 @@ export class ProjectionDaemon {
   readonly #rebuilds: BlueGreenRebuilds;
   readonly #statusReader: ProjectionStatusReader;
   readonly #maintenance: ProjectionMaintenance;
+  readonly #observers = new ProjectionObservers();
+  readonly #stalls: StallWatch;
+  readonly #monitor: ProjectionStatusMonitor;
+  #owner: string | undefined;
   #coordinator: LeaseCoordinator | undefined;
   #started = false;
 
@@ -51,6 +65,8 @@ export class ProjectionDaemon {
     const clock = options.clock ?? (() => new Date());
     const batchSize = options.batchSize ?? 500;
     this.#logger = guardedLogger(options.logger ?? stderrProjectionLogger);
+    if (options.observer !== undefined) this.#observers.add(options.observer);
+    const emit = this.#observers.emit.bind(this.#observers);
     this.#runners = new ProjectionRunners({
       events,
       readStore,
@@ -59,6 +75,7 @@ export class ProjectionDaemon {
       clock,
       failpoint: options.failpoint,
       logger: this.#logger,
+      emit,
       progressed: () => this.#waiter.progressed(),
       leaseLost: (name) => this.#coordinator?.lost(name),
     });
@@ -85,8 +102,37 @@ export class ProjectionDaemon {
     });
     const progressed = () => this.#waiter.progressed();
     const runners = this.#runners;
-    this.#rebuilds = new BlueGreenRebuilds({ events, readStore, runners, logger: this.#logger, progressed });
-    this.#statusReader = new ProjectionStatusReader({ events, readStore, clock, batchSize });
+    this.#rebuilds = new BlueGreenRebuilds({
+      events,
+      readStore,
+      runners,
+      logger: this.#logger,
+      progressed,
+      emit,
+    });
+    this.#statusReader = new ProjectionStatusReader({
+      events,
+      readStore,
+      clock,
+      batchSize,
+      ...(options.staleStatusMs === undefined ? {} : { staleAfterMs: options.staleStatusMs }),
+    });
+    this.#stalls = new StallWatch({
+      events,
+      clock,
+      stallAfterMs: options.stallAfterMs ?? 5_000,
+      logger: this.#logger,
+    });
+    this.#monitor = new ProjectionStatusMonitor({
+      readStore,
+      clock,
+      runners: () => this.#runners.all(),
+      stalls: this.#stalls,
+      owner: () => this.#owner,
+      intervalMs: options.statusIntervalMs ?? 1_000,
+      heartbeatMs: 2_000,
+      logger: this.#logger,
+    });
     this.#maintenance = new ProjectionMaintenance({ events, readStore, runners });
   }
 
@@ -108,8 +154,13 @@ export class ProjectionDaemon {
     if (this.#started) return;
     this.#started = true;
     const ownership = options.ownership ?? this.#options.ownership;
+    this.#owner = ownership?.owner;
     if (ownership === undefined) {
-      for (const projection of this.#projections.values()) await this.#rebuilds.startProjection(projection);
+      try {
+        for (const projection of this.#projections.values()) await this.#rebuilds.startProjection(projection);
+      } finally {
+        this.#monitor.start();
+      }
       return;
     }
     const leases = this.#options.readStore.leases;
@@ -125,15 +176,27 @@ export class ProjectionDaemon {
       ttlMs,
       heartbeatMs: ownership.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 5)),
       start: async (name, lease) => {
+        this.#logger.info(
+          { projection: name, owner: lease.owner, epoch: lease.epoch },
+          'projection lease gained: running it here',
+        );
         this.#runners.hold(name, lease);
         await this.#rebuilds.startProjection(this.#require(name));
       },
-      stop: (name) => this.#runners.stop(name),
+      stop: async (name) => {
+        if (this.#runners.live.has(name) || this.#runners.builds.has(name))
+          this.#logger.info(
+            { projection: name, owner: ownership.owner },
+            'projection lease given up or lost',
+          );
+        await this.#runners.stop(name);
+      },
       onError:
         ownership.onError ??
         ((error: unknown) =>
           this.#logger.warn({ err: error }, 'a projection lease round failed; the next retries')),
     });
+    this.#monitor.start();
     await this.#coordinator.start();
   }
 
@@ -151,10 +214,25 @@ export class ProjectionDaemon {
 
   /** Stops every runner after its batch in flight (a retry backoff is cut short). */
   async stop(): Promise<void> {
+    // Stops at once (after a look in flight): a stop must not wait for status reads. States
+    // changed since the last look are recorded below when no other process may own them now.
+    await this.#monitor.stop();
+    const shared = this.#coordinator !== undefined;
+    const runners = this.#runners.all();
     await this.#coordinator?.stop();
     this.#coordinator = undefined;
     await this.#runners.stopAll();
+    // Under leases another process may run them already: its record must not be overwritten.
+    if (!shared) await this.#monitor.record(runners);
     this.#started = false;
+  }
+
+  /**
+   * Listens to the daemon's work: batches applied (events, duration), failed attempts, rebuild
+   * progress and completion. Returns what removes the listener. For metrics and tracing.
+   */
+  observe(listener: ProjectionObserver): () => void {
+    return this.#observers.add(listener);
   }
 
   /** A read-only view of a projection's collection in whichever version is active now. */
@@ -169,16 +247,52 @@ export class ProjectionDaemon {
 
   /** Progress and health of every runner (live and shadow builds). */
   status(): Promise<ProjectionStatus[]> {
-    return this.#statusReader.status(this.#runners.all());
+    return this.#statusReader.status(this.#runners.all(), (runner) => ({
+      state: effectiveState(runner, this.#stalls),
+      stall: this.#stalls.stallOf(runner),
+      owner: this.#owner,
+    }));
   }
 
   /**
-   * Progress from persisted state only (checkpoints, parked events), for tools in another process
-   * than the one running the projections. It cannot know in-memory states such as
-   * `stopped-on-error`; a namespace that is not active is reported as `rebuilding`.
+   * What this process knows of its runners without reading any store: state (stalls included),
+   * checkpoint, last error, owner and epoch. For health checks and metrics while the store cannot
+   * be reached, when `status()` fails.
+   */
+  localStatus(): LocalProjectionStatus[] {
+    return this.#runners.all().map((runner) => ({
+      name: runner.projectionName,
+      namespace: runner.namespace,
+      state: effectiveState(runner, this.#stalls),
+      position: runner.position,
+      lastError: runner.lastError,
+      stall: this.#stalls.stallOf(runner),
+      owner: runner.lease?.owner ?? this.#owner,
+      epoch: runner.lease?.epoch,
+    }));
+  }
+
+  /**
+   * Progress and health from persisted state (each namespace's recorded state and last error,
+   * checkpoint, parked events and lease), for tools in another process than the one running the
+   * projections: a projection stopped on an error elsewhere shows as `stopped-on-error` with its
+   * error. One whose runner is gone (no live lease, or no recent record) and has events to apply
+   * shows as `stalled` with cause `no-lease-holder`.
    */
   persistedStatus(): Promise<ProjectionStatus[]> {
     return this.#statusReader.persistedStatus([...this.#projections.values()]);
+  }
+
+  /**
+   * Every projection's status as this process can best tell: its own runners' live status, and
+   * the persisted status of the namespaces it does not run (other processes run them, or nobody
+   * does). What health checks and metrics report.
+   */
+  async overview(): Promise<ProjectionStatus[]> {
+    const local = await this.status();
+    const here = new Set(local.map((s) => s.namespace));
+    const elsewhere = (await this.persistedStatus()).filter((s) => !here.has(s.namespace));
+    return [...local, ...elsewhere];
   }
 
   /**

@@ -12,6 +12,8 @@ export interface ProjectionLogger {
   warn(details: object, message: string): void;
   /** Expected events worth a line: a rebuild stopped by a stop, to resume at start-up. */
   info(details: object, message: string): void;
+  /** Detail for a closer look, such as each retry of a failure already logged. Optional. */
+  debug?(details: object, message: string): void;
 }
 
 /** Control characters would let a message forge log lines or terminal output. */
@@ -44,7 +46,7 @@ export const stderrProjectionLogger: ProjectionLogger = {
  */
 export function guardedLogger(logger: ProjectionLogger): ProjectionLogger {
   const guard =
-    (level: keyof ProjectionLogger) =>
+    (level: 'error' | 'warn' | 'info') =>
     (details: object, message: string): void => {
       try {
         logger[level](details, message);
@@ -52,5 +54,16 @@ export function guardedLogger(logger: ProjectionLogger): ProjectionLogger {
         // Nowhere left to report it: the logger itself is what failed.
       }
     };
-  return { error: guard('error'), warn: guard('warn'), info: guard('info') };
+  return {
+    error: guard('error'),
+    warn: guard('warn'),
+    info: guard('info'),
+    debug: (details, message) => {
+      try {
+        logger.debug?.(details, message);
+      } catch {
+        // As above: the logger itself failed.
+      }
+    },
+  };
 }

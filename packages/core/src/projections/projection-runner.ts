@@ -1,5 +1,6 @@
-import { LeaseLost } from '../read-store/projection-leases.js';
+import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import { FailureHandling, outageDelay, outageError } from './failure-handling.js';
+import { FailureSeries } from './failure-series.js';
 import { LaneCommitter } from './lane-committer.js';
 import { LoopPause } from './loop-pause.js';
 import { PartitionLanes } from './partition-lanes.js';
@@ -33,6 +34,8 @@ export class ProjectionRunner {
   eventsPassed = 0;
   /** The last failure it saw: an event that kept failing, an outage, or a failed start. */
   lastError: ProjectionError | undefined;
+  /** The failure series in progress (retries of an event or an outage), logged once. */
+  readonly #series: FailureSeries;
   readonly #options: RunnerOptions;
   /** Streams with a parked event: their later events are parked too, to keep per-stream order. */
   readonly #blocked = new Set<string>();
@@ -51,6 +54,13 @@ export class ProjectionRunner {
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#building = options.onCaughtUp !== undefined;
+    this.#series = new FailureSeries({
+      projection: options.projection.name,
+      namespace: options.namespace,
+      logger: options.logger ?? { error: () => {}, warn: () => {}, info: () => {} },
+      emit: options.emit ?? (() => {}),
+      clock: options.clock,
+    });
     this.#ahead = new ReadAhead(options.events, readAheadBatches);
     this.#lanes = new PartitionLanes({
       namespace: options.namespace,
@@ -71,17 +81,39 @@ export class ProjectionRunner {
       host: {
         stopping: this.#stopping.signal,
         resync: () => this.#lanes.resync(),
+        failed: (cause, at) => (this.lastError = this.#series.failed(cause, at)),
+        succeeded: () => this.#series.succeeded(),
         gaveUp: (error, halt) => {
           this.lastError = error;
+          this.#series.gaveUp(error, halt);
           if (halt) this.state = 'stopped-on-error';
         },
       },
     });
   }
 
+  /** The name of the projection it applies. */
+  get projectionName(): string {
+    return this.#options.projection.name;
+  }
+
+  /** The lease it writes under, when projections are shared by lease. */
+  get lease(): Lease | undefined {
+    return this.#options.lease;
+  }
+
   /** The storage it writes. */
   get namespace(): string {
     return this.#options.namespace;
+  }
+
+  /**
+   * The failure being retried right now (an event the projection throws on, or an outage), or
+   * undefined when the last attempt succeeded: what a stall is blamed on.
+   */
+  get retrying(): { readonly error: ProjectionError; readonly outage: boolean } | undefined {
+    const error = this.#series.current;
+    return error === undefined ? undefined : { error, outage: this.#series.outage };
   }
 
   /** Whether this runner is a shadow build that has not swapped in yet. */
@@ -115,6 +147,10 @@ export class ProjectionRunner {
       // Infrastructure failures (the read store is gone) end the loop; they must show, not vanish.
       this.state = 'stopped-on-error';
       this.lastError = outageError(this.position, error, this.#now());
+      this.#options.logger?.error(
+        { projection: this.#options.projection.name, namespace: this.namespace, err: error },
+        'projection loop ended on an error',
+      );
     });
   }
 
@@ -168,6 +204,7 @@ export class ProjectionRunner {
     while (!this.#stopping.signal.aborted) {
       try {
         await this.#step();
+        if (outages > 0) this.#series.succeeded();
         outages = 0;
       } catch (error) {
         if (error instanceof LeaseLost) {
@@ -179,7 +216,7 @@ export class ProjectionRunner {
         }
         // The store is unreachable (or similar): say so in the status and try again with backoff.
         // A projection never dies of an outage; only its own failing events stop it, by policy.
-        this.lastError = outageError(this.position, error, this.#now());
+        this.lastError = this.#series.failed(error, { next: this.position + 1 });
         outages += 1;
         await sleepUnlessAborted(this.#wake.signal, outageDelay(outages));
       }
@@ -212,9 +249,19 @@ export class ProjectionRunner {
     // A full batch means at least that much more to read.
     if (!this.#building) this.state = read.length >= limit ? 'catching-up' : 'running';
     const before = this.position;
+    const started = performance.now();
     await this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo));
-    for (const event of batch)
-      if (event.position > before && event.position <= this.position) this.eventsPassed += 1;
+    let passed = 0;
+    for (const event of batch) if (event.position > before && event.position <= this.position) passed += 1;
+    this.eventsPassed += passed;
+    if (passed > 0)
+      this.#options.emit?.({
+        kind: 'batch-applied',
+        projection: this.#options.projection.name,
+        namespace: this.namespace,
+        events: passed,
+        durationMs: performance.now() - started,
+      });
     // A partial batch means the read reached the head of the log as it was then. A rebuild swaps
     // here rather than waiting for a read that finds nothing new, which a steady stream of
     // commands may never leave it; the events committed since are applied after the swap, the way

@@ -4,6 +4,7 @@ import type { ReadStore } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
+import type { ProjectionEvent } from './projection-observer.js';
 import { ProjectionRunner } from './projection-runner.js';
 import type { Failpoint, RunnerOptions } from './runner-options.js';
 
@@ -27,6 +28,8 @@ export interface ProjectionRunnersOptions {
   readonly progressed: () => void;
   /** A runner found its projection's lease gone: the coordinator forgets it. */
   readonly leaseLost: (name: string) => void;
+  /** Where runners announce batches and failures (metrics). */
+  readonly emit?: ((event: ProjectionEvent) => void) | undefined;
 }
 
 /** What a caller may set on a runner beyond what every runner gets. */
@@ -80,6 +83,8 @@ export class ProjectionRunners {
       // The projection's own policy wins; it knows whether its failures are worth waiting out.
       retry: projection.retry ?? this.#options.retry,
       clock: this.#options.clock,
+      logger: this.#options.logger,
+      ...(this.#options.emit === undefined ? {} : { emit: this.#options.emit }),
       ...(failpoint === undefined ? {} : { failpoint }),
       ...this.#fence(projection.name),
       onCheckpoint: () => {
@@ -126,6 +131,10 @@ export class ProjectionRunners {
     return {
       lease,
       onLeaseLost: () => {
+        this.#options.logger.warn(
+          { projection: name, owner: lease.owner, epoch: lease.epoch },
+          'projection lease lost: another process runs it now',
+        );
         this.#options.leaseLost(name);
         this.stop(name).catch((error: unknown) =>
           this.#options.logger.error(

@@ -1,26 +1,49 @@
 import type { EventStore } from '../event-store/event-store.js';
 import type { ReadBarrier } from '../event-store/read-barrier.js';
+import type { LeaseInfo } from '../read-store/projection-leases.js';
+import type { StoredProjectionStatus } from '../read-store/projection-status-store.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { AnyProjection } from './projection-definition.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunner } from './projection-runner.js';
-import type { ProjectionStatus } from './projection-status.js';
+import type { ProjectionStall, ProjectionState, ProjectionStatus } from './projection-status.js';
 
 /** What {@link ProjectionStatusReader} reads from. */
 export interface ProjectionStatusReaderOptions {
   /** The log: head, lag and the age of the oldest unapplied event. */
   readonly events: EventStore;
-  /** Checkpoints, namespaces and parked events. */
+  /** Checkpoints, namespaces, parked events, persisted states and leases. */
   readonly readStore: ReadStore;
-  /** Now, for lag in seconds. */
+  /** Now, for lag in seconds and the age of persisted states. */
   readonly clock: () => Date;
-  /** Past this many events behind, a persisted status says `catching-up`. */
+  /** Past this many events behind, a guessed status says `catching-up`. */
   readonly batchSize: number;
+  /**
+   * A persisted state not refreshed for this long, with no lease saying who runs it, is not
+   * trusted: its writer is taken for dead. Default 10 000 ms (writers refresh every 2 s).
+   */
+  readonly staleAfterMs?: number;
+}
+
+/** What a live runner's status adds to what the reader sees: its stall and ownership. */
+export interface RunnerDetails {
+  /** Its state, `stalled` while it stalls. */
+  readonly state: ProjectionState;
+  /** Its stall, while it stalls. */
+  readonly stall: ProjectionStall | undefined;
+  /** This process's lease owner id, when projections are shared. */
+  readonly owner: string | undefined;
+}
+
+/** Running or catching up with parked events is reported as `parked`: someone has to look. */
+function withParked(state: ProjectionState, parked: number): ProjectionState {
+  return parked > 0 && (state === 'running' || state === 'catching-up') ? 'parked' : state;
 }
 
 /**
  * Progress and health of projections: from the runners of this process (their in-memory state
- * included), or from persisted checkpoints and parked events alone, for tools in another process.
+ * included), or from persisted state (each namespace's recorded state, checkpoint, parked events
+ * and lease), for processes that do not run them.
  */
 export class ProjectionStatusReader {
   readonly #options: ProjectionStatusReaderOptions;
@@ -30,7 +53,10 @@ export class ProjectionStatusReader {
   }
 
   /** The status of each runner given (live and shadow builds). */
-  async status(runners: readonly ProjectionRunner[]): Promise<ProjectionStatus[]> {
+  async status(
+    runners: readonly ProjectionRunner[],
+    details: (runner: ProjectionRunner) => RunnerDetails,
+  ): Promise<ProjectionStatus[]> {
     const { events, readStore } = this.#options;
     const head = await events.headPosition();
     const barrier = await events.readBarrier?.();
@@ -40,54 +66,126 @@ export class ProjectionStatusReader {
       const namespace = ProjectionNamespace.parse(runner.namespace);
       const lagEvents = await events.countEvents(runner.position);
       const lagSeconds = await this.#lagSeconds(runner.position, lagEvents, barrier, now);
+      const parked = (await readStore.parked(runner.namespace)).length;
+      const { state, stall, owner } = details(runner);
       all.push({
         name: namespace.projection,
         version: namespace.version,
         namespace: runner.namespace,
-        state: runner.state,
+        state: withParked(state, parked),
         position: runner.position,
         head,
         lagEvents,
         lagSeconds,
         heldBack: barrier,
-        parked: (await readStore.parked(runner.namespace)).length,
+        parked,
         lastError: runner.lastError,
+        stall,
+        owner: runner.lease?.owner ?? owner,
+        epoch: runner.lease?.epoch,
+        updatedAt: new Date(now).toISOString(),
       });
     }
     return all;
   }
 
   /**
-   * The status of every namespace of `projections`, from persisted state only. It cannot know
-   * in-memory states such as `stopped-on-error`; a namespace that is not active is `rebuilding`.
+   * The status of every namespace of `projections`, from persisted state: the state its runner
+   * recorded (a stop on error with its error, a stall with its cause). A state whose writer is
+   * gone (its lease lapsed, or, without leases, not refreshed for `staleAfterMs`) is not trusted:
+   * with events to apply it is `stalled` with cause `no-lease-holder`, else `stopped`. Namespaces
+   * with no recorded state (stores without `statuses`) are guessed from their lag.
    */
   async persistedStatus(projections: readonly AnyProjection[]): Promise<ProjectionStatus[]> {
-    const { readStore, events, batchSize } = this.#options;
+    const { readStore, events } = this.#options;
     const head = await events.headPosition();
     const barrier = await events.readBarrier?.();
     const now = this.#options.clock().getTime();
+    const leases = (await readStore.leases?.list()) ?? [];
     const all: ProjectionStatus[] = [];
     for (const projection of projections) {
       const active = await readStore.activeNamespace(projection.name);
+      const recorded = new Map(
+        ((await readStore.statuses?.list(projection.name)) ?? []).map((s) => [s.namespace, s]),
+      );
+      const held = leases.filter(
+        (l) => l.name === projection.name || l.name.startsWith(`${projection.name}#`),
+      );
       for (const namespace of await readStore.namespaces(projection.name)) {
         const position = await readStore.checkpoint(namespace);
         const lagEvents = await events.countEvents(position);
+        const parked = (await readStore.parked(namespace)).length;
+        const record = recorded.get(namespace);
+        const judged = this.#judge(record, held, lagEvents, now, namespace !== active);
         all.push({
           name: projection.name,
           version: ProjectionNamespace.parse(namespace).version,
           namespace,
-          state: namespace !== active ? 'rebuilding' : lagEvents > batchSize ? 'catching-up' : 'running',
+          state: withParked(judged.state, parked),
           position,
           head,
           lagEvents,
           lagSeconds: await this.#lagSeconds(position, lagEvents, barrier, now),
           heldBack: barrier,
-          parked: (await readStore.parked(namespace)).length,
-          lastError: undefined,
+          parked,
+          lastError: record?.lastError,
+          stall: judged.stall,
+          owner: judged.owner,
+          epoch: judged.epoch,
+          updatedAt: record?.updatedAt,
         });
       }
     }
     return all;
+  }
+
+  /** What to believe of a namespace's recorded state, given who holds its lease. */
+  #judge(
+    record: StoredProjectionStatus | undefined,
+    leases: readonly LeaseInfo[],
+    lagEvents: number,
+    now: number,
+    inactive: boolean,
+  ): Pick<ProjectionStatus, 'state' | 'stall' | 'owner' | 'epoch'> {
+    const live = leases.find((l) => l.live);
+    const owner = live?.owner ?? record?.owner;
+    const epoch = live?.epoch ?? record?.epoch;
+    const guessed: ProjectionState = inactive
+      ? 'rebuilding'
+      : lagEvents > this.#options.batchSize
+        ? 'catching-up'
+        : 'running';
+    // Nothing recorded and no lease ever taken: a store or daemon without either; guess.
+    if (record === undefined && leases.length === 0)
+      return { state: guessed, stall: undefined, owner, epoch };
+    // A stop on an error stays one until someone retries, whoever is alive.
+    if (record?.state === 'stopped-on-error')
+      return { state: record.state, stall: record.stall, owner, epoch };
+    const staleAfter = this.#options.staleAfterMs ?? 10_000;
+    const alive =
+      leases.length > 0
+        ? live !== undefined
+        : record !== undefined && now - Date.parse(record.updatedAt) <= staleAfter;
+    if (alive && record !== undefined) return { state: record.state, stall: record.stall, owner, epoch };
+    if (alive) return { state: guessed, stall: undefined, owner, epoch };
+    if (lagEvents === 0) return { state: 'stopped', stall: undefined, owner, epoch };
+    const lapsed = leases
+      .map((l) => l.expiresAt)
+      .sort()
+      .at(-1);
+    return {
+      state: 'stalled',
+      stall: {
+        cause: 'no-lease-holder',
+        since: lapsed ?? record?.updatedAt ?? new Date(now).toISOString(),
+        message:
+          leases.length > 0
+            ? 'no process holds its lease: start a server or worker, or check why they cannot take it'
+            : 'the process that ran it stopped reporting: start a server or worker',
+      },
+      owner,
+      epoch,
+    };
   }
 
   /** Age of the oldest event a reader at `position` has not applied, held-back ones included. */

@@ -12,6 +12,8 @@ export interface RebuildProgress {
   readonly eventsPerSecond: number;
   /** Seconds to catch up at the current rate; undefined before a rate is known. */
   readonly etaSeconds: number | undefined;
+  /** How far along, from 0 to 1: events applied by this build over those plus what remains. */
+  readonly fraction: number;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface RebuildWatchOptions {
   readonly events: EventStore;
   /** Called about twice a second with the build's progress. */
   readonly onProgress?: ((progress: RebuildProgress) => void) | undefined;
+  /** Also called with each progress report: the daemon's logs and metrics. */
+  readonly onReport?: ((progress: RebuildProgress) => void) | undefined;
   /** Where a throwing `onProgress` is reported (it must not become an unhandled rejection). */
   readonly logger: ProjectionLogger;
   /** The build ended without swapping in: stopped on an error, or stopped (RebuildStopped). */
@@ -46,7 +50,7 @@ export interface RebuildWatchOptions {
  * runner stopped before swapping in. Returns what stops the watch (after the swap, or a failure).
  */
 export function watchRebuild(options: RebuildWatchOptions): () => void {
-  const { runner, projection, events, onProgress, onEnd, logger } = options;
+  const { runner, projection, events, onProgress, onReport, onEnd, logger } = options;
   // Rates count events, not positions: positions need not be dense (PostgreSQL's leap by
   // thousands between transactions).
   let last = { at: Date.now(), events: runner.eventsPassed };
@@ -62,7 +66,7 @@ export function watchRebuild(options: RebuildWatchOptions): () => void {
       clearInterval(timer);
       return onEnd(new RebuildStopped(projection));
     }
-    if (onProgress === undefined) return;
+    if (onProgress === undefined && onReport === undefined) return;
     const position = runner.position;
     Promise.all([events.headPosition(), events.countEvents(position)]).then(
       ([head, remaining]) => {
@@ -74,9 +78,11 @@ export function watchRebuild(options: RebuildWatchOptions): () => void {
           head,
           eventsPerSecond: Math.round(rate),
           etaSeconds: rate > 0 ? remaining / rate : undefined,
+          fraction: remaining === 0 ? 1 : runner.eventsPassed / (runner.eventsPassed + remaining),
         };
         try {
-          onProgress(progress);
+          onReport?.(progress);
+          onProgress?.(progress);
         } catch (error) {
           logger.warn({ projection, err: error }, 'a rebuild progress callback threw');
         }

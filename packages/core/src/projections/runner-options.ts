@@ -3,6 +3,8 @@ import type { Lease } from '../read-store/projection-leases.js';
 import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
+import type { ProjectionLogger } from './projection-logger.js';
+import type { ProjectionEvent } from './projection-observer.js';
 
 /** Where in a batch's commit a crash test may kill the process. */
 export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
@@ -40,4 +42,8 @@ export interface RunnerOptions {
   readonly onCaughtUp?: (tx: ReadTransaction) => Promise<void>;
   /** Runs after the swap transaction committed (drop the old storage...). */
   readonly afterSwap?: () => Promise<void>;
+  /** Where failure series are logged (first failure, retries, park, stop, recovery). */
+  readonly logger?: ProjectionLogger;
+  /** Where batches applied and failed attempts are announced (metrics). */
+  readonly emit?: (event: ProjectionEvent) => void;
 }

@@ -4,6 +4,7 @@ import type { CollectionDefinition } from './collection-definition.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { DocumentReader, DocumentWriter } from './document-collection.js';
 import type { Lease, ProjectionLeases } from './projection-leases.js';
+import type { ProjectionStatusStore } from './projection-status-store.js';
 
 /** Thrown by a conditional `saveCheckpoint` when someone else moved the checkpoint first. */
 export class CheckpointMoved extends Error {
@@ -95,6 +96,13 @@ export interface ReadStore {
    * Without it, one process must run all projections.
    */
   readonly leases?: ProjectionLeases;
+
+  /**
+   * Each projection namespace's state as the process running it recorded it (state, last error,
+   * stall, owner and epoch), so the CLI and other processes see the truth. Optional: without it,
+   * a process not running a projection can only guess its state from its lag.
+   */
+  readonly statuses?: ProjectionStatusStore;
 
   /** Creates the storage and indexes of `collections` under `namespace` if missing. */
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;

@@ -409,5 +409,135 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.deepEqual(await readStore.namespaces('counter-totals'), [active]);
       assert.equal((await d.verify('counter-totals')).ok, true);
     });
+
+    it('persists a stop on an error: a process that does not run it sees stopped-on-error with its error', async () => {
+      const { app, readStore } = await fresh();
+      faults.poison = 13;
+      const d = new ProjectionDaemon({
+        events: app.events,
+        readStore,
+        projections: [counterProjection()],
+        pollIntervalMs: 5,
+        statusIntervalMs: 20,
+      });
+      daemons.push(d);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      const bad = await run(app, 'Increment', { counterId: 'a', by: 13 });
+      await run(app, 'Increment', { counterId: 'a', by: 2 });
+      // Another process (the CLI, another server): it runs nothing and reads what was persisted.
+      const elsewhere = daemon(app, readStore, [counterProjection()]);
+      const status = await eventually(async () => {
+        const [current] = await elsewhere.persistedStatus();
+        assert.equal(current?.state, 'stopped-on-error', 'never guessed from the lag');
+        return current;
+      });
+      assert.equal(status?.lastError?.position, bad.position);
+      assert.match(status?.lastError?.message ?? '', /poison 13/);
+      assert.ok((status?.lastError?.attempts ?? 0) >= 2, 'every attempt of the series is counted');
+      assert.ok((status?.lastError?.firstAt ?? '') <= (status?.lastError?.lastAt ?? ''));
+      assert.equal(status?.lagEvents, 2);
+      faults.poison = undefined;
+      d.retry('counter-totals');
+      await eventually(async () => {
+        const [current] = await elsewhere.persistedStatus();
+        assert.equal(current?.state, 'running', 'the retry is seen everywhere');
+        return true;
+      });
+    });
+
+    it('reports a projection retrying a failure as stalled with cause retrying, here and elsewhere', async () => {
+      const { app, readStore } = await fresh();
+      faults.poison = 13;
+      const patient = { ...counterProjection(), retry: { attempts: 1_000, baseDelayMs: 10, maxDelayMs: 20 } };
+      const d = new ProjectionDaemon({
+        events: app.events,
+        readStore,
+        projections: [patient],
+        pollIntervalMs: 5,
+        stallAfterMs: 200,
+        statusIntervalMs: 20,
+      });
+      daemons.push(d);
+      await d.start();
+      const opened = await run(app, 'OpenCounter', { counterId: 'a' });
+      // Applied first, so that the failing batch holds the failing event alone.
+      assert.ok(await d.waitFor(['counter-totals'], opened.position, 10_000));
+      const bad = await run(app, 'Increment', { counterId: 'a', by: 13 });
+      const local = await eventually(async () => {
+        const [current] = await d.status();
+        assert.equal(current?.state, 'stalled');
+        return current;
+      });
+      assert.equal(local?.stall?.cause, 'retrying');
+      assert.equal(local?.stall?.error?.position, bad.position);
+      assert.match(local?.stall?.message ?? '', /poison 13/);
+      const elsewhere = daemon(app, readStore, [patient]);
+      await eventually(async () => {
+        const [current] = await elsewhere.persistedStatus();
+        assert.equal(current?.state, 'stalled');
+        assert.equal(current?.stall?.cause, 'retrying');
+        return true;
+      });
+      faults.poison = undefined; // the next attempt succeeds: the stall clears
+      await eventually(async () => {
+        const [current] = await d.status();
+        assert.equal(current?.state, 'running');
+        assert.equal(current?.stall, undefined);
+        return true;
+      });
+    });
+
+    it('reports a projection nobody holds the lease of as stalled with cause no-lease-holder', async () => {
+      const { app, readStore } = await fresh();
+      const leases = readStore.leases;
+      if (leases === undefined) return; // a store without leases cannot share projections
+      // The lease holder dies without a word: cut off from the lease table, it cannot release its
+      // lease when it stops (as after a crash), so the lease lapses rather than being handed over.
+      const cut = { leases: false };
+      const partitioned = new Proxy(leases, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property, target);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]): unknown => {
+            if (cut.leases) return Promise.reject(new Error('lease table unreachable'));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const holderStore = new Proxy(readStore, {
+        get(target, property) {
+          if (property === 'leases') return partitioned;
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+      const holder = new ProjectionDaemon({
+        events: app.events,
+        readStore: holderStore,
+        projections: [counterProjection()],
+        pollIntervalMs: 5,
+        statusIntervalMs: 20,
+        ownership: { owner: 'holder', ttlMs: 300, heartbeatMs: 30, onError: () => {} },
+      });
+      daemons.push(holder);
+      await holder.start();
+      const first = await run(app, 'OpenCounter', { counterId: 'a' });
+      assert.ok(await holder.waitFor(['counter-totals'], first.position, 10_000));
+      const elsewhere = daemon(app, readStore, [counterProjection()]);
+      const [running] = await elsewhere.persistedStatus();
+      assert.equal(running?.owner, 'holder');
+      assert.equal(running?.epoch, 1);
+      cut.leases = true;
+      await holder.stop();
+      await run(app, 'Increment', { counterId: 'a', by: 1 });
+      const status = await eventually(async () => {
+        const [current] = await elsewhere.persistedStatus();
+        assert.equal(current?.state, 'stalled');
+        return current;
+      });
+      assert.equal(status?.stall?.cause, 'no-lease-holder');
+      assert.equal(status?.lagEvents, 1);
+    });
   });
 }

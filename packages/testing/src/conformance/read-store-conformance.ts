@@ -24,6 +24,7 @@ export const readStoreConformanceCases = [
   'drop',
   'leases',
   'active-reader',
+  'statuses',
 ] as const;
 
 export type ReadStoreConformanceCase = (typeof readStoreConformanceCases)[number];
@@ -494,6 +495,74 @@ export function describeReadStoreConformance(
         assert.deepEqual(
           texts.map((t) => (typeof t === 'string' ? (JSON.parse(t) as Order) : t)),
           [...many, undefined, many[2]],
+        );
+      },
+    );
+
+    test(
+      'statuses',
+      "records each namespace's state with its error, stall, owner and epoch; replaces it; drops it with the namespace",
+      async (store) => {
+        const statuses = store.statuses;
+        assert.ok(statuses !== undefined, 'the store persists projection states');
+        await store.prepare(ns, [orders]);
+        await store.prepare('orders-view@2', [orders]);
+        const error = {
+          position: 7,
+          eventId: 'e-7',
+          streamId: 'order-7',
+          type: 'OrderPlaced',
+          message: 'boom "quoted" \u2028 and ünïcode',
+          attempts: 4,
+          firstAt: '2026-01-01T00:00:00.000Z',
+          lastAt: '2026-01-01T00:00:03.000Z',
+          at: '2026-01-01T00:00:03.000Z',
+        };
+        const stopped = {
+          namespace: ns,
+          projection: 'orders-view',
+          state: 'stopped-on-error' as const,
+          lastError: error,
+          stall: undefined,
+          owner: 'host:1:abc',
+          epoch: 3,
+          updatedAt: '2026-01-01T00:00:04.000Z',
+        };
+        await statuses.save(stopped);
+        const stalled = {
+          namespace: 'orders-view@2',
+          projection: 'orders-view',
+          state: 'stalled' as const,
+          lastError: undefined,
+          stall: {
+            cause: 'open-transaction' as const,
+            since: '2026-01-01T00:00:01.000Z',
+            message: 'held back',
+            backend: {
+              pid: 42,
+              startedAt: '2026-01-01T00:00:00.000Z',
+              state: 'idle in transaction',
+              database: 'test',
+              query: 'SELECT 1',
+              ageSeconds: 4,
+            },
+          },
+          owner: undefined,
+          epoch: undefined,
+          updatedAt: '2026-01-01T00:00:05.000Z',
+        };
+        await statuses.save(stalled);
+        await statuses.save({ ...stalled, namespace: 'other-view@1', projection: 'other-view' });
+        assert.deepEqual(await statuses.list('orders-view'), [stopped, stalled]);
+        assert.deepEqual(await statuses.list('missing'), []);
+        const running = { ...stopped, state: 'running' as const, updatedAt: '2026-01-01T00:00:09.000Z' };
+        await statuses.save(running);
+        assert.deepEqual((await statuses.list('orders-view'))[0], running, 'a save replaces the record');
+        await store.drop(ns);
+        assert.deepEqual(
+          (await statuses.list('orders-view')).map((s) => s.namespace),
+          ['orders-view@2'],
+          'dropping a namespace drops its status',
         );
       },
     );

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadHttpConfig } from '@tandem/cli';
+
+describe('readiness thresholds from the environment', () => {
+  it('default to 30 s of lag for 60 s', () => {
+    assert.deepEqual(loadHttpConfig({}).readiness, { maxLagSeconds: 30, lagGraceSeconds: 60 });
+  });
+
+  it('read TANDEM_READY_MAX_LAG_SECONDS and TANDEM_READY_LAG_GRACE_SECONDS', () => {
+    assert.deepEqual(
+      loadHttpConfig({ TANDEM_READY_MAX_LAG_SECONDS: '5', TANDEM_READY_LAG_GRACE_SECONDS: '0.5' }).readiness,
+      { maxLagSeconds: 5, lagGraceSeconds: 0.5 },
+    );
+  });
+
+  it('refuse a value that is not a number of seconds, naming the variable', () => {
+    for (const bad of ['-1', 'soon', '1e3', '30s'])
+      assert.throws(
+        () => loadHttpConfig({ TANDEM_READY_MAX_LAG_SECONDS: bad }),
+        /TANDEM_READY_MAX_LAG_SECONDS must be a number of seconds/,
+      );
+    assert.throws(
+      () => loadHttpConfig({ TANDEM_READY_LAG_GRACE_SECONDS: 'x' }),
+      /TANDEM_READY_LAG_GRACE_SECONDS/,
+    );
+  });
+});

@@ -1,0 +1,116 @@
+import type { LocalProjectionStatus, ProjectionStatus, Tandem } from '@tandem/core';
+
+/** When `/health/ready` answers 503 for lag (see `TANDEM_READY_*` in docs/operations.md). */
+export interface ReadinessOptions {
+  /** Lag in seconds above which a projection counts as lagging; default 30. */
+  readonly maxLagSeconds?: number;
+  /** How long lag must stay above `maxLagSeconds` before the server is not ready; default 60. */
+  readonly lagGraceSeconds?: number;
+  /** Now in milliseconds, for the grace period; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Why a server is not ready. */
+export interface ReadinessCause {
+  /** What is wrong. */
+  readonly kind: 'store-unreachable' | 'stopped-on-error' | 'stalled' | 'lagging';
+  /** The projection and namespace concerned, for projection causes. */
+  readonly projection?: string;
+  readonly namespace?: string;
+  /** A sentence for operators. */
+  readonly message: string;
+}
+
+/** One look at the server's health: whether it is ready, why not, and what was seen. */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly causes: readonly ReadinessCause[];
+  /** The log's head; undefined when the store could not be read. */
+  readonly head: number | undefined;
+  /** Every projection's status (this process's runners live, the others persisted). */
+  readonly projections: readonly ProjectionStatus[];
+  /** Without the store: what this process knows of its runners (stalls included). */
+  readonly local: readonly LocalProjectionStatus[];
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Decides readiness: not ready while the store cannot be read, any projection is stopped on an
+ * error or stalled (a paused one is maintenance, not a fault: its lag still counts), or a
+ * projection's lag has stayed above `maxLagSeconds` for `lagGraceSeconds`. Lag is judged from the
+ * looks it is asked for (probes, scrapes): the grace starts at the first look that saw it.
+ */
+export class Readiness {
+  readonly #tandem: Tandem;
+  readonly #maxLag: number;
+  readonly #graceMs: number;
+  readonly #now: () => number;
+  /** Since when each namespace has been seen lagging. */
+  readonly #lagging = new Map<string, number>();
+
+  constructor(tandem: Tandem, options: ReadinessOptions = {}) {
+    this.#tandem = tandem;
+    this.#maxLag = options.maxLagSeconds ?? 30;
+    this.#graceMs = (options.lagGraceSeconds ?? 60) * 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Looks now. */
+  async check(): Promise<ReadinessReport> {
+    const daemon = this.#tandem.projections;
+    const local = daemon?.localStatus() ?? [];
+    let head: number | undefined;
+    let projections: readonly ProjectionStatus[] = [];
+    const causes: ReadinessCause[] = [];
+    try {
+      head = await this.#tandem.events.headPosition();
+      projections = (await daemon?.overview()) ?? [];
+    } catch (error) {
+      causes.push({ kind: 'store-unreachable', message: `the store cannot be read: ${errorText(error)}` });
+      // What is known without the store still names stalled and stopped projections.
+      for (const s of local) causes.push(...projectionCauses(s));
+      return { ready: false, causes, head, projections, local };
+    }
+    const now = this.#now();
+    const seen = new Set<string>();
+    for (const s of projections) {
+      causes.push(...projectionCauses(s));
+      seen.add(s.namespace);
+      if (s.lagSeconds <= this.#maxLag) {
+        this.#lagging.delete(s.namespace);
+        continue;
+      }
+      const since = this.#lagging.get(s.namespace) ?? now;
+      this.#lagging.set(s.namespace, since);
+      if (now - since >= this.#graceMs)
+        causes.push({
+          kind: 'lagging',
+          projection: s.name,
+          namespace: s.namespace,
+          message: `lag of ${Math.round(s.lagSeconds)} s has stayed over ${this.#maxLag} s for ${Math.round((now - since) / 1000)} s`,
+        });
+    }
+    for (const namespace of [...this.#lagging.keys()])
+      if (!seen.has(namespace)) this.#lagging.delete(namespace);
+    return { ready: causes.length === 0, causes, head, projections, local };
+  }
+}
+
+/** A projection's own causes: stopped on an error, or stalled for a reason other than a pause. */
+function projectionCauses(s: LocalProjectionStatus): ReadinessCause[] {
+  const where = { projection: s.name, namespace: s.namespace };
+  if (s.state === 'stopped-on-error')
+    return [
+      {
+        kind: 'stopped-on-error',
+        ...where,
+        message: `stopped on an error at position ${s.lastError?.position ?? '?'}: ${s.lastError?.message ?? 'unknown error'}`,
+      },
+    ];
+  if (s.stall !== undefined && s.stall.cause !== 'paused')
+    return [{ kind: 'stalled', ...where, message: `stalled (${s.stall.cause}): ${s.stall.message}` }];
+  return [];
+}
