@@ -10,6 +10,7 @@ import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-s
 import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
+import { MemoryMaintenanceRequests } from './memory-maintenance-requests.js';
 import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;
@@ -81,6 +82,8 @@ export class MemoryReadStore implements ReadStore {
   readonly name = 'memory';
   /** Leases among daemons sharing this store (in one process). */
   readonly leases = new MemoryLeases();
+  /** Maintenance requests and pause flags among daemons sharing this store. */
+  readonly maintenance = new MemoryMaintenanceRequests();
   #state: ReadState = {
     collections: new Map(),
     checkpoints: new Map(),

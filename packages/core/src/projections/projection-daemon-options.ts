@@ -42,6 +42,11 @@ export interface ProjectionDaemonOptions {
    * errors as one line each on stderr.
    */
   readonly logger?: ProjectionLogger;
+  /**
+   * How often the daemon looks for maintenance requests, pause flags and swaps made by another
+   * process (see `projection-control.ts`); default 250 ms.
+   */
+  readonly controlPollMs?: number;
 }
 
 /** How a daemon takes part in sharing projections between processes. */
@@ -52,6 +57,11 @@ export interface ProjectionOwnership {
   readonly ttlMs?: number;
   /** Renewal and rebalancing interval; default a fifth of `ttlMs`. */
   readonly heartbeatMs?: number;
+  /**
+   * Only these projections, taken only when free and without announcing this process as a worker
+   * (see `LeaseCoordinatorOptions.passive`): the CLI's maintenance when no process runs them.
+   */
+  readonly only?: readonly string[];
   /**
    * Reports a failed coordination round (the next one retries) or a lease not released at stop
    * (it lapses instead). Default: a warning through the daemon's `logger`.

@@ -10,6 +10,11 @@ export type ProjectionState =
   | 'running'
   /** Building a new version or generation into shadow storage while the old one serves. */
   | 'rebuilding'
+  /**
+   * Held between batches by an operator (`tandem projections pause`), persisted so that every
+   * process and a lease failover keep it held until `resume`.
+   */
+  | 'paused'
   /** Halted at an event that kept failing (policy `stop`); see `lastError`. */
   | 'stopped-on-error'
   /** Stopped on request. */

@@ -3,6 +3,7 @@ import type { Transaction } from '../write/transaction.js';
 import type { CollectionDefinition } from './collection-definition.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { DocumentReader, DocumentWriter } from './document-collection.js';
+import type { MaintenanceRequests } from './maintenance-requests.js';
 import type { Lease, ProjectionLeases } from './projection-leases.js';
 
 /** Thrown by a conditional `saveCheckpoint` when someone else moved the checkpoint first. */
@@ -95,6 +96,13 @@ export interface ReadStore {
    * Without it, one process must run all projections.
    */
   readonly leases?: ProjectionLeases;
+
+  /**
+   * Operators' maintenance requests and pause flags, so that the CLI and the admin API of any
+   * process reach whichever process holds a projection's lease. Without it, only the process's
+   * own daemon takes requests (in memory).
+   */
+  readonly maintenance?: MaintenanceRequests;
 
   /** Creates the storage and indexes of `collections` under `namespace` if missing. */
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;
