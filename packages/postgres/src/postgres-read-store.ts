@@ -18,6 +18,7 @@ import { PostgresActiveCollection } from './postgres-active-collection.js';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
 import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
+import { PostgresMaintenanceRequests } from './postgres-maintenance-requests.js';
 import { namedStatement } from './postgres-named-statement.js';
 import type { WithClient } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
@@ -54,6 +55,7 @@ export interface PostgresTransactions {
 export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
   readonly leases: PostgresLeases;
+  readonly maintenance: PostgresMaintenanceRequests;
   /**
    * `queries`: what query reads (`reader`, `activeReader`) go through; the store gives its pool
    * with the query time budget (see `postgres-query-budget.ts`). Default: `pool`, no budget.
@@ -64,6 +66,7 @@ export class PostgresReadStore implements ReadStore {
     private readonly queries: Queryable = pool,
   ) {
     this.leases = new PostgresLeases(pool);
+    this.maintenance = new PostgresMaintenanceRequests(pool);
   }
 
   async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {

@@ -19,6 +19,7 @@ import {
   SqliteDocumentCollection,
 } from './sqlite-document-collection.js';
 import { holdsLease, SqliteLeases } from './sqlite-leases.js';
+import { SqliteMaintenanceRequests } from './sqlite-maintenance-requests.js';
 import { SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 
@@ -33,6 +34,7 @@ export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T
 export class SqliteReadStore implements ReadStore {
   readonly name = 'sqlite';
   readonly leases: SqliteLeases;
+  readonly maintenance: SqliteMaintenanceRequests;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #job: WriterJob;
@@ -50,6 +52,7 @@ export class SqliteReadStore implements ReadStore {
     this.#job = job;
     this.#batch = reader === writer ? undefined : new SqliteReadBatch(reader);
     this.leases = new SqliteLeases(writer, job);
+    this.maintenance = new SqliteMaintenanceRequests(writer, job);
   }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
