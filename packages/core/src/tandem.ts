@@ -37,10 +37,10 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
    * issued them. `tandem serve` derives it from TANDEM_SECRET.
    */
   readonly cursorKey?: string | Uint8Array;
-  /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger). */
+  /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger, its maintenance poll). */
   readonly daemon?: Pick<
     ProjectionDaemonOptions,
-    'batchSize' | 'retry' | 'pollIntervalMs' | 'maxWaiters' | 'failpoint' | 'logger'
+    'batchSize' | 'retry' | 'pollIntervalMs' | 'maxWaiters' | 'failpoint' | 'logger' | 'controlPollMs'
   >;
 }
 

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
+import { registerAdminRoutes } from './admin-routes.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { registerJsonBody } from './json-body.js';
@@ -136,6 +137,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerCommandRoutes(app, tandem);
   registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
   registerOperationsRoutes(app, tandem, metrics, options.operations);
+  registerAdminRoutes(app, tandem);
   app.get('/openapi.json', async () => openapi);
   return app;
 }

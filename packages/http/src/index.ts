@@ -1,6 +1,7 @@
 export { createHttpServer, createOperationsServer, type HttpServerOptions } from './http-server.js';
 export type { RateLimitOptions, RateLimitReason } from './rate-limits.js';
 export type { OperationsAccess } from './operations-routes.js';
+export { registerAdminRoutes, type AdminRoutesOptions } from './admin-routes.js';
 export { guardUnhandledRejections, unhandledRejectionCount, type RejectionLog } from './rejection-guard.js';
 export { errorStatus } from './error-status.js';
 export { problemDetails, type ProblemDetails } from './problem-details.js';
