@@ -131,6 +131,29 @@ describe('projection control: maintenance through the lease holder', () => {
     assert.ok(await (await holder.reader('notes-seen', notes)).get(firstNote), 'applied from 0 there');
   });
 
+  it('given a swap to storage of another version, the runner does not follow it and says so once', async () => {
+    const store = new MemoryStore();
+    stores.push(store);
+    await note(store, 2);
+    const warnings: string[] = [];
+    const holder = new ProjectionDaemon({
+      events: store.events,
+      readStore: store.readStore(),
+      projections: [notesProjection],
+      controlPollMs: 10,
+      logger: { ...quietLogger, warn: (_details, message) => warnings.push(message) },
+    });
+    daemons.push(holder);
+    await holder.start({ ownership: ownership('server') });
+    const readStore = store.readStore();
+    const own = await readStore.activeNamespace('notes-seen');
+    await readStore.prepare('notes-seen@2', [notes]);
+    await readStore.transaction((tx) => tx.activate('notes-seen', 'notes-seen@2'));
+    await eventually(() => warnings.some((w) => /another version/.test(w)), { message: 'warned' });
+    assert.equal(await liveNamespace(holder), own, 'version 1 code never writes version 2 storage');
+    assert.equal(warnings.filter((w) => /another version/.test(w)).length, 1);
+  });
+
   it('given a pause, then the runner holds in state paused, a failover keeps it paused, and resume catches up', async () => {
     const store = new MemoryStore();
     stores.push(store);

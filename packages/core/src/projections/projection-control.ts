@@ -9,6 +9,7 @@ import type { BlueGreenRebuilds } from './blue-green-rebuilds.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
 import type { ProjectionMaintenance } from './projection-maintenance.js';
+import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
 
 /** Which projections this process may act on, and under which identity. */
@@ -56,6 +57,8 @@ function message(error: unknown): string {
 export class ProjectionControl {
   readonly #options: ProjectionControlOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Active namespaces of another version already reported, so each is logged once. */
+  readonly #foreign = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = true;
@@ -187,6 +190,19 @@ export class ProjectionControl {
       if (runners.live.get(name) !== runner || runners.builds.has(name)) continue;
       const projection = this.#options.projection(name);
       if (projection === undefined) continue;
+      // Storage of another version or partition count (a process running other code swapped it in)
+      // is not this code's to write: the runner stays, and start-up rebuilds this version.
+      const parsed = ProjectionNamespace.parse(active);
+      if (!parsed.withoutGeneration().equals(ProjectionNamespace.forProjection(projection))) {
+        if (!this.#foreign.has(active)) {
+          this.#foreign.add(active);
+          logger.warn(
+            { projection: name, namespace: active, from: runner.namespace },
+            'the active storage is of another version; this process does not follow it',
+          );
+        }
+        continue;
+      }
       logger.info(
         { projection: name, namespace: active, from: runner.namespace },
         'the active storage changed elsewhere; the live runner follows it',
