@@ -154,7 +154,14 @@ export function addProjectionsCommand(
             : [name];
         let clean = true;
         for (const each of names) {
-          if (!printVerify(each, await run(daemon, 'verify', each), write)) clean = false;
+          try {
+            if (!printVerify(each, await run(daemon, 'verify', each), write)) clean = false;
+          } catch (error) {
+            // One projection that cannot be verified (stopped on an error...) must not hide the rest.
+            if (name !== undefined) throw error;
+            clean = false;
+            write(`${each}: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
         if (!clean) process.exitCode = 1;
       });
