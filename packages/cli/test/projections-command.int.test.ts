@@ -6,7 +6,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import type { Store } from '@tandem/core';
 import { createCli, loadConfig, runWorker, type RunningWorker } from '@tandem/cli';
 import { openSqliteStore } from '@tandem/sqlite';
-import { admin, counterApp, counterProjection, counters, eventually } from '@tandem/testing';
+import { admin, counterApp, counterProjection, counters, eventually, faults } from '@tandem/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-projections-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,6 +141,19 @@ describe('tandem projections maintenance', () => {
     assert.match(out.join('\n'), /counters: 0 missing, 0 unexpected, 1 different \(e\.g\. a\)/);
     assert.match(out.at(-1) ?? '', /counter-totals DIFFERS from a fresh rebuild/);
     assert.equal(process.exitCode, 1);
+  });
+
+  it('verify with no name reports a projection it cannot verify, and exits 1', async () => {
+    const { url } = await seeded();
+    // Every increment of 2 now fails: the scratch rebuild stops on the first.
+    faults.poison = 2;
+    try {
+      const out = await tandem(url, 'verify');
+      assert.match(out.join('\n'), /counter-totals: verify of counter-totals failed: .*poison 2/);
+      assert.equal(process.exitCode, 1);
+    } finally {
+      faults.poison = undefined;
+    }
   });
 
   it('refuses an unknown projection', async () => {
