@@ -116,7 +116,10 @@ export class ProjectionControl {
     if (projection === undefined) throw new Error(`No projection named ${name}`);
     switch (action) {
       case 'rebuild': {
-        if (runners.builds.has(name)) throw new Error(`A rebuild of ${name} is already under way`);
+        const under = runners.builds.get(name);
+        // A build under way (another request's, or one a failover resumed at start-up) is the
+        // rebuild asked for: wait for it rather than start a second from 0.
+        if (under !== undefined) return this.#join(name, under.namespace, onProgress);
         await rebuilds.rebuild(projection, (p) => onProgress?.({ ...p }));
         return { namespace: (await readStore.activeNamespace(name)) ?? null };
       }
@@ -141,6 +144,28 @@ export class ProjectionControl {
         return { paused };
       }
     }
+  }
+
+  /** Waits for the build of `namespace` under way to end; done if it swapped in. */
+  async #join(
+    name: string,
+    namespace: string,
+    onProgress?: (progress: MaintenanceJson) => void,
+  ): Promise<MaintenanceJson> {
+    const { runners, readStore } = this.#options;
+    for (;;) {
+      const build = runners.builds.get(name);
+      if (build === undefined || build.namespace !== namespace) break;
+      if (build.state === 'stopped-on-error' || build.state === 'stopped')
+        throw new Error(
+          `The rebuild of ${name} under way stopped: ${build.lastError?.message ?? build.state}`,
+        );
+      onProgress?.({ position: build.position, joined: namespace });
+      await runners.nextCheckpoint(250);
+    }
+    const active = await readStore.activeNamespace(name);
+    if (active !== namespace) throw new Error(`The rebuild of ${name} under way ended without swapping in`);
+    return { namespace: active };
   }
 
   #schedule(): void {
