@@ -1,7 +1,8 @@
-// `tandem projections rebuild|verify|pause|resume|retry|replay` beside the shop as `npm start` runs
-// it (a child process), under a steady load of orders read back with read-your-writes, on SQLite
-// (this file) and PostgreSQL (maintenance-under-load.postgres.e2e.test.ts). Every command runs as an
-// operator runs it, in its own process; the server holds the leases and performs the requests.
+// `tandem projections rebuild|verify|pause|resume|retry|replay` beside two shop servers as
+// `npm start` runs them (child processes sharing the projections by lease), under a steady load of
+// orders placed on one server and read back on the other with read-your-writes, on SQLite (this
+// file) and PostgreSQL (maintenance-under-load.postgres.e2e.test.ts). Every command runs as an
+// operator runs it, in its own process; whichever server holds a projection's lease performs it.
 // Throughout: no 5xx, every read-your-writes query answered within its bound (no 503), and the
 // live read models never freeze.
 import assert from 'node:assert/strict';
@@ -100,11 +101,13 @@ interface ListedProjection {
   readonly paused: boolean;
 }
 
-describe(`projection maintenance beside a live server under load (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
+describe(`projection maintenance beside two live servers under load (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-maintenance-'));
   const schema = `t_maint_${process.pid}_${Date.now().toString(36)}`;
   let pgUrl: string | undefined;
   let env: Record<string, string> = {};
+  /** Two servers on one database; `server` is the first. */
+  let servers: ShopServerProcess[] = [];
   let server: ShopServerProcess;
   let raw: RawReadModels;
   let adminToken = '';
@@ -115,8 +118,15 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
   let loadRunning = true;
   let loadDone: Promise<void> = Promise.resolve();
 
-  const request = async (method: string, path: string, token: string, body?: unknown, headers = {}) => {
-    const response = await fetch(`${server.url}${path}`, {
+  const request = async (
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers = {},
+    on: ShopServerProcess = server,
+  ) => {
+    const response = await fetch(`${on.url}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -132,15 +142,24 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     assert.equal(answer.status, 200, `${type}: ${answer.body}`);
     return JSON.parse(answer.body) as { ids: Record<string, string>; position: number };
   };
-  const listed = async (name: string): Promise<ListedProjection> => {
-    const answer = await request('GET', '/admin/projections', adminToken);
-    assert.equal(answer.status, 200, answer.body);
-    const found = (JSON.parse(answer.body) as { projections: ListedProjection[] }).projections.find(
-      (p) => p.name === name && !p.namespace.includes('~verify'),
+  /** A projection as each server's admin API lists it (the holder knows its in-memory state). */
+  const listedEverywhere = async (name: string): Promise<ListedProjection[]> =>
+    Promise.all(
+      servers.map(async (on) => {
+        const answer = await request('GET', '/admin/projections', adminToken, undefined, {}, on);
+        assert.equal(answer.status, 200, answer.body);
+        const found = (JSON.parse(answer.body) as { projections: ListedProjection[] }).projections.find(
+          (p) => p.name === name && !p.namespace.includes('~verify'),
+        );
+        assert.ok(found !== undefined, name);
+        return found;
+      }),
     );
-    assert.ok(found !== undefined, name);
-    return found;
-  };
+  const listed = async (name: string): Promise<ListedProjection> =>
+    (await listedEverywhere(name))[0] as ListedProjection;
+  /** Whether any server lists `name` in `state` (a stop on an error is known to its holder). */
+  const inState = async (name: string, state: string) =>
+    (await listedEverywhere(name)).some((p) => p.state === state);
   /** `tandem projections ...` in its own process, as an operator runs it. */
   const tandem = (...args: string[]): Promise<CliRun> =>
     new Promise((resolve) => {
@@ -160,6 +179,8 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     let i = 0;
     while (loadRunning) {
       i += 1;
+      // Placed on one server, read back on the other: read-your-writes across processes.
+      const [writeTo, readFrom] = i % 2 === 0 ? [servers[0], servers[1]] : [servers[1], servers[0]];
       const count = (status: number) => load.statuses.set(status, (load.statuses.get(status) ?? 0) + 1);
       try {
         const placed = await request(
@@ -171,6 +192,7 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
             shippingAddress: { line1: 'x', city: 'Austin', state: 'TX', zip: '73301' },
           },
           { 'idempotency-key': `load-${i}` },
+          writeTo,
         );
         count(placed.status);
         if (placed.status !== 200) {
@@ -185,6 +207,7 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
           buyerToken,
           undefined,
           { 'tandem-min-position': String(position) },
+          readFrom,
         );
         load.slowestReadMs = Math.max(load.slowestReadMs, Date.now() - started);
         count(read.status);
@@ -215,7 +238,8 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
       TANDEM_RATE_LIMIT_USER: '1000000',
       TANDEM_RATE_LIMIT_ADDRESS: '1000000',
     };
-    server = await startShopServer(env);
+    servers = await Promise.all([startShopServer(env), startShopServer(env)]);
+    server = servers[0] as ShopServerProcess;
     raw = onPostgres ? await postgresReadModels(pgUrl ?? '', schema) : sqliteReadModels(join(dir, 'shop.db'));
     adminToken = await signToken({ sub: 'admin', role: 'admin' }, secret);
     buyerToken = await signToken({ sub: 'buyer', role: 'customer' }, secret);
@@ -235,14 +259,14 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     loadRunning = false;
     await loadDone;
     await raw?.close();
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     if (pgUrl !== undefined) await dropSchemas(pgUrl, [schema]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('rebuild: the server performs it, swaps without a restart, and keeps applying to the new copy', async () => {
+  it('rebuild: the lease holder performs it, every server takes the swap up without a restart, and the new copy keeps moving', async () => {
     const before = await listed('order-summaries');
-    assert.ok(before.owner !== null, 'the server holds the lease');
+    assert.ok(before.owner !== null, 'a server holds the lease');
     const run = await tandem('rebuild', 'order-summaries');
     assert.equal(run.code, 0, run.stderr);
     assert.match(
@@ -252,12 +276,19 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     assert.doesNotMatch(run.stderr, /in this process/, 'the lease holder performed it, not the CLI');
     const after = await listed('order-summaries');
     assert.notEqual(after.namespace, before.namespace);
-    assert.equal(after.owner, before.owner, 'the same server, not restarted');
+    assert.deepEqual(
+      (await listedEverywhere('order-summaries')).map((p) => p.namespace),
+      [after.namespace, after.namespace],
+      'both servers see the new copy',
+    );
     // Not frozen: orders placed after the swap are read back (within the bound) from the new copy.
     await moreOrders(10);
     await eventually(async () => (await listed('order-summaries')).state !== 'stopped-on-error');
     assert.equal((await listed('order-summaries')).namespace, after.namespace);
-    assert.ok(server.alive());
+    assert.ok(
+      servers.every((s) => s.alive()),
+      'no server restarted',
+    );
   });
 
   it('verify with no name checks every projection and exits 0 when all match', async () => {
@@ -270,7 +301,10 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
   it('pause holds a projection in every process (lag rises), resume brings its lag back to 0', async () => {
     const paused = await tandem('pause', 'order-history');
     assert.equal(paused.code, 0, paused.stderr);
-    await eventually(async () => (await listed('order-history')).state === 'paused', { message: 'paused' });
+    await eventually(
+      async () => (await listedEverywhere('order-history')).every((p) => p.state === 'paused'),
+      { message: 'paused, as every server reports it' },
+    );
     await moreOrders(5);
     const held = await listed('order-history');
     assert.ok(held.lagEvents > 0, 'lag rises while paused');
@@ -304,7 +338,7 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     });
     await raw.setDoc('revenue', 'contributions', orderId, JSON.stringify({ day: '2026-01-01' }));
     await command('CancelOrder', { orderId }, buyerToken, 'cancel-poisoned-order');
-    await eventually(async () => (await listed('revenue')).state === 'stopped-on-error', {
+    await eventually(() => inState('revenue', 'stopped-on-error'), {
       message: 'revenue stops on the cancel',
     });
     await raw.setDoc('revenue', 'contributions', orderId, original);
@@ -314,7 +348,7 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     await eventually(
       async () => {
         const now = await listed('revenue');
-        return now.state !== 'stopped-on-error' && now.lagEvents < 5;
+        return !(await inState('revenue', 'stopped-on-error')) && now.lagEvents < 5;
       },
       { message: 'revenue catches up' },
     );
@@ -351,6 +385,6 @@ describe(`projection maintenance beside a live server under load (${onPostgres ?
     assert.deepEqual([...load.statuses.keys()], [200]);
     assert.ok(load.slowestReadMs < readYourWritesBoundMs, `slowest read ${load.slowestReadMs} ms`);
     assert.ok(load.orders > 60, `load ran throughout (${load.orders} orders)`);
-    assert.ok(server.alive());
+    assert.ok(servers.every((s) => s.alive()));
   });
 });
