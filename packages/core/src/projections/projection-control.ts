@@ -62,6 +62,8 @@ export class ProjectionControl {
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = true;
+  /** The last look failed (reported once until one succeeds). */
+  #failing = false;
 
   constructor(options: ProjectionControlOptions) {
     this.#options = options;
@@ -94,12 +96,6 @@ export class ProjectionControl {
   /** Resolves once every request under way here ended (its outcome recorded). */
   async settle(): Promise<void> {
     await Promise.all([...this.#inFlight.values()]);
-  }
-
-  /** One look now (tests, and after a request was enqueued in this process). */
-  async look(): Promise<void> {
-    this.#tick = this.#tick.then(() => this.#look().catch((error: unknown) => this.#report(error)));
-    await this.#tick;
   }
 
   /**
@@ -172,14 +168,23 @@ export class ProjectionControl {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#tick = this.#look()
-        .catch((error: unknown) => this.#report(error))
+        .then(
+          () => {
+            if (this.#failing) this.#options.logger.info({}, 'maintenance looks work again');
+            this.#failing = false;
+          },
+          (error: unknown) => this.#report(error),
+        )
         .finally(() => this.#schedule());
     }, this.#options.pollMs);
     this.#timer.unref();
   }
 
   #report(error: unknown): void {
-    this.#options.logger.warn({ err: error }, 'a maintenance look failed; the next one retries');
+    // Once per series: during an outage every look fails, four times a second.
+    if (!this.#failing)
+      this.#options.logger.warn({ err: error }, 'a maintenance look failed; the next ones retry');
+    this.#failing = true;
   }
 
   async #look(): Promise<void> {
