@@ -35,7 +35,8 @@ export type { RebuildProgress } from './rebuild-watch.js';
  * This is the front: it owns the lifecycle (start, stop, sharing projections by lease) and hands
  * each job to its piece: the runners (`projection-runners.ts`), blue/green rebuilds
  * (`blue-green-rebuilds.ts`), status (`projection-status-reader.ts`), read-your-writes
- * (`position-waiter.ts`) and maintenance (`projection-maintenance.ts`).
+ * (`position-waiter.ts`), maintenance (`projection-maintenance.ts`), and operators' requests from
+ * any process, persisted pauses and swaps made elsewhere (`projection-control.ts`).
  */
 export class ProjectionDaemon {
   readonly #options: ProjectionDaemonOptions;
