@@ -148,7 +148,7 @@ describe('admin API: projections', () => {
     assert.equal(all.json<{ ok: boolean }>().ok, true);
   });
 
-  it('retries a projection stopped on an error and replays nothing when nothing is parked', async () => {
+  it('reports a failed action with its cause, retries a projection stopped on an error, and replays nothing when nothing is parked', async () => {
     const { app, tandem, as } = await adminServer();
     const headers = { authorization: as.admin };
     faults.poison = 13;
@@ -157,6 +157,27 @@ describe('admin API: projections', () => {
       await eventually(async () => (await tandem.projections?.status())?.[0]?.state === 'stopped-on-error', {
         message: 'stopped on the poison',
       });
+      // A rebuild cannot pass the poison either: the request ends failed, with its cause.
+      const rebuild = await app.inject({
+        method: 'POST',
+        url: '/admin/projections/counter-totals/rebuild',
+        headers,
+      });
+      assert.equal(rebuild.statusCode, 202);
+      const failed = await eventually(
+        async () => {
+          const followed = await app.inject({
+            method: 'GET',
+            url: rebuild.json<{ href: string }>().href,
+            headers,
+          });
+          const request = followed.json<{ state: string; error?: string }>();
+          return request.state === 'running' || request.state === 'pending' ? undefined : request;
+        },
+        { message: 'the rebuild ends' },
+      );
+      assert.equal(failed.state, 'failed');
+      assert.match(failed.error ?? '', /poison 13/);
       faults.poison = undefined;
       const retried = await app.inject({
         method: 'POST',
@@ -168,6 +189,25 @@ describe('admin API: projections', () => {
       assert.ok(
         await tandem.projections?.waitFor(['counter-totals'], await tandem.events.headPosition(), 5_000),
       );
+      // Fixed: a new rebuild replaces the failed one.
+      const again = await app.inject({
+        method: 'POST',
+        url: '/admin/projections/counter-totals/rebuild',
+        headers,
+      });
+      const rebuilt = await eventually(
+        async () => {
+          const followed = await app.inject({
+            method: 'GET',
+            url: again.json<{ href: string }>().href,
+            headers,
+          });
+          const request = followed.json<{ state: string; error?: string }>();
+          return request.state === 'running' || request.state === 'pending' ? undefined : request;
+        },
+        { message: 'the second rebuild ends' },
+      );
+      assert.equal(rebuilt.state, 'done', rebuilt.error);
       const replayed = await app.inject({
         method: 'POST',
         url: '/admin/projections/counter-totals/replay',

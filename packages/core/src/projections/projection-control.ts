@@ -113,9 +113,16 @@ export class ProjectionControl {
     switch (action) {
       case 'rebuild': {
         const under = runners.builds.get(name);
-        // A build under way (another request's, or one a failover resumed at start-up) is the
-        // rebuild asked for: wait for it rather than start a second from 0.
-        if (under !== undefined) return this.#join(name, under.namespace, onProgress);
+        if (under !== undefined && (under.state === 'stopped-on-error' || under.state === 'stopped')) {
+          // A build that failed stays in the status until replaced: this request replaces it (the
+          // swap drops its storage with the old one's).
+          await under.stop();
+          if (runners.builds.get(name) === under) runners.builds.delete(name);
+        } else if (under !== undefined) {
+          // A build under way (another request's, or one a failover resumed at start-up) is the
+          // rebuild asked for: wait for it rather than start a second from 0.
+          return this.#join(name, under.namespace, onProgress);
+        }
         await rebuilds.rebuild(projection, (p) => onProgress?.({ ...p }));
         return { namespace: (await readStore.activeNamespace(name)) ?? null };
       }
