@@ -167,7 +167,7 @@ export function createCli(options: CliOptions): Command {
       write('Migrations applied.');
     });
 
-  addProjectionsCommand(program, config, options.createApp, write);
+  addProjectionsCommand(program, config, options.createApp, write, env);
   options.extend?.(program, config);
   return program;
 }

@@ -20,3 +20,4 @@ export { processOwnership } from './process-ownership.js';
 export { createCli, type CliOptions } from './create-cli.js';
 export { textTable } from './text-table.js';
 export { progressLine } from './progress-bar.js';
+export { performMaintenance, type PerformMaintenanceOptions } from './perform-maintenance.js';

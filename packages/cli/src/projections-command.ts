@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
-import type { ProjectionDaemon, ProjectionStatus, Tandem } from '@tandem/core';
+import type {
+  MaintenanceAction,
+  MaintenanceJson,
+  ProjectionDaemon,
+  ProjectionStatus,
+  Tandem,
+} from '@tandem/core';
 import type { AppConfig } from './app-config.js';
+import { performMaintenance } from './perform-maintenance.js';
 import { progressLine } from './progress-bar.js';
 import { terminalText } from './terminal-text.js';
 import type { AppFactory } from './serve.js';
@@ -76,21 +83,67 @@ function withDaemon(
   });
 }
 
+/** A count from a result, for printing (results come from another process's JSON). */
+function count(result: MaintenanceJson | undefined, key: string): string {
+  const value = result?.[key];
+  return typeof value === 'number' ? String(value) : '?';
+}
+
+/** Prints a verify report; returns whether the live read model matched. */
+function printVerify(
+  name: string,
+  result: MaintenanceJson | undefined,
+  write: (line: string) => void,
+): boolean {
+  const collections = Array.isArray(result?.collections) ? (result.collections as unknown[]) : [];
+  for (const entry of collections) {
+    const c = entry as Record<string, unknown>;
+    const samples = Array.isArray(c.sampleIds) ? c.sampleIds.map((id) => terminalText(String(id))) : [];
+    write(
+      `${terminalText(String(c.collection))}: ${count(c, 'missing')} missing, ${count(c, 'unexpected')} unexpected, ${count(c, 'different')} different${samples.length > 0 ? ` (e.g. ${samples.join(', ')})` : ''}`,
+    );
+  }
+  const ok = result?.ok === true;
+  write(
+    ok
+      ? `${name} matches a fresh rebuild at position ${count(result, 'position')}.`
+      : `${name} DIFFERS from a fresh rebuild at position ${count(result, 'position')}.`,
+  );
+  return ok;
+}
+
 /**
  * `tandem projections ...`. `status` reads persisted states (what the processes running the
- * projections recorded, next to their checkpoints) and is safe beside a running server. `rebuild`, `verify` and `replay` run the projections in this process: stop the server's
- * projections first (several processes sharing projections need leases, which the PostgreSQL
- * work adds).
+ * projections recorded, next to their checkpoints) and is safe beside a running server. The
+ * maintenance commands (`rebuild`, `verify`, `replay`, `retry`, `pause`, `resume`) are safe beside
+ * running servers too: each stores a request that whichever process holds the projection's lease
+ * performs (see `perform-maintenance.ts`), and prints its progress and outcome. When no process
+ * runs the projection, this process takes its lease and performs the request itself.
  */
 export function addProjectionsCommand(
   program: Command,
   config: AppConfig,
   createApp: AppFactory,
   write: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): void {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  /** Runs one request to its end; throws when it failed (the command exits non-zero). */
+  const run = async (
+    daemon: ProjectionDaemon,
+    action: MaintenanceAction,
+    name: string,
+    onProgress?: (progress: MaintenanceJson) => void,
+  ): Promise<MaintenanceJson | undefined> => {
+    const request = await performMaintenance(daemon, action, name, { env, log, onProgress });
+    if (request.state === 'failed')
+      throw new Error(`${action} of ${name} failed: ${terminalText(request.error ?? 'unknown error')}`);
+    return request.result;
+  };
+
   const projections = program
     .command('projections')
-    .description('read models: status, rebuild, verify, replay parked events');
+    .description('read models: status, rebuild, verify, replay, retry, pause, resume');
 
   projections
     .command('status')
@@ -103,14 +156,24 @@ export function addProjectionsCommand(
 
   projections
     .command('rebuild <name>')
-    .description('rebuild from position 0 into new storage, then swap it in (blue/green)')
+    .description(
+      'rebuild from position 0 into new storage, then swap it in (blue/green), beside live servers',
+    )
     .action(async (name: string) => {
       await withDaemon(config, createApp, async (daemon) => {
-        await daemon.start();
         const tty = process.stderr.isTTY;
         let lastLine = 0;
-        await daemon.rebuild(name, (progress) => {
-          const line = progressLine(progress);
+        const result = await run(daemon, 'rebuild', name, (progress) => {
+          const { position, head, eventsPerSecond, etaSeconds, fraction } = progress;
+          if (typeof position !== 'number' || typeof head !== 'number') return;
+          const line = progressLine({
+            position,
+            head,
+            // Reports from a holder that predates `fraction` still draw a bar.
+            fraction: typeof fraction === 'number' ? fraction : head === 0 ? 1 : position / head,
+            eventsPerSecond: typeof eventsPerSecond === 'number' ? eventsPerSecond : 0,
+            etaSeconds: typeof etaSeconds === 'number' ? etaSeconds : undefined,
+          });
           if (tty) process.stderr.write(`\r${line}`);
           else if (Date.now() - lastLine > 2_000) {
             lastLine = Date.now();
@@ -118,28 +181,34 @@ export function addProjectionsCommand(
           }
         });
         if (tty) process.stderr.write('\n');
-        write(`Rebuilt ${name}; the new storage is active.`);
+        const namespace = typeof result?.namespace === 'string' ? ` (${terminalText(result.namespace)})` : '';
+        write(`Rebuilt ${name}; the new storage${namespace} is active.`);
       });
     });
 
   projections
-    .command('verify <name>')
-    .description('rebuild into scratch storage and diff it against the live read model')
-    .action(async (name: string) => {
+    .command('verify [name]')
+    .description(
+      'rebuild into scratch storage and diff it against the live read model; every projection without a name (exit code 1 on any difference)',
+    )
+    .action(async (name: string | undefined) => {
       await withDaemon(config, createApp, async (daemon) => {
-        await daemon.start();
-        const report = await daemon.verify(name);
-        for (const c of report.collections) {
-          write(
-            `${c.collection}: ${c.missing} missing, ${c.unexpected} unexpected, ${c.different} different${c.sampleIds.length > 0 ? ` (e.g. ${c.sampleIds.map((id) => terminalText(id)).join(', ')})` : ''}`,
-          );
+        const names =
+          name === undefined
+            ? daemon.projections.filter((p) => p.mode !== 'inline').map((p) => p.name)
+            : [name];
+        let clean = true;
+        for (const each of names) {
+          try {
+            if (!printVerify(each, await run(daemon, 'verify', each), write)) clean = false;
+          } catch (error) {
+            // One projection that cannot be verified (stopped on an error...) must not hide the rest.
+            if (name !== undefined) throw error;
+            clean = false;
+            write(`${each}: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
-        write(
-          report.ok
-            ? `${name} matches a fresh rebuild at position ${report.position}.`
-            : `${name} DIFFERS from a fresh rebuild at position ${report.position}.`,
-        );
-        if (!report.ok) process.exitCode = 1;
+        if (!clean) process.exitCode = 1;
       });
     });
 
@@ -148,9 +217,42 @@ export function addProjectionsCommand(
     .description('re-apply parked events after a fix')
     .action(async (name: string) => {
       await withDaemon(config, createApp, async (daemon) => {
-        await daemon.start();
-        const result = await daemon.replayParked(name);
-        write(`Replayed ${result.replayed}; ${result.parked} still parked.`);
+        const result = await run(daemon, 'replay', name);
+        write(`Replayed ${count(result, 'replayed')}; ${count(result, 'parked')} still parked.`);
+      });
+    });
+
+  projections
+    .command('retry <name>')
+    .description('retry a projection stopped on an error, from its checkpoint (after a fix)')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        const result = await run(daemon, 'retry', name);
+        write(
+          result?.retried === true
+            ? `Retrying ${name} from its checkpoint.`
+            : `${name} had not stopped on an error (state ${terminalText(String(result?.state))}); nothing to retry.`,
+        );
+      });
+    });
+
+  projections
+    .command('pause <name>')
+    .description('hold a projection between batches, in every process, until `resume`')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        await run(daemon, 'pause', name);
+        write(`Paused ${name}; its lag grows until \`resume\`. Read-your-writes waits on it time out.`);
+      });
+    });
+
+  projections
+    .command('resume <name>')
+    .description('release a paused projection')
+    .action(async (name: string) => {
+      await withDaemon(config, createApp, async (daemon) => {
+        await run(daemon, 'resume', name);
+        write(`Resumed ${name}.`);
       });
     });
 }

@@ -118,6 +118,17 @@ export { compareValues, fieldValue, searchTokens } from './read-store/document-f
 export { searchLimits, searchTerms, type SearchTerm } from './read-store/search-terms.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
 export { MemoryLeases } from './memory/memory-leases.js';
+export { MemoryMaintenanceRequests } from './memory/memory-maintenance-requests.js';
+export {
+  isMaintenanceAction,
+  maintenanceActions,
+  type MaintenanceAction,
+  type MaintenanceJson,
+  type MaintenanceOutcome,
+  type MaintenanceRequest,
+  type MaintenanceRequests,
+  type MaintenanceState,
+} from './read-store/maintenance-requests.js';
 
 // Read side: projections
 export {

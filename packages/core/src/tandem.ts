@@ -37,7 +37,7 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
    * issued them. `tandem serve` derives it from TANDEM_SECRET.
    */
   readonly cursorKey?: string | Uint8Array;
-  /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger). */
+  /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger, its maintenance poll). */
   readonly daemon?: Pick<
     ProjectionDaemonOptions,
     | 'batchSize'
@@ -50,6 +50,7 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
     | 'stallAfterMs'
     | 'statusIntervalMs'
     | 'staleStatusMs'
+    | 'controlPollMs'
   >;
 }
 

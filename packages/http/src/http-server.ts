@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
+import { registerAdminRoutes } from './admin-routes.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { registerJsonBody } from './json-body.js';
@@ -141,6 +142,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
   registerOperationsRoutes(app, tandem, metrics, readiness, options.operations);
   app.addHook('onClose', async () => metrics.close());
+  registerAdminRoutes(app, tandem);
   app.get('/openapi.json', async () => openapi);
   return app;
 }

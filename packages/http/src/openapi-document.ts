@@ -6,6 +6,7 @@ import {
   type AnyCommandDefinition,
   type AnyQueryDefinition,
 } from '@tandem/core';
+import { adminOpenApiPaths } from './admin-openapi-paths.js';
 import { errorStatus } from './error-status.js';
 
 /** A schema's input as JSON Schema, when its validator can say (Standard JSON Schema). */
@@ -145,7 +146,7 @@ export function openApiDocument(
   return {
     openapi: '3.1.0',
     info,
-    paths,
+    paths: { ...paths, ...adminOpenApiPaths(statuses) },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {

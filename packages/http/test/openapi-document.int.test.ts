@@ -63,7 +63,22 @@ describe('GET /openapi.json', () => {
 
   it('has one path per command, with its JSON schema and the key header required exactly when needed', async () => {
     const { doc, commands } = await served();
-    assert.deepEqual(Object.keys(doc.paths).sort(), commands.map((c) => `/commands/${c.type}`).sort());
+    assert.deepEqual(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith('/commands/'))
+        .sort(),
+      commands.map((c) => `/commands/${c.type}`).sort(),
+    );
+    assert.deepEqual(
+      Object.keys(doc.paths).filter((p) => !p.startsWith('/commands/') && !p.startsWith('/queries/')),
+      [
+        '/admin/projections',
+        '/admin/projections/{name}/{action}',
+        '/admin/projections/verify',
+        '/admin/projections/requests/{id}',
+      ],
+      'and the admin API',
+    );
     for (const command of commands) {
       const operation = doc.paths[`/commands/${command.type}`]?.post;
       assert.ok(operation, command.type);

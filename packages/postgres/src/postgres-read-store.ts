@@ -19,6 +19,7 @@ import { collectionDdl, PostgresDocumentCollection } from './postgres-document-c
 import type { Queryable } from './postgres-event-log.js';
 import { holdsLease, PostgresLeases } from './postgres-leases.js';
 import { PostgresProjectionStatuses } from './postgres-projection-statuses.js';
+import { PostgresMaintenanceRequests } from './postgres-maintenance-requests.js';
 import { namedStatement } from './postgres-named-statement.js';
 import type { WithClient } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
@@ -56,6 +57,7 @@ export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
   readonly leases: PostgresLeases;
   readonly statuses: PostgresProjectionStatuses;
+  readonly maintenance: PostgresMaintenanceRequests;
   /**
    * `queries`: what query reads (`reader`, `activeReader`) go through; the store gives its pool
    * with the query time budget (see `postgres-query-budget.ts`). Default: `pool`, no budget.
@@ -67,6 +69,7 @@ export class PostgresReadStore implements ReadStore {
   ) {
     this.leases = new PostgresLeases(pool);
     this.statuses = new PostgresProjectionStatuses(pool);
+    this.maintenance = new PostgresMaintenanceRequests(pool);
   }
 
   async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {

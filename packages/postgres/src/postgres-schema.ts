@@ -169,4 +169,17 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Operators' maintenance requests and pause flags (see MaintenanceRequests).
+    version: 7,
+    sql: `
+      CREATE TABLE tandem_rm_maintenance (
+        id TEXT PRIMARY KEY, seq BIGINT GENERATED ALWAYS AS IDENTITY, projection TEXT NOT NULL, action TEXT NOT NULL,
+        requested_at TIMESTAMPTZ NOT NULL DEFAULT now(), state TEXT NOT NULL,
+        claimed_by TEXT, claimed_epoch BIGINT, progress JSONB, result JSONB, error TEXT,
+        finished_at TIMESTAMPTZ);
+      CREATE INDEX tandem_rm_maintenance_open ON tandem_rm_maintenance (state, requested_at);
+      CREATE TABLE tandem_rm_paused (projection TEXT PRIMARY KEY, paused_at TIMESTAMPTZ NOT NULL DEFAULT now());
+    `,
+  },
 ];

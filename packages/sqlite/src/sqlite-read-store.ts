@@ -20,6 +20,7 @@ import {
 } from './sqlite-document-collection.js';
 import { holdsLease, SqliteLeases } from './sqlite-leases.js';
 import { SqliteProjectionStatuses } from './sqlite-projection-statuses.js';
+import { SqliteMaintenanceRequests } from './sqlite-maintenance-requests.js';
 import { SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 
@@ -35,6 +36,7 @@ export class SqliteReadStore implements ReadStore {
   readonly name = 'sqlite';
   readonly leases: SqliteLeases;
   readonly statuses: SqliteProjectionStatuses;
+  readonly maintenance: SqliteMaintenanceRequests;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #job: WriterJob;
@@ -53,6 +55,7 @@ export class SqliteReadStore implements ReadStore {
     this.#batch = reader === writer ? undefined : new SqliteReadBatch(reader);
     this.leases = new SqliteLeases(writer, job);
     this.statuses = new SqliteProjectionStatuses(writer, reader, job);
+    this.maintenance = new SqliteMaintenanceRequests(writer, job);
   }
 
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {

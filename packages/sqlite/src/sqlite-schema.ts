@@ -115,4 +115,28 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Operators' maintenance requests and pause flags (see MaintenanceRequests); JSON as text.
+    version: 5,
+    sql: `
+      CREATE TABLE tandem_rm_maintenance (
+        id TEXT PRIMARY KEY,
+        projection TEXT NOT NULL,
+        action TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_epoch INTEGER,
+        progress TEXT,
+        result TEXT,
+        error TEXT,
+        finished_at TEXT
+      );
+      CREATE INDEX tandem_rm_maintenance_open ON tandem_rm_maintenance (state, requested_at);
+      CREATE TABLE tandem_rm_paused (
+        projection TEXT PRIMARY KEY,
+        paused_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
 import type { ProjectionStatusStore, StoredProjectionStatus } from '../read-store/projection-status-store.js';
+import { MemoryMaintenanceRequests } from './memory-maintenance-requests.js';
 import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;
@@ -91,6 +92,8 @@ export class MemoryReadStore implements ReadStore {
     list: async (projection) =>
       [...this.#statuses.values()].filter((s) => s.projection === projection).map((s) => structuredClone(s)),
   };
+  /** Maintenance requests and pause flags among daemons sharing this store. */
+  readonly maintenance = new MemoryMaintenanceRequests();
   #state: ReadState = {
     collections: new Map(),
     checkpoints: new Map(),

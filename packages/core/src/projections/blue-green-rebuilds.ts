@@ -150,6 +150,8 @@ export class BlueGreenRebuilds {
           const old = runners.live.get(projection.name);
           runners.builds.delete(projection.name);
           runners.live.set(projection.name, runner);
+          // Now the live runner: an operator's pause holds it from its next batch.
+          if (runners.paused.has(projection.name)) runner.hold(true);
           this.#options.progressed();
           reporter.swapped();
           try {

@@ -12,6 +12,12 @@ export interface LeaseCoordinatorOptions {
   readonly ttlMs: number;
   /** How often to renew, rebalance and pick up lapsed leases; well under `ttlMs`. */
   readonly heartbeatMs: number;
+  /**
+   * Takes free units only, without announcing itself as a worker: the other processes' fair
+   * shares stay as they are. For a short-lived process (the CLI performing maintenance while no
+   * one runs the projection), which must not make the servers give leases up for its sake.
+   */
+  readonly passive?: boolean;
   /** Starts work on a unit now held. */
   readonly start: (unit: string, lease: Lease) => Promise<void>;
   /** Stops work on a unit (lost or given up); resolves once nothing more will commit. */
@@ -43,6 +49,11 @@ export class LeaseCoordinator {
 
   constructor(options: LeaseCoordinatorOptions) {
     this.#options = options;
+  }
+
+  /** This process's owner id. */
+  get owner(): string {
+    return this.#options.owner;
   }
 
   /** Units held now. */
@@ -94,7 +105,7 @@ export class LeaseCoordinator {
 
   async #balance(): Promise<void> {
     const { leases, owner, units, ttlMs } = this.#options;
-    const workers = await leases.heartbeat(owner, ttlMs);
+    const workers = this.#options.passive === true ? [owner] : await leases.heartbeat(owner, ttlMs);
     const share = Math.ceil(units.length / Math.max(1, workers.length));
     for (const [unit, lease] of [...this.#held]) {
       const renewed = await leases.acquire(unit, owner, ttlMs);

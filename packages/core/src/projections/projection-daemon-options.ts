@@ -61,6 +61,11 @@ export interface ProjectionDaemonOptions {
    * runs it, is taken as its writer's last word: default 10 000 ms.
    */
   readonly staleStatusMs?: number;
+  /**
+   * How often the daemon looks for maintenance requests, pause flags and swaps made by another
+   * process (see `projection-control.ts`); default 250 ms.
+   */
+  readonly controlPollMs?: number;
 }
 
 /** How a daemon takes part in sharing projections between processes. */
@@ -71,6 +76,11 @@ export interface ProjectionOwnership {
   readonly ttlMs?: number;
   /** Renewal and rebalancing interval; default a fifth of `ttlMs`. */
   readonly heartbeatMs?: number;
+  /**
+   * Only these projections, taken only when free and without announcing this process as a worker
+   * (see `LeaseCoordinatorOptions.passive`): the CLI's maintenance when no process runs them.
+   */
+  readonly only?: readonly string[];
   /**
    * Reports a failed coordination round (the next one retries) or a lease not released at stop
    * (it lapses instead). Default: a warning through the daemon's `logger`.

@@ -2,12 +2,21 @@ import type { CollectionDefinition } from '../read-store/collection-definition.j
 import type { DocumentReader } from '../read-store/document-collection.js';
 import type { LeaseInfo } from '../read-store/projection-leases.js';
 import { readModelNotReady } from '../read-store/read-model-unavailable.js';
+import { randomUUID } from 'node:crypto';
+import { MemoryMaintenanceRequests } from '../memory/memory-maintenance-requests.js';
+import type {
+  MaintenanceAction,
+  MaintenanceJson,
+  MaintenanceRequest,
+  MaintenanceRequests,
+} from '../read-store/maintenance-requests.js';
 import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { PositionWaiter } from './position-waiter.js';
 import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
 import type { AnyProjection } from './projection-definition.js';
 import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './projection-logger.js';
+import { ProjectionControl } from './projection-control.js';
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -36,7 +45,8 @@ export type { ProjectionEvent, ProjectionObserver } from './projection-observer.
  * This is the front: it owns the lifecycle (start, stop, sharing projections by lease) and hands
  * each job to its piece: the runners (`projection-runners.ts`), blue/green rebuilds
  * (`blue-green-rebuilds.ts`), status (`projection-status-reader.ts`), read-your-writes
- * (`position-waiter.ts`) and maintenance (`projection-maintenance.ts`).
+ * (`position-waiter.ts`), maintenance (`projection-maintenance.ts`), and operators' requests from
+ * any process, persisted pauses and swaps made elsewhere (`projection-control.ts`).
  */
 export class ProjectionDaemon {
   readonly #options: ProjectionDaemonOptions;
@@ -51,6 +61,10 @@ export class ProjectionDaemon {
   readonly #stalls: StallWatch;
   readonly #monitor: ProjectionStatusMonitor;
   #owner: string | undefined;
+  readonly #requests: MaintenanceRequests;
+  readonly #control: ProjectionControl;
+  /** This process's id where no lease owner names it (no ownership): claims still need one. */
+  readonly #localOwner = `local:${process.pid}:${randomUUID().slice(0, 8)}`;
   #coordinator: LeaseCoordinator | undefined;
   #started = false;
 
@@ -134,6 +148,19 @@ export class ProjectionDaemon {
       logger: this.#logger,
     });
     this.#maintenance = new ProjectionMaintenance({ events, readStore, runners });
+    this.#requests = readStore.maintenance ?? new MemoryMaintenanceRequests();
+    this.#control = new ProjectionControl({
+      readStore,
+      requests: this.#requests,
+      runners,
+      rebuilds: this.#rebuilds,
+      maintenance: this.#maintenance,
+      projection: (name) => this.#projections.get(name),
+      holding: () => this.#holding(),
+      logger: this.#logger,
+      progressed,
+      pollMs: options.controlPollMs ?? 250,
+    });
   }
 
   /** The projections this daemon runs. */
@@ -155,12 +182,19 @@ export class ProjectionDaemon {
     this.#started = true;
     const ownership = options.ownership ?? this.#options.ownership;
     this.#owner = ownership?.owner;
+    // Paused projections start paused, here and after a failover.
+    await this.#control
+      .loadPauses()
+      .catch((error: unknown) =>
+        this.#logger.warn({ err: error }, 'reading pause flags failed; the next look applies them'),
+      );
     if (ownership === undefined) {
       try {
         for (const projection of this.#projections.values()) await this.#rebuilds.startProjection(projection);
       } finally {
         this.#monitor.start();
       }
+      this.#control.start();
       return;
     }
     const leases = this.#options.readStore.leases;
@@ -172,7 +206,8 @@ export class ProjectionDaemon {
     this.#coordinator = new LeaseCoordinator({
       leases,
       owner: ownership.owner,
-      units: [...this.#projections.keys()],
+      units: ownership.only === undefined ? [...this.#projections.keys()] : [...ownership.only],
+      ...(ownership.only === undefined ? {} : { passive: true }),
       ttlMs,
       heartbeatMs: ownership.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 5)),
       start: async (name, lease) => {
@@ -198,6 +233,7 @@ export class ProjectionDaemon {
     });
     this.#monitor.start();
     await this.#coordinator.start();
+    this.#control.start();
   }
 
   /** The projections this process holds leases on (all of them without `ownership`). */
@@ -217,11 +253,14 @@ export class ProjectionDaemon {
     // Stops at once (after a look in flight): a stop must not wait for status reads. States
     // changed since the last look are recorded below when no other process may own them now.
     await this.#monitor.stop();
+    await this.#control.stop();
     const shared = this.#coordinator !== undefined;
     const runners = this.#runners.all();
     await this.#coordinator?.stop();
     this.#coordinator = undefined;
     await this.#runners.stopAll();
+    // Requests under way end with their runners (a rebuild as stopped); their outcome is recorded.
+    await this.#control.settle();
     // Under leases another process may run them already: its record must not be overwritten.
     if (!shared) await this.#monitor.record(runners);
     this.#started = false;
@@ -338,6 +377,51 @@ export class ProjectionDaemon {
    */
   async verify(name: string): Promise<VerifyReport> {
     return this.#maintenance.verify(this.#require(name));
+  }
+
+  /**
+   * Asks for maintenance of a projection: the request is stored (in the read store's table, so any
+   * process can follow it) and whichever process runs the projection performs it at its next look.
+   * Follow it with {@link maintenanceRequest}.
+   */
+  async enqueue(action: MaintenanceAction, name: string): Promise<MaintenanceRequest> {
+    this.#require(name);
+    return this.#requests.enqueue(name, action);
+  }
+
+  /** A maintenance request, as its performer last recorded it; undefined if unknown. */
+  maintenanceRequest(id: string): Promise<MaintenanceRequest | undefined> {
+    return this.#requests.get(id);
+  }
+
+  /**
+   * Performs an action on a projection running in this process, now, and returns its result (see
+   * `ProjectionControl.perform`). Other processes' projections are reached through {@link enqueue}.
+   */
+  perform(
+    action: MaintenanceAction,
+    name: string,
+    onProgress?: (progress: MaintenanceJson) => void,
+  ): Promise<MaintenanceJson> {
+    this.#require(name);
+    return this.#control.perform(action, name, onProgress);
+  }
+
+  /** The projections an operator paused (persisted flags). */
+  paused(): Promise<readonly string[]> {
+    return this.#requests.paused();
+  }
+
+  /** What this process runs, for claiming requests: lease epochs, or 0 for all without leases. */
+  #holding(): { owner: string; epochs: Map<string, number> } {
+    const epochs = new Map<string, number>();
+    const live = (name: string) => this.#runners.live.has(name) || this.#runners.builds.has(name);
+    if (this.#coordinator === undefined) {
+      for (const name of this.#runners.live.keys()) epochs.set(name, 0);
+      return { owner: this.#localOwner, epochs };
+    }
+    for (const [name, lease] of this.#coordinator.held) if (live(name)) epochs.set(name, lease.epoch);
+    return { owner: this.#coordinator.owner, epochs };
   }
 
   #require(name: string): AnyProjection {

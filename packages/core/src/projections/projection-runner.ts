@@ -50,6 +50,8 @@ export class ProjectionRunner {
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
   readonly #pause = new LoopPause();
+  /** Held by an operator's pause (persisted; see `hold`), unlike the short `pause` of a replay. */
+  #held = false;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -178,6 +180,22 @@ export class ProjectionRunner {
     this.#pause.release();
   }
 
+  /**
+   * An operator's pause (`held`) or resume: the loop holds between batches, in state `paused`,
+   * until released. Unlike `pause`, nobody awaits it: the batch in flight finishes first.
+   */
+  hold(held: boolean): void {
+    if (this.#held === held) return;
+    this.#held = held;
+    if (!held && this.state === 'paused') this.state = 'catching-up';
+    this.#interrupt();
+  }
+
+  /** Whether an operator's pause holds this runner. */
+  get held(): boolean {
+    return this.#held;
+  }
+
   /** Clears a stop on error so the loop retries from the checkpoint (after a fix). */
   retryAfterError(): void {
     if (this.state !== 'stopped-on-error') return;
@@ -227,6 +245,12 @@ export class ProjectionRunner {
   async #step(): Promise<void> {
     const { events, batchSize, until } = this.#options;
     if (await this.#pause.hold()) return;
+    if (this.#held && !this.#building) {
+      // A stop on error stays visible as such; anything else reads as paused.
+      if (this.state !== 'stopped-on-error') this.state = 'paused';
+      await sleepUnlessAborted(this.#wake.signal);
+      return;
+    }
     if (this.state === 'stopped-on-error' || (until !== undefined && this.position >= until)) {
       await sleepUnlessAborted(this.#wake.signal);
       return;

@@ -46,6 +46,11 @@ export class ProjectionRunners {
   readonly live = new Map<string, ProjectionRunner>();
   /** Shadow builds (new versions, rebuilds) not swapped in yet, by projection name. */
   readonly builds = new Map<string, ProjectionRunner>();
+  /**
+   * Projections an operator paused (persisted; kept in step by `ProjectionControl`): a live runner
+   * made for one starts held.
+   */
+  readonly paused = new Set<string>();
   readonly #options: ProjectionRunnersOptions;
   readonly #leases = new Map<string, Lease>();
   readonly #listeners = new Set<() => void>();
@@ -74,7 +79,7 @@ export class ProjectionRunners {
   /** A runner for `namespace` of `projection`, not started. */
   create(projection: AnyProjection, namespace: string, extras: RunnerExtras = {}): ProjectionRunner {
     const { failpoint } = this.#options;
-    return new ProjectionRunner({
+    const runner = new ProjectionRunner({
       projection,
       namespace,
       events: this.#options.events,
@@ -93,6 +98,10 @@ export class ProjectionRunners {
       },
       ...extras,
     });
+    // Shadow builds and verify's scratch runners are not what a pause holds: only live runners.
+    const live = extras.onCaughtUp === undefined && extras.until === undefined;
+    if (live && this.paused.has(projection.name)) runner.hold(true);
+    return runner;
   }
 
   /** Resolves at the next checkpoint of any runner, or after `maxMs`. */

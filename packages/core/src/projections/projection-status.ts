@@ -10,7 +10,10 @@ export type ProjectionState =
   | 'running'
   /** Building a new version or generation into shadow storage while the old one serves. */
   | 'rebuilding'
-  /** Held between batches on request (maintenance); see `stall` when events wait meanwhile. */
+  /**
+   * Held between batches by an operator (`tandem projections pause`), persisted so that every
+   * process and a lease failover keep it held until `resume`.
+   */
   | 'paused'
   /** Has events to apply and its checkpoint has not moved for a while; `stall` names why. */
   | 'stalled'

@@ -3,6 +3,7 @@ import type { Transaction } from '../write/transaction.js';
 import type { CollectionDefinition } from './collection-definition.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { DocumentReader, DocumentWriter } from './document-collection.js';
+import type { MaintenanceRequests } from './maintenance-requests.js';
 import type { Lease, ProjectionLeases } from './projection-leases.js';
 import type { ProjectionStatusStore } from './projection-status-store.js';
 
@@ -103,6 +104,13 @@ export interface ReadStore {
    * a process not running a projection can only guess its state from its lag.
    */
   readonly statuses?: ProjectionStatusStore;
+
+  /**
+   * Operators' maintenance requests and pause flags, so that the CLI and the admin API of any
+   * process reach whichever process holds a projection's lease. Without it, only the process's
+   * own daemon takes requests (in memory).
+   */
+  readonly maintenance?: MaintenanceRequests;
 
   /** Creates the storage and indexes of `collections` under `namespace` if missing. */
   prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void>;

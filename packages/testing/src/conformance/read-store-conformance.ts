@@ -25,6 +25,7 @@ export const readStoreConformanceCases = [
   'leases',
   'active-reader',
   'statuses',
+  'maintenance',
 ] as const;
 
 export type ReadStoreConformanceCase = (typeof readStoreConformanceCases)[number];
@@ -443,6 +444,57 @@ export function describeReadStoreConformance(
         await leases.release(b2);
         assert.equal((await leases.list())[0]?.live, false, 'released: lapses at once');
         assert.deepEqual(await leases.acquire('p', 'a', 150), { name: 'p', owner: 'a', epoch: 3 });
+      },
+    );
+
+    test(
+      'maintenance',
+      'requests are claimed once, taken over only by a higher lease epoch, and written only by their claim; pause flags persist',
+      async (store) => {
+        const requests = store.maintenance;
+        assert.ok(requests !== undefined, 'no maintenance table: declare the deviation');
+        const first = await requests.enqueue('orders-view', 'rebuild');
+        const second = await requests.enqueue('orders-view', 'verify');
+        assert.equal(first.state, 'pending');
+        assert.equal(first.projection, 'orders-view');
+        assert.equal(first.action, 'rebuild');
+        assert.ok(!Number.isNaN(Date.parse(first.requestedAt)));
+        assert.deepEqual(
+          (await requests.open()).map((r) => r.id),
+          [first.id, second.id],
+          'open requests, oldest first',
+        );
+        assert.equal(await requests.claim(first.id, 'a', 1), true);
+        assert.equal(await requests.claim(first.id, 'b', 1), false, 'claimed under the same epoch');
+        await requests.progress(first.id, 'a', 1, { position: 5, head: 10 });
+        assert.deepEqual((await requests.get(first.id))?.progress, { position: 5, head: 10 });
+        // a lost the lease: b holds it under epoch 2 and takes the request over.
+        assert.equal(await requests.claim(first.id, 'b', 2), true, 'a higher epoch takes it over');
+        await requests.progress(first.id, 'a', 1, { position: 9, head: 10 });
+        await requests.finish(first.id, 'a', 1, { state: 'failed', error: 'stale' });
+        const taken = await requests.get(first.id);
+        assert.equal(taken?.state, 'running', "the old claim's writes are ignored");
+        assert.equal(taken?.claimedBy, 'b');
+        assert.equal(taken?.claimedEpoch, 2);
+        assert.deepEqual(taken?.progress, { position: 5, head: 10 });
+        await requests.finish(first.id, 'b', 2, { state: 'done', result: { namespace: 'orders-view@1~x' } });
+        const done = await requests.get(first.id);
+        assert.equal(done?.state, 'done');
+        assert.deepEqual(done?.result, { namespace: 'orders-view@1~x' });
+        assert.ok(done?.finishedAt !== undefined);
+        assert.equal(await requests.claim(first.id, 'c', 9), false, 'a finished request stays finished');
+        assert.equal(await requests.claim(second.id, 'b', 2), true);
+        await requests.finish(second.id, 'b', 2, { state: 'failed', error: 'boom' });
+        assert.equal((await requests.get(second.id))?.error, 'boom');
+        assert.deepEqual(await requests.open(), []);
+        assert.equal(await requests.get('00000000-0000-0000-0000-000000000000'), undefined);
+        assert.deepEqual(await requests.paused(), []);
+        await requests.setPaused('b-view', true);
+        await requests.setPaused('a-view', true);
+        await requests.setPaused('a-view', true);
+        assert.deepEqual(await requests.paused(), ['a-view', 'b-view']);
+        await requests.setPaused('a-view', false);
+        assert.deepEqual(await requests.paused(), ['b-view']);
       },
     );
 

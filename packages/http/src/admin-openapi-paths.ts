@@ -1,0 +1,111 @@
+import { maintenanceActions } from '@tandem/core';
+
+const problem = { $ref: '#/components/schemas/Problem' };
+
+function problems(statuses: readonly number[]): Record<string, unknown> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: 'Problem', content: { 'application/problem+json': { schema: problem } } },
+    ]),
+  );
+}
+
+const maintenanceRequest = {
+  type: 'object',
+  required: ['id', 'projection', 'action', 'requestedAt', 'state', 'href'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    projection: { type: 'string' },
+    action: { type: 'string', enum: [...maintenanceActions] },
+    requestedAt: { type: 'string', format: 'date-time' },
+    state: { type: 'string', enum: ['pending', 'running', 'done', 'failed'] },
+    claimedBy: { type: 'string', description: 'The process performing it (its lease owner id).' },
+    claimedEpoch: { type: 'integer' },
+    progress: { type: 'object', description: "A rebuild's position, head, eventsPerSecond, etaSeconds." },
+    result: { type: 'object', description: 'The rebuilt namespace, a verify report, replay counts...' },
+    error: { type: 'string' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    href: { type: 'string', description: 'Where to follow it.' },
+  },
+};
+
+/** The admin API's paths (see `admin-routes.ts`), for the OpenAPI document. */
+export function adminOpenApiPaths(statuses: readonly number[]): Record<string, unknown> {
+  const security = [{ bearer: [] }];
+  const ended = {
+    description: 'Ended (done, or failed with its error).',
+    content: { 'application/json': { schema: maintenanceRequest } },
+  };
+  const underWay = {
+    description: 'Under way: follow the Location.',
+    headers: { Location: { schema: { type: 'string' } } },
+    content: { 'application/json': { schema: maintenanceRequest } },
+  };
+  return {
+    '/admin/projections': {
+      get: {
+        operationId: 'adminListProjections',
+        summary: 'Every projection: version, namespace, state, position, lag, parked, owner (admin only)',
+        security,
+        responses: {
+          200: {
+            description: 'The projections.',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/projections/{name}/{action}': {
+      post: {
+        operationId: 'adminMaintainProjection',
+        summary:
+          'Rebuild, verify, replay parked events, retry after a stop on error, pause or resume a projection (admin only)',
+        description:
+          'Performed by whichever process holds the projection lease. A rebuild answers 202 at once; the other actions wait up to ten seconds for their outcome.',
+        security,
+        parameters: [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'action',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', enum: [...maintenanceActions] },
+          },
+        ],
+        responses: { 200: ended, 202: underWay, ...problems(statuses) },
+      },
+    },
+    '/admin/projections/verify': {
+      post: {
+        operationId: 'adminVerifyProjections',
+        summary: 'Verify every projection against a fresh rebuild (admin only)',
+        security,
+        responses: {
+          200: {
+            description: '`ok` is true when every projection matched.',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          202: { description: 'Some verifies are still under way.' },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/projections/requests/{id}': {
+      get: {
+        operationId: 'adminMaintenanceRequest',
+        summary: 'Follow a maintenance request (admin only)',
+        security,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        responses: {
+          200: {
+            description: 'The request.',
+            content: { 'application/json': { schema: maintenanceRequest } },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+  };
+}
