@@ -28,3 +28,4 @@ export {
   searchCatalog,
   type CatalogProduct,
 } from './fixtures/search-catalog.js';
+export { startInMemoryTracing, type InMemoryTracing } from './in-memory-tracing.js';

@@ -1,5 +1,6 @@
 import { LeaseLost } from '../read-store/projection-leases.js';
 import { FailureHandling, outageDelay, outageError } from './failure-handling.js';
+import { inBatchSpan } from './batch-span.js';
 import { LaneCommitter } from './lane-committer.js';
 import { LoopPause } from './loop-pause.js';
 import { PartitionLanes } from './partition-lanes.js';
@@ -212,7 +213,9 @@ export class ProjectionRunner {
     // A full batch means at least that much more to read.
     if (!this.#building) this.state = read.length >= limit ? 'catching-up' : 'running';
     const before = this.position;
-    await this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo));
+    await inBatchSpan(this.#options, batch, () =>
+      this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo)),
+    );
     for (const event of batch)
       if (event.position > before && event.position <= this.position) this.eventsPassed += 1;
     // A partial batch means the read reached the head of the log as it was then. A rebuild swaps
