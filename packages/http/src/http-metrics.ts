@@ -2,6 +2,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProjectionStatus, Tandem } from '@tandem/core';
 import type { RateLimitReason } from './rate-limits.js';
 import { unhandledRejectionCount } from './rejection-guard.js';
+import { registerCommandMetrics } from './command-metrics.js';
+import { registerHttpRequestMetrics, type HttpRequestMetrics } from './http-request-metrics.js';
 
 /** The metrics one server exposes, and the counters its parts move. */
 export interface HttpMetrics {
@@ -10,6 +12,10 @@ export interface HttpMetrics {
   rateLimited(reason: RateLimitReason): void;
   /** The registry's text, read fresh (one projection status read feeds every projection gauge). */
   render(): Promise<string>;
+  /** HTTP request counts and durations, moved by the server's request hooks. */
+  readonly httpRequests: HttpRequestMetrics;
+  /** Stops listening to the app's hooks (commands, commits): the server closed. */
+  close(): void;
 }
 
 /**
@@ -64,8 +70,12 @@ export function createHttpMetrics(tandem: Tandem): HttpMetrics {
       this.set(unhandledRejectionCount());
     },
   });
+  const stopCommandMetrics = registerCommandMetrics(registry, tandem);
+  const httpRequests = registerHttpRequestMetrics(registry);
   return {
     registry,
+    httpRequests,
+    close: () => stopCommandMetrics(),
     rateLimited: (reason) => rateLimited.inc({ reason }),
     async render() {
       statuses = (await tandem.projections?.status()) ?? [];

@@ -15,6 +15,7 @@ import { registerOperationsRoutes, type OperationsAccess } from './operations-ro
 import { registerQueryRoutes } from './query-routes.js';
 import { RateLimits, type RateLimitOptions } from './rate-limits.js';
 import { registerRequestGate } from './request-gate.js';
+import { registerRequestTracing } from './request-tracing.js';
 import { queryStringParser } from './strict-query.js';
 import { sendProblem } from './send-problem.js';
 import { unparsableRequestHandler, unreadableUrlHandler } from './unreadable-requests.js';
@@ -34,7 +35,11 @@ export interface HttpServerOptions {
    * default `{ level: 'warn' }`, so every 500 is logged with its cause and request id.
    */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Log a line when each request arrives and completes (Fastify's request logging); default false. */
+  /**
+   * Log one line at info when each request completes: its `reqId`, route, status and duration,
+   * and when it ran a command, the `commandId` and `correlationId` (and `traceId` when traced, as
+   * on every line of the request); default false.
+   */
   readonly requestLogging?: boolean;
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
@@ -96,9 +101,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     options.rateLimit === false ? undefined : new RateLimits(options.rateLimit ?? {}, metrics.rateLimited);
   const app = Fastify({
     logger: options.logger ?? { level: 'warn' },
-    logController: new LogController({
-      disableRequestLogging: options.requestLogging !== true,
-    }),
+    // Fastify's own two lines per request are replaced by one completion line (request-tracing).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     trustProxy: options.trustProxy ?? false,
@@ -114,7 +118,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   registerJsonBody(app);
+  // First: the span and the trace-bound logger cover the gate's refusals too.
+  registerRequestTracing(app, {
+    metrics: metrics.httpRequests,
+    logCompletion: options.requestLogging === true,
+  });
   registerRequestGate(app, auth, limits);
+  app.addHook('onClose', (_instance, done) => {
+    metrics.close();
+    done();
+  });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const tandemError = error instanceof TandemError ? error : fromFastify(error);
@@ -151,7 +164,12 @@ export async function createOperationsServer(options: {
 }): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? { level: 'warn' } });
   app.decorateRequest('principal', undefined);
-  registerOperationsRoutes(app, options.tandem, createHttpMetrics(options.tandem));
+  const metrics = createHttpMetrics(options.tandem);
+  app.addHook('onClose', (_instance, done) => {
+    metrics.close();
+    done();
+  });
+  registerOperationsRoutes(app, options.tandem, metrics);
   app.setNotFoundHandler(async (_request, reply) => sendProblem(reply, new TandemError('not-found')));
   return app;
 }
