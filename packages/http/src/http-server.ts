@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -35,6 +36,11 @@ export interface HttpServerOptions {
    * default `{ level: 'warn' }`, so every 500 is logged with its cause and request id.
    */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * A logger to use as it is (a pino logger, such as `tandem serve`'s process logger) instead of
+   * one made from `logger`'s options.
+   */
+  readonly loggerInstance?: FastifyBaseLogger;
   /**
    * Log one line at info when each request completes: its `reqId`, route, status and duration,
    * and when it ran a command, the `commandId` and `correlationId` (and `traceId` when traced, as
@@ -87,6 +93,16 @@ function fromFastify(error: FastifyError): TandemError {
   }
 }
 
+/** Fastify's logger options: the instance given, else a logger from the options (default `warn`). */
+function loggerOption(options: {
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly loggerInstance?: FastifyBaseLogger;
+}): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  return options.loggerInstance === undefined
+    ? { logger: options.logger ?? { level: 'warn' } }
+    : { loggerInstance: options.loggerInstance };
+}
+
 /**
  * Builds the HTTP server (not listening): commands, queries, OpenAPI, health and metrics, with
  * problem+json errors, a `Request-Id` on every answer, per-caller rate limits, and a boundary that
@@ -100,7 +116,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const limits =
     options.rateLimit === false ? undefined : new RateLimits(options.rateLimit ?? {}, metrics.rateLimited);
   const app = Fastify({
-    logger: options.logger ?? { level: 'warn' },
+    ...loggerOption(options),
     // Fastify's own two lines per request are replaced by one completion line (request-tracing).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -161,8 +177,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 export async function createOperationsServer(options: {
   readonly tandem: Tandem;
   readonly logger?: FastifyServerOptions['logger'];
+  /** A logger to use as it is, instead of one made from `logger`'s options. */
+  readonly loggerInstance?: FastifyBaseLogger;
 }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? { level: 'warn' } });
+  const app = Fastify(loggerOption(options));
   app.decorateRequest('principal', undefined);
   const metrics = createHttpMetrics(options.tandem);
   app.addHook('onClose', (_instance, done) => {
