@@ -51,7 +51,8 @@ export { shopQueries };
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
  * read store. Call `start()` to run the projections. `logger` (the command line's process logger)
- * is where the projection daemon reports failures, so they land in the same log as the requests.
+ * is where the projection daemon and failed audit writes are reported, so they land in the same
+ * log as the requests.
  */
 export function createShopApp(
   store: Store,
@@ -60,7 +61,12 @@ export function createShopApp(
   const { logger, ...rest } = options;
   return createTandem({
     ...rest,
-    ...(logger === undefined ? {} : { daemon: { ...rest.daemon, logger: rest.daemon?.logger ?? logger } }),
+    ...(logger === undefined
+      ? {}
+      : {
+          daemon: { ...rest.daemon, logger: rest.daemon?.logger ?? logger },
+          onAuditError: (error: unknown) => logger.error({ err: error }, 'audit write failed'),
+        }),
     name: 'shop',
     store,
     commands: shopCommands,
