@@ -1,4 +1,4 @@
-import { context as otelContext, trace, type Span } from '@opentelemetry/api';
+import { context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import { TandemError } from '../../errors/tandem-error.js';
 import type { ExpectedVersion } from '../../event-store/expected-version.js';
 import type { AppendResult, StreamAppend } from '../../event-store/stream-append.js';
@@ -95,11 +95,15 @@ export function handleAndCommit(
    * Runs `work` (the handler) in a `tandem.command.handle` span, active so that spans the handler
    * starts (a SQL driver's) nest under it; as it is when the command is not traced.
    */
-  async function traced<T>(context: CommandContext, name: string, work: () => Promise<T>): Promise<T> {
-    if (context.trace === undefined) return work();
-    const span = tandemTracer().startSpan(`tandem.command.${name}`, undefined, context.trace);
+  function traced<T>(context: CommandContext, name: string, work: () => Promise<T>): Promise<T> {
+    // Not async: untraced, the handler's promise is returned as it is, with no extra turns.
+    return context.trace === undefined ? work() : inSpan(context.trace, name, work);
+  }
+
+  async function inSpan<T>(parent: Context, name: string, work: () => Promise<T>): Promise<T> {
+    const span = tandemTracer().startSpan(`tandem.command.${name}`, undefined, parent);
     try {
-      const value = await otelContext.with(trace.setSpan(context.trace, span), work);
+      const value = await otelContext.with(trace.setSpan(parent, span), work);
       endStepSpan(span);
       return value;
     } catch (error) {
