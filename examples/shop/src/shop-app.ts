@@ -1,4 +1,10 @@
-import { createTandem, type Store, type Tandem, type TandemOptions } from '@tandem/core';
+import {
+  createTandem,
+  type ProjectionLogger,
+  type Store,
+  type Tandem,
+  type TandemOptions,
+} from '@tandem/core';
 import {
   AdjustProductPrice,
   CreateProduct,
@@ -44,14 +50,23 @@ export { shopQueries };
 
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
- * read store. Call `start()` to run the projections.
+ * read store. Call `start()` to run the projections. `logger` (the command line's process logger)
+ * is where the projection daemon and failed audit writes are reported, so they land in the same
+ * log as the requests.
  */
 export function createShopApp(
   store: Store,
-  options: Pick<TandemOptions, 'daemon' | 'cursorKey'> = {},
+  options: Pick<TandemOptions, 'daemon' | 'cursorKey'> & { readonly logger?: ProjectionLogger } = {},
 ): Promise<Tandem> {
+  const { logger, ...rest } = options;
   return createTandem({
-    ...options,
+    ...rest,
+    ...(logger === undefined
+      ? {}
+      : {
+          daemon: { ...rest.daemon, logger: rest.daemon?.logger ?? logger },
+          onAuditError: (error: unknown) => logger.error({ err: error }, 'audit write failed'),
+        }),
     name: 'shop',
     store,
     commands: shopCommands,

@@ -101,7 +101,10 @@ export function createCli(options: CliOptions): Command {
         projections: flags.projections ? 'shared' : 'none',
         env,
       });
-      write(`Listening on ${running.url}`);
+      // Through the process logger (one format on stdout), unless the caller captures lines.
+      if (options.write === undefined)
+        running.logger.info({ url: running.url }, `Listening on ${running.url}`);
+      else write(`Listening on ${running.url}`);
     });
 
   program
@@ -113,8 +116,15 @@ export function createCli(options: CliOptions): Command {
         ...env,
         ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
       });
-      await runWorker({ config: worker, createApp: options.createApp, handleSignals: true, env });
-      write(`Worker started on ${redactUrl(worker.databaseUrl)}`);
+      const started = await runWorker({
+        config: worker,
+        createApp: options.createApp,
+        handleSignals: true,
+        env,
+      });
+      const line = `Worker started on ${redactUrl(worker.databaseUrl)}`;
+      if (options.write === undefined) started.logger.info(line);
+      else write(line);
     });
 
   program

@@ -5,7 +5,11 @@ import { durationSeconds } from '@tandem/http';
 export interface HttpConfig {
   /** TANDEM_LOG_LEVEL: pino's level for the server's log lines; default `info`. */
   readonly logLevel: string;
-  /** TANDEM_LOG_REQUESTS=true: a log line for every request's arrival and completion; default off. */
+  /**
+   * TANDEM_LOG_REQUESTS: one log line at info per completed request (`reqId`, route, status,
+   * duration, and the command's `commandId`, `correlationId`, `traceId`); default on, `false` turns
+   * it off.
+   */
   readonly logRequests: boolean;
   /** The TANDEM_RATE_LIMIT_* variables, or false when TANDEM_RATE_LIMIT=off. */
   readonly rateLimit: RateLimitOptions | false;
@@ -118,7 +122,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
     throw new Error(`TANDEM_OPERATIONS_ACCESS must be public or admin, got ${JSON.stringify(access)}`);
   return {
     logLevel,
-    logRequests: read(env, 'TANDEM_LOG_REQUESTS') === 'true',
+    logRequests: read(env, 'TANDEM_LOG_REQUESTS') !== 'false',
     rateLimit: rateLimit(env),
     operationsPort: operationsPort === undefined ? undefined : Number(operationsPort),
     operationsHost: read(env, 'TANDEM_OPERATIONS_HOST') ?? '127.0.0.1',

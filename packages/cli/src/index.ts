@@ -1,13 +1,22 @@
 export { loadConfig, type AppConfig } from './app-config.js';
 export { minimumSecretBytes, resolveSecret } from './dev-secret.js';
 export { resolveTokenRules } from './resolve-token-rules.js';
-export { redactUrl } from './redact-url.js';
+export { redactSecrets, redactUrl } from './redact-url.js';
+export {
+  createProcessLogger,
+  logFormat,
+  redactedPaths,
+  type ProcessLoggerOptions,
+} from './process-logger.js';
+export { startTracing, tracingEndpoint, type RunningTracing } from './start-tracing.js';
 export { defaultMaxDisplayChars, terminalText } from './terminal-text.js';
 export { auditTable } from './audit-table.js';
 export { openStore } from './open-store.js';
 export {
   cursorKeyFor,
+  processLogger,
   serve,
+  shutdownTracing,
   type AppFactory,
   type AppOptions,
   type RunningServer,

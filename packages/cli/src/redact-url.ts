@@ -20,3 +20,24 @@ export function redactUrl(url: string): string {
   }
   return redacted.replace(secretParameter, '$1***');
 }
+
+// `scheme://user:password@`: the password part, wherever a URL sits in a text.
+const urlPassword = /\b([a-z][a-z\d+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi;
+// `Bearer <token>` as in an Authorization header quoted in a message.
+const bearer = /\b(bearer\s+)[\w.~+/=-]+/gi;
+// A JWT anywhere: three base64url parts, the first a JSON object (`eyJ`).
+const jwt = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+/g;
+
+/**
+ * `text` (a log message, an error's message or stack) with what looks like a credential hidden:
+ * URL passwords, `Bearer` tokens, anything shaped like a JWT, and the values of parameters such as
+ * `password=` or `token=`. The last line of defence behind the logger's structural redaction: an
+ * error from a driver or an application may quote a connection string or a header.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(urlPassword, '$1:***@')
+    .replace(bearer, '$1***')
+    .replace(jwt, '***')
+    .replace(secretParameter, '$1***');
+}

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
 import type { Store, Tandem } from '@tandem/core';
 import {
   createHttpServer,
@@ -10,6 +11,8 @@ import {
 import type { AppConfig } from './app-config.js';
 import { loadHttpConfig } from './http-config.js';
 import { openStore } from './open-store.js';
+import { createProcessLogger, logFormat } from './process-logger.js';
+import { startTracing, type RunningTracing } from './start-tracing.js';
 import { startProjections } from './process-ownership.js';
 import { resolveTokenRules } from './resolve-token-rules.js';
 
@@ -19,7 +22,12 @@ export interface AppOptions {
    * The key query page cursors are sealed with, derived from TANDEM_SECRET so that every process
    * of the application accepts the others' cursors: pass it to `createTandem` as `cursorKey`.
    */
-  readonly cursorKey: Uint8Array;
+  readonly cursorKey?: Uint8Array;
+  /**
+   * The process's logger (pino), when the command line runs the app (`serve`, `worker`): pass it
+   * to `createTandem` as `daemon.logger`, so projection failures land in the same log.
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -45,6 +53,8 @@ export interface RunningServer {
   readonly secret: string;
   /** The rules bearer tokens are verified with (secret, issuer, audience, maximum lifetime). */
   readonly auth: TokenRules;
+  /** The process's logger (see `ServeOptions.logger`). */
+  readonly logger: Logger;
   /** Stops accepting requests, finishes those in flight, then closes the app and its store. */
   close(): Promise<void>;
 }
@@ -58,15 +68,23 @@ export interface ServeOptions {
   /** Install SIGINT/SIGTERM handlers that close cleanly, then exit. */
   readonly handleSignals?: boolean;
   /**
-   * The server's logger (Fastify/pino options); default pino at TANDEM_LOG_LEVEL (`info`), one JSON
-   * line per event on stdout. Every 500 is logged with its cause and request id.
+   * The process's logger: a pino logger, or pino options (merged over the defaults: redaction,
+   * TANDEM_LOG_LEVEL), or `false` for none. Default: JSON lines on stdout (readable lines on a
+   * terminal, see `createProcessLogger`). The HTTP server, the projection daemon (through
+   * `AppOptions.logger`) and the lifecycle lines all write to it. Every 500 is logged with its
+   * cause and request id.
    */
-  readonly logger?: FastifyServerOptions['logger'];
+  readonly logger?: Logger | FastifyServerOptions['logger'];
   /**
    * Where lifecycle messages (a weak development secret, shutting down, failures while closing)
-   * go; default stderr.
+   * go; default the process logger.
    */
   readonly log?: (line: string) => void;
+  /**
+   * Start the OpenTelemetry SDK from the OTEL_* variables (see `startTracing`); default true.
+   * False when the application registers its own.
+   */
+  readonly tracing?: boolean;
   /**
    * `shared` (default): run the projections this process holds leases on, sharing them with other
    * `serve` and `worker` processes of the same database. `none`: HTTP only; workers project.
@@ -84,23 +102,31 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
   const env = options.env ?? process.env;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  // First, before the store opens: a weak production secret refuses to start with nothing to undo.
-  const auth = resolveTokenRules(config, log);
   const http = loadHttpConfig(env);
-  const logger = options.logger ?? { level: http.logLevel };
-  const store = await openStore(config.databaseUrl, { queryTimeoutMs: http.queryTimeoutMs });
+  const logger = processLogger(options.logger, http.logLevel, env);
+  const log = options.log ?? ((line: string) => logger.info(line));
+  // First, before the store opens: a weak production secret refuses to start with nothing to undo.
+  const auth = resolveTokenRules(config, options.log ?? ((line: string) => logger.warn(line)));
+  const tracing = options.tracing === false ? undefined : startTracing(env);
+  if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
+  let store: Store;
+  try {
+    store = await openStore(config.databaseUrl, { queryTimeoutMs: http.queryTimeoutMs });
+  } catch (error) {
+    await tracing?.shutdown().catch(() => undefined);
+    throw error;
+  }
   let app: Tandem | undefined;
   let server: FastifyInstance | undefined;
   let operations: FastifyInstance | undefined;
   try {
-    app = await options.createApp(store, { cursorKey: cursorKeyFor(auth.secret) });
+    app = await options.createApp(store, { cursorKey: cursorKeyFor(auth.secret), logger });
     // Projections run beside the server; a changed version starts its blue/green rebuild here.
     if (options.projections !== 'none') await startProjections(app, env, log);
     server = await createHttpServer({
       tandem: app,
       auth,
-      logger,
+      loggerInstance: logger,
       requestLogging: http.logRequests,
       title: options.title,
       rateLimit: http.rateLimit,
@@ -112,7 +138,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           : { metrics: 'off', healthDetails: 'admin' },
     });
     if (http.operationsPort !== undefined) {
-      operations = await createOperationsServer({ tandem: app, logger, readiness: http.readiness });
+      operations = await createOperationsServer({
+        tandem: app,
+        loggerInstance: logger,
+        readiness: http.readiness,
+      });
       await operations.listen({ port: http.operationsPort, host: http.operationsHost });
     }
     await server.listen({ port: config.port, host: config.host });
@@ -121,6 +151,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     await operations?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await (app === undefined ? store.close() : app.close()).catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
   const logged = server.log;
@@ -152,7 +183,48 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await running.server.close();
       await running.app.close();
       unguard();
+      // Last: the spans of the requests and projections that just finished are sent.
+      await shutdownTracing(tracing, logger);
     })());
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, close };
+  return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, logger, close };
+}
+
+/**
+ * The process logger `serve` and `worker` use: the one given, or one made from pino options (or
+ * none, for `false`), at TANDEM_LOG_LEVEL, in TANDEM_LOG_FORMAT.
+ */
+export function processLogger(
+  given: Logger | FastifyServerOptions['logger'],
+  level: string,
+  env: NodeJS.ProcessEnv,
+): Logger {
+  if (isLogger(given)) return given;
+  if (given === false) return createProcessLogger({ level: 'silent', format: 'json' });
+  const options = typeof given === 'object' && given !== null ? (given as Record<string, unknown>) : {};
+  return createProcessLogger({
+    level: typeof options.level === 'string' ? options.level : level,
+    format: logFormat(env),
+    ...(typeof options.stream === 'object' && options.stream !== null
+      ? { destination: options.stream as NodeJS.WritableStream & { write(line: string): void } }
+      : {}),
+  });
+}
+
+function isLogger(value: unknown): value is Logger {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Logger).child === 'function' &&
+    typeof (value as Logger).info === 'function'
+  );
+}
+
+/** Flushes the spans still buffered; a collector that is down costs a log line, not the shutdown. */
+export async function shutdownTracing(tracing: RunningTracing | undefined, logger: Logger): Promise<void> {
+  try {
+    await tracing?.shutdown();
+  } catch (error) {
+    logger.warn({ err: error }, 'tracing: the last spans could not be exported');
+  }
 }

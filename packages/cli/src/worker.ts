@@ -1,9 +1,12 @@
+import type { Logger } from 'pino';
 import type { Tandem } from '@tandem/core';
 import { guardUnhandledRejections } from '@tandem/http';
+import { loadHttpConfig } from './http-config.js';
 import type { AppConfig } from './app-config.js';
 import { openStore } from './open-store.js';
 import { startProjections } from './process-ownership.js';
-import type { AppFactory } from './serve.js';
+import { processLogger, shutdownTracing, type AppFactory } from './serve.js';
+import { startTracing } from './start-tracing.js';
 
 /** Options for {@link runWorker}. */
 export interface WorkerOptions {
@@ -11,8 +14,15 @@ export interface WorkerOptions {
   readonly createApp: AppFactory;
   /** Install SIGINT/SIGTERM handlers that hand the projections over cleanly, then exit. */
   readonly handleSignals?: boolean;
-  /** Lifecycle messages, including which projections this worker holds; default stderr. */
+  /** Lifecycle messages, including which projections this worker holds; default the logger. */
   readonly log?: (line: string) => void;
+  /**
+   * The process's logger (pino, or pino options, or `false`); default JSON lines on stdout at
+   * TANDEM_LOG_LEVEL (readable lines on a terminal). The projection daemon logs to it too.
+   */
+  readonly logger?: Logger | false | { readonly level?: string };
+  /** Start the OpenTelemetry SDK from the OTEL_* variables (see `startTracing`); default true. */
+  readonly tracing?: boolean;
   /** The environment (TANDEM_LEASE_TTL_MS); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -20,6 +30,8 @@ export interface WorkerOptions {
 /** A running worker. */
 export interface RunningWorker {
   readonly app: Tandem;
+  /** The process's logger. */
+  readonly logger: Logger;
   /** Stops its projections, releases their leases (others take over at once) and closes the store. */
   close(): Promise<void>;
 }
@@ -29,26 +41,36 @@ export interface RunningWorker {
  * the projections it holds leases on, and a killed one's projections move to the others.
  */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const store = await openStore(options.config.databaseUrl);
-  let app: Tandem;
+  const env = options.env ?? process.env;
+  const logger = processLogger(options.logger, loadHttpConfig(env).logLevel, env);
+  const log = options.log ?? ((line: string) => logger.info(line));
+  const tracing = options.tracing === false ? undefined : startTracing(env);
+  if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
+  let opened: Tandem | undefined;
   try {
-    app = await options.createApp(store);
-    if (app.projections === undefined) throw new Error('This application declares no projections');
-    if (!app.projections.shareable)
+    const store = await openStore(options.config.databaseUrl);
+    try {
+      opened = await options.createApp(store, { logger });
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    if (opened.projections === undefined) throw new Error('This application declares no projections');
+    if (!opened.projections.shareable)
       throw new Error(`The ${store.name} store cannot share projections between processes`);
-    await startProjections(app, options.env ?? process.env, log);
+    await startProjections(opened, env, log);
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await opened?.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
-  const daemon = app.projections;
+  const app = opened;
+  // Checked above, before the projections started.
+  const daemon = app.projections as NonNullable<Tandem['projections']>;
   // The last resort of every long-running process here: a dropped promise's rejection is logged
   // and counted, never the end of the worker and the projections it holds.
   const unguard = guardUnhandledRejections((reason) =>
-    log(
-      `unhandled promise rejection (a bug: the worker goes on): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
-    ),
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug: the worker goes on)'),
   );
   let reported: string | undefined;
   const reportHoldings = () => {
@@ -67,6 +89,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       for (const signal of signals) process.off(signal, onSignal);
       await app.close();
       unguard();
+      await shutdownTracing(tracing, logger);
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: handing the projections over, then closing the store`);
@@ -79,5 +102,5 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     );
   };
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { app, close };
+  return { app, logger, close };
 }

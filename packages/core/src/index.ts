@@ -57,7 +57,13 @@ export type { IdempotencyClaims, IdempotencyReader, IdempotencyRecord } from './
 export type { AuditEntry, AuditOutcome, AuditQuery } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';
 export type { CommandResult } from './write/command-result.js';
-export type { CommandOutcome, CommandRequest } from './write/command-request.js';
+export type { CommandOutcome, CommandRequest, CommandRunIds } from './write/command-request.js';
+export type {
+  AuditFailureListener,
+  CommandSettled,
+  CommandSettledListener,
+  CommandSettledOutcome,
+} from './write/command-observer.js';
 export type { HandlerInput } from './write/handler-input.js';
 export type { StreamEvents } from './write/stream-events.js';
 export { fold, type Decider } from './write/decider.js';
@@ -76,6 +82,10 @@ export {
 } from './write/pipeline/command-context.js';
 export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
 export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
+
+// Tracing
+export { formatTraceparent, parseTraceparent } from './tracing/traceparent.js';
+export { tandemTracer, tracerName } from './tracing/tandem-tracer.js';
 export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
 
 // Adapters without drivers

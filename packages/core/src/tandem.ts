@@ -115,6 +115,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       ? undefined
       : new QueryBus(projections, queryList, {
           readStore,
+          events,
           cursorKey: options.cursorKey,
           inputLimits: options.inputLimits,
         });

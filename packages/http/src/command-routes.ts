@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditOutcomeOf, payloadHash, boundedStorableText, TandemError, type Tandem } from '@tandem/core';
 import { isPrintableId, requestHeader } from './request-header.js';
+import { inRequestContext } from './request-tracing.js';
 import { sendProblem } from './send-problem.js';
 
 /** Whether the request declares a JSON body. */
@@ -36,7 +37,10 @@ export async function auditRefusal(
       position: undefined,
       at: new Date().toISOString(),
     })
-    .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit write failed'));
+    .catch((auditError: unknown) => {
+      tandem.commands.auditFailed(auditError);
+      request.log.error({ err: auditError }, 'audit write failed');
+    });
 }
 
 /** A header that must be a printable id, or undefined when absent; throws `validation` otherwise. */
@@ -63,13 +67,11 @@ export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem): voi
       await auditRefusal(tandem, request, type, error);
       return sendProblem(reply, error);
     }
-    const outcome = await tandem.execute({
-      type,
-      data: request.body,
-      user: request.principal,
-      commandId: key,
-      correlationId,
-    });
+    const outcome = await inRequestContext(request, () =>
+      tandem.execute({ type, data: request.body, user: request.principal, commandId: key, correlationId }),
+    );
+    // The rest of the request's lines (its failure, its completion) name the command.
+    request.log = request.log.child({ commandId: outcome.commandId, correlationId: outcome.correlationId });
     if (!outcome.ok) {
       if (outcome.error.code === 'internal')
         request.log.error({ err: outcome.error.cause, commandType: type }, 'command failed');

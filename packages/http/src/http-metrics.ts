@@ -4,6 +4,8 @@ import { registerProjectionMetrics } from './projection-metrics.js';
 import { Readiness } from './readiness.js';
 import type { RateLimitReason } from './rate-limits.js';
 import { unhandledRejectionCount } from './rejection-guard.js';
+import { registerCommandMetrics } from './command-metrics.js';
+import { registerHttpRequestMetrics, type HttpRequestMetrics } from './http-request-metrics.js';
 
 /** The metrics one server exposes, and the counters its parts move. */
 export interface HttpMetrics {
@@ -12,7 +14,9 @@ export interface HttpMetrics {
   rateLimited(reason: RateLimitReason): void;
   /** The registry's text, read fresh (one projection status read feeds every projection gauge). */
   render(): Promise<string>;
-  /** Stops listening to the projection daemon (when the server closes). */
+  /** HTTP request counts and durations, moved by the server's request hooks. */
+  readonly httpRequests: HttpRequestMetrics;
+  /** Stops listening to the app's hooks (commands, commits) and the projection daemon: the server closed. */
   close(): void;
 }
 
@@ -51,13 +55,19 @@ export function createHttpMetrics(tandem: Tandem, readiness = new Readiness(tand
       this.set(unhandledRejectionCount());
     },
   });
+  const stopCommandMetrics = registerCommandMetrics(registry, tandem);
+  const httpRequests = registerHttpRequestMetrics(registry);
   return {
     registry,
+    httpRequests,
     rateLimited: (reason) => rateLimited.inc({ reason }),
     async render() {
       await projections.refresh();
       return registry.metrics();
     },
-    close: () => projections.close(),
+    close: () => {
+      stopCommandMetrics();
+      projections.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -17,6 +18,7 @@ import { Readiness, type ReadinessOptions } from './readiness.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { RateLimits, type RateLimitOptions } from './rate-limits.js';
 import { registerRequestGate } from './request-gate.js';
+import { registerRequestTracing } from './request-tracing.js';
 import { queryStringParser } from './strict-query.js';
 import { sendProblem } from './send-problem.js';
 import { unparsableRequestHandler, unreadableUrlHandler } from './unreadable-requests.js';
@@ -36,7 +38,16 @@ export interface HttpServerOptions {
    * default `{ level: 'warn' }`, so every 500 is logged with its cause and request id.
    */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Log a line when each request arrives and completes (Fastify's request logging); default false. */
+  /**
+   * A logger to use as it is (a pino logger, such as `tandem serve`'s process logger) instead of
+   * one made from `logger`'s options.
+   */
+  readonly loggerInstance?: FastifyBaseLogger;
+  /**
+   * Log one line at info when each request completes: its `reqId`, route, status and duration,
+   * and when it ran a command, the `commandId` and `correlationId` (and `traceId` when traced, as
+   * on every line of the request); default false.
+   */
   readonly requestLogging?: boolean;
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
@@ -86,6 +97,16 @@ function fromFastify(error: FastifyError): TandemError {
   }
 }
 
+/** Fastify's logger options: the instance given, else a logger from the options (default `warn`). */
+function loggerOption(options: {
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly loggerInstance?: FastifyBaseLogger;
+}): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  return options.loggerInstance === undefined
+    ? { logger: options.logger ?? { level: 'warn' } }
+    : { loggerInstance: options.loggerInstance };
+}
+
 /**
  * Builds the HTTP server (not listening): commands, queries, OpenAPI, health and metrics, with
  * problem+json errors, a `Request-Id` on every answer, per-caller rate limits, and a boundary that
@@ -100,10 +121,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const limits =
     options.rateLimit === false ? undefined : new RateLimits(options.rateLimit ?? {}, metrics.rateLimited);
   const app = Fastify({
-    logger: options.logger ?? { level: 'warn' },
-    logController: new LogController({
-      disableRequestLogging: options.requestLogging !== true,
-    }),
+    ...loggerOption(options),
+    // Fastify's own two lines per request are replaced by one completion line (request-tracing).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     trustProxy: options.trustProxy ?? false,
@@ -119,7 +139,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   registerJsonBody(app);
+  // First: the span and the trace-bound logger cover the gate's refusals too.
+  registerRequestTracing(app, {
+    metrics: metrics.httpRequests,
+    logCompletion: options.requestLogging === true,
+  });
   registerRequestGate(app, auth, limits);
+  app.addHook('onClose', (_instance, done) => {
+    metrics.close();
+    done();
+  });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const tandemError = error instanceof TandemError ? error : fromFastify(error);
@@ -141,7 +170,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerCommandRoutes(app, tandem);
   registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
   registerOperationsRoutes(app, tandem, metrics, readiness, options.operations);
-  app.addHook('onClose', async () => metrics.close());
   registerAdminRoutes(app, tandem);
   app.get('/openapi.json', async () => openapi);
   return app;
@@ -157,8 +185,10 @@ export async function createOperationsServer(options: {
   readonly logger?: FastifyServerOptions['logger'];
   /** When `/health/ready` answers 503 for lag, as for `createHttpServer`. */
   readonly readiness?: ReadinessOptions;
+  /** A logger to use as it is, instead of one made from `logger`'s options. */
+  readonly loggerInstance?: FastifyBaseLogger;
 }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? { level: 'warn' } });
+  const app = Fastify(loggerOption(options));
   app.decorateRequest('principal', undefined);
   const readiness = new Readiness(options.tandem, options.readiness);
   const metrics = createHttpMetrics(options.tandem, readiness);

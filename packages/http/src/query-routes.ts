@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { StoredJson, TandemError, type Tandem } from '@tandem/core';
 import { requestHeader } from './request-header.js';
+import { inRequestContext } from './request-tracing.js';
 import { sendProblem } from './send-problem.js';
 import { queryRefusal } from './strict-query.js';
 
@@ -39,14 +40,16 @@ export function registerQueryRoutes(app: FastifyInstance, tandem: Tandem, waitMs
     } catch (error) {
       return sendProblem(reply, TandemError.from(error));
     }
-    const outcome = await bus.execute({
-      name: request.params.name,
-      params,
-      user: request.principal,
-      minPosition: position,
-      waitMs,
-      storedJson: true,
-    });
+    const outcome = await inRequestContext(request, () =>
+      bus.execute({
+        name: request.params.name,
+        params,
+        user: request.principal,
+        minPosition: position,
+        waitMs,
+        storedJson: true,
+      }),
+    );
     if (!outcome.ok) {
       if (outcome.error.code === 'internal')
         request.log.error({ err: outcome.error.cause, query: request.params.name }, 'query failed');

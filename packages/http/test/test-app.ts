@@ -107,7 +107,10 @@ export const secret = 'test-secret-test-secret-test-secret';
 
 /** A fresh app, server and tokens per test. */
 export async function testServer(
-  options: Pick<HttpServerOptions, 'bodyLimit' | 'logger' | 'rateLimit' | 'operations'> = {},
+  options: Pick<
+    HttpServerOptions,
+    'bodyLimit' | 'logger' | 'rateLimit' | 'operations' | 'requestLogging'
+  > = {},
 ) {
   const store = new MemoryStore();
   const tandem: Tandem = await createTandem({

@@ -85,6 +85,7 @@ export class PostgresStore implements Store {
   readonly #notifier: PostgresNotifier;
   readonly #batcher: PostgresAppendBatcher;
   readonly #groups: PostgresTransactionGroups;
+  readonly #commitObservers = new Set<(size: number) => void>();
   #closed = false;
 
   private constructor(pool: pg.Pool, queryPool: pg.Pool, schema: string, options: PostgresStoreOptions) {
@@ -105,6 +106,15 @@ export class PostgresStore implements Store {
         withSession: (work) => this.#withSession(work),
         register: (tx, client) => this.#clients.set(tx, client),
         committed: () => this.#notifier.announce(),
+        groupCommitted: (size) => {
+          for (const observe of this.#commitObservers) {
+            try {
+              observe(size);
+            } catch {
+              // An observer (a metric) must not fail a group that committed.
+            }
+          }
+        },
       },
       options.appendLanes ?? 4,
       maxGroup,
@@ -189,6 +199,12 @@ export class PostgresStore implements Store {
       throw classifyPostgresError(error);
     }
     return new PostgresStore(pool, queryPool, schema, options);
+  }
+
+  /** Hears the size of every committed transaction group (see `Store.observeCommits`). */
+  observeCommits(listener: (size: number) => void): () => void {
+    this.#commitObservers.add(listener);
+    return () => this.#commitObservers.delete(listener);
   }
 
   /**

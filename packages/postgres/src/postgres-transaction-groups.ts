@@ -25,6 +25,8 @@ export interface TransactionGroupsHost {
   register(tx: Transaction, client: () => PoolClient): void;
   /** Called after a group that appended committed. */
   committed(): void;
+  /** Called after each group that committed, with how many of its transactions it carried. */
+  groupCommitted?(size: number): void;
 }
 
 interface Queued extends GroupEntry {
@@ -152,6 +154,8 @@ export class PostgresTransactionGroups {
       return;
     }
     if (group.appended && outcomes.some((o) => o.kind === 'resolve')) this.#host.committed();
+    const kept = outcomes.filter((o) => o.kind === 'resolve').length;
+    if (kept > 0) this.#host.groupCommitted?.(kept);
     const again: Queued[] = [];
     entries.forEach((entry, index) => {
       const outcome: MemberOutcome = outcomes[index] ?? {

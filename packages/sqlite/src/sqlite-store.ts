@@ -120,6 +120,7 @@ export class SqliteStore implements Store {
   readonly #notifier: SqliteNotifier;
   readonly #maxBatch: number;
   readonly #control: Control;
+  readonly #commitObservers = new Set<(size: number) => void>();
   #queue: Job[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -189,6 +190,12 @@ export class SqliteStore implements Store {
   }
 
   #readStore: SqliteReadStore | undefined;
+
+  /** Hears the size of every committed group (see `Store.observeCommits`). */
+  observeCommits(listener: (size: number) => void): () => void {
+    this.#commitObservers.add(listener);
+    return () => this.#commitObservers.delete(listener);
+  }
 
   /**
    * Queues `work` for the next group. It may run more than once: when a neighbour in its group
@@ -303,6 +310,13 @@ export class SqliteStore implements Store {
     }
     this.stats.batches += 1;
     this.stats.jobs += batch.length;
+    for (const observe of this.#commitObservers) {
+      try {
+        observe(batch.length);
+      } catch {
+        // An observer (a metric) must not fail a group that committed.
+      }
+    }
     try {
       this.#notifier.notify(this.#writerLog.head());
     } catch {

@@ -29,3 +29,4 @@ export {
   searchCatalog,
   type CatalogProduct,
 } from './fixtures/search-catalog.js';
+export { startInMemoryTracing, type InMemoryTracing } from './in-memory-tracing.js';

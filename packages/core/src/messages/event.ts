@@ -16,6 +16,11 @@ export interface EventMetadata {
   readonly causationId?: string;
   /** Who issued the command. */
   readonly userId?: string;
+  /**
+   * The W3C trace context (`00-<trace id>-<span id>-<flags>`) of the command span that appended
+   * the event, when the command was traced: a projection's batch span links back to it.
+   */
+  readonly traceparent?: string;
   /** Room for user-defined keys; values must be JSON. */
   readonly [key: string]: unknown;
 }

@@ -1,6 +1,7 @@
 import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import { FailureHandling, outageDelay, outageError } from './failure-handling.js';
 import { FailureSeries } from './failure-series.js';
+import { inBatchSpan } from './batch-span.js';
 import { LaneCommitter } from './lane-committer.js';
 import { LoopPause } from './loop-pause.js';
 import { PartitionLanes } from './partition-lanes.js';
@@ -274,7 +275,9 @@ export class ProjectionRunner {
     if (!this.#building) this.state = read.length >= limit ? 'catching-up' : 'running';
     const before = this.position;
     const started = performance.now();
-    await this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo));
+    await inBatchSpan(this.#options, batch, () =>
+      this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo)),
+    );
     let passed = 0;
     for (const event of batch) if (event.position > before && event.position <= this.position) passed += 1;
     this.eventsPassed += passed;

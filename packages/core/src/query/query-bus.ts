@@ -1,4 +1,9 @@
+import { SpanKind, type Span } from '@opentelemetry/api';
 import { TandemError } from '../errors/tandem-error.js';
+import type { EventStore } from '../event-store/event-store.js';
+import { parseTraceparent } from '../tracing/traceparent.js';
+import { tandemTracer } from '../tracing/tandem-tracer.js';
+import { endStepSpan } from '../write/pipeline/traced-step.js';
 import type { Principal } from '../messages/principal.js';
 import { defaultInputLimits, inputIssues, type InputLimits } from '../messages/input-limits.js';
 import { unstorableReason } from '../messages/storable-text.js';
@@ -47,6 +52,11 @@ export interface QueryBusOptions {
    * lookup) instead of looking the active namespace up before every read.
    */
   readonly readStore?: ReadStore | undefined;
+  /**
+   * The log: when a traced query waited for a position, the event there names (in its
+   * `traceparent`) the command that wrote it, and the query's span links to that command's trace.
+   */
+  readonly events?: EventStore | undefined;
 }
 
 function storedJson(json: string | undefined): StoredJson | undefined {
@@ -115,6 +125,7 @@ export class QueryBus {
   readonly definitions: ReadonlyMap<string, AnyQueryDefinition>;
   readonly #daemon: ProjectionDaemon;
   readonly #readStore: ReadStore | undefined;
+  readonly #events: EventStore | undefined;
   readonly #limits: InputLimits;
   readonly #seal: CursorSeal;
   /** Each query's reader, made once: it only checks the declared projections and delegates. */
@@ -141,20 +152,54 @@ export class QueryBus {
     this.definitions = definitions;
     this.#daemon = daemon;
     this.#readStore = options.readStore;
+    this.#events = options.events;
     this.#limits = { ...defaultInputLimits, ...options.inputLimits };
     this.#seal = new CursorSeal(options.cursorKey);
   }
 
-  /** Runs one query. Never throws for expected failures. */
+  /**
+   * Runs one query. Never throws for expected failures. Traced as `tandem.query <name>` (a child of
+   * the active span, an HTTP request's), with the awaited position and, when the query waited for
+   * one, a link to the trace of the command that wrote the event there.
+   */
   async execute(request: QueryRequest): Promise<QueryOutcome> {
+    // Caller text never names a span: only a declared query does.
+    const known = typeof request.name === 'string' && this.definitions.has(request.name);
+    const span = tandemTracer().startSpan(known ? `tandem.query ${request.name}` : 'tandem.query', {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'tandem.query.name': known ? request.name : '(unknown)',
+        ...(request.minPosition === undefined ? {} : { 'tandem.query.min_position': request.minPosition }),
+      },
+    });
     try {
-      return { ok: true, view: await this.#run(request) };
+      const view = await this.#run(request, span);
+      endStepSpan(span);
+      return { ok: true, view };
     } catch (error) {
-      return { ok: false, error: TandemError.from(error) };
+      const refusal = TandemError.from(error);
+      endStepSpan(span, refusal);
+      return { ok: false, error: refusal };
     }
   }
 
-  async #run(request: QueryRequest): Promise<unknown> {
+  /**
+   * Links `span` to the command that wrote the event at `position`, read back from the log: one
+   * read of one event, and only when the span records. A failed read loses the link, not the query.
+   */
+  async #linkToWriter(span: Span, position: number): Promise<void> {
+    if (!span.isRecording() || this.#events === undefined || position < 1) return;
+    try {
+      const [event] = await this.#events.readAll({ after: position - 1, limit: 1 });
+      const writer = event?.position === position ? parseTraceparent(event.metadata.traceparent) : undefined;
+      if (writer !== undefined)
+        span.addLink({ context: writer, attributes: { 'tandem.link': 'read-your-writes' } });
+    } catch {
+      // The link is a convenience: the query answers without it.
+    }
+  }
+
+  async #run(request: QueryRequest, span: Span): Promise<unknown> {
     this.#checkBoundary(request);
     const query = this.definitions.get(request.name);
     if (query === undefined)
@@ -179,6 +224,7 @@ export class QueryBus {
           },
         );
       }
+      await this.#linkToWriter(span, request.minPosition);
     }
     const reader = this.#readers.get(query.name) as QueryReader;
     const view = await query.handler({ params, user: request.user }, reader);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { context as otelContext, SpanKind, trace, type Span } from '@opentelemetry/api';
 import { TandemError } from '../errors/tandem-error.js';
 import type { Upcasters } from '../event-store/upcasters.js';
 import type { AnyCommandDefinition } from '../messages/command-definition.js';
@@ -7,6 +9,15 @@ import { payloadHash } from '../messages/payload-hash.js';
 import { boundedStorableText } from '../messages/storable-text.js';
 import type { CommandOutcome, CommandRequest } from './command-request.js';
 import type { CommandResult } from './command-result.js';
+import type {
+  AuditFailureListener,
+  CommandSettled,
+  CommandSettledListener,
+  CommandSettledOutcome,
+} from './command-observer.js';
+import { endStepSpan, tracedStep } from './pipeline/traced-step.js';
+import { formatTraceparent } from '../tracing/traceparent.js';
+import { tandemTracer } from '../tracing/tandem-tracer.js';
 import { auditAttempts } from './pipeline/audit-attempts.js';
 import { authorizeCommand } from './pipeline/authorize-command.js';
 import {
@@ -52,6 +63,8 @@ export class CommandBus {
   readonly #audit: CommandMiddleware;
   readonly #clock: () => Date;
   readonly #limits: InputLimits;
+  readonly #settled = new Set<CommandSettledListener>();
+  readonly #auditFailures = new Set<AuditFailureListener>();
 
   constructor(options: CommandBusOptions) {
     const definitions = new Map<string, AnyCommandDefinition>();
@@ -61,16 +74,23 @@ export class CommandBus {
     }
     this.definitions = definitions;
     this.#clock = options.clock ?? (() => new Date());
-    const onAuditError =
+    const report =
       options.onAuditError ?? ((error: unknown) => console.error('tandem: audit write failed', error));
+    const onAuditError = (error: unknown) => {
+      report(error);
+      this.auditFailed(error);
+    };
     this.#limits = { ...defaultInputLimits, ...options.inputLimits };
     this.#audit = auditAttempts(options.store.audit, onAuditError);
     this.#run = composeMiddleware(
       [
         this.#audit,
-        validateCommand(definitions),
-        deduplicate(options.store.idempotency, options.idempotencyWaitMs ?? 30_000),
-        authorizeCommand(),
+        tracedStep('validate', validateCommand(definitions)),
+        tracedStep(
+          'idempotency',
+          deduplicate(options.store.idempotency, options.idempotencyWaitMs ?? 30_000),
+        ),
+        tracedStep('authorize', authorizeCommand()),
         ...(options.middleware ?? []),
       ],
       handleAndCommit(
@@ -83,11 +103,41 @@ export class CommandBus {
   }
 
   /**
+   * Subscribes to every settled command: its type, outcome, duration, attempts and ids (see
+   * {@link CommandSettled}), for metrics and logs. Answers the unsubscribe function.
+   */
+  onSettled(listener: CommandSettledListener): () => void {
+    this.#settled.add(listener);
+    return () => this.#settled.delete(listener);
+  }
+
+  /** Subscribes to audit rows that could not be written. Answers the unsubscribe function. */
+  onAuditFailure(listener: AuditFailureListener): () => void {
+    this.#auditFailures.add(listener);
+    return () => this.#auditFailures.delete(listener);
+  }
+
+  /**
+   * Tells the audit-failure listeners that an audit row could not be written: called by the bus
+   * itself and by a transport that audits refusals of its own (`@tandem/http`'s boundary).
+   */
+  auditFailed(error: unknown): void {
+    for (const listener of this.#auditFailures) {
+      try {
+        listener(error);
+      } catch {
+        // A listener (a metric) that throws must not turn an audit failure into a failed command.
+      }
+    }
+  }
+
+  /**
    * Runs one command through the pipeline. Never throws for expected failures. A request the
    * boundary refuses (see `requestRefusal`) is audited and answered without running any step that
    * walks its data: its audit row carries the offending text made storable.
    */
   async execute(request: CommandRequest): Promise<CommandOutcome> {
+    const started = performance.now();
     const refusal = requestRefusal(request, this.#limits);
     const commandId = request.commandId ?? randomUUID();
     const userId = request.user?.id;
@@ -119,13 +169,91 @@ export class CommandBus {
       streamIds: [],
       replayed: false,
     };
+    // Caller text never names a span or labels a metric: only a declared type does.
+    const knownType = refusal === undefined && this.definitions.has(request.type) ? request.type : undefined;
+    const span = this.#startSpan(context, knownType);
+    let outcome: CommandOutcome;
     try {
-      const result = await (refusal === undefined
-        ? this.#run(context)
-        : this.#audit(context, () => Promise.reject(refusal)));
-      return { ok: true, result, replayed: context.replayed };
+      const result = await (refusal !== undefined
+        ? this.#audit(context, () => Promise.reject(refusal))
+        : context.trace === undefined
+          ? this.#run(context)
+          : // Active, so that the application's own middleware and handlers see the command span.
+            otelContext.with(context.trace, () => this.#run(context)));
+      outcome = { ok: true, result, replayed: context.replayed };
     } catch (error) {
-      return { ok: false, error: TandemError.from(error) };
+      outcome = { ok: false, error: TandemError.from(error) };
+    }
+    const traceId = span.spanContext().traceId;
+    this.#settle(context, knownType ?? '(unknown)', outcome, performance.now() - started, span);
+    return {
+      ...outcome,
+      commandId: context.commandId,
+      correlationId: context.metadata.correlationId,
+      traceId: context.traceparent === undefined ? undefined : traceId,
+    };
+  }
+
+  /**
+   * Starts the command's span (`tandem.command <Type>`), a child of whatever span is active (an
+   * HTTP request's), and records its context on `context`: the traceparent every appended event
+   * carries, and the parent of the steps' spans when it records.
+   */
+  #startSpan(context: CommandContext, knownType: string | undefined): Span {
+    const parent = otelContext.active();
+    const span = tandemTracer().startSpan(
+      knownType === undefined ? 'tandem.command' : `tandem.command ${knownType}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'tandem.command.type': knownType ?? '(unknown)',
+          'tandem.command.id': context.commandId,
+          'tandem.correlation_id': context.metadata.correlationId,
+        },
+      },
+      parent,
+    );
+    context.traceparent = formatTraceparent(span.spanContext());
+    if (span.isRecording()) context.trace = trace.setSpan(parent, span);
+    return span;
+  }
+
+  /** Ends the command's span with its outcome and tells the listeners. */
+  #settle(context: CommandContext, type: string, outcome: CommandOutcome, durationMs: number, span: Span) {
+    const code: CommandSettledOutcome = outcome.ok
+      ? outcome.replayed
+        ? 'replayed'
+        : 'committed'
+      : outcome.error.code;
+    if (span.isRecording()) {
+      span.setAttributes({
+        'tandem.command.outcome': code,
+        'tandem.command.attempts': context.attempts ?? 0,
+        ...(outcome.ok ? { 'tandem.position': outcome.result.position } : { 'tandem.error.code': code }),
+      });
+      endStepSpan(span, outcome.ok ? undefined : outcome.error);
+    } else {
+      span.end();
+    }
+    if (this.#settled.size === 0) return;
+    const settled: CommandSettled = {
+      type,
+      commandId: context.commandId,
+      correlationId: context.metadata.correlationId,
+      outcome: code,
+      durationMs,
+      attempts: context.attempts ?? 0,
+      conflicts: context.conflicts ?? 0,
+      userId: context.user?.id,
+      traceId: context.traceparent === undefined ? undefined : span.spanContext().traceId,
+      position: outcome.ok ? outcome.result.position : undefined,
+    };
+    for (const listener of this.#settled) {
+      try {
+        listener(settled);
+      } catch {
+        // A listener (a metric, a log) that throws must not change the command's answer.
+      }
     }
   }
 }

@@ -16,12 +16,23 @@ export interface CommandRequest {
   readonly causationId?: string | undefined;
 }
 
+/** Ids of a command's run, for logs: set by `CommandBus.execute` on every outcome. */
+export interface CommandRunIds {
+  /** The idempotency key in force (the caller's, or the generated one). */
+  readonly commandId?: string;
+  readonly correlationId?: string;
+  /** The trace the command ran in, when there is one (an SDK, or a caller's traceparent). */
+  readonly traceId?: string | undefined;
+}
+
 /** What `execute` returns: success or failure, never a thrown expected error. */
-export type CommandOutcome =
-  | {
-      readonly ok: true;
-      readonly result: CommandResult;
-      /** True when an earlier attempt with the same key produced this result. */
-      readonly replayed: boolean;
-    }
-  | { readonly ok: false; readonly error: TandemError };
+export type CommandOutcome = CommandRunIds &
+  (
+    | {
+        readonly ok: true;
+        readonly result: CommandResult;
+        /** True when an earlier attempt with the same key produced this result. */
+        readonly replayed: boolean;
+      }
+    | { readonly ok: false; readonly error: TandemError }
+  );

@@ -41,6 +41,13 @@ export interface Store {
    */
   readStore?(): ReadStore;
 
+  /**
+   * Subscribes to physical commits of command transactions: `size` is how many transactions one
+   * commit carried (group commit), for the `tandem_group_commit_size` metric. Optional: a store
+   * without group commit may leave it out. Answers the unsubscribe function.
+   */
+  observeCommits?(listener: (size: number) => void): () => void;
+
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { AnyCommandDefinition } from '../../messages/command-definition.js';
 import type { CommandMetadata } from '../../messages/command-metadata.js';
 import type { Principal } from '../../messages/principal.js';
@@ -27,6 +28,17 @@ export interface CommandContext {
   streamIds: readonly string[];
   /** Set when the result came from an earlier attempt with the same key. */
   replayed: boolean;
+  /**
+   * The trace context of the command's span, when it records (an SDK is registered): steps start
+   * their child spans under it. Undefined without an SDK, so tracing costs nothing then.
+   */
+  trace?: Context | undefined;
+  /** The command span's W3C traceparent, stamped on every event it appends (when valid). */
+  traceparent?: string | undefined;
+  /** Transactions tried by the handle-and-commit step (each concurrency conflict retries). */
+  attempts?: number;
+  /** Attempts that failed with a concurrency conflict. */
+  conflicts?: number;
 }
 
 /** One pipeline step. Call `next` to continue; return or throw to stop. */

@@ -1,3 +1,4 @@
+import { context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import { TandemError } from '../../errors/tandem-error.js';
 import type { ExpectedVersion } from '../../event-store/expected-version.js';
 import type { AppendResult, StreamAppend } from '../../event-store/stream-append.js';
@@ -13,6 +14,8 @@ import type { Transaction } from '../transaction.js';
 import type { CommandContext } from './command-context.js';
 import { StreamStateCache } from './stream-state-cache.js';
 import { StreamTracker } from './stream-tracker.js';
+import { endStepSpan } from './traced-step.js';
+import { tandemTracer } from '../../tracing/tandem-tracer.js';
 
 /** A step inside the command transaction, after the append (inline projections). */
 export type AfterAppend = (
@@ -61,6 +64,8 @@ export function handleAndCommit(
       correlationId: context.metadata.correlationId,
       causationId: context.commandId,
       userId: context.metadata.userId,
+      // The command span's context: a projection's batch span links back to it (see batch-span).
+      ...(context.traceparent === undefined ? {} : { traceparent: context.traceparent }),
     };
     const seen = new Set<string>();
     return produced
@@ -86,6 +91,30 @@ export function handleAndCommit(
       });
   }
 
+  /**
+   * Runs `work` (the handler) in a `tandem.command.handle` span, active so that spans the handler
+   * starts (a SQL driver's) nest under it; as it is when the command is not traced.
+   */
+  function traced<T>(context: CommandContext, name: string, work: () => Promise<T>): Promise<T> {
+    // Not async: untraced, the handler's promise is returned as it is, with no extra turns.
+    return context.trace === undefined ? work() : inSpan(context.trace, name, work);
+  }
+
+  async function inSpan<T>(parent: Context, name: string, work: () => Promise<T>): Promise<T> {
+    const span = tandemTracer().startSpan(`tandem.command.${name}`, undefined, parent);
+    try {
+      const value = await otelContext.with(trace.setSpan(parent, span), work);
+      endStepSpan(span);
+      return value;
+    } catch (error) {
+      endStepSpan(span, error);
+      throw error;
+    }
+  }
+
+  /** The `tandem.command.commit` span of the attempt in progress: from the append to the commit. */
+  const commitSpans = new WeakMap<CommandContext, Span>();
+
   async function attempt(context: CommandContext, tx: Transaction): Promise<CommandResult> {
     const definition = context.definition;
     if (definition === undefined || context.user === undefined) throw new Error('pipeline order broken');
@@ -98,16 +127,25 @@ export function handleAndCommit(
     if (definition.handler.kind === 'event-sourced') {
       const tracker = new StreamTracker(tx.events, upcasters, states);
       try {
-        const produced = await definition.handler.decide(input, tracker, tx.sql);
+        const handler = definition.handler;
+        const produced = await traced(context, 'handle', () => handler.decide(input, tracker, tx.sql));
         appends = toAppends(context, produced, tracker.versions);
       } finally {
         // A refusal is audited with the streams the handler looked at.
         context.streamIds = [...tracker.versions.keys()];
       }
     } else {
-      const produced = await definition.handler.handle(input, tx.sql);
+      const handler = definition.handler;
+      const produced = await traced(context, 'handle', () => handler.handle(input, tx.sql));
       appends = toAppends(context, produced, undefined);
       context.streamIds = appends.map((a) => a.streamId);
+    }
+    if (context.trace !== undefined) {
+      // A group commit may run this attempt again: the span of the earlier run ends unfinished.
+      commitSpans.get(context)?.end();
+      const span = tandemTracer().startSpan('tandem.command.commit', undefined, context.trace);
+      span.setAttribute('tandem.command.streams', appends.length);
+      commitSpans.set(context, span);
     }
     const appended = await tx.events.append(appends);
     if (afterAppend !== undefined) {
@@ -157,10 +195,25 @@ export function handleAndCommit(
   }
 
   return async (context: CommandContext): Promise<CommandResult> => {
+    context.conflicts = 0;
     for (let attemptNo = 1; ; attemptNo++) {
+      context.attempts = attemptNo;
       try {
-        return await store.transaction((tx) => attempt(context, tx));
+        const result = await store.transaction((tx) => attempt(context, tx));
+        const span = commitSpans.get(context);
+        if (span !== undefined) {
+          span.setAttribute('tandem.position', result.position);
+          endStepSpan(span);
+          commitSpans.delete(context);
+        }
+        return result;
       } catch (error) {
+        const span = commitSpans.get(context);
+        if (span !== undefined) {
+          endStepSpan(span, error);
+          commitSpans.delete(context);
+        }
+        if (TandemError.is(error, 'concurrency-conflict')) context.conflicts += 1;
         const committed =
           error instanceof AlreadyCommitted ? error.record : await committedMeanwhile(context);
         if (committed !== undefined) {
