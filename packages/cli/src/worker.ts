@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Tandem } from '@tandem/core';
-import { guardUnhandledRejections } from '@tandem/http';
+import type { FastifyInstance } from 'fastify';
+import { createOperationsServer, guardUnhandledRejections } from '@tandem/http';
 import { loadHttpConfig } from './http-config.js';
 import type { AppConfig } from './app-config.js';
 import { openStore } from './open-store.js';
@@ -32,21 +33,30 @@ export interface RunningWorker {
   readonly app: Tandem;
   /** The process's logger. */
   readonly logger: Logger;
+  /**
+   * Where its operations endpoints listen (`/health/live`, `/health/ready`, `/metrics`) when
+   * TANDEM_OPERATIONS_PORT is set, such as `http://127.0.0.1:9464`; undefined otherwise.
+   */
+  readonly operationsUrl: string | undefined;
   /** Stops its projections, releases their leases (others take over at once) and closes the store. */
   close(): Promise<void>;
 }
 
 /**
- * A projections-only process: no HTTP. Several workers and servers share one database; each runs
+ * A projections-only process: no HTTP but, with TANDEM_OPERATIONS_PORT, its operations endpoints
+ * (health and metrics: what is counted where events are applied, such as apply durations and
+ * failed attempts, is only seen by scraping the process that applies them). Several workers and servers share one database; each runs
  * the projections it holds leases on, and a killed one's projections move to the others.
  */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
   const env = options.env ?? process.env;
-  const logger = processLogger(options.logger, loadHttpConfig(env).logLevel, env);
+  const http = loadHttpConfig(env);
+  const logger = processLogger(options.logger, http.logLevel, env);
   const log = options.log ?? ((line: string) => logger.info(line));
   const tracing = options.tracing === false ? undefined : startTracing(env);
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let opened: Tandem | undefined;
+  let operations: FastifyInstance | undefined;
   try {
     const store = await openStore(options.config.databaseUrl);
     try {
@@ -59,7 +69,16 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     if (!opened.projections.shareable)
       throw new Error(`The ${store.name} store cannot share projections between processes`);
     await startProjections(opened, env, log);
+    if (http.operationsPort !== undefined) {
+      operations = await createOperationsServer({
+        tandem: opened,
+        loggerInstance: logger,
+        readiness: http.readiness,
+      });
+      await operations.listen({ port: http.operationsPort, host: http.operationsHost });
+    }
   } catch (error) {
+    await operations?.close().catch(() => undefined);
     await opened?.close().catch(() => undefined);
     await tracing?.shutdown().catch(() => undefined);
     throw error;
@@ -87,6 +106,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     (closing ??= (async () => {
       clearInterval(report);
       for (const signal of signals) process.off(signal, onSignal);
+      await operations?.close();
       await app.close();
       unguard();
       await shutdownTracing(tracing, logger);
@@ -102,5 +122,11 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     );
   };
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { app, logger, close };
+  const address = operations?.server.address();
+  const operationsUrl =
+    typeof address === 'object' && address !== null
+      ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : undefined;
+  if (operationsUrl !== undefined) log(`operations endpoints at ${operationsUrl}`);
+  return { app, logger, operationsUrl, close };
 }

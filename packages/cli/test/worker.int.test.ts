@@ -82,4 +82,38 @@ describe('tandem worker', () => {
       /declares no projections/,
     );
   });
+
+  it('serves its health and metrics on TANDEM_OPERATIONS_PORT, with what only the applying process counts', async () => {
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${join(dir, 'operations.db')}`,
+      TANDEM_SECRET: 'x'.repeat(32),
+    });
+    const env = { TANDEM_OPERATIONS_PORT: '0', TANDEM_LEASE_TTL_MS: '500' };
+    const worker = await runWorker({ config, createApp, env, logger: false, log: () => {} });
+    try {
+      assert.ok(worker.operationsUrl !== undefined, 'listening');
+      const outcome = await worker.app.execute({
+        type: 'OpenCounter',
+        data: { counterId: 'ops' },
+        user: alice,
+        commandId: 'open-ops',
+      });
+      assert.ok(outcome.ok);
+      assert.ok(await worker.app.projections?.waitFor(['totals-a'], outcome.result.position, 5_000));
+      assert.equal((await fetch(`${worker.operationsUrl}/health/live`)).status, 200);
+      await eventually(async () => {
+        const ready = await fetch(`${worker.operationsUrl}/health/ready`);
+        assert.equal(ready.status, 200, await ready.text());
+        const metrics = await (await fetch(`${worker.operationsUrl}/metrics`)).text();
+        assert.match(
+          metrics,
+          /^tandem_projection_apply_duration_seconds_count\{projection="totals-a"\} [1-9]/m,
+        );
+        return true;
+      });
+    } finally {
+      await worker.close();
+    }
+    await assert.rejects(fetch(`${worker.operationsUrl}/health/live`), 'closed with the worker');
+  });
 });
