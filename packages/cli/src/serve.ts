@@ -107,7 +107,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => logger.info(line));
   // First, before the store opens: a weak production secret refuses to start with nothing to undo.
   const auth = resolveTokenRules(config, options.log ?? ((line: string) => logger.warn(line)));
-  const tracing = options.tracing === false ? undefined : startTracing(env);
+  const tracing = options.tracing === false ? undefined : await startTracing(env);
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let store: Store;
   try {

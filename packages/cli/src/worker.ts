@@ -53,7 +53,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   const http = loadHttpConfig(env);
   const logger = processLogger(options.logger, http.logLevel, env);
   const log = options.log ?? ((line: string) => logger.info(line));
-  const tracing = options.tracing === false ? undefined : startTracing(env);
+  const tracing = options.tracing === false ? undefined : await startTracing(env);
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let opened: Tandem | undefined;
   let operations: FastifyInstance | undefined;
