@@ -1,5 +1,6 @@
 import {
   createTandem,
+  scopedIdempotencyKey,
   type AuditEntry,
   type IdempotencyRecord,
   type RecordedEvent,
@@ -10,7 +11,7 @@ import type { BenchContext } from '../benchmark.js';
 import { metric, ratio } from '../metrics.js';
 import { readAllEvents } from '../read-all-events.js';
 import { runConcurrently } from '../run-concurrently.js';
-import { benchEvent, RecordItems, recordItemsRequest } from './append-command.js';
+import { benchEvent, RecordItems, recordItemsRequest, writer } from './append-command.js';
 
 /**
  * The rows one Tandem command left in the database: its events and, through the command
@@ -149,7 +150,8 @@ async function rowsWritten(
       continue;
     }
     const commandId = `${run}-${i}`;
-    const idempotency = await store.idempotency.find(commandId);
+    // Idempotency records are keyed by caller and key (issue 11), not by the key alone.
+    const idempotency = await store.idempotency.find(scopedIdempotencyKey(writer.id, commandId));
     const audit = audits.get(commandId);
     if (idempotency === undefined || audit?.outcome !== 'accepted')
       throw new Error(`Command ${commandId}: its idempotency record or accepted audit row is missing`);

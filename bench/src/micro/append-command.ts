@@ -29,7 +29,8 @@ export const RecordItems = defineCommand({
   },
 ]);
 
-const writer: Principal = { id: 'bench-writer', roles: ['writer'] };
+/** The caller of every bench command. */
+export const writer: Principal = { id: 'bench-writer', roles: ['writer'] };
 
 /** The request for command number `index` of a run labelled `run`. */
 export function recordItemsRequest(run: string, index: number, count: number): CommandRequest {
