@@ -7,10 +7,12 @@ export interface HttpConfig {
   readonly logLevel: string;
   /**
    * TANDEM_LOG_REQUESTS: one log line at info per completed request (`reqId`, route, status,
-   * duration, and the command's `commandId`, `correlationId`, `traceId`); default on, `false` turns
-   * it off.
+   * duration, and the command's `commandId`, `correlationId`, `traceId`): `commands` (default) for
+   * command requests only, `all` for every request, `off` (or `false`) for none. Queries are left
+   * out by default: a line per read cost a fifth of a query's CPU time (measured in bench/notes.md),
+   * and `/metrics` counts them.
    */
-  readonly logRequests: boolean;
+  readonly logRequests: 'all' | 'commands' | 'off';
   /** The TANDEM_RATE_LIMIT_* variables, or false when TANDEM_RATE_LIMIT=off. */
   readonly rateLimit: RateLimitOptions | false;
   /**
@@ -103,6 +105,14 @@ function trustProxy(raw: string | undefined): boolean | string {
   return raw === 'true' ? true : raw;
 }
 
+/** TANDEM_LOG_REQUESTS: `commands` unless set; `false` is `off`, as it was before `all` existed. */
+function logRequests(value: string | undefined): 'all' | 'commands' | 'off' {
+  if (value === undefined || value === 'commands') return 'commands';
+  if (value === 'all' || value === 'true') return 'all';
+  if (value === 'off' || value === 'false') return 'off';
+  throw new Error(`TANDEM_LOG_REQUESTS must be all, commands or off, got ${JSON.stringify(value)}`);
+}
+
 /**
  * Reads TANDEM_LOG_LEVEL, TANDEM_LOG_REQUESTS, TANDEM_RATE_LIMIT (`off`), TANDEM_RATE_LIMIT_USER, _ADDRESS, _REFUSED,
  * _ANONYMOUS_COMMANDS (per window) and _WINDOW, TANDEM_OPERATIONS_PORT, _HOST and _ACCESS,
@@ -122,7 +132,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
     throw new Error(`TANDEM_OPERATIONS_ACCESS must be public or admin, got ${JSON.stringify(access)}`);
   return {
     logLevel,
-    logRequests: read(env, 'TANDEM_LOG_REQUESTS') !== 'false',
+    logRequests: logRequests(read(env, 'TANDEM_LOG_REQUESTS')),
     rateLimit: rateLimit(env),
     operationsPort: operationsPort === undefined ? undefined : Number(operationsPort),
     operationsHost: read(env, 'TANDEM_OPERATIONS_HOST') ?? '127.0.0.1',

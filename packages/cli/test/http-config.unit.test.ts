@@ -26,3 +26,13 @@ describe('readiness thresholds from the environment', () => {
     );
   });
 });
+
+describe('request logging from the environment', () => {
+  it('logs command requests unless TANDEM_LOG_REQUESTS says all or off', () => {
+    assert.equal(loadHttpConfig({}).logRequests, 'commands');
+    assert.equal(loadHttpConfig({ TANDEM_LOG_REQUESTS: 'all' }).logRequests, 'all');
+    assert.equal(loadHttpConfig({ TANDEM_LOG_REQUESTS: 'off' }).logRequests, 'off');
+    assert.equal(loadHttpConfig({ TANDEM_LOG_REQUESTS: 'false' }).logRequests, 'off');
+    assert.throws(() => loadHttpConfig({ TANDEM_LOG_REQUESTS: 'some' }), /TANDEM_LOG_REQUESTS must be/);
+  });
+});

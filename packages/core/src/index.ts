@@ -109,8 +109,10 @@ export {
   type ProjectionLeases,
 } from './read-store/projection-leases.js';
 export {
-  parseStatusDetail,
-  statusDetailsJson,
+  projectionStatusColumns,
+  projectionStatusFromRow,
+  projectionStatusValues,
+  type ProjectionStatusRow,
   type ProjectionStatusStore,
   type StoredProjectionStatus,
 } from './read-store/projection-status-store.js';

@@ -44,11 +44,12 @@ export interface HttpServerOptions {
    */
   readonly loggerInstance?: FastifyBaseLogger;
   /**
-   * Log one line at info when each request completes: its `reqId`, route, status and duration,
-   * and when it ran a command, the `commandId` and `correlationId` (and `traceId` when traced, as
-   * on every line of the request); default false.
+   * Log one line at info when a request completes: its `reqId`, route, status and duration, and
+   * when it ran a command, the `commandId` and `correlationId` (and `traceId` when traced, as on
+   * every line of the request). `true` or `'all'`: every request; `'commands'`: requests to
+   * `/commands/*` only; default false (`'off'`: none).
    */
-  readonly requestLogging?: boolean;
+  readonly requestLogging?: boolean | 'all' | 'commands' | 'off';
   /** How long a query waits for `Tandem-Min-Position` before answering 503; default 5000 ms. */
   readonly readYourWritesWaitMs?: number;
   /** The OpenAPI document's title; default `Tandem API`. */
@@ -142,7 +143,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // First: the span and the trace-bound logger cover the gate's refusals too.
   registerRequestTracing(app, {
     metrics: metrics.httpRequests,
-    logCompletion: options.requestLogging === true,
+    logCompletion: options.requestLogging === true ? 'all' : (options.requestLogging || 'off'),
   });
   registerRequestGate(app, auth, limits);
   app.addHook('onClose', (_instance, done) => {

@@ -1,5 +1,6 @@
 import {
   context as otelContext,
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -32,12 +33,18 @@ export function inRequestContext<T>(request: FastifyRequest, work: () => T): T {
   return traced === undefined ? work() : otelContext.with(traced, work);
 }
 
+/** The route of every command request. */
+const commandRoute = '/commands/:type';
+
 /** Options for {@link registerRequestTracing}. */
 export interface RequestTracingOptions {
   /** Counts and times each request, by method, route and status. */
   readonly metrics: HttpRequestMetrics;
-  /** Log one line per completed request (route, status, duration, and the command's ids). */
-  readonly logCompletion: boolean;
+  /**
+   * Log one line per completed request (route, status, duration, and the command's ids): of
+   * every request, of command requests only, or of none.
+   */
+  readonly logCompletion: 'all' | 'commands' | 'off';
 }
 
 /**
@@ -60,14 +67,21 @@ export function registerRequestTracing(app: FastifyInstance, options: RequestTra
         attributes: {
           'http.request.method': request.method,
           ...(route === undefined ? {} : { 'http.route': route }),
-          'url.path': request.url.split('?', 1)[0] ?? '',
-          'client.address': request.ip,
-          'tandem.request_id': request.id,
         },
       },
       parent,
     );
+    // Without an SDK the span is the API's shared invalid one: nothing to record or bind, and the
+    // checks below cost a regular expression per request (measured: the attributes and the check
+    // were a tenth of this hook's time on a query), so they are left out.
     const spanContext = span.spanContext();
+    if (spanContext === INVALID_SPAN_CONTEXT) return done();
+    if (span.isRecording())
+      span.setAttributes({
+        'url.path': request.url.split('?', 1)[0] ?? '',
+        'client.address': request.ip,
+        'tandem.request_id': request.id,
+      });
     if (span.isRecording() || trace.isSpanContextValid(spanContext)) {
       request.tandemTrace = trace.setSpan(parent, span);
       // Every line this request logs, Fastify's and ours, names its trace.
@@ -89,7 +103,7 @@ export function registerRequestTracing(app: FastifyInstance, options: RequestTra
         span.end();
       }
     }
-    if (options.logCompletion)
+    if (options.logCompletion === 'all' || (options.logCompletion === 'commands' && route === commandRoute))
       request.log.info(
         {
           method: request.method,

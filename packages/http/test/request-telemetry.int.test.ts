@@ -99,6 +99,24 @@ describe('request telemetry', () => {
     await server.app.close();
   });
 
+  it("with requestLogging 'commands' (tandem serve's default), logs command requests only", async () => {
+    const { lines, stream } = logLines();
+    const server = await testServer({ logger: { level: 'info', stream }, requestLogging: 'commands' });
+    const command = await server.app.inject({
+      method: 'POST',
+      url: '/commands/OpenAccount',
+      headers: json(server.customer, { 'idempotency-key': 'open-c1' }),
+      payload: { accountId: 'c1' },
+    });
+    const read = await server.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(read.statusCode, 200);
+    await server.app.close();
+    const completed = (id: unknown) =>
+      lines.filter((line) => line.reqId === id && line.msg === 'request completed').length;
+    assert.equal(completed(command.headers['request-id']), 1, 'the command request');
+    assert.equal(completed(read.headers['request-id']), 0, 'not the read');
+  });
+
   it('logs one completion line per request, and every line of a request names its request, trace and command', async () => {
     const { lines, stream } = logLines();
     const server = await testServer({ logger: { level: 'info', stream }, requestLogging: true });

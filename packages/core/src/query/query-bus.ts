@@ -167,11 +167,13 @@ export class QueryBus {
     const known = typeof request.name === 'string' && this.definitions.has(request.name);
     const span = tandemTracer().startSpan(known ? `tandem.query ${request.name}` : 'tandem.query', {
       kind: SpanKind.INTERNAL,
-      attributes: {
+    });
+    // Attributes only for a span that records: without an SDK a query builds nothing for tracing.
+    if (span.isRecording())
+      span.setAttributes({
         'tandem.query.name': known ? request.name : '(unknown)',
         ...(request.minPosition === undefined ? {} : { 'tandem.query.min_position': request.minPosition }),
-      },
-    });
+      });
     try {
       const view = await this.#run(request, span);
       endStepSpan(span);

@@ -33,19 +33,53 @@ export interface ProjectionStatusStore {
   list(projection: string): Promise<readonly StoredProjectionStatus[]>;
 }
 
-/** Text of a stored status's error and stall, for stores that keep them as JSON. */
-export function statusDetailsJson(status: StoredProjectionStatus): {
-  readonly lastError: string | null;
-  readonly stall: string | null;
-} {
+/** A `tandem_rm_status` row as SQL adapters read it (JSON as text or decoded, epoch as the driver gives it). */
+export interface ProjectionStatusRow {
+  readonly namespace: string;
+  readonly projection: string;
+  readonly state: string;
+  readonly last_error: unknown;
+  readonly stall: unknown;
+  readonly owner: string | null;
+  /** pg returns BIGINT as text. */
+  readonly epoch: number | string | null;
+  readonly updated_at: string;
+}
+
+/** The columns of `tandem_rm_status`, in the order of {@link projectionStatusValues}. */
+export const projectionStatusColumns =
+  'namespace, projection, state, last_error, stall, owner, epoch, updated_at';
+
+/** The values of a status row for SQL stores, in column order, its error and stall as JSON text. */
+export function projectionStatusValues(status: StoredProjectionStatus): readonly unknown[] {
+  return [
+    status.namespace,
+    status.projection,
+    status.state,
+    status.lastError === undefined ? null : JSON.stringify(status.lastError),
+    status.stall === undefined ? null : JSON.stringify(status.stall),
+    status.owner ?? null,
+    status.epoch ?? null,
+    status.updatedAt,
+  ];
+}
+
+/** A stored status from its SQL row. */
+export function projectionStatusFromRow(row: ProjectionStatusRow): StoredProjectionStatus {
   return {
-    lastError: status.lastError === undefined ? null : JSON.stringify(status.lastError),
-    stall: status.stall === undefined ? null : JSON.stringify(status.stall),
+    namespace: row.namespace,
+    projection: row.projection,
+    state: row.state as ProjectionState,
+    lastError: parseStatusDetail<ProjectionError>(row.last_error),
+    stall: parseStatusDetail<ProjectionStall>(row.stall),
+    owner: row.owner ?? undefined,
+    epoch: row.epoch === null ? undefined : Number(row.epoch),
+    updatedAt: row.updated_at,
   };
 }
 
 /** Parses JSON a store kept (text or an already decoded jsonb value); undefined when absent or bad. */
-export function parseStatusDetail<T>(value: unknown): T | undefined {
+function parseStatusDetail<T>(value: unknown): T | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'string') return value as T; // jsonb columns arrive decoded
   try {

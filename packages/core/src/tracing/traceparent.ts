@@ -1,4 +1,4 @@
-import { isSpanContextValid, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, isSpanContextValid, TraceFlags, type SpanContext } from '@opentelemetry/api';
 
 /** `version-traceid-spanid-flags`, lower-case hex, as W3C Trace Context writes it. */
 const pattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -10,7 +10,9 @@ const pattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
  * registered (or none).
  */
 export function formatTraceparent(spanContext: SpanContext | undefined): string | undefined {
-  if (spanContext === undefined || !isSpanContextValid(spanContext)) return undefined;
+  // The API's shared invalid context (no SDK) first: no regular expression per command then.
+  if (spanContext === undefined || spanContext === INVALID_SPAN_CONTEXT || !isSpanContextValid(spanContext))
+    return undefined;
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
   return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
 }
