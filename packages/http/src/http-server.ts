@@ -143,7 +143,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // First: the span and the trace-bound logger cover the gate's refusals too.
   registerRequestTracing(app, {
     metrics: metrics.httpRequests,
-    logCompletion: options.requestLogging === true ? 'all' : (options.requestLogging || 'off'),
+    logCompletion: options.requestLogging === true ? 'all' : options.requestLogging || 'off',
   });
   registerRequestGate(app, auth, limits);
   app.addHook('onClose', (_instance, done) => {
