@@ -9,7 +9,7 @@ export interface HttpConfig {
    * TANDEM_LOG_REQUESTS: one log line at info per completed request (`reqId`, route, status,
    * duration, and the command's `commandId`, `correlationId`, `traceId`): `commands` (default) for
    * command requests only, `all` for every request, `off` (or `false`) for none. Queries are left
-   * out by default: a line per read cost a fifth of a query's CPU time (measured in bench/notes.md),
+   * out by default: a line per read cost about 7 µs of a query's 40 µs of CPU (bench/notes.md),
    * and `/metrics` counts them.
    */
   readonly logRequests: 'all' | 'commands' | 'off';
