@@ -92,9 +92,11 @@ function prepareControl(db: Database.Database): Control {
 
 /** Pragmas every connection gets; FULL is explicit because durability is the point of the log. */
 function configure(db: Database.Database): void {
+  // First: switching a new file to WAL takes a lock that another process opening it at the same
+  // moment must wait for, not fail on.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
 }
 
@@ -445,15 +447,19 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Brings Tandem's own tables up to date. */
+/**
+ * Brings Tandem's own tables up to date. Each migration checks the version inside its own
+ * immediate (write-locked) transaction: two processes opening a new database at once (two servers
+ * started together) would otherwise both read version 0 and the second fail on `CREATE TABLE`.
+ */
 function migrateTandemSchema(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS tandem_schema (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const current = (
-    db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM tandem_schema').get() as { v: number }
-  ).v;
+  const current = () =>
+    (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM tandem_schema').get() as { v: number }).v;
   for (const migration of tandemMigrations) {
-    if (migration.version <= current) continue;
+    if (migration.version <= current()) continue;
     db.transaction(() => {
+      if (migration.version <= current()) return; // another process applied it meanwhile
       db.exec(migration.sql);
       db.prepare('INSERT INTO tandem_schema (version, applied_at) VALUES (?, ?)').run(
         migration.version,
