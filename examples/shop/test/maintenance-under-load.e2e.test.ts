@@ -238,7 +238,12 @@ describe(`projection maintenance beside two live servers under load (${onPostgre
       TANDEM_RATE_LIMIT_USER: '1000000',
       TANDEM_RATE_LIMIT_ADDRESS: '1000000',
     };
-    servers = await Promise.all([startShopServer(env), startShopServer(env)]);
+    // Both at once, as two servers start in production; one that started is kept for `after` to
+    // stop even when the other failed, or the file would never exit.
+    const started = await Promise.allSettled([startShopServer(env), startShopServer(env)]);
+    servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     server = servers[0] as ShopServerProcess;
     raw = onPostgres ? await postgresReadModels(pgUrl ?? '', schema) : sqliteReadModels(join(dir, 'shop.db'));
     adminToken = await signToken({ sub: 'admin', role: 'admin' }, secret);
