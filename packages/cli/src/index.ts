@@ -5,18 +5,17 @@ export { redactSecrets, redactUrl } from './redact-url.js';
 export {
   createProcessLogger,
   logFormat,
+  processLogger,
   redactedPaths,
   type ProcessLoggerOptions,
 } from './process-logger.js';
-export { startTracing, tracingEndpoint, type RunningTracing } from './start-tracing.js';
+export { shutdownTracing, startTracing, tracingEndpoint, type RunningTracing } from './start-tracing.js';
 export { defaultMaxDisplayChars, terminalText } from './terminal-text.js';
 export { auditTable } from './audit-table.js';
 export { openStore } from './open-store.js';
 export {
   cursorKeyFor,
-  processLogger,
   serve,
-  shutdownTracing,
   type AppFactory,
   type AppOptions,
   type RunningServer,

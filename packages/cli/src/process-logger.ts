@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { FastifyServerOptions } from 'fastify';
 import pino, { stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { redactSecrets } from './redact-url.js';
@@ -96,4 +97,34 @@ export function logFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' | undefined
   if (raw !== 'json' && raw !== 'pretty')
     throw new Error(`TANDEM_LOG_FORMAT must be json or pretty, got ${JSON.stringify(raw)}`);
   return raw;
+}
+
+/**
+ * The process logger `serve` and `worker` use: the one given, or one made from pino options (or
+ * none, for `false`), at TANDEM_LOG_LEVEL, in TANDEM_LOG_FORMAT.
+ */
+export function processLogger(
+  given: Logger | FastifyServerOptions['logger'],
+  level: string,
+  env: NodeJS.ProcessEnv,
+): Logger {
+  if (isLogger(given)) return given;
+  if (given === false) return createProcessLogger({ level: 'silent', format: 'json' });
+  const options = typeof given === 'object' && given !== null ? (given as Record<string, unknown>) : {};
+  return createProcessLogger({
+    level: typeof options.level === 'string' ? options.level : level,
+    format: logFormat(env),
+    ...(typeof options.stream === 'object' && options.stream !== null
+      ? { destination: options.stream as NodeJS.WritableStream & { write(line: string): void } }
+      : {}),
+  });
+}
+
+function isLogger(value: unknown): value is Logger {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Logger).child === 'function' &&
+    typeof (value as Logger).info === 'function'
+  );
 }

@@ -11,8 +11,9 @@ import {
 import type { AppConfig } from './app-config.js';
 import { loadHttpConfig } from './http-config.js';
 import { openStore } from './open-store.js';
-import { createProcessLogger, logFormat } from './process-logger.js';
-import { startTracing, type RunningTracing } from './start-tracing.js';
+import { closeAfterFailedStart } from './close-after-failed-start.js';
+import { processLogger } from './process-logger.js';
+import { shutdownTracing, startTracing } from './start-tracing.js';
 import { startProjections } from './process-ownership.js';
 import { resolveTokenRules } from './resolve-token-rules.js';
 
@@ -113,7 +114,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   try {
     store = await openStore(config.databaseUrl, { queryTimeoutMs: http.queryTimeoutMs });
   } catch (error) {
-    await tracing?.shutdown().catch(() => undefined);
+    await closeAfterFailedStart(logger, [tracing && (() => tracing.shutdown())]);
     throw error;
   }
   let app: Tandem | undefined;
@@ -147,11 +148,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     await server.listen({ port: config.port, host: config.host });
   } catch (error) {
-    // A port in use or a failing migration must not leave the store (and its file lock) open.
-    await operations?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-    await (app === undefined ? store.close() : app.close()).catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
+    const [opened, listening, operating] = [app, server, operations];
+    await closeAfterFailedStart(logger, [
+      operating && (() => operating.close()),
+      listening && (() => listening.close()),
+      () => (opened === undefined ? store.close() : opened.close()),
+      tracing && (() => tracing.shutdown()),
+    ]);
     throw error;
   }
   const logged = server.log;
@@ -188,43 +191,4 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     })());
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
   return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, logger, close };
-}
-
-/**
- * The process logger `serve` and `worker` use: the one given, or one made from pino options (or
- * none, for `false`), at TANDEM_LOG_LEVEL, in TANDEM_LOG_FORMAT.
- */
-export function processLogger(
-  given: Logger | FastifyServerOptions['logger'],
-  level: string,
-  env: NodeJS.ProcessEnv,
-): Logger {
-  if (isLogger(given)) return given;
-  if (given === false) return createProcessLogger({ level: 'silent', format: 'json' });
-  const options = typeof given === 'object' && given !== null ? (given as Record<string, unknown>) : {};
-  return createProcessLogger({
-    level: typeof options.level === 'string' ? options.level : level,
-    format: logFormat(env),
-    ...(typeof options.stream === 'object' && options.stream !== null
-      ? { destination: options.stream as NodeJS.WritableStream & { write(line: string): void } }
-      : {}),
-  });
-}
-
-function isLogger(value: unknown): value is Logger {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Logger).child === 'function' &&
-    typeof (value as Logger).info === 'function'
-  );
-}
-
-/** Flushes the spans still buffered; a collector that is down costs a log line, not the shutdown. */
-export async function shutdownTracing(tracing: RunningTracing | undefined, logger: Logger): Promise<void> {
-  try {
-    await tracing?.shutdown();
-  } catch (error) {
-    logger.warn({ err: error }, 'tracing: the last spans could not be exported');
-  }
 }

@@ -1,4 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
 import { redactSecrets } from './redact-url.js';
 
 /** A tracer provider this process started and registered. */
@@ -70,7 +71,8 @@ export async function startTracing(
   });
   if (!trace.setGlobalTracerProvider(provider)) {
     // Someone registered first (an application's own SDK): theirs stays, ours is not used.
-    // Nothing was recorded through it: nothing to wait for.
+    // Nothing was recorded through it, so its shutdown has nothing to flush and nothing to lose:
+    // not awaited, and a failure of it is not worth a line.
     provider.shutdown().catch(() => undefined);
     return undefined;
   }
@@ -89,4 +91,13 @@ export async function startTracing(
       }
     },
   };
+}
+
+/** Flushes the spans still buffered; a collector that is down costs a log line, not the shutdown. */
+export async function shutdownTracing(tracing: RunningTracing | undefined, logger: Logger): Promise<void> {
+  try {
+    await tracing?.shutdown();
+  } catch (error) {
+    logger.warn({ err: error }, 'tracing: the last spans could not be exported');
+  }
 }

@@ -6,8 +6,10 @@ import { loadHttpConfig } from './http-config.js';
 import type { AppConfig } from './app-config.js';
 import { openStore } from './open-store.js';
 import { startProjections } from './process-ownership.js';
-import { processLogger, shutdownTracing, type AppFactory } from './serve.js';
-import { startTracing } from './start-tracing.js';
+import { closeAfterFailedStart } from './close-after-failed-start.js';
+import { processLogger } from './process-logger.js';
+import type { AppFactory } from './serve.js';
+import { shutdownTracing, startTracing } from './start-tracing.js';
 
 /** Options for {@link runWorker}. */
 export interface WorkerOptions {
@@ -62,7 +64,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     try {
       opened = await options.createApp(store, { logger });
     } catch (error) {
-      await store.close().catch(() => undefined);
+      await closeAfterFailedStart(logger, [() => store.close()]);
       throw error;
     }
     if (opened.projections === undefined) throw new Error('This application declares no projections');
@@ -78,9 +80,12 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       await operations.listen({ port: http.operationsPort, host: http.operationsHost });
     }
   } catch (error) {
-    await operations?.close().catch(() => undefined);
-    await opened?.close().catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
+    const [app, operating] = [opened, operations];
+    await closeAfterFailedStart(logger, [
+      operating && (() => operating.close()),
+      app && (() => app.close()),
+      tracing && (() => tracing.shutdown()),
+    ]);
     throw error;
   }
   const app = opened;

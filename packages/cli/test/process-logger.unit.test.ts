@@ -46,12 +46,19 @@ describe('the process logger', () => {
     const text = lines.join('\n');
     for (const secret of [jwt, 'abc123', 'hunter2', 's3cr3t', ':pw@', 'Pw-9'])
       assert.ok(!text.includes(secret), `${secret} in ${text}`);
-    const [request, config, failure] = lines.map((line) => JSON.parse(line) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed log lines, read field by field
-    assert.equal(request?.req.headers.authorization, '[redacted]');
-    assert.equal(config?.config.databaseUrl, '[redacted]');
+    /** The fields of the three lines this test reads. */
+    interface Line {
+      readonly msg: string;
+      readonly req?: { readonly headers: { readonly authorization: string } };
+      readonly config?: { readonly databaseUrl: string };
+      readonly err?: { readonly message: string; readonly stack: string };
+    }
+    const [request, config, failure] = lines.map((line) => JSON.parse(line) as Line);
+    assert.equal(request?.req?.headers.authorization, '[redacted]');
+    assert.equal(config?.config?.databaseUrl, '[redacted]');
     assert.equal(failure?.msg, 'with Bearer ***');
-    assert.match(String(failure?.err.message), /postgres:\/\/u:\*\*\*@h\/db/);
-    assert.match(String(failure?.err.stack), /postgres:\/\/u:\*\*\*@h\/db/);
+    assert.match(String(failure?.err?.message), /postgres:\/\/u:\*\*\*@h\/db/);
+    assert.match(String(failure?.err?.stack), /postgres:\/\/u:\*\*\*@h\/db/);
   });
 
   it('reads TANDEM_LOG_FORMAT, refusing what it does not know', () => {

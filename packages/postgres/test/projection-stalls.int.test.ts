@@ -137,7 +137,7 @@ describe(
         );
       } finally {
         release();
-        await held?.catch(() => undefined);
+        await held?.catch(() => undefined); // its outcome was asserted above, or the test failed already
         await daemon.stop();
         await store.close();
       }
@@ -188,7 +188,7 @@ describe(
         assert.equal(stalled?.details.cause, 'store-unreachable');
       } finally {
         await daemon.stop();
-        await store.close().catch(() => undefined);
+        await store.close().catch(() => undefined); // its connections went through the cut proxy
         await direct.close();
       }
     });
