@@ -2,6 +2,9 @@
 export { errorCatalog, errorCodes, type ErrorCode } from './errors/error-codes.js';
 export { TandemError, reject, type FieldIssue, type TandemErrorOptions } from './errors/tandem-error.js';
 
+// Options
+export { assertKnownOptions } from './options/known-options.js';
+
 // Messages
 export type { DomainEvent, EventMetadata, EventPosition, NewEvent, RecordedEvent } from './messages/event.js';
 export type { CommandMetadata } from './messages/command-metadata.js';
