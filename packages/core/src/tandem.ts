@@ -44,7 +44,6 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
     | 'retry'
     | 'pollIntervalMs'
     | 'maxWaiters'
-    | 'failpoint'
     | 'logger'
     | 'observer'
     | 'stallAfterMs'

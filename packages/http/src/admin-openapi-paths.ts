@@ -1,4 +1,4 @@
-import { maintenanceActions } from '@tandem/core';
+import { maintenanceActions } from '@tandem/core/adapter';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 

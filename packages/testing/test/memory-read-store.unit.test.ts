@@ -1,4 +1,4 @@
-import { MemoryReadStore } from '@tandem/core';
+import { MemoryReadStore } from '@tandem/core/adapter';
 import { describeReadStoreConformance } from '@tandem/testing';
 
 describeReadStoreConformance(

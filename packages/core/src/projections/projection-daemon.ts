@@ -11,6 +11,7 @@ import type {
   MaintenanceRequests,
 } from '../read-store/maintenance-requests.js';
 import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
+import { failpointOf } from './failpoint.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { PositionWaiter } from './position-waiter.js';
 import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
@@ -87,7 +88,7 @@ export class ProjectionDaemon {
       batchSize,
       retry: options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
       clock,
-      failpoint: options.failpoint,
+      failpoint: failpointOf(options),
       logger: this.#logger,
       emit,
       progressed: () => this.#waiter.progressed(),
