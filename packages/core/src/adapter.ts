@@ -57,10 +57,9 @@ export {
 } from './read-store/page-cursor.js';
 export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
 export { searchLimits, searchTerms, type SearchTerm } from './read-store/search-terms.js';
-export { isMaintenanceAction, maintenanceActions } from './read-store/maintenance-requests.js';
+export { isMaintenanceAction } from './read-store/maintenance-requests.js';
 
-// In-memory building blocks: a read store for tests of other stores, leases and requests.
-export { MemoryReadStore } from './memory/memory-read-store.js';
+// In-memory building blocks: leases and maintenance requests for stores without their own.
 export { MemoryLeases } from './memory/memory-leases.js';
 export { MemoryMaintenanceRequests } from './memory/memory-maintenance-requests.js';
 

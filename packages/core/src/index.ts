@@ -75,6 +75,7 @@ export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
 
 // The adapter without drivers
 export { MemoryStore } from './memory/memory-store.js';
+export { MemoryReadStore } from './memory/memory-read-store.js';
 
 // Read side: read stores
 export {
@@ -88,13 +89,14 @@ export type { DeadLetter } from './read-store/dead-letter.js';
 export type { ReadStore, ReadTransaction } from './read-store/read-store.js';
 export type { Lease, LeaseInfo, ProjectionLeases } from './read-store/projection-leases.js';
 export type { ProjectionStatusStore, StoredProjectionStatus } from './read-store/projection-status-store.js';
-export type {
-  MaintenanceAction,
-  MaintenanceJson,
-  MaintenanceOutcome,
-  MaintenanceRequest,
-  MaintenanceRequests,
-  MaintenanceState,
+export {
+  maintenanceActions,
+  type MaintenanceAction,
+  type MaintenanceJson,
+  type MaintenanceOutcome,
+  type MaintenanceRequest,
+  type MaintenanceRequests,
+  type MaintenanceState,
 } from './read-store/maintenance-requests.js';
 
 // Read side: projections

@@ -18,7 +18,7 @@ import type { SqlMigration } from './write/sql-executor.js';
 import type { Store } from './write/store.js';
 
 /** Everything an application declares. */
-export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'commands'> {
+export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'commands' | 'afterAppend'> {
   /** The application's name; owns its SQL migrations. */
   readonly name?: string;
   readonly commands: readonly AnyCommandDefinition[];

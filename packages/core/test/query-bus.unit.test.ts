@@ -8,7 +8,7 @@ import {
   StoredJson,
   type QueryOutcome,
 } from '@tandem/core';
-import { MemoryReadStore } from '@tandem/core/adapter';
+import { MemoryReadStore } from '@tandem/core';
 import { admin, alice, counterApp } from '@tandem/testing';
 import { counterProjection, counters, objectSchema, optional, str } from '@tandem/testing';
 

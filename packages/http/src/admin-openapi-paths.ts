@@ -1,4 +1,4 @@
-import { maintenanceActions } from '@tandem/core/adapter';
+import { maintenanceActions } from '@tandem/core';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 

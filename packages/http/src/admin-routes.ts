@@ -8,7 +8,8 @@ import {
   type ProjectionDaemon,
   type Tandem,
 } from '@tandem/core';
-import { isMaintenanceAction, maintenanceActions } from '@tandem/core/adapter';
+import { maintenanceActions } from '@tandem/core';
+import { isMaintenanceAction } from '@tandem/core/adapter';
 import { sendProblem } from './send-problem.js';
 
 /** Options for {@link registerAdminRoutes}. */

@@ -1,4 +1,4 @@
-import { MemoryReadStore } from '@tandem/core/adapter';
+import { MemoryReadStore } from '@tandem/core';
 import { describeReadStoreConformance } from '@tandem/testing';
 
 describeReadStoreConformance(

@@ -8,7 +8,8 @@ import {
   type ReadStore,
   type ReadTransaction,
 } from '@tandem/core';
-import { MemoryReadStore, projectionNamespace } from '@tandem/core/adapter';
+import { MemoryReadStore } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { alice, counterApp, counterProjection, counters, foldCounters } from '@tandem/testing';
 
 /**
