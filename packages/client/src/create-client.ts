@@ -186,6 +186,8 @@ export function createClient<App>(options: ClientOptions): TandemClient<App> {
       seen(answer.position);
       return {
         commandId: answer.commandId,
+        // The server answers the ids its definition names; JSON cannot prove it, the app type says
+        // it. `never` because the generic id record cannot be named inside this closure.
         ids: answer.ids as never,
         position: answer.position,
         replayed: response.headers.get('idempotent-replayed') === 'true',
@@ -205,7 +207,8 @@ export function createClient<App>(options: ClientOptions): TandemClient<App> {
         headers: min === false || min === undefined ? {} : { 'tandem-min-position': String(min) },
         signal: callOptions.signal,
       });
-      return (await answerOf(response)) as never;
+      // The view as the query's handler shaped it, typed by the app's registry (JSON cannot prove it).
+      return (await answerOf(response)) as QueryView<App, typeof name>;
     },
   };
 }
