@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Store } from '@tandem/core';
@@ -29,7 +30,11 @@ describe('serve', () => {
       const token = await signToken({ sub: 'alice', role: 'customer' }, running.secret);
       const ping = await fetch(`${running.url}/commands/Ping`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': randomUUID(),
+        },
         body: '{}',
       });
       assert.equal(ping.status, 200);
@@ -119,7 +124,11 @@ describe('serve', () => {
         (
           await fetch(`${running.url}/commands/Ping`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
             body: '{}',
           })
         ).status;

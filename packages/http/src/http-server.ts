@@ -10,6 +10,7 @@ import { TandemError, type Tandem } from '@tandem/core';
 import { registerAdminRoutes } from './admin-routes.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
+import { assertIdempotencyKeyRules } from './idempotency-key-rule.js';
 import { registerJsonBody } from './json-body.js';
 import { tokenRules, type TokenRules } from './jwt-auth.js';
 import { openApiDocument } from './openapi-document.js';
@@ -117,6 +118,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const { tandem, auth } = options;
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
   tokenRules(auth);
+  assertIdempotencyKeyRules(tandem.commands.definitions.values());
   const readiness = new Readiness(tandem, options.readiness);
   const metrics = createHttpMetrics(tandem, readiness);
   const limits =

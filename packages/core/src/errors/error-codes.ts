@@ -29,7 +29,7 @@ export const errorCatalog = {
     retryable: true,
   },
   'idempotency-key-required': {
-    title: 'This command creates something and needs an idempotency key',
+    title: 'This command needs an idempotency key: a retried request without one would run twice',
     retryable: false,
   },
   'idempotency-in-progress': {
