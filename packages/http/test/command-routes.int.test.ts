@@ -210,27 +210,37 @@ describe('POST /commands/:type', () => {
     );
   });
 
-  it('401 unauthenticated without, with a forged and with an expired token', async () => {
+  it('401 unauthenticated without a token, token-invalid or token-expired with a bad one', async () => {
     const server = await seeded();
     const forged = await signToken({ sub: 'alice', role: 'admin' }, 'another-secret-another-secret!!');
     const expired = await signToken({ sub: 'alice', role: 'customer' }, secret, { expiresIn: '-1s' });
-    for (const authorization of [
-      '',
-      'Bearer',
-      'Basic YWxpY2U6cHc=',
-      `Bearer ${forged}`,
-      `Bearer ${expired}`,
-    ]) {
-      const { response, audit } = await refused(
+    const cases: [string, string, string][] = [
+      ['', 'unauthenticated', 'Bearer'],
+      ['Basic YWxpY2U6cHc=', 'unauthenticated', 'Bearer'],
+      ['Bearer', 'token-invalid', 'Bearer error="invalid_token"'],
+      [`Bearer ${forged}`, 'token-invalid', 'Bearer error="invalid_token"'],
+      [`Bearer ${expired}`, 'token-expired', 'Bearer error="invalid_token"'],
+    ];
+    for (const [authorization, code, challenge] of cases) {
+      const { response, body, audit } = await refused(
         server,
         () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { authorization }),
         401,
-        'unauthenticated',
+        code,
       );
-      assert.equal(response.headers['www-authenticate'], 'Bearer');
+      assert.equal(response.headers['www-authenticate'], challenge);
       assert.equal(audit?.userId, undefined);
       assert.equal(audit?.outcome, 'unauthenticated');
+      assert.doesNotMatch(body.detail ?? '', /signature|alice|admin|HS256/i, 'nothing about the token');
     }
+    // A bad token is refused on a route that needs no caller too: it is never silently anonymous.
+    const openapi = await server.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    assert.equal(openapi.statusCode, 401);
+    assert.equal(openapi.json<Problem>().code, 'token-invalid');
   });
 
   it('403 forbidden for the wrong role', async () => {
