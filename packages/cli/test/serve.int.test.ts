@@ -118,7 +118,13 @@ describe('serve', () => {
     try {
       assert.deepEqual(
         { ...running.auth, secret: '' },
-        { secret: '', issuer: 'https://shop.example', audience: 'shop-api', maxLifetimeSeconds: 3600 },
+        {
+          secret: '',
+          issuer: 'https://shop.example',
+          audience: 'shop-api',
+          maxLifetimeSeconds: 3600,
+          rolesClaim: undefined,
+        },
       );
       const ping = async (token: string) =>
         (
