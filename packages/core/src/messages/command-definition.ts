@@ -65,6 +65,7 @@ const commandOptionKeys = [
   'generatedIds',
   'acceptsClientIds',
   'creates',
+  'idempotencyKey',
   'authorize',
   'resultIds',
 ] as const satisfies readonly (keyof CommandOptions<string, unknown>)[];
