@@ -6,7 +6,8 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
-import { assertKnownOptions, TandemError, type Tandem } from '@tandem/core';
+import { TandemError, type Tandem } from '@tandem/core';
+import { assertKnownOptions } from '@tandem/core/adapter';
 import type { Authenticate } from './authenticate.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';

@@ -1,4 +1,5 @@
-import { requiresIdempotencyKey, type AnyCommandDefinition } from '@tandem/core';
+import type { AnyCommandDefinition } from '@tandem/core';
+import { requiresIdempotencyKey } from '@tandem/core/adapter';
 
 /**
  * Whether `POST /commands/<type>` needs an `Idempotency-Key` header: always, unless the definition

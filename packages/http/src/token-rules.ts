@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import { assertKnownOptions } from '@tandem/core';
+import { assertKnownOptions } from '@tandem/core/adapter';
 import { defaultRolesClaim } from './roles-claim.js';
 
 /** The longest token lifetime accepted unless told otherwise: 24 hours. */
