@@ -8,6 +8,10 @@
 // - A block whose first line is `// @filename: name.ts` starts a module of that name instead; the
 //   blocks after it join it until the next `// @filename:`. Modules of one file may import each
 //   other (`import { x } from './name.js'`).
+// - A block preceded by `<!-- snippet: file PATH -->` must equal that file of the repository
+//   (PATH from the root, such as examples/bank/src/accounts/deposit.ts) and is not compiled again
+//   here: the file itself is type-checked and tested. The guide quotes the bank this way, so its
+//   code cannot drift from the example that runs in CI.
 // - A block preceded by `<!-- snippet: skip REASON -->` (an HTML comment, invisible once rendered)
 //   is not checked; the reason is required. Use it for deliberate fragments only.
 // - Other languages (sh, json, yaml, sql...) are not checked.
@@ -48,6 +52,7 @@ export function extractModules(markdown) {
   const lines = markdown.split('\n');
   const modules = new Map();
   const skipped = [];
+  const quoted = [];
   let current = 'snippets.ts';
   for (let i = 0; i < lines.length; i++) {
     const fence = /^(\s*)(`{3,})(\S*)\s*$/.exec(lines[i]);
@@ -65,8 +70,13 @@ export function extractModules(markdown) {
         .reverse()
         .find((line) => line.trim() !== '') ?? '';
     const skip = /^<!--\s*snippet:\s*skip\b\s*(.*?)\s*-->$/.exec(before.trim());
+    const file = /^<!--\s*snippet:\s*file\s+(\S+)\s*-->$/.exec(before.trim());
     i = end;
     if (lang !== 'ts' && lang !== 'typescript') continue;
+    if (file) {
+      quoted.push({ line: startLine - 1, path: file[1], code: body.join('\n') });
+      continue;
+    }
     if (skip) {
       if (skip[1] === '') throw new Error(`line ${startLine - 1}: "snippet: skip" needs a reason`);
       skipped.push({ line: startLine - 1, reason: skip[1] });
@@ -83,7 +93,7 @@ export function extractModules(markdown) {
     module.lines.push(...body.slice(offset).map((_, k) => startLine + offset + k));
     modules.set(current, module);
   }
-  return { modules, skipped };
+  return { modules, skipped, quoted };
 }
 
 function main() {
@@ -91,9 +101,20 @@ function main() {
   mkdirSync(outDir, { recursive: true });
   const origin = new Map(); // generated file (relative to root) → { markdown, lines }
   let skippedCount = 0;
+  let quotedCount = 0;
+  const stale = [];
   for (const file of markdownFiles()) {
-    const { modules, skipped } = extractModules(readFileSync(join(root, file), 'utf8'));
+    const { modules, skipped, quoted } = extractModules(readFileSync(join(root, file), 'utf8'));
     skippedCount += skipped.length;
+    for (const quote of quoted) {
+      quotedCount++;
+      const source = join(root, quote.path);
+      if (!existsSync(source))
+        stale.push(`${file}:${quote.line}: quotes ${quote.path}, which does not exist`);
+      else if (readFileSync(source, 'utf8').trim() !== quote.code.trim()) {
+        stale.push(`${file}:${quote.line}: differs from ${quote.path} (copy the file into the block again)`);
+      }
+    }
     for (const [name, module] of modules) {
       const dir = join(outDir, file.replace(/\.md$/, '').replaceAll('/', '__'));
       mkdirSync(dir, { recursive: true });
@@ -135,13 +156,14 @@ function main() {
     },
   );
   if (!keep) rmSync(outDir, { recursive: true, force: true });
-  if (result.status !== 0) {
+  for (const problem of stale) console.error(problem);
+  if (result.status !== 0 || stale.length > 0) {
     process.stderr.write(output);
-    console.error(`check-snippets: type errors in the docs' snippets (see above)`);
+    console.error(`check-snippets: the docs' snippets are stale (see above)`);
     process.exit(1);
   }
   console.log(
-    `check-snippets: ${origin.size} modules from the docs type-check (${skippedCount} blocks skipped with a reason)`,
+    `check-snippets: ${origin.size} modules from the docs type-check, ${quotedCount} quoted files match (${skippedCount} blocks skipped with a reason)`,
   );
 }
 

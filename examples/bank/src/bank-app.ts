@@ -1,4 +1,5 @@
 import { createTandem, type Store, type Tandem } from '@tandem/core';
+import type { AppOptions } from '@tandem/cli';
 import { Deposit } from './accounts/deposit.js';
 import { OpenAccount } from './accounts/open-account.js';
 import { Transfer } from './accounts/transfer.js';
@@ -6,10 +7,15 @@ import { depositUpcasters } from './accounts/deposit-upcasters.js';
 import { GetAccount, ListMyAccounts } from './queries/bank-queries.js';
 import { accountBalancesProjection } from './read-models/account-balances.js';
 
-/** The bank on any store: SQLite, PostgreSQL, or memory in tests. Call `start()` to run its projections. */
-export function createBankApp(store: Store): Promise<Tandem> {
+/**
+ * The bank on any store (SQLite or PostgreSQL). Call `start()` to run its projections. The command
+ * line passes `options`: the cursor key every process shares, and its logger for projection failures.
+ */
+export function createBankApp(store: Store, options: AppOptions = {}): Promise<Tandem> {
   return createTandem({
     name: 'bank',
+    ...(options.cursorKey === undefined ? {} : { cursorKey: options.cursorKey }),
+    ...(options.logger === undefined ? {} : { daemon: { logger: options.logger } }),
     store,
     commands: [OpenAccount, Deposit, Transfer],
     upcasters: depositUpcasters,
