@@ -16,7 +16,9 @@
 //   is not checked; the reason is required. Use it for deliberate fragments only.
 // - Other languages (sh, json, yaml, sql...) are not checked.
 // `@tandem/*` resolves as in the root tsconfig (which this config extends).
-// Usage: node scripts/check-snippets.mjs [--keep]   (--keep leaves the generated modules in .snippets/)
+// Usage: node scripts/check-snippets.mjs [--keep] [--update]
+//   --keep leaves the generated modules in .snippets/; --update first copies each quoted file into
+//   its block (after changing the bank, run it and review the diff of the guide).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -25,6 +27,25 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, '.snippets');
 const keep = process.argv.includes('--keep');
+const update = process.argv.includes('--update');
+
+/** Rewrites every block marked `snippet: file PATH` with that file's current text. */
+function updateQuotes(markdown) {
+  const lines = markdown.split('\n');
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]);
+    const quote = /^<!--\s*snippet:\s*file\s+(\S+)\s*-->$/.exec(lines[i].trim());
+    if (!quote || !/^```(ts|typescript)\s*$/.test(lines[i + 1] ?? '')) continue;
+    // Keep the opening fence, replace everything up to the closing one with the file.
+    out.push(lines[i + 1]);
+    let end = i + 2;
+    while (end < lines.length && !lines[end].startsWith('```')) end++;
+    out.push(readFileSync(join(root, quote[1]), 'utf8').trimEnd());
+    i = end - 1;
+  }
+  return out.join('\n');
+}
 
 /** Every Markdown file whose snippets are checked, relative to the root. */
 function markdownFiles() {
@@ -104,6 +125,11 @@ function main() {
   let quotedCount = 0;
   const stale = [];
   for (const file of markdownFiles()) {
+    if (update) {
+      const text = readFileSync(join(root, file), 'utf8');
+      const updated = updateQuotes(text);
+      if (updated !== text) writeFileSync(join(root, file), updated);
+    }
     const { modules, skipped, quoted } = extractModules(readFileSync(join(root, file), 'utf8'));
     skippedCount += skipped.length;
     for (const quote of quoted) {
