@@ -18,6 +18,13 @@ export {
   type CommandDefinition,
   type CommandOptions,
   type CommandPolicy,
+  type ClientCommandInput,
+  type CommandDataOf,
+  type CommandIdsOf,
+  type CommandInputOf,
+  type CommandTypeOf,
+  type CommandTypes,
+  type DefinedCommand,
 } from './messages/command-definition.js';
 export { findUnknownKeys, validateInput } from './messages/validate-input.js';
 export { canonicalJson, payloadHash } from './messages/payload-hash.js';
@@ -89,7 +96,16 @@ export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
 // Tracing
 export { formatTraceparent, parseTraceparent } from './tracing/traceparent.js';
 export { tandemTracer, tracerName } from './tracing/tandem-tracer.js';
-export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
+export {
+  createTandem,
+  type CommandNamed,
+  type QueryNamed,
+  type Tandem,
+  type TandemOptions,
+  type TypedCommandRequest,
+  type TypedQueryOutcome,
+  type TypedQueryRequest,
+} from './tandem.js';
 
 // Adapters without drivers
 export { MemoryStore } from './memory/memory-store.js';
@@ -153,6 +169,9 @@ export {
   namespaceOf,
   type AnyProjection,
   type CollectionMap,
+  type CollectionsOf,
+  type NamedProjection,
+  type ProjectionOptionsFor,
   type DocumentOf,
   type FailurePolicy,
   type ProjectionContext,
@@ -196,6 +215,12 @@ export {
   type QueryCollection,
   type QueryInput,
   type QueryReader,
+  type DefinedQuery,
+  type QueryNameOf,
+  type QueryParamsOf,
+  type QueryTypes,
+  type QueryViewOf,
+  type ViewOf,
 } from './query/query-definition.js';
 export { QueryBus, type QueryBusOptions, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
 export { StoredJson } from './query/stored-json.js';
