@@ -1,4 +1,4 @@
-export { createBankApp } from './bank-app.js';
+export { createBankApp, type BankApp } from './bank-app.js';
 export { accountDecider, type AccountCommand, type AccountState } from './accounts/account-decider.js';
 export { accountStream, type AccountEvent } from './accounts/account-events.js';
 export { depositUpcasters } from './accounts/deposit-upcasters.js';

@@ -1,9 +1,9 @@
 import { after, type TestContext } from 'node:test';
-import type { Principal, Store, Tandem } from '@tandem/core';
+import type { Principal, Store } from '@tandem/core';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { openSqliteStore } from '@tandem/sqlite';
-import { createBankApp } from '@tandem/example-bank';
+import { createBankApp, type BankApp } from '@tandem/example-bank';
 
 export const alice: Principal = { id: 'alice', roles: [] };
 export const bob: Principal = { id: 'bob', roles: [] };
@@ -25,7 +25,7 @@ after(async () => {
 export async function startBank(
   t: TestContext,
   database: Database,
-): Promise<{ app: Tandem; store: Store } | undefined> {
+): Promise<{ app: BankApp; store: Store } | undefined> {
   let store: Store;
   if (database === 'sqlite') {
     store = await openSqliteStore({ filename: ':memory:' });

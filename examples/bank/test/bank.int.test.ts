@@ -1,8 +1,8 @@
 // The guide's bank, end to end in process, on SQLite and on PostgreSQL: what the guide claims runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommandOutcome, Principal, Tandem } from '@tandem/core';
-import { accountStream, type AccountView } from '@tandem/example-bank';
+import type { CommandOutcome, Principal } from '@tandem/core';
+import { accountStream, type BankApp } from '@tandem/example-bank';
 import { alice, bob, databases, startBank } from './bank-harness.js';
 
 function ok(outcome: CommandOutcome) {
@@ -10,19 +10,18 @@ function ok(outcome: CommandOutcome) {
   return outcome;
 }
 
-async function openAccount(app: Tandem, user: Principal, key: string): Promise<string> {
+async function openAccount(app: BankApp, user: Principal, key: string): Promise<string> {
   const opened = ok(await app.execute({ type: 'OpenAccount', data: {}, user, commandId: key }));
   const accountId = opened.result.ids.accountId;
   assert.equal(typeof accountId, 'string');
   return accountId as string;
 }
 
-async function account(app: Tandem, user: Principal, accountId: string, minPosition: number) {
-  assert.ok(app.queries !== undefined);
-  const read = await app.queries.execute({ name: 'GetAccount', params: { accountId }, user, minPosition });
+async function account(app: BankApp, user: Principal, accountId: string, minPosition: number) {
+  const read = await app.query({ name: 'GetAccount', params: { accountId }, user, minPosition });
   if (!read.ok && read.error.code === 'not-found') return undefined; // what a handler's undefined becomes
   assert.ok(read.ok, read.ok ? '' : read.error.message);
-  return read.view as AccountView;
+  return read.view; // typed: the view GetAccount's handler returns
 }
 
 for (const database of databases) {
@@ -62,7 +61,7 @@ for (const database of databases) {
       const { app } = bank;
       const a = await openAccount(app, alice, 'open-a');
       const deposit = {
-        type: 'Deposit',
+        type: 'Deposit' as const,
         data: { accountId: a, amountCents: 100 },
         user: alice,
         commandId: 'dep-once',

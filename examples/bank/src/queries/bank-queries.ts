@@ -1,14 +1,14 @@
 import { defineQuery } from '@tandem/core';
 import { z } from 'zod';
-import { accountViews } from '../read-models/account-balances.js';
+import { accountBalancesProjection } from '../read-models/account-balances.js';
 
 /** One account, for its owner; anyone else gets 404, as if it did not exist. */
 export const GetAccount = defineQuery({
   name: 'GetAccount',
   params: z.strictObject({ accountId: z.string().min(1).max(100) }),
-  projections: ['account-balances'],
+  projections: [accountBalancesProjection],
   async handler({ params, user }, read) {
-    const accounts = await read.collection('account-balances', accountViews);
+    const accounts = await read.collection(accountBalancesProjection, 'accounts');
     const account = await accounts.get(params.accountId);
     return account?.ownerId === user?.id ? account : undefined;
   },
@@ -18,9 +18,9 @@ export const GetAccount = defineQuery({
 export const ListMyAccounts = defineQuery({
   name: 'ListMyAccounts',
   params: z.strictObject({}),
-  projections: ['account-balances'],
+  projections: [accountBalancesProjection],
   async handler({ user }, read) {
-    const accounts = await read.collection('account-balances', accountViews);
+    const accounts = await read.collection(accountBalancesProjection, 'accounts');
     return accounts.find({ where: [{ field: 'ownerId', op: 'eq', value: user?.id ?? '' }], limit: 100 });
   },
 });

@@ -16,23 +16,22 @@ export const accountViews = defineCollection<AccountView>({
 });
 
 /** Keeps one document per account, from the account events. */
-export const accountBalancesProjection = defineProjection({
+export const accountBalancesProjection = defineProjection.for<AccountEvent>()({
   name: 'account-balances',
   version: 1,
   events: ['AccountOpened', 'MoneyDeposited', 'TransferSent', 'TransferReceived'],
   collections: { accounts: accountViews },
-  apply: eachEvent<{ accounts: typeof accountViews }, AccountEvent>(
-    async (event, { collections: { accounts } }) => {
-      if (event.type === 'AccountOpened') {
-        const { accountId, ownerId } = event.data;
-        await accounts.upsert(accountId, { accountId, ownerId, balanceCents: 0, transfers: 0 });
-        return;
-      }
-      const account = await accounts.get(event.data.accountId);
-      if (account === undefined) return; // the decider refuses events for unopened accounts
-      const amount = event.type === 'TransferSent' ? -event.data.amountCents : event.data.amountCents;
-      const transfers = account.transfers + (event.type === 'MoneyDeposited' ? 0 : 1);
-      await accounts.patch(event.data.accountId, { balanceCents: account.balanceCents + amount, transfers });
-    },
-  ),
+  // eachEvent infers the event union from `events`: `event.data` is typed per `event.type`.
+  apply: eachEvent(async (event, { collections: { accounts } }) => {
+    if (event.type === 'AccountOpened') {
+      const { accountId, ownerId } = event.data;
+      await accounts.upsert(accountId, { accountId, ownerId, balanceCents: 0, transfers: 0 });
+      return;
+    }
+    const account = await accounts.get(event.data.accountId);
+    if (account === undefined) return; // the decider refuses events for unopened accounts
+    const amount = event.type === 'TransferSent' ? -event.data.amountCents : event.data.amountCents;
+    const transfers = account.transfers + (event.type === 'MoneyDeposited' ? 0 : 1);
+    await accounts.patch(event.data.accountId, { balanceCents: account.balanceCents + amount, transfers });
+  }),
 });
