@@ -162,7 +162,11 @@ function defineProjectionFor<E extends DomainEvent>() {
     );
 }
 
-/** {@link defineProjectionImpl}, with {@link defineProjectionFor} as `defineProjection.for`. */
+/**
+ * Declares a projection, checking its name, version and partitions. `defineProjection.for<AppEvent>()({ ... })`
+ * names the application's event union once; the `events` list narrows it, so `apply` and
+ * `eachEvent` handlers get exactly those events with typed `data`.
+ */
 export const defineProjection: typeof defineProjectionImpl & { readonly for: typeof defineProjectionFor } =
   Object.assign(defineProjectionImpl, { for: defineProjectionFor });
 
