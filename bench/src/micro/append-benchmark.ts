@@ -1,11 +1,11 @@
 import {
   createTandem,
-  scopedIdempotencyKey,
   type AuditEntry,
   type IdempotencyRecord,
   type RecordedEvent,
   type Store,
 } from '@tandem/core';
+import { scopedIdempotencyKey } from '@tandem/core/adapter';
 import type { BenchOutput, Metric, Ratio } from '../bench-result.js';
 import type { BenchContext } from '../benchmark.js';
 import { metric, ratio } from '../metrics.js';

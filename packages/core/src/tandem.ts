@@ -38,7 +38,7 @@ import type { Store } from './write/store.js';
 export interface TandemOptions<
   Commands extends readonly AnyCommandDefinition[] = readonly AnyCommandDefinition[],
   Queries extends readonly AnyQueryDefinition[] = readonly AnyQueryDefinition[],
-> extends Omit<CommandBusOptions, 'upcasters' | 'commands'> {
+> extends Omit<CommandBusOptions, 'upcasters' | 'commands' | 'afterAppend'> {
   /** The application's name; owns its SQL migrations. */
   readonly name?: string;
   readonly commands: Commands;
@@ -64,7 +64,6 @@ export interface TandemOptions<
     | 'retry'
     | 'pollIntervalMs'
     | 'maxWaiters'
-    | 'failpoint'
     | 'logger'
     | 'observer'
     | 'stallAfterMs'
@@ -76,7 +75,8 @@ export interface TandemOptions<
 
 /** Every key {@link TandemOptions} has, for the run-time check of unknown options. */
 const tandemOptionKeys = [
-  ...commandBusOptionKeys.filter((key) => key !== 'upcasters' && key !== 'commands'),
+  // afterAppend is the bus's hook for inline projections, which createTandem wires itself.
+  ...commandBusOptionKeys.filter((key) => key !== 'upcasters' && key !== 'commands' && key !== 'afterAppend'),
   'name',
   'commands',
   'upcasters',
@@ -88,13 +88,17 @@ const tandemOptionKeys = [
   'daemon',
 ] as const satisfies readonly (keyof TandemOptions)[];
 
+/** The command bus options an application passes through (afterAppend is createTandem's own). */
+const appBusOptionKeys = commandBusOptionKeys.filter(
+  (key): key is Exclude<(typeof commandBusOptionKeys)[number], 'afterAppend'> => key !== 'afterAppend',
+);
+
 /** Every key of {@link TandemOptions.daemon}. */
 const daemonOptionKeys = [
   'batchSize',
   'retry',
   'pollIntervalMs',
   'maxWaiters',
-  'failpoint',
   'logger',
   'observer',
   'stallAfterMs',
@@ -232,7 +236,7 @@ export async function createTandem<
   }
   const applyInline = inline;
   const commands = new CommandBus({
-    ...pick(options, commandBusOptionKeys),
+    ...pick(options, appBusOptionKeys),
     upcasters,
     ...(applyInline === undefined
       ? {}

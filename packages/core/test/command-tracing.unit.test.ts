@@ -4,13 +4,13 @@ import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   defineQuery,
   MemoryStore,
-  parseTraceparent,
   TandemError,
   type CommandSettled,
   type RecordedEvent,
   type Store,
   type Transaction,
 } from '@tandem/core';
+import { parseTraceparent } from '@tandem/core/adapter';
 import {
   alice,
   counterApp,

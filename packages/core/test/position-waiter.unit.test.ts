@@ -3,13 +3,13 @@ import { afterEach, describe, it } from 'node:test';
 import {
   defineQuery,
   MemoryStore,
-  PositionWaiter,
   ProjectionDaemon,
-  projectionNamespace,
   QueryBus,
   TandemError,
   type ReadStore,
 } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
+import { PositionWaiter } from '../src/projections/position-waiter.js';
 import {
   alice,
   counterApp,

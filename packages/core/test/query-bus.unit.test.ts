@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
   defineQuery,
-  MemoryReadStore,
   MemoryStore,
   ProjectionDaemon,
   QueryBus,
   StoredJson,
   type QueryOutcome,
 } from '@tandem/core';
+import { MemoryReadStore } from '@tandem/core';
 import { admin, alice, counterApp } from '@tandem/testing';
 import { counterProjection, objectSchema, optional, str } from '@tandem/testing';
 

@@ -26,12 +26,14 @@ import {
   type CommandMiddleware,
 } from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
-import { handleAndCommit, type AfterAppend } from './pipeline/handle-and-commit.js';
+import { handleAndCommit } from './pipeline/handle-and-commit.js';
 import { requestRefusal } from './pipeline/request-refusal.js';
 import { validateCommand } from './pipeline/validate-command.js';
 import { defaultRetryPolicy, retryPolicyKeys, type RetryPolicy } from './retry-policy.js';
 import { assertKnownOptions } from '../options/known-options.js';
 import type { Store } from './store.js';
+import type { Transaction } from './transaction.js';
+import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 
 /** Options for {@link CommandBus}. */
 export interface CommandBusOptions {
@@ -45,8 +47,17 @@ export interface CommandBusOptions {
   readonly idempotencyWaitMs?: number;
   /** Source of time, for tests. */
   readonly clock?: () => Date;
-  /** Runs inside the command transaction after the append (inline projections). */
-  readonly afterAppend?: AfterAppend;
+  /**
+   * Runs inside the command transaction after the append: how `createTandem` applies inline
+   * projections. Not an application option (`TandemOptions` leaves it out).
+   *
+   * @internal
+   */
+  readonly afterAppend?: (
+    tx: Transaction,
+    appends: readonly StreamAppend[],
+    appended: AppendResult,
+  ) => Promise<void>;
   /** Called when writing an audit row for a refused attempt fails. */
   readonly onAuditError?: (error: unknown) => void;
   /** Bounds on the shape of command data, checked before hashing and validation. */
