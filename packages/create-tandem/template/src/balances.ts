@@ -1,0 +1,31 @@
+import { defineCollection, defineProjection, eachEvent } from '@tandem/core';
+import type { AccountEvent } from './deposit.js';
+
+/** One account as readers see it. */
+export interface Balance {
+  readonly accountId: string;
+  readonly balance: number;
+  readonly deposits: number;
+}
+
+/** Where the projection keeps balances, one document per account. */
+export const balances = defineCollection<Balance>({ name: 'balances' });
+
+/**
+ * The read model: each deposit updates its account's document. Bump `version` when `apply`
+ * changes; the new version rebuilds from the log beside the old one.
+ */
+export const balancesProjection = defineProjection({
+  name: 'balances',
+  version: 1,
+  events: ['MoneyDeposited'],
+  collections: { balances },
+  apply: eachEvent<{ balances: typeof balances }, AccountEvent>(async (event, { collections }) => {
+    const current = await collections.balances.get(event.data.accountId);
+    await collections.balances.upsert(event.data.accountId, {
+      accountId: event.data.accountId,
+      balance: (current?.balance ?? 0) + event.data.amount,
+      deposits: (current?.deposits ?? 0) + 1,
+    });
+  }),
+});
