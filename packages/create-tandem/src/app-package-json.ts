@@ -19,6 +19,7 @@ export interface AppPackageJson {
   readonly scripts: Readonly<Record<string, string>>;
   readonly dependencies: Readonly<Record<string, string>>;
   readonly devDependencies: Readonly<Record<string, string>>;
+  readonly allowScripts: Readonly<Record<string, boolean>>;
 }
 
 /**
@@ -50,6 +51,9 @@ export function appPackageJson(name: string, tandemVersion: string): AppPackageJ
       '@types/node': appDependencyRanges['@types/node'],
       typescript: appDependencyRanges.typescript,
     },
+    // better-sqlite3 builds or fetches its native binding in an install script; npm asks for
+    // install scripts to be allowed by name.
+    allowScripts: { 'better-sqlite3': true },
   };
 }
 
