@@ -30,3 +30,5 @@ export {
   type CatalogProduct,
 } from './fixtures/search-catalog.js';
 export { startInMemoryTracing, type InMemoryTracing } from './in-memory-tracing.js';
+export { withFailpoint } from './with-failpoint.js';
+export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
