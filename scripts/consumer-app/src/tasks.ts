@@ -7,7 +7,6 @@ import {
   eachEvent,
   type Decider,
   type Store,
-  type Tandem,
 } from '@tandem/core';
 import { z } from 'zod';
 
@@ -41,12 +40,12 @@ export const AddTask = defineCommand({
 const tasks = defineCollection<TaskView>({ name: 'tasks' });
 
 /** One document per task. */
-export const taskList = defineProjection({
+export const taskList = defineProjection.for<TaskEvent>()({
   name: 'task-list',
   version: 1,
   events: ['TaskAdded'],
   collections: { tasks },
-  apply: eachEvent<{ tasks: typeof tasks }, TaskEvent>(async (event, { collections }) => {
+  apply: eachEvent(async (event, { collections }) => {
     await collections.tasks.upsert(event.data.taskId, event.data);
   }),
 });
@@ -55,15 +54,15 @@ export const taskList = defineProjection({
 export const GetTask = defineQuery({
   name: 'GetTask',
   params: z.strictObject({ taskId: z.string().min(1) }),
-  projections: ['task-list'],
+  projections: [taskList],
   handler: async ({ params, user }, read) => {
-    const found = await (await read.collection('task-list', tasks)).get(params.taskId);
+    const found = await (await read.collection(taskList, 'tasks')).get(params.taskId);
     return found !== undefined && found.owner === user?.id ? found : undefined;
   },
 });
 
-/** The app on any store. */
-export function createTaskApp(store: Store): Promise<Tandem> {
+/** The app on any store, typed by its registries. */
+export function createTaskApp(store: Store) {
   return createTandem({
     name: 'tasks',
     store,

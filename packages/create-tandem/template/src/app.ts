@@ -1,10 +1,13 @@
-import { createTandem, type Store, type Tandem } from '@tandem/core';
+import { createTandem, type Store } from '@tandem/core';
 import { balancesProjection } from './balances.js';
 import { Deposit } from './deposit.js';
 import { GetBalance } from './get-balance.js';
 
-/** The application: its commands, projections and queries, on any store (SQLite here, PostgreSQL later). */
-export function createApp(store: Store): Promise<Tandem> {
+/**
+ * The application: its commands, projections and queries, on any store (SQLite here, PostgreSQL
+ * later). Its type is inferred from them, so `app.execute` and `app.query` check names and data.
+ */
+export function createApp(store: Store) {
   return createTandem({
     name: 'app',
     store,
@@ -13,3 +16,6 @@ export function createApp(store: Store): Promise<Tandem> {
     queries: [GetBalance],
   });
 }
+
+/** The typed application. */
+export type App = Awaited<ReturnType<typeof createApp>>;

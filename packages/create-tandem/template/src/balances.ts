@@ -12,15 +12,17 @@ export interface Balance {
 export const balances = defineCollection<Balance>({ name: 'balances' });
 
 /**
- * The read model: each deposit updates its account's document. Bump `version` when `apply`
+ * The read model: each deposit updates its account's document. `for<AccountEvent>()` names the
+ * events it can read; `events` picks the ones it does. Bump `version` when `apply`
  * changes; the new version rebuilds from the log beside the old one.
  */
-export const balancesProjection = defineProjection({
+export const balancesProjection = defineProjection.for<AccountEvent>()({
   name: 'balances',
   version: 1,
   events: ['MoneyDeposited'],
   collections: { balances },
-  apply: eachEvent<{ balances: typeof balances }, AccountEvent>(async (event, { collections }) => {
+  // The event's type and data are inferred from `events`.
+  apply: eachEvent(async (event, { collections }) => {
     const current = await collections.balances.get(event.data.accountId);
     await collections.balances.upsert(event.data.accountId, {
       accountId: event.data.accountId,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Principal, Tandem } from '@tandem/core';
+import type { Principal } from '@tandem/core';
 import { openSqliteStore } from '@tandem/sqlite';
-import { createApp } from '../src/app.js';
+import { createApp, type App } from '../src/app.js';
 
 const user: Principal = { id: 'u1', roles: ['user'] };
 
 describe('balances', () => {
-  let app: Tandem;
+  let app: App;
   before(async () => {
     app = await createApp(await openSqliteStore({ filename: ':memory:' }));
     await app.start();
@@ -22,8 +22,7 @@ describe('balances', () => {
 
   /** Read-your-writes: with `minPosition`, the query waits until the projection has applied it. */
   function getBalance(accountId: string, minPosition?: number) {
-    assert.ok(app.queries, 'the app declares queries');
-    return app.queries.execute({ name: 'GetBalance', params: { accountId }, user, minPosition });
+    return app.query({ name: 'GetBalance', params: { accountId }, user, minPosition });
   }
 
   it('answers a query with every deposit, waiting for the projection to reach the last one', async () => {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Tandem } from '@tandem/core';
 import { signToken } from '@tandem/http';
 import { openSqliteStore } from '@tandem/sqlite';
-import { createApp } from '../src/app.js';
+import { createApp, type App } from '../src/app.js';
 import { createServer } from '../src/server.js';
 
 const secret = 'a test secret that is long enough';
 
 describe('over HTTP', () => {
-  let app: Tandem;
+  let app: App;
   let server: Awaited<ReturnType<typeof createServer>>;
   let authorization: string;
   before(async () => {
