@@ -54,6 +54,17 @@ describe('over HTTP', () => {
     assert.equal(refused.json<{ code: string }>().code, 'domain-rule');
   });
 
+  it('refuses a deposit without an idempotency key, since a retry of it would deposit twice', async () => {
+    const keyless = await server.inject({
+      method: 'POST',
+      url: '/commands/Deposit',
+      headers: { authorization },
+      payload: { accountId: 'a1', amount: 1 },
+    });
+    assert.equal(keyless.statusCode, 400, keyless.body);
+    assert.match(keyless.json<{ detail: string }>().detail, /Idempotency-Key/);
+  });
+
   it('refuses a caller without a token', async () => {
     const anonymous = await server.inject({ method: 'GET', url: '/queries/GetBalance?accountId=a1' });
     assert.equal(anonymous.statusCode, 401);
