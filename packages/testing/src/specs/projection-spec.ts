@@ -38,7 +38,7 @@ export interface ProjectionSpecOptions {
 
 /** What `then` checks documents against: exactly these documents by id, or a predicate over them. */
 export type DocumentsExpectation<Doc> =
-  Readonly<Record<string, Doc>> | ((documents: Readonly<Record<string, Doc>>) => boolean | void);
+  Readonly<Record<string, Doc>> | ((documents: Readonly<Record<string, Doc>>) => unknown);
 
 /** One query run for {@link ProjectionThen.thenQuery}. */
 export interface SpecQuery {
@@ -67,7 +67,7 @@ export interface ProjectionThen {
   thenQuery(
     query: AnyQueryDefinition | string,
     request: SpecQuery,
-    expected: unknown | ((view: unknown) => boolean | void),
+    expected: unknown | ((view: unknown) => unknown),
   ): Promise<void>;
   /**
    * Runs `query` as {@link thenQuery} does and asserts it is refused with `code`: `not-found` when
@@ -211,7 +211,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
               if (!outcome.ok)
                 assert.fail(`the query was refused: ${outcome.error.code}: ${outcome.error.message}`);
               if (typeof expected === 'function') {
-                const verdict = (expected as (view: unknown) => boolean | void)(outcome.view);
+                const verdict = (expected as (view: unknown) => unknown)(outcome.view);
                 assert.notEqual(
                   verdict,
                   false,
