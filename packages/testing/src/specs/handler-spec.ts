@@ -32,6 +32,8 @@ export interface HandlerSpecOptions {
   readonly upcasters?: readonly Upcaster[];
   /** Other commands the application has; only the spec's command is sent. */
   readonly commands?: readonly AnyCommandDefinition[];
+  /** The command time (`metadata.timestamp`), for handlers that stamp it into events; default the system clock. */
+  readonly clock?: () => Date;
   /** The caller when `when` names none. */
   readonly user?: Principal;
 }
@@ -144,6 +146,7 @@ export function handlerSpec(command: AnyCommandDefinition, options: HandlerSpecO
             commands: [command, ...(options.commands ?? []).filter((c) => c.type !== command.type)],
             ...(options.migrations === undefined ? {} : { migrations: options.migrations }),
             ...(options.upcasters === undefined ? {} : { upcasters: options.upcasters }),
+            ...(options.clock === undefined ? {} : { clock: options.clock }),
           });
           for (const given of rows) await insertRows(store, given);
           const before = await appendGiven(store, events);

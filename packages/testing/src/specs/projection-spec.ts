@@ -12,6 +12,7 @@ import {
   type Principal,
   type ProjectionLogger,
   type ReadStore,
+  type Store,
   type Upcaster,
 } from '@tandem/core';
 import { eventually } from '../eventually.js';
@@ -22,10 +23,11 @@ import { appendGiven, type GivenEvent } from './given-events.js';
 export interface ProjectionSpecOptions {
   /**
    * Makes the read store each spec runs on; default a fresh `MemoryReadStore` (no database). Pass
-   * an adapter's (`(await openSqliteStore({ filename: ':memory:' })).readStore()`...) to run the
-   * same spec on it. Called once per spec; the spec closes what it returns.
+   * an adapter's to run the same spec on it: a read store, or a whole store whose `readStore()` is
+   * used (`() => openSqliteStore({ filename: ':memory:' })`). Called once per spec; the spec closes
+   * what it returns (a store's read store closes with the store).
    */
-  readonly readStore?: () => ReadStore | Promise<ReadStore>;
+  readonly readStore?: () => ReadStore | Store | Promise<ReadStore | Store>;
   /** Queries `thenQuery` may run, by definition or by name. */
   readonly queries?: readonly AnyQueryDefinition[];
   /** Upcasters the given events are read through, as the application's log would be. */
@@ -67,8 +69,11 @@ export interface ProjectionThen {
   thenQuery(
     query: AnyQueryDefinition | string,
     request: SpecQuery,
-    expected: unknown | ((view: unknown) => unknown),
+    expected: (view: unknown) => unknown,
   ): Promise<void>;
+  /** {@link thenQuery} with the exact view expected (deep equality). */
+  // eslint-disable-next-line @typescript-eslint/unified-signatures -- one signature's `unknown` would swallow the predicate, leaving its parameter untyped
+  thenQuery(query: AnyQueryDefinition | string, request: SpecQuery, expected: unknown): Promise<void>;
   /**
    * Runs `query` as {@link thenQuery} does and asserts it is refused with `code`: `not-found` when
    * the handler finds nothing (or nothing the caller may see), `unauthenticated`, `forbidden`...
@@ -85,6 +90,14 @@ interface Projected {
   readonly events: ReturnType<typeof upcastingEventStore>;
   readonly head: number;
   readonly failure: string | undefined;
+}
+
+/** The read store the factory made, or the one inside the whole store it made. */
+function readStoreOf(made: ReadStore | Store): ReadStore {
+  if (!('events' in made)) return made;
+  const readStore = made.readStore?.();
+  if (readStore === undefined) throw new Error(`The ${made.name} store has no read store`);
+  return readStore;
 }
 
 // Expected failures are the point of `thenFails`: the daemon's own report of them is noise there.
@@ -104,7 +117,8 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
     given(events: readonly GivenEvent[]): ProjectionThen {
       const run = async <T>(check: (projected: Projected) => Promise<T>): Promise<T> => {
         const store = new MemoryStore();
-        const readStore = options.readStore === undefined ? store.readStore() : await options.readStore();
+        const made = options.readStore === undefined ? undefined : await options.readStore();
+        const readStore = made === undefined ? store.readStore() : readStoreOf(made);
         const daemon = new ProjectionDaemon({
           events: upcastingEventStore(store.events, new Upcasters(options.upcasters)),
           readStore,
@@ -143,7 +157,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
         } finally {
           await daemon.stop();
           await store.close();
-          if (options.readStore !== undefined) await readStore.close();
+          if (made !== undefined) await made.close();
         }
       };
       const queryName = (query: AnyQueryDefinition | string) =>
@@ -155,11 +169,14 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
       ) => {
         applied(projected);
         const name = queryName(query);
-        const definitions = [...(options.queries ?? [])];
+        // Only queries of this projection: the bus refuses one that reads a projection it lacks.
+        const definitions = (options.queries ?? []).filter((d) =>
+          d.projections.every((p) => p === projection.name),
+        );
         if (typeof query !== 'string' && !definitions.includes(query)) definitions.push(query);
         assert.ok(
           definitions.some((d) => d.name === name),
-          `no query named ${name} in the spec's options`,
+          `no query named ${name} that reads only ${projection.name} in the spec's options`,
         );
         const bus = new QueryBus(projected.daemon, definitions, {
           readStore: projected.readStore,
@@ -204,7 +221,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
             }),
           ),
 
-        thenQuery: (query, request, expected) =>
+        thenQuery: (query: AnyQueryDefinition | string, request: SpecQuery, expected: unknown) =>
           withContext(`${label}, query ${queryName(query)}:`, () =>
             run(async (projected) => {
               const outcome = await runQuery(projected, query, request);
