@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 // Finds test files by level (`*.unit.test.ts`, `*.int.test.ts`, `*.e2e.test.ts`) and runs them on
 // node's test runner through tsx. Node 20's `--test` takes no globs, hence this script.
-// Usage: node scripts/run-tests.mjs [unit|int|e2e ...]
+//
+// Usage: node scripts/run-tests.mjs [unit|int|e2e ...] [file.test.ts ...]
+//        node scripts/run-tests.mjs --built [unit|int ...]
+//
+// By default @tandem/* resolves to each package's src/ (the `tandem-source` export condition, set
+// through NODE_OPTIONS so the processes tests spawn resolve the same way). `--built` runs the
+// shop's tests without it, against the packages' built dist/ (`npm run build` first): the code
+// users install. Only the shop: a package's own tests import its src/ by relative path, and
+// mixing that with its dist/ through a sibling package would give two copies of each class.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const levels = process.argv.slice(2);
+const args = process.argv.slice(2);
+const built = args.includes('--built');
+const named = args.filter((arg) => arg.endsWith('.ts'));
+const levels = args.filter((arg) => !arg.startsWith('--') && !arg.endsWith('.ts'));
 const wanted = levels.length > 0 ? levels : ['unit', 'int', 'e2e'];
 const skipDirs = new Set(['node_modules', '.git', 'data', 'dist']);
 
@@ -18,19 +29,26 @@ function walk(dir) {
   });
 }
 
-const files = ['packages', 'examples', 'ops']
-  .flatMap((top) => walk(join(root, top)))
-  .filter((file) => wanted.some((level) => file.endsWith(`.${level}.test.ts`)))
-  .map((file) => relative(root, file))
-  .sort();
+const tops = built ? ['examples/shop'] : ['packages', 'examples', 'ops'];
+const files =
+  named.length > 0
+    ? named
+    : tops
+        .flatMap((top) => walk(join(root, top)))
+        .filter((file) => wanted.some((level) => file.endsWith(`.${level}.test.ts`)))
+        .map((file) => relative(root, file))
+        .sort();
 
 if (files.length === 0) {
   console.error(`No ${wanted.join('/')} test files found`);
   process.exit(1);
 }
 
+const inherited = (process.env.NODE_OPTIONS ?? '').replace(/--conditions=tandem-source/g, '').trim();
+const nodeOptions = built ? inherited : `${inherited} --conditions=tandem-source`.trim();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: nodeOptions },
 });
 process.exit(result.status ?? 1);

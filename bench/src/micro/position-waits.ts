@@ -2,7 +2,7 @@
  * What read-your-writes waits cost PostgreSQL (issue 11): the transactions that `waitFor` causes,
  * counted by the server (`pg_stat_database`), for N concurrent waits.
  *
- * Run from the repository root: `npx tsx bench/src/micro/position-waits.ts [waiters...]` (default
+ * Run from the repository root: `npx tsx --conditions=tandem-source bench/src/micro/position-waits.ts [waiters...]` (default
  * 0 and 500). Each case runs in a database of its own, created and dropped here, so other clients
  * of the server do not count. Cases:
  * - `ahead, local`: N waits for one event past the head, with a 10 s timeout; a writer appends it

@@ -36,7 +36,10 @@ export function spawnTsx(
     readonly cwd?: string;
   },
 ): TsxChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...(options.args ?? [])], {
+  // The bench measures the workspace's sources, as `npm run bench` does: `tandem-source` resolves
+  // @tandem/* to src/ (see tsconfig.json), so no build is needed first.
+  const nodeArgs = ['--conditions=tandem-source', '--import', 'tsx', fileURLToPath(script)];
+  const child = spawn(process.execPath, [...nodeArgs, ...(options.args ?? [])], {
     cwd: options.cwd ?? benchDir,
     env: { ...process.env, ...options.env },
     stdio: options.stdio,

@@ -1,19 +1,21 @@
 import type { Store } from '@tandem/core';
-import { openPostgresStore } from '@tandem/postgres';
-import { openSqliteStore } from '@tandem/sqlite';
+import { loadAdapter } from './load-adapter.js';
 import { redactUrl } from './redact-url.js';
 
 /**
  * Opens the store a DATABASE_URL names: `sqlite:<path>`, `sqlite::memory:`, or
  * `postgres://user@host:port/db?schema=name` (schema defaults to `public`). `queryTimeoutMs` is
- * the PostgreSQL query reads' time budget (the store's default when absent).
+ * the PostgreSQL query reads' time budget (the store's default when absent). The adapter package
+ * loads on first use (see {@link loadAdapter}), so only the one the URL names must be installed.
  */
 export async function openStore(
   databaseUrl: string,
   options: { readonly queryTimeoutMs?: number | undefined } = {},
 ): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:'))
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { openSqliteStore } = await loadAdapter('sqlite');
     return openSqliteStore({ filename: databaseUrl.slice('sqlite:'.length) });
+  }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     let url: URL;
     try {
@@ -24,6 +26,7 @@ export async function openStore(
     }
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
+    const { openPostgresStore } = await loadAdapter('postgres');
     return openPostgresStore({
       connectionString: url.toString(),
       ...(schema === undefined ? {} : { schema }),

@@ -28,20 +28,30 @@ export function assertKnownOptions(
   );
 }
 
-/** The known key within a third of its length in edits of `key`, or one sharing its stem; else undefined. */
+/**
+ * The known key the caller most likely meant: one the unknown key contains or is contained in
+ * (`maxAttempts` → `attempts`), the longest such; else the nearest within a third of its length in
+ * edits (`baseDelay` → `baseDelayMs`); else undefined.
+ */
 function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const nested = known
+    .filter((candidate) => {
+      const other = candidate.toLowerCase();
+      return Math.min(other.length, lower.length) >= 4 && (lower.includes(other) || other.includes(lower));
+    })
+    .sort((a, b) => b.length - a.length);
+  if (nested[0] !== undefined) return nested[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))) return best;
-  const stem = key.toLowerCase().replace(/s$/, '').slice(0, 3);
-  return known.find((candidate) => stem.length === 3 && candidate.toLowerCase().startsWith(stem));
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /** Levenshtein distance; option names are short, so the quadratic table is cheap. */
