@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Principal } from '@tandem/core';
 import { openSqliteStore } from '@tandem/sqlite';
@@ -111,5 +112,26 @@ describe('the state-stored catalog commands', () => {
       .givenRows(running(0))
       .when(end)
       .thenRefuses('domain-rule', 'has already ended');
+  });
+
+  it('a spec whose rows differ fails with the statement and a diff (the rows check can fail)', async () => {
+    await assert.rejects(
+      handlerSpec(CreateProduct, options)
+        .given()
+        .when({ data: create })
+        .then(
+          { 'product-p1': [{ type: 'ProductCreated', data: create }] },
+          { rows: [{ ...prices, rows: [{ product_id: 'p1', price: 1_999 }] }] },
+        ),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /^command CreateProduct:\nrows of SELECT product_id, price FROM shop_prices/,
+        );
+        assert.match(error.message, /\+\s+price: 2000/);
+        assert.match(error.message, /-\s+price: 1999/);
+        return true;
+      },
+    );
   });
 });

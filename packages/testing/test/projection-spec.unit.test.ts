@@ -144,4 +144,10 @@ describe('projectionSpec', () => {
   it('starts each spec afresh', async () => {
     await spec.given([]).then(counters, {});
   });
+
+  it('applies an inline projection the way the daemon catches one up', async () => {
+    await projectionSpec({ ...counterProjection(), mode: 'inline' })
+      .given([opened('a'), incremented('a', 4)])
+      .then(counters, { a: { counterId: 'a', owner: 'alice', value: 4, increments: 1 } });
+  });
 });

@@ -8,10 +8,13 @@ export const defaultSpecStream = 'spec-stream';
  * in the log in the order given, each on its `streamId` (default {@link defaultSpecStream}).
  */
 export interface GivenEvent {
+  /** The event type, as the projection or handler declares it (`OrderPlaced`). */
   readonly type: string;
+  /** Its data, in the shape the upcasters (if any) read as stored. */
   readonly data: unknown;
   /** The stream it belongs to; matters to partitioned projections and to handlers that load streams. */
   readonly streamId?: string;
+  /** Metadata as the pipeline would stamp it (`userId`, `commandId`...), for code that reads it. */
   readonly metadata?: EventMetadata;
 }
 

@@ -58,8 +58,11 @@ export type ExpectedStreams = Readonly<
 
 /** A statement whose rows, after the command, must deep-equal `rows` (ordered: say ORDER BY). */
 export interface ExpectedRows {
+  /** A SELECT in the SQL both adapters share, `?` placeholders. */
   readonly sql: string;
+  /** Its parameters. */
   readonly params?: readonly SqlValue[];
+  /** The rows it must answer, in order, as the adapter returns them (column names as selected). */
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 

@@ -114,6 +114,7 @@ const quietLogger: ProjectionLogger = { error() {}, warn() {}, info() {} };
 export function projectionSpec(projection: AnyProjection, options: ProjectionSpecOptions = {}) {
   const label = `projection ${projection.name}`;
   return {
+    /** The events in the log before the projection runs, in order, each on its stream. */
     given(events: readonly GivenEvent[]): ProjectionThen {
       const run = async <T>(check: (projected: Projected) => Promise<T>): Promise<T> => {
         const store = new MemoryStore();
