@@ -1,11 +1,11 @@
 import {
   createTandem,
-  scopedIdempotencyKey,
   type AuditEntry,
   type IdempotencyRecord,
   type RecordedEvent,
   type Store,
 } from '@tandem/core';
+import { scopedIdempotencyKey } from '@tandem/core/adapter';
 import type { BenchOutput, Metric, Ratio } from '../bench-result.js';
 import type { BenchContext } from '../benchmark.js';
 import { metric, ratio } from '../metrics.js';
@@ -177,7 +177,7 @@ async function measureTandem(
   const once =
     path === 'pipeline'
       ? async (label: string, index: number) => {
-          const outcome = await app.execute(recordItemsRequest(label, index, eventsPerCommand));
+          const outcome = await app.commands.execute(recordItemsRequest(label, index, eventsPerCommand));
           if (!outcome.ok) throw outcome.error;
         }
       : async (label: string, index: number) => {

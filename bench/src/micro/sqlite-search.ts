@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readModelTable, TandemError, type FindQuery } from '@tandem/core';
+import { TandemError, type FindQuery } from '@tandem/core';
+import { readModelTable } from '@tandem/core/adapter';
 import { openSqliteStore } from '@tandem/sqlite';
 import { catalogProducts, heaviestTerms, searchCatalog } from '@tandem/testing';
 import type { Metric } from '../bench-result.js';

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { newEventId } from '@tandem/core';
+import { newEventId } from '@tandem/core/adapter';
 import { tandemMigrations } from '@tandem/sqlite';
 import { benchEvent } from '../micro/append-command.js';
 import { announceReady, exitOnSignal, listenLocal } from './spawn-server.js';

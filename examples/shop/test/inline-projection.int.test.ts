@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  createTandem,
-  MemoryStore,
-  projectionNamespace,
-  type AnyProjection,
-  type Principal,
-} from '@tandem/core';
+import { createTandem, MemoryStore, type AnyProjection, type Principal } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { openSqliteStore } from '@tandem/sqlite';
 import { shopCommands } from '@tandem/example-shop';
 import { catalogMigrations } from '../src/catalog/catalog-tables.js';

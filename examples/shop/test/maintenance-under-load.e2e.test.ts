@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { readModelTable } from '@tandem/core';
+import { readModelTable } from '@tandem/core/adapter';
 import { signToken } from '@tandem/http';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';

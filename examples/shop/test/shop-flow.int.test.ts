@@ -22,7 +22,7 @@ interface Summary {
 // The whole shop in-process on an in-memory SQLite (its catalog needs SQL): commands as a user,
 // queries that read their own writes, no HTTP and no waits in the test.
 describe('a shop flow on the test harness', () => {
-  let app: TestApp;
+  let app: TestApp<typeof shopCommands, typeof shopQueries>;
   before(async () => {
     app = await testApp({
       name: 'shop',
@@ -50,6 +50,12 @@ describe('a shop flow on the test harness', () => {
       { user: admin },
     );
     await app.execute('RegisterCustomer', { name: 'Alice', state: 'CA' });
+    // The harness keeps createTandem's registry types: wrong data is a type error, and refused.
+    await assert.rejects(
+      // @ts-expect-error -- a price is a number of cents
+      app.execute('AdjustProductPrice', { productId: 'p1', price: '20.00' }, { user: admin }),
+      { code: 'validation' },
+    );
     assert.deepEqual(
       (await app.query('GetProductPage', { productId: 'p1' }, { user: null })) as Page,
       await app.query('GetProductPage', { productId: 'p1' }),

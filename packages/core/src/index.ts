@@ -1,9 +1,13 @@
+/**
+ * `@tandem/core`: what an application uses. Adapter authors (stores, transports, the CLI) also
+ * import `@tandem/core/adapter`; anything in neither entry is internal.
+ *
+ * @packageDocumentation
+ */
+
 // Errors
 export { errorCatalog, errorCodes, type ErrorCode } from './errors/error-codes.js';
 export { TandemError, reject, type FieldIssue, type TandemErrorOptions } from './errors/tandem-error.js';
-
-// Options
-export { assertKnownOptions } from './options/known-options.js';
 
 // Messages
 export type { DomainEvent, EventMetadata, EventPosition, NewEvent, RecordedEvent } from './messages/event.js';
@@ -12,36 +16,25 @@ export { hasRole, type Principal } from './messages/principal.js';
 export {
   defineCommand,
   requireRole,
-  requiresIdempotencyKey,
   type AnyCommandDefinition,
   type CommandBuilder,
   type CommandDefinition,
   type CommandOptions,
   type CommandPolicy,
+  type ClientCommandInput,
+  type CommandDataOf,
+  type CommandIdsOf,
+  type CommandInputOf,
+  type CommandTypeOf,
+  type CommandTypes,
+  type DefinedCommand,
 } from './messages/command-definition.js';
-export { findUnknownKeys, validateInput } from './messages/validate-input.js';
-export { canonicalJson, payloadHash } from './messages/payload-hash.js';
-export { derivedId } from './messages/derived-id.js';
-export {
-  boundedStorableText,
-  checkedJson,
-  checkedText,
-  identifierIssue,
-  isStorableText,
-  unstorableReason,
-} from './messages/storable-text.js';
-export {
-  checkInputShape,
-  defaultInputLimits,
-  inputIssues,
-  type InputLimits,
-} from './messages/input-limits.js';
-export { newEventId } from './messages/event-id.js';
+export { defaultInputLimits, type InputLimits } from './messages/input-limits.js';
 
 // Event store
 export type { EventStore } from './event-store/event-store.js';
 export type { BlockingBackend, ReadBarrier } from './event-store/read-barrier.js';
-export { versionMatches, type ExpectedVersion } from './event-store/expected-version.js';
+export type { ExpectedVersion } from './event-store/expected-version.js';
 export type { AppendResult, StreamAppend } from './event-store/stream-append.js';
 export type {
   ReadAllOptions,
@@ -50,7 +43,6 @@ export type {
   WaitOptions,
 } from './event-store/stream-read.js';
 export { Upcasters, type Upcaster } from './event-store/upcasters.js';
-export { upcastingEventStore } from './event-store/upcasting-event-store.js';
 
 // Write side
 export type { Store } from './write/store.js';
@@ -83,17 +75,23 @@ export {
   type CommandContext,
   type CommandMiddleware,
 } from './write/pipeline/command-context.js';
-export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
-export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
 
 // Tracing
-export { formatTraceparent, parseTraceparent } from './tracing/traceparent.js';
-export { tandemTracer, tracerName } from './tracing/tandem-tracer.js';
-export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
+export { tracerName } from './tracing/tandem-tracer.js';
+export {
+  createTandem,
+  type CommandNamed,
+  type QueryNamed,
+  type Tandem,
+  type TandemOptions,
+  type TypedCommandRequest,
+  type TypedQueryOutcome,
+  type TypedQueryRequest,
+} from './tandem.js';
 
-// Adapters without drivers
+// The adapter without drivers
 export { MemoryStore } from './memory/memory-store.js';
-export { LogNotifier } from './memory/log-notifier.js';
+export { MemoryReadStore } from './memory/memory-read-store.js';
 
 // Read side: read stores
 export {
@@ -103,39 +101,11 @@ export {
 } from './read-store/collection-definition.js';
 export type { DocumentReader, DocumentWriter, StoredDocument } from './read-store/document-collection.js';
 export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
-export { deadLetterFromRow, type DeadLetter, type DeadLetterRow } from './read-store/dead-letter.js';
-export { CheckpointMoved, type ReadStore, type ReadTransaction } from './read-store/read-store.js';
+export type { DeadLetter } from './read-store/dead-letter.js';
+export type { ReadStore, ReadTransaction } from './read-store/read-store.js';
+export type { Lease, LeaseInfo, ProjectionLeases } from './read-store/projection-leases.js';
+export type { ProjectionStatusStore, StoredProjectionStatus } from './read-store/projection-status-store.js';
 export {
-  LeaseLost,
-  type Lease,
-  type LeaseInfo,
-  type ProjectionLeases,
-} from './read-store/projection-leases.js';
-export {
-  projectionStatusColumns,
-  projectionStatusFromRow,
-  projectionStatusValues,
-  type ProjectionStatusRow,
-  type ProjectionStatusStore,
-  type StoredProjectionStatus,
-} from './read-store/projection-status-store.js';
-export { planFind, type IndexPlan } from './read-store/index-plan.js';
-export { readModelNotReady, readModelSwapping } from './read-store/read-model-unavailable.js';
-export { checkedField, readModelTable } from './read-store/table-name.js';
-export {
-  cutPage,
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-  type CursorPosition,
-} from './read-store/page-cursor.js';
-export { compareValues, fieldValue, searchTokens } from './read-store/document-fields.js';
-export { searchLimits, searchTerms, type SearchTerm } from './read-store/search-terms.js';
-export { MemoryReadStore } from './memory/memory-read-store.js';
-export { MemoryLeases } from './memory/memory-leases.js';
-export { MemoryMaintenanceRequests } from './memory/memory-maintenance-requests.js';
-export {
-  isMaintenanceAction,
   maintenanceActions,
   type MaintenanceAction,
   type MaintenanceJson,
@@ -149,17 +119,17 @@ export {
 export {
   defineProjection,
   eachEvent,
-  projectionNamespace,
-  namespaceOf,
   type AnyProjection,
   type CollectionMap,
+  type CollectionsOf,
+  type NamedProjection,
+  type ProjectionOptionsFor,
   type DocumentOf,
   type FailurePolicy,
   type ProjectionContext,
   type ProjectionDefinition,
   type SqlContext,
 } from './projections/projection-definition.js';
-export { ProjectionNamespace, type ProjectionNamespaceParts } from './projections/projection-namespace.js';
 export {
   projectionStates,
   stallCauses,
@@ -179,14 +149,7 @@ export {
   type RebuildProgress,
 } from './projections/projection-daemon.js';
 export type { ProjectionLogger } from './projections/projection-logger.js';
-export {
-  PositionWaiter,
-  type LocalProgress,
-  type PositionWaiterOptions,
-} from './projections/position-waiter.js';
 export type { CollectionDiff, VerifyReport } from './projections/verify-report.js';
-export type { Failpoint } from './projections/runner-options.js';
-export { appliedPositionField, positionGuard } from './projections/position-guard.js';
 
 // Query side
 export {
@@ -196,7 +159,12 @@ export {
   type QueryCollection,
   type QueryInput,
   type QueryReader,
+  type DefinedQuery,
+  type QueryNameOf,
+  type QueryParamsOf,
+  type QueryTypes,
+  type QueryViewOf,
+  type ViewOf,
 } from './query/query-definition.js';
 export { QueryBus, type QueryBusOptions, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
 export { StoredJson } from './query/stored-json.js';
-export { CursorSeal } from './query/cursor-seal.js';

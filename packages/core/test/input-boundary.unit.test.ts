@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TandemError } from '@tandem/core';
-import {
-  checkInputShape,
-  identifierIssue,
-  inputIssues,
-  isStorableText,
-  MemoryStore,
-  boundedStorableText,
-  type CommandOutcome,
-} from '@tandem/core';
+import { MemoryStore, type CommandOutcome } from '@tandem/core';
+import { identifierIssue, isStorableText, boundedStorableText } from '@tandem/core/adapter';
+import { checkInputShape, inputIssues } from '../src/messages/input-limits.js';
 import { alice, counterApp } from '@tandem/testing';
 
 function failure(outcome: CommandOutcome): TandemError {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { canonicalJson, derivedId, findUnknownKeys, payloadHash, versionMatches } from '@tandem/core';
+import { derivedId } from '../src/messages/derived-id.js';
+import { canonicalJson } from '../src/messages/payload-hash.js';
+import { findUnknownKeys } from '../src/messages/validate-input.js';
+import { payloadHash, versionMatches } from '@tandem/core/adapter';
 
 describe('findUnknownKeys', () => {
   it('finds keys the validator dropped, nested in objects and arrays', () => {

@@ -3,18 +3,17 @@ import { afterEach, describe, it } from 'node:test';
 import {
   defineQuery,
   MemoryStore,
-  PositionWaiter,
   ProjectionDaemon,
-  projectionNamespace,
   QueryBus,
   TandemError,
   type ReadStore,
 } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
+import { PositionWaiter } from '../src/projections/position-waiter.js';
 import {
   alice,
   counterApp,
   counterProjection,
-  counters,
   countingReadStore,
   eventually,
   objectSchema,
@@ -211,10 +210,14 @@ describe('read-your-writes waits', () => {
     const GetCounter = defineQuery({
       name: 'GetCounter',
       params: objectSchema<{ counterId: string }>({ counterId: str }),
-      projections: ['a'],
+      projections: [counterProjection({ name: 'a' })],
       public: true,
       async handler({ params }, read) {
-        return (await (await read.collection('a', counters)).get(params.counterId)) ?? { none: true };
+        return (
+          (await (
+            await read.collection(counterProjection({ name: 'a' }), 'counters')
+          ).get(params.counterId)) ?? { none: true }
+        );
       },
     });
     const queries = new QueryBus(daemon, [GetCounter]);

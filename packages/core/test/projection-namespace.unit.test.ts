@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { namespaceOf, defineProjection, projectionNamespace, ProjectionNamespace } from '@tandem/core';
+import { defineProjection } from '@tandem/core';
+import { namespaceOf, projectionNamespace, ProjectionNamespace } from '@tandem/core/adapter';
 
 const names = fc.stringMatching(/^[a-z][a-z0-9-]{0,62}$/);
 const generations = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/);

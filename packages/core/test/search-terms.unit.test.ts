@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { searchLimits, searchTerms, TandemError } from '@tandem/core';
+import { TandemError } from '@tandem/core';
+import { searchLimits, searchTerms } from '@tandem/core/adapter';
 
 /** The message of the `validation` error `text` is refused with (its issue names `search`). */
 function refusal(text: string): string {

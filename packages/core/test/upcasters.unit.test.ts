@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryStore, Upcasters, upcastingEventStore, type RecordedEvent } from '@tandem/core';
+import { MemoryStore, Upcasters, type RecordedEvent } from '@tandem/core';
+import { upcastingEventStore } from '../src/event-store/upcasting-event-store.js';
 
 const v1 = (data: unknown): RecordedEvent => ({
   type: 'PriceSet',

@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   hasRole,
-  isMaintenanceAction,
-  maintenanceActions,
   TandemError,
   type MaintenanceAction,
   type MaintenanceRequest,
   type ProjectionDaemon,
   type Tandem,
 } from '@tandem/core';
+import { maintenanceActions } from '@tandem/core';
+import { isMaintenanceAction } from '@tandem/core/adapter';
 import { sendProblem } from './send-problem.js';
 
 /** Options for {@link registerAdminRoutes}. */

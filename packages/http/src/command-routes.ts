@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { auditOutcomeOf, payloadHash, boundedStorableText, TandemError, type Tandem } from '@tandem/core';
+import { TandemError, type Tandem } from '@tandem/core';
+import { auditOutcomeOf, payloadHash, boundedStorableText } from '@tandem/core/adapter';
 import { isPrintableId, requestHeader } from './request-header.js';
 import { inRequestContext } from './request-tracing.js';
 import { sendProblem } from './send-problem.js';

@@ -1,11 +1,7 @@
 import type { StandardJSONSchemaV1 } from '@standard-schema/spec';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import {
-  errorCatalog,
-  requiresIdempotencyKey,
-  type AnyCommandDefinition,
-  type AnyQueryDefinition,
-} from '@tandem/core';
+import { errorCatalog, type AnyCommandDefinition, type AnyQueryDefinition } from '@tandem/core';
+import { requiresIdempotencyKey } from '@tandem/core/adapter';
 import { adminOpenApiPaths } from './admin-openapi-paths.js';
 import { errorStatus } from './error-status.js';
 

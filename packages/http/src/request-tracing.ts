@@ -8,7 +8,7 @@ import {
   type Context,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseTraceparent, tandemTracer } from '@tandem/core';
+import { parseTraceparent, tandemTracer } from '@tandem/core/adapter';
 import type { HttpRequestMetrics } from './http-request-metrics.js';
 import { requestHeader } from './request-header.js';
 

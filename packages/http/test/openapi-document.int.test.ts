@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineCommand, requiresIdempotencyKey, type AnyCommandDefinition } from '@tandem/core';
+import { defineCommand, type AnyCommandDefinition } from '@tandem/core';
+import { requiresIdempotencyKey } from '@tandem/core/adapter';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { openApiDocument } from '@tandem/http';
 import { testServer } from './test-app.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import { parseTraceparent } from '@tandem/core';
+import { parseTraceparent } from '@tandem/core/adapter';
 import { startInMemoryTracing, type InMemoryTracing } from '@tandem/testing';
 import { testServer } from './test-app.js';
 

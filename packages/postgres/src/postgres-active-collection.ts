@@ -1,14 +1,12 @@
 import pg from 'pg';
 import {
-  readModelTable,
   type CollectionDefinition,
   type DocumentReader,
   type FindQuery,
   type Page,
   type StoredDocument,
-  readModelNotReady,
-  readModelSwapping,
 } from '@tandem/core';
+import { readModelTable, readModelNotReady, readModelSwapping } from '@tandem/core/adapter';
 import { classifyPostgresError } from './postgres-errors.js';
 import { KeyBatch } from './postgres-key-batch.js';
 import type { Queryable } from './postgres-event-log.js';

@@ -1,4 +1,12 @@
 import {
+  type CollectionDefinition,
+  type DocumentWriter,
+  type FieldFilter,
+  type FindQuery,
+  type Page,
+  type StoredDocument,
+} from '@tandem/core';
+import {
   checkedField,
   cutPage,
   decodeCursor,
@@ -7,13 +15,7 @@ import {
   planFind,
   searchLimits,
   searchTerms,
-  type CollectionDefinition,
-  type DocumentWriter,
-  type FieldFilter,
-  type FindQuery,
-  type Page,
-  type StoredDocument,
-} from '@tandem/core';
+} from '@tandem/core/adapter';
 import type { Queryable } from './postgres-event-log.js';
 import { namedStatement } from './postgres-named-statement.js';
 import type { PostgresDocumentBuffer } from './postgres-document-buffer.js';

@@ -1,15 +1,14 @@
 import type { PoolClient } from 'pg';
 import {
   TandemError,
-  versionMatches,
   type AppendResult,
   type EventMetadata,
   type ExpectedVersion,
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
-  newEventId,
 } from '@tandem/core';
+import { versionMatches, newEventId } from '@tandem/core/adapter';
 import { integerLiteral, textArrayLiteral, textLiteral } from './postgres-sql-literal.js';
 import { storableJson, storableText } from './postgres-storable.js';
 

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { LogNotifier, type WaitOptions } from '@tandem/core';
+import { type WaitOptions } from '@tandem/core';
+import { LogNotifier } from '@tandem/core/adapter';
 import { headPosition } from './postgres-event-log.js';
 
 /**

@@ -1,12 +1,11 @@
 import type { Pool } from 'pg';
+import { type ProjectionStatusStore, type StoredProjectionStatus } from '@tandem/core';
 import {
   projectionStatusColumns,
   projectionStatusFromRow,
   projectionStatusValues,
   type ProjectionStatusRow,
-  type ProjectionStatusStore,
-  type StoredProjectionStatus,
-} from '@tandem/core';
+} from '@tandem/core/adapter';
 
 /**
  * Projection states in `tandem_rm_status`, beside the checkpoints. Each save is one statement of

@@ -1,11 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import {
-  CheckpointMoved,
-  LeaseLost,
-  deadLetterFromRow,
-  ProjectionNamespace,
-  type DeadLetterRow,
-  readModelTable,
   type CollectionDefinition,
   type DeadLetter,
   type DocumentReader,
@@ -14,6 +8,14 @@ import {
   type ReadTransaction,
   type Transaction,
 } from '@tandem/core';
+import {
+  CheckpointMoved,
+  LeaseLost,
+  deadLetterFromRow,
+  ProjectionNamespace,
+  type DeadLetterRow,
+  readModelTable,
+} from '@tandem/core/adapter';
 import { PostgresActiveCollection } from './postgres-active-collection.js';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
 import type { Queryable } from './postgres-event-log.js';

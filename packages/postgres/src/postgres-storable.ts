@@ -1,4 +1,4 @@
-import { checkedJson, checkedText } from '@tandem/core';
+import { checkedJson, checkedText } from '@tandem/core/adapter';
 
 /**
  * Checks on values before they reach PostgreSQL, so that a value it cannot store fails the one call

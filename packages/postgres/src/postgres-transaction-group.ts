@@ -1,7 +1,6 @@
 import pg, { type PoolClient, type QueryResult } from 'pg';
 import {
   TandemError,
-  versionMatches,
   type AppendResult,
   type IdempotencyRecord,
   type SqlExecutor,
@@ -9,6 +8,7 @@ import {
   type StreamRead,
   type Transaction,
 } from '@tandem/core';
+import { versionMatches } from '@tandem/core/adapter';
 import { auditsStatement, auditValues } from './postgres-audit-log.js';
 import {
   appendCall,

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import {
-  defineCollection,
-  defineProjection,
-  MemoryReadStore,
-  ProjectionDaemon,
-  projectionNamespace,
-} from '@tandem/core';
+import { defineCollection, defineProjection, ProjectionDaemon } from '@tandem/core';
+import { MemoryReadStore } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 

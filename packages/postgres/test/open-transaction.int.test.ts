@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import {
-  defineCollection,
-  defineProjection,
-  MemoryReadStore,
-  ProjectionDaemon,
-  projectionNamespace,
-  type ProjectionStatus,
-} from '@tandem/core';
+import { defineCollection, defineProjection, ProjectionDaemon, type ProjectionStatus } from '@tandem/core';
+import { MemoryReadStore } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';

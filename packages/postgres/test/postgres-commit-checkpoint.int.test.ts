@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import {
-  CheckpointMoved,
-  defineCollection,
-  defineProjection,
-  LeaseLost,
-  ProjectionDaemon,
-  type ReadTransaction,
-} from '@tandem/core';
+import { defineCollection, defineProjection, ProjectionDaemon, type ReadTransaction } from '@tandem/core';
+import { CheckpointMoved, LeaseLost } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';

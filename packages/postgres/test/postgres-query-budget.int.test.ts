@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { defineCollection, readModelTable, TandemError } from '@tandem/core';
+import { defineCollection, TandemError } from '@tandem/core';
+import { readModelTable } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';

@@ -2,6 +2,15 @@ import type Database from 'better-sqlite3';
 import type { BatchedLookup, ReadSnapshot, SqliteReadBatch } from './sqlite-read-batch.js';
 import { prepared } from './statement-cache.js';
 import {
+  type CollectionDefinition,
+  type DocumentReader,
+  type DocumentWriter,
+  type FieldFilter,
+  type FindQuery,
+  type Page,
+  type StoredDocument,
+} from '@tandem/core';
+import {
   decodeCursor,
   pageSize,
   planFind,
@@ -11,16 +20,9 @@ import {
   searchLimits,
   searchTerms,
   fieldValue,
-  type CollectionDefinition,
-  type DocumentReader,
-  type DocumentWriter,
-  type FieldFilter,
-  type FindQuery,
-  type Page,
-  type StoredDocument,
   readModelNotReady,
   readModelSwapping,
-} from '@tandem/core';
+} from '@tandem/core/adapter';
 
 /** The SQL expression for a document field. */
 export function fieldExpression(field: string): string {

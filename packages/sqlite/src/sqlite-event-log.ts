@@ -1,15 +1,14 @@
 import type Database from 'better-sqlite3';
 import {
   TandemError,
-  versionMatches,
   type AppendResult,
   type EventMetadata,
   type ExpectedVersion,
   type RecordedEvent,
   type StreamAppend,
   type StreamRead,
-  newEventId,
 } from '@tandem/core';
+import { versionMatches, newEventId } from '@tandem/core/adapter';
 import { storableJson, storableText } from './sqlite-storable.js';
 
 interface EventRow {

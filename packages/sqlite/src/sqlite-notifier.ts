@@ -1,4 +1,5 @@
-import { LogNotifier, type WaitOptions } from '@tandem/core';
+import { type WaitOptions } from '@tandem/core';
+import { LogNotifier } from '@tandem/core/adapter';
 
 /**
  * Wake-ups for `waitForEvents`: this process's commits notify at once; commits by other processes

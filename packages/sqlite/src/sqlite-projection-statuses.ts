@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
+import { type ProjectionStatusStore, type StoredProjectionStatus } from '@tandem/core';
 import {
   projectionStatusColumns,
   projectionStatusFromRow,
   projectionStatusValues,
   type ProjectionStatusRow,
-  type ProjectionStatusStore,
-  type StoredProjectionStatus,
-} from '@tandem/core';
+} from '@tandem/core/adapter';
 import type { WriterJob } from './sqlite-read-store.js';
 import { prepared } from './statement-cache.js';
 

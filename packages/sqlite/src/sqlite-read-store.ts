@@ -1,10 +1,5 @@
 import type Database from 'better-sqlite3';
 import {
-  CheckpointMoved,
-  LeaseLost,
-  deadLetterFromRow,
-  ProjectionNamespace,
-  type DeadLetterRow,
   type CollectionDefinition,
   type DeadLetter,
   type ReadStore,
@@ -12,6 +7,13 @@ import {
   type SqlExecutor,
   type Transaction,
 } from '@tandem/core';
+import {
+  CheckpointMoved,
+  LeaseLost,
+  deadLetterFromRow,
+  ProjectionNamespace,
+  type DeadLetterRow,
+} from '@tandem/core/adapter';
 import {
   collectionDdl,
   collectionTable,

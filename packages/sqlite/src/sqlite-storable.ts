@@ -1,4 +1,4 @@
-import { checkedJson, checkedText } from '@tandem/core';
+import { checkedJson, checkedText } from '@tandem/core/adapter';
 
 /**
  * Checks on the store's own values (event, claim and audit columns) before they reach SQLite, so

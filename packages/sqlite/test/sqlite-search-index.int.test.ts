@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { defineCollection, readModelTable, type DocumentWriter } from '@tandem/core';
+import { defineCollection, type DocumentWriter } from '@tandem/core';
+import { readModelTable } from '@tandem/core/adapter';
 import { openSqliteStore } from '@tandem/sqlite';
 
 interface Product {

@@ -55,3 +55,5 @@ export {
   type TestCommandOptions,
   type TestQueryOptions,
 } from './specs/test-app.js';
+export { withFailpoint } from './with-failpoint.js';
+export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';

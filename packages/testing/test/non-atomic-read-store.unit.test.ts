@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  MemoryReadStore,
   MemoryStore,
   ProjectionDaemon,
-  projectionNamespace,
   type CollectionDefinition,
   type DocumentWriter,
   type ReadStore,
   type ReadTransaction,
 } from '@tandem/core';
+import { MemoryReadStore } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { alice, counterApp, counterProjection, counters, foldCounters } from '@tandem/testing';
 
 /**

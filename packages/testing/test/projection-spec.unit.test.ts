@@ -14,12 +14,12 @@ const incremented = (id: string, by: number) => ({
   streamId: `counter-${id}`,
 });
 
+const totals = counterProjection();
 const GetCounter = defineQuery({
   name: 'GetCounter',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
-  projections: ['counter-totals'],
-  handler: async ({ params }, read) =>
-    (await read.collection('counter-totals', counters)).get(params.counterId),
+  projections: [totals],
+  handler: async ({ params }, read) => (await read.collection(totals, 'counters')).get(params.counterId),
 });
 const alice: Principal = { id: 'alice', roles: [] };
 

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  MemoryStore,
-  ProjectionDaemon,
-  projectionNamespace,
-  TandemError,
-  type ReadStore,
-} from '@tandem/core';
+import { MemoryStore, ProjectionDaemon, TandemError, type ReadStore } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { alice, counterApp, counterProjection, counters, eventually, foldCounters } from '@tandem/testing';
 
 describe('a read store outage', () => {

@@ -4,12 +4,12 @@ import { defineQuery, MemoryStore, TandemError } from '@tandem/core';
 import { Increment, OpenCounter, Transfer } from '../src/fixtures/counter-app.js';
 import { admin, alice, counterProjection, counters, objectSchema, str, testApp } from '../src/index.js';
 
+const totals = counterProjection();
 const GetCounter = defineQuery({
   name: 'GetCounter',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
-  projections: ['counter-totals'],
-  handler: async ({ params }, read) =>
-    (await read.collection('counter-totals', counters)).get(params.counterId),
+  projections: [totals],
+  handler: async ({ params }, read) => (await read.collection(totals, 'counters')).get(params.counterId),
 });
 
 describe('testApp', () => {
@@ -53,6 +53,7 @@ describe('testApp', () => {
     });
     const outcome = await app.attempt('Increment', { counterId: 'nope', by: 1 }, { user: undefined });
     assert.equal(outcome.ok ? 'ok' : outcome.error.code, 'domain-rule');
+    // @ts-expect-error -- an app without queries has no query to name; at run time, a plain error.
     await assert.rejects(app.query('Anything'), /declares no queries/);
   });
 
@@ -87,5 +88,25 @@ describe('testApp', () => {
     await Promise.all([app.close(), app.close()]);
     await app.close();
     await assert.rejects(app.execute('OpenCounter', { counterId: 'a' }, { user: alice }));
+  });
+
+  it('keeps the registry types createTandem infers: command types and result ids, query views', async () => {
+    const app = await testApp({
+      commands: [OpenCounter],
+      projections: [totals],
+      queries: [GetCounter],
+      user: alice,
+    });
+    after(() => app.close());
+    // @ts-expect-error -- not a command of this app
+    await assert.rejects(app.execute('Nope', {}), { code: 'unknown-command' });
+    // The fixture's schema types no input (its data is checked at run time only); the shop's flow
+    // test proves data typing with zod schemas.
+    await assert.rejects(app.execute('OpenCounter', { counterId: 1 }), { code: 'validation' });
+    const { ids } = await app.execute('OpenCounter', { counterId: 'x' });
+    const counterId: string = ids.counterId;
+    await assert.rejects(app.query('GetCounter'), { code: 'validation' });
+    const view = await app.query('GetCounter', { counterId });
+    assert.equal(view?.owner, 'alice');
   });
 });

@@ -7,7 +7,7 @@ import type { WaitOptions } from '../event-store/stream-read.js';
 export class LogNotifier {
   readonly #waiters = new Set<{ after: number; wake: (head: number) => void }>();
 
-  /** How many waits are pending; stores poll for other processes' commits only while this is > 0. */
+  /** How many waits are pending; stores poll for other processes' commits only while there are some. */
   get waiting(): number {
     return this.#waiters.size;
   }

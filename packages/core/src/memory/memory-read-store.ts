@@ -8,10 +8,11 @@ import { planFind } from '../read-store/index-plan.js';
 import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
 import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
-import { LeaseLost } from '../read-store/projection-leases.js';
+import { LeaseLost, type ProjectionLeases } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
 import type { ProjectionStatusStore, StoredProjectionStatus } from '../read-store/projection-status-store.js';
 import { MemoryMaintenanceRequests } from './memory-maintenance-requests.js';
+import type { MaintenanceRequests } from '../read-store/maintenance-requests.js';
 import { ProjectionNamespace } from '../projections/projection-namespace.js';
 
 type Documents = Map<string, object>;
@@ -81,8 +82,10 @@ function paginate<Doc extends object>(
  */
 export class MemoryReadStore implements ReadStore {
   readonly name = 'memory';
+  // Typed as their ports in public, so the app-facing entry needs no in-memory leases or requests.
+  readonly #leases = new MemoryLeases();
   /** Leases among daemons sharing this store (in one process). */
-  readonly leases = new MemoryLeases();
+  readonly leases: ProjectionLeases = this.#leases;
   readonly #statuses = new Map<string, StoredProjectionStatus>();
   /** Projection states as their runners recorded them (copies, as a database would return). */
   readonly statuses: ProjectionStatusStore = {
@@ -93,7 +96,7 @@ export class MemoryReadStore implements ReadStore {
       [...this.#statuses.values()].filter((s) => s.projection === projection).map((s) => structuredClone(s)),
   };
   /** Maintenance requests and pause flags among daemons sharing this store. */
-  readonly maintenance = new MemoryMaintenanceRequests();
+  readonly maintenance: MaintenanceRequests = new MemoryMaintenanceRequests();
   #state: ReadState = {
     collections: new Map(),
     checkpoints: new Map(),
@@ -173,7 +176,7 @@ export class MemoryReadStore implements ReadStore {
           this.#collection(() => staged, namespace, definition, writable),
         checkpoint: async (namespace) => staged.checkpoints.get(namespace) ?? 0,
         saveCheckpoint: async (namespace, position, expected, fence) => {
-          if (fence !== undefined && !this.leases.holds(fence)) throw new LeaseLost(fence);
+          if (fence !== undefined && !this.#leases.holds(fence)) throw new LeaseLost(fence);
           const actual = staged.checkpoints.get(namespace) ?? 0;
           if (expected !== undefined && actual !== expected)
             throw new CheckpointMoved(namespace, expected, actual);

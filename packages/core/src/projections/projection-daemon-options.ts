@@ -4,7 +4,6 @@ import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
 import type { ProjectionObserver } from './projection-observer.js';
-import type { Failpoint } from './runner-options.js';
 
 /** Options for {@link ProjectionDaemon}. */
 export interface ProjectionDaemonOptions {
@@ -30,8 +29,6 @@ export interface ProjectionDaemonOptions {
    * (details `reason: 'too-many-waiters'`, HTTP 503) instead of waiting. Default 1 000.
    */
   readonly maxWaiters?: number;
-  /** Test seam: crash tests kill the process at these points of a batch commit. */
-  readonly failpoint?: (point: Failpoint, namespace: string) => void;
   /**
    * Share the projections with other processes through the read store's leases: this daemon runs
    * only the projections it holds a lease on. Without it, the daemon runs them all.
@@ -67,6 +64,25 @@ export interface ProjectionDaemonOptions {
    */
   readonly controlPollMs?: number;
 }
+
+/** Every key {@link ProjectionDaemonOptions} has, for the run-time check of unknown options. */
+export const projectionDaemonOptionKeys = [
+  'events',
+  'readStore',
+  'projections',
+  'batchSize',
+  'retry',
+  'clock',
+  'pollIntervalMs',
+  'maxWaiters',
+  'ownership',
+  'logger',
+  'observer',
+  'stallAfterMs',
+  'statusIntervalMs',
+  'staleStatusMs',
+  'controlPollMs',
+] as const satisfies readonly (keyof ProjectionDaemonOptions)[];
 
 /** How a daemon takes part in sharing projections between processes. */
 export interface ProjectionOwnership {

@@ -11,9 +11,16 @@ import type {
   MaintenanceRequests,
 } from '../read-store/maintenance-requests.js';
 import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
+import { failpointOf } from './failpoint.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { PositionWaiter } from './position-waiter.js';
-import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
+import {
+  projectionDaemonOptionKeys,
+  type ProjectionDaemonOptions,
+  type ProjectionOwnership,
+} from './projection-daemon-options.js';
+import { assertKnownOptions } from '../options/known-options.js';
+import { retryPolicyKeys } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './projection-logger.js';
 import { ProjectionControl } from './projection-control.js';
@@ -69,6 +76,8 @@ export class ProjectionDaemon {
   #started = false;
 
   constructor(options: ProjectionDaemonOptions) {
+    assertKnownOptions('ProjectionDaemon', options, projectionDaemonOptionKeys);
+    assertKnownOptions('ProjectionDaemon retry', options.retry, retryPolicyKeys);
     this.#options = options;
     for (const projection of options.projections) {
       if (this.#projections.has(projection.name))
@@ -87,7 +96,7 @@ export class ProjectionDaemon {
       batchSize,
       retry: options.retry ?? { attempts: 3, baseDelayMs: 50, maxDelayMs: 1_000 },
       clock,
-      failpoint: options.failpoint,
+      failpoint: failpointOf(options),
       logger: this.#logger,
       emit,
       progressed: () => this.#waiter.progressed(),
@@ -336,7 +345,7 @@ export class ProjectionDaemon {
 
   /**
    * Read-your-writes: resolves true once every named projection's active checkpoint has reached
-   * `position`, false when `timeoutMs` passes first. Waits share one waiter ({@link PositionWaiter}):
+   * `position`, false when `timeoutMs` passes first. Waits share one waiter (`PositionWaiter`):
    * runners here wake them, and one poll of the persisted checkpoints, shared by all waits, sees
    * progress made by other processes. Past `maxWaiters` pending waits it rejects with `unavailable`
    * (`reason: 'too-many-waiters'`).
@@ -382,7 +391,7 @@ export class ProjectionDaemon {
   /**
    * Asks for maintenance of a projection: the request is stored (in the read store's table, so any
    * process can follow it) and whichever process runs the projection performs it at its next look.
-   * Follow it with {@link maintenanceRequest}.
+   * Follow it with {@link ProjectionDaemon.maintenanceRequest}.
    */
   async enqueue(action: MaintenanceAction, name: string): Promise<MaintenanceRequest> {
     this.#require(name);
@@ -396,7 +405,7 @@ export class ProjectionDaemon {
 
   /**
    * Performs an action on a projection running in this process, now, and returns its result (see
-   * `ProjectionControl.perform`). Other processes' projections are reached through {@link enqueue}.
+   * `ProjectionControl.perform`). Other processes' projections are reached through {@link ProjectionDaemon.enqueue}.
    */
   perform(
     action: MaintenanceAction,

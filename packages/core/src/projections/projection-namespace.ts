@@ -121,7 +121,7 @@ export class ProjectionNamespace {
     });
   }
 
-  /** Like {@link parse}, but undefined for malformed text (for keys a store holds beside namespaces). */
+  /** Like {@link ProjectionNamespace.parse}, but undefined for malformed text (for keys a store holds beside namespaces). */
   static tryParse(text: string): ProjectionNamespace | undefined {
     try {
       return ProjectionNamespace.parse(text);
@@ -138,7 +138,7 @@ export class ProjectionNamespace {
     return `r${at.toString(36)}`;
   }
 
-  /** Whether this is a rebuild's storage (see {@link rebuildGeneration}). */
+  /** Whether this is a rebuild's storage (see {@link ProjectionNamespace.rebuildGeneration}). */
   get rebuilding(): boolean {
     return this.generation !== undefined && /^r[0-9a-z]+$/.test(this.generation);
   }

@@ -6,7 +6,8 @@ import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
 import type { ProjectionEvent } from './projection-observer.js';
 import { ProjectionRunner } from './projection-runner.js';
-import type { Failpoint, RunnerOptions } from './runner-options.js';
+import type { FailpointHandler } from './failpoint.js';
+import type { RunnerOptions } from './runner-options.js';
 
 /** What {@link ProjectionRunners} builds runners with: the daemon's options, resolved. */
 export interface ProjectionRunnersOptions {
@@ -21,7 +22,7 @@ export interface ProjectionRunnersOptions {
   /** The time failures are stamped with. */
   readonly clock: () => Date;
   /** Crash tests' seam (see RunnerOptions). */
-  readonly failpoint?: ((point: Failpoint, namespace: string) => void) | undefined;
+  readonly failpoint?: FailpointHandler | undefined;
   /** Where a runner that would not stop after losing its lease is reported. */
   readonly logger: ProjectionLogger;
   /** A checkpoint moved: read-your-writes waits re-check. */

@@ -4,10 +4,8 @@ import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
+import type { FailpointHandler } from './failpoint.js';
 import type { ProjectionEvent } from './projection-observer.js';
-
-/** Where in a batch's commit a crash test may kill the process. */
-export type Failpoint = 'before-apply' | 'after-apply' | 'after-checkpoint';
 
 /** What a runner needs from its daemon. */
 export interface RunnerOptions {
@@ -31,8 +29,8 @@ export interface RunnerOptions {
   readonly onLeaseLost?: (lease: Lease) => void;
   /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
   readonly until?: number;
-  /** Test seam for crash tests: called at each point of a batch's commit. */
-  readonly failpoint?: (point: Failpoint, namespace: string) => void;
+  /** Test seam for crash tests: called at each point of a batch's commit (see `failpoint.ts`). */
+  readonly failpoint?: FailpointHandler;
   /** Called after every committed checkpoint. */
   readonly onCheckpoint?: (namespace: string, position: number) => void;
   /**

@@ -26,11 +26,14 @@ import {
   type CommandMiddleware,
 } from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
-import { handleAndCommit, type AfterAppend } from './pipeline/handle-and-commit.js';
+import { handleAndCommit } from './pipeline/handle-and-commit.js';
 import { requestRefusal } from './pipeline/request-refusal.js';
 import { validateCommand } from './pipeline/validate-command.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy, retryPolicyKeys, type RetryPolicy } from './retry-policy.js';
+import { assertKnownOptions } from '../options/known-options.js';
 import type { Store } from './store.js';
+import type { Transaction } from './transaction.js';
+import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 
 /** Options for {@link CommandBus}. */
 export interface CommandBusOptions {
@@ -44,13 +47,36 @@ export interface CommandBusOptions {
   readonly idempotencyWaitMs?: number;
   /** Source of time, for tests. */
   readonly clock?: () => Date;
-  /** Runs inside the command transaction after the append (inline projections). */
-  readonly afterAppend?: AfterAppend;
+  /**
+   * Runs inside the command transaction after the append: how `createTandem` applies inline
+   * projections. Not an application option (`TandemOptions` leaves it out).
+   *
+   * @internal
+   */
+  readonly afterAppend?: (
+    tx: Transaction,
+    appends: readonly StreamAppend[],
+    appended: AppendResult,
+  ) => Promise<void>;
   /** Called when writing an audit row for a refused attempt fails. */
   readonly onAuditError?: (error: unknown) => void;
   /** Bounds on the shape of command data, checked before hashing and validation. */
   readonly inputLimits?: Partial<InputLimits>;
 }
+
+/** Every key {@link CommandBusOptions} has, for the run-time check of unknown options. */
+export const commandBusOptionKeys = [
+  'store',
+  'commands',
+  'upcasters',
+  'middleware',
+  'retry',
+  'idempotencyWaitMs',
+  'clock',
+  'afterAppend',
+  'onAuditError',
+  'inputLimits',
+] as const satisfies readonly (keyof CommandBusOptions)[];
 
 /**
  * The command pipeline: audit → validate (type, caller, key, schema) → idempotency → authorize →
@@ -66,7 +92,10 @@ export class CommandBus {
   readonly #settled = new Set<CommandSettledListener>();
   readonly #auditFailures = new Set<AuditFailureListener>();
 
+  /** @throws TypeError on an option it does not know (also in the `retry` policy). */
   constructor(options: CommandBusOptions) {
+    assertKnownOptions('CommandBus', options, commandBusOptionKeys);
+    assertKnownOptions('CommandBus retry', options.retry, retryPolicyKeys);
     const definitions = new Map<string, AnyCommandDefinition>();
     for (const definition of options.commands) {
       if (definitions.has(definition.type)) throw new Error(`Command ${definition.type} is defined twice`);

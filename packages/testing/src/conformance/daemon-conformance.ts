@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  ProjectionDaemon,
-  projectionNamespace,
-  type AnyProjection,
-  type ReadStore,
-  type Store,
-  type Tandem,
-} from '@tandem/core';
+import { ProjectionDaemon, type AnyProjection, type ReadStore, type Store, type Tandem } from '@tandem/core';
+import { projectionNamespace } from '@tandem/core/adapter';
 import { countingReadStore } from '../counting-read-store.js';
 import { eventually } from '../eventually.js';
 import { alice, counterApp } from '../fixtures/counter-app.js';

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  CheckpointMoved,
-  defineCollection,
-  LeaseLost,
-  searchLimits,
-  TandemError,
-  type DeadLetter,
-  type ReadStore,
-} from '@tandem/core';
+import { defineCollection, TandemError, type DeadLetter, type ReadStore } from '@tandem/core';
+import { CheckpointMoved, LeaseLost, searchLimits } from '@tandem/core/adapter';
 import { eventually } from '../eventually.js';
 
 /** Stable ids of the read-store conformance cases. */

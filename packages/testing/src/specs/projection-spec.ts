@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import {
+  createTandem,
   MemoryStore,
   ProjectionDaemon,
   QueryBus,
-  Upcasters,
-  upcastingEventStore,
   type AnyProjection,
   type AnyQueryDefinition,
   type CollectionDefinition,
+  type EventStore,
   type ErrorCode,
   type Principal,
   type ProjectionLogger,
@@ -87,7 +87,7 @@ export interface ProjectionThen {
 interface Projected {
   readonly daemon: ProjectionDaemon;
   readonly readStore: ReadStore;
-  readonly events: ReturnType<typeof upcastingEventStore>;
+  readonly events: EventStore;
   readonly head: number;
   readonly failure: string | undefined;
 }
@@ -120,8 +120,14 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
         const store = new MemoryStore();
         const made = options.readStore === undefined ? undefined : await options.readStore();
         const readStore = made === undefined ? store.readStore() : readStoreOf(made);
+        // An application with no commands: its log, read through the upcasters as the app reads it.
+        const { events: log } = await createTandem({
+          store,
+          commands: [],
+          ...(options.upcasters === undefined ? {} : { upcasters: options.upcasters }),
+        });
         const daemon = new ProjectionDaemon({
-          events: upcastingEventStore(store.events, new Upcasters(options.upcasters)),
+          events: log,
           readStore,
           // `stop` whatever the projection's policy: a spec wants the first failure, not parked events.
           projections: [
@@ -151,7 +157,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
           return await check({
             daemon,
             readStore,
-            events: upcastingEventStore(store.events, new Upcasters(options.upcasters)),
+            events: log,
             head,
             failure: failure.message,
           });
@@ -172,7 +178,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
         const name = queryName(query);
         // Only queries of this projection: the bus refuses one that reads a projection it lacks.
         const definitions = (options.queries ?? []).filter((d) =>
-          d.projections.every((p) => p === projection.name),
+          d.projections.every((p) => p.name === projection.name),
         );
         if (typeof query !== 'string' && !definitions.includes(query)) definitions.push(query);
         assert.ok(

@@ -1,17 +1,33 @@
 import {
   createTandem,
   MemoryStore,
+  type AnyCommandDefinition,
+  type AnyQueryDefinition,
+  type CommandIdsOf,
+  type CommandInputOf,
+  type CommandNamed,
   type CommandOutcome,
   type CommandResult,
+  type CommandTypeOf,
   type Principal,
+  type QueryNamed,
+  type QueryNameOf,
+  type QueryParamsOf,
+  type QueryViewOf,
   type RecordedEvent,
   type Store,
   type Tandem,
   type TandemOptions,
 } from '@tandem/core';
 
-/** Options for {@link testApp}: `createTandem`'s, with the store optional, plus test defaults. */
-export type TestAppOptions = Omit<TandemOptions, 'store'> & {
+/**
+ * Options for {@link testApp}: `createTandem`'s (so the registries keep their types), with the
+ * store optional, plus test defaults.
+ */
+export type TestAppOptions<
+  Commands extends readonly AnyCommandDefinition[] = readonly AnyCommandDefinition[],
+  Queries extends readonly AnyQueryDefinition[] = readonly AnyQueryDefinition[],
+> = Omit<TandemOptions<Commands, Queries>, 'store'> & {
   /** The store, or what makes it; default a fresh `MemoryStore` (no SQL: state-stored commands need an adapter's). */
   readonly store?: Store | (() => Store | Promise<Store>);
   /** The caller of commands and queries that name none. */
@@ -34,23 +50,52 @@ export interface TestQueryOptions {
   readonly user?: Principal | null;
 }
 
-/** An application running in-process for an integration test. */
-export interface TestApp {
+/** The ids a command of registry `Commands` named `T` returns. */
+type IdsOf<Commands extends readonly AnyCommandDefinition[], T extends string> = CommandIdsOf<
+  CommandNamed<Commands[number], T>
+>;
+
+/** The parameters of query `N`: optional when every field of them is (or when it takes none). */
+type QueryArgs<Queries extends readonly AnyQueryDefinition[], N extends string> =
+  Record<never, never> extends QueryParamsOf<QueryNamed<Queries[number], N>>
+    ? [params?: QueryParamsOf<QueryNamed<Queries[number], N>>, options?: TestQueryOptions]
+    : [params: QueryParamsOf<QueryNamed<Queries[number], N>>, options?: TestQueryOptions];
+
+/**
+ * An application running in-process for an integration test. Typed by its registries as
+ * `createTandem` types them: command types and their data, query names, params and views.
+ */
+export interface TestApp<
+  Commands extends readonly AnyCommandDefinition[] = readonly AnyCommandDefinition[],
+  Queries extends readonly AnyQueryDefinition[] = readonly AnyQueryDefinition[],
+> {
   /** The application itself (commands, log, daemon, query bus). */
-  readonly tandem: Tandem;
+  readonly tandem: Tandem<Commands, Queries>;
   /** The store it runs on. */
   readonly store: Store;
   /** The log position of the last event this harness's commands appended (0 before any). */
   readonly position: number;
   /** Sends a command; answers its result, or throws the refusal (a `TandemError` with its catalog code). */
-  execute(type: string, data: unknown, options?: TestCommandOptions): Promise<CommandResult>;
+  execute<const T extends CommandTypeOf<Commands[number]>>(
+    type: T,
+    data: CommandInputOf<CommandNamed<Commands[number], T>>,
+    options?: TestCommandOptions,
+  ): Promise<CommandResult<IdsOf<Commands, T>>>;
   /** Sends a command and answers the outcome, refused or not, without throwing. */
-  attempt(type: string, data: unknown, options?: TestCommandOptions): Promise<CommandOutcome>;
+  attempt<const T extends CommandTypeOf<Commands[number]>>(
+    type: T,
+    data: CommandInputOf<CommandNamed<Commands[number], T>>,
+    options?: TestCommandOptions,
+  ): Promise<CommandOutcome<IdsOf<Commands, T>>>;
   /**
    * Runs a query once every projection it reads has applied this harness's last write (read your
-   * writes by position); answers the view (undefined when not found), or throws the refusal.
+   * writes by position); answers the view, or throws the refusal (`not-found` when the handler
+   * finds nothing).
    */
-  query(name: string, params?: unknown, options?: TestQueryOptions): Promise<unknown>;
+  query<const N extends QueryNameOf<Queries[number]>>(
+    name: N,
+    ...args: QueryArgs<Queries, N>
+  ): Promise<QueryViewOf<QueryNamed<Queries[number], N>>>;
   /** Waits until every projection has applied the whole log (events appended by other means too). */
   caughtUp(): Promise<void>;
   /** The log, oldest first; only `streamId`'s events when given. */
@@ -65,7 +110,10 @@ export interface TestApp {
  * writes, and the log at hand. `const app = await testApp({ commands, projections, queries });
  * after(() => app.close());`
  */
-export async function testApp(options: TestAppOptions): Promise<TestApp> {
+export async function testApp<
+  const Commands extends readonly AnyCommandDefinition[],
+  const Queries extends readonly AnyQueryDefinition[] = readonly [],
+>(options: TestAppOptions<Commands, Queries>): Promise<TestApp<Commands, Queries>> {
   const { store: storeOption, user, waitMs = 5_000, ...tandemOptions } = options;
   const store =
     storeOption === undefined
@@ -73,9 +121,9 @@ export async function testApp(options: TestAppOptions): Promise<TestApp> {
       : typeof storeOption === 'function'
         ? await storeOption()
         : storeOption;
-  let tandem: Tandem;
+  let tandem: Tandem<Commands, Queries>;
   try {
-    tandem = await createTandem({ ...tandemOptions, store });
+    tandem = await createTandem<Commands, Queries>({ ...tandemOptions, store });
     await tandem.start();
   } catch (error) {
     await store.close();
@@ -85,9 +133,10 @@ export async function testApp(options: TestAppOptions): Promise<TestApp> {
   let sent = 0;
   let closed: Promise<void> | undefined;
 
+  // The untyped bus underneath: the typed signatures above are what callers see.
   const attempt = async (type: string, data: unknown, call: TestCommandOptions = {}) => {
     sent += 1;
-    const outcome = await tandem.execute({
+    const outcome = await tandem.commands.execute({
       type,
       data,
       user: call.user ?? user,
@@ -103,13 +152,22 @@ export async function testApp(options: TestAppOptions): Promise<TestApp> {
     get position() {
       return position;
     },
-    attempt,
-    async execute(type, data, call) {
+    // The casts narrow the ids by command type: the bus returns the very ids the command declares.
+    attempt: <const T extends CommandTypeOf<Commands[number]>>(
+      type: T,
+      data: CommandInputOf<CommandNamed<Commands[number], T>>,
+      call?: TestCommandOptions,
+    ) => attempt(type, data, call) as Promise<CommandOutcome<IdsOf<Commands, T>>>,
+    async execute<const T extends CommandTypeOf<Commands[number]>>(
+      type: T,
+      data: CommandInputOf<CommandNamed<Commands[number], T>>,
+      call?: TestCommandOptions,
+    ) {
       const outcome = await attempt(type, data, call);
       if (!outcome.ok) throw outcome.error;
-      return outcome.result;
+      return outcome.result as CommandResult<IdsOf<Commands, T>>;
     },
-    async query(name, params = {}, call = {}) {
+    async query(name, ...[params = {}, call = {}]) {
       if (tandem.queries === undefined) throw new Error('The app declares no queries');
       const outcome = await tandem.queries.execute({
         name,
@@ -119,7 +177,8 @@ export async function testApp(options: TestAppOptions): Promise<TestApp> {
         waitMs,
       });
       if (!outcome.ok) throw outcome.error;
-      return outcome.view;
+      // The view is what this query's handler returned: its declared view type.
+      return outcome.view as never;
     },
     async caughtUp() {
       const daemon = tandem.projections;
