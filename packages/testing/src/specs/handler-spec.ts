@@ -4,6 +4,8 @@ import {
   MemoryStore,
   TandemError,
   type AnyCommandDefinition,
+  type CommandIdsOf,
+  type CommandInputOf,
   type CommandResult,
   type ErrorCode,
   type Principal,
@@ -42,9 +44,9 @@ export interface HandlerSpecOptions {
 export type GivenRows = Readonly<Record<string, readonly Readonly<Record<string, SqlValue>>[]>>;
 
 /** What a command is sent with. */
-export interface SpecCommand {
-  /** Raw data, as a caller would send it (it goes through the command's schema). */
-  readonly data: unknown;
+export interface SpecCommand<Input = unknown> {
+  /** Raw data, as a caller would send it (it goes through the command's schema); typed by it. */
+  readonly data: Input;
   /** The caller; default the spec options' `user`, else anonymous. */
   readonly user?: Principal;
   /** The idempotency key; default `spec-command` (commands that create need one). */
@@ -67,7 +69,7 @@ export interface ExpectedRows {
 }
 
 /** The `then` half of a handler spec; each runs the whole spec afresh on a new store. */
-export interface HandlerThen {
+export interface HandlerThen<Ids extends string = string> {
   /**
    * Asserts the command succeeded and appended exactly `expected` (every stream it wrote, events in
    * order, compared as `{ type, data }`). A function gets the command's result first, to name
@@ -75,9 +77,9 @@ export interface HandlerThen {
    * command's result.
    */
   then(
-    expected: ExpectedStreams | ((result: CommandResult) => ExpectedStreams),
+    expected: ExpectedStreams | ((result: CommandResult<Ids>) => ExpectedStreams),
     options?: { readonly rows?: readonly ExpectedRows[] },
-  ): Promise<CommandResult>;
+  ): Promise<CommandResult<Ids>>;
   /**
    * Asserts the command was refused with `code` (a catalog code), its message containing or
    * matching `message` when given, and that it appended nothing. `rows` checks the tables were left
@@ -91,11 +93,11 @@ export interface HandlerThen {
 }
 
 /** The `given` steps of a handler spec: events on streams, then (optionally) rows, then the command. */
-export interface HandlerGiven {
+export interface HandlerGiven<Input = unknown, Ids extends string = string> {
   /** Rows in the application's tables before the command (after the migrations). */
-  givenRows(rows: GivenRows): HandlerGiven;
+  givenRows(rows: GivenRows): HandlerGiven<Input, Ids>;
   /** The command under test. */
-  when(command: SpecCommand): HandlerThen;
+  when(command: SpecCommand<Input>): HandlerThen<Ids>;
 }
 
 // Table and column names go into SQL text: plain identifiers only, so a typo cannot inject SQL.
@@ -132,9 +134,13 @@ async function checkRows(store: Store, expected: readonly ExpectedRows[]): Promi
  * The command runs through the real pipeline (validation, authorization, the handler, the
  * atomic append), on a fresh store per spec, so what passes here passes in the application.
  */
-export function handlerSpec(command: AnyCommandDefinition, options: HandlerSpecOptions = {}) {
+export function handlerSpec<const C extends AnyCommandDefinition>(
+  command: C,
+  options: HandlerSpecOptions = {},
+) {
+  type Given = HandlerGiven<CommandInputOf<C>, CommandIdsOf<C>>;
   const label = `command ${command.type}`;
-  const build = (events: readonly GivenEvent[], rows: readonly GivenRows[]): HandlerGiven => ({
+  const build = (events: readonly GivenEvent[], rows: readonly GivenRows[]): Given => ({
     givenRows: (more) => build(events, [...rows, more]),
     when(sent) {
       const run = async <T>(
@@ -218,6 +224,6 @@ export function handlerSpec(command: AnyCommandDefinition, options: HandlerSpecO
   });
   return {
     /** The events already in the log, in order, each on its stream. */
-    given: (events: readonly GivenEvent[] = []): HandlerGiven => build(events, []),
+    given: (events: readonly GivenEvent[] = []): Given => build(events, []),
   };
 }
