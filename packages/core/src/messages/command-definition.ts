@@ -42,6 +42,15 @@ export interface CommandOptions<
   readonly acceptsClientIds?: ClientIds;
   /** Whether the command creates something; such commands require an idempotency key. Defaults to `generatedIds` being non-empty. */
   readonly creates?: boolean;
+  /**
+   * Over HTTP every command needs an `Idempotency-Key` header, because a client that retries a
+   * request whose answer it lost (a timeout, a dropped connection) would otherwise run it twice.
+   * `'optional'` lets HTTP callers leave it out: only for commands whose second run changes nothing
+   * (setting a value, not adding to one). It cannot apply to a command that creates something
+   * (`creates`, `generatedIds`): those need a key everywhere. In-process `execute` needs a key only
+   * for creating commands, whatever this says.
+   */
+  readonly idempotencyKey?: 'required' | 'optional';
   /** Role or rule check before the handler runs. Ownership checks that need state belong in the handler. */
   readonly authorize?: CommandPolicy<Data>;
   /** Ids to return; defaults to the `generatedIds` fields of the data. */
@@ -56,6 +65,7 @@ const commandOptionKeys = [
   'generatedIds',
   'acceptsClientIds',
   'creates',
+  'idempotencyKey',
   'authorize',
   'resultIds',
 ] as const satisfies readonly (keyof CommandOptions<string, unknown>)[];
