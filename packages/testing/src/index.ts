@@ -30,5 +30,30 @@ export {
   type CatalogProduct,
 } from './fixtures/search-catalog.js';
 export { startInMemoryTracing, type InMemoryTracing } from './in-memory-tracing.js';
+export { defaultSpecStream, type GivenEvent } from './specs/given-events.js';
+export {
+  projectionSpec,
+  type DocumentsExpectation,
+  type ProjectionSpecOptions,
+  type ProjectionThen,
+  type SpecQuery,
+} from './specs/projection-spec.js';
+export {
+  handlerSpec,
+  type ExpectedRows,
+  type ExpectedStreams,
+  type GivenRows,
+  type HandlerGiven,
+  type HandlerSpecOptions,
+  type HandlerThen,
+  type SpecCommand,
+} from './specs/handler-spec.js';
+export {
+  testApp,
+  type TestApp,
+  type TestAppOptions,
+  type TestCommandOptions,
+  type TestQueryOptions,
+} from './specs/test-app.js';
 export { withFailpoint } from './with-failpoint.js';
 export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
