@@ -52,7 +52,9 @@ export {
   testApp,
   type TestApp,
   type TestAppOptions,
+  type TestCommandIds,
   type TestCommandOptions,
+  type TestQueryArgs,
   type TestQueryOptions,
 } from './specs/test-app.js';
 export { withFailpoint } from './with-failpoint.js';

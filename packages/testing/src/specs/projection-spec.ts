@@ -42,7 +42,7 @@ export interface ProjectionSpecOptions {
 export type DocumentsExpectation<Doc> =
   Readonly<Record<string, Doc>> | ((documents: Readonly<Record<string, Doc>>) => unknown);
 
-/** One query run for {@link ProjectionThen.thenQuery}. */
+/** One query run, for the `thenQuery` and `thenQueryRefuses` of {@link ProjectionThen}. */
 export interface SpecQuery {
   /** Raw parameters, as a caller would send them (they go through the query's schema). */
   readonly params?: unknown;
@@ -71,11 +71,11 @@ export interface ProjectionThen {
     request: SpecQuery,
     expected: (view: unknown) => unknown,
   ): Promise<void>;
-  /** {@link thenQuery} with the exact view expected (deep equality). */
+  /** `thenQuery` with the exact view expected (deep equality). */
   // eslint-disable-next-line @typescript-eslint/unified-signatures -- one signature's `unknown` would swallow the predicate, leaving its parameter untyped
   thenQuery(query: AnyQueryDefinition | string, request: SpecQuery, expected: unknown): Promise<void>;
   /**
-   * Runs `query` as {@link thenQuery} does and asserts it is refused with `code`: `not-found` when
+   * Runs `query` as `thenQuery` does and asserts it is refused with `code`: `not-found` when
    * the handler finds nothing (or nothing the caller may see), `unauthenticated`, `forbidden`...
    */
   thenQueryRefuses(query: AnyQueryDefinition | string, request: SpecQuery, code: ErrorCode): Promise<void>;

@@ -50,13 +50,13 @@ export interface TestQueryOptions {
   readonly user?: Principal | null;
 }
 
-/** The ids a command of registry `Commands` named `T` returns. */
-type IdsOf<Commands extends readonly AnyCommandDefinition[], T extends string> = CommandIdsOf<
+/** The ids a command of registry `Commands` named `T` returns (what {@link TestApp.execute} types them as). */
+export type TestCommandIds<Commands extends readonly AnyCommandDefinition[], T extends string> = CommandIdsOf<
   CommandNamed<Commands[number], T>
 >;
 
-/** The parameters of query `N`: optional when every field of them is (or when it takes none). */
-type QueryArgs<Queries extends readonly AnyQueryDefinition[], N extends string> =
+/** The arguments after a query's name in {@link TestApp.query}: its params (optional when every field is), then per-call options. */
+export type TestQueryArgs<Queries extends readonly AnyQueryDefinition[], N extends string> =
   Record<never, never> extends QueryParamsOf<QueryNamed<Queries[number], N>>
     ? [params?: QueryParamsOf<QueryNamed<Queries[number], N>>, options?: TestQueryOptions]
     : [params: QueryParamsOf<QueryNamed<Queries[number], N>>, options?: TestQueryOptions];
@@ -80,13 +80,13 @@ export interface TestApp<
     type: T,
     data: CommandInputOf<CommandNamed<Commands[number], T>>,
     options?: TestCommandOptions,
-  ): Promise<CommandResult<IdsOf<Commands, T>>>;
+  ): Promise<CommandResult<TestCommandIds<Commands, T>>>;
   /** Sends a command and answers the outcome, refused or not, without throwing. */
   attempt<const T extends CommandTypeOf<Commands[number]>>(
     type: T,
     data: CommandInputOf<CommandNamed<Commands[number], T>>,
     options?: TestCommandOptions,
-  ): Promise<CommandOutcome<IdsOf<Commands, T>>>;
+  ): Promise<CommandOutcome<TestCommandIds<Commands, T>>>;
   /**
    * Runs a query once every projection it reads has applied this harness's last write (read your
    * writes by position); answers the view, or throws the refusal (`not-found` when the handler
@@ -94,7 +94,7 @@ export interface TestApp<
    */
   query<const N extends QueryNameOf<Queries[number]>>(
     name: N,
-    ...args: QueryArgs<Queries, N>
+    ...args: TestQueryArgs<Queries, N>
   ): Promise<QueryViewOf<QueryNamed<Queries[number], N>>>;
   /** Waits until every projection has applied the whole log (events appended by other means too). */
   caughtUp(): Promise<void>;
@@ -107,8 +107,13 @@ export interface TestApp<
 /**
  * An application for integration tests: `createTandem` on a fresh `MemoryStore` (or the store
  * given), projections started, commands sent as a default user, queries that read their own
- * writes, and the log at hand. `const app = await testApp({ commands, projections, queries });
- * after(() => app.close());`
+ * writes, and the log at hand.
+ *
+ * @example
+ * ```ts
+ * const app = await testApp({ commands, projections, queries, user: alice });
+ * after(() => app.close());
+ * ```
  */
 export async function testApp<
   const Commands extends readonly AnyCommandDefinition[],
@@ -157,7 +162,7 @@ export async function testApp<
       type: T,
       data: CommandInputOf<CommandNamed<Commands[number], T>>,
       call?: TestCommandOptions,
-    ) => attempt(type, data, call) as Promise<CommandOutcome<IdsOf<Commands, T>>>,
+    ) => attempt(type, data, call) as Promise<CommandOutcome<TestCommandIds<Commands, T>>>,
     async execute<const T extends CommandTypeOf<Commands[number]>>(
       type: T,
       data: CommandInputOf<CommandNamed<Commands[number], T>>,
@@ -165,7 +170,7 @@ export async function testApp<
     ) {
       const outcome = await attempt(type, data, call);
       if (!outcome.ok) throw outcome.error;
-      return outcome.result as CommandResult<IdsOf<Commands, T>>;
+      return outcome.result as CommandResult<TestCommandIds<Commands, T>>;
     },
     async query(name, ...[params = {}, call = {}]) {
       if (tandem.queries === undefined) throw new Error('The app declares no queries');
