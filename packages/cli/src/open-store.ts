@@ -6,7 +6,7 @@ import { redactUrl } from './redact-url.js';
  * Opens the store a DATABASE_URL names: `sqlite:<path>`, `sqlite::memory:`, or
  * `postgres://user@host:port/db?schema=name` (schema defaults to `public`). `queryTimeoutMs` is
  * the PostgreSQL query reads' time budget (the store's default when absent). The adapter package
- * loads on first use (see {@link loadAdapter}), so only the one the URL names must be installed.
+ * loads on first use (see `loadAdapter`), so only the one the URL names must be installed.
  */
 export async function openStore(
   databaseUrl: string,

@@ -30,7 +30,7 @@ function escaped(char: string): string {
 
 /**
  * Caller-chosen text made safe for one cell of one terminal line: every character listed at
- * {@link unsafe} is written as a JSON-style escape (`\u001b`, `\n`, `\u202e`, `\\`, `\"`; astral
+ * `unsafe` is written as a JSON-style escape (`\u001b`, `\n`, `\u202e`, `\\`, `\"`; astral
  * ones as `\u{e0001}`), so nothing can move the cursor, change colours, reorder the line or start
  * a new one. The result is wrapped in double quotes when it contains a space, is empty, or is
  * exactly `-` (which tables print for "none"), so it cannot pass for two columns or for a missing

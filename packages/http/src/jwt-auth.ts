@@ -182,7 +182,7 @@ export async function verifyToken(token: string, auth: TokenAuth): Promise<Princ
 
 /**
  * The caller from an `Authorization: Bearer` header, or undefined when absent or invalid. Rules
- * that could never be met throw (see {@link tokenRules}) instead of refusing every caller quietly.
+ * that could never be met throw (see `tokenRules`) instead of refusing every caller quietly.
  */
 export async function authenticate(
   header: string | undefined,
