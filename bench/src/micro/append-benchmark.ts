@@ -177,7 +177,7 @@ async function measureTandem(
   const once =
     path === 'pipeline'
       ? async (label: string, index: number) => {
-          const outcome = await app.execute(recordItemsRequest(label, index, eventsPerCommand));
+          const outcome = await app.commands.execute(recordItemsRequest(label, index, eventsPerCommand));
           if (!outcome.ok) throw outcome.error;
         }
       : async (label: string, index: number) => {

@@ -66,7 +66,7 @@ async function measure(target: LagTarget, seconds: number, label: string): Promi
       const namespace = await readStore.activeNamespace(projection);
       if (daemon === undefined || namespace === undefined) throw new Error('The projection did not start');
       const execute = async (run: string, n: number) => {
-        const outcome = await app.execute(recordItemsRequest(run, n, 1));
+        const outcome = await app.commands.execute(recordItemsRequest(run, n, 1));
         if (!outcome.ok) throw outcome.error;
         return outcome.result.position;
       };

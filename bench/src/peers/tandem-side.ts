@@ -68,7 +68,7 @@ export const tandemSide: PeerSide = {
         { warmup: job.warmup, total: job.commands },
         job.commandsPerCart,
         async (label, slot) => {
-          const outcome = await app.execute(addCartItemRequest(slotStream(label, slot), slot.index));
+          const outcome = await app.commands.execute(addCartItemRequest(slotStream(label, slot), slot.index));
           if (!outcome.ok) throw outcome.error;
         },
       );

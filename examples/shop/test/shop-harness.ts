@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,8 @@ export async function shopHarness() {
   const post = async (
     type: string,
     body: unknown,
-    options: { as?: string; role?: string; key?: string; headers?: Record<string, string> } = {},
+    /** `key`: the Idempotency-Key; a fresh one unless given, none when `null`. */
+    options: { as?: string; role?: string; key?: string | null; headers?: Record<string, string> } = {},
   ) =>
     server.inject({
       method: 'POST',
@@ -76,7 +78,7 @@ export async function shopHarness() {
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${await token(options.as ?? 'admin', options.role ?? (options.as === undefined ? 'admin' : 'customer'))}`,
-        ...(options.key === undefined ? {} : { 'idempotency-key': options.key }),
+        ...(options.key === null ? {} : { 'idempotency-key': options.key ?? randomUUID() }),
         ...options.headers,
       },
       payload: typeof body === 'string' ? body : JSON.stringify(body),

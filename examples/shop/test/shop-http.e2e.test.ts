@@ -189,7 +189,12 @@ describe('the shop over HTTP', () => {
         400,
         'validation',
       ],
-      ['missing key', () => shop.post('PlaceOrder', order, { as: 'gus' }), 400, 'idempotency-key-required'],
+      [
+        'missing key',
+        () => shop.post('PlaceOrder', order, { as: 'gus', key: null }),
+        400,
+        'idempotency-key-required',
+      ],
       [
         'no token',
         () => shop.post('PlaceOrder', order, { key: 'b6', headers: { authorization: '' } }),

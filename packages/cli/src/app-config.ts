@@ -22,6 +22,43 @@ export interface AppConfig {
   readonly tokenAudience: string | undefined;
   /** TANDEM_TOKEN_MAX_LIFETIME: the longest accepted token lifetime, in seconds; default 24 hours. */
   readonly tokenMaxLifetimeSeconds: number;
+  /**
+   * TANDEM_JWKS_URL: where the identity provider serves its public keys (RS256/ES256). When set,
+   * `serve` verifies tokens with those keys instead of TANDEM_SECRET, and `tandem token` refuses
+   * (the provider mints tokens). An https URL in production.
+   */
+  readonly jwksUrl: string | undefined;
+  /**
+   * TANDEM_TOKEN_ROLES_CLAIM: the claim holding the caller's roles, a name or a dotted path
+   * (`realm_access.roles`), a string or an array; default `role`.
+   */
+  readonly rolesClaim: string | undefined;
+}
+
+/** TANDEM_JWKS_URL checked: an http(s) URL, https in production (keys fetched in clear can be swapped). */
+function jwksUrl(raw: string | undefined, production: boolean): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`TANDEM_JWKS_URL must be an http(s) URL, got ${JSON.stringify(redactUrl(raw))}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`TANDEM_JWKS_URL must be an http(s) URL, got ${JSON.stringify(redactUrl(raw))}`);
+  if (production && url.protocol !== 'https:')
+    throw new Error('TANDEM_JWKS_URL must use https when NODE_ENV=production');
+  return url.href;
+}
+
+/** TANDEM_TOKEN_ROLES_CLAIM checked: a name or dotted path without empty parts. */
+function rolesClaim(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.split('.').some((part) => part === ''))
+    throw new Error(
+      `TANDEM_TOKEN_ROLES_CLAIM must be a claim name or a dotted path such as realm_access.roles, got ${JSON.stringify(raw)}`,
+    );
+  return raw;
 }
 
 /** TANDEM_TOKEN_MAX_LIFETIME as seconds: a span such as `24h`, or a whole number of seconds. */
@@ -48,7 +85,7 @@ function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
 
 /**
  * Reads PORT, HOST, DATABASE_URL, TANDEM_SECRET, NODE_ENV, TANDEM_TOKEN_ISSUER,
- * TANDEM_TOKEN_AUDIENCE and TANDEM_TOKEN_MAX_LIFETIME. Bad values throw here, at start-up, with
+ * TANDEM_TOKEN_AUDIENCE, TANDEM_TOKEN_MAX_LIFETIME, TANDEM_JWKS_URL and TANDEM_TOKEN_ROLES_CLAIM. Bad values throw here, at start-up, with
  * the variable's name, rather than surfacing later as a confusing listen or driver error. The
  * secret's strength is checked where it is used (`resolveSecret`), so commands that need no secret
  * (`migrate`, `audit`, `--help`) still run.
@@ -79,5 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenIssuer: read(env, 'TANDEM_TOKEN_ISSUER'),
     tokenAudience: read(env, 'TANDEM_TOKEN_AUDIENCE'),
     tokenMaxLifetimeSeconds: maxLifetime(read(env, 'TANDEM_TOKEN_MAX_LIFETIME')),
+    jwksUrl: jwksUrl(read(env, 'TANDEM_JWKS_URL'), env.NODE_ENV === 'production'),
+    rolesClaim: rolesClaim(read(env, 'TANDEM_TOKEN_ROLES_CLAIM')),
   };
 }

@@ -5,7 +5,7 @@ import { auditTable } from './audit-table.js';
 import { openStore } from './open-store.js';
 import { addProjectionsCommand } from './projections-command.js';
 import { redactUrl } from './redact-url.js';
-import { resolveTokenRules } from './resolve-token-rules.js';
+import { signingRules } from './resolve-token-rules.js';
 import { serve, type AppFactory } from './serve.js';
 import { withApp } from './with-app.js';
 import { runWorker } from './worker.js';
@@ -131,7 +131,8 @@ export function createCli(options: CliOptions): Command {
     .command('token')
     .description(
       'print a bearer token signed with TANDEM_SECRET (or the development secret), with the ' +
-        'issuer and audience `serve` requires (TANDEM_TOKEN_ISSUER, TANDEM_TOKEN_AUDIENCE)',
+        'issuer and audience `serve` requires (TANDEM_TOKEN_ISSUER, TANDEM_TOKEN_AUDIENCE); refused ' +
+        'when TANDEM_JWKS_URL is set (your identity provider mints tokens then)',
     )
     .requiredOption('--user <id>', 'the user id (the token subject)')
     .requiredOption('--role <role>', 'the role, such as admin or customer')
@@ -142,7 +143,7 @@ export function createCli(options: CliOptions): Command {
       lifetime(config.tokenMaxLifetimeSeconds),
     )
     .action(async (flags: { user: string; role: string; expiresIn?: number }) => {
-      const token = await signToken({ sub: flags.user, role: flags.role }, resolveTokenRules(config, warn), {
+      const token = await signToken({ sub: flags.user, role: flags.role }, signingRules(config, warn), {
         expiresIn: flags.expiresIn ?? defaultLifetime,
       });
       write(token);

@@ -15,6 +15,7 @@ import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
 import { shutdownTracing, startTracing } from './start-tracing.js';
 import { startProjections } from './process-ownership.js';
+import { resolveSecret } from './dev-secret.js';
 import { resolveTokenRules } from './resolve-token-rules.js';
 
 /** What the command line gives an application it builds. */
@@ -50,9 +51,12 @@ export interface RunningServer {
   readonly url: string;
   readonly app: Tandem;
   readonly server: FastifyInstance;
-  /** The secret bearer tokens are verified with (TANDEM_SECRET or the development one). */
+  /**
+   * TANDEM_SECRET (or the development one): what HS256 bearer tokens are verified with, unless
+   * TANDEM_JWKS_URL is set, and what query cursors are sealed with.
+   */
   readonly secret: string;
-  /** The rules bearer tokens are verified with (secret, issuer, audience, maximum lifetime). */
+  /** The rules bearer tokens are verified with (secret or key set, issuer, audience, lifetime, roles claim). */
   readonly auth: TokenRules;
   /** The process's logger (see `ServeOptions.logger`). */
   readonly logger: Logger;
@@ -107,7 +111,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const logger = processLogger(options.logger, http.logLevel, env);
   const log = options.log ?? ((line: string) => logger.info(line));
   // First, before the store opens: a weak production secret refuses to start with nothing to undo.
-  const auth = resolveTokenRules(config, options.log ?? ((line: string) => logger.warn(line)));
+  const warn = options.log ?? ((line: string) => logger.warn(line));
+  const auth = resolveTokenRules(config, warn);
+  // Query cursors are sealed with a key from the secret whichever way tokens are verified.
+  const secret = auth.secret ?? resolveSecret(config, warn);
   const tracing = options.tracing === false ? undefined : await startTracing(env);
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let store: Store;
@@ -121,7 +128,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let server: FastifyInstance | undefined;
   let operations: FastifyInstance | undefined;
   try {
-    app = await options.createApp(store, { cursorKey: cursorKeyFor(auth.secret), logger });
+    app = await options.createApp(store, { cursorKey: cursorKeyFor(secret), logger });
     // Projections run beside the server; a changed version starts its blue/green rebuild here.
     if (options.projections !== 'none') await startProjections(app, env, log);
     server = await createHttpServer({
@@ -190,5 +197,5 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await shutdownTracing(tracing, logger);
     })());
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { url: `http://${host}:${port}`, app, server, secret: auth.secret, auth, logger, close };
+  return { url: `http://${host}:${port}`, app, server, secret, auth, logger, close };
 }

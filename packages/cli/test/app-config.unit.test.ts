@@ -16,7 +16,35 @@ describe('loadConfig', () => {
       tokenIssuer: undefined,
       tokenAudience: undefined,
       tokenMaxLifetimeSeconds: 24 * 3600,
+      jwksUrl: undefined,
+      rolesClaim: undefined,
     });
+  });
+
+  it('reads TANDEM_JWKS_URL (https in production) and TANDEM_TOKEN_ROLES_CLAIM, refusing bad values by name', () => {
+    const config = loadConfig({
+      TANDEM_JWKS_URL: 'https://id.example/.well-known/jwks.json',
+      TANDEM_TOKEN_ROLES_CLAIM: 'realm_access.roles',
+    });
+    assert.equal(config.jwksUrl, 'https://id.example/.well-known/jwks.json');
+    assert.equal(config.rolesClaim, 'realm_access.roles');
+    assert.equal(
+      loadConfig({ TANDEM_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).jwksUrl,
+      'http://127.0.0.1:8080/jwks',
+    );
+    assert.throws(
+      () => loadConfig({ TANDEM_JWKS_URL: 'http://id.example/jwks', NODE_ENV: 'production' }),
+      /TANDEM_JWKS_URL must use https when NODE_ENV=production/,
+    );
+    for (const TANDEM_JWKS_URL of ['id.example/jwks', 'ftp://id.example/jwks']) {
+      assert.throws(() => loadConfig({ TANDEM_JWKS_URL }), /TANDEM_JWKS_URL must be an http\(s\) URL/);
+    }
+    for (const TANDEM_TOKEN_ROLES_CLAIM of ['.roles', 'realm_access.', 'a..b']) {
+      assert.throws(
+        () => loadConfig({ TANDEM_TOKEN_ROLES_CLAIM }),
+        /TANDEM_TOKEN_ROLES_CLAIM must be a claim name/,
+      );
+    }
   });
 
   it('reads the environment', () => {

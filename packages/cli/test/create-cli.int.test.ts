@@ -101,7 +101,9 @@ describe('tandem token', () => {
     await run('token', '--user', 'u1', '--role', 'admin');
     const rules = { secret, issuer: env.TANDEM_TOKEN_ISSUER, audience: env.TANDEM_TOKEN_AUDIENCE };
     assert.deepEqual(await verifyToken(out[0] ?? '', rules), { id: 'u1', roles: ['admin'] });
-    await assert.rejects(verifyToken(out[0] ?? '', { ...rules, audience: 'other' }), /"aud"/);
+    await assert.rejects(verifyToken(out[0] ?? '', { ...rules, audience: 'other' }), (error: unknown) =>
+      /"aud"/.test(String((error as Error).cause)),
+    );
   });
 
   it('refuses a missing option or a bad duration as a usage error, not a stack trace', async () => {
@@ -113,6 +115,16 @@ describe('tandem token', () => {
       (e: unknown) => e instanceof CommanderError,
     );
     assert.match(err.join(''), /Expected a duration such as 30m or 12h/);
+    assert.deepEqual(out, []);
+  });
+
+  it('refuses to sign when TANDEM_JWKS_URL is set: serve would refuse the token', async () => {
+    const { run, out } = cli({
+      DATABASE_URL: database('token.db'),
+      TANDEM_SECRET: secret,
+      TANDEM_JWKS_URL: 'https://id.example/.well-known/jwks.json',
+    });
+    await assert.rejects(run('token', '--user', 'u1', '--role', 'admin'), /TANDEM_JWKS_URL is set/);
     assert.deepEqual(out, []);
   });
 

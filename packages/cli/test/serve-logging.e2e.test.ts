@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { signToken } from '@tandem/http';
@@ -29,7 +30,11 @@ describe('tandem serve logging', () => {
       const token = await signToken({ sub: 'alice', role: 'customer' }, secret);
       const response = await fetch(`${url}/commands/Crash`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': randomUUID(),
+        },
         body: '{}',
       });
       assert.equal(response.status, 500);

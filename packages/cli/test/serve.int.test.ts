@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Store } from '@tandem/core';
@@ -29,7 +30,11 @@ describe('serve', () => {
       const token = await signToken({ sub: 'alice', role: 'customer' }, running.secret);
       const ping = await fetch(`${running.url}/commands/Ping`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': randomUUID(),
+        },
         body: '{}',
       });
       assert.equal(ping.status, 200);
@@ -113,13 +118,23 @@ describe('serve', () => {
     try {
       assert.deepEqual(
         { ...running.auth, secret: '' },
-        { secret: '', issuer: 'https://shop.example', audience: 'shop-api', maxLifetimeSeconds: 3600 },
+        {
+          secret: '',
+          issuer: 'https://shop.example',
+          audience: 'shop-api',
+          maxLifetimeSeconds: 3600,
+          rolesClaim: undefined,
+        },
       );
       const ping = async (token: string) =>
         (
           await fetch(`${running.url}/commands/Ping`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
             body: '{}',
           })
         ).status;

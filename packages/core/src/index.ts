@@ -21,6 +21,13 @@ export {
   type CommandDefinition,
   type CommandOptions,
   type CommandPolicy,
+  type ClientCommandInput,
+  type CommandDataOf,
+  type CommandIdsOf,
+  type CommandInputOf,
+  type CommandTypeOf,
+  type CommandTypes,
+  type DefinedCommand,
 } from './messages/command-definition.js';
 export { defaultInputLimits, type InputLimits } from './messages/input-limits.js';
 
@@ -71,7 +78,16 @@ export {
 
 // Tracing
 export { tracerName } from './tracing/tandem-tracer.js';
-export { createTandem, type Tandem, type TandemOptions } from './tandem.js';
+export {
+  createTandem,
+  type CommandNamed,
+  type QueryNamed,
+  type Tandem,
+  type TandemOptions,
+  type TypedCommandRequest,
+  type TypedQueryOutcome,
+  type TypedQueryRequest,
+} from './tandem.js';
 
 // The adapter without drivers
 export { MemoryStore } from './memory/memory-store.js';
@@ -105,6 +121,9 @@ export {
   eachEvent,
   type AnyProjection,
   type CollectionMap,
+  type CollectionsOf,
+  type NamedProjection,
+  type ProjectionOptionsFor,
   type DocumentOf,
   type FailurePolicy,
   type ProjectionContext,
@@ -140,6 +159,12 @@ export {
   type QueryCollection,
   type QueryInput,
   type QueryReader,
+  type DefinedQuery,
+  type QueryNameOf,
+  type QueryParamsOf,
+  type QueryTypes,
+  type QueryViewOf,
+  type ViewOf,
 } from './query/query-definition.js';
 export { QueryBus, type QueryBusOptions, type QueryOutcome, type QueryRequest } from './query/query-bus.js';
 export { StoredJson } from './query/stored-json.js';

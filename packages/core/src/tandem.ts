@@ -1,7 +1,14 @@
 import type { EventStore } from './event-store/event-store.js';
 import { upcastingEventStore } from './event-store/upcasting-event-store.js';
 import { Upcasters, type Upcaster } from './event-store/upcasters.js';
-import type { AnyCommandDefinition } from './messages/command-definition.js';
+import type {
+  AnyCommandDefinition,
+  CommandIdsOf,
+  CommandInputOf,
+  CommandTypeOf,
+} from './messages/command-definition.js';
+import { assertKnownOptions } from './options/known-options.js';
+import type { Principal } from './messages/principal.js';
 import { InlineProjections } from './projections/inline-projections.js';
 import {
   ProjectionDaemon,
@@ -10,25 +17,38 @@ import {
 } from './projections/projection-daemon.js';
 import type { AnyProjection } from './projections/projection-definition.js';
 import { QueryBus } from './query/query-bus.js';
-import type { AnyQueryDefinition } from './query/query-definition.js';
+import type {
+  AnyQueryDefinition,
+  QueryNameOf,
+  QueryParamsOf,
+  QueryViewOf,
+} from './query/query-definition.js';
+import { TandemError } from './errors/tandem-error.js';
 import type { ReadStore } from './read-store/read-store.js';
-import { CommandBus, type CommandBusOptions } from './write/command-bus.js';
+import { CommandBus, commandBusOptionKeys, type CommandBusOptions } from './write/command-bus.js';
+import { retryPolicyKeys } from './write/retry-policy.js';
 import type { CommandOutcome, CommandRequest } from './write/command-request.js';
 import type { SqlMigration } from './write/sql-executor.js';
 import type { Store } from './write/store.js';
 
-/** Everything an application declares. */
-export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'commands' | 'afterAppend'> {
+/**
+ * Everything an application declares. `Commands` and `Queries` are the registries as written, so
+ * the returned {@link Tandem} types `execute` and `query` by them.
+ */
+export interface TandemOptions<
+  Commands extends readonly AnyCommandDefinition[] = readonly AnyCommandDefinition[],
+  Queries extends readonly AnyQueryDefinition[] = readonly AnyQueryDefinition[],
+> extends Omit<CommandBusOptions, 'upcasters' | 'commands' | 'afterAppend'> {
   /** The application's name; owns its SQL migrations. */
   readonly name?: string;
-  readonly commands: readonly AnyCommandDefinition[];
+  readonly commands: Commands;
   readonly upcasters?: readonly Upcaster[];
   /** The application's own tables, for state-stored handlers. */
   readonly migrations?: readonly SqlMigration[];
   /** Read models, run by a projection daemon. */
   readonly projections?: readonly AnyProjection[];
   /** Queries over those read models. */
-  readonly queries?: readonly AnyQueryDefinition[];
+  readonly queries?: Queries;
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
   readonly readStore?: ReadStore;
   /**
@@ -53,8 +73,98 @@ export interface TandemOptions extends Omit<CommandBusOptions, 'upcasters' | 'co
   >;
 }
 
-/** A running Tandem application: the command side, the log, and (when declared) the read side. */
-export interface Tandem {
+/** Every key {@link TandemOptions} has, for the run-time check of unknown options. */
+const tandemOptionKeys = [
+  // afterAppend is the bus's hook for inline projections, which createTandem wires itself.
+  ...commandBusOptionKeys.filter((key) => key !== 'upcasters' && key !== 'commands' && key !== 'afterAppend'),
+  'name',
+  'commands',
+  'upcasters',
+  'migrations',
+  'projections',
+  'queries',
+  'readStore',
+  'cursorKey',
+  'daemon',
+] as const satisfies readonly (keyof TandemOptions)[];
+
+/** The command bus options an application passes through (afterAppend is createTandem's own). */
+const appBusOptionKeys = commandBusOptionKeys.filter(
+  (key): key is Exclude<(typeof commandBusOptionKeys)[number], 'afterAppend'> => key !== 'afterAppend',
+);
+
+/** Every key of {@link TandemOptions.daemon}. */
+const daemonOptionKeys = [
+  'batchSize',
+  'retry',
+  'pollIntervalMs',
+  'maxWaiters',
+  'logger',
+  'observer',
+  'stallAfterMs',
+  'statusIntervalMs',
+  'staleStatusMs',
+  'controlPollMs',
+] as const satisfies readonly (keyof NonNullable<TandemOptions['daemon']>)[];
+
+/**
+ * A command request typed by a registry: `type` names one of its commands, and `data` is what a
+ * caller sends for that command. Over an untyped registry (`AnyCommandDefinition[]`), any type
+ * name and unknown data.
+ */
+export type TypedCommandRequest<C extends AnyCommandDefinition, T extends string> = Omit<
+  CommandRequest,
+  'type' | 'data'
+> & {
+  readonly type: T;
+  readonly data: CommandInputOf<CommandNamed<C, T>>;
+};
+
+/** The members of registry `C` that `T` may name: the one typed so, or any untyped (`string`) one. */
+export type CommandNamed<C, T extends string> = C extends { readonly type: infer U extends string }
+  ? string extends U
+    ? C
+    : T extends U
+      ? C
+      : never
+  : never;
+
+/** The members of registry `Q` that `N` may name: the one named so, or any untyped one. */
+export type QueryNamed<Q, N extends string> = Q extends { readonly name: infer U extends string }
+  ? string extends U
+    ? Q
+    : N extends U
+      ? Q
+      : never
+  : never;
+
+/** A query request typed by a registry: `name` names one of its queries, `params` what it takes. */
+export interface TypedQueryRequest<Q extends AnyQueryDefinition, N extends string> {
+  readonly name: N;
+  readonly params: QueryParamsOf<QueryNamed<Q, N>>;
+  /** The caller; undefined only for public queries. */
+  readonly user?: Principal | undefined;
+  /** Read-your-writes: wait until the query's projections have passed this position. */
+  readonly minPosition?: number | undefined;
+  /** How long to wait for `minPosition`; default 5000 ms. */
+  readonly waitMs?: number | undefined;
+}
+
+/** What a typed query answers: the view, or a failure. */
+export type TypedQueryOutcome<View> =
+  { readonly ok: true; readonly view: View } | { readonly ok: false; readonly error: TandemError };
+
+/**
+ * A running Tandem application: the command side, the log, and (when declared) the read side.
+ * `execute` and `query` are typed by the registries the application was created with; the buses
+ * (`commands`, `queries`) stay untyped, for boundaries that pass unchecked input (HTTP).
+ */
+export interface Tandem<
+  Commands extends readonly AnyCommandDefinition[] = readonly AnyCommandDefinition[],
+  Queries extends readonly AnyQueryDefinition[] = readonly AnyQueryDefinition[],
+> {
+  /** Phantom: the registries, for type helpers such as `@tandem/client`'s; never set. */
+  readonly '~registry'?: { readonly commands: Commands; readonly queries: Queries };
   readonly store: Store;
   readonly commands: CommandBus;
   /** The log, every event in its newest shape. */
@@ -64,8 +174,21 @@ export interface Tandem {
   readonly projections: ProjectionDaemon | undefined;
   /** The query bus, when the application declares queries. */
   readonly queries: QueryBus | undefined;
-  /** Sends one command through the pipeline. */
-  execute(request: CommandRequest): Promise<CommandOutcome>;
+  /**
+   * Sends one command through the pipeline. `type` must name a declared command and `data` must be
+   * what that command takes; the result's `ids` are the command's. Unchecked input belongs on the
+   * untyped `commands.execute`.
+   */
+  execute<const T extends CommandTypeOf<Commands[number]>>(
+    request: TypedCommandRequest<Commands[number], T>,
+  ): Promise<CommandOutcome<CommandIdsOf<CommandNamed<Commands[number], T>>>>;
+  /**
+   * Runs one declared query (through `queries`), typed: `name` must name a declared query, `params`
+   * are what it takes, and the view is what its handler returns. Without queries, a `not-found`.
+   */
+  query<const N extends QueryNameOf<Queries[number]>>(
+    request: TypedQueryRequest<Queries[number], N>,
+  ): Promise<TypedQueryOutcome<QueryViewOf<QueryNamed<Queries[number], N>>>>;
   /**
    * Starts the projection daemon (rebuilding changed versions); a no-op without projections. With
    * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
@@ -75,8 +198,20 @@ export interface Tandem {
   close(): Promise<void>;
 }
 
-/** Assembles an application: applies its migrations, then wires commands, projections and queries. */
-export async function createTandem(options: TandemOptions): Promise<Tandem> {
+/**
+ * Assembles an application: applies its migrations, then wires commands, projections and queries.
+ * The registries are inferred as written, so the result's `execute` and `query` are typed by them.
+ *
+ * @throws TypeError on an unknown option (top level, `daemon`, or a `retry` policy).
+ */
+export async function createTandem<
+  const Commands extends readonly AnyCommandDefinition[],
+  const Queries extends readonly AnyQueryDefinition[] = readonly [],
+>(options: TandemOptions<Commands, Queries>): Promise<Tandem<Commands, Queries>> {
+  assertKnownOptions('createTandem', options, tandemOptionKeys);
+  assertKnownOptions('createTandem retry', options.retry, retryPolicyKeys);
+  assertKnownOptions('createTandem daemon', options.daemon, daemonOptionKeys);
+  assertKnownOptions('createTandem daemon retry', options.daemon?.retry, retryPolicyKeys);
   const upcasters = new Upcasters(options.upcasters);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
@@ -101,7 +236,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   }
   const applyInline = inline;
   const commands = new CommandBus({
-    ...options,
+    ...pick(options, appBusOptionKeys),
     upcasters,
     ...(applyInline === undefined
       ? {}
@@ -125,7 +260,15 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     upcasters,
     projections,
     queries,
-    execute: (request) => commands.execute(request),
+    // The typed signatures only narrow what callers may pass; the bus checks everything again.
+    execute: ((request: CommandRequest) => commands.execute(request)) as Tandem<Commands, Queries>['execute'],
+    query: ((request: TypedQueryRequest<AnyQueryDefinition, string>) =>
+      queries === undefined
+        ? Promise.resolve({
+            ok: false,
+            error: new TandemError('not-found', `No query named ${JSON.stringify(request.name)}`),
+          })
+        : queries.execute(request)) as Tandem<Commands, Queries>['query'],
     start: async (startOptions) => {
       await projections?.start(startOptions);
     },
@@ -134,4 +277,11 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       await options.store.close();
     },
   };
+}
+
+/** The keys of `options` that are in `keys` (and set), as a new object. */
+function pick<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Pick<T, K> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as Pick<T, K>;
 }

@@ -15,7 +15,6 @@ import {
   alice,
   counterApp,
   counterProjection,
-  counters,
   eventually,
   objectSchema,
   startInMemoryTracing,
@@ -23,12 +22,13 @@ import {
   type InMemoryTracing,
 } from '@tandem/testing';
 
+const totals = counterProjection();
+
 const GetCounter = defineQuery({
   name: 'GetCounter',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
-  projections: ['counter-totals'],
-  handler: async ({ params }, read) =>
-    (await read.collection('counter-totals', counters)).get(params.counterId),
+  projections: [totals],
+  handler: async ({ params }, read) => (await read.collection(totals, 'counters')).get(params.counterId),
 });
 
 describe('command tracing', () => {
@@ -151,7 +151,7 @@ describe('command tracing', () => {
 
   it('links each projection batch and a read-your-writes query to the command that wrote', async () => {
     const app = await counterApp(new MemoryStore(), {
-      projections: [counterProjection()],
+      projections: [totals],
       queries: [GetCounter],
     });
     await app.start();

@@ -14,7 +14,6 @@ import {
   alice,
   counterApp,
   counterProjection,
-  counters,
   countingReadStore,
   eventually,
   objectSchema,
@@ -211,10 +210,14 @@ describe('read-your-writes waits', () => {
     const GetCounter = defineQuery({
       name: 'GetCounter',
       params: objectSchema<{ counterId: string }>({ counterId: str }),
-      projections: ['a'],
+      projections: [counterProjection({ name: 'a' })],
       public: true,
       async handler({ params }, read) {
-        return (await (await read.collection('a', counters)).get(params.counterId)) ?? { none: true };
+        return (
+          (await (
+            await read.collection(counterProjection({ name: 'a' }), 'counters')
+          ).get(params.counterId)) ?? { none: true }
+        );
       },
     });
     const queries = new QueryBus(daemon, [GetCounter]);

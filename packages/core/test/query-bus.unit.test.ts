@@ -10,14 +10,16 @@ import {
 } from '@tandem/core';
 import { MemoryReadStore } from '@tandem/core';
 import { admin, alice, counterApp } from '@tandem/testing';
-import { counterProjection, counters, objectSchema, optional, str } from '@tandem/testing';
+import { counterProjection, objectSchema, optional, str } from '@tandem/testing';
+
+const totals = counterProjection();
 
 const GetCounter = defineQuery({
   name: 'GetCounter',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
-  projections: ['counter-totals'],
+  projections: [totals],
   async handler({ params, user }, read) {
-    const doc = await (await read.collection('counter-totals', counters)).get(params.counterId);
+    const doc = await (await read.collection(totals, 'counters')).get(params.counterId);
     // Owner or admin; anyone else learns nothing, not even that it exists.
     return doc !== undefined && (doc.owner === user?.id || user?.roles.includes('admin') === true)
       ? doc
@@ -28,9 +30,9 @@ const GetCounter = defineQuery({
 const ListAll = defineQuery({
   name: 'ListAll',
   params: objectSchema<Record<string, never>>({}),
-  projections: ['counter-totals'],
+  projections: [totals],
   authorize: (user) => user.roles.includes('admin'),
-  handler: async (_input, read) => (await read.collection('counter-totals', counters)).find({ limit: 10 }),
+  handler: async (_input, read) => (await read.collection(totals, 'counters')).find({ limit: 10 }),
 });
 
 /** Pages through every counter, two at a time, sorted by owner or by id. */
@@ -40,10 +42,10 @@ const PageAll = defineQuery({
     cursor: optional(str),
     byOwner: optional(str),
   }),
-  projections: ['counter-totals'],
+  projections: [totals],
   authorize: (user) => user.roles.includes('admin'),
   handler: async ({ params }, read) =>
-    (await read.collection('counter-totals', counters)).find({
+    (await read.collection(totals, 'counters')).find({
       limit: 2,
       ...(params.cursor === undefined ? {} : { cursor: params.cursor }),
       ...(params.byOwner === undefined ? {} : { sort: { field: 'owner', direction: 'asc' } }),
@@ -53,17 +55,16 @@ const PageAll = defineQuery({
 const GetCounterAsStored = defineQuery({
   name: 'GetCounterAsStored',
   params: objectSchema<{ counterId: string }>({ counterId: str }),
-  projections: ['counter-totals'],
+  projections: [totals],
   authorize: (user) => user.roles.includes('admin'),
-  handler: async ({ params }, read) =>
-    (await read.collection('counter-totals', counters)).getJson(params.counterId),
+  handler: async ({ params }, read) => (await read.collection(totals, 'counters')).getJson(params.counterId),
 });
 
 const app = await counterApp(new MemoryStore());
 const daemon = new ProjectionDaemon({
   events: app.events,
   readStore: new MemoryReadStore(),
-  projections: [counterProjection()],
+  projections: [totals],
 });
 await daemon.start();
 after(() => daemon.stop());

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
 import { auditOutcomeOf, payloadHash, boundedStorableText } from '@tandem/core/adapter';
+import { idempotencyKeyRequiredOverHttp } from './idempotency-key-rule.js';
 import { isPrintableId, requestHeader } from './request-header.js';
 import { inRequestContext } from './request-tracing.js';
 import { sendProblem } from './send-problem.js';
@@ -53,6 +54,22 @@ function idHeader(request: FastifyRequest, name: string): string | undefined {
   });
 }
 
+/**
+ * Throws `idempotency-key-required` when the command needs a key over HTTP (see
+ * {@link idempotencyKeyRequiredOverHttp}). Unknown types and anonymous callers pass, so that they
+ * get the pipeline's own answers (404 `unknown-command`, 401 `unauthenticated`) first.
+ */
+function refuseMissingKey(tandem: Tandem, type: string, request: FastifyRequest): void {
+  const definition = tandem.commands.definitions.get(type);
+  if (definition === undefined || request.principal === undefined) return;
+  if (!idempotencyKeyRequiredOverHttp(definition)) return;
+  throw new TandemError(
+    'idempotency-key-required',
+    `${type} needs an Idempotency-Key header: a unique value per intended effect, sent again unchanged on every retry, so that a retried request does not run the command twice`,
+    { details: { issues: [{ path: 'Idempotency-Key', message: 'Required' }] } },
+  );
+}
+
 /** `POST /commands/:type`: the JSON body is the command data; the caller comes from the token. */
 export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem): void {
   app.post<{ Params: { type: string } }>('/commands/:type', async (request, reply) => {
@@ -63,6 +80,7 @@ export function registerCommandRoutes(app: FastifyInstance, tandem: Tandem): voi
       if (!isJson(request)) throw new TandemError('unsupported-media-type');
       key = idHeader(request, 'Idempotency-Key');
       correlationId = idHeader(request, 'Tandem-Correlation-Id');
+      if (key === undefined) refuseMissingKey(tandem, type, request);
     } catch (thrown) {
       const error = TandemError.from(thrown);
       await auditRefusal(tandem, request, type, error);

@@ -8,6 +8,8 @@ export const errorStatus = {
   validation: 400,
   'idempotency-key-required': 400,
   unauthenticated: 401,
+  'token-expired': 401,
+  'token-invalid': 401,
   forbidden: 403,
   'not-found': 404,
   'unknown-command': 404,

@@ -7,11 +7,14 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { TandemError, type Tandem } from '@tandem/core';
+import { assertKnownOptions } from '@tandem/core/adapter';
+import type { Authenticate } from './authenticate.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
+import { assertIdempotencyKeyRules } from './idempotency-key-rule.js';
 import { registerJsonBody } from './json-body.js';
-import { tokenRules, type TokenRules } from './jwt-auth.js';
+import { jwtAuthenticator, type TokenRules } from './jwt-auth.js';
 import { openApiDocument } from './openapi-document.js';
 import { registerOperationsRoutes, type OperationsAccess } from './operations-routes.js';
 import { Readiness, type ReadinessOptions } from './readiness.js';
@@ -27,10 +30,16 @@ import { unparsableRequestHandler, unreadableUrlHandler } from './unreadable-req
 export interface HttpServerOptions {
   readonly tandem: Tandem;
   /**
-   * How bearer tokens are verified: the HS256 secret, and optionally the required `iss` and `aud`
-   * and the longest accepted lifetime (default 24 hours). Every token must carry `exp`.
+   * Who sent each request: a hook returning the caller, or undefined for an anonymous request (see
+   * {@link Authenticate}). Give this or `auth`, not both.
    */
-  readonly auth: TokenRules;
+  readonly authenticate?: Authenticate;
+  /**
+   * Shorthand for `authenticate: jwtAuthenticator(auth)`: bearer JWTs verified with an HS256
+   * secret or a key set (JWKS, RS256/ES256), with optional `iss`, `aud`, maximum lifetime (default
+   * 24 hours) and roles claim (default `role`). Every token must carry `exp` and `sub`.
+   */
+  readonly auth?: TokenRules;
   /** Largest accepted body in bytes; default 64 KiB. */
   readonly bodyLimit?: number;
   /**
@@ -98,6 +107,50 @@ function fromFastify(error: FastifyError): TandemError {
   }
 }
 
+/** Every key of {@link HttpServerOptions}: any other is refused (a typo would be ignored otherwise). */
+const knownOptions = [
+  'tandem',
+  'authenticate',
+  'auth',
+  'bodyLimit',
+  'logger',
+  'loggerInstance',
+  'requestLogging',
+  'readYourWritesWaitMs',
+  'title',
+  'version',
+  'rateLimit',
+  'operations',
+  'readiness',
+  'trustProxy',
+] as const satisfies readonly (keyof HttpServerOptions)[];
+
+const knownRateLimitOptions = [
+  'perUser',
+  'perAddress',
+  'refused',
+  'anonymousCommands',
+  'windowMs',
+] as const satisfies readonly (keyof RateLimitOptions)[];
+
+const knownReadinessOptions = [
+  'maxLagSeconds',
+  'lagGraceSeconds',
+  'now',
+] as const satisfies readonly (keyof ReadinessOptions)[];
+
+/** The hook from `authenticate` or `auth`; exactly one must be given. */
+function authenticateOption(options: HttpServerOptions): Authenticate {
+  if (options.authenticate !== undefined && options.auth !== undefined)
+    throw new TypeError('createHttpServer: give authenticate or auth, not both');
+  if (options.auth !== undefined) return jwtAuthenticator(options.auth);
+  if (typeof options.authenticate !== 'function')
+    throw new TypeError(
+      'createHttpServer: authenticate (a function of the request) or auth (token rules) is required',
+    );
+  return options.authenticate;
+}
+
 /** Fastify's logger options: the instance given, else a logger from the options (default `warn`). */
 function loggerOption(options: {
   readonly logger?: FastifyServerOptions['logger'];
@@ -114,9 +167,14 @@ function loggerOption(options: {
  * answers hostile input with a 4xx (see docs/security.md).
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
-  const { tandem, auth } = options;
+  assertKnownOptions('createHttpServer', options, knownOptions);
+  assertKnownOptions('createHttpServer rateLimit', options.rateLimit || undefined, knownRateLimitOptions);
+  assertKnownOptions('createHttpServer operations', options.operations, ['metrics', 'healthDetails']);
+  assertKnownOptions('createHttpServer readiness', options.readiness, knownReadinessOptions);
+  const { tandem } = options;
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
-  tokenRules(auth);
+  const authenticate = authenticateOption(options);
+  assertIdempotencyKeyRules(tandem.commands.definitions.values());
   const readiness = new Readiness(tandem, options.readiness);
   const metrics = createHttpMetrics(tandem, readiness);
   const limits =
@@ -128,7 +186,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     trustProxy: options.trustProxy ?? false,
-    frameworkErrors: unreadableUrlHandler(tandem, auth, limits),
+    frameworkErrors: unreadableUrlHandler(tandem, authenticate, limits),
     clientErrorHandler: unparsableRequestHandler,
     // Parsed once, strictly: a query string that is not valid UTF-8 or repeats a name is refused.
     routerOptions: { querystringParser: queryStringParser },
@@ -145,7 +203,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     metrics: metrics.httpRequests,
     logCompletion: options.requestLogging === true ? 'all' : options.requestLogging || 'off',
   });
-  registerRequestGate(app, auth, limits);
+  registerRequestGate(app, authenticate, limits);
   app.addHook('onClose', (_instance, done) => {
     metrics.close();
     done();

@@ -7,11 +7,14 @@ export { registerAdminRoutes, type AdminRoutesOptions } from './admin-routes.js'
 export { guardUnhandledRejections, unhandledRejectionCount, type RejectionLog } from './rejection-guard.js';
 export { errorStatus } from './error-status.js';
 export { problemDetails, type ProblemDetails } from './problem-details.js';
+export type { Authenticate } from './authenticate.js';
 export {
-  authenticate,
   defaultMaxTokenLifetimeSeconds,
+  jwtAuthenticator,
   signToken,
+  tokenRules,
   verifyToken,
+  type JwksCacheOptions,
   type TokenAuth,
   type TokenRules,
 } from './jwt-auth.js';

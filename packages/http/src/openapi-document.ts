@@ -1,9 +1,9 @@
 import type { StandardJSONSchemaV1 } from '@standard-schema/spec';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { errorCatalog, type AnyCommandDefinition, type AnyQueryDefinition } from '@tandem/core';
-import { requiresIdempotencyKey } from '@tandem/core/adapter';
 import { adminOpenApiPaths } from './admin-openapi-paths.js';
 import { errorStatus } from './error-status.js';
+import { idempotencyKeyRequiredOverHttp } from './idempotency-key-rule.js';
 
 /** A schema's input as JSON Schema, when its validator can say (Standard JSON Schema). */
 function inputSchema(schema: StandardSchemaV1): Record<string, unknown> {
@@ -63,9 +63,11 @@ export function openApiDocument(
           {
             name: 'Idempotency-Key',
             in: 'header',
-            required: requiresIdempotencyKey(definition),
+            required: idempotencyKeyRequiredOverHttp(definition),
             schema: printableId,
-            description: 'The command id. Retries with the same key have one effect and get the same answer.',
+            description: idempotencyKeyRequiredOverHttp(definition)
+              ? 'Required: the command id, a unique value per intended effect. Without it, a retried request (after a timeout or a dropped connection) would run the command twice; with it, retries have one effect and get the same answer.'
+              : 'Optional for this command (its second run changes nothing): the command id. Retries with the same key have one effect and get the same answer.',
           },
           {
             name: 'Tandem-Correlation-Id',

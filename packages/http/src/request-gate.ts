@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TokenAuth } from './jwt-auth.js';
+import type { Authenticate } from './authenticate.js';
 import type { RateLimits } from './rate-limits.js';
-import { principalOf } from './request-principal.js';
+import { authenticationRefusal, principalOf } from './request-principal.js';
 
 /** Routes no rate limit applies to: probes and scrapers must always get through. */
 const unlimited = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -13,14 +13,16 @@ function path(url: string): string {
 
 /**
  * What every request goes through first, in one hook: its `Request-Id` header, its caller
- * (authenticated once; the routes read `request.principal`), and the rate limits, whose refusal
- * ends it with a 429. After the answer, a refusal counts against the caller's refusal bucket. One
+ * (authenticated once by the hook; the routes read `request.principal`), and the rate limits,
+ * whose refusal ends it with a 429. Credentials the hook refuses end the request with the hook's
+ * error, after the rate limits admitted it as anonymous: a flood of bad tokens is limited by
+ * address like any other anonymous flood, and counts as refusals. After the answer, a refusal counts against the caller's refusal bucket. One
  * callback-style hook rather than three async ones: an anonymous request then pays no promise at
  * all (three async hooks cost about 10% of a key lookup's throughput over HTTP).
  */
 export function registerRequestGate(
   app: FastifyInstance,
-  auth: TokenAuth,
+  authenticate: Authenticate,
   limits: RateLimits | undefined,
 ): void {
   app.decorateRequest('principal', undefined);
@@ -41,15 +43,19 @@ export function registerRequestGate(
   };
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('Request-Id', request.id);
-    const principal = principalOf(request, auth);
-    if (principal === undefined) {
+    const principal = principalOf(request, authenticate);
+    if (!(principal instanceof Promise)) {
+      request.principal = principal;
       admit(request, done);
       return;
     }
-    principal.then((caller) => {
-      request.principal = caller;
-      admit(request, done);
-    }, done);
+    principal.then(
+      (caller) => {
+        request.principal = caller;
+        admit(request, done);
+      },
+      (error: unknown) => admit(request, (limited) => done(limited ?? authenticationRefusal(error))),
+    );
   });
   if (limits === undefined) return;
   app.addHook('onResponse', (request, reply, done) => {

@@ -4,7 +4,7 @@ import { TandemError, type Tandem } from '@tandem/core';
 import { auditRefusal } from './command-routes.js';
 import { problemDetails } from './problem-details.js';
 import type { RateLimits } from './rate-limits.js';
-import type { TokenAuth } from './jwt-auth.js';
+import type { Authenticate } from './authenticate.js';
 import { principalOf } from './request-principal.js';
 import { sendProblem } from './send-problem.js';
 
@@ -22,11 +22,16 @@ function unreadableUrl(error: FastifyError): TandemError {
  * would: a `Request-Id`, the caller, the rate limits, and for `POST /commands/...` the attempt's
  * audit row (the type as sent, made storable). Then a problem+json 400.
  */
-export function unreadableUrlHandler(tandem: Tandem, auth: TokenAuth, limits: RateLimits | undefined) {
+export function unreadableUrlHandler(
+  tandem: Tandem,
+  authenticate: Authenticate,
+  limits: RateLimits | undefined,
+) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const handle = async () => {
       reply.header('Request-Id', request.id);
-      request.principal = await principalOf(request, auth);
+      // Bad credentials leave the caller anonymous here: the unreadable URL is the answer either way.
+      request.principal = await Promise.resolve(principalOf(request, authenticate)).catch(() => undefined);
       const limited = limits?.admit(request);
       if (limited !== undefined) {
         sendProblem(reply, limited);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { signToken } from '@tandem/http';
+import { createTandem, defineCommand, MemoryStore } from '@tandem/core';
+import { z } from 'zod';
+import { createHttpServer, signToken } from '@tandem/http';
 import { secret, testServer } from './test-app.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
@@ -15,11 +18,20 @@ type Problem = {
   instance?: string;
 };
 
-function post(server: Server, type: string, body: unknown, headers: Record<string, string> = {}) {
+/** Sends a command with a fresh Idempotency-Key unless `headers` names one (`undefined`: none). */
+function post(server: Server, type: string, body: unknown, headers: Record<string, string | undefined> = {}) {
+  const sent: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${server.customer}`,
+    'idempotency-key': randomUUID(),
+    ...headers,
+  };
   return server.app.inject({
     method: 'POST',
     url: `/commands/${type}`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.customer}`, ...headers },
+    headers: Object.fromEntries(
+      Object.entries(sent).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -134,37 +146,101 @@ describe('POST /commands/:type', () => {
     assert.equal(longest.statusCode, 200, longest.body);
   });
 
-  it('400 idempotency-key-required for a creating command without a key', async () => {
+  it('400 idempotency-key-required for any command without a key, unless it opts out', async () => {
     const server = await seeded();
     await refused(
       server,
-      () => post(server, 'OpenAccount', { accountId: 'a2' }),
+      () => post(server, 'OpenAccount', { accountId: 'a2' }, { 'idempotency-key': undefined }),
       400,
       'idempotency-key-required',
     );
+    // Not a creating command: in-process it needs no key, over HTTP it does.
+    const { body } = await refused(
+      server,
+      () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { 'idempotency-key': undefined }),
+      400,
+      'idempotency-key-required',
+    );
+    assert.match(body.detail, /Idempotency-Key header/);
+    assert.match(body.title, /retried request without one would run twice/);
+    const optional = await post(server, 'SetLimit', { limit: 5 }, { 'idempotency-key': undefined });
+    assert.equal(optional.statusCode, 200, optional.body);
+    // The key is checked after the caller: an anonymous request without one is told to authenticate.
+    await refused(
+      server,
+      () =>
+        post(
+          server,
+          'Deposit',
+          { accountId: 'a1', amount: 1 },
+          { 'idempotency-key': undefined, authorization: '' },
+        ),
+      401,
+      'unauthenticated',
+    );
   });
 
-  it('401 unauthenticated without, with a forged and with an expired token', async () => {
+  it('refuses to start when a creating command opts out of its key, or the rule is misspelled', async () => {
+    const tandem = await createTandem({
+      store: new MemoryStore(),
+      commands: [
+        defineCommand({
+          type: 'Create',
+          schema: z.strictObject({ id: z.string() }),
+          generatedIds: ['id'],
+          idempotencyKey: 'optional',
+        }).stateStored(async () => []),
+      ],
+    });
+    await assert.rejects(createHttpServer({ tandem, auth: { secret } }), /Create creates something/);
+    const misspelled = await createTandem({
+      store: new MemoryStore(),
+      commands: [
+        defineCommand({
+          type: 'Touch',
+          schema: z.strictObject({}),
+          // A caller in plain JavaScript, or a value from configuration.
+          idempotencyKey: 'Optional' as 'optional',
+        }).stateStored(async () => []),
+      ],
+    });
+    await assert.rejects(
+      createHttpServer({ tandem: misspelled, auth: { secret } }),
+      /must be 'required' or 'optional'/,
+    );
+  });
+
+  it('401 unauthenticated without a token, token-invalid or token-expired with a bad one', async () => {
     const server = await seeded();
     const forged = await signToken({ sub: 'alice', role: 'admin' }, 'another-secret-another-secret!!');
     const expired = await signToken({ sub: 'alice', role: 'customer' }, secret, { expiresIn: '-1s' });
-    for (const authorization of [
-      '',
-      'Bearer',
-      'Basic YWxpY2U6cHc=',
-      `Bearer ${forged}`,
-      `Bearer ${expired}`,
-    ]) {
-      const { response, audit } = await refused(
+    const cases: [string, string, string][] = [
+      ['', 'unauthenticated', 'Bearer'],
+      ['Basic YWxpY2U6cHc=', 'unauthenticated', 'Bearer'],
+      ['Bearer', 'token-invalid', 'Bearer error="invalid_token"'],
+      [`Bearer ${forged}`, 'token-invalid', 'Bearer error="invalid_token"'],
+      [`Bearer ${expired}`, 'token-expired', 'Bearer error="invalid_token"'],
+    ];
+    for (const [authorization, code, challenge] of cases) {
+      const { response, body, audit } = await refused(
         server,
         () => post(server, 'Deposit', { accountId: 'a1', amount: 1 }, { authorization }),
         401,
-        'unauthenticated',
+        code,
       );
-      assert.equal(response.headers['www-authenticate'], 'Bearer');
+      assert.equal(response.headers['www-authenticate'], challenge);
       assert.equal(audit?.userId, undefined);
       assert.equal(audit?.outcome, 'unauthenticated');
+      assert.doesNotMatch(body.detail ?? '', /signature|alice|admin|HS256/i, 'nothing about the token');
     }
+    // A bad token is refused on a route that needs no caller too: it is never silently anonymous.
+    const openapi = await server.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    assert.equal(openapi.statusCode, 401);
+    assert.equal(openapi.json<Problem>().code, 'token-invalid');
   });
 
   it('403 forbidden for the wrong role', async () => {

@@ -52,7 +52,12 @@ async function server(
     daemon: { stallAfterMs: 300, statusIntervalMs: 50, logger: { error() {}, warn() {}, info() {} } },
   });
   await tandem.start();
-  const app = await createHttpServer({ tandem, auth: { secret }, ...options });
+  const app = await createHttpServer({
+    tandem,
+    auth: { secret },
+    operations: options.operations,
+    readiness: options.readiness,
+  });
   opened.push(tandem, app);
   const run = async (type: string, data: object) => {
     const outcome = await tandem.execute({ type, data, user: alice, commandId: `${type}-${Math.random()}` });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defineCommand, type AnyCommandDefinition } from '@tandem/core';
-import { requiresIdempotencyKey } from '@tandem/core/adapter';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { openApiDocument } from '@tandem/http';
 import { testServer } from './test-app.js';
@@ -9,7 +8,7 @@ import { testServer } from './test-app.js';
 interface Operation {
   operationId: string;
   security?: Record<string, string[]>[];
-  parameters: { name: string; in: string; required: boolean }[];
+  parameters: { name: string; in: string; required: boolean; description?: string }[];
   requestBody: { required: boolean; content: Record<string, { schema: JsonSchema }> };
   responses: Record<
     string,
@@ -87,7 +86,11 @@ describe('GET /openapi.json', () => {
       assert.deepEqual(operation.security, [{ bearer: [] }]);
       const key = operation.parameters.find((p) => p.name === 'Idempotency-Key');
       assert.equal(key?.in, 'header');
-      assert.equal(key?.required, requiresIdempotencyKey(command), `${command.type} Idempotency-Key`);
+      assert.equal(key?.required, command.type !== 'SetLimit', `${command.type} Idempotency-Key`);
+      assert.match(
+        String(key?.description),
+        key?.required === true ? /would run the command twice/ : /Optional/,
+      );
       const schema = operation.requestBody.content['application/json']?.schema;
       assert.equal(schema?.type, 'object', command.type);
       assert.equal(schema?.additionalProperties, false, `${command.type} refuses unknown fields`);
@@ -110,8 +113,17 @@ describe('GET /openapi.json', () => {
     );
     assert.equal(
       doc.paths['/commands/Deposit']?.post.parameters.find((p) => p.name === 'Idempotency-Key')?.required,
-      false,
+      true,
+      'required over HTTP though Deposit creates nothing',
     );
+    assert.equal(
+      doc.paths['/commands/SetLimit']?.post.parameters.find((p) => p.name === 'Idempotency-Key')?.required,
+      false,
+      'opted out',
+    );
+    const open = doc.paths['/commands/OpenAccount']?.post.requestBody.content['application/json']?.schema;
+    assert.ok(open?.properties?.accountId, 'OpenAccount accepts client ids, so the field is listed');
+    assert.deepEqual(open?.required ?? [], [], 'a server-generated id is never required');
     const deposit = doc.paths['/commands/Deposit']?.post.requestBody.content['application/json']?.schema;
     assert.deepEqual(Object.keys(deposit?.properties ?? {}).sort(), ['accountId', 'amount']);
     assert.deepEqual([...(deposit?.required ?? [])].sort(), ['accountId', 'amount']);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
@@ -179,7 +180,7 @@ describe('request telemetry', () => {
       server.app.inject({
         method: 'POST',
         url: `/commands/${type}`,
-        headers: json(server.customer, key === undefined ? {} : { 'idempotency-key': key }),
+        headers: json(server.customer, { 'idempotency-key': key ?? randomUUID() }),
         payload,
       });
     assert.equal((await send('OpenAccount', { accountId: 'm1' }, 'open-m1')).statusCode, 200);

@@ -79,6 +79,13 @@ export const FreezeAll = defineCommand({
   command: () => null,
 });
 
+/** Opts out of the Idempotency-Key over HTTP: setting a limit twice leaves it as once. */
+export const SetLimit = defineCommand({
+  type: 'SetLimit',
+  schema: z.strictObject({ limit: z.number().int().nonnegative() }),
+  idempotencyKey: 'optional',
+}).stateStored(async () => []);
+
 /** Client-side optimistic concurrency: a stale `expectedVersion` can only end in a conflict. */
 export const Withdraw = defineCommand({
   type: 'Withdraw',
@@ -115,7 +122,7 @@ export async function testServer(
   const store = new MemoryStore();
   const tandem: Tandem = await createTandem({
     store,
-    commands: [OpenAccount, Deposit, Withdraw, FreezeAll, Reconcile],
+    commands: [OpenAccount, Deposit, Withdraw, FreezeAll, Reconcile, SetLimit],
     // Keeps the conflict test fast: a stale expected version fails every retry anyway.
     retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
   });

@@ -55,7 +55,15 @@ describe('token rules over HTTP', () => {
         payload: JSON.stringify({ accountId: name.replaceAll(/\W/g, '-') }),
       });
       assert.equal(response.statusCode, status, `${name}: ${response.body}`);
-      if (status === 401) assert.equal(response.json<{ code: string }>().code, 'unauthenticated', name);
+      if (status === 401) {
+        assert.equal(response.json<{ code: string }>().code, 'token-invalid', name);
+        assert.equal(response.headers['www-authenticate'], 'Bearer error="invalid_token"', name);
+        assert.doesNotMatch(
+          response.json<{ detail: string }>().detail,
+          /\b(exp|iat|iss|aud)\b|issuer|audience/,
+          name,
+        );
+      }
     }
     const audit = await store.audit.list({ limit: 100 });
     assert.equal(audit.filter((row) => row.outcome === 'unauthenticated').length, 7);

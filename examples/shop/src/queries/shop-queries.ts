@@ -2,11 +2,11 @@ import { defineQuery, hasRole, type FieldFilter, type Principal } from '@tandem/
 import { z } from 'zod';
 import { entityId } from '../entity-id.js';
 import { usState } from '../us-states.js';
-import { inventoryLevels } from '../read-models/inventory-levels.js';
-import { orderHistory } from '../read-models/order-history.js';
-import { orderSummaries } from '../read-models/order-summaries.js';
-import { productPages } from '../read-models/product-pages.js';
-import { dailyRevenue, productDayRevenue, type ProductDayRevenue } from '../read-models/revenue.js';
+import { inventoryLevelsProjection } from '../read-models/inventory-levels.js';
+import { orderHistoryProjection } from '../read-models/order-history.js';
+import { orderSummariesProjection } from '../read-models/order-summaries.js';
+import { productPagesProjection } from '../read-models/product-pages.js';
+import { revenueProjection, type ProductDayRevenue } from '../read-models/revenue.js';
 
 // Query strings carry text: numbers and booleans are coerced here, at the boundary.
 const limit = z.coerce.number().int().min(1).max(100).optional();
@@ -21,10 +21,10 @@ const isAdmin = (user: Principal) => hasRole(user, 'admin');
 export const GetProductPage = defineQuery({
   name: 'GetProductPage',
   params: z.strictObject({ productId: entityId }),
-  projections: ['product-pages'],
+  projections: [productPagesProjection],
   public: true,
   handler: async ({ params }, read) =>
-    (await read.collection('product-pages', productPages)).getJson(params.productId),
+    (await read.collection(productPagesProjection, 'products')).getJson(params.productId),
 });
 
 /** Full-text search with filters, or filters alone; sorted by price or name. Public. */
@@ -38,10 +38,10 @@ export const SearchProducts = defineQuery({
     limit,
     cursor,
   }),
-  projections: ['product-pages'],
+  projections: [productPagesProjection],
   public: true,
   async handler({ params }, read) {
-    const products = await read.collection('product-pages', productPages);
+    const products = await read.collection(productPagesProjection, 'products');
     const where: FieldFilter[] = [];
     if (params.category !== undefined) where.push({ field: 'category', op: 'eq', value: params.category });
     if (params.inStock !== undefined)
@@ -68,9 +68,9 @@ export const SearchProducts = defineQuery({
 export const GetOrderSummary = defineQuery({
   name: 'GetOrderSummary',
   params: z.strictObject({ orderId: entityId }),
-  projections: ['order-summaries'],
+  projections: [orderSummariesProjection],
   async handler({ params, user }, read) {
-    const order = await (await read.collection('order-summaries', orderSummaries)).get(params.orderId);
+    const order = await (await read.collection(orderSummariesProjection, 'orders')).get(params.orderId);
     return order !== undefined && user !== undefined && (order.customerId === user.id || isAdmin(user))
       ? order
       : undefined;
@@ -88,9 +88,9 @@ export const GetMyOrders = defineQuery({
     limit,
     cursor,
   }),
-  projections: ['order-history'],
+  projections: [orderHistoryProjection],
   async handler({ params, user }, read) {
-    const history = await read.collection('order-history', orderHistory);
+    const history = await read.collection(orderHistoryProjection, 'history');
     const where: FieldFilter[] = [{ field: 'customerId', op: 'eq', value: user?.id ?? '' }];
     if (params.month !== undefined) where.push({ field: 'month', op: 'eq', value: params.month });
     return history.find({
@@ -106,10 +106,10 @@ export const GetMyOrders = defineQuery({
 export const GetInventoryLevels = defineQuery({
   name: 'GetInventoryLevels',
   params: z.strictObject({ lowStockBelow: z.coerce.number().int().min(0).optional(), limit, cursor }),
-  projections: ['inventory-levels'],
+  projections: [inventoryLevelsProjection],
   authorize: isAdmin,
   async handler({ params }, read) {
-    const levels = await read.collection('inventory-levels', inventoryLevels);
+    const levels = await read.collection(inventoryLevelsProjection, 'levels');
     const where: FieldFilter[] =
       params.lowStockBelow === undefined ? [] : [{ field: 'stock', op: 'lt', value: params.lowStockBelow }];
     return levels.find({
@@ -128,7 +128,7 @@ export const GetInventoryLevels = defineQuery({
 export const GetRevenue = defineQuery({
   name: 'GetRevenue',
   params: z.strictObject({ from: day, to: day, groupBy: z.enum(['day', 'product']) }),
-  projections: ['revenue'],
+  projections: [revenueProjection],
   authorize: isAdmin,
   async handler({ params }, read) {
     const range: FieldFilter[] = [
@@ -136,11 +136,11 @@ export const GetRevenue = defineQuery({
       { field: 'day', op: 'lte', value: params.to },
     ];
     if (params.groupBy === 'day') {
-      const days = await read.collection('revenue', dailyRevenue);
+      const days = await read.collection(revenueProjection, 'daily');
       const page = await days.find({ where: range, sort: { field: 'day', direction: 'asc' }, limit: 500 });
       return { groupBy: 'day', rows: page.items, total: page.items.reduce((n, d) => n + d.revenue, 0) };
     }
-    const productDays = await read.collection('revenue', productDayRevenue);
+    const productDays = await read.collection(revenueProjection, 'productDays');
     const byProduct = new Map<string, Omit<ProductDayRevenue, 'day'>>();
     let cursor: string | undefined;
     do {
@@ -181,10 +181,10 @@ export const FindOrders = defineQuery({
     limit,
     cursor,
   }),
-  projections: ['order-summaries'],
+  projections: [orderSummariesProjection],
   authorize: isAdmin,
   async handler({ params }, read) {
-    const orders = await read.collection('order-summaries', orderSummaries);
+    const orders = await read.collection(orderSummariesProjection, 'orders');
     const where: FieldFilter[] = [{ field: 'status', op: 'eq', value: params.status }];
     if (params.customerState !== undefined)
       where.push({ field: 'customerState', op: 'eq', value: params.customerState });

@@ -13,29 +13,27 @@ export const inventoryLevels = defineCollection<InventoryLevel>({
   indexes: [{ fields: ['stock'] }],
 });
 
-export const inventoryLevelsProjection = defineProjection({
+export const inventoryLevelsProjection = defineProjection.for<ShopEvent>()({
   name: 'inventory-levels',
   version: 1,
   events: ['ProductCreated', 'StockAdjusted', 'StockReserved', 'StockReleased'],
   collections: { levels: inventoryLevels },
-  apply: eachEvent<{ levels: typeof inventoryLevels }, ShopEvent>(
-    async (event, { collections: { levels } }) => {
-      switch (event.type) {
-        case 'ProductCreated':
-          await levels.upsert(event.data.productId, {
-            productId: event.data.productId,
-            name: event.data.name,
-            stock: 0,
-          });
-          return;
-        case 'StockAdjusted':
-        case 'StockReserved':
-        case 'StockReleased':
-          await levels.patch(event.data.productId, { stock: event.data.stock });
-          return;
-        default:
-          return;
-      }
-    },
-  ),
+  apply: eachEvent(async (event, { collections: { levels } }) => {
+    switch (event.type) {
+      case 'ProductCreated':
+        await levels.upsert(event.data.productId, {
+          productId: event.data.productId,
+          name: event.data.name,
+          stock: 0,
+        });
+        return;
+      case 'StockAdjusted':
+      case 'StockReserved':
+      case 'StockReleased':
+        await levels.patch(event.data.productId, { stock: event.data.stock });
+        return;
+      default:
+        return;
+    }
+  }),
 });

@@ -24,28 +24,26 @@ export const orderSummaries = defineCollection<OrderSummary>({
   indexes: [{ fields: ['status', 'customerState', 'total'] }, { fields: ['status', 'total'] }],
 });
 
-export const orderSummariesProjection = defineProjection({
+export const orderSummariesProjection = defineProjection.for<ShopEvent>()({
   name: 'order-summaries',
   version: 1,
   events: ['OrderPlaced', 'PaymentConfirmed', 'OrderShipped', 'OrderCancelled'],
   collections: { orders: orderSummaries },
-  apply: eachEvent<{ orders: typeof orderSummaries }, ShopEvent>(
-    async (event, { collections: { orders } }) => {
-      switch (event.type) {
-        case 'OrderPlaced':
-          await orders.upsert(event.data.orderId, {
-            ...event.data,
-            status: 'payment_pending',
-            updatedAt: event.data.placedAt,
-          });
-          return;
-        default: {
-          const change = statusChange(event);
-          if (change !== undefined)
-            await orders.patch(change.orderId, { status: change.status, updatedAt: change.at });
-          return;
-        }
+  apply: eachEvent(async (event, { collections: { orders } }) => {
+    switch (event.type) {
+      case 'OrderPlaced':
+        await orders.upsert(event.data.orderId, {
+          ...event.data,
+          status: 'payment_pending',
+          updatedAt: event.data.placedAt,
+        });
+        return;
+      default: {
+        const change = statusChange(event);
+        if (change !== undefined)
+          await orders.patch(change.orderId, { status: change.status, updatedAt: change.at });
+        return;
       }
-    },
-  ),
+    }
+  }),
 });

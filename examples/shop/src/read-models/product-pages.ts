@@ -47,7 +47,7 @@ function withPromotions(page: ProductPage, promotions: readonly Promotion[]): Pr
   };
 }
 
-export const productPagesProjection = defineProjection({
+export const productPagesProjection = defineProjection.for<ShopEvent>()({
   name: 'product-pages',
   version: 1,
   events: [
@@ -61,69 +61,67 @@ export const productPagesProjection = defineProjection({
   ],
   collections: { products: productPages },
   onError: 'skip',
-  apply: eachEvent<{ products: typeof productPages }, ShopEvent>(
-    async (event, { collections: { products } }) => {
-      switch (event.type) {
-        case 'ProductCreated': {
-          const { productId, name, description, category, price } = event.data;
-          await products.upsert(productId, {
-            productId,
-            name,
-            description,
-            category,
-            price,
-            effectivePrice: price,
-            promotion: null,
-            promotions: [],
-            stock: 0,
-            inStock: false,
-          });
-          return;
-        }
-        case 'ProductPriceAdjusted': {
-          const page = await products.get(event.data.productId);
-          if (page !== undefined)
-            await products.upsert(
-              page.productId,
-              withPromotions({ ...page, price: event.data.price }, page.promotions),
-            );
-          return;
-        }
-        case 'PromotionStarted': {
-          const page = await products.get(event.data.productId);
-          const { promotionId, percentOff, endsAt } = event.data;
-          if (page !== undefined)
-            await products.upsert(
-              page.productId,
-              withPromotions(page, [...page.promotions, { promotionId, percentOff, endsAt }]),
-            );
-          return;
-        }
-        case 'PromotionEnded': {
-          const page = await products.get(event.data.productId);
-          if (page !== undefined) {
-            await products.upsert(
-              page.productId,
-              withPromotions(
-                page,
-                page.promotions.filter((p) => p.promotionId !== event.data.promotionId),
-              ),
-            );
-          }
-          return;
-        }
-        case 'StockAdjusted':
-        case 'StockReserved':
-        case 'StockReleased':
-          // Inventory events carry the stock after them, so the page never recomputes it.
-          await products.patch(event.data.productId, {
-            stock: event.data.stock,
-            inStock: event.data.stock > 0,
-          });
-          return;
-        default:
-          return;
+  apply: eachEvent(async (event, { collections: { products } }) => {
+    switch (event.type) {
+      case 'ProductCreated': {
+        const { productId, name, description, category, price } = event.data;
+        await products.upsert(productId, {
+          productId,
+          name,
+          description,
+          category,
+          price,
+          effectivePrice: price,
+          promotion: null,
+          promotions: [],
+          stock: 0,
+          inStock: false,
+        });
+        return;
       }
-    },
-  ),
+      case 'ProductPriceAdjusted': {
+        const page = await products.get(event.data.productId);
+        if (page !== undefined)
+          await products.upsert(
+            page.productId,
+            withPromotions({ ...page, price: event.data.price }, page.promotions),
+          );
+        return;
+      }
+      case 'PromotionStarted': {
+        const page = await products.get(event.data.productId);
+        const { promotionId, percentOff, endsAt } = event.data;
+        if (page !== undefined)
+          await products.upsert(
+            page.productId,
+            withPromotions(page, [...page.promotions, { promotionId, percentOff, endsAt }]),
+          );
+        return;
+      }
+      case 'PromotionEnded': {
+        const page = await products.get(event.data.productId);
+        if (page !== undefined) {
+          await products.upsert(
+            page.productId,
+            withPromotions(
+              page,
+              page.promotions.filter((p) => p.promotionId !== event.data.promotionId),
+            ),
+          );
+        }
+        return;
+      }
+      case 'StockAdjusted':
+      case 'StockReserved':
+      case 'StockReleased':
+        // Inventory events carry the stock after them, so the page never recomputes it.
+        await products.patch(event.data.productId, {
+          stock: event.data.stock,
+          inStock: event.data.stock > 0,
+        });
+        return;
+      default:
+        return;
+    }
+  }),
 });

@@ -35,17 +35,11 @@ export const productDayRevenue = defineCollection<ProductDayRevenue>({
 });
 const contributions = defineCollection<Contribution>({ name: 'contributions' });
 
-type Collections = {
-  daily: typeof dailyRevenue;
-  productDays: typeof productDayRevenue;
-  contributions: typeof contributions;
-};
-
 /**
  * Pre-aggregated totals per day and per product-day. Batch-aware: a batch's changes are summed in
  * memory and written once per touched document, which is what makes catch-up fast.
  */
-export const revenueProjection = defineProjection<Collections, ShopEvent>({
+export const revenueProjection = defineProjection.for<ShopEvent>()({
   name: 'revenue',
   version: 1,
   events: ['OrderPlaced', 'OrderCancelled'],

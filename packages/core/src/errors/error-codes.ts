@@ -12,6 +12,14 @@ export const errorCatalog = {
     title: 'No valid credentials were presented',
     retryable: false,
   },
+  'token-expired': {
+    title: 'The bearer token has expired; obtain a new one',
+    retryable: false,
+  },
+  'token-invalid': {
+    title: 'The bearer token could not be verified',
+    retryable: false,
+  },
   forbidden: {
     title: 'The caller may not perform this operation',
     retryable: false,
@@ -29,7 +37,7 @@ export const errorCatalog = {
     retryable: true,
   },
   'idempotency-key-required': {
-    title: 'This command creates something and needs an idempotency key',
+    title: 'This command needs an idempotency key: a retried request without one would run twice',
     retryable: false,
   },
   'idempotency-in-progress': {

@@ -65,6 +65,25 @@ export interface ProjectionDaemonOptions {
   readonly controlPollMs?: number;
 }
 
+/** Every key {@link ProjectionDaemonOptions} has, for the run-time check of unknown options. */
+export const projectionDaemonOptionKeys = [
+  'events',
+  'readStore',
+  'projections',
+  'batchSize',
+  'retry',
+  'clock',
+  'pollIntervalMs',
+  'maxWaiters',
+  'ownership',
+  'logger',
+  'observer',
+  'stallAfterMs',
+  'statusIntervalMs',
+  'staleStatusMs',
+  'controlPollMs',
+] as const satisfies readonly (keyof ProjectionDaemonOptions)[];
+
 /** How a daemon takes part in sharing projections between processes. */
 export interface ProjectionOwnership {
   /** Unique per process start, e.g. `host:pid:random`. */

@@ -14,7 +14,13 @@ import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
 import { failpointOf } from './failpoint.js';
 import { LeaseCoordinator } from './lease-coordinator.js';
 import { PositionWaiter } from './position-waiter.js';
-import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
+import {
+  projectionDaemonOptionKeys,
+  type ProjectionDaemonOptions,
+  type ProjectionOwnership,
+} from './projection-daemon-options.js';
+import { assertKnownOptions } from '../options/known-options.js';
+import { retryPolicyKeys } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
 import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './projection-logger.js';
 import { ProjectionControl } from './projection-control.js';
@@ -70,6 +76,8 @@ export class ProjectionDaemon {
   #started = false;
 
   constructor(options: ProjectionDaemonOptions) {
+    assertKnownOptions('ProjectionDaemon', options, projectionDaemonOptionKeys);
+    assertKnownOptions('ProjectionDaemon retry', options.retry, retryPolicyKeys);
     this.#options = options;
     for (const projection of options.projections) {
       if (this.#projections.has(projection.name))

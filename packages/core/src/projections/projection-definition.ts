@@ -1,8 +1,9 @@
 import type { DomainEvent, RecordedEvent } from '../messages/event.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentWriter } from '../read-store/document-collection.js';
-import type { RetryPolicy } from '../write/retry-policy.js';
+import { retryPolicyKeys, type RetryPolicy } from '../write/retry-policy.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
+import { assertKnownOptions } from '../options/known-options.js';
 import { ProjectionNamespace, projectionNamePattern } from './projection-namespace.js';
 
 /** The collections a projection owns, by name. */
@@ -75,10 +76,60 @@ export interface ProjectionDefinition<
 /** A projection definition with its types erased, as registries hold them. */
 export type AnyProjection = ProjectionDefinition<CollectionMap, DomainEvent>;
 
-/** Declares a projection; checks its name and version. */
-export function defineProjection<C extends CollectionMap, E extends DomainEvent>(
-  definition: ProjectionDefinition<C, E>,
-): AnyProjection {
+/** The collections a projection definition declares, by key. */
+export type CollectionsOf<P> = P extends { readonly collections: infer C extends CollectionMap } ? C : never;
+
+/**
+ * What {@link defineProjection.for} takes: a projection definition whose `events` list (`L`) picks
+ * the members of the application's event union `E` that `apply` receives.
+ */
+export type ProjectionOptionsFor<C extends CollectionMap, E extends DomainEvent, L extends E['type']> = Omit<
+  ProjectionDefinition<C, Extract<E, { readonly type: L }>>,
+  'events'
+> & {
+  /** Event types it handles; `apply` (and `eachEvent`) receive exactly these members of the union. */
+  readonly events: readonly L[];
+};
+
+/**
+ * What `defineProjection` returns: the definition with its name as a literal type, so two
+ * projections with the same collections are still told apart where a query names the one it reads.
+ */
+export type NamedProjection<
+  N extends string,
+  C extends CollectionMap,
+  E extends DomainEvent,
+> = ProjectionDefinition<C, E> & { readonly name: N };
+
+/** Every key a projection definition may carry, for the run-time check of unknown options. */
+const projectionKeys = [
+  'name',
+  'version',
+  'events',
+  'collections',
+  'onError',
+  'mode',
+  'setup',
+  'retry',
+  'partitions',
+  'apply',
+] as const satisfies readonly (keyof AnyProjection)[];
+
+/**
+ * Declares a projection; checks its name, version, partitions and options. The definition keeps
+ * its collection types, so queries that name it read typed collections. To have `apply` (and
+ * {@link eachEvent}) receive typed events, declare the application's event union once with
+ * {@link defineProjection.for}.
+ *
+ * @throws on a bad name, version or partition count, and TypeError on an unknown option.
+ */
+function defineProjectionImpl<
+  const N extends string,
+  const C extends CollectionMap,
+  E extends DomainEvent = DomainEvent,
+>(definition: ProjectionDefinition<C, E> & { readonly name: N }): NamedProjection<N, C, E> {
+  assertKnownOptions(`defineProjection ${String(definition.name)}`, definition, projectionKeys);
+  assertKnownOptions(`defineProjection ${String(definition.name)} retry`, definition.retry, retryPolicyKeys);
   if (!projectionNamePattern.test(definition.name)) {
     throw new Error(`Projection name ${JSON.stringify(definition.name)} must match ${projectionNamePattern}`);
   }
@@ -92,9 +143,28 @@ export function defineProjection<C extends CollectionMap, E extends DomainEvent>
   if (partitions > 1 && definition.mode === 'inline') {
     throw new Error(`Projection ${definition.name}: an inline projection cannot be partitioned`);
   }
-  // Erasure is safe: the daemon passes only events whose type the projection declared.
-  return definition as unknown as AnyProjection;
+  return definition;
 }
+
+/**
+ * Binds a projection to the application's event union `E` once:
+ * `defineProjection.for<ShopEvent>()({ events: ['OrderPlaced'], apply: eachEvent(...) })`. The
+ * `events` list narrows `E` (to `Extract<E, { type: L }>`), so `apply` and `eachEvent` handlers
+ * get typed `event.data` with no generics written. Curried because TypeScript cannot take `E`
+ * explicitly and still infer the rest.
+ */
+function defineProjectionFor<E extends DomainEvent>() {
+  return <const N extends string, const C extends CollectionMap, const L extends E['type']>(
+    definition: ProjectionOptionsFor<C, E, L> & { readonly name: N },
+  ): NamedProjection<N, C, Extract<E, { readonly type: L }>> =>
+    defineProjectionImpl(
+      definition as ProjectionDefinition<C, Extract<E, { readonly type: L }>> & { readonly name: N },
+    );
+}
+
+/** {@link defineProjectionImpl}, with {@link defineProjectionFor} as `defineProjection.for`. */
+export const defineProjection: typeof defineProjectionImpl & { readonly for: typeof defineProjectionFor } =
+  Object.assign(defineProjectionImpl, { for: defineProjectionFor });
 
 /** Builds a batch `apply` from a per-event handler, for projections with no batch-level logic. */
 export function eachEvent<C extends CollectionMap, E extends DomainEvent>(

@@ -9,12 +9,14 @@ import { defaultInputLimits, inputIssues, type InputLimits } from '../messages/i
 import { unstorableReason } from '../messages/storable-text.js';
 import { checkInput } from '../messages/validate-input.js';
 import type { ProjectionDaemon } from '../projections/projection-daemon.js';
+import type { AnyProjection } from '../projections/projection-definition.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader, StoredDocument } from '../read-store/document-collection.js';
 import type { FindQuery, Page } from '../read-store/find-query.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { AnyQueryDefinition, QueryCollection, QueryReader } from './query-definition.js';
 import { CursorSeal } from './cursor-seal.js';
+import { assertKnownOptions } from '../options/known-options.js';
 import { StoredJson } from './stored-json.js';
 
 /** One query call. */
@@ -59,8 +61,16 @@ export interface QueryBusOptions {
   readonly events?: EventStore | undefined;
 }
 
-function storedJson(json: string | undefined): StoredJson | undefined {
-  return json === undefined ? undefined : new StoredJson(json);
+/** Every key {@link QueryBusOptions} has, for the run-time check of unknown options. */
+export const queryBusOptionKeys = [
+  'inputLimits',
+  'cursorKey',
+  'readStore',
+  'events',
+] as const satisfies readonly (keyof QueryBusOptions)[];
+
+function storedJson<Doc>(json: string | undefined): StoredJson<Doc> | undefined {
+  return json === undefined ? undefined : new StoredJson<Doc>(json);
 }
 
 /**
@@ -98,12 +108,13 @@ class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
     return this.#reader.scan(options);
   }
 
-  getJson(id: string): Promise<StoredJson | undefined> {
+  getJson(id: string): Promise<StoredJson<Doc> | undefined> {
     // `then` rather than `async`/`await`: one promise per lookup on the hottest path.
-    if (this.#reader.getJsonText !== undefined) return this.#reader.getJsonText(id).then(storedJson);
+    if (this.#reader.getJsonText !== undefined)
+      return this.#reader.getJsonText(id).then((json) => storedJson<Doc>(json));
     return this.#reader
       .get(id)
-      .then((doc) => storedJson(doc === undefined ? undefined : JSON.stringify(doc)));
+      .then((doc) => storedJson<Doc>(doc === undefined ? undefined : JSON.stringify(doc)));
   }
 
   #opened(query: FindQuery, text?: string): FindQuery {
@@ -130,6 +141,8 @@ export class QueryBus {
   readonly #seal: CursorSeal;
   /** Each query's reader, made once: it only checks the declared projections and delegates. */
   readonly #readers = new Map<string, QueryReader>();
+  /** Each query's projection names, for read-your-writes waits. */
+  readonly #projectionNames = new Map<string, readonly string[]>();
   /** Active readers by projection, then collection, when the read store has them. */
   readonly #active = new Map<string, Map<CollectionDefinition, QueryCollection<object>>>();
 
@@ -138,13 +151,14 @@ export class QueryBus {
     queries: readonly AnyQueryDefinition[],
     options: QueryBusOptions = {},
   ) {
+    assertKnownOptions('QueryBus', options, queryBusOptionKeys);
     const definitions = new Map<string, AnyQueryDefinition>();
     const known = new Set(daemon.projections.map((p) => p.name));
     for (const query of queries) {
       if (definitions.has(query.name)) throw new Error(`Query ${query.name} is defined twice`);
       for (const projection of query.projections) {
-        if (!known.has(projection))
-          throw new Error(`Query ${query.name} reads unknown projection ${projection}`);
+        if (!known.has(projection.name))
+          throw new Error(`Query ${query.name} reads unknown projection ${projection.name}`);
       }
       definitions.set(query.name, query);
       this.#readers.set(query.name, this.#readerFor(query));
@@ -217,7 +231,7 @@ export class QueryBus {
     }
     if (request.minPosition !== undefined) {
       const waitMs = request.waitMs ?? 5_000;
-      if (!(await this.#daemon.waitFor(query.projections, request.minPosition, waitMs))) {
+      if (!(await this.#daemon.waitFor(this.#names(query), request.minPosition, waitMs))) {
         throw new TandemError(
           'unavailable',
           `The read model has not reached position ${request.minPosition} yet`,
@@ -251,16 +265,31 @@ export class QueryBus {
       throw new TandemError('validation', 'The query request is invalid', { details: { issues } });
   }
 
+  /** The names of the projections `query` reads (what the daemon knows them by). */
+  #names(query: AnyQueryDefinition): readonly string[] {
+    let names = this.#projectionNames.get(query.name);
+    if (names === undefined) {
+      names = query.projections.map((p) => p.name);
+      this.#projectionNames.set(query.name, names);
+    }
+    return names;
+  }
+
   #readerFor(query: AnyQueryDefinition): QueryReader {
-    const allowed = new Set(query.projections);
+    const allowed = new Set(query.projections.map((p) => p.name));
     return {
-      collection: <Doc extends object>(projection: string, collection: CollectionDefinition<Doc>) => {
+      collection: (projection: AnyProjection, key: string) => {
         // Declared projections are what read-your-writes waits on; reading others would break it.
-        if (!allowed.has(projection))
-          throw new Error(`Query ${query.name} did not declare projection ${projection}`);
-        return this.#collection(projection, collection);
+        if (!allowed.has(projection.name))
+          throw new Error(`Query ${query.name} did not declare projection ${projection.name}`);
+        const collection = Object.hasOwn(projection.collections, key)
+          ? projection.collections[key]
+          : undefined;
+        if (collection === undefined)
+          throw new Error(`Projection ${projection.name} declares no collection ${JSON.stringify(key)}`);
+        return this.#collection(projection.name, collection);
       },
-    };
+    } as QueryReader;
   }
 
   #collection<Doc extends object>(

@@ -29,7 +29,8 @@ import { deduplicate } from './pipeline/deduplicate.js';
 import { handleAndCommit } from './pipeline/handle-and-commit.js';
 import { requestRefusal } from './pipeline/request-refusal.js';
 import { validateCommand } from './pipeline/validate-command.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy, retryPolicyKeys, type RetryPolicy } from './retry-policy.js';
+import { assertKnownOptions } from '../options/known-options.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
 import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
@@ -63,6 +64,20 @@ export interface CommandBusOptions {
   readonly inputLimits?: Partial<InputLimits>;
 }
 
+/** Every key {@link CommandBusOptions} has, for the run-time check of unknown options. */
+export const commandBusOptionKeys = [
+  'store',
+  'commands',
+  'upcasters',
+  'middleware',
+  'retry',
+  'idempotencyWaitMs',
+  'clock',
+  'afterAppend',
+  'onAuditError',
+  'inputLimits',
+] as const satisfies readonly (keyof CommandBusOptions)[];
+
 /**
  * The command pipeline: audit → validate (type, caller, key, schema) → idempotency → authorize →
  * your middleware → handle and commit. Expected failures come back as `{ ok: false, error }`.
@@ -77,7 +92,10 @@ export class CommandBus {
   readonly #settled = new Set<CommandSettledListener>();
   readonly #auditFailures = new Set<AuditFailureListener>();
 
+  /** @throws TypeError on an option it does not know (also in the `retry` policy). */
   constructor(options: CommandBusOptions) {
+    assertKnownOptions('CommandBus', options, commandBusOptionKeys);
+    assertKnownOptions('CommandBus retry', options.retry, retryPolicyKeys);
     const definitions = new Map<string, AnyCommandDefinition>();
     for (const definition of options.commands) {
       if (definitions.has(definition.type)) throw new Error(`Command ${definition.type} is defined twice`);

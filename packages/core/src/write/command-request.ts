@@ -25,12 +25,15 @@ export interface CommandRunIds {
   readonly traceId?: string | undefined;
 }
 
-/** What `execute` returns: success or failure, never a thrown expected error. */
-export type CommandOutcome = CommandRunIds &
+/**
+ * What `execute` returns: success or failure, never a thrown expected error. `Ids` names the ids
+ * the result carries (known for a typed `Tandem.execute`).
+ */
+export type CommandOutcome<Ids extends string = string> = CommandRunIds &
   (
     | {
         readonly ok: true;
-        readonly result: CommandResult;
+        readonly result: CommandResult<Ids>;
         /** True when an earlier attempt with the same key produced this result. */
         readonly replayed: boolean;
       }

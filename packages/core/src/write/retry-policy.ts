@@ -8,6 +8,14 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** Every key of a {@link RetryPolicy}, for the run-time check of unknown options. */
+export const retryPolicyKeys = [
+  'attempts',
+  'baseDelayMs',
+  'maxDelayMs',
+] as const satisfies readonly (keyof RetryPolicy)[];
+
+/** Six attempts, 2 ms doubling to at most 100 ms: enough for a burst of writers on one stream. */
 export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 2, maxDelayMs: 100 };
 
 /** Jittered exponential backoff for retry number `retry` (1 = first retry). */

@@ -14,6 +14,8 @@ export function auditOutcomeOf(error: TandemError): AuditOutcome {
     case 'unsupported-media-type':
       return 'invalid';
     case 'unauthenticated':
+    case 'token-expired':
+    case 'token-invalid':
       return 'unauthenticated';
     case 'forbidden':
       return 'forbidden';
