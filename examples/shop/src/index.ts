@@ -1,4 +1,4 @@
-export { createShopApp, shopCommands, shopProjections, shopQueries } from './shop-app.js';
+export { createShopApp, shopCommands, shopProjections, shopQueries, type ShopApp } from './shop-app.js';
 export { seedProductData, seedProductId, seedProducts } from './seed.js';
 export {
   inventoryDecider,

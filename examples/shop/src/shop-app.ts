@@ -48,6 +48,9 @@ export const shopProjections = [
 
 export { shopQueries };
 
+/** The shop's application type: its registries type `execute`, `query` and `@tandem/client`. */
+export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
+
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
  * read store. Call `start()` to run the projections. `logger` (the command line's process logger)
@@ -57,7 +60,7 @@ export { shopQueries };
 export function createShopApp(
   store: Store,
   options: Pick<TandemOptions, 'daemon' | 'cursorKey'> & { readonly logger?: ProjectionLogger } = {},
-): Promise<Tandem> {
+): Promise<ShopApp> {
   const { logger, ...rest } = options;
   return createTandem({
     ...rest,

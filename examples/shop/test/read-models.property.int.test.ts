@@ -153,7 +153,12 @@ describe('read models (property)', () => {
               s.order === undefined || s.type === 'PlaceOrder'
                 ? s.data
                 : { ...s.data, orderId: named.get(s.order) ?? `never-placed-${s.order}` };
-            const outcome = await app.execute({ type: s.type, data, user: s.user, commandId: `step-${i}` });
+            const outcome = await app.commands.execute({
+              type: s.type,
+              data,
+              user: s.user,
+              commandId: `step-${i}`,
+            });
             const orderId = outcome.ok ? outcome.result.ids.orderId : undefined;
             if (s.type === 'PlaceOrder' && s.order !== undefined && orderId !== undefined) {
               named.set(s.order, orderId);

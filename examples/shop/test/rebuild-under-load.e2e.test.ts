@@ -15,7 +15,7 @@ describe('rebuild under load', () => {
       const app = await createShopApp(store, { daemon: { batchSize: 10 } });
       const admin: Principal = { id: 'admin', roles: ['admin'] };
       const buyer: Principal = { id: 'buyer', roles: ['customer'] };
-      const address = { line1: 'x', city: 'Reno', state: 'NV', zip: '89501' };
+      const address = { line1: 'x', city: 'Reno', state: 'NV', zip: '89501' } as const;
       const queries = app.queries;
       const daemon = app.projections;
       assert.ok(queries !== undefined && daemon !== undefined);

@@ -12,7 +12,7 @@ import { openSqliteStore } from '@tandem/sqlite';
 import { createShopApp, inventoryDecider, inventoryStream, type InventoryEvent } from '@tandem/example-shop';
 
 export const secret = 'shop-test-secret-shop-test-secret';
-export const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' };
+export const address = { line1: '1 Main St', city: 'Fresno', state: 'CA', zip: '93650' } as const;
 
 const schemas: string[] = [];
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Store } from '@tandem/core';
 import { loadConfig, serve } from '@tandem/cli';
 import { signToken } from '@tandem/http';
@@ -101,6 +105,57 @@ describe('serve', () => {
       /TANDEM_SECRET must be at least 32 bytes in production \(NODE_ENV=production\); it is 5/,
     );
     assert.equal(opened, false);
+  });
+
+  it('verifies tokens with the key set at TANDEM_JWKS_URL instead of the secret', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const provider = createHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: [jwk] }));
+    });
+    provider.listen(0, '127.0.0.1');
+    await once(provider, 'listening');
+    const secret = 'serve-secret-serve-secret-serve-secret';
+    const running = await serve({
+      config: loadConfig({
+        PORT: '0',
+        DATABASE_URL: 'sqlite::memory:',
+        TANDEM_SECRET: secret,
+        TANDEM_JWKS_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/jwks.json`,
+        TANDEM_TOKEN_AUDIENCE: 'shop-api',
+        TANDEM_TOKEN_ROLES_CLAIM: 'realm_access.roles',
+      }),
+      createApp: createPingApp,
+    });
+    try {
+      const ping = async (token: string) =>
+        (
+          await fetch(`${running.url}/commands/Ping`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
+            body: '{}',
+          })
+        ).status;
+      const fromProvider = await new SignJWT({ realm_access: { roles: ['customer'] } })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject('alice')
+        .setAudience('shop-api')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      assert.equal(await ping(fromProvider), 200);
+      const hs256 = await signToken({ sub: 'alice', role: 'admin' }, { secret, audience: 'shop-api' });
+      assert.equal(await ping(hs256), 401, 'the secret no longer verifies tokens');
+    } finally {
+      await running.close();
+      provider.close();
+      provider.closeAllConnections();
+    }
   });
 
   it('verifies tokens with the issuer, audience and maximum lifetime from the environment', async () => {

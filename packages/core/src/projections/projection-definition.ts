@@ -165,7 +165,13 @@ export function defineProjectionFor<E extends DomainEvent>() {
     );
 }
 
-/** {@link defineProjectionImpl}, with {@link defineProjectionFor} as `defineProjection.for`. */
+/**
+ * Declares a projection: `defineProjection({ name, version, events, collections, apply })`. It
+ * checks the name, version, partitions and options (an unknown option is a type error and a
+ * TypeError), and keeps the name and collection types, so queries that name it read typed
+ * collections. For typed events in `apply` and `eachEvent`, name the application's event union once:
+ * `defineProjection.for<ShopEvent>()({ ... })` (the `events` list narrows it).
+ */
 export const defineProjection: typeof defineProjectionImpl & { readonly for: typeof defineProjectionFor } =
   Object.assign(defineProjectionImpl, { for: defineProjectionFor });
 
