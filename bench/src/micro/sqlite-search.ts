@@ -124,13 +124,16 @@ export const sqliteSearch: Benchmark = {
         { label: 'a 64-letter term', text: 'k'.repeat(64) },
         { label: 'a 200-letter term', text: 'k'.repeat(200) },
       ];
-      const reader = readStore.activeReader(projection, catalogProducts);
+      // The SQLite read store has both; the port declares them optional for other stores.
+      const reader = readStore.activeReader?.(projection, catalogProducts);
+      const getJsonText = reader?.getJsonText?.bind(reader);
+      if (reader === undefined || getJsonText === undefined) throw new Error('no active JSON reader');
       const tandem = new Map<string, number[]>();
       const unbounded = new Map<string, number[]>();
       const outcomes = new Map<string, string>();
       const keyRead: number[] = [];
       for (let run = 0; run < context.runs; run++) {
-        keyRead.push(await medianMs(() => reader.getJsonText('p-000042')));
+        keyRead.push(await medianMs(() => getJsonText('p-000042')));
         for (const c of cases) {
           let outcome = '';
           const ms = await medianMs(async () => {

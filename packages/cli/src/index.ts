@@ -1,6 +1,6 @@
 export { loadConfig, type AppConfig } from './app-config.js';
 export { minimumSecretBytes, resolveSecret } from './dev-secret.js';
-export { resolveTokenRules } from './resolve-token-rules.js';
+export { resolveTokenRules, type TokenConfig } from './resolve-token-rules.js';
 export { redactSecrets, redactUrl } from './redact-url.js';
 export {
   createProcessLogger,

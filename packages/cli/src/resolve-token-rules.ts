@@ -2,7 +2,8 @@ import type { TokenRules } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { resolveSecret } from './dev-secret.js';
 
-type TokenConfig = Pick<
+/** The configuration token rules are read from. */
+export type TokenConfig = Pick<
   AppConfig,
   | 'secret'
   | 'production'

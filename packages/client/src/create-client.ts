@@ -82,8 +82,8 @@ export interface TandemClient<App> {
 type Attempt = { readonly response: Response } | { readonly error: unknown };
 
 /**
- * A typed HTTP client for a Tandem server (`@tandem/http`): `createClient<typeof app>({ baseUrl,
- * token })`, where `app` is what `createTandem` returned (only its type is used, so a browser bundle
+ * A typed HTTP client for a Tandem server (`@tandem/http`):
+ * `createClient<typeof app>({ baseUrl, token })`, where `app` is what `createTandem` returned (only its type is used, so a browser bundle
  * imports nothing from the server). Commands and queries are checked against the app's registries;
  * each command call has one `Idempotency-Key`, reused by its retries; queries carry the last
  * `Tandem-Position` seen as `Tandem-Min-Position`; problem+json refusals throw

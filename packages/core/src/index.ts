@@ -22,6 +22,7 @@ export {
   type CommandOptions,
   type CommandPolicy,
   type ClientCommandInput,
+  type Simplify,
   type CommandDataOf,
   type CommandIdsOf,
   type CommandInputOf,
@@ -118,6 +119,8 @@ export {
 // Read side: projections
 export {
   defineProjection,
+  type defineProjectionFor,
+  type defineProjectionImpl,
   eachEvent,
   type AnyProjection,
   type CollectionMap,

@@ -15,6 +15,7 @@ export {
   tokenRules,
   verifyToken,
   type JwksCacheOptions,
+  type Rules,
   type TokenAuth,
   type TokenRules,
 } from './jwt-auth.js';

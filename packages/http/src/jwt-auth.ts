@@ -14,7 +14,7 @@ import { requestHeader } from './request-header.js';
 import { tokenRules, type Rules, type TokenAuth } from './token-rules.js';
 
 export { defaultMaxTokenLifetimeSeconds, tokenRules } from './token-rules.js';
-export type { JwksCacheOptions, TokenAuth, TokenRules } from './token-rules.js';
+export type { JwksCacheOptions, Rules, TokenAuth, TokenRules } from './token-rules.js';
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,4 @@
 export { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { classifyPostgresError } from './postgres-errors.js';
 export { numberPlaceholders } from './postgres-sql-executor.js';
-export { PostgresReadStore } from './postgres-read-store.js';
 export { tandemMigrations } from './postgres-schema.js';

@@ -5,6 +5,7 @@ import {
   type AuditLog,
   type EventStore,
   type IdempotencyReader,
+  type ReadStore,
   type SqlMigration,
   type Store,
   type StreamAppend,
@@ -230,8 +231,11 @@ export class PostgresStore implements Store {
     return this.#batcher.append(appends);
   }
 
-  /** Read models in this database, sharing its pool and transactions. */
-  readStore(): PostgresReadStore {
+  /**
+   * Read models in this database, sharing its pool and transactions. Typed as the port: the class
+   * behind it is this package's own business (its tests reach it by casting).
+   */
+  readStore(): ReadStore {
     this.#readStore ??= new PostgresReadStore(
       this.#pool,
       {

@@ -10,6 +10,7 @@ import {
 } from '@tandem/core';
 import { openPostgresStore, type PostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import type { PostgresReadStore } from '../src/postgres-read-store.js';
 
 /**
  * Text PostgreSQL cannot store (U+0000, a lone surrogate), and values with no JSON form, sent
@@ -292,7 +293,7 @@ describe(
       it(`read store active reader: ${name} in one key of a turn's batch`, { timeout: 20_000 }, async () => {
         const store = await open();
         try {
-          const readStore = store.readStore();
+          const readStore = store.readStore() as PostgresReadStore;
           const items = defineCollection<{ itemId: string; label: string }>({ name: 'items' });
           await readStore.prepare('catalog@1', [items]);
           await readStore.transaction(async (tx) => {

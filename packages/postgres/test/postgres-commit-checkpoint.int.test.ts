@@ -5,6 +5,7 @@ import { CheckpointMoved, LeaseLost } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';
+import type { PostgresReadStore } from '../src/postgres-read-store.js';
 
 const url = await postgresTestUrl();
 const schema = `t_commitck_${process.pid}_${Date.now().toString(36)}`;
@@ -27,7 +28,7 @@ describe(
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
       try {
-        const readStore = store.readStore();
+        const readStore = store.readStore() as PostgresReadStore;
         const ns = 'held@1';
         await readStore.prepare(ns, [items]);
         const reader = readStore.reader(ns, items);
@@ -77,7 +78,7 @@ describe(
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
       try {
-        const readStore = store.readStore();
+        const readStore = store.readStore() as PostgresReadStore;
         const ns = 'fenced@1';
         await readStore.prepare(ns, [items]);
         const old = await readStore.leases.acquire('fenced', 'a', 50);
@@ -104,7 +105,7 @@ describe(
     it('tells a document the database refuses from an outage: the daemon parks its event', async () => {
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
-      const readStore = store.readStore();
+      const readStore = store.readStore() as PostgresReadStore;
       const projection = defineProjection({
         name: 'nul-names',
         version: 1,

@@ -6,6 +6,7 @@ import { readModelTable } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';
+import type { PostgresReadStore } from '../src/postgres-read-store.js';
 
 interface Page {
   readonly productId: string;
@@ -52,7 +53,7 @@ if (url === undefined) {
         const locker = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
         await locker.connect();
         try {
-          const readStore = store.readStore();
+          const readStore = store.readStore() as PostgresReadStore;
           await readStore.prepare(ns, [pages]);
           await readStore.transaction(async (tx) => {
             await tx.collection(ns, pages).upsert('p1', { productId: 'p1', name: 'Blue kettle' });

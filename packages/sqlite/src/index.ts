@@ -6,5 +6,4 @@ export {
 } from './sqlite-store.js';
 export { classifySqliteError } from './sqlite-errors.js';
 export { tandemMigrations } from './sqlite-schema.js';
-export { SqliteReadStore } from './sqlite-read-store.js';
 export { collectionTable } from './sqlite-document-collection.js';

@@ -7,6 +7,7 @@ import {
   type AuditLog,
   type EventStore,
   type IdempotencyReader,
+  type ReadStore,
   type SqlMigration,
   type Store,
   type Transaction,
@@ -181,9 +182,10 @@ export class SqliteStore implements Store {
 
   /**
    * Read models in this same database, written through this store's one writer (so read-model
-   * batches group-commit with commands) and read through its read-only connection.
+   * batches group-commit with commands) and read through its read-only connection. Typed as the
+   * port: the class behind it is this package's own business (its tests reach it by casting).
    */
-  readStore(): SqliteReadStore {
+  readStore(): ReadStore {
     // Read-model batches run projection code, which may count or log what it applies: never twice.
     this.#readStore ??= new SqliteReadStore(this.#writer, this.#reader, (work) =>
       this.#enqueue((tx) => work(tx.sql), false),

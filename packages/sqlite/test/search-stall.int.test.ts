@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { TandemError, type DocumentReader, type FindQuery } from '@tandem/core';
 import { openSqliteStore, type SqliteStore } from '@tandem/sqlite';
 import { catalogProducts, heaviestTerms, searchCatalog, type CatalogProduct } from '@tandem/testing';
+import type { SqliteReadStore } from '../src/sqlite-read-store.js';
 
 /**
  * Issue 11: better-sqlite3 runs a statement synchronously, so one search holds the event loop for
@@ -50,7 +51,7 @@ let worstAllowed: { readonly text: string; readonly query?: FindQuery }[];
 
 before(async () => {
   store = await openSqliteStore({ filename: join(dir, 'stall.db') });
-  const readStore = store.readStore();
+  const readStore = store.readStore() as SqliteReadStore;
   await readStore.prepare(namespace, [catalogProducts]);
   const catalog = searchCatalog(products);
   for (let i = 0; i < catalog.length; i += 2_000) {

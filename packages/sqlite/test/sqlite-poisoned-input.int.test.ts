@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { TandemError, defineCollection, type Transaction } from '@tandem/core';
 import { openSqliteStore, type SqliteStore } from '@tandem/sqlite';
+import type { SqliteReadStore } from '../src/sqlite-read-store.js';
 
 /**
  * One poisoned call among good concurrent ones, straight on the store's API: it fails alone, every
@@ -174,7 +175,7 @@ describe('SQLite: one poisoned call among good concurrent ones fails alone', { t
   it("read batch: a lookup that throws fails alone among the turn's lookups", async () => {
     const store = await open();
     try {
-      const readStore = store.readStore();
+      const readStore = store.readStore() as SqliteReadStore;
       const items = defineCollection<{ itemId: string; label: string }>({ name: 'items' });
       await readStore.prepare('catalog@1', [items]);
       await readStore.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defineCollection } from '@tandem/core';
 import { openSqliteStore } from '@tandem/sqlite';
+import type { SqliteReadStore } from '../src/sqlite-read-store.js';
 
 interface Item {
   readonly itemId: string;
@@ -19,7 +20,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function open() {
   const store = await openSqliteStore({ filename: join(dir, `batch-${++n}.db`) });
-  const readStore = store.readStore();
+  const readStore = store.readStore() as SqliteReadStore;
   const version = async (namespace: string, docs: readonly Item[], collection = items) => {
     await readStore.prepare(namespace, [collection]);
     await readStore.transaction(async (tx) => {

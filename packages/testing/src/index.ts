@@ -14,8 +14,16 @@ export {
   type ReadStoreConformanceCase,
 } from './conformance/read-store-conformance.js';
 export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
-export { admin, alice, counterApp, counterDecider, type CounterEvent } from './fixtures/counter-app.js';
-export { objectSchema, int, optional, str } from './fixtures/test-schema.js';
+export {
+  admin,
+  alice,
+  counterApp,
+  counterDecider,
+  type CounterCommand,
+  type CounterEvent,
+  type CounterState,
+} from './fixtures/counter-app.js';
+export { objectSchema, int, optional, str, type Check } from './fixtures/test-schema.js';
 export {
   counterProjection,
   counters,

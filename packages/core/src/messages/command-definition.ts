@@ -70,8 +70,12 @@ const commandOptionKeys = [
   'resultIds',
 ] as const satisfies readonly (keyof CommandOptions<string, unknown>)[];
 
-/** Flattens an intersection so editors show one object type. */
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/**
+ * Flattens an intersection so editors show one object type.
+ *
+ * @internal Exported only so that public types using it can be named.
+ */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /**
  * What a caller sends for a command whose schema takes `Input`: the `Generated` id fields are the

@@ -122,8 +122,9 @@ const projectionKeys = [
  * {@link defineProjection.for}.
  *
  * @throws on a bad name, version or partition count, and TypeError on an unknown option.
+ * @internal Exported as a type only, so that `defineProjection`'s type can be named; call `defineProjection`.
  */
-function defineProjectionImpl<
+export function defineProjectionImpl<
   const N extends string,
   const C extends CollectionMap,
   E extends DomainEvent = DomainEvent,
@@ -152,8 +153,10 @@ function defineProjectionImpl<
  * `events` list narrows `E` (to `Extract<E, { type: L }>`), so `apply` and `eachEvent` handlers
  * get typed `event.data` with no generics written. Curried because TypeScript cannot take `E`
  * explicitly and still infer the rest.
+ *
+ * @internal Exported as a type only, for `defineProjection.for`'s type; call `defineProjection.for`.
  */
-function defineProjectionFor<E extends DomainEvent>() {
+export function defineProjectionFor<E extends DomainEvent>() {
   return <const N extends string, const C extends CollectionMap, const L extends E['type']>(
     definition: ProjectionOptionsFor<C, E, L> & { readonly name: N },
   ): NamedProjection<N, C, Extract<E, { readonly type: L }>> =>

@@ -16,8 +16,8 @@ export interface QueryCollection<Doc extends object> extends DocumentReader<Doc>
 
 /**
  * Read access for a query handler: only the collections of the projections it declared, named by
- * the projection definition and the collection's key in it (`read.collection(orderSummaries,
- * 'orders')`). Naming a projection the query did not declare, or a key the projection does not
+ * the projection definition and the collection's key in it
+ * (`read.collection(orderSummaries, 'orders')`). Naming a projection the query did not declare, or a key the projection does not
  * declare, is a type error (and an error at run time, for JavaScript callers).
  */
 export interface QueryReader<P extends AnyProjection = AnyProjection> {
