@@ -8,6 +8,7 @@ const program = createCli({
   name: 'bank',
   description: 'The guide bank: serve it, run projection workers, mint tokens, read the audit trail',
   createApp: createBankApp,
+  databaseUrl: 'sqlite:./data/bank.db',
 });
 
 await program.parseAsync(process.argv);

@@ -1,12 +1,13 @@
 import { createCli, openStore } from '@tandem/cli';
 import { InvalidArgumentError } from 'commander';
 import { seedProducts } from './seed.js';
-import { createShopApp } from './shop-app.js';
+import { createShopApp, shopDatabaseUrl } from './shop-app.js';
 
 const program = createCli({
   name: 'tandem',
   description: 'The Tandem shop: serve it, mint tokens, read the audit trail, seed demo data',
   createApp: createShopApp,
+  databaseUrl: shopDatabaseUrl,
   extend(cli, config) {
     cli
       .command('seed')

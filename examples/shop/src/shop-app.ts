@@ -23,6 +23,9 @@ import { orderSummariesProjection } from './read-models/order-summaries.js';
 import { productPagesProjection } from './read-models/product-pages.js';
 import { revenueProjection } from './read-models/revenue.js';
 
+/** Where `npm start` and `npm run tandem` keep the shop when DATABASE_URL is unset (relative to examples/shop). */
+export const shopDatabaseUrl = 'sqlite:./data/shop.db';
+
 /** Every command of the shop. */
 export const shopCommands = [
   RegisterCustomer,

@@ -88,14 +88,18 @@ function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
  * TANDEM_TOKEN_AUDIENCE, TANDEM_TOKEN_MAX_LIFETIME, TANDEM_JWKS_URL and TANDEM_TOKEN_ROLES_CLAIM. Bad values throw here, at start-up, with
  * the variable's name, rather than surfacing later as a confusing listen or driver error. The
  * secret's strength is checked where it is used (`resolveSecret`), so commands that need no secret
- * (`migrate`, `audit`, `--help`) still run.
+ * (`migrate`, `audit`, `--help`) still run. Without DATABASE_URL the app's own SQLite file is used:
+ * `defaults.databaseUrl`, else `sqlite:./data/app.db`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: { readonly databaseUrl?: string } = {},
+): AppConfig {
   const rawPort = read(env, 'PORT') ?? '3000';
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65_535)
     throw new Error(`PORT must be a number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
-  const databaseUrl = read(env, 'DATABASE_URL') ?? 'sqlite:./data/shop.db';
+  const databaseUrl = read(env, 'DATABASE_URL') ?? defaults.databaseUrl ?? 'sqlite:./data/app.db';
   const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
   if (sqlitePath === undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(

@@ -25,6 +25,8 @@ export interface CliOptions {
   readonly output?: OutputConfiguration;
   /** The environment to configure from; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The database when DATABASE_URL is unset; default `sqlite:./data/app.db`. */
+  readonly databaseUrl?: string;
 }
 
 function wholeNumber(value: string): number {
@@ -68,7 +70,8 @@ function lifetime(maxSeconds: number): (value: string) => number {
  */
 export function createCli(options: CliOptions): Command {
   const env = options.env ?? process.env;
-  const config = loadConfig(env);
+  const defaults = options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl };
+  const config = loadConfig(env, defaults);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Warnings (a weak development secret) go where Commander's errors go: stderr unless told.
   const warn = (line: string) => {
@@ -89,11 +92,14 @@ export function createCli(options: CliOptions): Command {
     .option('--no-projections', 'serve HTTP only; `worker` processes run the projections')
     .action(async (flags: { port?: number; database?: string; projections: boolean }) => {
       // Through loadConfig again, so a flag is checked like the variable and moves the data folder.
-      const served = loadConfig({
-        ...env,
-        ...(flags.port === undefined ? {} : { PORT: String(flags.port) }),
-        ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
-      });
+      const served = loadConfig(
+        {
+          ...env,
+          ...(flags.port === undefined ? {} : { PORT: String(flags.port) }),
+          ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
+        },
+        defaults,
+      );
       const running = await serve({
         config: served,
         createApp: options.createApp,
@@ -112,10 +118,13 @@ export function createCli(options: CliOptions): Command {
     .description('run projections only (no HTTP), sharing them by lease with other processes')
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .action(async (flags: { database?: string }) => {
-      const worker = loadConfig({
-        ...env,
-        ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
-      });
+      const worker = loadConfig(
+        {
+          ...env,
+          ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
+        },
+        defaults,
+      );
       const started = await runWorker({
         config: worker,
         createApp: options.createApp,

@@ -4,12 +4,23 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '@tandem/cli';
 
 describe('loadConfig', () => {
-  it('defaults to the embedded shop database on 127.0.0.1:3000', () => {
+  it("takes the app's default database when DATABASE_URL is unset, and the variable over it", () => {
+    assert.equal(
+      loadConfig({}, { databaseUrl: 'sqlite:./data/bank.db' }).databaseUrl,
+      'sqlite:./data/bank.db',
+    );
+    assert.equal(
+      loadConfig({ DATABASE_URL: 'sqlite::memory:' }, { databaseUrl: 'sqlite:./data/bank.db' }).databaseUrl,
+      'sqlite::memory:',
+    );
+  });
+
+  it("defaults to the app's embedded database on 127.0.0.1:3000", () => {
     const config = loadConfig({});
     assert.deepEqual(config, {
       port: 3000,
       host: '127.0.0.1',
-      databaseUrl: 'sqlite:./data/shop.db',
+      databaseUrl: 'sqlite:./data/app.db',
       dataDir: resolve('data'),
       secret: undefined,
       production: false,
@@ -101,7 +112,7 @@ describe('loadConfig', () => {
     });
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.databaseUrl, 'sqlite:./data/shop.db');
+    assert.equal(config.databaseUrl, 'sqlite:./data/app.db');
     assert.equal(config.secret, undefined);
     assert.equal(config.tokenIssuer, undefined);
     assert.equal(config.tokenAudience, undefined);
