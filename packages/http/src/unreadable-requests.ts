@@ -31,7 +31,17 @@ export function unreadableUrlHandler(
     const handle = async () => {
       reply.header('Request-Id', request.id);
       // Bad credentials leave the caller anonymous here: the unreadable URL is the answer either way.
-      request.principal = await Promise.resolve(principalOf(request, authenticate)).catch(() => undefined);
+      // A hook that fails otherwise (a bug, a key set out of reach) is logged, not lost.
+      request.principal = await Promise.resolve(principalOf(request, authenticate)).catch(
+        (cause: unknown) => {
+          const badToken =
+            cause instanceof TandemError &&
+            (cause.code === 'token-expired' || cause.code === 'token-invalid');
+          if (!badToken)
+            request.log.error({ err: cause }, 'authenticate failed on a request with an unreadable URL');
+          return undefined;
+        },
+      );
       const limited = limits?.admit(request);
       if (limited !== undefined) {
         sendProblem(reply, limited);

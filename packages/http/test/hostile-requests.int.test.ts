@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
+import { createHttpServer } from '../src/http-server.js';
 import { strictQuery } from '../src/strict-query.js';
 import { testServer } from './test-app.js';
 
@@ -109,6 +110,25 @@ describe('hostile requests over HTTP', () => {
     const rows = await audits(server);
     assert.equal(rows.length, 2);
     assert.ok(rows.every((row) => row.userId === 'alice' && row.errorCode === 'validation'));
+  });
+
+  it('logs an authenticate hook that fails on an unreadable URL, and still answers 400', async () => {
+    const { tandem } = await testServer();
+    const logged: string[] = [];
+    const app = await createHttpServer({
+      tandem,
+      authenticate: () => {
+        throw new Error('identity provider client crashed');
+      },
+      logger: { level: 'error', stream: { write: (line) => logged.push(line) } },
+    });
+    const response = await app.inject({ method: 'GET', url: '/queries/%ED%A0%80' });
+    assert.equal(response.statusCode, 400);
+    assert.ok(
+      logged.some((line) => line.includes('identity provider client crashed')),
+      'the hook failure is in the log',
+    );
+    await app.close();
   });
 
   it('answers bytes that are not HTTP with a problem+json 400 and closes the connection', async () => {
