@@ -23,6 +23,9 @@ export {
 } from './messages/storable-text.js';
 export { newEventId } from './messages/event-id.js';
 
+// Messaging: the port a relay publishes committed events through.
+export type { EventPublisher } from './messaging/event-publisher.js';
+
 // Event store
 export { versionMatches } from './event-store/expected-version.js';
 export { LogNotifier } from './memory/log-notifier.js';
