@@ -1,0 +1,6 @@
+/**
+ * `@tandem/nats`.
+ *
+ * @packageDocumentation
+ */
+export {};

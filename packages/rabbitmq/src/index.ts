@@ -1,0 +1,6 @@
+/**
+ * `@tandem/rabbitmq`.
+ *
+ * @packageDocumentation
+ */
+export {};

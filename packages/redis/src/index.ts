@@ -1,0 +1,6 @@
+/**
+ * `@tandem/redis`.
+ *
+ * @packageDocumentation
+ */
+export {};
