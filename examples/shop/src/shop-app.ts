@@ -56,15 +56,19 @@ export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
 
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
- * read store. Call `start()` to run the projections. `logger` (the command line's process logger)
+ * read store, except the order summaries when `readStores.redis` is given (the command line opens
+ * it from REDIS_URL): key lookups of an order's status are what Redis serves best. Call `start()`
+ * to run the projections. `logger` (the command line's process logger)
  * is where the projection daemon and failed audit writes are reported, so they land in the same
  * log as the requests.
  */
 export function createShopApp(
   store: Store,
-  options: Pick<TandemOptions, 'daemon' | 'cursorKey'> & { readonly logger?: ProjectionLogger } = {},
+  options: Pick<TandemOptions, 'daemon' | 'cursorKey' | 'readStores'> & {
+    readonly logger?: ProjectionLogger;
+  } = {},
 ): Promise<ShopApp> {
-  const { logger, ...rest } = options;
+  const { logger, readStores, ...rest } = options;
   return createTandem({
     ...rest,
     ...(logger === undefined
@@ -78,6 +82,8 @@ export function createShopApp(
     commands: shopCommands,
     migrations: catalogMigrations,
     projections: shopProjections,
+    // Unbound, `redis` means the store's own read store: the shop runs without Redis too.
+    readStores: { redis: readStores?.['redis'] },
     queries: shopQueries,
   });
 }

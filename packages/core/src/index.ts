@@ -93,6 +93,7 @@ export {
 
 // Messaging: relays deliver committed events to brokers.
 export { defineRelay, type RelayOptions } from './messaging/define-relay.js';
+export type { EventPublisher } from './messaging/event-publisher.js';
 
 // The adapter without drivers
 export { MemoryStore } from './memory/memory-store.js';

@@ -53,8 +53,9 @@ export interface TandemOptions<
   readonly readStore?: ReadStore;
   /**
    * Other read stores, by the names projections give in their `readStore` (see
-   * `ProjectionDaemonOptions.readStores`): `{ cache: redisReadStore }`, or `{ cache: undefined }`
-   * to keep those projections in the default read store.
+   * `ProjectionDaemonOptions.readStores`): `{ cache: redisReadStore }`; unbound, or bound to
+   * `undefined`, those projections stay in the default read store. The application owns them: `close()`
+   * closes them after stopping the daemon.
    */
   readonly readStores?: Readonly<Record<string, ReadStore | undefined>>;
   /**
@@ -285,8 +286,15 @@ export async function createTandem<
       await projections?.start(startOptions);
     },
     close: async () => {
-      await projections?.stop();
-      await options.store.close();
+      try {
+        await projections?.stop();
+        // Each once, and never the default one, which the store closes.
+        const extra = new Set(Object.values(options.readStores ?? {}));
+        extra.delete(readStore);
+        for (const other of extra) await other?.close();
+      } finally {
+        await options.store.close();
+      }
     },
   };
 }

@@ -80,14 +80,19 @@ describe('one app, several read stores', () => {
     }
   });
 
-  it('keeps a projection in the default store when its store is bound to undefined, and refuses an unbound name', async () => {
-    const store = new MemoryStore();
-    const app = await counterApp(store, { projections: [cached], readStores: { cache: undefined } });
-    assert.equal(app.projections?.readStoreOf('counter-cache'), store.readStore());
-    await app.close();
+  it('keeps a projection in the default store when its store is unbound or bound to undefined, and refuses a binding nobody names', async () => {
+    for (const readStores of [{ cache: undefined }, undefined]) {
+      const store = new MemoryStore();
+      const app = await counterApp(store, {
+        projections: [cached],
+        ...(readStores === undefined ? {} : { readStores }),
+      });
+      assert.equal(app.projections?.readStoreOf('counter-cache'), store.readStore());
+      await app.close();
+    }
     await assert.rejects(
-      counterApp(new MemoryStore(), { projections: [cached] }),
-      /lives in read store "cache", which readStores does not bind/,
+      counterApp(new MemoryStore(), { projections: [cached], readStores: { cahce: new MemoryReadStore() } }),
+      /readStores binds "cahce", but no projection names that read store/,
     );
   });
 });

@@ -27,6 +27,9 @@ export const orderSummaries = defineCollection<OrderSummary>({
 export const orderSummariesProjection = defineProjection.for<ShopEvent>()({
   name: 'order-summaries',
   version: 1,
+  // Key lookups (GetOrderSummary, "the user's current order status") and two declared ranges:
+  // what Redis serves best. `createShopApp` binds `redis` to REDIS_URL's store, or to the default.
+  readStore: 'redis',
   events: ['OrderPlaced', 'PaymentConfirmed', 'OrderShipped', 'OrderCancelled'],
   collections: { orders: orderSummaries },
   apply: eachEvent(async (event, { collections: { orders } }) => {

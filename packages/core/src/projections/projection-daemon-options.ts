@@ -15,10 +15,10 @@ export interface ProjectionDaemonOptions {
   readonly projections: readonly AnyProjection[];
   /**
    * Other read stores, by the names projections give in their `readStore`: a projection that
-   * names one lives there (its storage, checkpoint, leases and status), the rest in `readStore`.
-   * A name bound to `undefined` means `readStore` too, so an application can place a read model
-   * elsewhere by configuration alone (the shop's order summaries in Redis when `REDIS_URL` is
-   * set). A projection naming a store missing here is refused.
+   * names one bound here lives there (its storage, checkpoint, leases and status), the rest in
+   * `readStore`. A name that is not bound, or bound to `undefined`, means `readStore` too, so an
+   * application places a read model elsewhere by configuration alone (the shop's order summaries
+   * in Redis when `REDIS_URL` is set). A name here that no projection gives is refused.
    */
   readonly readStores?: Readonly<Record<string, ReadStore | undefined>>;
   /** Events per read and per transaction; default 500. */

@@ -48,6 +48,7 @@ export class ProjectionDaemon {
   constructor(options: ProjectionDaemonOptions) {
     assertKnownOptions('ProjectionDaemon', options, projectionDaemonOptionKeys);
     assertKnownOptions('ProjectionDaemon retry', options.retry, retryPolicyKeys);
+    checkBindings(options);
     const groups = new Map<ReadStore, AnyProjection[]>([[options.readStore, []]]);
     for (const projection of options.projections) {
       const store = storeOf(projection, options);
@@ -263,15 +264,22 @@ export class ProjectionDaemon {
   }
 }
 
-/** The read store `projection` names, bound in `options.readStores`; the default one without a name. */
+/**
+ * The read store `projection` names, when `options.readStores` binds that name; the default one
+ * otherwise (unnamed, unbound, or bound to undefined), so a projection can be placed by
+ * configuration and runs unchanged where nothing is bound (specs, a single-store deployment).
+ */
 function storeOf(projection: AnyProjection, options: ProjectionDaemonOptions): ReadStore {
   const name = projection.readStore;
-  if (name === undefined) return options.readStore;
   const bound = options.readStores;
-  if (bound === undefined || !Object.hasOwn(bound, name))
-    throw new Error(
-      `Projection ${projection.name} lives in read store ${JSON.stringify(name)}, which readStores does not bind ` +
-        '(bind it to a read store, or to undefined for the default one)',
-    );
+  if (name === undefined || bound === undefined || !Object.hasOwn(bound, name)) return options.readStore;
   return bound[name] ?? options.readStore;
+}
+
+/** Refuses a `readStores` name that no projection gives: a misspelt binding must not go unnoticed. */
+function checkBindings(options: ProjectionDaemonOptions): void {
+  const named = new Set(options.projections.map((p) => p.readStore));
+  for (const name of Object.keys(options.readStores ?? {}))
+    if (!named.has(name))
+      throw new Error(`readStores binds ${JSON.stringify(name)}, but no projection names that read store`);
 }

@@ -57,8 +57,8 @@ export interface ProjectionDefinition<
   readonly mode?: 'async' | 'inline';
   /**
    * The name of the read store it lives in, bound by the application (`createTandem`'s
-   * `readStores`); without it, the application's default read store. A read model is placed
-   * where its query pattern is served best (key lookups in Redis, relations in SQL).
+   * `readStores`); unnamed or unbound, the application's default read store. A read model is
+   * placed where its query pattern is served best (key lookups in Redis, relations in SQL).
    */
   readonly readStore?: string;
   /**
