@@ -1,6 +1,13 @@
 /**
- * `@tandem/redis`.
+ * `@tandem/redis`: read models in Redis. Documents, key lookups and declared indexes (sorted sets),
+ * each batch committed atomically with its fenced checkpoint by one Lua script; leases, statuses
+ * and maintenance requests in Redis too. See docs/redis.md.
  *
  * @packageDocumentation
  */
-export {};
+export { openRedisReadStore, RedisReadStore, type RedisReadStoreOptions } from './redis-read-store.js';
+export { RedisKeys } from './redis-keys.js';
+export { RedisUnsupported, type RedisDeviation } from './redis-unsupported.js';
+export { ReadModelLost } from './read-model-lost.js';
+export { ApplyFailed, type ProjectionBatch, type ReadStoreCapabilities } from './batch-contract.js';
+export { redisReadStoreDeviations } from './redis-deviations.js';

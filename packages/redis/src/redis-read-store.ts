@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  TandemError,
+  type CollectionDefinition,
+  type DeadLetter,
+  type DocumentReader,
+  type ReadStore,
+  type ReadTransaction,
+} from '@tandem/core';
+import { assertKnownOptions, checkedField, ProjectionNamespace } from '@tandem/core/adapter';
+import { ApplyFailed, type ProjectionBatch, type ReadStoreCapabilities } from './batch-contract.js';
+import { indexFieldLists } from './index-encoding.js';
+import { ReadModelLost } from './read-model-lost.js';
+import type { RedisContext } from './redis-context.js';
+import { RedisDocumentReader } from './redis-document-reader.js';
+import type { DocumentLimits } from './redis-document-writer.js';
+import { RedisKeys } from './redis-keys.js';
+import { RedisLeases } from './redis-leases.js';
+import { RedisMaintenanceRequests } from './redis-maintenance-requests.js';
+import { RedisProjectionStatuses } from './redis-projection-statuses.js';
+import { checkedCollection, collectionLists, RedisReadTransaction } from './redis-read-transaction.js';
+import { RedisUnsupported } from './redis-unsupported.js';
+
+/** Options of {@link openRedisReadStore}. */
+export interface RedisReadStoreOptions {
+  /** `redis://host:port/db`; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
+  readonly url?: string;
+  /** A connection of your own; the store then leaves it open on close. */
+  readonly redis?: Redis;
+  /** Options for the connection the store opens from `url`. */
+  readonly redisOptions?: RedisOptions;
+  /**
+   * What every key starts with (`<prefix>:…`), so several apps or tests share one server; default
+   * `tandem`. Put it in braces (`{shop}`) to keep every key in one hash slot.
+   */
+  readonly prefix?: string;
+  /** Largest document, in characters of JSON; larger writes are refused (default 1,000,000). */
+  readonly maxDocumentLength?: number;
+}
+
+const knownOptions = ['url', 'redis', 'redisOptions', 'prefix', 'maxDocumentLength'];
+
+/** Opens a read store on Redis (see {@link RedisReadStore}). */
+export function openRedisReadStore(options: RedisReadStoreOptions = {}): RedisReadStore {
+  assertKnownOptions('openRedisReadStore', options, knownOptions);
+  return new RedisReadStore(options);
+}
+
+/**
+ * Read models in Redis: documents as JSON strings, key lookups, declared indexes as sorted sets,
+ * each batch committed with its fenced checkpoint by one Lua script. Leases, statuses and
+ * maintenance requests live in Redis too. No full-text search, no SQL, no inline projections; and
+ * Redis on our machines keeps nothing through a restart (`durable` false): a lost read model is
+ * detected (ReadModelLost, "not ready" to readers), never served empty. See docs/redis.md.
+ */
+export class RedisReadStore implements ReadStore {
+  readonly name = 'redis';
+  /** What Redis does and does not do here. */
+  readonly capabilities: ReadStoreCapabilities = {
+    sql: false,
+    search: false,
+    inline: false,
+    durable: false,
+    shared: true,
+  };
+  readonly leases: RedisLeases;
+  readonly statuses: RedisProjectionStatuses;
+  readonly maintenance: RedisMaintenanceRequests;
+  readonly #context: RedisContext;
+  readonly #ownsConnection: boolean;
+  readonly #limits: DocumentLimits;
+  /** The store generation this process last saw at a prepare: a different one means a restart. */
+  #generation: string | undefined;
+
+  constructor(options: RedisReadStoreOptions = {}) {
+    const redis =
+      options.redis ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...options.redisOptions });
+    this.#ownsConnection = options.redis === undefined;
+    this.#context = { redis, keys: new RedisKeys(options.prefix ?? 'tandem') };
+    this.#limits = { maxDocumentLength: options.maxDocumentLength ?? 1_000_000 };
+    this.leases = new RedisLeases(this.#context);
+    this.statuses = new RedisProjectionStatuses(this.#context);
+    this.maintenance = new RedisMaintenanceRequests(this.#context);
+  }
+
+  /** The connection (for tools and tests that look at the keys). */
+  get redis(): Redis {
+    return this.#context.redis;
+  }
+
+  /** The key layout. */
+  get keys(): RedisKeys {
+    return this.#context.keys;
+  }
+
+  async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
+    const { projection } = ProjectionNamespace.parse(namespace);
+    const { keys, redis } = this.#context;
+    const lists: Record<string, string> = {};
+    for (const collection of collections) {
+      checkedCollection(collection);
+      for (const index of collection.indexes ?? []) for (const field of index.fields) checkedField(field);
+      lists[collection.name] = collectionLists(indexFieldLists(collection.indexes ?? []));
+    }
+    const multi = redis
+      .multi()
+      .hset(keys.registry, namespace, projection)
+      .set(keys.generation, randomUUID(), 'NX')
+      .get(keys.generation);
+    if (collections.length > 0) multi.hset(keys.collections(namespace), lists);
+    const replies = (await multi.exec()) ?? [];
+    for (const [error] of replies) if (error !== null) throw error;
+    const generation = replies[2]?.[1];
+    if (typeof generation === 'string') this.#generation = generation;
+  }
+
+  async drop(namespace: string): Promise<void> {
+    const { keys, redis } = this.#context;
+    // Unregistered first: from here on readers refuse the namespace instead of reading it half gone.
+    await redis.hdel(keys.registry, namespace);
+    const collections = await redis.hgetall(keys.collections(namespace));
+    for (const [collection, lists] of Object.entries(collections)) {
+      const ids = keys.ids(namespace, collection);
+      // A thousand documents a round trip, so that dropping a large read model never blocks Redis.
+      for (;;) {
+        const members = await redis.zrange(ids, 0, 999);
+        if (members.length === 0) break;
+        const docs = members.map((m) => keys.document(namespace, collection, m.slice(m.indexOf('#') + 1)));
+        await redis.multi().unlink(...docs).zrem(ids, ...members).exec();
+      }
+      const sets = lists === '' ? [] : lists.split('|').map((fields) => keys.index(namespace, collection, fields));
+      await redis.unlink(ids, keys.entries(namespace, collection), ...sets);
+    }
+    const rows = (await redis.hkeys(keys.checkpoints)).filter(
+      (name) => name === namespace || name.startsWith(`${namespace}#`),
+    );
+    const multi = redis.multi().unlink(keys.collections(namespace), keys.parked(namespace));
+    if (rows.length > 0) multi.hdel(keys.checkpoints, ...rows);
+    const projection = ProjectionNamespace.tryParse(namespace)?.projection;
+    if (projection !== undefined) multi.hdel(keys.statuses(projection), namespace);
+    await multi.exec();
+  }
+
+  reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+    checkedCollection(definition);
+    return new RedisDocumentReader(this.#context, { mode: 'ns', name: namespace }, definition);
+  }
+
+  activeReader<Doc extends object>(projection: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+    checkedCollection(definition);
+    return new RedisDocumentReader(this.#context, { mode: 'active', name: projection }, definition);
+  }
+
+  /** Refused: Redis is not the write store's database, so no projection runs inline on it. */
+  within(): ReadTransaction {
+    throw new RedisUnsupported('inline', 'inline projections need the write store\'s database; run them in the daemon');
+  }
+
+  async transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation);
+    const result = await work(tx);
+    await tx.commit();
+    return result;
+  }
+
+  /**
+   * Applies one batch: `apply` runs against a transaction that holds its writes (one MGET for the
+   * hinted reads), then one script checks the namespace, generation, lease and checkpoint and
+   * writes documents, index entries, parked events and the checkpoint, or nothing. Throws
+   * ApplyFailed (apply threw, or a document was refused), CheckpointMoved, LeaseLost, ReadModelLost;
+   * anything else is an outage.
+   */
+  async applyBatch(batch: ProjectionBatch): Promise<void> {
+    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation, batch.reads ?? []);
+    if (batch.apply !== undefined) {
+      try {
+        await batch.apply(tx);
+      } catch (error) {
+        if (tx.storeError !== undefined) throw this.#storeFailure(tx.storeError, batch);
+        throw new ApplyFailed(error);
+      }
+      // The projection may have caught a failed read and gone on: its writes rest on nothing.
+      if (tx.storeError !== undefined) throw this.#storeFailure(tx.storeError, batch);
+    }
+    for (const letter of batch.park ?? []) await tx.park(letter);
+    await tx.saveCheckpoint(batch.checkpoint, batch.position, batch.expected, batch.lease);
+    await tx.commit();
+  }
+
+  /** A read inside a batch failed: a namespace gone from Redis is lost, anything else an outage. */
+  #storeFailure(error: unknown, batch: ProjectionBatch): unknown {
+    if (TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready') {
+      const namespace = ProjectionNamespace.tryParse(batch.checkpoint)?.withoutPartition().toString();
+      return new ReadModelLost(namespace ?? batch.checkpoint, 'namespace');
+    }
+    return error;
+  }
+
+  async checkpoint(namespace: string): Promise<number> {
+    const position = await this.#context.redis.hget(this.#context.keys.checkpoints, namespace);
+    return position === null ? 0 : Number(position);
+  }
+
+  async activeNamespace(projection: string): Promise<string | undefined> {
+    return (await this.#context.redis.hget(this.#context.keys.active, projection)) ?? undefined;
+  }
+
+  async namespaces(projection: string): Promise<readonly string[]> {
+    const registry = await this.#context.redis.hgetall(this.#context.keys.registry);
+    return Object.keys(registry)
+      .filter((namespace) => registry[namespace] === projection)
+      .sort();
+  }
+
+  async parked(namespace: string): Promise<readonly DeadLetter[]> {
+    const letters = await this.#context.redis.hvals(this.#context.keys.parked(namespace));
+    return letters.map((text) => JSON.parse(text) as DeadLetter).sort((a, b) => a.position - b.position);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsConnection) await this.#context.redis.quit();
+  }
+}
