@@ -22,6 +22,15 @@ import { RedisProjectionStatuses } from './redis-projection-statuses.js';
 import { checkedCollection, collectionLists, RedisReadTransaction } from './redis-read-transaction.js';
 import { RedisUnsupported } from './redis-unsupported.js';
 
+/** The replies of a MULTI, or the first error in them (EXEC resolves with per-command errors). */
+async function checked(
+  exec: Promise<[error: Error | null, result: unknown][] | null>,
+): Promise<[error: Error | null, result: unknown][]> {
+  const replies = (await exec) ?? [];
+  for (const [error] of replies) if (error !== null) throw error;
+  return replies;
+}
+
 /** Options of {@link openRedisReadStore}. */
 export interface RedisReadStoreOptions {
   /** `redis://host:port/db`; default `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
@@ -109,16 +118,23 @@ export class RedisReadStore implements ReadStore {
       .set(keys.generation, randomUUID(), 'NX')
       .get(keys.generation);
     if (collections.length > 0) multi.hset(keys.collections(namespace), lists);
-    const replies = (await multi.exec()) ?? [];
-    for (const [error] of replies) if (error !== null) throw error;
+    const replies = await checked(multi.exec());
     const generation = replies[2]?.[1];
     if (typeof generation === 'string') this.#generation = generation;
   }
 
   async drop(namespace: string): Promise<void> {
     const { keys, redis } = this.#context;
-    // Unregistered first: from here on readers refuse the namespace instead of reading it half gone.
-    await redis.hdel(keys.registry, namespace);
+    // The namespace, its checkpoints, parked events and status go first, together: from here on
+    // readers refuse it and a late batch of it is refused, instead of meeting it half gone.
+    const rows = (await redis.hkeys(keys.checkpoints)).filter(
+      (name) => name === namespace || name.startsWith(`${namespace}#`),
+    );
+    const multi = redis.multi().hdel(keys.registry, namespace).unlink(keys.parked(namespace));
+    if (rows.length > 0) multi.hdel(keys.checkpoints, ...rows);
+    const projection = ProjectionNamespace.tryParse(namespace)?.projection;
+    if (projection !== undefined) multi.hdel(keys.statuses(projection), namespace);
+    await checked(multi.exec());
     const collections = await redis.hgetall(keys.collections(namespace));
     for (const [collection, lists] of Object.entries(collections)) {
       const ids = keys.ids(namespace, collection);
@@ -127,19 +143,18 @@ export class RedisReadStore implements ReadStore {
         const members = await redis.zrange(ids, 0, 999);
         if (members.length === 0) break;
         const docs = members.map((m) => keys.document(namespace, collection, m.slice(m.indexOf('#') + 1)));
-        await redis.multi().unlink(...docs).zrem(ids, ...members).exec();
+        await checked(
+          redis
+            .multi()
+            .unlink(...docs)
+            .zrem(ids, ...members)
+            .exec(),
+        );
       }
       const sets = lists === '' ? [] : lists.split('|').map((fields) => keys.index(namespace, collection, fields));
       await redis.unlink(ids, keys.entries(namespace, collection), ...sets);
     }
-    const rows = (await redis.hkeys(keys.checkpoints)).filter(
-      (name) => name === namespace || name.startsWith(`${namespace}#`),
-    );
-    const multi = redis.multi().unlink(keys.collections(namespace), keys.parked(namespace));
-    if (rows.length > 0) multi.hdel(keys.checkpoints, ...rows);
-    const projection = ProjectionNamespace.tryParse(namespace)?.projection;
-    if (projection !== undefined) multi.hdel(keys.statuses(projection), namespace);
-    await multi.exec();
+    await redis.unlink(keys.collections(namespace));
   }
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
