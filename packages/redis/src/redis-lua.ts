@@ -9,6 +9,16 @@ import { RedisScript } from './redis-script.js';
 const now = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/** MGET in slices: Lua's unpack takes a few thousand values at most. */
+const mget = `local function mget(keys)
+  local docs = {}
+  for from = 1, #keys, 1000 do
+    local part = redis.call('MGET', unpack(keys, from, math.min(from + 999, #keys)))
+    for k = 1, #part do docs[from + k - 1] = part[k] end
+  end
+  return docs
+end`;
+
 /** Reads the arguments in order. */
 const args = `local a = ARGV
 local i = 0
@@ -117,12 +127,14 @@ if redis.call('HEXISTS', registry, ns) == 0 then return {'none', ns} end`;
 
 /** Key lookups: `{'ok', namespace, doc…}` (nil for a missing document) or `{'none'}`. */
 export const getLua = `${args}
+${mget}
 ${resolveNamespace}
 local before, after = nx(), nx()
 local keys = {}
 for k = i + 1, #a do keys[#keys + 1] = before .. ns .. after .. a[k] end
-local docs = redis.call('MGET', unpack(keys))
 local reply = {'ok', ns}
+if #keys == 0 then return reply end
+local docs = mget(keys)
 for k = 1, #keys do reply[k + 2] = docs[k] end
 return reply
 `;
@@ -134,6 +146,7 @@ return reply
  * and reads each value's members upwards; a cursor's unfinished value comes first (contLo..contHi).
  */
 export const findLua = `${args}
+${mget}
 ${resolveNamespace}
 local setBefore, setAfter, docBefore, docAfter = nx(), nx(), nx(), nx()
 local lo, hi, dir, count, contLo, contHi = nx(), nx(), nx(), tonumber(nx()), nx(), nx()
@@ -164,7 +177,7 @@ for k, m in ipairs(out) do
   ids[k] = string.sub(m, string.find(m, '#', 1, true) + 1)
   keys[k] = docBefore .. ns .. docAfter .. ids[k]
 end
-local docs = redis.call('MGET', unpack(keys))
+local docs = mget(keys)
 for k = 1, #ids do
   reply[#reply + 1] = ids[k]
   reply[#reply + 1] = docs[k]
