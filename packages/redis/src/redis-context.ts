@@ -10,13 +10,14 @@ export interface RedisContext {
 
 /** Where a reader reads: one namespace, or whichever version of a projection is active. */
 export type ReadSource =
-  | { readonly mode: 'ns'; readonly name: string }
-  | { readonly mode: 'active'; readonly name: string };
+  { readonly mode: 'ns'; readonly name: string } | { readonly mode: 'active'; readonly name: string };
 
 /** The "not ready" refusal for a source that has nothing to serve (unprepared, dropped or lost). */
 export function notReady(source: ReadSource): Error {
   return readModelNotReady(
-    source.mode === 'active' ? source.name : (ProjectionNamespace.tryParse(source.name)?.projection ?? source.name),
+    source.mode === 'active'
+      ? source.name
+      : (ProjectionNamespace.tryParse(source.name)?.projection ?? source.name),
   );
 }
 

@@ -1,7 +1,13 @@
 import type { CollectionDefinition, DocumentReader, FindQuery, Page, StoredDocument } from '@tandem/core';
 import { cutPage, fieldValue, pageSize } from '@tandem/core/adapter';
 import { afterId, prefixEnd } from './index-encoding.js';
-import { aroundNamespace, notReady, type ReadSource, type RedisContext, wellFormed } from './redis-context.js';
+import {
+  aroundNamespace,
+  notReady,
+  type ReadSource,
+  type RedisContext,
+  wellFormed,
+} from './redis-context.js';
 import { type FindPlan, planQuery } from './redis-find-plan.js';
 import { findScript, getScript } from './redis-lua.js';
 import type { ScriptReply } from './redis-script.js';
@@ -126,9 +132,9 @@ export class RedisDocumentReader<Doc extends object> implements DocumentReader<D
     );
   }
 
-  async scan(options: { readonly after?: string; readonly limit?: number } = {}): Promise<
-    readonly StoredDocument<Doc>[]
-  > {
+  async scan(
+    options: { readonly after?: string; readonly limit?: number } = {},
+  ): Promise<readonly StoredDocument<Doc>[]> {
     const plan = scanPlan(options.after, options.limit);
     return this.rows(plan, plan.limit);
   }

@@ -96,7 +96,10 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
 
   /** Fetches `id`, and at the first read the batch's hinted ids with it: one MGET. */
   async #load(id: string): Promise<void> {
-    const ids = [id, ...this.#buffer.hinted.filter((h) => h !== id && wellFormed(h) && !this.#buffer.read.has(h))];
+    const ids = [
+      id,
+      ...this.#buffer.hinted.filter((h) => h !== id && wellFormed(h) && !this.#buffer.read.has(h)),
+    ];
     this.#buffer.hinted = [];
     const { keys, redis } = this.#context;
     const texts = await this.#tracked(
@@ -118,9 +121,9 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
     return this.#committed.search();
   }
 
-  async scan(options: { readonly after?: string; readonly limit?: number } = {}): Promise<
-    readonly StoredDocument<Doc>[]
-  > {
+  async scan(
+    options: { readonly after?: string; readonly limit?: number } = {},
+  ): Promise<readonly StoredDocument<Doc>[]> {
     const plan = scanPlan(options.after, options.limit);
     return this.#overlaid(plan, plan.limit);
   }
@@ -176,10 +179,16 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
   /** Holds `doc` for the commit, as it will be stored (its JSON parsed back); returns that. */
   #stage(id: string, doc: Doc): object {
     if (!wellFormed(id))
-      throw new RedisUnsupported('unstorable-id', `the document id ${JSON.stringify(id)} has a lone surrogate`);
+      throw new RedisUnsupported(
+        'unstorable-id',
+        `the document id ${JSON.stringify(id)} has a lone surrogate`,
+      );
     const json = JSON.stringify(doc);
     if (typeof json !== 'string' || !json.startsWith('{'))
-      throw new RedisUnsupported('unstorable-document', `the document ${JSON.stringify(id)} is not a JSON object`);
+      throw new RedisUnsupported(
+        'unstorable-document',
+        `the document ${JSON.stringify(id)} is not a JSON object`,
+      );
     if (json.length > this.#limits.maxDocumentLength)
       throw new RedisUnsupported(
         'document-too-large',

@@ -28,7 +28,13 @@ export class RedisLeases implements ProjectionLeases {
 
   async acquire(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
     const { keys, redis } = this.#context;
-    const epoch = await acquireScript.run(redis, [keys.lease(name), keys.leases, name, owner, Math.ceil(ttlMs)]);
+    const epoch = await acquireScript.run(redis, [
+      keys.lease(name),
+      keys.leases,
+      name,
+      owner,
+      Math.ceil(ttlMs),
+    ]);
     return epoch === null ? undefined : { name, owner, epoch: Number(epoch) };
   }
 
@@ -42,7 +48,10 @@ export class RedisLeases implements ProjectionLeases {
 
   async list(): Promise<readonly LeaseInfo[]> {
     const { keys, redis } = this.#context;
-    const [now, ...rest] = (await listLeasesScript.run(redis, [keys.leases, keys.lease(''), ])) as ScriptReply[];
+    const [now, ...rest] = (await listLeasesScript.run(redis, [
+      keys.leases,
+      keys.lease(''),
+    ])) as ScriptReply[];
     const leases: LeaseInfo[] = [];
     for (let n = 0; n + 3 < rest.length; n += 4) {
       const expires = Number(rest[n + 3]);

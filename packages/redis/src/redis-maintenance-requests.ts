@@ -83,11 +83,17 @@ export class RedisMaintenanceRequests implements MaintenanceRequests {
         if (error !== null) throw error;
         return requestFrom(fields as Record<string, string>);
       })
-      .filter((r): r is MaintenanceRequest => r !== undefined && (r.state === 'pending' || r.state === 'running'));
+      .filter(
+        (r): r is MaintenanceRequest => r !== undefined && (r.state === 'pending' || r.state === 'running'),
+      );
   }
 
   async claim(id: string, owner: string, epoch: number): Promise<boolean> {
-    const claimed = await claimScript.run(this.#context.redis, [this.#context.keys.request(id), owner, epoch]);
+    const claimed = await claimScript.run(this.#context.redis, [
+      this.#context.keys.request(id),
+      owner,
+      epoch,
+    ]);
     return claimed === 1;
   }
 

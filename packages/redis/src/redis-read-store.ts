@@ -83,8 +83,19 @@ export class RedisReadStore implements ReadStore {
   #generation: string | undefined;
 
   constructor(options: RedisReadStoreOptions = {}) {
-    const redis =
-      options.redis ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...options.redisOptions });
+    let redis = options.redis;
+    if (redis === undefined) {
+      // A command fails after a few reconnection attempts rather than waiting out a long outage:
+      // the daemon retries a failed batch with its own backoff and reports the projection stalled.
+      redis = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+        maxRetriesPerRequest: 3,
+        ...options.redisOptions,
+      });
+      redis.on('error', () => {
+        // The connection failed (a restart, a network cut); ioredis reconnects by itself, and every
+        // command reports its own error to its caller. Without a listener, ioredis prints each one.
+      });
+    }
     this.#ownsConnection = options.redis === undefined;
     this.#context = { redis, keys: new RedisKeys(options.prefix ?? 'tandem') };
     this.#limits = { maxDocumentLength: options.maxDocumentLength ?? 1_000_000 };
@@ -151,7 +162,8 @@ export class RedisReadStore implements ReadStore {
             .exec(),
         );
       }
-      const sets = lists === '' ? [] : lists.split('|').map((fields) => keys.index(namespace, collection, fields));
+      const sets =
+        lists === '' ? [] : lists.split('|').map((fields) => keys.index(namespace, collection, fields));
       await redis.unlink(ids, keys.entries(namespace, collection), ...sets);
     }
     await redis.unlink(keys.collections(namespace));
@@ -162,14 +174,20 @@ export class RedisReadStore implements ReadStore {
     return new RedisDocumentReader(this.#context, { mode: 'ns', name: namespace }, definition);
   }
 
-  activeReader<Doc extends object>(projection: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
+  activeReader<Doc extends object>(
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+  ): DocumentReader<Doc> {
     checkedCollection(definition);
     return new RedisDocumentReader(this.#context, { mode: 'active', name: projection }, definition);
   }
 
   /** Refused: Redis is not the write store's database, so no projection runs inline on it. */
   within(): ReadTransaction {
-    throw new RedisUnsupported('inline', 'inline projections need the write store\'s database; run them in the daemon');
+    throw new RedisUnsupported(
+      'inline',
+      "inline projections need the write store's database; run them in the daemon",
+    );
   }
 
   async transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {

@@ -21,7 +21,8 @@ import { ReadModelLost } from './read-model-lost.js';
 import { RedisUnsupported } from './redis-unsupported.js';
 
 const noSql: SqlExecutor = {
-  query: () => Promise.reject(new RedisUnsupported('sql', 'raw SQL is not supported; use document collections')),
+  query: () =>
+    Promise.reject(new RedisUnsupported('sql', 'raw SQL is not supported; use document collections')),
   execute: () =>
     Promise.reject(new RedisUnsupported('sql', 'raw SQL is not supported; use document collections')),
 };
@@ -76,7 +77,10 @@ export class RedisReadTransaction implements ReadTransaction {
 
   readonly sql = noSql;
 
-  collection<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentWriter<Doc> {
+  collection<Doc extends object>(
+    namespace: string,
+    definition: CollectionDefinition<Doc>,
+  ): DocumentWriter<Doc> {
     checkedCollection(definition);
     const key = `${namespace}\u0000${definition.name}`;
     let buffer = this.#buffers.get(key);
@@ -108,7 +112,10 @@ export class RedisReadTransaction implements ReadTransaction {
   async saveCheckpoint(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void> {
     const earlier = this.#checkpoints.get(namespace);
     // A second move in one transaction keeps the first one's condition: the one Redis must meet.
-    this.#checkpoints.set(namespace, { position, expected: earlier === undefined ? expected : earlier.expected });
+    this.#checkpoints.set(namespace, {
+      position,
+      expected: earlier === undefined ? expected : earlier.expected,
+    });
     if (fence !== undefined) this.#fence = fence;
   }
 
@@ -121,7 +128,9 @@ export class RedisReadTransaction implements ReadTransaction {
   }
 
   table(): Promise<string> {
-    return Promise.reject(new RedisUnsupported('sql', 'raw SQL tables are not supported; use document collections'));
+    return Promise.reject(
+      new RedisUnsupported('sql', 'raw SQL tables are not supported; use document collections'),
+    );
   }
 
   async activate(projection: string, namespace: string): Promise<void> {
@@ -162,7 +171,13 @@ export class RedisReadTransaction implements ReadTransaction {
         buffer.writes.size,
       );
       for (const write of buffer.writes.values())
-        groups.push(write.doc === undefined ? 'd' : 'u', write.id, encodeId(write.id), write.json, write.heads);
+        groups.push(
+          write.doc === undefined ? 'd' : 'u',
+          write.id,
+          encodeId(write.id),
+          write.json,
+          write.heads,
+        );
     }
     const checkpoints: (string | number)[] = [];
     for (const [name, { position, expected }] of this.#checkpoints) {

@@ -1,5 +1,6 @@
 /** What the Redis read store refuses, each a declared deviation from the read-store port. */
-export type RedisDeviation = 'search' | 'sql' | 'inline' | 'unstorable-id' | 'unstorable-document' | 'document-too-large';
+export type RedisDeviation =
+  'search' | 'sql' | 'inline' | 'unstorable-id' | 'unstorable-document' | 'document-too-large';
 
 /**
  * A refusal of something the Redis read store does not do (full-text search, raw SQL, inline

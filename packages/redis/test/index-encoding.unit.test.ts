@@ -14,7 +14,19 @@ describe('index encoding', () => {
         assert.equal(byText(encodeValue(a), encodeValue(b)), a < b ? -1 : a > b ? 1 : 0);
       }),
     );
-    const sorted = [-Infinity, -1e300, -2.5, -1, -Number.MIN_VALUE, 0, Number.MIN_VALUE, 1, 2.5, 1e300, Infinity];
+    const sorted = [
+      -Infinity,
+      -1e300,
+      -2.5,
+      -1,
+      -Number.MIN_VALUE,
+      0,
+      Number.MIN_VALUE,
+      1,
+      2.5,
+      1e300,
+      Infinity,
+    ];
     assert.deepEqual(
       [...sorted].reverse().sort((a, b) => byText(encodeValue(a), encodeValue(b))),
       sorted,

@@ -94,13 +94,20 @@ describe('Redis applyBatch', { skip: url === undefined ? 'no Redis server' : fal
       assert.equal(mgets, 1, 'the three reads came from one MGET');
       assert.equal(await store.checkpoint(ns), 5);
       assert.deepEqual(await store.reader(ns, orders).get('o2'), { status: 'open', total: 70 });
-      assert.deepEqual((await store.parked(ns)).map((l) => l.eventId), ['e4']);
+      assert.deepEqual(
+        (await store.parked(ns)).map((l) => l.eventId),
+        ['e4'],
+      );
       const paid = await store.reader(ns, orders).find({
         where: [{ field: 'status', op: 'eq', value: 'paid' }],
         sort: { field: 'total', direction: 'asc' },
       });
       assert.deepEqual(paid.items, [{ status: 'paid', total: 50 }], 'the index followed the rewrite');
-      assert.equal(await store.redis.zcard(store.keys.index(ns, 'orders', 'status,total')), 2, 'no stale entry');
+      assert.equal(
+        await store.redis.zcard(store.keys.index(ns, 'orders', 'status,total')),
+        2,
+        'no stale entry',
+      );
       // A checkpoint-only batch moves the checkpoint alone.
       await store.applyBatch({ checkpoint: ns, expected: 5, position: 9 });
       assert.equal(await store.checkpoint(ns), 9);
@@ -122,21 +129,37 @@ describe('Redis applyBatch', { skip: url === undefined ? 'no Redis server' : fal
         apply: (tx) => tx.collection(ns, orders).upsert('o1', { status: 'paid', total: 1 }),
       });
       const before = await snapshot(store);
-      const writes = async (tx: Parameters<NonNullable<Parameters<RedisReadStore['applyBatch']>[0]['apply']>>[0]) => {
+      const writes = async (
+        tx: Parameters<NonNullable<Parameters<RedisReadStore['applyBatch']>[0]['apply']>>[0],
+      ) => {
         const c = tx.collection(ns, orders);
         await c.upsert('o1', { status: 'open', total: 99 });
         await c.upsert('o9', { status: 'open', total: 9 });
         await c.delete('o1');
       };
       await assert.rejects(
-        store.applyBatch({ checkpoint: ns, expected: 1, position: 4, lease, park: [letter('e3', 3)], apply: writes }),
+        store.applyBatch({
+          checkpoint: ns,
+          expected: 1,
+          position: 4,
+          lease,
+          park: [letter('e3', 3)],
+          apply: writes,
+        }),
         (e: unknown) => e instanceof CheckpointMoved && e.actual === 2 && e.expected === 1,
       );
       assert.deepEqual(await snapshot(store), before, 'CheckpointMoved: nothing written');
 
       const stale = { ...lease, epoch: lease.epoch + 1 };
       await assert.rejects(
-        store.applyBatch({ checkpoint: ns, expected: 2, position: 4, lease: stale, park: [letter('e3', 3)], apply: writes }),
+        store.applyBatch({
+          checkpoint: ns,
+          expected: 2,
+          position: 4,
+          lease: stale,
+          park: [letter('e3', 3)],
+          apply: writes,
+        }),
         LeaseLost,
       );
       assert.deepEqual(await snapshot(store), before, 'LeaseLost: nothing written');
@@ -190,7 +213,8 @@ describe('Redis applyBatch', { skip: url === undefined ? 'no Redis server' : fal
         expected: 0,
         position: 1,
         apply: async (tx) => {
-          for (const [n, id] of ids.entries()) await tx.collection(ns, orders).upsert(id, { status: 'open', total: n });
+          for (const [n, id] of ids.entries())
+            await tx.collection(ns, orders).upsert(id, { status: 'open', total: n });
         },
       });
       await store.applyBatch({
@@ -217,18 +241,33 @@ describe('Redis applyBatch', { skip: url === undefined ? 'no Redis server' : fal
   it('refuses what Redis does not do, naming the deviation', async () => {
     const store = await open();
     try {
-      await assert.rejects(store.reader(ns, orders).search('x'), (e: unknown) => e instanceof RedisUnsupported && e.deviation === 'search');
+      await assert.rejects(
+        store.reader(ns, orders).search('x'),
+        (e: unknown) => e instanceof RedisUnsupported && e.deviation === 'search',
+      );
       await assert.rejects(
         store.transaction((tx) => tx.sql.query('SELECT 1')),
         (e: unknown) => e instanceof RedisUnsupported && e.deviation === 'sql',
       );
-      await assert.rejects(store.transaction((tx) => tx.table(ns, 't')), (e: unknown) => e instanceof RedisUnsupported);
+      await assert.rejects(
+        store.transaction((tx) => tx.table(ns, 't')),
+        (e: unknown) => e instanceof RedisUnsupported,
+      );
       assert.throws(
         () => store.within(),
         (e: unknown) => e instanceof RedisUnsupported && e.deviation === 'inline',
       );
-      assert.deepEqual(store.capabilities, { sql: false, search: false, inline: false, durable: false, shared: true });
-      await assert.rejects(store.prepare(ns, [defineCollection({ name: 'a:b' })]), /must be non-empty and hold no ':'/);
+      assert.deepEqual(store.capabilities, {
+        sql: false,
+        search: false,
+        inline: false,
+        durable: false,
+        shared: true,
+      });
+      await assert.rejects(
+        store.prepare(ns, [defineCollection({ name: 'a:b' })]),
+        /must be non-empty and hold no ':'/,
+      );
     } finally {
       await store.close();
     }

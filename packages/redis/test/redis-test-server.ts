@@ -11,13 +11,18 @@ export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * except with CI=true, where a missing server fails the run rather than passing it silently.
  */
 export async function redisTestUrl(): Promise<string | undefined> {
-  const probe = new Redis(sharedRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis(sharedRedisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await probe.connect();
     await probe.ping();
     return sharedRedisUrl;
   } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`CI=true and no Redis at ${sharedRedisUrl}`, { cause: error });
+    if (process.env.CI === 'true')
+      throw new Error(`CI=true and no Redis at ${sharedRedisUrl}`, { cause: error });
     console.warn(`No Redis at ${sharedRedisUrl}: Redis tests skipped (${String(error)})`);
     return undefined;
   } finally {
@@ -92,7 +97,11 @@ export class OwnRedisServer {
       stdio: 'ignore',
     });
     this.#process = child;
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       for (let attempt = 0; ; attempt++) {
         try {
