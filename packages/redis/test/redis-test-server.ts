@@ -16,6 +16,9 @@ export async function redisTestUrl(): Promise<string | undefined> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  probe.on('error', () => {
+    // connect() rejects with the same error, reported below.
+  });
   try {
     await probe.connect();
     await probe.ping();
@@ -101,6 +104,9 @@ export class OwnRedisServer {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+    });
+    probe.on('error', () => {
+      // Refused until the server listens: connect() rejects with it, and the loop tries again.
     });
     try {
       for (let attempt = 0; ; attempt++) {
