@@ -2,7 +2,7 @@
  * A store that keeps nothing through a restart of its server (`capabilities.durable` false) lost
  * the read model it held: its namespace marker, its checkpoint or the store's generation is gone.
  * The batch cannot commit on top of nothing; the daemon rebuilds the projection instead. Declared
- * in @tandem/redis until core has it.
+ * in `@tandem/redis` until core has it.
  */
 export class ReadModelLost extends Error {
   constructor(

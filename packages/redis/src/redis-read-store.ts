@@ -5,6 +5,9 @@ import {
   type CollectionDefinition,
   type DeadLetter,
   type DocumentReader,
+  type MaintenanceRequests,
+  type ProjectionLeases,
+  type ProjectionStatusStore,
   type ReadStore,
   type ReadTransaction,
 } from '@tandem/core';
@@ -64,6 +67,7 @@ export function openRedisReadStore(options: RedisReadStoreOptions = {}): RedisRe
  * detected (ReadModelLost, "not ready" to readers), never served empty. See docs/redis.md.
  */
 export class RedisReadStore implements ReadStore {
+  /** Adapter name, for status output. */
   readonly name = 'redis';
   /** What Redis does and does not do here. */
   readonly capabilities: ReadStoreCapabilities = {
@@ -73,9 +77,12 @@ export class RedisReadStore implements ReadStore {
     durable: false,
     shared: true,
   };
-  readonly leases: RedisLeases;
-  readonly statuses: RedisProjectionStatuses;
-  readonly maintenance: RedisMaintenanceRequests;
+  /** Leases in Redis, expiring by the Redis clock. */
+  readonly leases: ProjectionLeases;
+  /** Projection states in Redis. */
+  readonly statuses: ProjectionStatusStore;
+  /** Maintenance requests and pause flags in Redis. */
+  readonly maintenance: MaintenanceRequests;
   readonly #context: RedisContext;
   readonly #ownsConnection: boolean;
   readonly #limits: DocumentLimits;
@@ -114,6 +121,7 @@ export class RedisReadStore implements ReadStore {
     return this.#context.keys;
   }
 
+  /** Registers `namespace` (the marker a restart wipes) and its collections' indexes; sets the generation if none. */
   async prepare(namespace: string, collections: readonly CollectionDefinition[]): Promise<void> {
     const { projection } = ProjectionNamespace.parse(namespace);
     const { keys, redis } = this.#context;
@@ -134,6 +142,7 @@ export class RedisReadStore implements ReadStore {
     if (typeof generation === 'string') this.#generation = generation;
   }
 
+  /** Deletes the namespace: its marker, checkpoints, parked events and status at once, then its documents. */
   async drop(namespace: string): Promise<void> {
     const { keys, redis } = this.#context;
     // The namespace, its checkpoints, parked events and status go first, together: from here on
@@ -169,11 +178,13 @@ export class RedisReadStore implements ReadStore {
     await redis.unlink(keys.collections(namespace));
   }
 
+  /** Committed documents of one namespace; "not ready" when it is not registered. */
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
     checkedCollection(definition);
     return new RedisDocumentReader(this.#context, { mode: 'ns', name: namespace }, definition);
   }
 
+  /** Committed documents of the projection's active version, resolved by the script that reads. */
   activeReader<Doc extends object>(
     projection: string,
     definition: CollectionDefinition<Doc>,
@@ -190,6 +201,7 @@ export class RedisReadStore implements ReadStore {
     );
   }
 
+  /** Runs admin work (activate, unpark, checkpoint moves) and commits it by the batch script. */
   async transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
     const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation);
     const result = await work(tx);
@@ -230,15 +242,18 @@ export class RedisReadStore implements ReadStore {
     return error;
   }
 
+  /** The committed checkpoint (0 when absent, as after a restart). */
   async checkpoint(namespace: string): Promise<number> {
     const position = await this.#context.redis.hget(this.#context.keys.checkpoints, namespace);
     return position === null ? 0 : Number(position);
   }
 
+  /** The projection's active namespace, or undefined. */
   async activeNamespace(projection: string): Promise<string | undefined> {
     return (await this.#context.redis.hget(this.#context.keys.active, projection)) ?? undefined;
   }
 
+  /** The registered namespaces of a projection, sorted. */
   async namespaces(projection: string): Promise<readonly string[]> {
     const registry = await this.#context.redis.hgetall(this.#context.keys.registry);
     return Object.keys(registry)
@@ -246,11 +261,13 @@ export class RedisReadStore implements ReadStore {
       .sort();
   }
 
+  /** Parked events of a namespace, by position. */
   async parked(namespace: string): Promise<readonly DeadLetter[]> {
     const letters = await this.#context.redis.hvals(this.#context.keys.parked(namespace));
     return letters.map((text) => JSON.parse(text) as DeadLetter).sort((a, b) => a.position - b.position);
   }
 
+  /** Closes the connection the store opened (not one it was given). */
   async close(): Promise<void> {
     if (this.#ownsConnection) await this.#context.redis.quit();
   }
