@@ -8,6 +8,4 @@
 export { openRedisReadStore, RedisReadStore, type RedisReadStoreOptions } from './redis-read-store.js';
 export { RedisKeys } from './redis-keys.js';
 export { RedisUnsupported, type RedisDeviation } from './redis-unsupported.js';
-export { ReadModelLost } from './read-model-lost.js';
-export { ApplyFailed, type ProjectionBatch, type ReadStoreCapabilities } from './batch-contract.js';
 export { redisReadStoreDeviations } from './redis-deviations.js';

@@ -6,15 +6,21 @@ import {
   type DeadLetter,
   type DocumentReader,
   type MaintenanceRequests,
+  type ProjectionBatch,
   type ProjectionLeases,
   type ProjectionStatusStore,
   type ReadStore,
+  type ReadStoreCapabilities,
   type ReadTransaction,
 } from '@tandem/core';
-import { assertKnownOptions, checkedField, ProjectionNamespace } from '@tandem/core/adapter';
-import { ApplyFailed, type ProjectionBatch, type ReadStoreCapabilities } from './batch-contract.js';
+import {
+  ApplyFailed,
+  assertKnownOptions,
+  checkedField,
+  ProjectionNamespace,
+  ReadModelLost,
+} from '@tandem/core/adapter';
 import { indexFieldLists } from './index-encoding.js';
-import { ReadModelLost } from './read-model-lost.js';
 import type { RedisContext } from './redis-context.js';
 import { RedisDocumentReader } from './redis-document-reader.js';
 import type { DocumentLimits } from './redis-document-writer.js';
@@ -22,7 +28,12 @@ import { RedisKeys } from './redis-keys.js';
 import { RedisLeases } from './redis-leases.js';
 import { RedisMaintenanceRequests } from './redis-maintenance-requests.js';
 import { RedisProjectionStatuses } from './redis-projection-statuses.js';
-import { checkedCollection, collectionLists, RedisReadTransaction } from './redis-read-transaction.js';
+import {
+  checkedCollection,
+  collectionLists,
+  lostBecause,
+  RedisReadTransaction,
+} from './redis-read-transaction.js';
 import { RedisUnsupported } from './redis-unsupported.js';
 
 /** The replies of a MULTI, or the first error in them (EXEC resolves with per-command errors). */
@@ -128,6 +139,12 @@ export class RedisReadStore implements ReadStore {
     const lists: Record<string, string> = {};
     for (const collection of collections) {
       checkedCollection(collection);
+      // Refused where it is declared, as the port asks: a search index Redis cannot serve.
+      if (collection.search !== undefined)
+        throw new RedisUnsupported(
+          'search',
+          `collection ${collection.name} declares search fields, and Redis has no full-text index; keep searched read models in SQLite or PostgreSQL`,
+        );
       for (const index of collection.indexes ?? []) for (const field of index.fields) checkedField(field);
       lists[collection.name] = collectionLists(indexFieldLists(collection.indexes ?? []));
     }
@@ -237,7 +254,7 @@ export class RedisReadStore implements ReadStore {
   #storeFailure(error: unknown, batch: ProjectionBatch): unknown {
     if (TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready') {
       const namespace = ProjectionNamespace.tryParse(batch.checkpoint)?.withoutPartition().toString();
-      return new ReadModelLost(namespace ?? batch.checkpoint, 'namespace');
+      return new ReadModelLost(namespace ?? batch.checkpoint, lostBecause.namespace);
     }
     return error;
   }

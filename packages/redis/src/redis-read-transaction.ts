@@ -6,7 +6,7 @@ import type {
   ReadTransaction,
   SqlExecutor,
 } from '@tandem/core';
-import { CheckpointMoved, LeaseLost, ProjectionNamespace } from '@tandem/core/adapter';
+import { CheckpointMoved, LeaseLost, ProjectionNamespace, ReadModelLost } from '@tandem/core/adapter';
 import { encodeId } from './index-encoding.js';
 import type { RedisContext } from './redis-context.js';
 import {
@@ -17,7 +17,6 @@ import {
 } from './redis-document-writer.js';
 import { commitScript } from './redis-lua.js';
 import type { ScriptReply } from './redis-script.js';
-import { ReadModelLost } from './read-model-lost.js';
 import { RedisUnsupported } from './redis-unsupported.js';
 
 const noSql: SqlExecutor = {
@@ -25,6 +24,16 @@ const noSql: SqlExecutor = {
     Promise.reject(new RedisUnsupported('sql', 'raw SQL is not supported; use document collections')),
   execute: () =>
     Promise.reject(new RedisUnsupported('sql', 'raw SQL is not supported; use document collections')),
+};
+
+/** What showed the commit script that Redis lost the read model. */
+export type LostEvidence = 'namespace' | 'generation' | 'checkpoint';
+
+/** The detail of a ReadModelLost, by its evidence (Redis restarted without persistence). */
+export const lostBecause: Record<LostEvidence, string> = {
+  namespace: 'its namespace is no longer registered in Redis (a restart, or a drop)',
+  generation: 'Redis restarted and another process prepared the store again since this one did',
+  checkpoint: 'its checkpoint is gone from Redis while the batch expected one',
 };
 
 /** The namespace a checkpoint row belongs to (`ns#p` is a partition's row of `ns`). */
@@ -222,7 +231,7 @@ export class RedisReadTransaction implements ReadTransaction {
     const [outcome, name, ...rest] = reply;
     if (outcome === 'ok') return;
     if (outcome === 'lost')
-      throw new ReadModelLost(String(name), String(rest[0]) as ReadModelLost['evidence']);
+      throw new ReadModelLost(String(name), lostBecause[String(rest[0]) as LostEvidence]);
     if (outcome === 'lease' && fence !== undefined) throw new LeaseLost(fence);
     if (outcome === 'moved') throw new CheckpointMoved(String(name), Number(rest[0]), Number(rest[1]));
     throw new Error(`Unexpected reply of the Redis commit script: ${JSON.stringify(reply)}`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { defineCollection, type DeadLetter } from '@tandem/core';
-import { CheckpointMoved, LeaseLost } from '@tandem/core/adapter';
-import { ApplyFailed, openRedisReadStore, RedisUnsupported, type RedisReadStore } from '@tandem/redis';
+import { ApplyFailed, CheckpointMoved, LeaseLost } from '@tandem/core/adapter';
+import { openRedisReadStore, RedisUnsupported, type RedisReadStore } from '@tandem/redis';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from './redis-test-server.js';
 
 interface Order {
