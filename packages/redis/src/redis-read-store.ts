@@ -32,6 +32,7 @@ import {
   checkedCollection,
   collectionLists,
   lostBecause,
+  namespaceOfCheckpoint,
   RedisReadTransaction,
 } from './redis-read-transaction.js';
 import { RedisUnsupported } from './redis-unsupported.js';
@@ -253,8 +254,7 @@ export class RedisReadStore implements ReadStore {
   /** A read inside a batch failed: a namespace gone from Redis is lost, anything else an outage. */
   #storeFailure(error: unknown, batch: ProjectionBatch): unknown {
     if (TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready') {
-      const namespace = ProjectionNamespace.tryParse(batch.checkpoint)?.withoutPartition().toString();
-      return new ReadModelLost(namespace ?? batch.checkpoint, lostBecause.namespace);
+      return new ReadModelLost(namespaceOfCheckpoint(batch.checkpoint), lostBecause.namespace);
     }
     return error;
   }

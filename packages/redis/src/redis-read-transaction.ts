@@ -6,7 +6,7 @@ import type {
   ReadTransaction,
   SqlExecutor,
 } from '@tandem/core';
-import { CheckpointMoved, LeaseLost, ProjectionNamespace, ReadModelLost } from '@tandem/core/adapter';
+import { CheckpointMoved, LeaseLost, ReadModelLost } from '@tandem/core/adapter';
 import { encodeId } from './index-encoding.js';
 import type { RedisContext } from './redis-context.js';
 import {
@@ -37,8 +37,10 @@ export const lostBecause: Record<LostEvidence, string> = {
 };
 
 /** The namespace a checkpoint row belongs to (`ns#p` is a partition's row of `ns`). */
-function namespaceOfCheckpoint(name: string): string {
-  return ProjectionNamespace.tryParse(name)?.withoutPartition().toString() ?? name;
+export function namespaceOfCheckpoint(name: string): string {
+  // By text: namespaces hold no `#` but before a lane's number (which need not parse as a lane).
+  const hash = name.indexOf('#');
+  return hash === -1 ? name : name.slice(0, hash);
 }
 
 /** A collection's index field lists as the registry keeps them, for drop: `a,b|c`. */
