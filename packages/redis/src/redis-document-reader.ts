@@ -92,28 +92,35 @@ export class RedisDocumentReader<Doc extends object> implements DocumentReader<D
     this.#pending = [];
     // An id with a lone surrogate cannot be a Redis key, so no document has it.
     const ids = [...new Set(batch.map((p) => p.id).filter(wellFormed))];
-    const { keys } = this.#context;
-    getScript
-      .run(this.#context.redis, [
-        keys.registry,
-        keys.active,
-        this.#source.mode,
-        this.#source.name,
-        ...this.#documents,
-        ...ids,
-      ])
-      .then((reply) => {
-        const [status, , ...docs] = reply as ScriptReply[];
-        if (status !== 'ok') throw notReady(this.#source);
-        const found = new Map(ids.map((id, n) => [id, docs[n]]));
-        for (const p of batch) {
-          const text = found.get(p.id);
-          p.resolve(typeof text === 'string' ? text : undefined);
-        }
+    this.lookup(ids)
+      .then((texts) => {
+        const found = new Map(ids.map((id, n) => [id, texts[n]]));
+        for (const p of batch) p.resolve(found.get(p.id));
       })
       .catch((error: unknown) => {
         for (const p of batch) p.reject(error);
       });
+  }
+
+  /**
+   * The JSON text of each of `ids` (well-formed ones), in one script call that first checks the
+   * namespace is registered: "not ready" when it is not, so a lost read model never reads as empty.
+   */
+  async lookup(ids: readonly string[]): Promise<(string | undefined)[]> {
+    const { keys } = this.#context;
+    const reply = (await getScript.run(this.#context.redis, [
+      keys.registry,
+      keys.active,
+      this.#source.mode,
+      this.#source.name,
+      ...this.#documents,
+      ...ids,
+    ])) as ScriptReply[];
+    if (reply[0] !== 'ok') throw notReady(this.#source);
+    return ids.map((_, n) => {
+      const text = reply[n + 2];
+      return typeof text === 'string' ? text : undefined;
+    });
   }
 
   async find(query: FindQuery = {}): Promise<Page<Doc>> {

@@ -57,7 +57,6 @@ export function collectionBuffer(
  * JSON cannot carry) is refused at the write, typed, so it fails the projection's apply.
  */
 export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<Doc> {
-  readonly #context: RedisContext;
   readonly #buffer: CollectionBuffer;
   readonly #committed: RedisDocumentReader<Doc>;
   readonly #limits: DocumentLimits;
@@ -70,7 +69,6 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
     limits: DocumentLimits,
     onStoreError: (error: unknown) => void,
   ) {
-    this.#context = context;
     this.#buffer = buffer;
     this.#limits = limits;
     this.#onStoreError = onStoreError;
@@ -94,17 +92,17 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
     return this.#buffer.read.get(id) ?? undefined;
   }
 
-  /** Fetches `id`, and at the first read the batch's hinted ids with it: one MGET. */
+  /**
+   * Fetches `id`, and at the first read the batch's hinted ids with it: one script call, which
+   * also finds a namespace Redis lost (the read then fails as the store's, not the projection's).
+   */
   async #load(id: string): Promise<void> {
     const ids = [
       id,
       ...this.#buffer.hinted.filter((h) => h !== id && wellFormed(h) && !this.#buffer.read.has(h)),
     ];
     this.#buffer.hinted = [];
-    const { keys, redis } = this.#context;
-    const texts = await this.#tracked(
-      redis.mget(ids.map((i) => keys.document(this.#buffer.namespace, this.#buffer.definition.name, i))),
-    );
+    const texts = await this.#tracked(this.#committed.lookup(ids));
     ids.forEach((i, n) => {
       if (!this.#buffer.writes.has(i)) this.#buffer.read.set(i, texts[n] ?? null);
     });

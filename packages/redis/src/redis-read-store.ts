@@ -241,7 +241,8 @@ export class RedisReadStore implements ReadStore {
         await batch.apply(tx);
       } catch (error) {
         if (tx.storeError !== undefined) throw this.#storeFailure(tx.storeError, batch);
-        throw new ApplyFailed(error);
+        // An apply that failed on data Redis lost ("counter a missing") is the loss, not the batch.
+        throw (await this.#lost(batch)) ?? new ApplyFailed(error);
       }
       // The projection may have caught a failed read and gone on: its writes rest on nothing.
       if (tx.storeError !== undefined) throw this.#storeFailure(tx.storeError, batch);
@@ -249,6 +250,28 @@ export class RedisReadStore implements ReadStore {
     for (const letter of batch.park ?? []) await tx.park(letter);
     await tx.saveCheckpoint(batch.checkpoint, batch.position, batch.expected, batch.lease);
     await tx.commit();
+  }
+
+  /** The batch's read model, if Redis lost it: the commit script's checks, read once. */
+  async #lost(batch: ProjectionBatch): Promise<ReadModelLost | undefined> {
+    const { keys, redis } = this.#context;
+    const namespace = namespaceOfCheckpoint(batch.checkpoint);
+    const [registered, generation, checkpoint] = (
+      await checked(
+        redis
+          .multi()
+          .hexists(keys.registry, namespace)
+          .get(keys.generation)
+          .hget(keys.checkpoints, batch.checkpoint)
+          .exec(),
+      )
+    ).map(([, value]) => value);
+    if (registered !== 1) return new ReadModelLost(namespace, lostBecause.namespace);
+    if (this.#generation !== undefined && generation !== this.#generation)
+      return new ReadModelLost(namespace, lostBecause.generation);
+    if (batch.expected > 0 && checkpoint === null)
+      return new ReadModelLost(namespace, lostBecause.checkpoint);
+    return undefined;
   }
 
   /** A read inside a batch failed: a namespace gone from Redis is lost, anything else an outage. */

@@ -86,6 +86,16 @@ describe('Redis restart (a server of its own, keeping nothing on disk)', () => {
         (e: unknown) => e instanceof ReadModelLost,
         'a read of the lost namespace inside the batch is the loss, not the projection failing',
       );
+      await assert.rejects(
+        store.applyBatch({
+          checkpoint: ns,
+          expected: 5,
+          position: 6,
+          apply: () => Promise.reject(new Error('order o5 missing')),
+        }),
+        (e: unknown) => e instanceof ReadModelLost,
+        'an apply that failed on the lost data is the loss, not the projection failing',
+      );
       assert.equal(await store.checkpoint(ns), 0);
       assert.equal(await store.activeNamespace('orders-view'), undefined);
 
