@@ -17,3 +17,8 @@ export {
   type EventMessageBody,
   type EventMessageInput,
 } from './rabbit-event-message.js';
+export {
+  createRabbitConsumer,
+  type RabbitConsumer,
+  type RabbitConsumerOptions,
+} from './rabbit-consumer.js';
