@@ -17,8 +17,4 @@ export {
   type EventMessageBody,
   type EventMessageInput,
 } from './rabbit-event-message.js';
-export {
-  createRabbitConsumer,
-  type RabbitConsumer,
-  type RabbitConsumerOptions,
-} from './rabbit-consumer.js';
+export { createRabbitConsumer, type RabbitConsumer, type RabbitConsumerOptions } from './rabbit-consumer.js';

@@ -1,5 +1,11 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { checkedInboxKey, type ProjectionLogger, type RecordedEvent, type Store, type Transaction } from '@tandem/core';
+import {
+  checkedInboxKey,
+  type ProjectionLogger,
+  type RecordedEvent,
+  type Store,
+  type Transaction,
+} from '@tandem/core';
 import { assertKnownOptions } from '@tandem/core/adapter';
 import { abandonConnection } from './abandon-connection.js';
 import { assertEventsExchange, defaultEventsExchange, defaultUnroutedName } from './events-exchange.js';
@@ -121,7 +127,8 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
   if (typeof options.url !== 'string' || options.url === '')
     throw new TypeError('createRabbitConsumer: url must be an AMQP URL such as amqp://127.0.0.1:5672');
   const queue = checkedInboxKey(options.queue, 'consumer');
-  if (typeof options.handle !== 'function') throw new TypeError('createRabbitConsumer: handle must be a function');
+  if (typeof options.handle !== 'function')
+    throw new TypeError('createRabbitConsumer: handle must be a function');
   const exchange = options.exchange ?? defaultEventsExchange;
   const unrouted = options.unrouted ?? defaultUnroutedName(exchange);
   const bindings = options.bindings ?? ['#'];
@@ -182,7 +189,11 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
         if (message === null) {
           // RabbitMQ cancelled the consumer (the queue was deleted): start over.
           logger.warn({ queue }, 'RabbitMQ cancelled the consumer; reconnecting');
-          void abandonConnection(model);
+          // Closing ends the session; keepOpen then opens a new one. abandonConnection never
+          // rejects: the handler only logs in case that changes.
+          abandonConnection(model).catch((error: unknown) =>
+            logger.warn({ err: error, queue }, 'RabbitMQ consumer could not close its connection'),
+          );
           return;
         }
         tail = tail.then(() => settle(current, message));
@@ -208,7 +219,10 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
         logger.warn({ err: error, queue }, 'RabbitMQ message id refused by the inbox; dead-lettered');
       }
     } else {
-      logger.warn({ queue, reason: decoded.reason, routingKey: message.fields.routingKey }, 'Malformed RabbitMQ message; dead-lettered');
+      logger.warn(
+        { queue, reason: decoded.reason, routingKey: message.fields.routingKey },
+        'Malformed RabbitMQ message; dead-lettered',
+      );
     }
     if (!decoded.ok || messageId === undefined) {
       answer(current, () => current.channel.reject(message, false));
@@ -241,7 +255,10 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
           answer(current, () => current.channel.nack(message, false, true));
           return;
         }
-        logger.warn({ err: error, queue, eventId: id, attempt }, 'RabbitMQ consumer store transaction failed; retrying');
+        logger.warn(
+          { err: error, queue, eventId: id, attempt },
+          'RabbitMQ consumer store transaction failed; retrying',
+        );
         await pause(Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
         if (current.done || closed) return; // redelivered later; the inbox drops it if it did commit
       }
@@ -254,7 +271,10 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
     try {
       send();
     } catch (error) {
-      logger.warn({ err: error, queue }, 'RabbitMQ channel closed before the answer; the message will come again');
+      logger.warn(
+        { err: error, queue },
+        'RabbitMQ channel closed before the answer; the message will come again',
+      );
     }
   }
 

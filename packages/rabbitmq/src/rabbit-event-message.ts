@@ -65,8 +65,7 @@ export function encodeEventMessage(event: RecordedEvent): EncodedEventMessage {
 
 /** The outcome of {@link decodeEventMessage}: the event, or why the message is not one. */
 export type DecodedEventMessage =
-  | { readonly ok: true; readonly event: RecordedEvent }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly event: RecordedEvent } | { readonly ok: false; readonly reason: string };
 
 /** The part of an AMQP message decoding reads. */
 export interface EventMessageInput {
@@ -90,7 +89,10 @@ export function decodeEventMessage(message: EventMessageInput): DecodedEventMess
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     return { ok: false, reason: 'the body is not a JSON object' };

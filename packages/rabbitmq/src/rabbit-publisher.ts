@@ -118,7 +118,11 @@ export function rabbitPublisher(options: RabbitPublisherOptions): EventPublisher
     await abandonConnection(failed.model);
   }
 
-  async function publishOn(active: Link, events: readonly RecordedEvent[], deadline: Promise<never>): Promise<void> {
+  async function publishOn(
+    active: Link,
+    events: readonly RecordedEvent[],
+    deadline: Promise<never>,
+  ): Promise<void> {
     const confirms: Promise<void>[] = [];
     for (const event of events) {
       if (active.failure !== undefined)
@@ -127,12 +131,29 @@ export function rabbitPublisher(options: RabbitPublisherOptions): EventPublisher
       let written = true;
       confirms.push(
         new Promise<void>((resolve, reject) => {
-          written = active.channel.publish(exchange, eventRoutingKey(event), content, publish, (error: unknown) => {
-            if (error === null || error === undefined) resolve();
-            else if (active.failure !== undefined)
-              reject(new RabbitPublishFailed('closed', `RabbitMQ channel closed before event ${event.eventId} was confirmed: ${active.failure.message}`));
-            else reject(new RabbitPublishFailed('nack', `RabbitMQ refused event ${event.eventId} (position ${event.position})`));
-          });
+          written = active.channel.publish(
+            exchange,
+            eventRoutingKey(event),
+            content,
+            publish,
+            (error: unknown) => {
+              if (error === null || error === undefined) resolve();
+              else if (active.failure !== undefined)
+                reject(
+                  new RabbitPublishFailed(
+                    'closed',
+                    `RabbitMQ channel closed before event ${event.eventId} was confirmed: ${active.failure.message}`,
+                  ),
+                );
+              else
+                reject(
+                  new RabbitPublishFailed(
+                    'nack',
+                    `RabbitMQ refused event ${event.eventId} (position ${event.position})`,
+                  ),
+                );
+            },
+          );
         }),
       );
       // The channel buffers past its high-water mark; wait for it to drain before writing more.
@@ -154,7 +175,13 @@ export function rabbitPublisher(options: RabbitPublisherOptions): EventPublisher
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new RabbitPublishFailed('timeout', `RabbitMQ did not confirm ${events.length} events within ${confirmTimeoutMs} ms`)),
+          () =>
+            reject(
+              new RabbitPublishFailed(
+                'timeout',
+                `RabbitMQ did not confirm ${events.length} events within ${confirmTimeoutMs} ms`,
+              ),
+            ),
           confirmTimeoutMs,
         );
       });
@@ -165,7 +192,9 @@ export function rabbitPublisher(options: RabbitPublisherOptions): EventPublisher
       } catch (error) {
         await discard(active);
         if (error instanceof RabbitPublishFailed) throw error;
-        throw new RabbitPublishFailed('closed', `RabbitMQ publish failed: ${message(error)}`, { cause: error });
+        throw new RabbitPublishFailed('closed', `RabbitMQ publish failed: ${message(error)}`, {
+          cause: error,
+        });
       } finally {
         clearTimeout(timer);
       }

@@ -23,7 +23,10 @@ function recorded(position: number, streamId: string, type = 'OrderPlaced'): Rec
 }
 
 /** The events the handler applied, in order, as the handler's own store recorded them. */
-async function applied(store: MemoryStore, queue: string): Promise<{ eventId: string; streamId: string; version: number }[]> {
+async function applied(
+  store: MemoryStore,
+  queue: string,
+): Promise<{ eventId: string; streamId: string; version: number }[]> {
   const read = await store.events.readStream(`applied-${queue}`);
   return read.events.map((event) => event.data as { eventId: string; streamId: string; version: number });
 }
@@ -56,7 +59,11 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
   });
 
   /** A consumer on a fresh exchange whose handler records each event in its store, and a publisher. */
-  async function setup(label: string, extra: Partial<RabbitConsumerOptions> = {}, fail?: (event: RecordedEvent) => boolean) {
+  async function setup(
+    label: string,
+    extra: Partial<RabbitConsumerOptions> = {},
+    fail?: (event: RecordedEvent) => boolean,
+  ) {
     const exchange = uniqueName(label);
     const queue = `${exchange}.q`;
     exchanges.push(exchange, `${exchange}.unrouted`, `${queue}.dead-letter`);
@@ -80,7 +87,12 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
           {
             streamId: `applied-${queue}`,
             expectedVersion: 'any',
-            events: [{ type: 'Applied', data: { eventId: event.eventId, streamId: event.streamId, version: event.streamVersion } }],
+            events: [
+              {
+                type: 'Applied',
+                data: { eventId: event.eventId, streamId: event.streamId, version: event.streamVersion },
+              },
+            ],
           },
         ]);
       },
@@ -106,17 +118,26 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
       await publisher.publish(events.slice(0, 25));
       // The relay crashed before its checkpoint: it publishes from the checkpoint again.
       await publisher.publish(events);
-      await eventually(async () => (await applied(store, queue)).length === 40 && [...attempts.values()].length === 40);
+      await eventually(
+        async () => (await applied(store, queue)).length === 40 && [...attempts.values()].length === 40,
+      );
       // Every copy was delivered (the republished 25 too) before we look at the totals.
       await eventually(async () => (await channel.checkQueue(queue)).messageCount === 0);
       const rows = await applied(store, queue);
       assert.deepEqual(new Set(rows.map((row) => row.eventId)).size, 40, 'each event applied once');
       for (const stream of ['order-0', 'order-1', 'order-2', 'order-3']) {
         const versions = rows.filter((row) => row.streamId === stream).map((row) => row.version);
-        assert.deepEqual(versions, [...versions].sort((a, b) => a - b), `${stream} in order`);
+        assert.deepEqual(
+          versions,
+          [...versions].sort((a, b) => a - b),
+          `${stream} in order`,
+        );
       }
       // The duplicates reached the handler's transaction only to be refused by the claim.
-      assert.ok([...attempts.values()].every((n) => n === 1), 'no event reached the handler twice');
+      assert.ok(
+        [...attempts.values()].every((n) => n === 1),
+        'no event reached the handler twice',
+      );
     } finally {
       await consumer.close();
       await publisher.close();
@@ -139,7 +160,10 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
       // deliveryLimit 2: the first delivery and two redeliveries.
       assert.equal(attempts.get(poison.eventId), 3);
       await eventually(async () => (await applied(store, queue)).length === 2);
-      assert.ok(logger.lines.some((line) => /dead-lettered/.test(line)), logger.lines.join('\n'));
+      assert.ok(
+        logger.lines.some((line) => /dead-lettered/.test(line)),
+        logger.lines.join('\n'),
+      );
     } finally {
       await consumer.close();
       await publisher.close();
@@ -150,7 +174,12 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
     const { exchange, queue, store, logger, publisher, consumer } = await setup('malformed');
     try {
       const publish = (content: string, messageId?: string) =>
-        channel.publish(exchange, 'order.OrderPlaced', Buffer.from(content), messageId === undefined ? {} : { messageId });
+        channel.publish(
+          exchange,
+          'order.OrderPlaced',
+          Buffer.from(content),
+          messageId === undefined ? {} : { messageId },
+        );
       publish('not json');
       publish('{"eventId":"x"}', 'x');
       const good = recorded(1, 'order-1');
@@ -162,8 +191,14 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
         dead.map((message) => message.properties.headers?.['x-first-death-reason']),
         ['rejected', 'rejected', 'rejected'],
       );
-      await eventually(async () => (await applied(store, queue)).map((row) => row.eventId).join() === good.eventId);
-      assert.equal(logger.lines.filter((line) => /Malformed|refused/.test(line)).length, 3, logger.lines.join('\n'));
+      await eventually(
+        async () => (await applied(store, queue)).map((row) => row.eventId).join() === good.eventId,
+      );
+      assert.equal(
+        logger.lines.filter((line) => /Malformed|refused/.test(line)).length,
+        3,
+        logger.lines.join('\n'),
+      );
     } finally {
       await consumer.close();
       await publisher.close();
@@ -174,7 +209,8 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
     const base = { url: url ?? '', queue: 'q', store: new MemoryStore(), handle: async () => {} };
     await assert.rejects(
       createRabbitConsumer({ ...base, prefech: 3 } as never),
-      (error: unknown) => error instanceof TypeError && /prefech.*did you mean "prefetch"/.test(error.message),
+      (error: unknown) =>
+        error instanceof TypeError && /prefech.*did you mean "prefetch"/.test(error.message),
     );
     await assert.rejects(createRabbitConsumer({ ...base, prefetch: 0 }), RangeError);
     await assert.rejects(createRabbitConsumer({ ...base, queue: '' }), /consumer/);

@@ -9,7 +9,12 @@ import { rabbitTestUrl, uniqueName } from './rabbit-test-url.js';
 
 const url = await rabbitTestUrl();
 
-function recorded(position: number, streamId: string, type = 'OrderPlaced', extra: object = {}): RecordedEvent {
+function recorded(
+  position: number,
+  streamId: string,
+  type = 'OrderPlaced',
+  extra: object = {},
+): RecordedEvent {
   return {
     type,
     data: { position, note: 'zürich ☃' },
@@ -124,7 +129,10 @@ describe('rabbitPublisher', { skip: url === undefined ? 'no RabbitMQ broker' : f
     const { exchange, queue, publisher } = await topology('unrouted', 'order.*');
     try {
       await publisher.publish([recorded(1, 'order-1'), recorded(2, 'invoice-9', 'InvoiceSent')]);
-      assert.deepEqual((await drain(channel, queue)).map((m) => m.fields.routingKey), ['order.OrderPlaced']);
+      assert.deepEqual(
+        (await drain(channel, queue)).map((m) => m.fields.routingKey),
+        ['order.OrderPlaced'],
+      );
       assert.deepEqual(
         (await drain(channel, `${exchange}.unrouted`)).map((m) => m.fields.routingKey),
         ['invoice.InvoiceSent'],
@@ -143,7 +151,8 @@ describe('rabbitPublisher', { skip: url === undefined ? 'no RabbitMQ broker' : f
     try {
       await assert.rejects(
         publisher.publish([recorded(1, 'order-1'), recorded(2, 'order-1'), recorded(3, 'order-1')]),
-        (error: unknown) => error instanceof RabbitPublishFailed && error.reason === 'nack' && /position 3/.test(error.message),
+        (error: unknown) =>
+          error instanceof RabbitPublishFailed && error.reason === 'nack' && /position 3/.test(error.message),
       );
       await drain(channel, queue);
       // The next call works on a new connection.
@@ -202,7 +211,8 @@ describe('rabbitPublisher', { skip: url === undefined ? 'no RabbitMQ broker' : f
   it('refuses unknown options and a missing url', () => {
     assert.throws(
       () => rabbitPublisher({ url: 'amqp://x', exchnage: 'e' } as never),
-      (error: unknown) => error instanceof TypeError && /exchnage.*did you mean "exchange"/.test(error.message),
+      (error: unknown) =>
+        error instanceof TypeError && /exchnage.*did you mean "exchange"/.test(error.message),
     );
     assert.throws(() => rabbitPublisher({} as never), TypeError);
     assert.throws(() => rabbitPublisher({ url: 'amqp://x', confirmTimeoutMs: 0 }), RangeError);

@@ -140,14 +140,22 @@ describe('RabbitMQ relay under kills', { skip: url === undefined ? 'no RabbitMQ 
     exchanges.push(exchange);
     // What the relay's prepare() declares, plus the queue a consumer would bind first.
     await channel.assertExchange(`${exchange}.unrouted`, 'fanout', { durable: true });
-    await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: `${exchange}.unrouted` });
+    await channel.assertExchange(exchange, 'topic', {
+      durable: true,
+      alternateExchange: `${exchange}.unrouted`,
+    });
     await channel.assertQueue(`${exchange}.q`, { durable: true });
     await channel.bindQueue(`${exchange}.q`, exchange, '#');
     const database = join(dir, `${label}.db`);
     const store = await openSqliteStore({ filename: database });
     const app = await counterApp(store);
     for (let i = 0; i < counters; i++)
-      await app.execute({ type: 'OpenCounter', data: { counterId: `c${i}` }, user: admin, commandId: `open-c${i}` });
+      await app.execute({
+        type: 'OpenCounter',
+        data: { counterId: `c${i}` },
+        user: admin,
+        commandId: `open-c${i}`,
+      });
     const env = { DATABASE: database, RABBIT_URL: url ?? '', EXCHANGE: exchange };
     return { exchange, queue: `${exchange}.q`, store, app, env };
   }
@@ -165,9 +173,13 @@ describe('RabbitMQ relay under kills', { skip: url === undefined ? 'no RabbitMQ 
   async function received(queue: string): Promise<Message[]> {
     const { messageCount } = await channel.checkQueue(queue);
     const messages: Message[] = [];
-    const { consumerTag } = await channel.consume(queue, (message) => message !== null && messages.push(message), {
-      noAck: true,
-    });
+    const { consumerTag } = await channel.consume(
+      queue,
+      (message) => message !== null && messages.push(message),
+      {
+        noAck: true,
+      },
+    );
     await eventually(() => messages.length >= messageCount, { timeoutMs: 20_000 });
     await channel.cancel(consumerTag);
     return messages;
@@ -181,7 +193,11 @@ describe('RabbitMQ relay under kills', { skip: url === undefined ? 'no RabbitMQ 
         const point = killPoints[kill % killPoints.length] ?? 'sent';
         const outcome = await relay({ ...env, KILL_AT: String(1 + (kill % 4)), KILL_POINT: point }).ended;
         assert.equal(outcome.signal, 'SIGKILL', `kill ${kill}\n${outcome.output}`);
-        assert.match(outcome.output, new RegExp(`killed at ${point}`), `kill ${kill} mid-batch, not by the timeout\n${outcome.output}`);
+        assert.match(
+          outcome.output,
+          new RegExp(`killed at ${point}`),
+          `kill ${kill} mid-batch, not by the timeout\n${outcome.output}`,
+        );
       }
     } finally {
       await writing.stop();
@@ -191,7 +207,10 @@ describe('RabbitMQ relay under kills', { skip: url === undefined ? 'no RabbitMQ 
     const messages = await received(queue);
     const committed = await logEvents(store);
     assert.equal(exactlyOnceInOrder(messages, committed), '');
-    assert.ok(messages.length > committed.length, `kills mid-batch sent some events twice (${messages.length} for ${committed.length})`);
+    assert.ok(
+      messages.length > committed.length,
+      `kills mid-batch sent some events twice (${messages.length} for ${committed.length})`,
+    );
     await app.close();
   });
 
