@@ -3,20 +3,31 @@ import type { EventMetadata, RecordedEvent } from '@tandem/core';
 
 /** The JSON body of an event message: the recorded event, nothing more. */
 export interface EventMessageBody {
+  /** The event id, also the message's `messageId`. */
   readonly eventId: string;
+  /** The event type (`OrderPlaced`). */
   readonly type: string;
+  /** The stream the event belongs to (`order-42`). */
   readonly streamId: string;
+  /** Its 1-based version within the stream. */
   readonly streamVersion: number;
+  /** Its position in the log's one global order. */
   readonly position: number;
+  /** The shape version of `data`. */
   readonly schemaVersion: number;
+  /** The event's data, as stored (not upcast). */
   readonly data: unknown;
+  /** Command id, correlation, user, traceparent... as recorded. */
   readonly metadata: EventMetadata;
+  /** ISO-8601 time the store recorded it. */
   readonly recordedAt: string;
 }
 
 /** What `channel.publish` takes for one event: its body and its AMQP properties. */
 export interface EncodedEventMessage {
+  /** The JSON body, UTF-8. */
   readonly content: Buffer;
+  /** `messageId`, persistence, content type and headers. */
   readonly options: Options.Publish;
 }
 
@@ -69,7 +80,9 @@ export type DecodedEventMessage =
 
 /** The part of an AMQP message decoding reads. */
 export interface EventMessageInput {
+  /** The message body. */
   readonly content: Buffer;
+  /** Its properties; only `messageId` is read. */
   readonly properties: { readonly messageId?: unknown };
 }
 

@@ -9,9 +9,16 @@ export type RabbitPublishFailure = 'nack' | 'closed' | 'timeout' | 'connect';
  * new connection on that next call.
  */
 export class RabbitPublishFailed extends Error {
+  /** The class name, kept through bundlers that rename classes. */
   override readonly name = 'RabbitPublishFailed';
 
+  /**
+   * @param reason - why the batch was not confirmed.
+   * @param message - says which event or connection failed.
+   * @param options - the underlying error as `cause`.
+   */
   constructor(
+    /** Why the batch was not confirmed. */
     readonly reason: RabbitPublishFailure,
     message: string,
     options?: { readonly cause?: unknown },

@@ -35,7 +35,7 @@ interface Link {
 }
 
 /**
- * An {@link EventPublisher} for RabbitMQ: the relay's way out to services that read RabbitMQ.
+ * An `EventPublisher` (`@tandem/core/adapter`) for RabbitMQ: the relay's way out to services that read RabbitMQ.
  *
  * - `prepare()` declares a durable topic exchange (default `tandem.events`) and, unless
  *   `unrouted: false`, its alternate exchange and queue `<exchange>.unrouted`, which keep the
