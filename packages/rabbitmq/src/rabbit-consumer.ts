@@ -309,6 +309,11 @@ export async function createRabbitConsumer(options: RabbitConsumerOptions): Prom
       if (closed) break;
       try {
         current = await open();
+        if (closed) {
+          // close() ran while this connection was being opened: it never saw it.
+          await abandonConnection(current.model);
+          current = undefined;
+        }
       } catch (error) {
         failures += 1;
         logger.warn({ err: error, queue, failures }, 'RabbitMQ consumer could not reconnect; retrying');
