@@ -4,6 +4,7 @@ import { connect, type Channel, type ChannelModel, type Message } from 'amqplib'
 import { MemoryStore, type ProjectionLogger, type RecordedEvent } from '@tandem/core';
 import { eventually } from '@tandem/testing';
 import { createRabbitConsumer, rabbitPublisher, type RabbitConsumerOptions } from '@tandem/rabbitmq';
+import { heldProxy } from './held-proxy.js';
 import { rabbitTestUrl, uniqueName } from './rabbit-test-url.js';
 
 const url = await rabbitTestUrl();
@@ -202,6 +203,33 @@ describe('createRabbitConsumer', { skip: url === undefined ? 'no RabbitMQ broker
     } finally {
       await consumer.close();
       await publisher.close();
+    }
+  });
+
+  it('reconnects by itself after the connection drops, and loses or repeats nothing', async () => {
+    const broker = new URL(url ?? '');
+    const proxy = await heldProxy(broker.hostname, Number(broker.port || 5672));
+    broker.host = `127.0.0.1:${proxy.port}`;
+    const { queue, store, logger, publisher, consumer } = await setup('reconnect', {
+      url: broker.toString(),
+    });
+    try {
+      const events = Array.from({ length: 60 }, (_, i) => recorded(i + 1, `order-${i % 3}`));
+      await publisher.publish(events.slice(0, 30));
+      await eventually(async () => (await applied(store, queue)).length >= 10);
+      proxy.drop();
+      await publisher.publish(events.slice(30));
+      await eventually(async () => (await applied(store, queue)).length === 60, { timeoutMs: 20_000 });
+      const rows = await applied(store, queue);
+      assert.equal(new Set(rows.map((row) => row.eventId)).size, 60);
+      assert.ok(
+        logger.lines.some((line) => /connection lost/.test(line)),
+        logger.lines.join('\n'),
+      );
+    } finally {
+      await consumer.close();
+      await publisher.close();
+      await proxy.close();
     }
   });
 
