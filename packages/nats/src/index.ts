@@ -1,6 +1,21 @@
 /**
- * `@tandem/nats`.
+ * `@tandem/nats`: NATS JetStream for Tandem. A relay publisher that sends every committed event to
+ * a JetStream stream (message id = event id, so replays are dropped), and the message format both
+ * sides share.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  checkSubjectPrefix,
+  decodeEventMessage,
+  encodeEventMessage,
+  eventHeaders,
+  eventSubject,
+  MalformedEventMessage,
+  streamCategory,
+  subjectToken,
+  UnpublishableEvent,
+  type EventMessage,
+  type EventMessageBody,
+  type IncomingEventMessage,
+} from './event-message.js';
