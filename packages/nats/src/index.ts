@@ -19,3 +19,8 @@ export {
   type EventMessageBody,
   type IncomingEventMessage,
 } from './event-message.js';
+export { createNatsConsumer, type NatsConsumer } from './nats-consumer.js';
+export type { NatsConsumerOptions } from './nats-consumer-options.js';
+export type { NatsConsumerError, NatsConsumerState, NatsConsumerStatus } from './nats-consumer-status.js';
+export { deadLetterHeaders, type DeadLetterReason } from './nats-consumer-dead-letter.js';
+export { durableConfig } from './nats-consumer-durable.js';
