@@ -19,3 +19,6 @@ export {
   type EventMessageBody,
   type IncomingEventMessage,
 } from './event-message.js';
+export { natsPublisher, type NatsPublisherOptions } from './nats-publisher.js';
+export { JetStreamUnavailable, NatsPublishFailed, NatsStreamMismatch } from './nats-publisher-errors.js';
+export { defaultDuplicateWindowMs, relayStreamConfig } from './nats-stream-config.js';
