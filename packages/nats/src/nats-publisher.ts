@@ -58,7 +58,7 @@ function isJetStreamNotEnabled(error: unknown): boolean {
 const streamNotFound = 10059;
 
 /**
- * An {@link EventPublisher} onto NATS JetStream, for `defineRelay`: each committed event becomes
+ * An `EventPublisher` (`@tandem/core/adapter`) onto NATS JetStream, for `defineRelay`: each committed event becomes
  * one message on `<prefix>.<category>.<type>` with `Nats-Msg-Id` = its event id (see
  * `encodeEventMessage`), in a stream `prepare()` creates if it is missing.
  *
