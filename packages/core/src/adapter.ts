@@ -40,7 +40,11 @@ export { tandemTracer } from './tracing/tandem-tracer.js';
 
 // Read stores: rows, tables, pages, cursors, index plans, search.
 export { deadLetterFromRow, type DeadLetterRow } from './read-store/dead-letter.js';
-export { CheckpointMoved } from './read-store/read-store.js';
+export { CheckpointMoved } from './read-store/checkpoint-moved.js';
+export { ApplyFailed } from './read-store/apply-failed.js';
+export { ReadModelLost } from './read-store/read-model-lost.js';
+export { applyBatchInTransaction } from './read-store/apply-batch-in-transaction.js';
+export { activeVersionReader, type ActiveVersionLookups } from './read-store/active-version-reader.js';
 export { LeaseLost } from './read-store/projection-leases.js';
 export {
   projectionStatusColumns,

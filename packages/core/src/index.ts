@@ -90,6 +90,9 @@ export {
   type TypedQueryRequest,
 } from './tandem.js';
 
+// Messaging: relays deliver committed events to brokers.
+export { defineRelay, type RelayOptions } from './messaging/define-relay.js';
+
 // The adapter without drivers
 export { MemoryStore } from './memory/memory-store.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
@@ -104,6 +107,8 @@ export type { DocumentReader, DocumentWriter, StoredDocument } from './read-stor
 export type { FieldFilter, FindQuery, Page, SortOrder } from './read-store/find-query.js';
 export type { DeadLetter } from './read-store/dead-letter.js';
 export type { ReadStore, ReadTransaction } from './read-store/read-store.js';
+export type { ReadStoreCapabilities } from './read-store/read-store-capabilities.js';
+export type { ProjectionBatch } from './read-store/projection-batch.js';
 export type { Lease, LeaseInfo, ProjectionLeases } from './read-store/projection-leases.js';
 export type { ProjectionStatusStore, StoredProjectionStatus } from './read-store/projection-status-store.js';
 export {

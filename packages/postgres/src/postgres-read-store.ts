@@ -4,11 +4,14 @@ import {
   type DeadLetter,
   type DocumentReader,
   type Lease,
+  type ProjectionBatch,
   type ReadStore,
+  type ReadStoreCapabilities,
   type ReadTransaction,
   type Transaction,
 } from '@tandem/core';
 import {
+  ApplyFailed,
   CheckpointMoved,
   LeaseLost,
   deadLetterFromRow,
@@ -38,10 +41,25 @@ interface HeldCheckpoint {
 
 /** The read transaction API on one client, with what its owner needs to end it. */
 type View = ReadTransaction & {
+  /** Sends the document writes held back, so that one the database refuses fails now. */
   flush(): Promise<void>;
+  /** Loads these documents together at the first read of one (see `ProjectionBatch.reads`). */
+  expect(ids: readonly string[]): void;
+  /**
+   * `saveCheckpoint` as the transaction's last write: held back to go with the commit, with the
+   * documents still buffered; its refusal then comes out of `commit`, and nothing is kept.
+   */
+  commitCheckpoint(namespace: string, position: number, expected?: number, fence?: Lease): Promise<void>;
   /** Commits what the transaction did (nothing, when it did nothing). */
   commit(): Promise<void>;
 };
+
+/** A batch whose documents were held back for the commit failed there (see `applyBatch`). */
+class HeldBackFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
 
 /** What the held-back checkpoint statement fails with when it wrote nothing (see `checkpointClause`). */
 const refusedMarker = 'tandem: checkpoint refused';
@@ -57,6 +75,13 @@ export interface PostgresTransactions {
 /** Read models in the same PostgreSQL database as the log: JSONB documents, tsvector search. */
 export class PostgresReadStore implements ReadStore {
   readonly name = 'postgres';
+  readonly capabilities: ReadStoreCapabilities = {
+    sql: true,
+    search: true,
+    inline: true,
+    durable: true,
+    shared: true,
+  };
   readonly leases: PostgresLeases;
   readonly statuses: PostgresProjectionStatuses;
   readonly maintenance: PostgresMaintenanceRequests;
@@ -153,6 +178,54 @@ export class PostgresReadStore implements ReadStore {
       await view.commit();
       return result;
     });
+  }
+
+  /**
+   * A batch in one transaction. Its documents are held back and sent with the checkpoint and the
+   * commit, in one statement when nothing else was sent (a catch-up's round trip per batch was a
+   * good part of its time). Held back, a failure at the commit may be the documents' (this
+   * batch's) or the database's (an outage): the batch runs once more with its documents sent
+   * first, which tells which.
+   */
+  async applyBatch(batch: ProjectionBatch): Promise<void> {
+    try {
+      await this.#applyBatch(batch, true);
+    } catch (error) {
+      if (!(error instanceof HeldBackFailed)) throw error;
+      await this.#applyBatch(batch, false);
+    }
+  }
+
+  async #applyBatch(batch: ProjectionBatch, holdBack: boolean): Promise<void> {
+    let heldBack = false;
+    try {
+      await this.#transaction(async (client) => {
+        const view = this.#view(client, true);
+        for (const letter of batch.park ?? []) await view.park(letter);
+        if (batch.apply !== undefined) {
+          if (batch.reads !== undefined) view.expect(batch.reads);
+          try {
+            await batch.apply(view);
+            // Sent now, a document the database refuses is this batch's failure, not an outage.
+            if (holdBack) heldBack = true;
+            else await view.flush();
+          } catch (error) {
+            throw new ApplyFailed(error);
+          }
+        }
+        await view.commitCheckpoint(batch.checkpoint, batch.position, batch.expected, batch.lease);
+        await view.commit();
+      });
+    } catch (error) {
+      if (
+        !heldBack ||
+        error instanceof ApplyFailed ||
+        error instanceof CheckpointMoved ||
+        error instanceof LeaseLost
+      )
+        throw error;
+      throw new HeldBackFailed(error);
+    }
   }
 
   /**
@@ -256,7 +329,7 @@ export class PostgresReadStore implements ReadStore {
       checkpoint,
       flush: () => buffer.flush(),
       commit: commitView,
-      expectReads: (ids) => buffer.expect(ids),
+      expect: (ids) => buffer.expect(ids),
       saveCheckpoint: async (namespace, position, expected, fence) => {
         await settle();
         await save(namespace, position, expected, fence);

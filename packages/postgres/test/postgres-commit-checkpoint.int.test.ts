@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { defineCollection, defineProjection, ProjectionDaemon, type ReadTransaction } from '@tandem/core';
+import { defineCollection, defineProjection, ProjectionDaemon } from '@tandem/core';
 import { CheckpointMoved, LeaseLost } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { eventually } from '@tandem/testing';
-import type { PostgresReadStore } from '../src/postgres-read-store.js';
 
 const url = await postgresTestUrl();
 const schema = `t_commitck_${process.pid}_${Date.now().toString(36)}`;
 const items = defineCollection<{ name: string }>({ name: 'items' });
 
-/** `commitCheckpoint` of a view, which the PostgreSQL read store always offers. */
-function commitCheckpoint(tx: ReadTransaction) {
-  const commit = tx.commitCheckpoint;
-  assert.ok(commit !== undefined);
-  return commit.bind(tx);
-}
-
 describe(
-  'PostgreSQL: a checkpoint held back for the commit',
+  'PostgreSQL: a batch whose checkpoint is held back for the commit',
   { skip: url === undefined ? 'no PostgreSQL server' : false },
   () => {
     after(() => (url === undefined ? undefined : dropSchemas(url, [schema])));
@@ -28,14 +20,16 @@ describe(
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
       try {
-        const readStore = store.readStore() as PostgresReadStore;
+        const readStore = store.readStore();
         const ns = 'held@1';
         await readStore.prepare(ns, [items]);
         const reader = readStore.reader(ns, items);
         // Nothing sent before: documents and checkpoint go as one statement.
-        await readStore.transaction(async (tx) => {
-          await tx.collection(ns, items).upsert('a', { name: 'a' });
-          await commitCheckpoint(tx)(ns, 5, 0);
+        await readStore.applyBatch({
+          checkpoint: ns,
+          expected: 0,
+          position: 5,
+          apply: (tx) => tx.collection(ns, items).upsert('a', { name: 'a' }),
         });
         assert.deepEqual(await reader.get('a'), { name: 'a' });
         assert.equal(await readStore.checkpoint(ns), 5);
@@ -43,10 +37,14 @@ describe(
         // transaction first (checkpoint and COMMIT as one script).
         for (const read of [false, true]) {
           await assert.rejects(
-            readStore.transaction(async (tx) => {
-              if (read) assert.deepEqual(await tx.collection(ns, items).get('a'), { name: 'a' });
-              await tx.collection(ns, items).upsert('b', { name: 'b' });
-              await commitCheckpoint(tx)(ns, 9, 4);
+            readStore.applyBatch({
+              checkpoint: ns,
+              expected: 4,
+              position: 9,
+              apply: async (tx) => {
+                if (read) assert.deepEqual(await tx.collection(ns, items).get('a'), { name: 'a' });
+                await tx.collection(ns, items).upsert('b', { name: 'b' });
+              },
             }),
             (e: unknown) => e instanceof CheckpointMoved && e.expected === 4 && e.actual === 5,
           );
@@ -55,19 +53,18 @@ describe(
         }
         // A row that should exist but does not: refused as well.
         await assert.rejects(
-          readStore.transaction(async (tx) => {
-            await tx.collection(ns, items).upsert('c', { name: 'c' });
-            await commitCheckpoint(tx)('absent@1', 9, 4);
+          readStore.applyBatch({
+            checkpoint: 'absent@1',
+            expected: 4,
+            position: 9,
+            apply: (tx) => tx.collection(ns, items).upsert('c', { name: 'c' }),
           }),
           (e: unknown) => e instanceof CheckpointMoved && e.actual === 0,
         );
         assert.equal(await reader.get('c'), undefined);
         assert.equal(await readStore.checkpoint('absent@1'), 0);
-        // A statement after it sends it first, so the transaction sees it.
-        await readStore.transaction(async (tx) => {
-          await commitCheckpoint(tx)(ns, 7, 5);
-          assert.equal(await tx.checkpoint(ns), 7);
-        });
+        // A batch that only moves the checkpoint.
+        await readStore.applyBatch({ checkpoint: ns, expected: 5, position: 7 });
         assert.equal(await readStore.checkpoint(ns), 7);
       } finally {
         await store.close();
@@ -78,7 +75,7 @@ describe(
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
       try {
-        const readStore = store.readStore() as PostgresReadStore;
+        const readStore = store.readStore();
         const ns = 'fenced@1';
         await readStore.prepare(ns, [items]);
         const old = await readStore.leases.acquire('fenced', 'a', 50);
@@ -87,11 +84,14 @@ describe(
         const current = await eventually(() => readStore.leases.acquire('fenced', 'b', 60_000), {
           message: "b takes the lease once a's lapses",
         });
-        await readStore.transaction(async (tx) => commitCheckpoint(tx)(ns, 3, undefined, current));
+        await readStore.applyBatch({ checkpoint: ns, expected: 0, position: 3, lease: current });
         await assert.rejects(
-          readStore.transaction(async (tx) => {
-            await tx.collection(ns, items).upsert('zombie', { name: 'z' });
-            await commitCheckpoint(tx)(ns, 8, 3, old);
+          readStore.applyBatch({
+            checkpoint: ns,
+            expected: 3,
+            position: 8,
+            lease: old,
+            apply: (tx) => tx.collection(ns, items).upsert('zombie', { name: 'z' }),
           }),
           LeaseLost,
         );
@@ -105,7 +105,7 @@ describe(
     it('tells a document the database refuses from an outage: the daemon parks its event', async () => {
       if (url === undefined) return;
       const store = await openPostgresStore({ connectionString: url, schema });
-      const readStore = store.readStore() as PostgresReadStore;
+      const readStore = store.readStore();
       const projection = defineProjection({
         name: 'nul-names',
         version: 1,

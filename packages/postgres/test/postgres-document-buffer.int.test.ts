@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { defineCollection } from '@tandem/core';
-import { readModelTable } from '@tandem/core/adapter';
+import { ApplyFailed, readModelTable } from '@tandem/core/adapter';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 
@@ -29,31 +29,35 @@ describe(
         await readStore.transaction(async (tx) => {
           await tx.collection(ns, items).upsert('old', { name: 'old kettle', n: 0 });
         });
-        await readStore.transaction(async (tx) => {
-          tx.expectReads?.(['a', 'old', 'missing']);
-          const docs = tx.collection(ns, items);
-          assert.equal(await docs.get('a'), undefined);
-          assert.deepEqual(await docs.get('old'), { name: 'old kettle', n: 0 });
-          await docs.upsert('a', { name: 'blue kettle', n: 1 });
-          const got = await docs.get('a');
-          assert.deepEqual(got, { name: 'blue kettle', n: 1 });
-          if (got !== undefined) got.n = 99; // a caller's mutation must not reach the store
-          assert.deepEqual(await docs.patch('a', { n: 2 }), { name: 'blue kettle', n: 2 });
-          await docs.delete('old');
-          assert.equal(await docs.get('old'), undefined);
-          assert.deepEqual((await docs.find({ where: [{ field: 'n', op: 'gte', value: 0 }] })).items, [
-            { name: 'blue kettle', n: 2 },
-          ]);
-          assert.equal((await docs.search('blue')).items.length, 1);
-          const table = readStore.reader(ns, items);
-          assert.equal(await table.get('a'), undefined, 'nothing committed before the commit');
-          await docs.upsert('b', { name: 'red kettle', n: 3 });
-          // Raw SQL sees the buffered writes: they are flushed before it runs.
-          const rows = await tx.sql.query<{ n: string }>(
-            `SELECT count(*) AS n FROM ${readModelTable(ns, items.name)}`,
-          );
-          assert.equal(Number(rows[0]?.n), 2);
-          await tx.saveCheckpoint(ns, 10, 0);
+        await readStore.applyBatch({
+          checkpoint: ns,
+          expected: 0,
+          position: 10,
+          reads: ['a', 'old', 'missing'],
+          apply: async (tx) => {
+            const docs = tx.collection(ns, items);
+            assert.equal(await docs.get('a'), undefined);
+            assert.deepEqual(await docs.get('old'), { name: 'old kettle', n: 0 });
+            await docs.upsert('a', { name: 'blue kettle', n: 1 });
+            const got = await docs.get('a');
+            assert.deepEqual(got, { name: 'blue kettle', n: 1 });
+            if (got !== undefined) got.n = 99; // a caller's mutation must not reach the store
+            assert.deepEqual(await docs.patch('a', { n: 2 }), { name: 'blue kettle', n: 2 });
+            await docs.delete('old');
+            assert.equal(await docs.get('old'), undefined);
+            assert.deepEqual((await docs.find({ where: [{ field: 'n', op: 'gte', value: 0 }] })).items, [
+              { name: 'blue kettle', n: 2 },
+            ]);
+            assert.equal((await docs.search('blue')).items.length, 1);
+            const table = readStore.reader(ns, items);
+            assert.equal(await table.get('a'), undefined, 'nothing committed before the commit');
+            await docs.upsert('b', { name: 'red kettle', n: 3 });
+            // Raw SQL sees the buffered writes: they are flushed before it runs.
+            const rows = await tx.sql.query<{ n: string }>(
+              `SELECT count(*) AS n FROM ${readModelTable(ns, items.name)}`,
+            );
+            assert.equal(Number(rows[0]?.n), 2);
+          },
         });
         const reader = readStore.reader(ns, items);
         assert.deepEqual(await reader.get('a'), { name: 'blue kettle', n: 2 });
@@ -73,12 +77,14 @@ describe(
         await readStore.prepare(ns, [items]);
         const before = await readStore.checkpoint(ns);
         await assert.rejects(
-          readStore.transaction(async (tx) => {
-            // JSONB refuses \u0000: the error must come out of flush, inside the apply.
-            await tx.collection(ns, items).upsert('nul', { name: 'a\u0000b', n: 1 });
-            await tx.flush?.();
-            await tx.saveCheckpoint(ns, before + 1, before);
+          readStore.applyBatch({
+            checkpoint: ns,
+            expected: before,
+            position: before + 1,
+            // JSONB refuses \u0000: the batch's own failure, not an outage.
+            apply: (tx) => tx.collection(ns, items).upsert('nul', { name: 'a\u0000b', n: 1 }),
           }),
+          ApplyFailed,
         );
         assert.equal(await readStore.reader(ns, items).get('nul'), undefined);
         assert.equal(await readStore.checkpoint(ns), before);

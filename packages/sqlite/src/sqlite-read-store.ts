@@ -2,12 +2,15 @@ import type Database from 'better-sqlite3';
 import {
   type CollectionDefinition,
   type DeadLetter,
+  type ProjectionBatch,
   type ReadStore,
+  type ReadStoreCapabilities,
   type ReadTransaction,
   type SqlExecutor,
   type Transaction,
 } from '@tandem/core';
 import {
+  applyBatchInTransaction,
   CheckpointMoved,
   LeaseLost,
   deadLetterFromRow,
@@ -36,6 +39,7 @@ export type WriterJob = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T
  */
 export class SqliteReadStore implements ReadStore {
   readonly name = 'sqlite';
+  readonly capabilities: ReadStoreCapabilities;
   readonly leases: SqliteLeases;
   readonly statuses: SqliteProjectionStatuses;
   readonly maintenance: SqliteMaintenanceRequests;
@@ -55,6 +59,8 @@ export class SqliteReadStore implements ReadStore {
     this.#reader = reader;
     this.#job = job;
     this.#batch = reader === writer ? undefined : new SqliteReadBatch(reader);
+    // A file is shared by every process that opens it; an in-memory database lives in this one.
+    this.capabilities = { sql: true, search: true, inline: true, durable: true, shared: !writer.memory };
     this.leases = new SqliteLeases(writer, job);
     this.statuses = new SqliteProjectionStatuses(writer, reader, job);
     this.maintenance = new SqliteMaintenanceRequests(writer, job);
@@ -146,6 +152,14 @@ export class SqliteReadStore implements ReadStore {
       (namespace) => this.reader(namespace, definition),
       this.#batch,
     );
+  }
+
+  /**
+   * One writer job: every statement runs as the apply makes it, so a document SQLite refuses fails
+   * inside the apply, as the batch's failure.
+   */
+  applyBatch(batch: ProjectionBatch): Promise<void> {
+    return applyBatchInTransaction((work) => this.transaction(work), batch);
   }
 
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {

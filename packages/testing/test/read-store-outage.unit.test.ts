@@ -9,19 +9,21 @@ describe('a read store outage', () => {
     const store = new MemoryStore();
     const inner = store.readStore();
     let down = false;
-    const flaky: ReadStore = {
-      name: 'flaky',
-      prepare: (ns, collections) => inner.prepare(ns, collections),
-      drop: (ns) => inner.drop(ns),
-      reader: (ns, definition) => inner.reader(ns, definition),
-      checkpoint: (ns) => inner.checkpoint(ns),
-      activeNamespace: (p) => inner.activeNamespace(p),
-      namespaces: (p) => inner.namespaces(p),
-      parked: (ns) => inner.parked(ns),
-      close: () => inner.close(),
-      transaction: (work) =>
-        down ? Promise.reject(new TandemError('unavailable', 'read store is down')) : inner.transaction(work),
-    };
+    const outage = () => Promise.reject(new TandemError('unavailable', 'read store is down'));
+    // The inner store, but its writes fail while `down`.
+    const flaky = new Proxy(inner, {
+      get(target, property) {
+        if (property === 'name') return 'flaky';
+        if (property === 'applyBatch')
+          return (batch: Parameters<ReadStore['applyBatch']>[0]) =>
+            down ? outage() : target.applyBatch(batch);
+        if (property === 'transaction')
+          return (work: Parameters<ReadStore['transaction']>[0]) =>
+            down ? outage() : target.transaction(work);
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
     const app = await counterApp(store);
     const daemon = new ProjectionDaemon({
       events: app.events,

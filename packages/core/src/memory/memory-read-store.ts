@@ -6,7 +6,13 @@ import { searchLimits, searchTerms } from '../read-store/search-terms.js';
 import type { FieldFilter, FindQuery, Page } from '../read-store/find-query.js';
 import { planFind } from '../read-store/index-plan.js';
 import { decodeCursor, encodeCursor, pageSize } from '../read-store/page-cursor.js';
-import { CheckpointMoved, type ReadStore, type ReadTransaction } from '../read-store/read-store.js';
+import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
+import { CheckpointMoved } from '../read-store/checkpoint-moved.js';
+import { activeVersionReader } from '../read-store/active-version-reader.js';
+import { applyBatchInTransaction } from '../read-store/apply-batch-in-transaction.js';
+import type { ProjectionBatch } from '../read-store/projection-batch.js';
+import type { ReadStoreCapabilities } from '../read-store/read-store-capabilities.js';
+import type { Transaction } from '../write/transaction.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
 import { LeaseLost, type ProjectionLeases } from '../read-store/projection-leases.js';
 import { MemoryLeases } from './memory-leases.js';
@@ -82,6 +88,14 @@ function paginate<Doc extends object>(
  */
 export class MemoryReadStore implements ReadStore {
   readonly name = 'memory';
+  /** In one process, lost with it; no SQL; search by a plain scan of the collection. */
+  readonly capabilities: ReadStoreCapabilities = {
+    sql: false,
+    search: true,
+    inline: false,
+    durable: true,
+    shared: false,
+  };
   // Typed as their ports in public, so the app-facing entry needs no in-memory leases or requests.
   readonly #leases = new MemoryLeases();
   /** Leases among daemons sharing this store (in one process). */
@@ -146,6 +160,24 @@ export class MemoryReadStore implements ReadStore {
 
   reader<Doc extends object>(namespace: string, definition: CollectionDefinition<Doc>): DocumentReader<Doc> {
     return this.#collection(() => this.#state, namespace, definition);
+  }
+
+  activeReader<Doc extends object>(
+    projection: string,
+    definition: CollectionDefinition<Doc>,
+  ): DocumentReader<Doc> {
+    return activeVersionReader(this, projection, definition);
+  }
+
+  /** Refused: this read store is a separate object from the write store (`capabilities.inline`). */
+  within(_tx: Transaction): ReadTransaction {
+    throw new Error(
+      'The memory read store cannot join a write transaction: inline projections need SQLite or PostgreSQL',
+    );
+  }
+
+  applyBatch(batch: ProjectionBatch): Promise<void> {
+    return applyBatchInTransaction((work) => this.transaction(work), batch);
   }
 
   transaction<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {

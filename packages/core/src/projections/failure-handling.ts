@@ -1,7 +1,8 @@
 import type { RecordedEvent } from '../messages/event.js';
-import { CheckpointMoved } from '../read-store/read-store.js';
+import { ApplyFailed } from '../read-store/apply-failed.js';
+import { CheckpointMoved } from '../read-store/checkpoint-moved.js';
 import { backoffDelay } from '../write/retry-policy.js';
-import { ApplyFailed, type LaneCommitter } from './lane-committer.js';
+import type { LaneCommitter } from './lane-committer.js';
 import type { Lane } from './partition-lanes.js';
 import type { ProjectionError } from './projection-status.js';
 import type { RunnerOptions } from './runner-options.js';

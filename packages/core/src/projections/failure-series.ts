@@ -100,7 +100,7 @@ export class FailureSeries {
         logger.error(
           details,
           outage
-            ? 'projection cannot reach its store; retrying with backoff'
+            ? 'projection cannot reach its store or broker; retrying with backoff'
             : 'projection failed to apply an event; retrying',
         );
       else logger.debug?.(details, 'projection retry failed');

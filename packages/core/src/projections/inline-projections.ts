@@ -18,7 +18,7 @@ export class InlineProjections {
   readonly #upcasters: Upcasters;
 
   constructor(projections: readonly AnyProjection[], readStore: ReadStore, upcasters: Upcasters) {
-    if (readStore.within === undefined) {
+    if (!readStore.capabilities.inline) {
       throw new Error(
         `Inline projections need a read store in the write store's database; ${readStore.name} is not`,
       );
@@ -30,8 +30,7 @@ export class InlineProjections {
 
   /** Called by the pipeline after the command's events are appended, before it commits. */
   async apply(tx: Transaction, appends: readonly StreamAppend[], appended: AppendResult): Promise<void> {
-    const within = this.#readStore.within;
-    if (within === undefined || appends.length === 0) return;
+    if (appends.length === 0) return;
     const events: RecordedEvent[] = [];
     for (const append of appends) {
       const version = appended.streams.find((s) => s.streamId === append.streamId)?.version ?? 0;
@@ -44,7 +43,7 @@ export class InlineProjections {
     const first = events[0]?.position;
     const last = events.at(-1)?.position;
     if (first === undefined || last === undefined) return;
-    const readTx = within.call(this.#readStore, tx);
+    const readTx = this.#readStore.within(tx);
     for (const projection of this.#projections) {
       const namespace = await this.#readStore.activeNamespace(projection.name);
       // This code's version only (any generation of it): another version's storage is not its to write.

@@ -1,24 +1,10 @@
 import type { RecordedEvent } from '../messages/event.js';
 import type { DeadLetter } from '../read-store/dead-letter.js';
-import { LeaseLost } from '../read-store/projection-leases.js';
-import { CheckpointMoved } from '../read-store/read-store.js';
+import type { ReadTransaction } from '../read-store/read-store.js';
 import { projectionContext } from './projection-context.js';
+import { handledEvents } from './handled-events.js';
 import type { Lane } from './partition-lanes.js';
 import type { RunnerOptions } from './runner-options.js';
-
-/** Thrown out of a batch transaction to roll it back when `apply` failed: the projection's fault. */
-export class ApplyFailed extends Error {
-  constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-  }
-}
-
-/** A batch whose documents were held back for the commit failed there (see `#transaction`). */
-class HeldBackFailed extends Error {
-  constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-  }
-}
 
 /** What a {@link LaneCommitter} works with: the runner's options and its shared state. */
 export interface LaneCommitterOptions {
@@ -31,119 +17,85 @@ export interface LaneCommitterOptions {
 }
 
 /**
- * Commits a lane's share of a batch: the read-model writes, the parking of blocked streams' events
- * and the lane's checkpoint, in one read-store transaction. Failures come out typed, for the
- * failure handling to tell the projection's (`ApplyFailed`) from the store's: `CheckpointMoved`
- * (another writer got there first), `LeaseLost` (another process owns it), anything else an
- * outage.
+ * Commits a lane's share of a batch through the read store's one batch call (`applyBatch`): the
+ * read-model writes, the parking of blocked streams' events and the lane's checkpoint, together.
+ * The store throws typed errors for the failure handling to tell the projection's (`ApplyFailed`)
+ * from the store's: `CheckpointMoved` (another writer got there first), `LeaseLost` (another
+ * process owns it), `ReadModelLost` (the store lost its data), anything else an outage.
+ *
+ * A projection with `deliver` (a relay, a reaction) does its work before the commit, outside any
+ * read transaction: its effects live elsewhere (a broker, the write store), and holding a read
+ * transaction open across a network round trip would stall every other writer of an embedded
+ * database. Its checkpoint moves only after `deliver` resolved, so a crash in between delivers
+ * the batch again; its effects are idempotent by event id.
  */
 export class LaneCommitter {
   readonly #options: LaneCommitterOptions;
-  readonly #types: ReadonlySet<string>;
+  readonly #handles: (type: string) => boolean;
 
   constructor(options: LaneCommitterOptions) {
     this.#options = options;
-    this.#types = new Set(options.runner.projection.events);
+    this.#handles = handledEvents(options.runner.projection);
   }
 
   /**
    * Applies the lane's relevant events, parks those of blocked streams and moves the lane's
-   * checkpoint to `upTo` (which may lie past its last event: other lanes' events), in one
-   * transaction. Nothing to do when the lane is already there.
+   * checkpoint to `upTo` (which may lie past its last event: other lanes' events), in one batch.
+   * Nothing to do when the lane is already there.
    */
   async commit(lane: Lane, batch: readonly RecordedEvent[], upTo: number): Promise<void> {
     if (upTo <= lane.position) return;
-    try {
-      await this.#transaction(lane, batch, upTo, true);
-    } catch (error) {
-      // Held back, the documents went with the checkpoint and the commit, so a failure there may
-      // be theirs (this batch's) or the store's (an outage). Once more with the documents sent
-      // first tells which.
-      if (!(error instanceof HeldBackFailed)) throw error;
-      await this.#transaction(lane, batch, upTo, false);
+    const { readStore, namespace, projection, failpoint, lease } = this.#options.runner;
+    const { blocked } = this.#options;
+    const park: DeadLetter[] = [];
+    const relevant: RecordedEvent[] = [];
+    for (const event of batch) {
+      if (!this.#handles(event.type)) continue;
+      if (blocked.has(event.streamId))
+        park.push(this.#letter(event, 'blocked', `an earlier event of ${event.streamId} is parked`, 0));
+      else relevant.push(event);
     }
+    const deliver = projection.deliver;
+    if (deliver !== undefined && relevant.length > 0) {
+      failpoint?.('before-apply', namespace);
+      await deliver(relevant);
+      failpoint?.('after-apply', namespace);
+    }
+    const apply =
+      deliver !== undefined || relevant.length === 0
+        ? undefined
+        : async (tx: ReadTransaction) => {
+            failpoint?.('before-apply', namespace);
+            await projection.apply(relevant, projectionContext(projection, namespace, tx));
+            failpoint?.('after-apply', namespace);
+          };
+    await readStore.applyBatch({
+      checkpoint: lane.key,
+      expected: lane.position,
+      position: upTo,
+      lease,
+      park,
+      ...(apply === undefined ? {} : { apply, reads: [...new Set(relevant.map((e) => e.streamId))] }),
+    });
+    failpoint?.('after-checkpoint', namespace);
+    this.#options.moved(lane, upTo);
   }
 
   /**
    * Parks an event that kept failing (policy `skip`) and moves the lane's checkpoint past it, in
-   * one transaction; its stream is blocked from then on. Throws `CheckpointMoved` like `commit`.
+   * one batch; its stream is blocked from then on. Throws `CheckpointMoved` like `commit`.
    */
   async park(lane: Lane, event: RecordedEvent, error: string, attempts: number): Promise<void> {
     const { readStore, lease } = this.#options.runner;
-    await readStore.transaction(async (tx) => {
-      await tx.park(this.#letter(event, 'failed', error, attempts));
-      await tx.saveCheckpoint(lane.key, event.position, lane.position, lease);
+    await readStore.applyBatch({
+      checkpoint: lane.key,
+      expected: lane.position,
+      position: event.position,
+      lease,
+      park: [this.#letter(event, 'failed', error, attempts)],
     });
     this.#options.blocked.add(event.streamId);
     this.#options.moved(lane, event.position);
-  }
-
-  /**
-   * The transaction of `commit`. `holdBack`: with a store that can send the checkpoint with its
-   * commit, the documents are not flushed first either, so that the store may send them together
-   * (on PostgreSQL, one statement for the whole batch); a failure of that then throws
-   * HeldBackFailed.
-   */
-  async #transaction(
-    lane: Lane,
-    batch: readonly RecordedEvent[],
-    upTo: number,
-    holdBack: boolean,
-  ): Promise<void> {
-    const { readStore, namespace, projection, failpoint, lease } = this.#options.runner;
-    const { blocked } = this.#options;
-    let heldBack = false;
-    try {
-      await readStore.transaction(async (tx) => {
-        const relevant: RecordedEvent[] = [];
-        for (const event of batch) {
-          if (!this.#types.has(event.type)) continue;
-          if (blocked.has(event.streamId)) {
-            await tx.park(
-              this.#letter(event, 'blocked', `an earlier event of ${event.streamId} is parked`, 0),
-            );
-          } else {
-            relevant.push(event);
-          }
-        }
-        failpoint?.('before-apply', namespace);
-        if (relevant.length > 0) {
-          tx.expectReads?.([...new Set(relevant.map((e) => e.streamId))]);
-          try {
-            if (readStore.atomic === false) {
-              // Documents may commit without the checkpoint: one event at a time, each write guarded.
-              for (const event of relevant)
-                await projection.apply([event], projectionContext(projection, namespace, tx, event.position));
-            } else {
-              await projection.apply(relevant, projectionContext(projection, namespace, tx));
-            }
-            // A store that buffers writes sends them now: a document it cannot store is this
-            // batch's failure (retried, then isolated and stopped at or parked), not an outage.
-            if (holdBack && tx.commitCheckpoint !== undefined) heldBack = true;
-            else await tx.flush?.();
-          } catch (error) {
-            throw new ApplyFailed(error);
-          }
-        }
-        failpoint?.('after-apply', namespace);
-        // Conditional: if an inline apply or another process moved it, this batch is already
-        // applied. The batch's last write, so the store may send it with the commit.
-        if (tx.commitCheckpoint !== undefined)
-          await tx.commitCheckpoint(lane.key, upTo, lane.position, lease);
-        else await tx.saveCheckpoint(lane.key, upTo, lane.position, lease);
-      });
-    } catch (error) {
-      if (
-        !heldBack ||
-        error instanceof ApplyFailed ||
-        error instanceof CheckpointMoved ||
-        error instanceof LeaseLost
-      )
-        throw error;
-      throw new HeldBackFailed(error);
-    }
-    failpoint?.('after-checkpoint', namespace);
-    this.#options.moved(lane, upTo);
   }
 
   #letter(event: RecordedEvent, reason: 'failed' | 'blocked', error: string, attempts: number): DeadLetter {

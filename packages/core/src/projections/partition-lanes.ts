@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../messages/event.js';
 import type { Lease } from '../read-store/projection-leases.js';
-import { CheckpointMoved, type ReadStore } from '../read-store/read-store.js';
+import { CheckpointMoved } from '../read-store/checkpoint-moved.js';
+import type { ReadStore } from '../read-store/read-store.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 
 /** One partition's progress within a runner. */
@@ -123,7 +124,7 @@ export class PartitionLanes {
     const position = this.#options.position();
     if (slowest <= position) return;
     try {
-      await readStore.transaction((tx) => tx.saveCheckpoint(namespace, slowest, position, lease));
+      await readStore.applyBatch({ checkpoint: namespace, expected: position, position: slowest, lease });
     } catch (error) {
       if (!(error instanceof CheckpointMoved)) throw error;
       return this.resync();

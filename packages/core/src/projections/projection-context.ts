@@ -1,18 +1,15 @@
 import type { ReadTransaction } from '../read-store/read-store.js';
 import type { AnyProjection, ProjectionContext } from './projection-definition.js';
-import { positionGuard } from './position-guard.js';
 
 /** Binds a projection's collections to one namespace inside one read transaction. */
 export function projectionContext(
   projection: AnyProjection,
   namespace: string,
   tx: ReadTransaction,
-  guardPosition?: number,
 ): ProjectionContext<AnyProjection['collections']> {
   const collections: Record<string, unknown> = {};
   for (const [key, definition] of Object.entries(projection.collections)) {
-    const writer = tx.collection(namespace, definition);
-    collections[key] = guardPosition === undefined ? writer : positionGuard(writer, guardPosition);
+    collections[key] = tx.collection(namespace, definition);
   }
   // The mapped type is exactly this record, key by key; TypeScript cannot follow Object.entries.
   return {

@@ -3,7 +3,6 @@ import type { DocumentReader } from '../read-store/document-collection.js';
 import type { LeaseInfo } from '../read-store/projection-leases.js';
 import { readModelNotReady } from '../read-store/read-model-unavailable.js';
 import { randomUUID } from 'node:crypto';
-import { MemoryMaintenanceRequests } from '../memory/memory-maintenance-requests.js';
 import type {
   MaintenanceAction,
   MaintenanceJson,
@@ -82,6 +81,11 @@ export class ProjectionDaemon {
     for (const projection of options.projections) {
       if (this.#projections.has(projection.name))
         throw new Error(`Projection ${projection.name} is defined twice`);
+      // Refused now, with the reason, rather than at its first batch.
+      if (projection.setup !== undefined && !options.readStore.capabilities.sql)
+        throw new Error(
+          `Projection ${projection.name} keeps raw SQL tables (setup), but read store ${options.readStore.name} has no SQL`,
+        );
       this.#projections.set(projection.name, projection);
     }
     const { events, readStore } = options;
@@ -101,6 +105,7 @@ export class ProjectionDaemon {
       emit,
       progressed: () => this.#waiter.progressed(),
       leaseLost: (name) => this.#coordinator?.lost(name),
+      readModelLost: (name) => this.#rebuildLost(name),
     });
     this.#waiter = new PositionWaiter({
       readStore,
@@ -157,7 +162,7 @@ export class ProjectionDaemon {
       logger: this.#logger,
     });
     this.#maintenance = new ProjectionMaintenance({ events, readStore, runners });
-    this.#requests = readStore.maintenance ?? new MemoryMaintenanceRequests();
+    this.#requests = readStore.maintenance;
     this.#control = new ProjectionControl({
       readStore,
       requests: this.#requests,
@@ -177,9 +182,12 @@ export class ProjectionDaemon {
     return [...this.#projections.values()];
   }
 
-  /** Whether the read store can share projections between processes (it has leases). */
+  /**
+   * Whether the read store can share projections between processes (`capabilities.shared`): its
+   * leases are seen by every process that opens it.
+   */
   get shareable(): boolean {
-    return this.#options.readStore.leases !== undefined;
+    return this.#options.readStore.capabilities.shared;
   }
 
   /**
@@ -207,10 +215,6 @@ export class ProjectionDaemon {
       return;
     }
     const leases = this.#options.readStore.leases;
-    if (leases === undefined)
-      throw new Error(
-        `Read store ${this.#options.readStore.name} has no leases: one process must run all projections`,
-      );
     const ttlMs = ownership.ttlMs ?? 5_000;
     this.#coordinator = new LeaseCoordinator({
       leases,
@@ -254,7 +258,7 @@ export class ProjectionDaemon {
 
   /** Who holds which projection, from the read store's leases (empty where it has none). */
   async leases(): Promise<readonly LeaseInfo[]> {
-    return (await this.#options.readStore.leases?.list()) ?? [];
+    return this.#options.readStore.leases.list();
   }
 
   /** Stops every runner after its batch in flight (a retry backoff is cut short). */
@@ -363,6 +367,22 @@ export class ProjectionDaemon {
    * Rebuilds a projection from position 0 into a new generation while the current one keeps
    * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
    */
+  /**
+   * Rebuilds a projection whose storage its read store lost (a restart of a store that is not
+   * durable), once at a time: the lost storage is unreadable meanwhile (queries are refused as not
+   * ready), and the rebuild swaps in when it reaches the head. How it ends is logged.
+   */
+  #rebuildLost(name: string): void {
+    if (this.#runners.builds.has(name) || !this.#started) return;
+    const projection = this.#projections.get(name);
+    if (projection === undefined) return;
+    this.#rebuilds.rebuild(projection).then(
+      () => this.#logger.info({ projection: name }, 'rebuilt after its read store lost its data'),
+      (error: unknown) =>
+        this.#logger.error({ projection: name, err: error }, 'rebuilding after a lost read model failed'),
+    );
+  }
+
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     await this.#rebuilds.rebuild(this.#require(name), onProgress);
   }

@@ -41,7 +41,10 @@ export interface ProjectionDefinition<
   readonly name: string;
   /** Bump when `apply` or the document shapes change: a new version rebuilds blue/green. */
   readonly version: number;
-  /** Event types it handles; others are skipped without a call, and still checkpointed. */
+  /**
+   * Event types it handles; others are skipped without a call, and still checkpointed. `'*'` in
+   * the list handles every type (relays publish every event, whatever types come later).
+   */
   readonly events: readonly E['type'][];
   readonly collections: C;
   readonly onError?: FailurePolicy;
@@ -71,6 +74,17 @@ export interface ProjectionDefinition<
    * checkpoint. Must be deterministic: a rebuild runs it again over the same events.
    */
   apply(events: readonly RecordedEvent<E>[], context: ProjectionContext<C>): Promise<void>;
+  /**
+   * For work whose effects live outside the read store (a relay publishing to a broker, a
+   * reaction sending commands): takes each batch's events in log order, outside any read
+   * transaction, before the checkpoint moves; `apply` is then never called. The checkpoint moves
+   * only after it resolved, so a crash in between delivers the batch again: its effects must be
+   * idempotent by event id. A plain error counts as an outage of whatever it delivers to (retried
+   * with backoff, never parked); throw `ApplyFailed` (from `@tandem/core/adapter`) for a failure
+   * of the events themselves, which the failure policy (`retry`, `onError`) then handles. Not for
+   * inline projections.
+   */
+  deliver?(events: readonly RecordedEvent<E>[]): Promise<void>;
 }
 
 /** A projection definition with its types erased, as registries hold them. */
@@ -113,6 +127,7 @@ const projectionKeys = [
   'retry',
   'partitions',
   'apply',
+  'deliver',
 ] as const satisfies readonly (keyof AnyProjection)[];
 
 /**
@@ -140,6 +155,9 @@ export function defineProjectionImpl<
   const partitions = definition.partitions ?? 1;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 64) {
     throw new Error(`Projection ${definition.name}: partitions must be a whole number from 1 to 64`);
+  }
+  if (definition.deliver !== undefined && definition.mode === 'inline') {
+    throw new Error(`Projection ${definition.name}: a projection with deliver cannot be inline`);
   }
   if (partitions > 1 && definition.mode === 'inline') {
     throw new Error(`Projection ${definition.name}: an inline projection cannot be partitioned`);

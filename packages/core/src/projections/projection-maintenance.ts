@@ -53,18 +53,16 @@ export class ProjectionMaintenance {
         if (event === undefined || event.eventId !== letter.eventId)
           throw new Error(`Parked event ${letter.eventId} is not in the log`);
         try {
-          await readStore.transaction(async (tx) => {
-            await projection.apply(
-              [event],
-              projectionContext(
-                projection,
-                runner.namespace,
-                tx,
-                readStore.atomic === false ? event.position : undefined,
-              ),
-            );
-            await tx.unpark(runner.namespace, [event.eventId]);
-          });
+          if (projection.deliver !== undefined) {
+            // Its effects live elsewhere: deliver again, then drop the letter.
+            await projection.deliver([event]);
+            await readStore.transaction((tx) => tx.unpark(runner.namespace, [event.eventId]));
+          } else {
+            await readStore.transaction(async (tx) => {
+              await projection.apply([event], projectionContext(projection, runner.namespace, tx));
+              await tx.unpark(runner.namespace, [event.eventId]);
+            });
+          }
           replayed += 1;
         } catch {
           // It fails again: it stays parked (with its error), and so does the rest of its stream.
@@ -84,6 +82,8 @@ export class ProjectionMaintenance {
    */
   async verify(projection: AnyProjection): Promise<VerifyReport> {
     const { readStore, runners } = this.#options;
+    if (projection.deliver !== undefined)
+      throw new Error(`${projection.name} delivers its events elsewhere: it has no read model to verify`);
     const live = runners.liveRunner(projection.name);
     const scratch = ProjectionNamespace.forProjection(projection, 'verify').toString();
     await readStore.drop(scratch);

@@ -1,4 +1,5 @@
 import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
+import { ReadModelLost } from '../read-store/read-model-lost.js';
 import { FailureHandling, outageDelay, outageError } from './failure-handling.js';
 import { FailureSeries } from './failure-series.js';
 import { inBatchSpan } from './batch-span.js';
@@ -231,6 +232,17 @@ export class ProjectionRunner {
           this.#stopping.abort();
           this.state = 'stopped';
           this.#options.onLeaseLost?.(error.lease);
+          return;
+        }
+        if (error instanceof ReadModelLost) {
+          // Applying on would build on a hole: stop, say why, and let the daemon rebuild.
+          this.state = 'stopped-on-error';
+          this.lastError = outageError(this.position, error, this.#now());
+          this.#options.logger?.error(
+            { projection: this.#options.projection.name, namespace: this.namespace, err: error },
+            "the read store lost this projection's data; rebuilding it",
+          );
+          this.#options.onReadModelLost?.(error);
           return;
         }
         // The store is unreachable (or similar): say so in the status and try again with backoff.

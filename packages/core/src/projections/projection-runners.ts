@@ -29,6 +29,8 @@ export interface ProjectionRunnersOptions {
   readonly progressed: () => void;
   /** A runner found its projection's lease gone: the coordinator forgets it. */
   readonly leaseLost: (name: string) => void;
+  /** A runner found its storage emptied by a restart of a store that is not durable: rebuild. */
+  readonly readModelLost: (name: string) => void;
   /** Where runners announce batches and failures (metrics). */
   readonly emit?: ((event: ProjectionEvent) => void) | undefined;
 }
@@ -93,6 +95,7 @@ export class ProjectionRunners {
       ...(this.#options.emit === undefined ? {} : { emit: this.#options.emit }),
       ...(failpoint === undefined ? {} : { failpoint }),
       ...this.#fence(projection.name),
+      onReadModelLost: () => this.#options.readModelLost(projection.name),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();
         this.#options.progressed();

@@ -90,7 +90,6 @@ export class ProjectionStatusMonitor {
 
   async #save(runner: ProjectionRunner, forced: ProjectionState | undefined, always: boolean): Promise<void> {
     const store = this.#options.readStore.statuses;
-    if (store === undefined) return;
     const now = this.#options.clock();
     const stall = forced === undefined ? this.#options.stalls.stallOf(runner) : undefined;
     const state = forced ?? effectiveState(runner, this.#options.stalls);

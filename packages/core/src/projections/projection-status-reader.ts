@@ -101,13 +101,11 @@ export class ProjectionStatusReader {
     const head = await events.headPosition();
     const barrier = await events.readBarrier?.();
     const now = this.#options.clock().getTime();
-    const leases = (await readStore.leases?.list()) ?? [];
+    const leases = await readStore.leases.list();
     const all: ProjectionStatus[] = [];
     for (const projection of projections) {
       const active = await readStore.activeNamespace(projection.name);
-      const recorded = new Map(
-        ((await readStore.statuses?.list(projection.name)) ?? []).map((s) => [s.namespace, s]),
-      );
+      const recorded = new Map((await readStore.statuses.list(projection.name)).map((s) => [s.namespace, s]));
       const held = leases.filter(
         (l) => l.name === projection.name || l.name.startsWith(`${projection.name}#`),
       );

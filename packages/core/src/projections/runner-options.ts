@@ -1,5 +1,6 @@
 import type { EventStore } from '../event-store/event-store.js';
 import type { Lease } from '../read-store/projection-leases.js';
+import type { ReadModelLost } from '../read-store/read-model-lost.js';
 import type { ReadStore, ReadTransaction } from '../read-store/read-store.js';
 import type { RetryPolicy } from '../write/retry-policy.js';
 import type { AnyProjection } from './projection-definition.js';
@@ -27,6 +28,11 @@ export interface RunnerOptions {
   readonly lease?: Lease;
   /** Called when a fenced write found the lease gone; the runner has stopped. */
   readonly onLeaseLost?: (lease: Lease) => void;
+  /**
+   * Called when the read store found this namespace's data gone (`ReadModelLost`: a store that is
+   * not durable restarted empty); the runner has stopped on the error, and the daemon rebuilds.
+   */
+  readonly onReadModelLost?: (error: ReadModelLost) => void;
   /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
   readonly until?: number;
   /** Test seam for crash tests: called at each point of a batch's commit (see `failpoint.ts`). */

@@ -297,7 +297,7 @@ export class QueryBus {
     collection: CollectionDefinition<Doc>,
   ): Promise<QueryCollection<Doc>> {
     const readStore = this.#readStore;
-    if (readStore?.activeReader === undefined)
+    if (readStore === undefined)
       return this.#daemon
         .reader(projection, collection)
         .then((reader) => new HandlerCollection(reader, `${projection}/${collection.name}`, this.#seal));

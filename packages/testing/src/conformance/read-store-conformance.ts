@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defineCollection, TandemError, type DeadLetter, type ReadStore } from '@tandem/core';
-import { CheckpointMoved, LeaseLost, searchLimits } from '@tandem/core/adapter';
+import { ApplyFailed, CheckpointMoved, LeaseLost, searchLimits } from '@tandem/core/adapter';
 import { eventually } from '../eventually.js';
 
 /** Stable ids of the read-store conformance cases. */
@@ -12,6 +12,8 @@ export const readStoreConformanceCases = [
   'search',
   'search-limits',
   'transactions',
+  'batches',
+  'capabilities',
   'registry',
   'parked',
   'drop',
@@ -325,6 +327,115 @@ export function describeReadStoreConformance(
       assert.equal(await store.checkpoint(ns), 12);
     });
 
+    test(
+      'batches',
+      'applyBatch commits writes, parks and the fenced conditional checkpoint together, and answers with typed errors',
+      async (store) => {
+        await store.prepare(ns, [orders]);
+        const reader = store.reader(ns, orders);
+        await store.applyBatch({
+          checkpoint: ns,
+          expected: 0,
+          position: 5,
+          park: [letter('e2', 2, 'order-2')],
+          reads: ['o01', 'missing'],
+          apply: async (tx) => {
+            const c = tx.collection(ns, orders);
+            assert.equal(await c.get('missing'), undefined);
+            await c.upsert('o01', order(1, 'paid', 'CA', 1));
+            assert.equal((await c.get('o01'))?.total, 1, 'own write visible inside');
+            await c.patch('o01', { total: 2 });
+          },
+        });
+        assert.equal((await reader.get('o01'))?.total, 2);
+        assert.equal(await store.checkpoint(ns), 5);
+        assert.deepEqual(
+          (await store.parked(ns)).map((l) => l.eventId),
+          ['e2'],
+        );
+        // The apply throws: ApplyFailed with its cause, and nothing of the batch is kept.
+        const cause = new Error('projection bug');
+        await assert.rejects(
+          store.applyBatch({
+            checkpoint: ns,
+            expected: 5,
+            position: 9,
+            park: [letter('e7', 7, 'order-7')],
+            apply: async (tx) => {
+              await tx.collection(ns, orders).upsert('o02', order(2, 'paid', 'CA', 2));
+              throw cause;
+            },
+          }),
+          (e: unknown) => e instanceof ApplyFailed && e.cause === cause,
+        );
+        assert.equal(await reader.get('o02'), undefined);
+        assert.equal(await store.checkpoint(ns), 5);
+        assert.equal((await store.parked(ns)).length, 1);
+        // Someone else moved the checkpoint: CheckpointMoved, nothing kept.
+        await assert.rejects(
+          store.applyBatch({
+            checkpoint: ns,
+            expected: 4,
+            position: 9,
+            apply: (tx) => tx.collection(ns, orders).upsert('o03', order(3, 'paid', 'CA', 3)),
+          }),
+          (e: unknown) => e instanceof CheckpointMoved && e.expected === 4 && e.actual === 5,
+        );
+        assert.equal(await reader.get('o03'), undefined);
+        // A checkpoint-only batch, and a partition's lane (`namespace#p`).
+        await store.applyBatch({ checkpoint: ns, expected: 5, position: 8 });
+        assert.equal(await store.checkpoint(ns), 8);
+        await store.applyBatch({ checkpoint: `${ns}#1`, expected: 0, position: 3 });
+        assert.equal(await store.checkpoint(`${ns}#1`), 3);
+        // Fenced: a lease that changed hands commits nothing.
+        const old = await store.leases.acquire('orders-view', 'a', 100);
+        assert.ok(old !== undefined);
+        const current = await eventually(() => store.leases.acquire('orders-view', 'b', 60_000), {
+          message: "b takes the lease once a's lapses",
+        });
+        await assert.rejects(
+          store.applyBatch({
+            checkpoint: ns,
+            expected: 8,
+            position: 12,
+            lease: old,
+            apply: (tx) => tx.collection(ns, orders).upsert('o04', order(4, 'paid', 'CA', 4)),
+          }),
+          LeaseLost,
+        );
+        assert.equal(await reader.get('o04'), undefined);
+        assert.equal(await store.checkpoint(ns), 8);
+        await store.applyBatch({
+          checkpoint: ns,
+          expected: 8,
+          position: 12,
+          lease: current,
+          apply: (tx) => tx.collection(ns, orders).upsert('o04', order(4, 'paid', 'CA', 4)),
+        });
+        assert.equal((await reader.get('o04'))?.total, 4);
+        assert.equal(await store.checkpoint(ns), 12);
+      },
+    );
+
+    test('capabilities', 'declares what it can do, and refuses what it declares it cannot', async (store) => {
+      const { capabilities } = store;
+      for (const key of ['sql', 'search', 'inline', 'durable', 'shared'] as const)
+        assert.equal(typeof capabilities[key], 'boolean', `capabilities.${key} is declared`);
+      await store.prepare(ns, [defineCollection<Order>({ name: 'plain' })]);
+      if (!capabilities.sql)
+        await assert.rejects(
+          store.transaction((tx) => tx.sql.query('SELECT 1')),
+          'no SQL: tx.sql refuses',
+        );
+      if (!capabilities.inline)
+        assert.throws(
+          () => store.within({} as Parameters<ReadStore['within']>[0]),
+          'not inline: within refuses',
+        );
+      if (!capabilities.search)
+        await assert.rejects(store.prepare('searchable@1', [orders]), 'no search: a search index is refused');
+    });
+
     test('registry', 'namespaces and the active version per projection', async (store) => {
       await store.prepare('orders-view@1', [orders]);
       await store.prepare('orders-view@2', [orders]);
@@ -403,7 +514,6 @@ export function describeReadStoreConformance(
       'one holder at a time; a lapsed lease changes hands with a new epoch; a stale epoch cannot checkpoint',
       async (store) => {
         const leases = store.leases;
-        assert.ok(leases !== undefined, 'the store shares projections between processes');
         await store.prepare(ns, [orders]);
         assert.deepEqual(await leases.heartbeat('a', 60_000), ['a']);
         assert.deepEqual(await leases.heartbeat('b', 150), ['a', 'b']);
@@ -495,8 +605,7 @@ export function describeReadStoreConformance(
       'active-reader',
       "queries' active reader reads the active version, follows a swap and a dropped version, and answers a turn's lookups each with its own document",
       async (store) => {
-        const activeReader = store.activeReader?.bind(store);
-        assert.ok(activeReader !== undefined, 'no activeReader: declare the deviation');
+        const activeReader = store.activeReader.bind(store);
         const version = async (namespace: string, docs: readonly Order[]) => {
           await store.prepare(namespace, [orders]);
           await store.transaction(async (tx) => {
@@ -549,7 +658,6 @@ export function describeReadStoreConformance(
       "records each namespace's state with its error, stall, owner and epoch; replaces it; drops it with the namespace",
       async (store) => {
         const statuses = store.statuses;
-        assert.ok(statuses !== undefined, 'the store persists projection states');
         await store.prepare(ns, [orders]);
         await store.prepare('orders-view@2', [orders]);
         const error = {
