@@ -29,20 +29,31 @@ export interface EventMessage {
 
 /** The JSON body of a relayed event: everything a consumer needs, headers aside. */
 export interface EventMessageBody {
+  /** The event id (also the message id). */
   readonly eventId: string;
+  /** The event type. */
   readonly type: string;
+  /** The Tandem stream (aggregate) id. */
   readonly streamId: string;
+  /** 1-based version within the stream. */
   readonly streamVersion: number;
+  /** Position in the app's global order. */
   readonly position: number;
+  /** Shape version of `data`. */
   readonly schemaVersion: number;
+  /** The event's data, as stored. */
   readonly data: unknown;
+  /** Command id, correlation, causation, user, traceparent and the app's own keys. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** ISO-8601 time the store recorded the event. */
   readonly recordedAt: string;
 }
 
 /** What {@link decodeEventMessage} reads: a NATS or JetStream message, or just its parts. */
 export interface IncomingEventMessage {
+  /** The message payload: the JSON body. */
   readonly data: Uint8Array;
+  /** The message headers, when it has them; checked against the body. */
   readonly headers?: MsgHdrs | undefined;
 }
 

@@ -19,6 +19,9 @@ export {
   type EventMessageBody,
   type IncomingEventMessage,
 } from './event-message.js';
+export { natsPublisher, type NatsPublisherOptions } from './nats-publisher.js';
+export { JetStreamUnavailable, NatsPublishFailed, NatsStreamMismatch } from './nats-publisher-errors.js';
+export { defaultDuplicateWindowMs, relayStreamConfig } from './nats-stream-config.js';
 export { createNatsConsumer, type NatsConsumer } from './nats-consumer.js';
 export type { NatsConsumerOptions } from './nats-consumer-options.js';
 export type { NatsConsumerError, NatsConsumerState, NatsConsumerStatus } from './nats-consumer-status.js';

@@ -42,15 +42,14 @@ export function freePort(): Promise<number> {
  * Resolves once a NATS client connects to `url` and JetStream answers an account info request;
  * rejects with the last error after `timeoutMs`. Polls a real connect, never sleeps a guessed time.
  */
-export async function waitForNats(url: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForNats(url: string, timeoutMs = 10_000, jetStream = true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const nc = await connect({ servers: url, timeout: 500, reconnect: false });
       try {
-        const jsm = await jetstreamManager(nc, { timeout: 1_000 });
-        await jsm.getAccountInfo();
+        if (jetStream) await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
         return;
       } finally {
         await nc.close();
@@ -64,12 +63,19 @@ export async function waitForNats(url: string, timeoutMs = 10_000): Promise<void
   }
 }
 
+/** Options for {@link startNatsServer}. */
+export interface StartNatsServerOptions {
+  /** False starts it without `-js`, for the "no JetStream" failure; default true. */
+  readonly jetStream?: boolean;
+}
+
 /**
  * Launches a fresh `nats-server -js` on a free port with its own store directory, for a test that
  * restarts or kills NATS (never the shared server others use). Waits until it accepts connections
  * and JetStream answers. Call `stop()` when done (an `after` hook).
  */
-export async function startNatsServer(): Promise<OwnNatsServer> {
+export async function startNatsServer(options: StartNatsServerOptions = {}): Promise<OwnNatsServer> {
+  const jetStream = options.jetStream ?? true;
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'tandem-nats-'));
   const url = `nats://127.0.0.1:${port}`;
@@ -79,7 +85,8 @@ export async function startNatsServer(): Promise<OwnNatsServer> {
   const start = async () => {
     if (child !== undefined) throw new Error('nats-server is already running');
     output = '';
-    const launched = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+    const flags = ['-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+    const launched = spawn(binary, jetStream ? ['-js', ...flags] : flags, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = launched;
@@ -96,7 +103,7 @@ export async function startNatsServer(): Promise<OwnNatsServer> {
     );
     // The exit promise only matters while racing the readiness poll; later exits are expected.
     exited.catch(() => undefined);
-    await Promise.race([waitForNats(url), exited]);
+    await Promise.race([waitForNats(url, 10_000, jetStream), exited]);
   };
 
   const halt = async (kill = false) => {
