@@ -26,4 +26,3 @@ export { createNatsConsumer, type NatsConsumer } from './nats-consumer.js';
 export type { NatsConsumerOptions } from './nats-consumer-options.js';
 export type { NatsConsumerError, NatsConsumerState, NatsConsumerStatus } from './nats-consumer-status.js';
 export { deadLetterHeaders, type DeadLetterReason } from './nats-consumer-dead-letter.js';
-export { durableConfig } from './nats-consumer-durable.js';

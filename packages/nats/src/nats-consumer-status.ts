@@ -3,6 +3,7 @@ export type NatsConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | '
 
 /** The last failure a consumer saw: a handler, the store, a dead-letter publish, the connection. */
 export interface NatsConsumerError {
+  /** The error's message. */
   readonly message: string;
   /** ISO-8601 time. */
   readonly at: string;
@@ -14,6 +15,7 @@ export interface NatsConsumerError {
 
 /** A consumer's counters since it started (see `NatsConsumer.status`). */
 export interface NatsConsumerStatus {
+  /** Where the consumer is in its life. */
   readonly state: NatsConsumerState;
   /** Deliveries received, redeliveries included. */
   readonly delivered: number;
@@ -29,5 +31,6 @@ export interface NatsConsumerStatus {
   readonly deadLettersIgnored: number;
   /** Messages received and not settled yet. */
   readonly inFlight: number;
+  /** The last failure, until the consumer stops; a later success does not clear it. */
   readonly lastError: NatsConsumerError | undefined;
 }

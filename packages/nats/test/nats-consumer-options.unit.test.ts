@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '@tandem/core';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createNatsConsumer, durableConfig, type NatsConsumerOptions } from '../src/index.js';
+import { createNatsConsumer, type NatsConsumerOptions } from '../src/index.js';
+import { durableConfig } from '../src/nats-consumer-durable.js';
 import { resolveConsumerOptions } from '../src/nats-consumer-options.js';
 import { ConsumerLanes } from '../src/nats-consumer-lanes.js';
 
