@@ -194,6 +194,36 @@ for (const database of databases) {
       assert.equal(consumer.status().deadLettersIgnored, 1, 'its own dead letter is not handled as an event');
     });
 
+    it('a dead-letter publish that fails leaves the message undelivered, never the handler run again', async () => {
+      let runs = 0;
+      const { names, consumer, logger } = await setUp('nowhere', {
+        maxDeliver: 2,
+        deadLetterSubject: `nowhere_${Date.now().toString(36)}.dead`, // no stream captures it
+        handle: async () => {
+          runs += 1;
+          throw new Error('poison');
+        },
+      });
+      const events = makeEvents(1, 1);
+      await publishEvents(nc, names.subjectPrefix, events);
+      await consumer.start();
+      const jsm = await jetstreamManager(nc);
+      // JetStream gives up after maxDeliver + 3 deliveries: the last three only retried the dead letter.
+      await eventually(
+        async () => {
+          const info = await jsm.consumers.info(names.stream, consumer.durable);
+          assert.equal(info.delivered.consumer_seq, 5, 'maxDeliver + 3 deliveries');
+          assert.equal(info.num_ack_pending, 1, 'never acknowledged nor terminated');
+          return consumer.status().retried === 1 && consumer.status().inFlight === 0;
+        },
+        { timeoutMs: 15_000 },
+      );
+      assert.equal(runs, 2, 'the handler ran maxDeliver times, not more');
+      assert.equal(consumer.status().deadLettered, 0);
+      assert.ok(logger.lines.some((line) => line.includes('the dead-letter publish failed')));
+      assert.deepEqual(await countsOf(events), [0]);
+    });
+
     it('malformed messages are dead-lettered and never handled; the events around them are', async () => {
       let calls = 0;
       const { names, consumer } = await setUp('malformed', {
