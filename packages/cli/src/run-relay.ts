@@ -12,7 +12,9 @@ import type { AppFactory } from './serve.js';
 
 /** Options for {@link runRelay}. */
 export interface RelayProcessOptions {
+  /** The runtime configuration (DATABASE_URL). */
   readonly config: AppConfig;
+  /** Builds the application on the store: the relay reads its log through the app's upcasters. */
   readonly createApp: AppFactory;
   /** Install SIGINT/SIGTERM handlers that hand the relay over cleanly, then exit. */
   readonly handleSignals?: boolean;
@@ -26,8 +28,11 @@ export interface RelayProcessOptions {
 
 /** A process running only the relay. */
 export interface RunningRelayProcess {
+  /** The application (its projections do not run here). */
   readonly app: Tandem;
+  /** The relay: its daemon, name and close. */
   readonly relay: RunningNatsRelay;
+  /** The process's logger. */
   readonly logger: Logger;
   /** Stops the relay (releasing its lease) and closes the store. */
   close(): Promise<void>;
