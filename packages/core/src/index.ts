@@ -50,6 +50,7 @@ export type { Store } from './write/store.js';
 export type { Transaction, TransactionEvents } from './write/transaction.js';
 export type { SqlExecutor, SqlMigration, SqlValue } from './write/sql-executor.js';
 export type { IdempotencyClaims, IdempotencyReader, IdempotencyRecord } from './write/idempotency-record.js';
+export { checkedInboxKey, inboxKeyLimit, type InboxClaims } from './write/inbox-claims.js';
 export type { AuditEntry, AuditOutcome, AuditQuery } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';
 export type { CommandResult } from './write/command-result.js';

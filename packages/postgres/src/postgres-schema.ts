@@ -182,4 +182,16 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       CREATE TABLE tandem_rm_paused (projection TEXT PRIMARY KEY, paused_at TIMESTAMPTZ NOT NULL DEFAULT now());
     `,
   },
+  {
+    // The inbox: messages from outside a consumer handled, claimed in the handler's transaction.
+    version: 8,
+    sql: `
+      CREATE TABLE tandem_inbox (
+        consumer TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, message_id)
+      );
+    `,
+  },
 ];

@@ -34,6 +34,7 @@ import {
 import { classifyPostgresError } from './postgres-errors.js';
 import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
 import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
+import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { checkStorableParams, storableText } from './postgres-storable.js';
@@ -102,6 +103,7 @@ interface Pending<T> {
 
 type PendingRead = Pending<StreamRead> & GroupRead & { readonly lock: boolean };
 type PendingAppend = Pending<AppendResult> & { readonly appends: readonly EncodedAppend[] };
+type PendingClaim = Pending<boolean> & { readonly pair: InboxPair };
 
 /** One member's state within one group. */
 class MemberRun {
@@ -171,6 +173,7 @@ export class TransactionGroup implements StreamHolder {
   #exclusiveWaiters: (() => void)[] = [];
   #reads: PendingRead[] = [];
   #appends: PendingAppend[] = [];
+  #claims: PendingClaim[] = [];
   /** Events of appends queued and not sent yet, counted against the transaction's cap. */
   #reserved = 0;
   #scheduled = false;
@@ -339,7 +342,8 @@ export class TransactionGroup implements StreamHolder {
   async #close(): Promise<void> {
     this.#closed = true;
     const ended = new Error('The transaction ended before this call was sent');
-    for (const op of [...this.#reads.splice(0), ...this.#appends.splice(0)]) op.reject(ended);
+    for (const op of [...this.#reads.splice(0), ...this.#appends.splice(0), ...this.#claims.splice(0)])
+      op.reject(ended);
     await Promise.all(this.#flushing);
   }
 
@@ -438,6 +442,7 @@ export class TransactionGroup implements StreamHolder {
         append: (appends) => this.#append(run, appends),
       },
       idempotency: { claim: (record) => this.#claim(run, record) },
+      inbox: { claim: (consumer, messageId) => this.#claimInbox(run, consumer, messageId) },
       audit: {
         record: async (entry) => {
           this.#check(run);
@@ -577,6 +582,25 @@ export class TransactionGroup implements StreamHolder {
   }
 
   /**
+   * Unlike an idempotency claim, an inbox claim must answer at once (the handler runs only if it
+   * won), so it goes to the server with the group's next flush, in the shared transaction; one that
+   * inserted counts as a write, so a member that fails after winning a claim rolls the group back
+   * and the others run again alone. Members of one group claiming one pair thus behave as separate
+   * transactions would: the first claim answers true, later ones see its row (or, in the same
+   * flush, its place in line) and answer false; if the first member fails, the others claim again
+   * after the rollback. A pair another group holds makes the flush wait until that group ends.
+   */
+  async #claimInbox(run: MemberRun, consumer: string, messageId: string): Promise<boolean> {
+    this.#check(run);
+    // A value the server would refuse fails this member here, before the shared transaction sees it.
+    const pair = inboxPair(consumer, messageId);
+    return new Promise<boolean>((resolve, reject) => {
+      this.#claims.push({ member: run, resolve, reject, pair });
+      this.#schedule();
+    });
+  }
+
+  /**
    * Sends what the members asked for during this turn of the event loop in one round trip: they
    * all resumed from the previous answer in the same turn, so waiting one turn collects them.
    */
@@ -603,10 +627,11 @@ export class TransactionGroup implements StreamHolder {
   async #flush(): Promise<void> {
     const reads = this.#reads.splice(0);
     const appends = this.#appends.splice(0);
-    const all: Pending<never>[] = [...reads, ...appends] as Pending<never>[];
+    const claims = this.#claims.splice(0);
+    const all: Pending<never>[] = [...reads, ...appends, ...claims] as Pending<never>[];
     if (all.length === 0) return;
     try {
-      await this.#send(reads, appends);
+      await this.#send(reads, appends, claims);
     } catch (error) {
       // Not expected (#send handles the statement's failure): the shared transaction's state is
       // unknown, so it must not commit, and nobody may wait for an answer forever.
@@ -615,9 +640,16 @@ export class TransactionGroup implements StreamHolder {
     }
   }
 
-  /** One flush: the reads' statements and the appends' call in one script, and their answers. */
-  async #send(reads: readonly PendingRead[], appends: readonly PendingAppend[]): Promise<void> {
-    const all: Pending<never>[] = [...reads, ...appends] as Pending<never>[];
+  /**
+   * One flush: the reads' statements, the appends' call and the inbox claims' insert in one script,
+   * and their answers.
+   */
+  async #send(
+    reads: readonly PendingRead[],
+    appends: readonly PendingAppend[],
+    claims: readonly PendingClaim[],
+  ): Promise<void> {
+    const all: Pending<never>[] = [...reads, ...appends, ...claims] as Pending<never>[];
     if (this.#broken) {
       for (const op of all) op.reject(this.#stop(op.member, { kind: 'alone' }));
       return;
@@ -637,7 +669,10 @@ export class TransactionGroup implements StreamHolder {
             appends.map((a) => a.appends),
             this.#cursor,
           );
-    const statements = call === undefined ? readStatements : [...readStatements, appendStatement(call)];
+    const statements = call === undefined ? [...readStatements] : [...readStatements, appendStatement(call)];
+    // A pair asked for twice in one flush goes once: the first asker gets the statement's answer.
+    const pairs = new Map(claims.map((claim) => [inboxKey(claim.pair), claim.pair]));
+    if (pairs.size > 0) statements.push(inboxClaimStatement([...pairs.values()]));
     if (call !== undefined) {
       const sent = appends.reduce((n, a) => n + a.appends.reduce((m, e) => m + e.events.length, 0), 0);
       this.#reserved -= sent;
@@ -653,6 +688,7 @@ export class TransactionGroup implements StreamHolder {
     }
     try {
       this.#answer(reads, readStatements.length, appends, call, results);
+      if (claims.length > 0) this.#answerClaims(claims, results.at(-1));
     } catch (error) {
       // An answer that cannot be read (not expected): nobody may wait for it forever, and the
       // shared transaction's state is unknown, so it must not commit.
@@ -673,6 +709,19 @@ export class TransactionGroup implements StreamHolder {
     this.#break(only, failure);
     for (const op of ops)
       op.reject(only !== undefined || this.#lost ? failure : this.#stop(op.member, { kind: 'alone' }));
+  }
+
+  /**
+   * Settles a flush's inbox claims from their insert's answer: the first asker of each pair inserted
+   * gets true (and has written); anyone else gets false, as a later transaction would.
+   */
+  #answerClaims(claims: readonly PendingClaim[], result: QueryResult | undefined): void {
+    const inserted = claimedPairs(result);
+    for (const claim of claims) {
+      const won = inserted.delete(inboxKey(claim.pair));
+      if (won) claim.member.wrote = true;
+      claim.resolve(won);
+    }
   }
 
   /** Settles the reads and appends of one flush from the script's answers (the reads' come first). */

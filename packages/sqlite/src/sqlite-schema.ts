@@ -139,4 +139,16 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // The inbox: messages from outside a consumer handled, claimed in the handler's transaction.
+    version: 6,
+    sql: `
+      CREATE TABLE tandem_inbox (
+        consumer TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (consumer, message_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

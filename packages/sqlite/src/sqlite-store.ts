@@ -16,6 +16,7 @@ import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { SqliteIdempotency } from './sqlite-idempotency.js';
+import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteNotifier } from './sqlite-notifier.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 import { tandemMigrations } from './sqlite-schema.js';
@@ -118,6 +119,7 @@ export class SqliteStore implements Store {
   readonly #writerLog: SqliteEventLog;
   readonly #readerLog: SqliteEventLog;
   readonly #writerClaims: SqliteIdempotency;
+  readonly #writerInbox: SqliteInbox;
   readonly #writerAudit: SqliteAuditLog;
   readonly #sql: SqliteSqlExecutor;
   readonly #notifier: SqliteNotifier;
@@ -136,6 +138,7 @@ export class SqliteStore implements Store {
     this.#writerLog = new SqliteEventLog(writer);
     this.#readerLog = new SqliteEventLog(reader);
     this.#writerClaims = new SqliteIdempotency(writer);
+    this.#writerInbox = new SqliteInbox(writer);
     this.#writerAudit = new SqliteAuditLog(writer);
     this.#sql = new SqliteSqlExecutor(writer, () => {
       this.#wrote = true;
@@ -443,6 +446,7 @@ export class SqliteStore implements Store {
         readStream: async (streamId, options) => this.#writerLog.readStream(streamId, options?.fromVersion),
       },
       idempotency: { claim: async (record) => this.#writerClaims.claim(record) },
+      inbox: { claim: async (consumer, messageId) => this.#writerInbox.claim(consumer, messageId) },
       audit: { record: async (entry) => this.#writerAudit.record(entry) },
       sql: this.#sql,
     };

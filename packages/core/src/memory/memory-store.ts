@@ -8,6 +8,7 @@ import type { RecordedEvent } from '../messages/event.js';
 import type { AuditEntry, AuditQuery } from '../write/audit-entry.js';
 import type { AuditLog } from '../write/audit-log.js';
 import type { IdempotencyReader, IdempotencyRecord } from '../write/idempotency-record.js';
+import { checkedInboxKey } from '../write/inbox-claims.js';
 import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
 import type { Transaction } from '../write/transaction.js';
@@ -31,8 +32,13 @@ const noSql: SqlExecutor = {
 interface Staged {
   readonly events: RecordedEvent[];
   readonly claims: Map<string, IdempotencyRecord>;
+  /** Inbox claims, keyed by {@link inboxKey}. */
+  readonly inbox: Set<string>;
   readonly audit: AuditEntry[];
 }
+
+/** One key for a (consumer, message id) pair; JSON keeps pairs with separators in them apart. */
+const inboxKey = (consumer: string, messageId: string): string => JSON.stringify([consumer, messageId]);
 
 /**
  * The in-memory adapter, for tests and examples. Transactions run one at a time and stage their
@@ -43,6 +49,7 @@ export class MemoryStore implements Store {
   readonly #log: RecordedEvent[] = [];
   readonly #streams = new Map<string, RecordedEvent[]>();
   readonly #records = new Map<string, IdempotencyRecord>();
+  readonly #inbox = new Set<string>();
   readonly #audit: AuditEntry[] = [];
   readonly #notifier = new LogNotifier();
   #queue: Promise<unknown> = Promise.resolve();
@@ -103,7 +110,7 @@ export class MemoryStore implements Store {
   }
 
   async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const staged: Staged = { events: [], claims: new Map(), audit: [] };
+    const staged: Staged = { events: [], claims: new Map(), inbox: new Set(), audit: [] };
     const tx: Transaction = {
       events: {
         append: async (appends) => this.#stageAppend(appends, staged),
@@ -115,6 +122,18 @@ export class MemoryStore implements Store {
           if (existing !== undefined) return existing;
           staged.claims.set(record.commandId, record);
           return undefined;
+        },
+      },
+      inbox: {
+        // Transactions run one at a time, so a check and a stage cannot interleave with another's.
+        claim: async (consumer, messageId) => {
+          const key = inboxKey(
+            checkedInboxKey(consumer, 'consumer'),
+            checkedInboxKey(messageId, 'messageId'),
+          );
+          if (this.#inbox.has(key) || staged.inbox.has(key)) return false;
+          staged.inbox.add(key);
+          return true;
         },
       },
       audit: {
@@ -132,6 +151,7 @@ export class MemoryStore implements Store {
       this.#streams.set(event.streamId, stream);
     }
     for (const [id, record] of staged.claims) this.#records.set(id, record);
+    for (const key of staged.inbox) this.#inbox.add(key);
     this.#audit.push(...staged.audit);
     if (staged.events.length > 0) this.#notifier.notify(this.#log.length);
     return result;

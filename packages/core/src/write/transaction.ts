@@ -2,6 +2,7 @@ import type { AppendResult, StreamAppend } from '../event-store/stream-append.js
 import type { ReadStreamOptions, StreamRead } from '../event-store/stream-read.js';
 import type { AuditWriter } from './audit-log.js';
 import type { IdempotencyClaims } from './idempotency-record.js';
+import type { InboxClaims } from './inbox-claims.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 /** The event log as seen from inside a transaction. */
@@ -20,6 +21,11 @@ export interface Transaction {
   readonly events: TransactionEvents;
   readonly idempotency: IdempotencyClaims;
   readonly audit: AuditWriter;
+  /**
+   * Messages from outside (a broker's deliveries) this transaction handled: a consumer claims the
+   * message id first and does nothing when the claim answers false (a redelivery).
+   */
+  readonly inbox: InboxClaims;
   /**
    * SQL against the same database, for state-stored handlers. Stores without SQL (the memory
    * store) throw on use; see docs/adapters.md for declared deviations.

@@ -19,6 +19,7 @@ export const storeConformanceCases = [
   'wait-for-events',
   'transaction-rollback',
   'idempotency-claims',
+  'inbox-claims',
   'audit',
   'sql',
 ] as const;
@@ -41,6 +42,24 @@ const event = (type: string, data: unknown = {}): NewEvent => ({ type, data });
 async function settledHead(store: Store, position: number): Promise<number> {
   await store.events.waitForEvents(position - 1, { timeoutMs: 5_000 });
   return store.events.headPosition();
+}
+
+/**
+ * What a claim of the pair answers now, in a transaction rolled back afterwards (so the probe
+ * itself claims nothing).
+ */
+async function probeInbox(store: Store, consumer: string, messageId: string): Promise<boolean> {
+  const probed = new Error('probe rolled back');
+  let claimed: boolean | undefined;
+  await assert.rejects(
+    store.transaction(async (tx) => {
+      claimed = await tx.inbox.claim(consumer, messageId);
+      throw probed;
+    }),
+    (error: unknown) => error === probed,
+  );
+  assert.notEqual(claimed, undefined, 'the probe ran');
+  return claimed === true;
 }
 
 async function conflict(promise: Promise<unknown>): Promise<void> {
@@ -346,6 +365,93 @@ export function describeStoreConformance(
       assert.equal(await settledHead(store, position), position, "the losers' events rolled back");
       assert.equal(await store.events.countEvents(0), 1, "the losers' events rolled back");
     });
+
+    test(
+      'inbox-claims',
+      'claimed once, then false; rolled back, claimable again; concurrent claims: one wins; hostile ids refused',
+      async (store) => {
+        assert.equal(await store.transaction((tx) => tx.inbox.claim('orders', 'm-1')), true);
+        assert.equal(await store.transaction((tx) => tx.inbox.claim('orders', 'm-1')), false);
+        assert.equal(
+          await store.transaction(async (tx) => {
+            assert.equal(await tx.inbox.claim('orders', 'm-2'), true);
+            return tx.inbox.claim('orders', 'm-2');
+          }),
+          false,
+          'a second claim in the same transaction sees the first',
+        );
+        assert.equal(await probeInbox(store, 'billing', 'm-1'), true, 'pairs are per consumer');
+        assert.equal(await probeInbox(store, 'orders', 'm-1'), false);
+
+        // A claim rolled back with its transaction leaves the pair claimable, and nothing else it
+        // wrote stays either.
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            assert.equal(await tx.inbox.claim('orders', 'm-3'), true);
+            await tx.events.append([
+              { streamId: 'inbox-r', expectedVersion: 'no-stream', events: [event('E')] },
+            ]);
+            throw new Error('handler failed');
+          }),
+          /handler failed/,
+        );
+        assert.equal(await probeInbox(store, 'orders', 'm-3'), true);
+
+        // Concurrent claims of one pair (one group on stores that group commits): exactly one wins,
+        // and only the winner's effects commit.
+        const wins = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.transaction(async (tx) => {
+              if (!(await tx.inbox.claim('orders', 'm-4'))) return false;
+              await tx.events.append([
+                { streamId: `inbox-c-${i}`, expectedVersion: 'no-stream', events: [event('Handled')] },
+              ]);
+              return true;
+            }),
+          ),
+        );
+        assert.equal(wins.filter((won) => won).length, 1);
+        const head = await store.events.headPosition();
+        assert.equal(await settledHead(store, head), head);
+        assert.equal(await store.events.countEvents(0), 1, "exactly one claimant's effect committed");
+
+        // Concurrent with a claimant that fails after claiming: the others behave as if it had
+        // never run (it rolls back), so exactly one of them wins.
+        const outcomes = await Promise.allSettled([
+          store.transaction(async (tx) => {
+            await tx.inbox.claim('orders', 'm-5');
+            throw new Error('first claimant failed');
+          }),
+          ...Array.from({ length: 4 }, () => store.transaction((tx) => tx.inbox.claim('orders', 'm-5'))),
+        ]);
+        assert.equal(outcomes[0]?.status, 'rejected');
+        assert.equal(
+          outcomes.filter((o) => o.status === 'fulfilled' && o.value === true).length,
+          1,
+          'one of the others wins once the failed claimant rolls back',
+        );
+        assert.equal(await probeInbox(store, 'orders', 'm-5'), false);
+
+        const hostile: [string, string][] = [
+          ['orders', 'nul\u0000id'],
+          ['orders', 'lone\ud800surrogate'],
+          ['orders', ''],
+          ['orders', 'x'.repeat(257)],
+          ['orders', 'line\nbreak'],
+          ['con\u0000sumer', 'm-6'],
+          ['', 'm-6'],
+        ];
+        for (const [consumer, messageId] of hostile) {
+          await assert.rejects(
+            store.transaction((tx) => tx.inbox.claim(consumer, messageId)),
+            (error: unknown) => TandemError.is(error, 'validation'),
+            `refused: ${JSON.stringify([consumer, messageId])}`,
+          );
+        }
+        assert.equal(await store.transaction((tx) => tx.inbox.claim('orders', 'x'.repeat(256))), true);
+        assert.equal(await probeInbox(store, 'orders', 'm-6'), true, 'the store still works');
+      },
+    );
 
     test(
       'audit',
