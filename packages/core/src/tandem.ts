@@ -52,6 +52,12 @@ export interface TandemOptions<
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
   readonly readStore?: ReadStore;
   /**
+   * Other read stores, by the names projections give in their `readStore` (see
+   * `ProjectionDaemonOptions.readStores`): `{ cache: redisReadStore }`, or `{ cache: undefined }`
+   * to keep those projections in the default read store.
+   */
+  readonly readStores?: Readonly<Record<string, ReadStore | undefined>>;
+  /**
    * The key query page cursors are sealed with (see `QueryBusOptions.cursorKey`): give every
    * process of the application the same secret one, or cursors only work in the process that
    * issued them. `tandem serve` derives it from TANDEM_SECRET.
@@ -84,6 +90,7 @@ const tandemOptionKeys = [
   'projections',
   'queries',
   'readStore',
+  'readStores',
   'cursorKey',
   'daemon',
 ] as const satisfies readonly (keyof TandemOptions)[];
@@ -225,13 +232,19 @@ export async function createTandem<
     if (readStore === undefined) {
       throw new Error(`The ${options.store.name} store has no read store; pass one as readStore`);
     }
-    projections = new ProjectionDaemon({
+    const daemon = new ProjectionDaemon({
       events,
       readStore,
       projections: options.projections,
+      ...(options.readStores === undefined ? {} : { readStores: options.readStores }),
       ...options.daemon,
     });
+    projections = daemon;
+    // Inline projections commit with the command: only in a store that shares its transaction.
     const inlineOnes = options.projections.filter((p) => p.mode === 'inline');
+    for (const projection of inlineOnes)
+      if (daemon.readStoreOf(projection.name) !== readStore)
+        throw new Error(`Inline projection ${projection.name} must live in the write store's own read store`);
     if (inlineOnes.length > 0) inline = new InlineProjections(inlineOnes, readStore, upcasters);
   }
   const applyInline = inline;
@@ -248,7 +261,6 @@ export async function createTandem<
     projections === undefined
       ? undefined
       : new QueryBus(projections, queryList, {
-          readStore,
           events,
           cursorKey: options.cursorKey,
           inputLimits: options.inputLimits,

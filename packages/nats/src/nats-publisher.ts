@@ -1,5 +1,5 @@
 import type { ProjectionLogger, RecordedEvent } from '@tandem/core';
-import { assertKnownOptions, type EventPublisher } from '@tandem/core/adapter';
+import { ApplyFailed, assertKnownOptions, type EventPublisher } from '@tandem/core/adapter';
 import {
   JetStreamApiError,
   jetstream,
@@ -9,7 +9,12 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { checkSubjectPrefix, encodeEventMessage, type EventMessage } from './event-message.js';
+import {
+  checkSubjectPrefix,
+  encodeEventMessage,
+  UnpublishableEvent,
+  type EventMessage,
+} from './event-message.js';
 import { capturesPrefix, relayStreamConfig, streamConfigWarnings } from './nats-stream-config.js';
 import { JetStreamUnavailable, NatsPublishFailed, NatsStreamMismatch } from './nats-publisher-errors.js';
 
@@ -157,9 +162,24 @@ export function natsPublisher(options: NatsPublisherOptions): EventPublisher {
 
     async publish(events: readonly RecordedEvent[]) {
       if (events.length === 0) return;
-      // Encoded before anything is sent: an unpublishable event fails the batch whole.
-      const messages = events.map((event) => encodeEventMessage(subjectPrefix, event));
       const { nc, js: client } = await js();
+      // Encoded and sized before anything is sent: an event NATS cannot carry fails the batch as
+      // the relay's own fault (ApplyFailed: the daemon isolates and parks it), not as an outage
+      // retried forever.
+      const maxPayload = nc.info?.max_payload;
+      const messages = events.map((event) => {
+        try {
+          const message = encodeEventMessage(subjectPrefix, event);
+          if (maxPayload !== undefined && message.data.length + 1_024 > maxPayload)
+            throw new UnpublishableEvent(
+              event.eventId,
+              `event ${event.eventId} is ${message.data.length} bytes as JSON: over the server's max_payload (${maxPayload}) with headers`,
+            );
+          return message;
+        } catch (error) {
+          throw error instanceof UnpublishableEvent ? new ApplyFailed(error) : error;
+        }
+      });
       const acks = messages.map((message, i) => send(client, message, messages[i - 1]));
       const results = await Promise.allSettled(acks);
       const failures: unknown[] = [];

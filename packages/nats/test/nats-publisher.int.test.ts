@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { RecordedEvent } from '@tandem/core';
+import { ApplyFailed } from '@tandem/core/adapter';
 import { DiscardPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { eventually } from '@tandem/testing';
+import { UnpublishableEvent } from '../src/event-message.js';
 import { natsPublisher } from '../src/nats-publisher.js';
 import { JetStreamUnavailable, NatsPublishFailed, NatsStreamMismatch } from '../src/nats-publisher-errors.js';
 import { lossyNatsProxy } from './lossy-nats-proxy.js';
@@ -126,6 +128,25 @@ describe(
         'Tandem-Event-Type': 'Item.Added',
         traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
       });
+    });
+
+    it('fails a batch with an event NATS cannot carry as its own fault (ApplyFailed), sending none of it', async () => {
+      const { nc, stream, subjectPrefix } = await fresh('unpublishable');
+      const publisher = natsPublisher({ connection: nc, stream, subjectPrefix });
+      await publisher.prepare();
+      const [small, other] = recordedEvents(2);
+      assert.ok(small !== undefined && other !== undefined);
+      const huge = {
+        ...other,
+        data: { blob: 'x'.repeat(nc.info?.max_payload ?? 1_048_576) },
+      } as RecordedEvent;
+      const forged = { ...other, streamId: 'order-1\r\nNats-Msg-Id: forged' } as RecordedEvent;
+      for (const bad of [huge, forged])
+        await assert.rejects(
+          publisher.publish([small, bad]),
+          (error: unknown) => error instanceof ApplyFailed && error.cause instanceof UnpublishableEvent,
+        );
+      assert.equal((await (await jetstreamManager(nc)).streams.info(stream)).state.messages, 0);
     });
 
     it('drops a republished batch by message id (the relay retrying after a crash)', async () => {

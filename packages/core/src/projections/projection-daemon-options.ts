@@ -13,6 +13,14 @@ export interface ProjectionDaemonOptions {
   readonly readStore: ReadStore;
   /** The projections to run; each name once. */
   readonly projections: readonly AnyProjection[];
+  /**
+   * Other read stores, by the names projections give in their `readStore`: a projection that
+   * names one lives there (its storage, checkpoint, leases and status), the rest in `readStore`.
+   * A name bound to `undefined` means `readStore` too, so an application can place a read model
+   * elsewhere by configuration alone (the shop's order summaries in Redis when `REDIS_URL` is
+   * set). A projection naming a store missing here is refused.
+   */
+  readonly readStores?: Readonly<Record<string, ReadStore | undefined>>;
   /** Events per read and per transaction; default 500. */
   readonly batchSize?: number;
   /** Retries of a failing batch or event before the failure policy; default 3 attempts. */
@@ -70,6 +78,7 @@ export const projectionDaemonOptionKeys = [
   'events',
   'readStore',
   'projections',
+  'readStores',
   'batchSize',
   'retry',
   'clock',

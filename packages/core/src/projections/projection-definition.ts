@@ -56,6 +56,12 @@ export interface ProjectionDefinition<
    */
   readonly mode?: 'async' | 'inline';
   /**
+   * The name of the read store it lives in, bound by the application (`createTandem`'s
+   * `readStores`); without it, the application's default read store. A read model is placed
+   * where its query pattern is served best (key lookups in Redis, relations in SQL).
+   */
+  readonly readStore?: string;
+  /**
    * Creates raw SQL tables (names from `table(...)`) when a namespace is prepared: at first start,
    * for each rebuild, for verify. Document collections need no setup.
    */
@@ -123,6 +129,7 @@ const projectionKeys = [
   'collections',
   'onError',
   'mode',
+  'readStore',
   'setup',
   'retry',
   'partitions',

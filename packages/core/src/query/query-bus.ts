@@ -13,7 +13,6 @@ import type { AnyProjection } from '../projections/projection-definition.js';
 import type { CollectionDefinition } from '../read-store/collection-definition.js';
 import type { DocumentReader, StoredDocument } from '../read-store/document-collection.js';
 import type { FindQuery, Page } from '../read-store/find-query.js';
-import type { ReadStore } from '../read-store/read-store.js';
 import type { AnyQueryDefinition, QueryCollection, QueryReader } from './query-definition.js';
 import { CursorSeal } from './cursor-seal.js';
 import { assertKnownOptions } from '../options/known-options.js';
@@ -50,11 +49,6 @@ export interface QueryBusOptions {
    */
   readonly cursorKey?: string | Uint8Array;
   /**
-   * The daemon's read store. When it has `activeReader`, queries read through it (one step per key
-   * lookup) instead of looking the active namespace up before every read.
-   */
-  readonly readStore?: ReadStore | undefined;
-  /**
    * The log: when a traced query waited for a position, the event there names (in its
    * `traceparent`) the command that wrote it, and the query's span links to that command's trace.
    */
@@ -65,7 +59,6 @@ export interface QueryBusOptions {
 export const queryBusOptionKeys = [
   'inputLimits',
   'cursorKey',
-  'readStore',
   'events',
 ] as const satisfies readonly (keyof QueryBusOptions)[];
 
@@ -135,7 +128,6 @@ class HandlerCollection<Doc extends object> implements QueryCollection<Doc> {
 export class QueryBus {
   readonly definitions: ReadonlyMap<string, AnyQueryDefinition>;
   readonly #daemon: ProjectionDaemon;
-  readonly #readStore: ReadStore | undefined;
   readonly #events: EventStore | undefined;
   readonly #limits: InputLimits;
   readonly #seal: CursorSeal;
@@ -165,7 +157,6 @@ export class QueryBus {
     }
     this.definitions = definitions;
     this.#daemon = daemon;
-    this.#readStore = options.readStore;
     this.#events = options.events;
     this.#limits = { ...defaultInputLimits, ...options.inputLimits };
     this.#seal = new CursorSeal(options.cursorKey);
@@ -296,11 +287,8 @@ export class QueryBus {
     projection: string,
     collection: CollectionDefinition<Doc>,
   ): Promise<QueryCollection<Doc>> {
-    const readStore = this.#readStore;
-    if (readStore === undefined)
-      return this.#daemon
-        .reader(projection, collection)
-        .then((reader) => new HandlerCollection(reader, `${projection}/${collection.name}`, this.#seal));
+    // Each projection's own read store (an application may keep read models in several).
+    const readStore = this.#daemon.readStoreOf(projection);
     let byCollection = this.#active.get(projection);
     if (byCollection === undefined) {
       byCollection = new Map();

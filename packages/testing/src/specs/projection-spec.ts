@@ -185,10 +185,7 @@ export function projectionSpec(projection: AnyProjection, options: ProjectionSpe
           definitions.some((d) => d.name === name),
           `no query named ${name} that reads only ${projection.name} in the spec's options`,
         );
-        const bus = new QueryBus(projected.daemon, definitions, {
-          readStore: projected.readStore,
-          events: projected.events,
-        });
+        const bus = new QueryBus(projected.daemon, definitions, { events: projected.events });
         return bus.execute({
           name,
           params: request.params ?? {},
