@@ -56,6 +56,22 @@ function safeJson(details: object): string {
   }
 }
 
+/** How long `stop()` lets its own connection drain before closing it outright. */
+const drainTimeoutMs = 5_000;
+
+/**
+ * Drains a connection the consumer opened (flushing its last acknowledgements), or closes it when
+ * that takes too long: with the server away, a drain would wait for a reconnect that may not come.
+ */
+async function closeOwnConnection(connection: NatsConnection): Promise<void> {
+  const drained = connection.drain().then(
+    () => true,
+    () => false, // a failed drain (already closed, or the server away): closed below
+  );
+  const inTime = await Promise.race([drained, sleep(drainTimeoutMs, false, { ref: false })]);
+  if (!inTime && !connection.isClosed()) await connection.close();
+}
+
 /** A message taken apart before it is queued: an event, a dead letter to skip, or a refusal. */
 type Decoded =
   | { readonly kind: 'event'; readonly event: RecordedEvent }
@@ -186,7 +202,8 @@ class JetStreamInboxConsumer implements NatsConsumer {
     await this.#messages?.close();
     await this.#pump;
     await this.#lanes.idle();
-    if (this.#options.connection === undefined) await this.#connection?.drain();
+    if (this.#options.connection === undefined && this.#connection !== undefined)
+      await closeOwnConnection(this.#connection);
     this.#state = 'stopped';
   }
 

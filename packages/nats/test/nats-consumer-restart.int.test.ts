@@ -80,4 +80,33 @@ describe('NATS consumer across a NATS restart', () => {
       await server.stop();
     }
   });
+
+  it('stop() returns while the server is away', async () => {
+    if (database === undefined) throw new Error('no SQLite database');
+    const server = await startNatsServer();
+    const store = await openConsumerStore(database.env.CONSUMER_STORE);
+    const consumer = createNatsConsumer({
+      servers: server.url,
+      stream: 'AWAY',
+      subjectPrefix: 'away',
+      durable: 'leaver',
+      store,
+      handle: recordEffect,
+      logger: { error: () => {}, warn: () => {}, info: () => {} },
+    });
+    try {
+      const nc = await connect({ servers: server.url });
+      await createRelayStream(nc, 'AWAY', 'away');
+      await nc.close();
+      await consumer.start();
+      await server.halt(true);
+      const started = Date.now();
+      await consumer.stop();
+      assert.equal(consumer.status().state, 'stopped');
+      assert.ok(Date.now() - started < 15_000, `stopped in ${Date.now() - started} ms`);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
 });
