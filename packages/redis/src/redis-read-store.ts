@@ -331,8 +331,16 @@ export class RedisReadStore implements ReadStore {
   }
 
   /** Closes the connection the store opened (not one it was given). */
-  async close(): Promise<void> {
-    // Once: an app closes its read stores, and the code that opened one may close it too.
-    if (this.#ownsConnection && this.#context.redis.status !== 'end') await this.#context.redis.quit();
+  close(): Promise<void> {
+    // Once: an app closes its read stores, and the code that opened one may close it too (a
+    // second quit on a closing connection rejects).
+    this.#closing ??=
+      this.#ownsConnection && this.#context.redis.status !== 'end'
+        ? this.#context.redis.quit().then(() => undefined)
+        : Promise.resolve();
+    return this.#closing;
   }
+
+  /** The one close, shared by every caller. */
+  #closing: Promise<void> | undefined;
 }
