@@ -142,6 +142,7 @@ export {
 export {
   projectionStates,
   stallCauses,
+  type PartitionStatus,
   type ProjectionError,
   type ProjectionStall,
   type ProjectionState,

@@ -110,6 +110,8 @@ export class StoreDaemon {
         const runner = this.#runners.live.get(name);
         // Before its checkpoint is loaded a runner here knows nothing; the store does.
         if (runner === undefined || runner.building || runner.state === 'starting') return undefined;
+        // A runner of some partitions knows its own lanes only; the others move in other processes.
+        if (runner.partial) return undefined;
         return {
           position: runner.position,
           // Only a runner tailing the log reports every move of an async projection's checkpoint
