@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../messages/event.js';
-import type { Lease } from '../read-store/projection-leases.js';
+import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 
@@ -110,8 +110,11 @@ export class PartitionLanes {
       ),
     );
     if (this.lanes.length > 1) this.#follow();
-    const failed = outcomes.find((o) => o.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    // A lost lease first: the runner must step aside (and run on with the lanes it still holds)
+    // rather than retry another lane's outage under a lease that is gone.
+    const failure = failures.find((f) => f instanceof LeaseLost) ?? failures[0];
+    if (failures.length > 0) throw failure;
   }
 
   /** A lane committed up to `position`; with one lane, that is the runner's checkpoint. */

@@ -169,6 +169,69 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         assert.deepEqual(await readAll(readStore, projectionNamespace(name, 1)), expected, name);
     });
 
+    it('shares partitions between daemons by lease: a fair share of partition leases, handover, exact waits', async () => {
+      const { app, readStore } = await fresh();
+      const ns = 'counter-totals@1x4';
+      const units = [0, 1, 2, 3].map((p) => `counter-totals#${p}`);
+      const shared = (owner: string) => {
+        const d = new ProjectionDaemon({
+          events: app.events,
+          readStore,
+          projections: [counterProjection({ partitions: 4 })],
+          batchSize: 3,
+          pollIntervalMs: 5,
+          controlPollMs: 20,
+          ownership: { owner, ttlMs: 400, heartbeatMs: 40 },
+        });
+        daemons.push(d);
+        return d;
+      };
+      const a = shared('worker-a');
+      const b = shared('worker-b');
+      await a.start();
+      await b.start();
+      await eventually(() => {
+        assert.deepEqual([a.owned.length, b.owned.length], [2, 2], 'two partitions each');
+        return true;
+      });
+      assert.deepEqual([...a.owned, ...b.owned].sort(), units, 'each partition has one owner');
+      // Every command is waited on through one daemon or the other, and the read model must then
+      // hold it and everything before it: the wait is exact though no daemon runs every lane.
+      const exact = async (d: ProjectionDaemon, position: number) => {
+        assert.ok(await d.waitFor(['counter-totals'], position, 10_000), `waited for ${position}`);
+        for (const lane of [0, 1, 2, 3])
+          assert.ok((await readStore.checkpoint(`${ns}#${lane}`)) >= position, `lane ${lane} at ${position}`);
+        assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
+      };
+      for (let i = 0; i < 8; i++) await run(app, 'OpenCounter', { counterId: `p${i}` });
+      for (let i = 0; i < 12; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i % 8}`, by: i + 1 });
+        await exact(i % 2 === 0 ? a : b, done.position);
+      }
+      const status = (await b.persistedStatus()).find((s) => s.namespace === ns);
+      assert.deepEqual(
+        status?.partitions?.map((p) => p.owner).sort(),
+        ['worker-a', 'worker-a', 'worker-b', 'worker-b'],
+        'status names the owner of each partition',
+      );
+      assert.equal(status?.position, Math.min(...(status?.partitions ?? []).map((p) => p.position)));
+
+      await a.stop();
+      await eventually(() => {
+        assert.deepEqual([...b.owned].sort(), units, 'b takes over the partitions a gave up');
+        return true;
+      });
+      for (let i = 0; i < 6; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 100 });
+        await exact(b, done.position);
+      }
+      const [local] = await b.status();
+      assert.deepEqual(
+        local?.partitions?.map((p) => p.owner),
+        ['worker-b', 'worker-b', 'worker-b', 'worker-b'],
+      );
+    });
+
     it('runs a partitioned projection in parallel lanes, each with its own checkpoint; a new count rebuilds', async () => {
       const { app, readStore } = await fresh();
       const d = daemon(app, readStore, [counterProjection({ partitions: 3 })], 4);
