@@ -199,9 +199,13 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       // hold it and everything before it: the wait is exact though no daemon runs every lane.
       const exact = async (d: ProjectionDaemon, position: number) => {
         assert.ok(await d.waitFor(['counter-totals'], position, 10_000), `waited for ${position}`);
+        const active = (await readStore.activeNamespace('counter-totals')) ?? ns;
         for (const lane of [0, 1, 2, 3])
-          assert.ok((await readStore.checkpoint(`${ns}#${lane}`)) >= position, `lane ${lane} at ${position}`);
-        assert.deepEqual(await readAll(readStore, ns), foldCounters(await allEvents(app)));
+          assert.ok(
+            (await readStore.checkpoint(`${active}#${lane}`)) >= position,
+            `lane ${lane} at ${position}`,
+          );
+        assert.deepEqual(await readAll(readStore, active), foldCounters(await allEvents(app)));
       };
       for (let i = 0; i < 8; i++) await run(app, 'OpenCounter', { counterId: `p${i}` });
       for (let i = 0; i < 12; i++) {
@@ -215,6 +219,28 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         'status names the owner of each partition',
       );
       assert.equal(status?.position, Math.min(...(status?.partitions ?? []).map((p) => p.position)));
+
+      // A rebuild is the holder of partition 0's: it builds every lane, swaps, then both daemons
+      // run their own partitions of the new storage.
+      const lead = a.owned.includes('counter-totals#0') ? a : b;
+      await lead.rebuild('counter-totals');
+      const rebuilt = await readStore.activeNamespace('counter-totals');
+      assert.notEqual(rebuilt, ns, 'a new generation is active');
+      await eventually(async () => {
+        for (const d of [a, b]) {
+          const mine = (await d.status()).filter((s) => s.name === 'counter-totals');
+          assert.deepEqual(
+            mine.map((s) => s.namespace),
+            [rebuilt],
+            'each daemon runs the rebuilt storage only',
+          );
+        }
+        return true;
+      });
+      for (let i = 0; i < 4; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 10 });
+        await exact(i % 2 === 0 ? b : a, done.position);
+      }
 
       await a.stop();
       await eventually(() => {
