@@ -220,6 +220,22 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       );
       assert.equal(status?.position, Math.min(...(status?.partitions ?? []).map((p) => p.position)));
 
+      // A partition's lease taken from under its holder: that lane's fenced commit is refused, the
+      // holder runs on with its other lane, and takes the partition back once the thief's lapses.
+      const victim = a.owned[0] ?? '';
+      const taken = (await readStore.leases.list()).find((l) => l.name === victim && l.live);
+      assert.ok(taken !== undefined, `a holds ${victim}`);
+      await readStore.leases.release(taken);
+      assert.ok((await readStore.leases.acquire(victim, 'thief', 200)) !== undefined, 'the thief takes it');
+      for (let i = 0; i < 4; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 3 });
+        await exact(i % 2 === 0 ? a : b, done.position);
+      }
+      await eventually(() => {
+        assert.deepEqual([a.owned.length, b.owned.length], [2, 2], 'two each again');
+        return true;
+      });
+
       // A rebuild is the holder of partition 0's: it builds every lane, swaps, then both daemons
       // run their own partitions of the new storage.
       const lead = a.owned.includes('counter-totals#0') ? a : b;
