@@ -136,7 +136,9 @@ export class ProjectionStatusReader {
         // Partitioned, the holder of partition 0 speaks for the namespace (it performs maintenance).
         const zero = `${projection.name}#0`;
         const speaker = [...held.filter((l) => l.name === zero), ...held.filter((l) => l.name !== zero)];
-        const judged = this.#judge(record, speaker, lagEvents, now, namespace !== active);
+        // Shared by lease, a partition nobody holds holds the whole namespace back.
+        const orphaned = held.length > 0 && partitions?.some((p) => p.owner === undefined) === true;
+        const judged = this.#judge(record, speaker, lagEvents, now, namespace !== active, orphaned);
         all.push({
           name: projection.name,
           version: ProjectionNamespace.parse(namespace).version,
@@ -177,13 +179,18 @@ export class ProjectionStatusReader {
     });
   }
 
-  /** What to believe of a namespace's recorded state, given who holds its lease. */
+  /**
+   * What to believe of a namespace's recorded state, given who holds its lease. `orphaned`: some
+   * partition of it has no live holder, so with events waiting it does not move, whatever the
+   * holder of partition 0 recorded.
+   */
   #judge(
     record: StoredProjectionStatus | undefined,
     leases: readonly LeaseInfo[],
     lagEvents: number,
     now: number,
     inactive: boolean,
+    orphaned = false,
   ): Pick<ProjectionStatus, 'state' | 'stall' | 'owner' | 'epoch'> {
     const live = leases.find((l) => l.live);
     const owner = live?.owner ?? record?.owner;
@@ -202,7 +209,7 @@ export class ProjectionStatusReader {
     const staleAfter = this.#options.staleAfterMs ?? 10_000;
     const alive =
       leases.length > 0
-        ? live !== undefined
+        ? live !== undefined && !(orphaned && lagEvents > 0)
         : record !== undefined && now - Date.parse(record.updatedAt) <= staleAfter;
     if (alive && record !== undefined) return { state: record.state, stall: record.stall, owner, epoch };
     if (alive) return { state: guessed, stall: undefined, owner, epoch };

@@ -272,6 +272,18 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         local?.partitions?.map((p) => p.owner),
         ['worker-b', 'worker-b', 'worker-b', 'worker-b'],
       );
+
+      // Partition 3 with no holder while events wait: the namespace does not move, and the persisted
+      // status says so, though the other partitions are held.
+      await b.stop();
+      for (const p of [0, 1, 2])
+        assert.ok((await readStore.leases.acquire(`counter-totals#${p}`, 'holder', 60_000)) !== undefined);
+      await run(app, 'Increment', { counterId: 'p0', by: 1 });
+      const active = await readStore.activeNamespace('counter-totals');
+      const stuck = (await b.persistedStatus()).find((s) => s.namespace === active);
+      assert.equal(stuck?.state, 'stalled');
+      assert.equal(stuck?.stall?.cause, 'no-lease-holder');
+      assert.equal(stuck?.partitions?.[3]?.owner, undefined);
     });
 
     it('runs a partitioned projection in parallel lanes, each with its own checkpoint; a new count rebuilds', async () => {
