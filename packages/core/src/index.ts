@@ -143,6 +143,7 @@ export {
 export {
   projectionStates,
   stallCauses,
+  type PartitionStatus,
   type ProjectionError,
   type ProjectionStall,
   type ProjectionState,

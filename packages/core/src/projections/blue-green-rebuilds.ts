@@ -23,6 +23,11 @@ export interface BlueGreenRebuildsOptions {
   readonly progressed: () => void;
   /** Where rebuild progress and completion are announced (metrics). */
   readonly emit?: (event: ProjectionEvent) => void;
+  /**
+   * A build swapped in and goes on as the live runner, with every partition: the daemon narrows
+   * it to the partitions this process holds when they are shared with other processes.
+   */
+  readonly swapped?: (projection: string) => void;
 }
 
 /**
@@ -42,11 +47,20 @@ export class BlueGreenRebuilds {
    * runs from 0. Its version and partition count active: that storage resumes, and so does a
    * same-version rebuild a crash interrupted. A new version or count: it builds beside the active
    * one, in the background (its end is logged).
+   *
+   * `lead: false` (a process holding some partitions but not partition 0, when they are shared):
+   * it only starts its live lanes on the active storage when that is this code's version and
+   * count; activating, building, resuming and dropping storage are the holder of partition 0's.
    */
-  async startProjection(projection: AnyProjection): Promise<void> {
+  async startProjection(projection: AnyProjection, options: { readonly lead?: boolean } = {}): Promise<void> {
     const { readStore, runners } = this.#options;
     const target = ProjectionNamespace.forProjection(projection);
     const active = await readStore.activeNamespace(projection.name);
+    if (options.lead === false) {
+      if (active !== undefined && ProjectionNamespace.parse(active).withoutGeneration().equals(target))
+        await this.#startLive(projection, active);
+      return;
+    }
     const known = await readStore.namespaces(projection.name);
     if (active === undefined) {
       // Never activated: its namespace is almost surely new, so the first read (of the log from its
@@ -168,6 +182,7 @@ export class BlueGreenRebuilds {
           }
           reporter.finished();
           finish();
+          this.#options.swapped?.(projection.name);
         },
       });
       runners.builds.set(projection.name, runner);

@@ -45,7 +45,7 @@ export class LaneCommitter {
    */
   async commit(lane: Lane, batch: readonly RecordedEvent[], upTo: number): Promise<void> {
     if (upTo <= lane.position) return;
-    const { readStore, namespace, projection, failpoint, lease } = this.#options.runner;
+    const { readStore, namespace, projection, failpoint } = this.#options.runner;
     const { blocked } = this.#options;
     const park: DeadLetter[] = [];
     const relevant: RecordedEvent[] = [];
@@ -73,7 +73,7 @@ export class LaneCommitter {
       checkpoint: lane.key,
       expected: lane.position,
       position: upTo,
-      lease,
+      lease: lane.lease,
       park,
       ...(apply === undefined ? {} : { apply, reads: [...new Set(relevant.map((e) => e.streamId))] }),
     });
@@ -86,12 +86,12 @@ export class LaneCommitter {
    * one batch; its stream is blocked from then on. Throws `CheckpointMoved` like `commit`.
    */
   async park(lane: Lane, event: RecordedEvent, error: string, attempts: number): Promise<void> {
-    const { readStore, lease } = this.#options.runner;
+    const { readStore } = this.#options.runner;
     await readStore.applyBatch({
       checkpoint: lane.key,
       expected: lane.position,
       position: event.position,
-      lease,
+      lease: lane.lease,
       park: [this.#letter(event, 'failed', error, attempts)],
     });
     this.#options.blocked.add(event.streamId);

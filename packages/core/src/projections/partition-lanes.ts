@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '../messages/event.js';
-import type { Lease } from '../read-store/projection-leases.js';
-import { CheckpointMoved } from '../read-store/checkpoint-moved.js';
+import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 
@@ -10,6 +9,8 @@ export interface Lane {
   readonly key: string;
   /** Its partition number. */
   readonly index: number;
+  /** Fences its commits: the partition's own lease (`name#n`), or the runner's; none unshared. */
+  readonly lease: Lease | undefined;
   /** Its committed checkpoint. */
   position: number;
 }
@@ -29,45 +30,65 @@ export function partitionOf(streamId: string, partitions: number): number {
 
 /** What {@link PartitionLanes} work with. */
 export interface PartitionLanesOptions {
-  /** The namespace whose lanes these are (its own checkpoint is the runner's). */
+  /** The namespace whose lanes these are. */
   readonly namespace: string;
-  /** How many lanes: the projection's partition count. */
+  /** How many partitions the projection has. */
   readonly partitions: number;
+  /**
+   * The partitions this runner applies, each with the lease fencing it (when partitions are lease
+   * units shared by processes); every partition, under `lease`, when absent.
+   */
+  readonly only?: ReadonlyMap<number, Lease> | undefined;
   /** Where the checkpoints live. */
   readonly readStore: ReadStore;
-  /** Fences every checkpoint write (see RunnerOptions). */
+  /** Fences every lane's checkpoint write when `only` gives none (see RunnerOptions). */
   readonly lease: Lease | undefined;
+  /** Moves the runner's checkpoint (after a commit or a resync). */
+  readonly advance: (position: number) => void;
   /** The runner's checkpoint now. */
   readonly position: () => number;
-  /** Moves the runner's checkpoint (after a commit, a settle or a resync). */
-  readonly advance: (position: number) => void;
 }
 
 /**
- * A runner's partitions: one lane per partition, each applying its streams' events in its own
- * transaction with its own checkpoint, in parallel, so a stream's events stay in order.
- * Unpartitioned, one lane keyed by the namespace, whose checkpoint is then the runner's;
- * partitioned, the namespace's own checkpoint follows the slowest lane.
+ * A runner's partitions: one lane per partition it applies, each applying its streams' events in
+ * its own transaction with its own checkpoint, in parallel, so a stream's events stay in order.
+ * Unpartitioned, one lane keyed by the namespace. The runner's checkpoint is its slowest lane's.
+ * Nothing writes a namespace-wide checkpoint for a partitioned projection: its lanes may run in
+ * several processes, so its position is the slowest of all lanes, read from the store
+ * (`namespacePosition`).
  */
 export class PartitionLanes {
-  /** Every lane, by partition number. */
+  /** The lanes this runner applies, by partition number. */
   readonly lanes: readonly Lane[];
+  /** Whether these are only some of the projection's partitions (the others run elsewhere). */
+  readonly partial: boolean;
   readonly #options: PartitionLanesOptions;
 
   constructor(options: PartitionLanesOptions) {
     this.#options = options;
-    const { namespace, partitions } = options;
+    const { namespace, partitions, only, lease } = options;
     const parsed = ProjectionNamespace.parse(namespace);
-    this.lanes = Array.from({ length: partitions }, (_, index) => ({
+    const indexes =
+      only === undefined ? Array.from({ length: partitions }, (_, index) => index) : [...only.keys()].sort();
+    this.partial = indexes.length < partitions;
+    this.lanes = indexes.map((index) => ({
       key: partitions === 1 ? namespace : parsed.withPartition(index).toString(),
       index,
+      lease: only?.get(index) ?? lease,
       position: 0,
     }));
   }
 
+  /** The partition numbers of the lanes applied here. */
+  get indexes(): readonly number[] {
+    return this.lanes.map((l) => l.index);
+  }
+
   /**
    * Applies a batch: each lane its share (the events past its checkpoint, of its streams), in
-   * parallel, every lane's checkpoint to the batch's end; then, partitioned, settles.
+   * parallel, every lane's checkpoint to the batch's end; then the runner's checkpoint follows the
+   * slowest lane. Waits for every lane to end before throwing the first failure, so nothing of
+   * this runner is still committing once it has stopped.
    */
   async apply(
     batch: readonly RecordedEvent[],
@@ -75,8 +96,8 @@ export class PartitionLanes {
   ): Promise<void> {
     const last = batch.at(-1);
     if (last === undefined) return;
-    const count = this.lanes.length;
-    await Promise.all(
+    const count = this.#options.partitions;
+    const outcomes = await Promise.allSettled(
       this.lanes.map((lane) =>
         applyLane(
           lane,
@@ -88,25 +109,25 @@ export class PartitionLanes {
         ),
       ),
     );
-    if (count > 1) await this.#settle();
+    if (this.lanes.length > 1) this.#follow();
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    // A lost lease first: the runner must step aside (and run on with the lanes it still holds)
+    // rather than retry another lane's outage under a lease that is gone.
+    const failure = failures.find((f) => f instanceof LeaseLost) ?? failures[0];
+    if (failures.length > 0) throw failure;
   }
 
-  /** A lane committed up to `position`; unpartitioned, that is the runner's checkpoint. */
+  /** A lane committed up to `position`; with one lane, that is the runner's checkpoint. */
   moved(lane: Lane, position: number): void {
     lane.position = position;
     if (this.lanes.length === 1) this.#options.advance(position);
   }
 
-  /**
-   * Reads every lane's committed checkpoint, and returns where the runner stands: partitioned, the
-   * namespace's own checkpoint or the slowest lane, whichever is lower (a crash can fall between
-   * a lane's commit and the namespace's).
-   */
+  /** Reads every lane's committed checkpoint and returns the slowest: where the runner stands. */
   async load(): Promise<number> {
-    const { readStore, namespace } = this.#options;
+    const { readStore } = this.#options;
     for (const lane of this.lanes) lane.position = await readStore.checkpoint(lane.key);
-    if (this.lanes.length === 1) return this.lanes[0]?.position ?? 0;
-    return Math.min(await readStore.checkpoint(namespace), this.#slowest());
+    return this.#slowest();
   }
 
   /** Someone else advanced a checkpoint: continue from the committed ones. */
@@ -114,22 +135,10 @@ export class PartitionLanes {
     this.#options.advance(await this.load());
   }
 
-  /**
-   * Writes the namespace's own checkpoint as the slowest lane's, after the lanes commit, so
-   * read-your-writes and status (which read only it) never run ahead of any lane.
-   */
-  async #settle(): Promise<void> {
-    const { readStore, namespace, lease } = this.#options;
+  /** The runner's checkpoint follows its slowest lane, once every lane is past it. */
+  #follow(): void {
     const slowest = this.#slowest();
-    const position = this.#options.position();
-    if (slowest <= position) return;
-    try {
-      await readStore.applyBatch({ checkpoint: namespace, expected: position, position: slowest, lease });
-    } catch (error) {
-      if (!(error instanceof CheckpointMoved)) throw error;
-      return this.resync();
-    }
-    this.#options.advance(slowest);
+    if (slowest > this.#options.position()) this.#options.advance(slowest);
   }
 
   #slowest(): number {

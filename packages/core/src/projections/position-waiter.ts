@@ -1,6 +1,7 @@
 import { TandemError } from '../errors/tandem-error.js';
 import type { EventStore } from '../event-store/event-store.js';
 import type { ReadStore } from '../read-store/read-store.js';
+import { namespacePosition } from './namespace-position.js';
 
 /** What this process's own live runner of a projection knows, without asking the store. */
 export interface LocalProgress {
@@ -58,7 +59,7 @@ interface Plan {
  * A wait resolves true as soon as one of these shows the position reached, false at its deadline:
  * - a checkpoint of a live runner in this process (`progressed`, no read at all);
  * - one shared poll, which reads each projection that a pending wait still needs once per round
- *   (its active namespace, then that namespace's checkpoint), at most one round per poll interval
+ *   (its active namespace, then that namespace's checkpoint, or its lanes' slowest), at most one round per poll interval
  *   and only while something waits. It covers progress made by other processes.
  *
  * The log's head gates the poll: an async projection's checkpoint never passes the readable head,
@@ -189,7 +190,11 @@ export class PositionWaiter {
     const { readStore } = this.#options;
     try {
       const namespace = await readStore.activeNamespace(name);
-      this.#polled.set(name, namespace === undefined ? undefined : await readStore.checkpoint(namespace));
+      // Partitioned: the slowest of every lane, wherever each runs (see namespacePosition).
+      this.#polled.set(
+        name,
+        namespace === undefined ? undefined : await namespacePosition(readStore, namespace),
+      );
     } catch {
       // An outage: the waits time out on their own deadlines unless a later round gets through.
     }

@@ -37,6 +37,11 @@ export interface ProjectionControlOptions {
   readonly progressed: () => void;
   /** Delay between two looks at the request table, pause flags and active namespaces. */
   readonly pollMs: number;
+  /**
+   * Starts what this process holds but does not run yet (partitions whose holder of partition 0
+   * has not activated or swapped in this version yet); at each look.
+   */
+  readonly startHeld?: () => Promise<void>;
 }
 
 function message(error: unknown): string {
@@ -199,6 +204,7 @@ export class ProjectionControl {
     const { runners } = this.#options;
     for (const [name, runner] of runners.live) runner.hold(runners.paused.has(name));
     await this.#followSwaps();
+    await this.#options.startHeld?.();
     const { owner, epochs } = this.#options.holding();
     if (epochs.size === 0) return;
     for (const request of await this.#options.requests.open()) {

@@ -101,7 +101,10 @@ export class ProjectionDaemon {
     for (const daemon of this.#daemons) await daemon.start(options);
   }
 
-  /** The projections this process holds leases on (all of them without `ownership`). */
+  /**
+   * The lease units this process holds (every projection without `ownership`): projection names,
+   * and `name#p` for each partition held of a partitioned projection.
+   */
   get owned(): readonly string[] {
     return this.#daemons.flatMap((d) => d.owned).sort();
   }

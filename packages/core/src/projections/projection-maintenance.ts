@@ -85,6 +85,12 @@ export class ProjectionMaintenance {
     if (projection.deliver !== undefined)
       throw new Error(`${projection.name} delivers its events elsewhere: it has no read model to verify`);
     const live = runners.liveRunner(projection.name);
+    // The scratch build stops at the live checkpoint with the live runner paused: exact only when
+    // that runner applies every partition. Lanes in other processes would move on meanwhile.
+    if (live.partial)
+      throw new Error(
+        `${projection.name}'s partitions run in several processes: verify it where one process runs them all (stop the other workers, or run the CLI while none runs it)`,
+      );
     const scratch = ProjectionNamespace.forProjection(projection, 'verify').toString();
     await readStore.drop(scratch);
     await prepareNamespace(readStore, projection, scratch);

@@ -69,6 +69,7 @@ export class ProjectionRunner {
     this.#lanes = new PartitionLanes({
       namespace: options.namespace,
       partitions: options.projection.partitions ?? 1,
+      only: options.partitions,
       readStore: options.readStore,
       lease: options.lease,
       position: () => this.position,
@@ -104,6 +105,19 @@ export class ProjectionRunner {
   /** The lease it writes under, when projections are shared by lease. */
   get lease(): Lease | undefined {
     return this.#options.lease;
+  }
+
+  /**
+   * Whether it applies only some of its projection's partitions (the others run in other
+   * processes): its checkpoint is then its own lanes', not the namespace's.
+   */
+  get partial(): boolean {
+    return this.#lanes.partial;
+  }
+
+  /** The partitions it applies (`[0]` unpartitioned). */
+  get partitions(): readonly number[] {
+    return this.#lanes.indexes;
   }
 
   /** The storage it writes. */

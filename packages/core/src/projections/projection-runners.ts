@@ -27,8 +27,11 @@ export interface ProjectionRunnersOptions {
   readonly logger: ProjectionLogger;
   /** A checkpoint moved: read-your-writes waits re-check. */
   readonly progressed: () => void;
-  /** A runner found its projection's lease gone: the coordinator forgets it. */
-  readonly leaseLost: (name: string) => void;
+  /**
+   * A runner found a lease gone (`name`, or `name#p` for a partition): the coordinator forgets it
+   * and the daemon runs on with what it still holds.
+   */
+  readonly leaseLost: (unit: string) => void;
   /** A runner found its storage emptied by a restart of a store that is not durable: rebuild. */
   readonly readModelLost: (name: string) => void;
   /** Where runners announce batches and failures (metrics). */
@@ -74,14 +77,41 @@ export class ProjectionRunners {
     return runner;
   }
 
-  /** Records the lease a projection's runners are to write under (ownership is shared). */
-  hold(name: string, lease: Lease): void {
-    this.#leases.set(name, lease);
+  /**
+   * Records a lease runners made from now on write under (ownership is shared): a projection's
+   * (`name`) or a partition's (`name#p`).
+   */
+  hold(unit: string, lease: Lease): void {
+    this.#leases.set(unit, lease);
+  }
+
+  /** Forgets a lease (lost or given up): runners made from now on no longer write under it. */
+  release(unit: string): void {
+    this.#leases.delete(unit);
+  }
+
+  /**
+   * The partitions of a partitioned projection this process holds leases on, with them; undefined
+   * when it holds none (no ownership: a runner then applies every partition, unfenced).
+   */
+  heldPartitions(name: string): ReadonlyMap<number, Lease> | undefined {
+    const held = new Map<number, Lease>();
+    for (const [unit, lease] of this.#leases) {
+      const hash = unit.lastIndexOf('#');
+      if (hash > 0 && unit.slice(0, hash) === name) held.set(Number(unit.slice(hash + 1)), lease);
+    }
+    return held.size === 0 ? undefined : held;
   }
 
   /** A runner for `namespace` of `projection`, not started. */
   create(projection: AnyProjection, namespace: string, extras: RunnerExtras = {}): ProjectionRunner {
     const { failpoint } = this.#options;
+    // Shadow builds and verify's scratch runners are not what a pause holds: only live runners.
+    const live = extras.onCaughtUp === undefined && extras.until === undefined;
+    // A live runner applies the partitions held here, each fenced by its own lease; builds and
+    // scratch runners apply every partition, under partition 0's lease (its holder runs them).
+    const partitions =
+      live && (projection.partitions ?? 1) > 1 ? this.heldPartitions(projection.name) : undefined;
     const runner = new ProjectionRunner({
       projection,
       namespace,
@@ -95,6 +125,7 @@ export class ProjectionRunners {
       ...(this.#options.emit === undefined ? {} : { emit: this.#options.emit }),
       ...(failpoint === undefined ? {} : { failpoint }),
       ...this.#fence(projection.name),
+      ...(partitions === undefined ? {} : { partitions }),
       onReadModelLost: () => this.#options.readModelLost(projection.name),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();
@@ -102,8 +133,6 @@ export class ProjectionRunners {
       },
       ...extras,
     });
-    // Shadow builds and verify's scratch runners are not what a pause holds: only live runners.
-    const live = extras.onCaughtUp === undefined && extras.until === undefined;
     if (live && this.paused.has(projection.name)) runner.hold(true);
     return runner;
   }
@@ -121,12 +150,14 @@ export class ProjectionRunners {
     });
   }
 
-  /** Stops a projection's live and shadow runners (its lease was lost or given up). */
+  /**
+   * Stops a projection's live and shadow runners. The leases stay recorded: the daemon forgets a
+   * lease lost or given up itself (`release`), and may restart runners on those still held.
+   */
   async stop(name: string): Promise<void> {
     const runners = [this.live.get(name), this.builds.get(name)];
     this.live.delete(name);
     this.builds.delete(name);
-    this.#leases.delete(name);
     await Promise.all(runners.map((r) => r?.stop()));
   }
 
@@ -137,24 +168,23 @@ export class ProjectionRunners {
     this.builds.clear();
   }
 
-  /** The lease a projection's runners write under, when ownership is shared. */
-  #fence(name: string): { lease: Lease; onLeaseLost: () => void } | Record<string, never> {
-    const lease = this.#leases.get(name);
-    if (lease === undefined) return {};
+  /**
+   * The lease a projection's runners write under, when ownership is shared: the projection's, or
+   * partition 0's for a partitioned one (its holder runs builds; live lanes carry their own). A
+   * fenced write that finds a lease gone names it (`LeaseLost.lease`): the daemon forgets that
+   * one and runs on with the rest.
+   */
+  #fence(name: string): { lease?: Lease; onLeaseLost: (lost: Lease) => void } | Record<string, never> {
+    const lease = this.#leases.get(name) ?? this.#leases.get(`${name}#0`);
+    if (lease === undefined && this.heldPartitions(name) === undefined) return {};
     return {
-      lease,
-      onLeaseLost: () => {
+      ...(lease === undefined ? {} : { lease }),
+      onLeaseLost: (lost) => {
         this.#options.logger.warn(
-          { projection: name, owner: lease.owner, epoch: lease.epoch },
+          { projection: name, lease: lost.name, owner: lost.owner, epoch: lost.epoch },
           'projection lease lost: another process runs it now',
         );
-        this.#options.leaseLost(name);
-        this.stop(name).catch((error: unknown) =>
-          this.#options.logger.error(
-            { projection: name, err: error },
-            'stopping a projection after losing its lease failed',
-          ),
-        );
+        this.#options.leaseLost(lost.name);
       },
     };
   }

@@ -89,6 +89,9 @@ export class ProjectionStatusMonitor {
   }
 
   async #save(runner: ProjectionRunner, forced: ProjectionState | undefined, always: boolean): Promise<void> {
+    // A namespace has one status row: for partitions spread over processes, the holder of
+    // partition 0 (which performs its maintenance) writes it, so processes do not overwrite each other.
+    if (runner.partial && !runner.partitions.includes(0)) return;
     const store = this.#options.readStore.statuses;
     const now = this.#options.clock();
     const stall = forced === undefined ? this.#options.stalls.stallOf(runner) : undefined;

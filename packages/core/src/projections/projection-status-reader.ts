@@ -4,9 +4,15 @@ import type { LeaseInfo } from '../read-store/projection-leases.js';
 import type { StoredProjectionStatus } from '../read-store/projection-status-store.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import type { AnyProjection } from './projection-definition.js';
+import { lanePositions } from './namespace-position.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunner } from './projection-runner.js';
-import type { ProjectionStall, ProjectionState, ProjectionStatus } from './projection-status.js';
+import type {
+  PartitionStatus,
+  ProjectionStall,
+  ProjectionState,
+  ProjectionStatus,
+} from './projection-status.js';
 
 /** What {@link ProjectionStatusReader} reads from. */
 export interface ProjectionStatusReaderOptions {
@@ -62,10 +68,18 @@ export class ProjectionStatusReader {
     const barrier = await events.readBarrier?.();
     const now = this.#options.clock().getTime();
     const all: ProjectionStatus[] = [];
+    const leases = runners.some((r) => r.partitions.length > 1 || r.partial)
+      ? await readStore.leases.list()
+      : [];
     for (const runner of runners) {
       const namespace = ProjectionNamespace.parse(runner.namespace);
-      const lagEvents = await events.countEvents(runner.position);
-      const lagSeconds = await this.#lagSeconds(runner.position, lagEvents, barrier, now);
+      const partitions = await this.#partitions(runner.namespace, leases);
+      // A runner of some partitions knows only its own lanes: the namespace's position is the store's.
+      const position = runner.partial
+        ? Math.min(...(partitions ?? []).map((p) => p.position))
+        : runner.position;
+      const lagEvents = await events.countEvents(position);
+      const lagSeconds = await this.#lagSeconds(position, lagEvents, barrier, now);
       const parked = (await readStore.parked(runner.namespace)).length;
       const { state, stall, owner } = details(runner);
       all.push({
@@ -73,7 +87,7 @@ export class ProjectionStatusReader {
         version: namespace.version,
         namespace: runner.namespace,
         state: withParked(state, parked),
-        position: runner.position,
+        position,
         head,
         lagEvents,
         lagSeconds,
@@ -84,6 +98,7 @@ export class ProjectionStatusReader {
         owner: runner.lease?.owner ?? owner,
         epoch: runner.lease?.epoch,
         updatedAt: new Date(now).toISOString(),
+        ...(partitions === undefined ? {} : { partitions }),
       });
     }
     return all;
@@ -110,11 +125,20 @@ export class ProjectionStatusReader {
         (l) => l.name === projection.name || l.name.startsWith(`${projection.name}#`),
       );
       for (const namespace of await readStore.namespaces(projection.name)) {
-        const position = await readStore.checkpoint(namespace);
+        const partitions = await this.#partitions(namespace, held);
+        const position =
+          partitions === undefined
+            ? await readStore.checkpoint(namespace)
+            : Math.min(...partitions.map((p) => p.position));
         const lagEvents = await events.countEvents(position);
         const parked = (await readStore.parked(namespace)).length;
         const record = recorded.get(namespace);
-        const judged = this.#judge(record, held, lagEvents, now, namespace !== active);
+        // Partitioned, the holder of partition 0 speaks for the namespace (it performs maintenance).
+        const zero = `${projection.name}#0`;
+        const speaker = [...held.filter((l) => l.name === zero), ...held.filter((l) => l.name !== zero)];
+        // Shared by lease, a partition nobody holds holds the whole namespace back.
+        const orphaned = held.length > 0 && partitions?.some((p) => p.owner === undefined) === true;
+        const judged = this.#judge(record, speaker, lagEvents, now, namespace !== active, orphaned);
         all.push({
           name: projection.name,
           version: ProjectionNamespace.parse(namespace).version,
@@ -131,19 +155,42 @@ export class ProjectionStatusReader {
           owner: judged.owner,
           epoch: judged.epoch,
           updatedAt: record?.updatedAt,
+          ...(partitions === undefined ? {} : { partitions }),
         });
       }
     }
     return all;
   }
 
-  /** What to believe of a namespace's recorded state, given who holds its lease. */
+  /**
+   * A partitioned namespace's lanes: each one's checkpoint and the live holder of its lease
+   * (`name#p`); undefined unpartitioned.
+   */
+  async #partitions(
+    namespace: string,
+    leases: readonly LeaseInfo[],
+  ): Promise<readonly PartitionStatus[] | undefined> {
+    const parsed = ProjectionNamespace.parse(namespace);
+    if (parsed.partitions <= 1) return undefined;
+    const positions = await lanePositions(this.#options.readStore, namespace);
+    return positions.map((position, index) => {
+      const lease = leases.find((l) => l.live && l.name === `${parsed.projection}#${index}`);
+      return { index, position, owner: lease?.owner, epoch: lease?.epoch };
+    });
+  }
+
+  /**
+   * What to believe of a namespace's recorded state, given who holds its lease. `orphaned`: some
+   * partition of it has no live holder, so with events waiting it does not move, whatever the
+   * holder of partition 0 recorded.
+   */
   #judge(
     record: StoredProjectionStatus | undefined,
     leases: readonly LeaseInfo[],
     lagEvents: number,
     now: number,
     inactive: boolean,
+    orphaned = false,
   ): Pick<ProjectionStatus, 'state' | 'stall' | 'owner' | 'epoch'> {
     const live = leases.find((l) => l.live);
     const owner = live?.owner ?? record?.owner;
@@ -162,7 +209,7 @@ export class ProjectionStatusReader {
     const staleAfter = this.#options.staleAfterMs ?? 10_000;
     const alive =
       leases.length > 0
-        ? live !== undefined
+        ? live !== undefined && !(orphaned && lagEvents > 0)
         : record !== undefined && now - Date.parse(record.updatedAt) <= staleAfter;
     if (alive && record !== undefined) return { state: record.state, stall: record.stall, owner, epoch };
     if (alive) return { state: guessed, stall: undefined, owner, epoch };

@@ -98,6 +98,18 @@ export interface ProjectionStall {
   readonly error?: ProjectionError | undefined;
 }
 
+/** One partition of a partitioned projection: its lane's checkpoint and who applies it. */
+export interface PartitionStatus {
+  /** The partition number (`namespace#index` keys its checkpoint). */
+  readonly index: number;
+  /** Its lane's committed checkpoint. */
+  readonly position: number;
+  /** The process holding its lease (`name#index`), when partitions are shared by lease and one does. */
+  readonly owner: string | undefined;
+  /** That lease's epoch. */
+  readonly epoch: number | undefined;
+}
+
 /** A projection's progress and health, for code, the CLI and metrics. */
 export interface ProjectionStatus {
   readonly name: string;
@@ -105,7 +117,10 @@ export interface ProjectionStatus {
   /** The storage namespace this runner writes. */
   readonly namespace: string;
   readonly state: ProjectionState;
-  /** Its checkpoint: every event up to here is applied or parked. */
+  /**
+   * Its checkpoint: every event up to here is applied or parked. Partitioned, the slowest of all
+   * its lanes, wherever they run.
+   */
   readonly position: number;
   /** The log's head when the status was taken. */
   readonly head: number;
@@ -128,4 +143,10 @@ export interface ProjectionStatus {
   readonly epoch: number | undefined;
   /** ISO-8601 time its state was last recorded by the process running it (persisted status). */
   readonly updatedAt: string | undefined;
+  /**
+   * Partitioned projections only: each partition's checkpoint and lease holder. Shared by lease,
+   * the partitions are lease units (`name#p`) spread over processes; `owner` and `epoch` above
+   * then name the holder of partition 0, which performs maintenance.
+   */
+  readonly partitions?: readonly PartitionStatus[] | undefined;
 }

@@ -26,6 +26,12 @@ export interface RunnerOptions {
   readonly clock: () => Date;
   /** The lease this runner works under; every checkpoint write is fenced by it. */
   readonly lease?: Lease;
+  /**
+   * The partitions this runner applies, each fenced by its own lease (`name#p`), when a
+   * partitioned projection's partitions are lease units shared by processes; all of them, fenced
+   * by `lease`, when absent.
+   */
+  readonly partitions?: ReadonlyMap<number, Lease> | undefined;
   /** Called when a fenced write found the lease gone; the runner has stopped. */
   readonly onLeaseLost?: (lease: Lease) => void;
   /**

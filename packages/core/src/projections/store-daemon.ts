@@ -21,6 +21,17 @@ import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
 
+/** The projection a lease unit belongs to: `name` for `name` and `name#p`. */
+function projectionOfUnit(unit: string): string {
+  const hash = unit.indexOf('#');
+  return hash < 0 ? unit : unit.slice(0, hash);
+}
+
+/** Whether two lists of partition numbers are the same. */
+function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** What a {@link StoreDaemon} runs with: the daemon's options, for one read store's projections. */
 export type StoreDaemonOptions = Omit<ProjectionDaemonOptions, 'readStores'>;
 
@@ -67,6 +78,12 @@ export class StoreDaemon {
   readonly #localOwner = `local:${process.pid}:${randomUUID().slice(0, 8)}`;
   #coordinator: LeaseCoordinator | undefined;
   #started = false;
+  /** Set while stopping: a lease given up then stops its runners without restarting any. */
+  #stopping = false;
+  /** Each projection's queue of reconciliations (see `#reconcile`), so they never overlap. */
+  readonly #reconciling = new Map<string, Promise<void>>();
+  /** Projections whose lead unit (the projection, or its partition 0) this process held at the last reconciliation. */
+  readonly #leading = new Set<string>();
 
   /** `options.readStore` is this daemon's store; `ProjectionDaemon` checked the options. */
   constructor(options: StoreDaemonOptions) {
@@ -97,7 +114,7 @@ export class StoreDaemon {
       logger: this.#logger,
       emit,
       progressed: () => this.#waiter.progressed(),
-      leaseLost: (name) => this.#coordinator?.lost(name),
+      leaseLost: (unit) => this.#leaseLost(unit),
       readModelLost: (name) => this.#rebuildLost(name),
     });
     this.#waiter = new PositionWaiter({
@@ -110,6 +127,8 @@ export class StoreDaemon {
         const runner = this.#runners.live.get(name);
         // Before its checkpoint is loaded a runner here knows nothing; the store does.
         if (runner === undefined || runner.building || runner.state === 'starting') return undefined;
+        // A runner of some partitions knows its own lanes only; the others move in other processes.
+        if (runner.partial) return undefined;
         return {
           position: runner.position,
           // Only a runner tailing the log reports every move of an async projection's checkpoint
@@ -130,6 +149,7 @@ export class StoreDaemon {
       logger: this.#logger,
       progressed,
       emit,
+      swapped: (name) => this.#follow(name),
     });
     this.#statusReader = new ProjectionStatusReader({
       events,
@@ -167,6 +187,7 @@ export class StoreDaemon {
       logger: this.#logger,
       progressed,
       pollMs: options.controlPollMs ?? 250,
+      startHeld: () => this.#startHeld(),
     });
   }
 
@@ -212,25 +233,27 @@ export class StoreDaemon {
     this.#coordinator = new LeaseCoordinator({
       leases,
       owner: ownership.owner,
-      units: ownership.only === undefined ? [...this.#projections.keys()] : [...ownership.only],
+      units: (ownership.only ?? [...this.#projections.keys()]).flatMap((name) => this.#unitsOf(name)),
       ...(ownership.only === undefined ? {} : { passive: true }),
       ttlMs,
       heartbeatMs: ownership.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 5)),
-      start: async (name, lease) => {
+      start: async (unit, lease) => {
         this.#logger.info(
-          { projection: name, owner: lease.owner, epoch: lease.epoch },
+          { projection: projectionOfUnit(unit), lease: unit, owner: lease.owner, epoch: lease.epoch },
           'projection lease gained: running it here',
         );
-        this.#runners.hold(name, lease);
-        await this.#rebuilds.startProjection(this.#require(name));
+        this.#runners.hold(unit, lease);
+        await this.#reconcile(projectionOfUnit(unit));
       },
-      stop: async (name) => {
+      stop: async (unit) => {
+        const name = projectionOfUnit(unit);
         if (this.#runners.live.has(name) || this.#runners.builds.has(name))
           this.#logger.info(
-            { projection: name, owner: ownership.owner },
+            { projection: name, lease: unit, owner: ownership.owner },
             'projection lease given up or lost',
           );
-        await this.#runners.stop(name);
+        this.#runners.release(unit);
+        await this.#reconcile(name);
       },
       onError:
         ownership.onError ??
@@ -242,7 +265,10 @@ export class StoreDaemon {
     this.#control.start();
   }
 
-  /** The projections this process holds leases on (all of them without `ownership`). */
+  /**
+   * The lease units this process holds (all projections without `ownership`): a projection's name,
+   * or `name#p` for each partition of a partitioned one.
+   */
   get owned(): readonly string[] {
     return this.#coordinator === undefined
       ? [...this.#projections.keys()]
@@ -262,8 +288,14 @@ export class StoreDaemon {
     await this.#control.stop();
     const shared = this.#coordinator !== undefined;
     const runners = this.#runners.all();
-    await this.#coordinator?.stop();
+    this.#stopping = true;
+    try {
+      await this.#coordinator?.stop();
+    } finally {
+      this.#stopping = false;
+    }
     this.#coordinator = undefined;
+    this.#leading.clear();
     await this.#runners.stopAll();
     // Requests under way end with their runners (a rebuild as stopped); their outcome is recorded.
     await this.#control.settle();
@@ -362,7 +394,7 @@ export class StoreDaemon {
    * ready), and the rebuild swaps in when it reaches the head. How it ends is logged.
    */
   #rebuildLost(name: string): void {
-    if (this.#runners.builds.has(name) || !this.#started) return;
+    if (this.#runners.builds.has(name) || !this.#started || !this.#leads(name)) return;
     const projection = this.#projections.get(name);
     if (projection === undefined) return;
     this.#rebuilds.rebuild(projection).then(
@@ -377,7 +409,13 @@ export class StoreDaemon {
    * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
-    await this.#rebuilds.rebuild(this.#require(name), onProgress);
+    const projection = this.#require(name);
+    // Its build writes every lane, fenced by partition 0's lease: only that lease's holder may run it.
+    if ((projection.partitions ?? 1) > 1 && !this.#leads(name))
+      throw new Error(
+        `${name} is rebuilt by the holder of its lease (of partition 0 when partitioned), not by this process: enqueue a rebuild request instead`,
+      );
+    await this.#rebuilds.rebuild(projection, onProgress);
   }
 
   /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
@@ -442,8 +480,103 @@ export class StoreDaemon {
       for (const name of this.#runners.live.keys()) epochs.set(name, 0);
       return { owner: this.#localOwner, epochs };
     }
-    for (const [name, lease] of this.#coordinator.held) if (live(name)) epochs.set(name, lease.epoch);
+    for (const [unit, lease] of this.#coordinator.held) {
+      // A partitioned projection's requests are the holder of partition 0's.
+      if (unit.includes('#') && !unit.endsWith('#0')) continue;
+      const name = projectionOfUnit(unit);
+      if (live(name)) epochs.set(name, lease.epoch);
+    }
     return { owner: this.#coordinator.owner, epochs };
+  }
+
+  /** The lease units of a projection: itself, or each of its partitions (`name#p`). */
+  #unitsOf(name: string): string[] {
+    const partitions = this.#require(name).partitions ?? 1;
+    return partitions <= 1 ? [name] : Array.from({ length: partitions }, (_, p) => `${name}#${p}`);
+  }
+
+  /**
+   * Whether this process leads a projection: runs it at all without ownership, else holds its
+   * lease (partition 0's when partitioned), and so activates, builds, swaps and maintains it.
+   */
+  #leads(name: string): boolean {
+    const held = this.#coordinator?.held;
+    if (held === undefined) return true;
+    return held.has(name) || held.has(`${name}#0`);
+  }
+
+  /** A fenced write found a lease gone: forget it and run on with what is still held. */
+  #leaseLost(unit: string): void {
+    this.#coordinator?.lost(unit);
+    this.#runners.release(unit);
+    this.#follow(projectionOfUnit(unit));
+  }
+
+  /** Reconciles a projection in the background (from a runner's own loop, which must not wait for itself). */
+  #follow(name: string): void {
+    if (this.#coordinator === undefined) return;
+    this.#reconcile(name).catch((error: unknown) =>
+      this.#logger.error({ projection: name, err: error }, 'restarting a projection on its leases failed'),
+    );
+  }
+
+  /** Starts projections this process holds leases on but runs nothing of (at each control look). */
+  async #startHeld(): Promise<void> {
+    const coordinator = this.#coordinator;
+    if (coordinator === undefined) return;
+    const names = new Set([...coordinator.held.keys()].map(projectionOfUnit));
+    for (const name of names)
+      if (!this.#runners.live.has(name) && !this.#runners.builds.has(name)) await this.#reconcile(name);
+  }
+
+  /** Queues a reconciliation of a projection's runners with its leases held now; one at a time. */
+  #reconcile(name: string): Promise<void> {
+    const next = (this.#reconciling.get(name) ?? Promise.resolve()).then(() => this.#reconcileNow(name));
+    // The queue goes on after a failure; the caller hears of it through `next`.
+    const queued = next.catch(() => undefined);
+    this.#reconciling.set(name, queued);
+    return next;
+  }
+
+  /**
+   * Makes a projection's runners match the leases held on it now. None: everything of it stops.
+   * Unpartitioned, or the lead unit (partition 0) newly gained: a full start (activating, building
+   * or resuming storage, dropping leftovers). Otherwise the live runner restarts on the partitions
+   * held now, from their checkpoints; a build goes on while partition 0 stays held.
+   */
+  async #reconcileNow(name: string): Promise<void> {
+    const projection = this.#require(name);
+    const runners = this.#runners;
+    const partitioned = (projection.partitions ?? 1) > 1;
+    const lanes = runners.heldPartitions(name);
+    const holds = partitioned ? lanes !== undefined : this.#coordinator?.held.has(name) === true;
+    const lead = this.#leads(name);
+    const wasLead = this.#leading.has(name);
+    if (lead) this.#leading.add(name);
+    else this.#leading.delete(name);
+    if (!holds || this.#stopping || !this.#started) {
+      await runners.stop(name);
+      return;
+    }
+    const live = runners.live.get(name);
+    const build = runners.builds.get(name);
+    if ((lead && !wasLead) || (live === undefined && build === undefined)) {
+      await runners.stop(name);
+      await this.#rebuilds.startProjection(projection, { lead });
+      return;
+    }
+    if (build !== undefined && !lead) {
+      runners.builds.delete(name);
+      await build.stop();
+    }
+    const wanted = [...(lanes?.keys() ?? [])].sort();
+    if (!partitioned || live === undefined || sameIndexes(live.partitions, wanted)) return;
+    await live.stop();
+    if (runners.live.get(name) !== live) return;
+    const next = runners.create(projection, live.namespace);
+    runners.live.set(name, next);
+    await next.start();
+    this.#waiter.progressed();
   }
 
   #require(name: string): AnyProjection {

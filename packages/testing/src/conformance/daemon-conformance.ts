@@ -179,6 +179,123 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         assert.deepEqual(await readAll(readStore, projectionNamespace(name, 1)), expected, name);
     });
 
+    it('shares partitions between daemons by lease: a fair share of partition leases, handover, exact waits', async () => {
+      const { app, readStore } = await fresh();
+      const ns = 'counter-totals@1x4';
+      const units = [0, 1, 2, 3].map((p) => `counter-totals#${p}`);
+      const shared = (owner: string) => {
+        const d = new ProjectionDaemon({
+          events: app.events,
+          readStore,
+          projections: [counterProjection({ partitions: 4 })],
+          batchSize: 3,
+          pollIntervalMs: 5,
+          controlPollMs: 20,
+          ownership: { owner, ttlMs: 400, heartbeatMs: 40 },
+        });
+        daemons.push(d);
+        return d;
+      };
+      const a = shared('worker-a');
+      const b = shared('worker-b');
+      await a.start();
+      await b.start();
+      await eventually(() => {
+        assert.deepEqual([a.owned.length, b.owned.length], [2, 2], 'two partitions each');
+        return true;
+      });
+      assert.deepEqual([...a.owned, ...b.owned].sort(), units, 'each partition has one owner');
+      // Every command is waited on through one daemon or the other, and the read model must then
+      // hold it and everything before it: the wait is exact though no daemon runs every lane.
+      const exact = async (d: ProjectionDaemon, position: number) => {
+        assert.ok(await d.waitFor(['counter-totals'], position, 10_000), `waited for ${position}`);
+        const active = (await readStore.activeNamespace('counter-totals')) ?? ns;
+        for (const lane of [0, 1, 2, 3])
+          assert.ok(
+            (await readStore.checkpoint(`${active}#${lane}`)) >= position,
+            `lane ${lane} at ${position}`,
+          );
+        assert.deepEqual(await readAll(readStore, active), foldCounters(await allEvents(app)));
+      };
+      for (let i = 0; i < 8; i++) await run(app, 'OpenCounter', { counterId: `p${i}` });
+      for (let i = 0; i < 12; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i % 8}`, by: i + 1 });
+        await exact(i % 2 === 0 ? a : b, done.position);
+      }
+      const status = (await b.persistedStatus()).find((s) => s.namespace === ns);
+      assert.deepEqual(
+        status?.partitions?.map((p) => p.owner).sort(),
+        ['worker-a', 'worker-a', 'worker-b', 'worker-b'],
+        'status names the owner of each partition',
+      );
+      assert.equal(status?.position, Math.min(...(status?.partitions ?? []).map((p) => p.position)));
+
+      // A partition's lease taken from under its holder: that lane's fenced commit is refused, the
+      // holder runs on with its other lane, and takes the partition back once the thief's lapses.
+      const victim = a.owned[0] ?? '';
+      const taken = (await readStore.leases.list()).find((l) => l.name === victim && l.live);
+      assert.ok(taken !== undefined, `a holds ${victim}`);
+      await readStore.leases.release(taken);
+      assert.ok((await readStore.leases.acquire(victim, 'thief', 200)) !== undefined, 'the thief takes it');
+      for (let i = 0; i < 4; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 3 });
+        await exact(i % 2 === 0 ? a : b, done.position);
+      }
+      await eventually(() => {
+        assert.deepEqual([a.owned.length, b.owned.length], [2, 2], 'two each again');
+        return true;
+      });
+
+      // A rebuild is the holder of partition 0's: it builds every lane, swaps, then both daemons
+      // run their own partitions of the new storage.
+      const lead = a.owned.includes('counter-totals#0') ? a : b;
+      await lead.rebuild('counter-totals');
+      const rebuilt = await readStore.activeNamespace('counter-totals');
+      assert.notEqual(rebuilt, ns, 'a new generation is active');
+      await eventually(async () => {
+        for (const d of [a, b]) {
+          const mine = (await d.status()).filter((s) => s.name === 'counter-totals');
+          assert.deepEqual(
+            mine.map((s) => s.namespace),
+            [rebuilt],
+            'each daemon runs the rebuilt storage only',
+          );
+        }
+        return true;
+      });
+      for (let i = 0; i < 4; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 10 });
+        await exact(i % 2 === 0 ? b : a, done.position);
+      }
+
+      await a.stop();
+      await eventually(() => {
+        assert.deepEqual([...b.owned].sort(), units, 'b takes over the partitions a gave up');
+        return true;
+      });
+      for (let i = 0; i < 6; i++) {
+        const done = await run(app, 'Increment', { counterId: `p${i}`, by: 100 });
+        await exact(b, done.position);
+      }
+      const [local] = await b.status();
+      assert.deepEqual(
+        local?.partitions?.map((p) => p.owner),
+        ['worker-b', 'worker-b', 'worker-b', 'worker-b'],
+      );
+
+      // Partition 3 with no holder while events wait: the namespace does not move, and the persisted
+      // status says so, though the other partitions are held.
+      await b.stop();
+      for (const p of [0, 1, 2])
+        assert.ok((await readStore.leases.acquire(`counter-totals#${p}`, 'holder', 60_000)) !== undefined);
+      await run(app, 'Increment', { counterId: 'p0', by: 1 });
+      const active = await readStore.activeNamespace('counter-totals');
+      const stuck = (await b.persistedStatus()).find((s) => s.namespace === active);
+      assert.equal(stuck?.state, 'stalled');
+      assert.equal(stuck?.stall?.cause, 'no-lease-holder');
+      assert.equal(stuck?.partitions?.[3]?.owner, undefined);
+    });
+
     it('runs a partitioned projection in parallel lanes, each with its own checkpoint; a new count rebuilds', async () => {
       const { app, readStore } = await fresh();
       const d = daemon(app, readStore, [counterProjection({ partitions: 3 })], 4);
