@@ -1,6 +1,24 @@
 /**
- * `@tandem/nats`.
+ * `@tandem/nats`: NATS JetStream for Tandem. A relay publisher that sends every committed event to
+ * a JetStream stream (message id = event id, so replays are dropped), and the message format both
+ * sides share.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  checkSubjectPrefix,
+  decodeEventMessage,
+  encodeEventMessage,
+  eventHeaders,
+  eventSubject,
+  MalformedEventMessage,
+  streamCategory,
+  subjectToken,
+  UnpublishableEvent,
+  type EventMessage,
+  type EventMessageBody,
+  type IncomingEventMessage,
+} from './event-message.js';
+export { natsPublisher, type NatsPublisherOptions } from './nats-publisher.js';
+export { JetStreamUnavailable, NatsPublishFailed, NatsStreamMismatch } from './nats-publisher-errors.js';
+export { defaultDuplicateWindowMs, relayStreamConfig } from './nats-stream-config.js';

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { RecordedEvent, Store } from '@tandem/core';
+import { build } from 'esbuild';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { openSqliteStore } from '@tandem/sqlite';
+import { admin, counterApp, eventually } from '@tandem/testing';
+import { killPoints } from './fixtures/relay-faults.js';
+import { sharedNats, startNatsServer } from './nats-server-harness.js';
+import { exactlyOnceInOrder, storedEvents } from './relayed-events.js';
+
+const probe = await sharedNats('relay_kill_probe');
+/** Kills of the relay (20 by default, as the issue asks) and NATS restarts; raise them for a soak. */
+const kills = Number(process.env.TANDEM_RELAY_KILLS ?? 20);
+const restarts = Number(process.env.TANDEM_RELAY_NATS_RESTARTS ?? 2);
+const dir = mkdtempSync(join(tmpdir(), 'tandem-relay-kill-'));
+const child = await bundledChild();
+const connections: NatsConnection[] = [];
+const streams: string[] = [];
+after(async () => {
+  const nc = connections[0];
+  if (nc !== undefined) {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of streams) await jsm.streams.delete(stream).catch(() => false); // never created when a test failed early
+  }
+  for (const connection of connections) await connection.close();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(child, { force: true });
+});
+
+/**
+ * The relay child (fixtures/relay-child.ts) bundled once with esbuild, resolving `@tandem/*` by
+ * the `tandem-source` condition as tsx does: a child then starts in about 0.3 s instead of 2 s
+ * through tsx's loader on busy cores, which is what keeps 20 kills within the file's time budget.
+ * Written under node_modules/.cache so the one native dependency left out of the bundle
+ * (better-sqlite3) resolves as it does for the sources.
+ */
+async function bundledChild(): Promise<string> {
+  const root = new URL('../../../', import.meta.url).pathname;
+  const outfile = join(root, 'node_modules', '.cache', `tandem-relay-child-${process.pid}.mjs`);
+  await build({
+    entryPoints: [new URL('./fixtures/relay-child.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['tandem-source'],
+    external: ['better-sqlite3'],
+    // Bundled CommonJS dependencies call require(): give the ES module one.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** How a relay child process ended. */
+interface Outcome {
+  readonly signal: NodeJS.Signals | null;
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** A relay child process (fixtures/relay-child.ts); `finish(position)` asks it to catch up and exit. */
+function relay(env: Record<string, string>) {
+  const process_ = spawn(process.execPath, [child], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  process_.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  process_.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const ended = new Promise<Outcome>((resolve) =>
+    process_.once('exit', (code, signal) => resolve({ code, signal, output })),
+  );
+  const timer = setTimeout(() => process_.kill('SIGKILL'), 45_000); // a hung child fails the test, not the run
+  void ended.then(() => clearTimeout(timer));
+  return {
+    ended,
+    finish(position: number) {
+      process_.stdin.end(`${position}\n`);
+    },
+  };
+}
+
+/** Commands appended without pause by `writers` concurrent callers until `stop()`. */
+function load(app: Awaited<ReturnType<typeof counterApp>>, counters: number, writers = 3) {
+  let running = true;
+  let committed = 0;
+  const done = Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      for (let i = 0; running; i++) {
+        const outcome = await app.execute({
+          type: 'Increment',
+          data: { counterId: `c${(writer + i) % counters}`, by: 1 },
+          user: admin,
+          commandId: `w${writer}-${i}-${Date.now()}`,
+        });
+        if (outcome.ok) committed += 1;
+      }
+    }),
+  );
+  return {
+    committed: () => committed,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+/** Every event of the log, in position order. */
+async function logEvents(store: Store): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  for (;;) {
+    const page = await store.events.readAll({ after: all.at(-1)?.position ?? 0, limit: 1_000 });
+    all.push(...page);
+    if (page.length < 1_000) return all;
+  }
+}
+
+/** An app on a fresh SQLite file, with `counters` counters opened. */
+async function freshApp(name: string, counters: number) {
+  const database = join(dir, `${name}.db`);
+  const store = await openSqliteStore({ filename: database });
+  const app = await counterApp(store);
+  for (let i = 0; i < counters; i++)
+    await app.execute({
+      type: 'OpenCounter',
+      data: { counterId: `c${i}` },
+      user: admin,
+      commandId: `open-c${i}`,
+    });
+  return { database, store, app };
+}
+
+/** Runs a relay until it has published everything up to the log's head, then checks it exited cleanly. */
+async function catchUp(store: Store, env: Record<string, string>) {
+  const last = relay(env);
+  last.finish(await store.events.headPosition());
+  const outcome = await last.ended;
+  assert.equal(outcome.code, 0, outcome.output);
+  assert.match(outcome.output, /caught-up/, outcome.output);
+}
+
+describe(
+  'NATS relay under kills and restarts',
+  { skip: probe === undefined ? 'no NATS server (see the message above)' : false },
+  () => {
+    it(`SIGKILLed mid-batch ${kills} times under load: the stream holds every committed event once, in order`, async () => {
+      const names = await sharedNats('relay_kill');
+      assert.ok(names !== undefined);
+      streams.push(names.stream);
+      const { database, store, app } = await freshApp('kill', 12);
+      const env = {
+        DATABASE: database,
+        NATS_URL: names.url,
+        STREAM: names.stream,
+        PREFIX: names.subjectPrefix,
+      };
+      const writing = load(app, 12);
+      try {
+        for (let kill = 0; kill < kills; kill++) {
+          const outcome = await relay({
+            ...env,
+            KILL_AT: String(1 + (kill % 2)),
+            KILL_POINT: killPoints[kill % killPoints.length] ?? 'sent',
+          }).ended;
+          assert.equal(
+            outcome.signal,
+            'SIGKILL',
+            `kill ${kill}: the relay was killed mid-batch\n${outcome.output}`,
+          );
+        }
+      } finally {
+        await writing.stop();
+      }
+      assert.ok(writing.committed() > 100, `commands were appended under load (${writing.committed()})`);
+      await catchUp(store, env);
+      const nc = await connect({ servers: names.url });
+      connections.push(nc);
+      const committed = await logEvents(store);
+      assert.equal(exactlyOnceInOrder(await storedEvents(nc, names.stream), committed), '');
+      await app.close();
+    });
+
+    it('negative control: a relay that checkpoints before the acknowledgement loses events in the same scenario', async () => {
+      const names = await sharedNats('relay_kill_naive');
+      assert.ok(names !== undefined);
+      streams.push(names.stream);
+      const { database, store, app } = await freshApp('naive', 12);
+      const env = {
+        DATABASE: database,
+        NATS_URL: names.url,
+        STREAM: names.stream,
+        PREFIX: names.subjectPrefix,
+        VARIANT: 'checkpoint-before-ack',
+      };
+      const writing = load(app, 12);
+      try {
+        for (let kill = 0; kill < 3; kill++) {
+          const outcome = await relay({
+            ...env,
+            KILL_AT: String(2 + (kill % 3)),
+            KILL_POINT: killPoints[kill % killPoints.length] ?? 'sent',
+          }).ended;
+          assert.equal(outcome.signal, 'SIGKILL', outcome.output);
+        }
+      } finally {
+        await writing.stop();
+      }
+      await catchUp(store, env);
+      const nc = await connect({ servers: names.url });
+      connections.push(nc);
+      assert.match(
+        exactlyOnceInOrder(await storedEvents(nc, names.stream), await logEvents(store)),
+        /^missing /,
+        'events whose checkpoint moved before they were acknowledged are lost',
+      );
+      await app.close();
+    });
+
+    it('recovers by itself from NATS restarts during a run and loses nothing', async () => {
+      const server = await startNatsServer();
+      const reader = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+      const { database, store, app } = await freshApp('restart', 8);
+      const env = {
+        DATABASE: database,
+        NATS_URL: server.url,
+        STREAM: 'RELAY',
+        PREFIX: 'relay',
+        ACK_TIMEOUT_MS: '1000',
+      };
+      const writing = load(app, 8);
+      const running = relay(env);
+      try {
+        const stored = async () =>
+          (await (await jetstreamManager(reader)).streams.info('RELAY')).state.messages;
+        for (let restart = 0; restart < restarts; restart++) {
+          const before = await eventually(stored, { timeoutMs: 20_000 }).catch(() => 0);
+          await eventually(async () => (await stored()) > before + 50 || undefined, { timeoutMs: 20_000 });
+          await server.restart();
+        }
+        await writing.stop();
+        running.finish(await store.events.headPosition());
+        const outcome = await running.ended;
+        assert.equal(outcome.code, 0, outcome.output);
+        const committed = await logEvents(store);
+        assert.equal(
+          exactlyOnceInOrder(await eventually(() => storedEvents(reader, 'RELAY')), committed),
+          '',
+        );
+      } finally {
+        await writing.stop();
+        await reader.close();
+        await server.stop();
+        await app.close();
+      }
+    });
+  },
+);
