@@ -6,7 +6,7 @@ import { countingReadStore } from '../counting-read-store.js';
 import { eventually } from '../eventually.js';
 import { alice, counterApp } from '../fixtures/counter-app.js';
 import {
-  counterProjection,
+  counterProjection as searchableCounterProjection,
   counters,
   faults,
   foldCounters,
@@ -61,9 +61,19 @@ export interface DaemonFixture {
  */
 export function describeDaemonConformance(adapter: string, open: () => Promise<DaemonFixture>): void {
   const opened: DaemonFixture[] = [];
+  // A store without full-text search refuses to prepare a search index: the counters go without
+  // theirs there (set per case by `fresh`, before any projection is made).
+  let searchable = true;
+  const counterProjection = (...args: Parameters<typeof searchableCounterProjection>) => {
+    const projection = searchableCounterProjection(...args);
+    if (searchable) return projection;
+    const { search: _search, ...plain } = projection.collections.counters;
+    return { ...projection, collections: { counters: plain } };
+  };
   const fresh = async () => {
     const fixture = await open();
     opened.push(fixture);
+    searchable = fixture.readStore.capabilities.search;
     return { app: await counterApp(fixture.store), readStore: fixture.readStore };
   };
 
@@ -247,7 +257,7 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         reader.find({ where: [{ field: 'increments', op: 'eq', value: 1 }] }),
         /needs an index on \(increments\)/,
       );
-      assert.deepEqual((await reader.search('alic')).items.length, 4);
+      if (readStore.capabilities.search) assert.deepEqual((await reader.search('alic')).items.length, 4);
     });
 
     it('stops at a poison event by policy, holds no other projection back, and resumes after a fix', async () => {

@@ -34,11 +34,21 @@ interface Order {
   readonly address?: { readonly city: string };
 }
 
-const orders = defineCollection<Order>({
+const searchableOrders = defineCollection<Order>({
   name: 'orders',
   indexes: [{ fields: ['status', 'state', 'total'] }, { fields: ['total'] }, { fields: ['address.city'] }],
   search: { fields: ['title'] },
 });
+
+/** The same collection without its search index. */
+const plainOrders = defineCollection<Order>({ name: 'orders', indexes: searchableOrders.indexes ?? [] });
+
+/**
+ * The suite's collection on the store under test: with its search index where the store has
+ * full-text search, without it elsewhere (such a store refuses to prepare a search index). Set per
+ * case before its body runs; the cases run one at a time.
+ */
+let orders = searchableOrders;
 
 const ns = 'orders-view@1';
 
@@ -85,6 +95,7 @@ export function describeReadStoreConformance(
     const reason = options.deviations?.[id];
     it(`${id}: ${name}`, reason === undefined ? {} : { skip: `declared deviation: ${reason}` }, async () => {
       const opened = await open();
+      orders = opened.readStore.capabilities.search ? searchableOrders : plainOrders;
       try {
         await body(opened.readStore);
       } finally {
@@ -433,7 +444,10 @@ export function describeReadStoreConformance(
           'not inline: within refuses',
         );
       if (!capabilities.search)
-        await assert.rejects(store.prepare('searchable@1', [orders]), 'no search: a search index is refused');
+        await assert.rejects(
+          store.prepare('searchable@1', [searchableOrders]),
+          'no search: a search index is refused',
+        );
     });
 
     test('registry', 'namespaces and the active version per projection', async (store) => {

@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis';
+import { ProjectionNamespace, readModelNotReady } from '@tandem/core/adapter';
+import type { RedisKeys } from './redis-keys.js';
+
+/** What the parts of one Redis read store share: the connection and the key layout. */
+export interface RedisContext {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+}
+
+/** Where a reader reads: one namespace, or whichever version of a projection is active. */
+export type ReadSource =
+  { readonly mode: 'ns'; readonly name: string } | { readonly mode: 'active'; readonly name: string };
+
+/** The "not ready" refusal for a source that has nothing to serve (unprepared, dropped or lost). */
+export function notReady(source: ReadSource): Error {
+  return readModelNotReady(
+    source.mode === 'active'
+      ? source.name
+      : (ProjectionNamespace.tryParse(source.name)?.projection ?? source.name),
+  );
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether text converts to UTF-8 without loss (no lone surrogate): what a Redis key can carry. */
+export function wellFormed(text: string): boolean {
+  return !loneSurrogate.test(text);
+}
+
+/** The two halves of a key around its namespace, for scripts that find the namespace themselves. */
+export function aroundNamespace(key: (namespace: string) => string): [string, string] {
+  const marker = '\u0001';
+  const [before = '', after = ''] = key(marker).split(marker);
+  return [before, after];
+}

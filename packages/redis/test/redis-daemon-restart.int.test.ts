@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryStore, ProjectionDaemon, TandemError } from '@tandem/core';
+import { alice, counterApp, counterProjection, counters, eventually, foldCounters } from '@tandem/testing';
+import { openRedisReadStore } from '@tandem/redis';
+import { OwnRedisServer, uniquePrefix } from './redis-test-server.js';
+
+/** The counters without their search index: Redis refuses to prepare one. */
+function redisCounterProjection() {
+  const projection = counterProjection();
+  const { search: _search, ...plain } = projection.collections.counters;
+  return { ...projection, collections: { counters: plain } };
+}
+
+const notReady = (error: unknown) =>
+  TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready';
+
+describe('the daemon on Redis across a restart of Redis', () => {
+  it('finds the read model lost, refuses reads meanwhile, rebuilds it, and serves the full fold again', async () => {
+    const server = await OwnRedisServer.start();
+    const store = new MemoryStore();
+    const readStore = openRedisReadStore({
+      url: server.url,
+      prefix: uniquePrefix('daemon-restart'),
+      redisOptions: { maxRetriesPerRequest: 1, retryStrategy: () => 20 },
+    });
+    const app = await counterApp(store);
+    const daemon = new ProjectionDaemon({
+      events: app.events,
+      readStore,
+      projections: [redisCounterProjection()],
+      pollIntervalMs: 5,
+      logger: { error: () => {}, warn: () => {}, info: () => {} },
+    });
+    await daemon.start();
+    const run = (type: string, data: object) =>
+      app.execute({ type, data, user: alice, commandId: `${type}-${JSON.stringify(data)}-${Math.random()}` });
+    try {
+      for (const id of ['a', 'b', 'c']) {
+        await run('OpenCounter', { counterId: id });
+        await run('Increment', { counterId: id, by: 2 });
+      }
+      assert.ok(await daemon.waitFor(['counter-totals'], await app.events.headPosition(), 10_000));
+      const reader = readStore.activeReader('counter-totals', counters);
+      assert.equal((await reader.get('a'))?.value, 2);
+
+      await server.restart();
+      await eventually(async () => (await readStore.redis.ping()) === 'PONG', { message: 'reconnected' });
+      await assert.rejects(reader.get('a'), notReady, 'an emptied Redis is never served as empty');
+
+      // The next batch meets the loss; the daemon rebuilds from the log into new storage.
+      await run('Increment', { counterId: 'a', by: 5 });
+      const head = await app.events.headPosition();
+      await eventually(
+        async () => {
+          assert.equal((await reader.get('a'))?.value, 7);
+          return true;
+        },
+        { message: 'the rebuilt read model serves', timeoutMs: 20_000 },
+      );
+      assert.ok(await daemon.waitFor(['counter-totals'], head, 10_000));
+      const active = await readStore.activeNamespace('counter-totals');
+      assert.ok(active !== undefined);
+      const docs = await readStore.reader(active, counters).scan({ limit: 500 });
+      assert.deepEqual(
+        new Map(docs.map(({ id, doc }) => [id, doc])),
+        foldCounters(await app.events.readAll({ after: 0, limit: 1_000 })),
+      );
+    } finally {
+      await daemon.stop();
+      await readStore.close();
+      await store.close();
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { after, describe, it } from 'node:test';
+import { MemoryStore } from '@tandem/core';
+import { openRedisReadStore } from '@tandem/redis';
+import { describeDaemonConformance } from '@tandem/testing';
+import { deletePrefixes, redisTestUrl, uniquePrefix } from './redis-test-server.js';
+
+const url = await redisTestUrl();
+const prefixes: string[] = [];
+
+if (url === undefined) {
+  describe('Projection daemon conformance: redis', () => {
+    it('needs a Redis server', { skip: 'no Redis server (see the message above)' }, () => {});
+  });
+} else {
+  after(() => deletePrefixes(url, prefixes));
+  // The events in memory, the read models in Redis: one app, two stores.
+  describeDaemonConformance('redis', async () => {
+    const prefix = uniquePrefix('daemon');
+    prefixes.push(prefix);
+    const store = new MemoryStore();
+    const readStore = openRedisReadStore({ url, prefix });
+    return {
+      store,
+      readStore,
+      close: async () => {
+        await readStore.close();
+        await store.close();
+      },
+    };
+  });
+}

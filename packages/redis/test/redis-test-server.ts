@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after } from 'node:test';
+import { Redis } from 'ioredis';
+
+/** The shared test server: REDIS_URL, else the machine's own on 6379. */
+export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The shared server's URL when it answers; undefined (the caller skips, saying why) when it does not,
+ * except with CI=true, where a missing server fails the run rather than passing it silently.
+ */
+export async function redisTestUrl(): Promise<string | undefined> {
+  const probe = new Redis(sharedRedisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {
+    // connect() rejects with the same error, reported below.
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return sharedRedisUrl;
+  } catch (error) {
+    if (process.env.CI === 'true')
+      throw new Error(`CI=true and no Redis at ${sharedRedisUrl}`, { cause: error });
+    console.warn(`No Redis at ${sharedRedisUrl}: Redis tests skipped (${String(error)})`);
+    return undefined;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+let run = 0;
+
+/** A key prefix no other test (or app) uses; every key a test writes starts with it. */
+export function uniquePrefix(kind: string): string {
+  return `tandem-test:${kind}:${process.pid}-${Date.now().toString(36)}-${++run}`;
+}
+
+/** Deletes every key under the prefixes (SCAN + UNLINK; FLUSHDB would wipe other tests' keys). */
+export async function deletePrefixes(url: string, prefixes: readonly string[]): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * A redis-server of the test's own, on a free port, keeping nothing on disk (like the machines'
+ * one): a test can stop and start it to see what a restart does. Stopped after the file's tests.
+ */
+export class OwnRedisServer {
+  readonly port: number;
+  #process: ChildProcess | undefined;
+
+  private constructor(port: number) {
+    this.port = port;
+    after(() => this.stop());
+  }
+
+  /** Starts a server on a free port. */
+  static async start(): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort());
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server (again, after `stop`), empty, and waits until it answers. */
+  async restart(): Promise<void> {
+    await this.stop();
+    const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    this.#process = child;
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    probe.on('error', () => {
+      // Refused until the server listens: connect() rejects with it, and the loop tries again.
+    });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await probe.connect();
+          await probe.ping();
+          return;
+        } catch (error) {
+          if (attempt > 200 || child.exitCode !== null) throw error;
+          probe.disconnect();
+          // Waiting for a process to open its port: there is no event to wait on but the port.
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** Kills the server (SIGKILL: a crash; it kept nothing) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    this.#process = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
