@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createTandem, defineRelay } from '@tandem/core';
+import { createTandem, defineRelay, type RecordedEvent } from '@tandem/core';
+import type { EventPublisher } from '@tandem/core/adapter';
 import { eventHeaders, natsPublisher, relayStreamConfig } from '@tandem/nats';
 import { openSqliteStore } from '@tandem/sqlite';
 import type { Metric } from '../bench-result.js';
@@ -17,13 +18,17 @@ import { runOpenLoop } from './run-open-loop.js';
 
 /** Commands per second, offered on schedule. */
 const rate = 1_000;
-const warmupSeconds = 0.5;
+const warmupSeconds = 1;
 const relayName = 'relay-latency';
 
 interface LatencyRun {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** p99 from the commit to the relay handing the event to the publisher. */
+  readonly sentP99: number;
+  /** p99 from the commit to JetStream's acknowledgement of the event's batch. */
+  readonly ackedP99: number;
   readonly achievedRate: number;
   readonly commandP99: number;
   readonly received: number;
@@ -67,6 +72,36 @@ class ReceiptClock {
   }
 }
 
+/** When the relay handed each event (by position) to the publisher, and when its batch was acknowledged. */
+interface RelayTimes {
+  readonly sent: Map<number, number>;
+  readonly acked: Map<number, number>;
+}
+
+/** `inner`, timing each batch: the breakdown of the latency into relay pick-up, broker ack, delivery. */
+function timedPublisher(inner: EventPublisher, times: RelayTimes): EventPublisher {
+  return {
+    name: inner.name,
+    prepare: () => inner.prepare(),
+    close: () => inner.close(),
+    async publish(events: readonly RecordedEvent[]) {
+      const sent = performance.now();
+      for (const e of events) if (!times.sent.has(e.position)) times.sent.set(e.position, sent);
+      await inner.publish(events);
+      const acked = performance.now();
+      for (const e of events) if (!times.acked.has(e.position)) times.acked.set(e.position, acked);
+    },
+  };
+}
+
+/** The p99 of `at(position) - committed(position)` over the committed events (0 when earlier). */
+function p99Since(committed: ReadonlyMap<number, number>, at: ReadonlyMap<number, number>): number {
+  return quantile(
+    [...committed].map(([position, t]) => Math.max(0, (at.get(position) ?? Number.NaN) - t)),
+    0.99,
+  );
+}
+
 /**
  * One run: a fresh SQLite file and stream, an app with the bench command and only the relay, an
  * ordered consumer on the stream timing receipts; warm-up at the rate, then `seconds` of commands
@@ -82,11 +117,12 @@ async function measure(
   const { stream, subjectPrefix } = uniqueStream(label);
   const store = await openSqliteStore({ filename: join(dir.path, 'tandem.db') });
   const publisher = natsPublisher({ connection: nc, stream, subjectPrefix });
+  const times: RelayTimes = { sent: new Map(), acked: new Map() };
   const app = await createTandem({
     store,
     readStore: store.readStore(),
     commands: [RecordItems],
-    projections: [defineRelay(publisher, { name: relayName })],
+    projections: [defineRelay(timedPublisher(publisher, times), { name: relayName })],
   });
   const clock = new ReceiptClock();
   let consuming: Promise<void> | undefined;
@@ -123,6 +159,9 @@ async function measure(
     });
     const last = Math.max(...committed.keys());
     if (!(await clock.reached(last, 60_000))) throw new Error('The consumer did not receive every event');
+    // The consumer may see the last batch before this process handled JetStream's acks of it.
+    if (!(await app.projections?.waitFor([relayName], last, 60_000)))
+      throw new Error('The relay did not checkpoint every event');
     const latencies: number[] = [];
     let early = 0;
     for (const [position, at] of committed) {
@@ -137,6 +176,8 @@ async function measure(
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
       max: Math.max(...latencies),
+      sentP99: p99Since(committed, times.sent),
+      ackedP99: p99Since(committed, times.acked),
       achievedRate: run.completed / run.elapsed,
       commandP99: quantile(run.latencies, 0.99),
       received: latencies.length,
@@ -174,6 +215,7 @@ export const natsLatency: Benchmark = {
         runs.push(result);
         context.log(
           `  run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms ` +
+            `(p99 to publish ${result.sentP99.toFixed(1)} ms, to ack ${result.ackedP99.toFixed(1)} ms) ` +
             `at ${Math.round(result.achievedRate)} commands/s` +
             (result.failed > 0 ? `, ${result.failed} failed` : '') +
             (result.early > 0 ? `, ${result.early} receipts before the commit's continuation ran` : ''),
@@ -228,7 +270,9 @@ export const natsLatency: Benchmark = {
         'main yet) in the same process reads the stream and timestamps each message on receipt. Latency per event: from ' +
         "the moment its command's execute resolved (commit acknowledged) to its receipt by the consumer: the relay's " +
         'wake-up, log read, publish, JetStream persistence and acknowledgement, and delivery to the consumer. Each run on ' +
-        `a fresh SQLite file and stream (deleted after), after a ${warmupSeconds} s warm-up at the same rate.`,
+        `a fresh SQLite file and stream (deleted after), after a ${warmupSeconds} s warm-up at the same rate. The ` +
+        'breakdown times the same events at two points of the relay (a wrapper around the publisher): when it hands ' +
+        'the batch to the publisher, and when JetStream acknowledged the whole batch.',
       parameters: { rate, secondsPerRun: seconds, warmupSeconds, eventsPerCommand: 1, server: natsUrl },
       metrics,
       ratios: [],

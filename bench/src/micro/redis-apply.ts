@@ -217,7 +217,7 @@ export const redisApply: Benchmark = {
   needsPostgres: false,
   unavailable: redisUnavailable,
   async run(context) {
-    const total = context.full ? 300_000 : 30_000;
+    const total = context.full ? 100_000 : 12_000;
     const dir = tempDir('redis-apply');
     const filename = join(dir.path, 'tandem.db');
     const redis = connectRedis();
