@@ -9,6 +9,7 @@ import { signingRules } from './resolve-token-rules.js';
 import { serve, type AppFactory } from './serve.js';
 import { withApp } from './with-app.js';
 import { runWorker } from './worker.js';
+import { runRelay } from './run-relay.js';
 
 /** Options for {@link createCli}. */
 export interface CliOptions {
@@ -115,7 +116,10 @@ export function createCli(options: CliOptions): Command {
 
   program
     .command('worker')
-    .description('run projections only (no HTTP), sharing them by lease with other processes')
+    .description(
+      'run projections only (no HTTP), sharing them by lease with other processes; with NATS_URL set, ' +
+        'the NATS relay too',
+    )
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .action(async (flags: { database?: string }) => {
       const worker = loadConfig(
@@ -132,6 +136,32 @@ export function createCli(options: CliOptions): Command {
         env,
       });
       const line = `Worker started on ${redactUrl(worker.databaseUrl)}`;
+      if (options.write === undefined) started.logger.info(line);
+      else write(line);
+    });
+
+  program
+    .command('relay')
+    .description(
+      'run only the NATS relay (NATS_URL; TANDEM_NATS_STREAM, TANDEM_NATS_SUBJECT_PREFIX): publish every ' +
+        'committed event to JetStream, sharing the relay by lease with workers and other relays',
+    )
+    .option('--database <url>', 'database to use (default: DATABASE_URL)')
+    .action(async (flags: { database?: string }) => {
+      const relayed = loadConfig(
+        {
+          ...env,
+          ...(flags.database === undefined ? {} : { DATABASE_URL: flags.database }),
+        },
+        defaults,
+      );
+      const started = await runRelay({
+        config: relayed,
+        createApp: options.createApp,
+        handleSignals: true,
+        env,
+      });
+      const line = `Relay started on ${redactUrl(relayed.databaseUrl)}`;
       if (options.write === undefined) started.logger.info(line);
       else write(line);
     });

@@ -24,6 +24,9 @@ export {
 export { loadHttpConfig, type HttpConfig } from './http-config.js';
 export { withApp } from './with-app.js';
 export { runWorker, type RunningWorker, type WorkerOptions } from './worker.js';
+export { runRelay, type RelayProcessOptions, type RunningRelayProcess } from './run-relay.js';
+export { startNatsRelay, type RunningNatsRelay, type StartNatsRelayOptions } from './nats-relay.js';
+export { natsRelayConfig, openNatsPublisher, type NatsRelayConfig } from './nats-relay-config.js';
 export { processOwnership } from './process-ownership.js';
 export { createCli, type CliOptions } from './create-cli.js';
 export { textTable } from './text-table.js';

@@ -10,6 +10,8 @@ import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
 import type { AppFactory } from './serve.js';
 import { shutdownTracing, startTracing } from './start-tracing.js';
+import { natsRelayConfig } from './nats-relay-config.js';
+import { startNatsRelay, type RunningNatsRelay } from './nats-relay.js';
 
 /** Options for {@link runWorker}. */
 export interface WorkerOptions {
@@ -26,13 +28,15 @@ export interface WorkerOptions {
   readonly logger?: Logger | false | { readonly level?: string };
   /** Start the OpenTelemetry SDK from the OTEL_* variables (see `startTracing`); default true. */
   readonly tracing?: boolean;
-  /** The environment (TANDEM_LEASE_TTL_MS); default `process.env`. */
+  /** The environment (TANDEM_LEASE_TTL_MS; NATS_URL and TANDEM_NATS_* for the relay); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A running worker. */
 export interface RunningWorker {
   readonly app: Tandem;
+  /** The NATS relay this worker runs beside its projections when NATS_URL is set. */
+  readonly relay: RunningNatsRelay | undefined;
   /** The process's logger. */
   readonly logger: Logger;
   /**
@@ -59,7 +63,10 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let opened: Tandem | undefined;
   let operations: FastifyInstance | undefined;
+  let relaying: RunningNatsRelay | undefined;
   try {
+    // Checked before anything opens: a bad NATS_URL fails the start, not the first publish.
+    const relayConfig = natsRelayConfig(env);
     const store = await openStore(options.config.databaseUrl);
     try {
       opened = await options.createApp(store, { logger });
@@ -67,10 +74,13 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       await closeAfterFailedStart(logger, [() => store.close()]);
       throw error;
     }
-    if (opened.projections === undefined) throw new Error('This application declares no projections');
-    if (!opened.projections.shareable)
+    if (opened.projections === undefined && relayConfig === undefined)
+      throw new Error('This application declares no projections (and NATS_URL is not set for a relay)');
+    if (opened.projections !== undefined && !opened.projections.shareable)
       throw new Error(`The ${store.name} store cannot share projections between processes`);
-    await startProjections(opened, env, log);
+    if (opened.projections !== undefined) await startProjections(opened, env, log);
+    if (relayConfig !== undefined)
+      relaying = await startNatsRelay(opened, { env, log, logger, config: relayConfig });
     if (http.operationsPort !== undefined) {
       operations = await createOperationsServer({
         tandem: opened,
@@ -80,17 +90,17 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       await operations.listen({ port: http.operationsPort, host: http.operationsHost });
     }
   } catch (error) {
-    const [app, operating] = [opened, operations];
+    const [app, operating, relayed] = [opened, operations, relaying];
     await closeAfterFailedStart(logger, [
       operating && (() => operating.close()),
+      relayed && (() => relayed.close()),
       app && (() => app.close()),
       tracing && (() => tracing.shutdown()),
     ]);
     throw error;
   }
   const app = opened;
-  // Checked above, before the projections started.
-  const daemon = app.projections as NonNullable<Tandem['projections']>;
+  const relay = relaying;
   // The last resort of every long-running process here: a dropped promise's rejection is logged
   // and counted, never the end of the worker and the projections it holds.
   const unguard = guardUnhandledRejections((reason) =>
@@ -98,7 +108,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   );
   let reported: string | undefined;
   const reportHoldings = () => {
-    const owned = daemon.owned.join(', ');
+    const owned = [...(app.projections?.owned ?? []), ...(relay?.daemon.owned ?? [])].join(', ');
     if (owned !== reported) log(`holding: ${owned === '' ? '(nothing)' : owned}`);
     reported = owned;
   };
@@ -112,6 +122,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       clearInterval(report);
       for (const signal of signals) process.off(signal, onSignal);
       await operations?.close();
+      await relay?.close();
       await app.close();
       unguard();
       await shutdownTracing(tracing, logger);
@@ -133,5 +144,5 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : undefined;
   if (operationsUrl !== undefined) log(`operations endpoints at ${operationsUrl}`);
-  return { app, logger, operationsUrl, close };
+  return { app, relay, logger, operationsUrl, close };
 }

@@ -270,7 +270,7 @@ describe('extend', () => {
     const { program, out, run } = cli({ DATABASE_URL: database('help.db'), TANDEM_SECRET: secret });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['serve', 'worker', 'token', 'audit', 'migrate', 'projections'],
+      ['serve', 'worker', 'relay', 'token', 'audit', 'migrate', 'projections'],
     );
     await assert.rejects(run('--help'), (e: unknown) => e instanceof CommanderError && e.exitCode === 0);
     assert.match(out.join(''), /Usage: tandem/);
