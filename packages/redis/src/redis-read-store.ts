@@ -149,6 +149,7 @@ export class RedisReadStore implements ReadStore {
       for (const index of collection.indexes ?? []) for (const field of index.fields) checkedField(field);
       lists[collection.name] = collectionLists(indexFieldLists(collection.indexes ?? []));
     }
+    await this.#checkIndexes(namespace, lists);
     const multi = redis
       .multi()
       .hset(keys.registry, namespace, projection)
@@ -158,6 +159,28 @@ export class RedisReadStore implements ReadStore {
     const replies = await checked(multi.exec());
     const generation = replies[2]?.[1];
     if (typeof generation === 'string') this.#generation = generation;
+  }
+
+  /**
+   * Refuses an index added to a collection that already holds documents, and records the union of
+   * old and new sets (what drop deletes). SQL stores build a new index over the rows they have;
+   * the sorted sets get entries only as documents are written, so a find on a new index would miss
+   * every older document. A new index needs a new projection version: a rebuild.
+   */
+  async #checkIndexes(namespace: string, lists: Record<string, string>): Promise<void> {
+    const { keys, redis } = this.#context;
+    const recorded = await redis.hgetall(keys.collections(namespace));
+    const split = (text: string | undefined) => (text === undefined || text === '' ? [] : text.split('|'));
+    for (const [collection, declared] of Object.entries(lists)) {
+      const before = recorded[collection];
+      if (before === undefined) continue;
+      const added = split(declared).filter((fields) => !split(before).includes(fields));
+      if (added.length > 0 && (await redis.zcard(keys.ids(namespace, collection))) > 0)
+        throw new Error(
+          `Collection ${collection} of ${namespace} gains indexes on (${added.join('), (')}) but already holds documents, which Redis would not index; bump the projection's version to rebuild it`,
+        );
+      lists[collection] = [...new Set([...split(before), ...split(declared)])].join('|');
+    }
   }
 
   /** Deletes the namespace: its marker, checkpoints, parked events and status at once, then its documents. */

@@ -239,6 +239,36 @@ describe('Redis applyBatch', { skip: url === undefined ? 'no Redis server' : fal
     }
   });
 
+  it('refuses a new index on a collection that holds documents (Redis would not index them); an empty one takes it', async () => {
+    const store = await open();
+    try {
+      const more = defineCollection<Order>({
+        name: 'orders',
+        indexes: [{ fields: ['status', 'total'] }, { fields: ['total'] }],
+      });
+      await store.prepare(ns, [orders]);
+      await store.prepare('other@1', [orders]);
+      await store.prepare('other@1', [more]);
+      await store.applyBatch({
+        checkpoint: ns,
+        expected: 0,
+        position: 1,
+        apply: (tx) => tx.collection(ns, orders).upsert('o1', { status: 'paid', total: 5 }),
+      });
+      await assert.rejects(
+        store.prepare(ns, [more]),
+        /gains indexes on \(total\) but already holds documents/,
+      );
+      await store.prepare(ns, [orders]);
+      assert.equal(
+        await store.redis.hget(store.keys.collections('other@1'), 'orders'),
+        'status|status,total|total',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses what Redis does not do, naming the deviation', async () => {
     const store = await open();
     try {
