@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { createTandem, type AnyProjection, type RecordedEvent, type Store } from '@tandem/core';
+import {
+  createTandem,
+  defineCollection,
+  defineProjection,
+  eachEvent,
+  type AnyProjection,
+  type DomainEvent,
+  type RecordedEvent,
+  type Store,
+} from '@tandem/core';
 import { shopProjections } from '@tandem/example-shop';
 import { openRedisReadStore, RedisKeys } from '@tandem/redis';
 import { openSqliteStore } from '@tandem/sqlite';
@@ -24,6 +33,51 @@ function orderSummaries(): AnyProjection {
   const projection = shopProjections.find((p) => p.name === 'order-summaries');
   if (projection === undefined) throw new Error('The shop has no order-summaries projection');
   return projection as AnyProjection;
+}
+
+/** An order event as the benchmark's own projection and the raw fold see it. */
+type OrderEventData = DomainEvent<string, Record<string, unknown>>;
+
+/** The status and time an order event after OrderPlaced moves its summary to (the shop's statusChange). */
+function statusPatch(event: OrderEventData): { status: string; updatedAt: unknown } {
+  const data = event.data;
+  if (event.type === 'PaymentConfirmed') return { status: 'paid', updatedAt: data.confirmedAt };
+  if (event.type === 'OrderShipped') return { status: 'shipped', updatedAt: data.shippedAt };
+  return { status: 'cancelled', updatedAt: data.cancelledAt };
+}
+
+/**
+ * The shop's projection with one change: each summary is keyed by its stream id (`order-<id>`)
+ * instead of the order id. The daemon hints each batch's stream ids to the store, which fetches
+ * them with the batch's first read; keyed by order id, every patch misses that hint and reads
+ * Redis on its own. Same documents, same indexes, same writes otherwise.
+ */
+function summariesByStream(indexes: readonly { readonly fields: readonly string[] }[]) {
+  const orders = defineCollection<Record<string, unknown>>({ name: ordersCollection, indexes: [...indexes] });
+  return defineProjection({
+    name: 'order-summaries-by-stream',
+    version: 1,
+    events: ['OrderPlaced', 'PaymentConfirmed', 'OrderShipped', 'OrderCancelled'],
+    collections: { orders },
+    apply: eachEvent<{ orders: typeof orders }, OrderEventData>(async (event, { collections }) => {
+      if (event.type === 'OrderPlaced')
+        await collections.orders.upsert(event.streamId, {
+          ...event.data,
+          status: 'payment_pending',
+          updatedAt: event.data.placedAt,
+        });
+      else await collections.orders.patch(event.streamId, statusPatch(event));
+    }),
+  });
+}
+
+/** One way of keying the summaries: its projection, and the document id of an event for the raw fold. */
+interface Variant {
+  readonly label: string;
+  readonly projection: AnyProjection;
+  docId(event: RecordedEvent): string;
+  /** The issue's target for this variant's ratio. */
+  readonly target?: number;
 }
 
 /** The events of order `n`'s stream, by kind; every tenth order is cancelled instead of shipped. */
@@ -113,6 +167,7 @@ type Command = [string, ...(string | number)[]];
  */
 function rawBatches(
   events: readonly RecordedEvent[],
+  docId: (event: RecordedEvent) => string,
   keys: RedisKeys,
   namespace: string,
   lists: readonly (readonly string[])[],
@@ -127,19 +182,13 @@ function rawBatches(
     const touched = new Set<string>();
     for (const event of page) {
       const data = event.data as Record<string, unknown>;
-      const id = String(data.orderId);
+      const id = docId(event);
       const current = docs.get(id);
       if (event.type === 'OrderPlaced')
         docs.set(id, { ...data, status: 'payment_pending', updatedAt: data.placedAt });
-      else if (current !== undefined) {
-        const change =
-          event.type === 'PaymentConfirmed'
-            ? { status: 'paid', updatedAt: data.confirmedAt }
-            : event.type === 'OrderShipped'
-              ? { status: 'shipped', updatedAt: data.shippedAt }
-              : { status: 'cancelled', updatedAt: data.cancelledAt };
-        docs.set(id, { ...current, ...change });
-      } else continue;
+      else if (current !== undefined)
+        docs.set(id, { ...current, ...statusPatch({ type: event.type, data }) });
+      else continue;
       touched.add(id);
     }
     const commands: Command[] = [['hset', keys.checkpoints, namespace, page.at(-1)?.position ?? 0]];
@@ -175,6 +224,27 @@ async function rawApply(redis: Redis, batches: readonly Command[][]): Promise<nu
     const replies = await redis.multi(batch).exec();
     for (const [error] of replies ?? []) if (error !== null) throw error;
   }
+  return (performance.now() - started) / 1000;
+}
+
+/** Runs each command of a batch from its flat ARGV (`count, name, args…` per command), in one script. */
+const batchLua = `local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1`;
+
+/**
+ * The second ceiling: the same commands, one EVALSHA per batch (the shape of the store's own
+ * commit, without its checks), each awaited before the next; seconds taken.
+ */
+async function rawLuaApply(redis: Redis, batches: readonly Command[][]): Promise<number> {
+  const sha = String(await redis.script('LOAD', batchLua));
+  const args = batches.map((batch) => batch.flatMap((command) => [command.length, ...command]));
+  const started = performance.now();
+  for (const batch of args) await redis.evalsha(sha, 0, ...batch);
   return (performance.now() - started) / 1000;
 }
 
@@ -217,7 +287,7 @@ export const redisApply: Benchmark = {
   needsPostgres: false,
   unavailable: redisUnavailable,
   async run(context) {
-    const total = context.full ? 100_000 : 12_000;
+    const total = context.full ? 100_000 : 7_500;
     const dir = tempDir('redis-apply');
     const filename = join(dir.path, 'tandem.db');
     const redis = connectRedis();
@@ -238,43 +308,89 @@ export const redisApply: Benchmark = {
       context.log(
         `  wrote ${events} order events in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`,
       );
-      const tandem: number[] = [];
-      const raw: number[] = [];
+      const variants: Variant[] = [
+        {
+          label: 'shop',
+          projection,
+          docId: (e) => String((e.data as { orderId: unknown }).orderId),
+          target: 0.6,
+        },
+        {
+          label: 'by-stream',
+          projection: summariesByStream(definition?.indexes ?? []),
+          docId: (e) => e.streamId,
+        },
+      ];
+      const tandem = new Map<string, number[]>();
+      const raw = new Map<string, number[]>();
+      const lua = new Map<string, number[]>();
       for (let r = 0; r < context.runs; r++) {
-        const tandemPrefix = `${base}-t${r + 1}`;
-        const rawPrefix = `${base}-r${r + 1}`;
-        prefixes.push(tandemPrefix, rawPrefix);
-        const store = await openSqliteStore({ filename });
-        const readStore = openRedisReadStore({ url: redisUrl, prefix: tandemPrefix });
-        const app = await createTandem({ store, readStore, commands: [], projections: [projection] });
-        const daemon = app.projections;
-        if (daemon === undefined) throw new Error('no daemon');
-        let namespace: string | undefined;
-        try {
-          const t0 = performance.now();
-          await app.start();
-          if (!(await daemon.waitFor([projection.name], head, 600_000)))
-            throw new Error('catch-up timed out');
-          tandem.push(events / ((performance.now() - t0) / 1000));
-          namespace = await readStore.activeNamespace(projection.name);
-        } finally {
-          await closeApp(app);
-          await readStore.close();
+        // The variants alternate within each run, each paired with its own ceiling right after it.
+        for (const variant of variants) {
+          const tandemPrefix = `${base}-${variant.label}-t${r + 1}`;
+          const rawPrefix = `${base}-${variant.label}-r${r + 1}`;
+          prefixes.push(tandemPrefix, rawPrefix);
+          const store = await openSqliteStore({ filename });
+          const readStore = openRedisReadStore({ url: redisUrl, prefix: tandemPrefix });
+          const app = await createTandem({
+            store,
+            readStore,
+            commands: [],
+            projections: [variant.projection],
+          });
+          const daemon = app.projections;
+          if (daemon === undefined) throw new Error('no daemon');
+          let namespace: string | undefined;
+          let rate: number;
+          try {
+            const t0 = performance.now();
+            await app.start();
+            if (!(await daemon.waitFor([variant.projection.name], head, 600_000)))
+              throw new Error('catch-up timed out');
+            rate = events / ((performance.now() - t0) / 1000);
+            namespace = await readStore.activeNamespace(variant.projection.name);
+          } finally {
+            await closeApp(app);
+            await readStore.close();
+          }
+          if (namespace === undefined) throw new Error('no active namespace');
+          // The ceiling, right after, on the same server: the same keys under a prefix of its own.
+          const keys = new RedisKeys(rawPrefix);
+          const batches = rawBatches(all, variant.docId, keys, namespace, lists);
+          const rawRate = events / (await rawApply(redis, batches));
+          await compareSides(redis, new RedisKeys(tandemPrefix), keys, namespace, lists);
+          await deleteRedisPrefix(redis, rawPrefix);
+          const luaRate = events / (await rawLuaApply(redis, batches));
+          await compareSides(redis, new RedisKeys(tandemPrefix), keys, namespace, lists);
+          await deleteRedisPrefix(redis, tandemPrefix);
+          await deleteRedisPrefix(redis, rawPrefix);
+          tandem.set(variant.label, [...(tandem.get(variant.label) ?? []), rate]);
+          raw.set(variant.label, [...(raw.get(variant.label) ?? []), rawRate]);
+          lua.set(variant.label, [...(lua.get(variant.label) ?? []), luaRate]);
+          context.log(
+            `  run ${r + 1} ${variant.label}: Tandem ${Math.round(rate)} ev/s, raw MULTI/EXEC ${Math.round(rawRate)} ev/s, raw Lua ${Math.round(luaRate)} ev/s`,
+          );
         }
-        if (namespace === undefined) throw new Error('no active namespace');
-        // The ceiling, right after, on the same server: the same keys under a prefix of its own.
-        const keys = new RedisKeys(rawPrefix);
-        const batches = rawBatches(all, keys, namespace, lists);
-        raw.push(events / (await rawApply(redis, batches)));
-        await compareSides(redis, new RedisKeys(tandemPrefix), keys, namespace, lists);
-        await deleteRedisPrefix(redis, tandemPrefix);
-        await deleteRedisPrefix(redis, rawPrefix);
-        context.log(
-          `  run ${r + 1}: Tandem ${Math.round(tandem[r] ?? 0)} ev/s, raw MULTI/EXEC ${Math.round(raw[r] ?? 0)} ev/s`,
-        );
       }
-      const tandemMetric = metric('Tandem catch-up from 0 (daemon + openRedisReadStore)', 'events/s', tandem);
-      const rawMetric = metric(`raw MULTI/EXEC, ${rebuildPageSize} events per transaction`, 'events/s', raw);
+      const pairs = variants.map((variant) => {
+        const keyed = variant.label === 'shop' ? 'shop projection, keyed by order id' : 'keyed by stream id';
+        const tandemMetric = metric(
+          `Tandem catch-up from 0 (${keyed})`,
+          'events/s',
+          tandem.get(variant.label) ?? [],
+        );
+        const rawMetric = metric(
+          `raw MULTI/EXEC, ${rebuildPageSize} events per transaction (${keyed})`,
+          'events/s',
+          raw.get(variant.label) ?? [],
+        );
+        const luaMetric = metric(
+          `raw Lua, one EVALSHA per ${rebuildPageSize} events (${keyed})`,
+          'events/s',
+          lua.get(variant.label) ?? [],
+        );
+        return { variant, keyed, tandemMetric, rawMetric, luaMetric };
+      });
       return {
         title: 'Redis projection apply rate',
         description:
@@ -286,10 +402,18 @@ export const redisApply: Benchmark = {
           `${rebuildPageSize} events per batch, each batch one Lua script with its fenced checkpoint. The ceiling, right ` +
           'after each Tandem round on the same server under a prefix of its own: the same documents (folded in memory, no ' +
           'reads), the same id set, index entries and entries hash, the same checkpoint, as plain commands in one ' +
-          `MULTI/EXEC per ${rebuildPageSize} events (built before the clock starts), each awaited before the next.`,
+          `MULTI/EXEC per ${rebuildPageSize} events (built before the clock starts), each awaited before the next. A second ` +
+          'projection, the same but keying each summary by its stream id (`order-<id>`), runs beside it in each run with ' +
+          "its own ceiling: the daemon hints a batch's stream ids to the store, which fetches them with the batch's first " +
+          'read, so only there do the patches find their documents without a round trip each. A second ceiling, measured ' +
+          'right after the first on the same keys (deleted in between): the same commands run by one generic Lua script, ' +
+          "one EVALSHA per batch, the shape of the store's own commit without its checks.",
         parameters: { events, batchSize: rebuildPageSize, server: redisUrl },
-        metrics: [tandemMetric, rawMetric],
-        ratios: [ratio('apply', tandemMetric, rawMetric, 0.6)],
+        metrics: pairs.flatMap((p) => [p.tandemMetric, p.rawMetric, p.luaMetric]),
+        ratios: pairs.flatMap((p) => [
+          ratio(`apply, ${p.keyed}`, p.tandemMetric, p.rawMetric, p.variant.target),
+          ratio(`apply, ${p.keyed} (ceiling: raw Lua)`, p.tandemMetric, p.luaMetric),
+        ]),
         notes: [
           'Every round checks that both sides end with the same id set and index entries (every member) and the same first 100 documents.',
           'Each round uses its own key prefixes, deleted after with SCAN + UNLINK (never FLUSHDB: the server is shared ' +
