@@ -245,6 +245,16 @@ export const natsLatency: Benchmark = {
         of((x) => x.max),
       ),
       metric(
+        'commit to relay publish call p99',
+        'ms',
+        of((x) => x.sentP99),
+      ),
+      metric(
+        'commit to JetStream ack of its batch p99',
+        'ms',
+        of((x) => x.ackedP99),
+      ),
+      metric(
         'achieved rate',
         'commands/s',
         of((x) => x.achievedRate),
