@@ -149,6 +149,26 @@ describe(
       assert.equal((await (await jetstreamManager(nc)).streams.info(stream)).state.messages, 0);
     });
 
+    it('carries non-ASCII stream ids and types intact in headers and body (the subject is sanitized)', async () => {
+      const { nc, stream, subjectPrefix } = await fresh('unicode');
+      const publisher = natsPublisher({ connection: nc, stream, subjectPrefix });
+      await publisher.prepare();
+      const [base] = recordedEvents(1);
+      assert.ok(base !== undefined);
+      const event = {
+        ...base,
+        streamId: 'cömmande-✓ 1',
+        type: 'Créée',
+        data: { note: '日本 \u{1F600}' },
+      } as RecordedEvent;
+      await publisher.publish([event]);
+      const [stored] = await storedEvents(nc, stream);
+      assert.equal(stored?.subject, `${subjectPrefix}.c_mmande.Cr__e`);
+      assert.deepEqual(stored?.event, event);
+      assert.equal(stored?.headers['Tandem-Stream'], 'cömmande-✓ 1');
+      assert.equal(stored?.headers['Tandem-Event-Type'], 'Créée');
+    });
+
     it('drops a republished batch by message id (the relay retrying after a crash)', async () => {
       const { nc, stream, subjectPrefix } = await fresh('dedup');
       const publisher = natsPublisher({ connection: nc, stream, subjectPrefix });

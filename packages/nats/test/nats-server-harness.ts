@@ -90,6 +90,14 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = launched;
+    // A test process that ends without stop() (an uncaught error, a timeout) must not leave the
+    // server running: 'exit' runs for those too (not for a SIGKILL of the test process).
+    const reap = () => {
+      launched.kill('SIGKILL');
+      rmSync(storeDir, { recursive: true, force: true });
+    };
+    process.once('exit', reap);
+    launched.once('exit', () => process.off('exit', reap));
     // Kept to explain a server that did not come up (port taken, bad flag).
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4_000);
