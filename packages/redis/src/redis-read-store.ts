@@ -332,6 +332,7 @@ export class RedisReadStore implements ReadStore {
 
   /** Closes the connection the store opened (not one it was given). */
   async close(): Promise<void> {
-    if (this.#ownsConnection) await this.#context.redis.quit();
+    // Once: an app closes its read stores, and the code that opened one may close it too.
+    if (this.#ownsConnection && this.#context.redis.status !== 'end') await this.#context.redis.quit();
   }
 }
