@@ -16,5 +16,10 @@ export interface Benchmark {
   /** Runs in quick mode (`npm run bench`), not only with `--full`. */
   readonly quick: boolean;
   readonly needsPostgres: boolean;
+  /**
+   * Why the benchmark cannot run here (a service it needs does not answer), or undefined when it
+   * can. The runner then skips it with that reason instead of running it.
+   */
+  unavailable?(): Promise<string | undefined>;
   run(context: BenchContext): Promise<BenchOutput>;
 }

@@ -2,9 +2,12 @@ import type { Benchmark } from './benchmark.js';
 import { flashSaleBenchmark } from './flash-sale/flash-sale-bench.js';
 import { httpCommands } from './micro/http-commands.js';
 import { httpQueries } from './micro/http-queries.js';
+import { natsLatency } from './micro/nats-latency.js';
+import { natsRelay } from './micro/nats-relay.js';
 import { postgresAppend } from './micro/postgres-append.js';
 import { postgresRebuild } from './micro/postgres-rebuild.js';
 import { projectionLag } from './micro/projection-lag.js';
+import { redisApply } from './micro/redis-apply.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
 import { sqliteSearch } from './micro/sqlite-search.js';
@@ -27,4 +30,7 @@ export const benchmarks: readonly Benchmark[] = [
   peerAppend,
   peerCommands,
   peerCatchUp,
+  natsRelay,
+  natsLatency,
+  redisApply,
 ];

@@ -61,6 +61,11 @@ for (const benchmark of selected) {
     log(`- ${benchmark.name}: skipped, no PostgreSQL server`);
     continue;
   }
+  const missing = await benchmark.unavailable?.();
+  if (missing !== undefined) {
+    log(`- ${benchmark.name}: skipped, ${missing}`);
+    continue;
+  }
   log(`- ${benchmark.name}`);
   const t0 = performance.now();
   try {

@@ -28,7 +28,7 @@ export interface RebuildTarget {
 }
 
 /** Writes `total` events: streams of 10, 50 streams per append, 4 appends in flight. */
-async function fillLog(store: Store, total: number): Promise<void> {
+export async function fillLog(store: Store, total: number): Promise<void> {
   const appends = Math.ceil(total / (eventsPerStream * streamsPerAppend));
   await runConcurrently(appends, 4, async (a) => {
     await store.events.append(
