@@ -33,6 +33,27 @@ export interface AppConfig {
    * (`realm_access.roles`), a string or an array; default `role`.
    */
   readonly rolesClaim: string | undefined;
+  /**
+   * REDIS_URL (`redis://host:6379/0`): opens a Redis read store for the read models that name the
+   * read store `redis` (the shop's order summaries); unset, they stay in the database's own.
+   */
+  readonly redisUrl: string | undefined;
+  /** TANDEM_REDIS_PREFIX: what every Redis key starts with, so apps share a server; default `tandem`. */
+  readonly redisPrefix: string;
+}
+
+/** REDIS_URL checked: a redis:// or rediss:// URL. */
+function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redactUrl(raw))}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redactUrl(raw))}`);
+  return raw;
 }
 
 /** TANDEM_JWKS_URL checked: an http(s) URL, https in production (keys fetched in clear can be swapped). */
@@ -85,7 +106,8 @@ function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
 
 /**
  * Reads PORT, HOST, DATABASE_URL, TANDEM_SECRET, NODE_ENV, TANDEM_TOKEN_ISSUER,
- * TANDEM_TOKEN_AUDIENCE, TANDEM_TOKEN_MAX_LIFETIME, TANDEM_JWKS_URL and TANDEM_TOKEN_ROLES_CLAIM. Bad values throw here, at start-up, with
+ * TANDEM_TOKEN_AUDIENCE, TANDEM_TOKEN_MAX_LIFETIME, TANDEM_JWKS_URL, TANDEM_TOKEN_ROLES_CLAIM, REDIS_URL and
+ * TANDEM_REDIS_PREFIX. Bad values throw here, at start-up, with
  * the variable's name, rather than surfacing later as a confusing listen or driver error. The
  * secret's strength is checked where it is used (`resolveSecret`), so commands that need no secret
  * (`migrate`, `audit`, `--help`) still run. Without DATABASE_URL the app's own SQLite file is used:
@@ -122,5 +144,7 @@ export function loadConfig(
     tokenMaxLifetimeSeconds: maxLifetime(read(env, 'TANDEM_TOKEN_MAX_LIFETIME')),
     jwksUrl: jwksUrl(read(env, 'TANDEM_JWKS_URL'), env.NODE_ENV === 'production'),
     rolesClaim: rolesClaim(read(env, 'TANDEM_TOKEN_ROLES_CLAIM')),
+    redisUrl: redisUrl(read(env, 'REDIS_URL')),
+    redisPrefix: read(env, 'TANDEM_REDIS_PREFIX') ?? 'tandem',
   };
 }

@@ -213,7 +213,7 @@ export function createCli(options: CliOptions): Command {
     .description("create or upgrade Tandem's and the application's tables")
     .action(async () => {
       // Building the app applies its migrations; there is nothing else to do.
-      await withApp(config.databaseUrl, options.createApp, async () => undefined);
+      await withApp(config, options.createApp, async () => undefined);
       write('Migrations applied.');
     });
 

@@ -23,6 +23,7 @@ export {
 } from './serve.js';
 export { loadHttpConfig, type HttpConfig } from './http-config.js';
 export { withApp } from './with-app.js';
+export { openApp, openReadStores, type ReadStores } from './open-app.js';
 export { runWorker, type RunningWorker, type WorkerOptions } from './worker.js';
 export { runRelay, type RelayProcessOptions, type RunningRelayProcess } from './run-relay.js';
 export { startNatsRelay, type RunningNatsRelay, type StartNatsRelayOptions } from './nats-relay.js';

@@ -1,17 +1,28 @@
 // Type-only: erased from the emitted JavaScript, so neither package loads until loadAdapter asks.
 import type * as PostgresAdapter from '@tandem/postgres';
+import type * as RedisAdapter from '@tandem/redis';
 import type * as SqliteAdapter from '@tandem/sqlite';
 
 /** The store adapters `tandem` can open, by the package that provides each. */
 export const adapterPackages = {
   sqlite: '@tandem/sqlite',
   postgres: '@tandem/postgres',
+  redis: '@tandem/redis',
 } as const;
 
 /** The module of one adapter package. */
 export type AdapterModule<Name extends keyof typeof adapterPackages> = Name extends 'sqlite'
   ? typeof SqliteAdapter
-  : typeof PostgresAdapter;
+  : Name extends 'redis'
+    ? typeof RedisAdapter
+    : typeof PostgresAdapter;
+
+/** The variable that names each adapter's server, for the error when its package is missing. */
+const variables: Readonly<Record<keyof typeof adapterPackages, string>> = {
+  sqlite: 'DATABASE_URL',
+  postgres: 'DATABASE_URL',
+  redis: 'REDIS_URL',
+};
 
 /**
  * Loads an adapter package on first use. `@tandem/cli` only names the adapters as optional peers:
@@ -30,7 +41,7 @@ export async function loadAdapter<Name extends keyof typeof adapterPackages>(
   } catch (error) {
     if (isMissingPackage(error, specifier)) {
       throw new Error(
-        `DATABASE_URL names a ${name} database, but ${specifier} is not installed: run \`npm install ${specifier}\``,
+        `${variables[name]} names a ${name} database, but ${specifier} is not installed: run \`npm install ${specifier}\``,
         { cause: error },
       );
     }

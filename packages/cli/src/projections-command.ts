@@ -77,7 +77,7 @@ function withDaemon(
   createApp: AppFactory,
   use: (daemon: ProjectionDaemon, app: Tandem) => Promise<void>,
 ): Promise<void> {
-  return withApp(config.databaseUrl, createApp, async (app) => {
+  return withApp(config, createApp, async (app) => {
     if (app.projections === undefined) throw new Error('This application declares no projections');
     await use(app.projections, app);
   });

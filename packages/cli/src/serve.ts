@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import type { Store, Tandem } from '@tandem/core';
+import type { ReadStore, Store, Tandem } from '@tandem/core';
 import {
   createHttpServer,
   createOperationsServer,
@@ -10,6 +10,7 @@ import {
 } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { loadHttpConfig } from './http-config.js';
+import { openApp } from './open-app.js';
 import { openStore } from './open-store.js';
 import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
@@ -30,6 +31,12 @@ export interface AppOptions {
    * to `createTandem` as `daemon.logger`, so projection failures land in the same log.
    */
   readonly logger?: Logger;
+  /**
+   * The read stores the environment opened besides the database's own, by name (REDIS_URL opens
+   * `redis`): pass them to `createTandem` as `readStores`, so the read models that name them live
+   * there. The command line closes them after the app.
+   */
+  readonly readStores?: Readonly<Record<string, ReadStore>>;
 }
 
 /**
@@ -117,18 +124,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const secret = auth.secret ?? resolveSecret(config, warn);
   const tracing = options.tracing === false ? undefined : await startTracing(env);
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
-  let store: Store;
-  try {
-    store = await openStore(config.databaseUrl, { queryTimeoutMs: http.queryTimeoutMs });
-  } catch (error) {
-    await closeAfterFailedStart(logger, [tracing && (() => tracing.shutdown())]);
-    throw error;
-  }
   let app: Tandem | undefined;
   let server: FastifyInstance | undefined;
   let operations: FastifyInstance | undefined;
   try {
-    app = await options.createApp(store, { cursorKey: cursorKeyFor(secret), logger });
+    app = await openApp(config, options.createApp, { cursorKey: cursorKeyFor(secret), logger }, (url) =>
+      openStore(url, { queryTimeoutMs: http.queryTimeoutMs }),
+    );
     // Projections run beside the server; a changed version starts its blue/green rebuild here.
     if (options.projections !== 'none') await startProjections(app, env, log);
     server = await createHttpServer({
@@ -159,7 +161,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     await closeAfterFailedStart(logger, [
       operating && (() => operating.close()),
       listening && (() => listening.close()),
-      () => (opened === undefined ? store.close() : opened.close()),
+      // openApp closed what it opened when it failed.
+      opened && (() => opened.close()),
       tracing && (() => tracing.shutdown()),
     ]);
     throw error;

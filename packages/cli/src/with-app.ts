@@ -1,25 +1,20 @@
 import type { Tandem } from '@tandem/core';
-import { openStore } from './open-store.js';
+import type { AppConfig } from './app-config.js';
+import { openApp } from './open-app.js';
 import type { AppFactory } from './serve.js';
 
 /**
- * Opens the store, builds the app on it (which applies its migrations), runs `use`, and closes
- * everything, also when building or `use` fails: a stray open SQLite handle would keep the
- * process alive and a PostgreSQL pool would keep its connections.
+ * Opens the database and the read stores the configuration names, builds the app on them (which
+ * applies its migrations), runs `use`, and closes everything, also when building or `use` fails:
+ * a stray open SQLite handle or Redis connection would keep the process alive and a PostgreSQL
+ * pool would keep its connections.
  */
 export async function withApp<T>(
-  databaseUrl: string,
+  config: Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'redisPrefix'>,
   createApp: AppFactory,
   use: (app: Tandem) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(databaseUrl);
-  let app: Tandem;
-  try {
-    app = await createApp(store);
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
-  }
+  const app = await openApp(config, createApp);
   try {
     return await use(app);
   } finally {

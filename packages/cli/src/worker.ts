@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createOperationsServer, guardUnhandledRejections } from '@tandem/http';
 import { loadHttpConfig } from './http-config.js';
 import type { AppConfig } from './app-config.js';
-import { openStore } from './open-store.js';
+import { openApp } from './open-app.js';
 import { startProjections } from './process-ownership.js';
 import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
@@ -67,17 +67,11 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   try {
     // Checked before anything opens: a bad NATS_URL fails the start, not the first publish.
     const relayConfig = natsRelayConfig(env);
-    const store = await openStore(options.config.databaseUrl);
-    try {
-      opened = await options.createApp(store, { logger });
-    } catch (error) {
-      await closeAfterFailedStart(logger, [() => store.close()]);
-      throw error;
-    }
+    opened = await openApp(options.config, options.createApp, { logger });
     if (opened.projections === undefined && relayConfig === undefined)
       throw new Error('This application declares no projections (and NATS_URL is not set for a relay)');
     if (opened.projections !== undefined && !opened.projections.shareable)
-      throw new Error(`The ${store.name} store cannot share projections between processes`);
+      throw new Error(`The ${opened.store.name} store cannot share projections between processes`);
     if (opened.projections !== undefined) await startProjections(opened, env, log);
     if (relayConfig !== undefined)
       relaying = await startNatsRelay(opened, { env, log, logger, config: relayConfig });

@@ -29,7 +29,20 @@ describe('loadConfig', () => {
       tokenMaxLifetimeSeconds: 24 * 3600,
       jwksUrl: undefined,
       rolesClaim: undefined,
+      redisUrl: undefined,
+      redisPrefix: 'tandem',
     });
+  });
+
+  it('reads REDIS_URL and TANDEM_REDIS_PREFIX, refusing a URL that is not redis://', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', TANDEM_REDIS_PREFIX: '{shop}' });
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379/2');
+    assert.equal(config.redisPrefix, '{shop}');
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' }),
+      /REDIS_URL must be a redis:\/\/ URL/,
+    );
+    assert.throws(() => loadConfig({ REDIS_URL: 'not a url' }), /REDIS_URL must be a redis:\/\/ URL/);
   });
 
   it('reads TANDEM_JWKS_URL (https in production) and TANDEM_TOKEN_ROLES_CLAIM, refusing bad values by name', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CommanderError, type Command } from 'commander';
 import type { Store } from '@tandem/core';
-import { createCli, resolveSecret, withApp, type AppConfig } from '@tandem/cli';
+import { createCli, loadConfig, resolveSecret, withApp, type AppConfig } from '@tandem/cli';
 import { verifyToken } from '@tandem/http';
 import { createPingApp } from './ping-app.js';
 
@@ -171,7 +171,7 @@ describe('tandem migrate and audit', () => {
     assert.match(empty.out[0] ?? '', /^AT +OUTCOME +CODE +COMMAND +COMMAND ID +USER +POSITION$/);
     assert.equal(empty.out[1], '(no audit rows)');
 
-    await withApp(env.DATABASE_URL, createPingApp, async (app) => {
+    await withApp(loadConfig(env), createPingApp, async (app) => {
       const user = { id: 'alice', roles: ['customer'] };
       assert.equal((await app.execute({ type: 'Ping', data: {}, user, commandId: 'ping-1' })).ok, true);
       assert.equal(
@@ -199,7 +199,7 @@ describe('tandem migrate and audit', () => {
 
   it('prints caller-chosen text escaped: one row, one line, no escape sequence reaches the terminal', async () => {
     const env = { DATABASE_URL: database('hostile.db'), TANDEM_SECRET: secret };
-    await withApp(env.DATABASE_URL, createPingApp, async (app) => {
+    await withApp(loadConfig(env), createPingApp, async (app) => {
       const hostile = [
         { commandType: '\u001b[2J\u001b[31mPing', commandId: 'ansi', userId: 'eve' },
         {

@@ -1,0 +1,62 @@
+import type { ReadStore, Store, Tandem } from '@tandem/core';
+import type { AppConfig } from './app-config.js';
+import { loadAdapter } from './load-adapter.js';
+import { openStore } from './open-store.js';
+import type { AppFactory, AppOptions } from './serve.js';
+
+/** The read stores besides the database's own, by the names projections give (`redis`). */
+export type ReadStores = Readonly<Record<string, ReadStore>>;
+
+/**
+ * Opens the read stores the configuration names: REDIS_URL opens a Redis read store under the
+ * name `redis` (keys under TANDEM_REDIS_PREFIX). `@tandem/redis` loads only then.
+ */
+export async function openReadStores(
+  config: Pick<AppConfig, 'redisUrl' | 'redisPrefix'>,
+): Promise<ReadStores> {
+  if (config.redisUrl === undefined) return {};
+  const { openRedisReadStore } = await loadAdapter('redis');
+  return { redis: openRedisReadStore({ url: config.redisUrl, prefix: config.redisPrefix }) };
+}
+
+/**
+ * Opens the database (`openStore`) and the read stores the configuration names, and builds the
+ * app on them with `options` (the read stores are passed as `readStores`). The returned app's
+ * `close` also closes the read stores, whether or not the factory handed them to `createTandem`
+ * (which closes them too: closing twice is harmless). If anything fails, what opened is closed.
+ */
+export async function openApp(
+  config: Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'redisPrefix'>,
+  createApp: AppFactory,
+  options: Omit<AppOptions, 'readStores'> = {},
+  openDatabase: (databaseUrl: string) => Promise<Store> = (url) => openStore(url),
+): Promise<Tandem> {
+  const store = await openDatabase(config.databaseUrl);
+  let readStores: ReadStores = {};
+  let app: Tandem;
+  try {
+    readStores = await openReadStores(config);
+    app = await createApp(store, { ...options, readStores });
+  } catch (error) {
+    await closeAll([...Object.values(readStores), store]);
+    throw error;
+  }
+  const closeApp = app.close;
+  return {
+    ...app,
+    close: async () => {
+      try {
+        await closeApp();
+      } finally {
+        await closeAll(Object.values(readStores));
+      }
+    },
+  };
+}
+
+/** Closes each, every one even when an earlier one fails; throws the first failure after. */
+async function closeAll(closables: readonly { close(): Promise<void> }[]): Promise<void> {
+  const results = await Promise.allSettled(closables.map((c) => c.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
