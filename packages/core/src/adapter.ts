@@ -25,6 +25,14 @@ export { newEventId } from './messages/event-id.js';
 
 // Messaging: the port a relay publishes committed events through.
 export type { EventPublisher } from './messaging/event-publisher.js';
+export {
+  eventEnvelope,
+  MalformedEnvelope,
+  parseEventEnvelope,
+  streamCategory,
+  topicToken,
+  type EventEnvelope,
+} from './messaging/event-envelope.js';
 
 // Event store
 export { versionMatches } from './event-store/expected-version.js';

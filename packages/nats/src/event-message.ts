@@ -1,4 +1,12 @@
 import type { RecordedEvent } from '@tandem/core';
+import {
+  eventEnvelope,
+  MalformedEnvelope,
+  parseEventEnvelope,
+  streamCategory,
+  topicToken,
+  type EventEnvelope,
+} from '@tandem/core/adapter';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 
 /** The headers a relayed event carries beside `Nats-Msg-Id` (which is its event id). */
@@ -27,27 +35,8 @@ export interface EventMessage {
   readonly data: Uint8Array;
 }
 
-/** The JSON body of a relayed event: everything a consumer needs, headers aside. */
-export interface EventMessageBody {
-  /** The event id (also the message id). */
-  readonly eventId: string;
-  /** The event type. */
-  readonly type: string;
-  /** The Tandem stream (aggregate) id. */
-  readonly streamId: string;
-  /** 1-based version within the stream. */
-  readonly streamVersion: number;
-  /** Position in the app's global order. */
-  readonly position: number;
-  /** Shape version of `data`. */
-  readonly schemaVersion: number;
-  /** The event's data, as stored. */
-  readonly data: unknown;
-  /** Command id, correlation, causation, user, traceparent and the app's own keys. */
-  readonly metadata: Readonly<Record<string, unknown>>;
-  /** ISO-8601 time the store recorded the event. */
-  readonly recordedAt: string;
-}
+/** The JSON body of a relayed event: everything a consumer needs, headers aside (core's envelope). */
+export type EventMessageBody = EventEnvelope;
 
 /** What {@link decodeEventMessage} reads: a NATS or JetStream message, or just its parts. */
 export interface IncomingEventMessage {
@@ -87,18 +76,11 @@ export class UnpublishableEvent extends Error {
 
 /**
  * One subject token: every character outside `[A-Za-z0-9_-]` becomes `_` (a `.` would split the
- * token, `*` and `>` are wildcards, spaces are not allowed), and an empty text becomes `_`. Lossy
- * on purpose: the exact values travel in the headers and body; the subject is for filtering.
+ * token, `*` and `>` are wildcards, spaces are not allowed), and an empty text becomes `_`
+ * (core's `topicToken`). Lossy on purpose: the exact values travel in the headers and body.
  */
 export function subjectToken(text: string): string {
-  const token = text.replace(/[^A-Za-z0-9_-]/g, '_');
-  return token === '' ? '_' : token;
-}
-
-/** The stream category: the stream id up to its first `-` (`order-42` → `order`), or all of it. */
-export function streamCategory(streamId: string): string {
-  const dash = streamId.indexOf('-');
-  return dash === -1 ? streamId : streamId.slice(0, dash);
+  return topicToken(text);
 }
 
 /** `<prefix>.<category>.<type>`: the subject an event is published on. */
@@ -145,17 +127,7 @@ export function encodeEventMessage(subjectPrefix: string, event: RecordedEvent):
   const traceparent = event.metadata.traceparent;
   if (typeof traceparent === 'string' && traceparent !== '')
     headers.set(eventHeaders.traceparent, headerValue(event, eventHeaders.traceparent, traceparent));
-  const body: EventMessageBody = {
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    position: event.position,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt,
-  };
+  const body: EventMessageBody = eventEnvelope(event);
   return {
     subject: eventSubject(subjectPrefix, event),
     messageId: headerValue(event, 'Nats-Msg-Id', event.eventId),
@@ -165,24 +137,6 @@ export function encodeEventMessage(subjectPrefix: string, event: RecordedEvent):
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(body: Record<string, unknown>, field: string, allowEmpty = false): string {
-  const value = body[field];
-  if (typeof value !== 'string') throw new MalformedEventMessage(field, 'must be a string');
-  if (!allowEmpty && value === '') throw new MalformedEventMessage(field, 'must not be empty');
-  return value;
-}
-
-function counting(body: Record<string, unknown>, field: string): number {
-  const value = body[field];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw new MalformedEventMessage(field, 'must be a positive integer');
-  return value;
-}
 
 /** A header that is present must agree with the body: a relay never writes them apart. */
 function agrees(headers: MsgHdrs | undefined, name: string, expected: string): void {
@@ -208,33 +162,17 @@ export function decodeEventMessage(message: IncomingEventMessage): RecordedEvent
   } catch (error) {
     throw new MalformedEventMessage('', 'is not UTF-8 JSON', { cause: error });
   }
-  if (!isRecord(parsed)) throw new MalformedEventMessage('', 'must be a JSON object');
-  const eventId = text(parsed, 'eventId');
-  const type = text(parsed, 'type');
-  const streamId = text(parsed, 'streamId');
-  const streamVersion = counting(parsed, 'streamVersion');
-  const position = counting(parsed, 'position');
-  const schemaVersion = counting(parsed, 'schemaVersion');
-  const recordedAt = text(parsed, 'recordedAt');
-  if (Number.isNaN(Date.parse(recordedAt)))
-    throw new MalformedEventMessage('recordedAt', 'must be an ISO-8601 time');
-  if (!('data' in parsed)) throw new MalformedEventMessage('data', 'is missing');
-  const metadata = parsed.metadata;
-  if (!isRecord(metadata)) throw new MalformedEventMessage('metadata', 'must be a JSON object');
+  let event: RecordedEvent;
+  try {
+    event = parseEventEnvelope(parsed);
+  } catch (error) {
+    if (error instanceof MalformedEnvelope) throw new MalformedEventMessage(error.field, error.reason);
+    throw error;
+  }
+  const { eventId, position, streamVersion } = event;
   const headers = message.headers;
   agrees(headers, 'Nats-Msg-Id', eventId);
   agrees(headers, eventHeaders.position, String(position));
   agrees(headers, eventHeaders.streamVersion, String(streamVersion));
-  // A record of the core's shape; its `E & EventPosition` union cannot be narrowed from JSON.
-  return {
-    eventId,
-    type,
-    streamId,
-    streamVersion,
-    position,
-    schemaVersion,
-    data: parsed.data,
-    metadata,
-    recordedAt,
-  } as RecordedEvent;
+  return event;
 }

@@ -12,7 +12,6 @@ export {
   eventHeaders,
   eventSubject,
   MalformedEventMessage,
-  streamCategory,
   subjectToken,
   UnpublishableEvent,
   type EventMessage,

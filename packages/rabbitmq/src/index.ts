@@ -8,7 +8,7 @@
 export { rabbitPublisher, type RabbitPublisherOptions } from './rabbit-publisher.js';
 export { RabbitPublishFailed, type RabbitPublishFailure } from './rabbit-publish-failed.js';
 export { assertEventsExchange, defaultEventsExchange, defaultUnroutedName } from './events-exchange.js';
-export { eventRoutingKey, routingToken, streamCategory } from './event-routing-key.js';
+export { eventRoutingKey, routingToken } from './event-routing-key.js';
 export {
   decodeEventMessage,
   encodeEventMessage,

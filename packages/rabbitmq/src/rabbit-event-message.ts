@@ -1,27 +1,14 @@
 import type { Options } from 'amqplib';
-import type { EventMetadata, RecordedEvent } from '@tandem/core';
+import type { RecordedEvent } from '@tandem/core';
+import {
+  eventEnvelope,
+  MalformedEnvelope,
+  parseEventEnvelope,
+  type EventEnvelope,
+} from '@tandem/core/adapter';
 
-/** The JSON body of an event message: the recorded event, nothing more. */
-export interface EventMessageBody {
-  /** The event id, also the message's `messageId`. */
-  readonly eventId: string;
-  /** The event type (`OrderPlaced`). */
-  readonly type: string;
-  /** The stream the event belongs to (`order-42`). */
-  readonly streamId: string;
-  /** Its 1-based version within the stream. */
-  readonly streamVersion: number;
-  /** Its position in the log's one global order. */
-  readonly position: number;
-  /** The shape version of `data`. */
-  readonly schemaVersion: number;
-  /** The event's data, as stored (not upcast). */
-  readonly data: unknown;
-  /** Command id, correlation, user, traceparent... as recorded. */
-  readonly metadata: EventMetadata;
-  /** ISO-8601 time the store recorded it. */
-  readonly recordedAt: string;
-}
+/** The JSON body of an event message: the recorded event, nothing more (core's envelope). */
+export type EventMessageBody = EventEnvelope;
 
 /** What `channel.publish` takes for one event: its body and its AMQP properties. */
 export interface EncodedEventMessage {
@@ -39,17 +26,7 @@ export interface EncodedEventMessage {
  * `Tandem-Event-Type`, and `traceparent` when the command that appended it was traced.
  */
 export function encodeEventMessage(event: RecordedEvent): EncodedEventMessage {
-  const body: EventMessageBody = {
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    position: event.position,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt,
-  };
+  const body: EventMessageBody = eventEnvelope(event);
   const headers: Record<string, string | number> = {
     'Tandem-Position': event.position,
     'Tandem-Stream': event.streamId,
@@ -107,36 +84,15 @@ export function decodeEventMessage(message: EventMessageInput): DecodedEventMess
       reason: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return { ok: false, reason: 'the body is not a JSON object' };
-  const body = parsed as Record<string, unknown>;
-  for (const field of ['eventId', 'type', 'streamId', 'recordedAt'] as const) {
-    if (typeof body[field] !== 'string' || body[field] === '')
-      return { ok: false, reason: `${field} is not a non-empty string` };
+  let event: RecordedEvent;
+  try {
+    event = parseEventEnvelope(parsed);
+  } catch (error) {
+    if (error instanceof MalformedEnvelope) return { ok: false, reason: error.message };
+    throw error;
   }
-  for (const field of ['streamVersion', 'position', 'schemaVersion'] as const) {
-    const value = body[field];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-      return { ok: false, reason: `${field} is not a non-negative integer` };
-  }
-  if (!('data' in body)) return { ok: false, reason: 'data is missing' };
-  const metadata = body.metadata;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
-    return { ok: false, reason: 'metadata is not a JSON object' };
   const messageId = message.properties.messageId;
-  if (messageId !== body.eventId)
+  if (messageId !== event.eventId)
     return { ok: false, reason: `the messageId ${JSON.stringify(messageId)} is not the body's eventId` };
-  // Rebuilt field by field, so a handler sees exactly a recorded event and nothing a sender added.
-  const event = {
-    eventId: body.eventId,
-    type: body.type,
-    streamId: body.streamId,
-    streamVersion: body.streamVersion,
-    position: body.position,
-    schemaVersion: body.schemaVersion,
-    data: body.data,
-    metadata: metadata as EventMetadata,
-    recordedAt: body.recordedAt,
-  } as RecordedEvent; // each field's type was checked above
   return { ok: true, event };
 }

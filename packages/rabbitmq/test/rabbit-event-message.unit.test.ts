@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecordedEvent } from '@tandem/core';
-import {
-  decodeEventMessage,
-  encodeEventMessage,
-  eventRoutingKey,
-  routingToken,
-  streamCategory,
-} from '@tandem/rabbitmq';
+import { decodeEventMessage, encodeEventMessage, eventRoutingKey, routingToken } from '@tandem/rabbitmq';
+import { streamCategory } from '@tandem/core/adapter';
 
 const event = {
   type: 'OrderPlaced',
@@ -60,7 +55,7 @@ describe('event messages', () => {
     const cases: [Buffer, unknown, RegExp][] = [
       [Buffer.from([0xff, 0xfe]), 'e-17', /UTF-8/],
       [Buffer.from('{nope'), 'e-17', /not JSON/],
-      [Buffer.from('[1]'), 'e-17', /not a JSON object/],
+      [Buffer.from('[1]'), 'e-17', /must be a JSON object/],
       [Buffer.from(JSON.stringify({ ...event, position: -1 })), 'e-17', /position/],
       [Buffer.from(JSON.stringify({ ...event, streamVersion: 1.5 })), 'e-17', /streamVersion/],
       [Buffer.from(JSON.stringify({ ...event, type: '' })), 'e-17', /type/],
