@@ -272,6 +272,9 @@ export class ProjectionRunner {
   async #step(): Promise<void> {
     const { events, batchSize, until } = this.#options;
     if (await this.#pause.hold()) return;
+    // A stop during that await replaced the wake signal: the sleeps below would wait on the new
+    // one, which nothing aborts any more.
+    if (this.#stopping.signal.aborted) return;
     if (this.#held && !this.#building) {
       // A stop on error stays visible as such; anything else reads as paused.
       if (this.state !== 'stopped-on-error') this.state = 'paused';
