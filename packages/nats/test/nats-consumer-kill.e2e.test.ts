@@ -125,6 +125,7 @@ for (const database of databases) {
             'still once each after the clean stop',
           );
         } finally {
+          // Clean-up only: a stream the failed run never created is nothing to delete.
           await (await jetstreamManager(nc)).streams.delete(names.stream).catch(() => false);
           await nc.close();
           await store.close();

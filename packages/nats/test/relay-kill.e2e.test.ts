@@ -9,8 +9,7 @@ import { build } from 'esbuild';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { openSqliteStore } from '@tandem/sqlite';
-import { admin, counterApp, eventually } from '@tandem/testing';
-import { killPoints } from './fixtures/relay-faults.js';
+import { admin, counterApp, eventually, killPoints } from '@tandem/testing';
 import { sharedNats, startNatsServer } from './nats-server-harness.js';
 import { exactlyOnceInOrder, storedEvents } from './relayed-events.js';
 
@@ -244,6 +243,8 @@ describe(
         const stored = async () =>
           (await (await jetstreamManager(reader)).streams.info('RELAY')).state.messages;
         for (let restart = 0; restart < restarts; restart++) {
+          // A baseline only: if the stream cannot be read yet, count from 0; the next wait still
+          // demands 50 more messages stored after it, so nothing is let through.
           const before = await eventually(stored, { timeoutMs: 20_000 }).catch(() => 0);
           await eventually(async () => (await stored()) > before + 50 || undefined, { timeoutMs: 20_000 });
           await server.restart();

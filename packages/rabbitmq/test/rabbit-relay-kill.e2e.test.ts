@@ -1,6 +1,6 @@
+import { killPoints } from '@tandem/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { killPoints } from './fixtures/relay-faults.js';
 import { rabbitTestUrl } from './rabbit-test-url.js';
 import { exactlyOnceInOrder, load, logEvents, relay, relayScenarios } from './relay-harness.js';
 

@@ -66,4 +66,10 @@ export {
   type TestQueryOptions,
 } from './specs/test-app.js';
 export { withFailpoint } from './with-failpoint.js';
+export {
+  checkpointBeforeAcknowledgement,
+  killingPublisher,
+  killPoints,
+  type KillPoint,
+} from './relay-faults.js';
 export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
