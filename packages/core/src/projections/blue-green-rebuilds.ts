@@ -4,6 +4,8 @@ import { prepareNamespace } from './prepare-namespace.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionLogger } from './projection-logger.js';
 import type { ProjectionEvent } from './projection-observer.js';
+import { lanePositions } from './namespace-position.js';
+import type { ProjectionRunner } from './projection-runner.js';
 import { RebuildReporter } from './rebuild-reporter.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
@@ -153,14 +155,43 @@ export class BlueGreenRebuilds {
     });
     return new Promise<void>((resolve, reject) => {
       let unwatch = () => {};
+      // The live runner this build holds still while it swaps in (see `beforeSwap`).
+      let holding: ProjectionRunner | undefined;
       const finish = (error?: Error) => {
         unwatch();
+        // A build that ended without swapping lets the live runner it held go on.
+        holding?.resume();
+        holding = undefined;
         if (error === undefined) resolve();
         else reject(error);
       };
       const runner = runners.create(projection, namespace, {
-        onCaughtUp: (tx) => tx.activate(projection.name, namespace),
+        // Read-your-writes trusts what the active version has applied, and this process's live
+        // runner announces its progress: if the live version could move past the build's position
+        // after the swap, a query would wait for a position the live runner reached and then read
+        // the new version, which has not. So the live runner is held between batches first, and
+        // the swap happens only where the build stands at or past it: the active version's
+        // position never goes back, and nothing moves the old one after the swap.
+        beforeSwap: async () => {
+          const live = runners.live.get(projection.name);
+          if (live === undefined || live === holding) return;
+          holding = live;
+          await live.pause();
+        },
+        onCaughtUp: async (tx) => {
+          const live = holding?.namespace;
+          if (live !== undefined && live !== namespace) {
+            const [liveAt, buildAt] = await Promise.all([
+              lanePositions(tx, live).then((lanes) => Math.min(...lanes)),
+              lanePositions(tx, namespace).then((lanes) => Math.min(...lanes)),
+            ]);
+            if (buildAt < liveAt) return false;
+          }
+          await tx.activate(projection.name, namespace);
+          return true;
+        },
         afterSwap: async () => {
+          holding = undefined;
           const old = runners.live.get(projection.name);
           runners.builds.delete(projection.name);
           runners.live.set(projection.name, runner);

@@ -130,7 +130,10 @@ export class ProjectionDaemon {
     };
   }
 
-  /** A read-only view of a projection's collection in whichever version is active now. */
+  /**
+   * A read-only view of a projection's collection in whichever version is active at each read (a
+   * rebuild's swap is followed), from the projection's own read store.
+   */
   reader<Doc extends object>(
     projection: string,
     collection: CollectionDefinition<Doc>,

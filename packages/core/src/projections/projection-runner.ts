@@ -344,11 +344,15 @@ export class ProjectionRunner {
     await this.#swap();
   }
 
-  /** Activates a build with its checkpoint in one transaction; it goes on as the live runner. */
+  /**
+   * Activates a build in one transaction; it goes on as the live runner. Unless the build is behind
+   * the live version after all: then it stays a build and the next step reads on.
+   */
   async #swap(): Promise<void> {
-    await this.#options.readStore.transaction(async (tx) => {
-      await this.#options.onCaughtUp?.(tx);
-    });
+    const { beforeSwap, onCaughtUp, readStore } = this.#options;
+    await beforeSwap?.();
+    const swapped = await readStore.transaction(async (tx) => (await onCaughtUp?.(tx)) ?? true);
+    if (!swapped) return;
     this.#building = false;
     this.state = 'running';
     await this.#options.afterSwap?.();

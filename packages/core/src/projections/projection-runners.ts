@@ -39,7 +39,7 @@ export interface ProjectionRunnersOptions {
 }
 
 /** What a caller may set on a runner beyond what every runner gets. */
-export type RunnerExtras = Pick<RunnerOptions, 'until' | 'onCaughtUp' | 'afterSwap'>;
+export type RunnerExtras = Pick<RunnerOptions, 'until' | 'beforeSwap' | 'onCaughtUp' | 'afterSwap'>;
 
 /**
  * The daemon's runners: the live one of each projection, the shadow builds beside them, and the

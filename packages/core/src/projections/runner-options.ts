@@ -46,10 +46,16 @@ export interface RunnerOptions {
   /** Called after every committed checkpoint. */
   readonly onCheckpoint?: (namespace: string, position: number) => void;
   /**
-   * For shadow builds: called in the transaction of the batch that reached the head, to swap the
-   * build in atomically with its checkpoint. The runner then goes on as the live one.
+   * For shadow builds, once a batch reached the head: called first, outside any transaction, to
+   * hold what must not move while the build swaps in (the live version's runner).
    */
-  readonly onCaughtUp?: (tx: ReadTransaction) => Promise<void>;
+  readonly beforeSwap?: () => Promise<void>;
+  /**
+   * For shadow builds: called in a transaction after a batch reached the head, to swap the build in
+   * atomically. True when it swapped: the runner then goes on as the live one. False when the build
+   * is not caught up after all (the live version is ahead of it): it reads on and tries again.
+   */
+  readonly onCaughtUp?: (tx: ReadTransaction) => Promise<boolean>;
   /** Runs after the swap transaction committed (drop the old storage...). */
   readonly afterSwap?: () => Promise<void>;
   /** Where failure series are logged (first failure, retries, park, stop, recovery). */

@@ -312,14 +312,18 @@ export class StoreDaemon {
     return this.#observers.add(listener);
   }
 
-  /** A read-only view of a projection's collection in whichever version is active now. */
+  /**
+   * A read-only view of a projection's collection in whichever version is active at each read, as
+   * queries read it: a rebuild's swap is followed, never read across. Refused before the projection
+   * was first activated.
+   */
   async reader<Doc extends object>(
     projection: string,
     collection: CollectionDefinition<Doc>,
   ): Promise<DocumentReader<Doc>> {
-    const namespace = await this.#options.readStore.activeNamespace(projection);
-    if (namespace === undefined) throw readModelNotReady(projection);
-    return this.#options.readStore.reader(namespace, collection);
+    const { readStore } = this.#options;
+    if ((await readStore.activeNamespace(projection)) === undefined) throw readModelNotReady(projection);
+    return readStore.activeReader(projection, collection);
   }
 
   /** Progress and health of every runner (live and shadow builds). */
