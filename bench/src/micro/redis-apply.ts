@@ -20,7 +20,7 @@ import { readAllEvents } from '../read-all-events.js';
 import { connectRedis, deleteRedisPrefix, redisUnavailable, redisUrl } from '../services.js';
 import { tempDir } from '../temp-dir.js';
 import { rebuildPageSize } from './rebuild-benchmark.js';
-import { encodeId, entriesText, indexFieldLists, indexHeads } from './redis-index-members.js';
+import { encodeId, entriesText, indexEntries, indexFieldLists } from '@tandem/redis/testing';
 
 /** Status changes follow their order this many orders later, so a batch mixes upserts and patches. */
 const paymentLag = 1_000;
@@ -196,8 +196,9 @@ function rawBatches(
     for (const id of touched) {
       const doc = docs.get(id) ?? {};
       const idPart = encodeId(id);
-      const next = indexHeads(doc, lists);
-      const text = entriesText(next);
+      const members = indexEntries(doc, lists);
+      const next = new Map(members.map((e) => [e.fields, e.head]));
+      const text = entriesText(members);
       const changed = entries.get(id) !== text;
       if (changed)
         for (const [fields, head] of heads.get(id) ?? [])

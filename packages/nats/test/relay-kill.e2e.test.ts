@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { RecordedEvent, Store } from '@tandem/core';
+import type { Store } from '@tandem/core';
 import { build } from 'esbuild';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { openSqliteStore } from '@tandem/sqlite';
-import { admin, counterApp, eventually, killPoints } from '@tandem/testing';
+import {
+  admin,
+  counterApp,
+  eventually,
+  incrementLoad,
+  killPoints,
+  readWholeLog,
+  startRelayChild,
+} from '@tandem/testing';
 import { sharedNats, startNatsServer } from './nats-server-harness.js';
 import { exactlyOnceInOrder, storedEvents } from './relayed-events.js';
 
@@ -60,70 +67,12 @@ async function bundledChild(): Promise<string> {
   return outfile;
 }
 
-/** How a relay child process ended. */
-interface Outcome {
-  readonly signal: NodeJS.Signals | null;
-  readonly code: number | null;
-  readonly output: string;
-}
+/** A relay child (fixtures/relay-child.ts, bundled); `finish(position)` asks it to catch up and exit. */
+const relay = (env: Record<string, string>) => startRelayChild([child], env);
 
-/** A relay child process (fixtures/relay-child.ts); `finish(position)` asks it to catch up and exit. */
-function relay(env: Record<string, string>) {
-  const process_ = spawn(process.execPath, [child], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  process_.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  process_.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const ended = new Promise<Outcome>((resolve) =>
-    process_.once('exit', (code, signal) => resolve({ code, signal, output })),
-  );
-  const timer = setTimeout(() => process_.kill('SIGKILL'), 45_000); // a hung child fails the test, not the run
-  void ended.then(() => clearTimeout(timer));
-  return {
-    ended,
-    finish(position: number) {
-      process_.stdin.end(`${position}\n`);
-    },
-  };
-}
-
-/** Commands appended without pause by `writers` concurrent callers until `stop()`. */
-function load(app: Awaited<ReturnType<typeof counterApp>>, counters: number, writers = 3) {
-  let running = true;
-  let committed = 0;
-  const done = Promise.all(
-    Array.from({ length: writers }, async (_, writer) => {
-      for (let i = 0; running; i++) {
-        const outcome = await app.execute({
-          type: 'Increment',
-          data: { counterId: `c${(writer + i) % counters}`, by: 1 },
-          user: admin,
-          commandId: `w${writer}-${i}-${Date.now()}`,
-        });
-        if (outcome.ok) committed += 1;
-      }
-    }),
-  );
-  return {
-    committed: () => committed,
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
-
-/** Every event of the log, in position order. */
-async function logEvents(store: Store): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.events.readAll({ after: all.at(-1)?.position ?? 0, limit: 1_000 });
-    all.push(...page);
-    if (page.length < 1_000) return all;
-  }
-}
+/** Commands appended without pause by three concurrent callers until `stop()`. */
+const load = (app: Awaited<ReturnType<typeof counterApp>>, counters: number) =>
+  incrementLoad(app, { counters, writers: 3 });
 
 /** An app on a fresh SQLite file, with `counters` counters opened. */
 async function freshApp(name: string, counters: number) {
@@ -185,7 +134,7 @@ describe(
       await catchUp(store, env);
       const nc = await connect({ servers: names.url });
       connections.push(nc);
-      const committed = await logEvents(store);
+      const committed = await readWholeLog(store.events);
       assert.equal(exactlyOnceInOrder(await storedEvents(nc, names.stream), committed), '');
       await app.close();
     });
@@ -219,7 +168,7 @@ describe(
       const nc = await connect({ servers: names.url });
       connections.push(nc);
       assert.match(
-        exactlyOnceInOrder(await storedEvents(nc, names.stream), await logEvents(store)),
+        exactlyOnceInOrder(await storedEvents(nc, names.stream), await readWholeLog(store.events)),
         /^missing /,
         'events whose checkpoint moved before they were acknowledged are lost',
       );
@@ -253,7 +202,7 @@ describe(
         running.finish(await store.events.headPosition());
         const outcome = await running.ended;
         assert.equal(outcome.code, 0, outcome.output);
-        const committed = await logEvents(store);
+        const committed = await readWholeLog(store.events);
         assert.equal(
           exactlyOnceInOrder(await eventually(() => storedEvents(reader, 'RELAY')), committed),
           '',

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@tandem/core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { exactlyOnceInOrder as exactlyOnce } from '@tandem/testing';
 import { decodeEventMessage } from '../src/event-message.js';
 
 /**
@@ -61,24 +62,16 @@ export async function storedEvents(nc: NatsConnection, stream: string): Promise<
 }
 
 /**
- * Why `stored` is not `expected` exactly once in log order ('' when it is): a duplicate, a missing
- * event, or the first pair out of order.
+ * Why `stored` is not `expected` exactly once in log order ('' when it is): the stream must hold no
+ * replay (its duplicate window drops them) and one subject keeps the log's order.
  */
 export function exactlyOnceInOrder(
   stored: readonly StoredEvent[],
   expected: readonly RecordedEvent[],
 ): string {
-  const seen = new Set<string>();
-  for (const { event } of stored) {
-    if (seen.has(event.eventId)) return `duplicate ${event.eventId}`;
-    seen.add(event.eventId);
-  }
-  for (const event of expected) if (!seen.has(event.eventId)) return `missing ${event.eventId}`;
-  if (stored.length !== expected.length) return `${stored.length} stored, ${expected.length} expected`;
-  for (let i = 1; i < stored.length; i++) {
-    const [a, b] = [stored[i - 1]?.event, stored[i]?.event];
-    if (a !== undefined && b !== undefined && a.position > b.position)
-      return `out of order: position ${b.position} stored after ${a.position}`;
-  }
-  return '';
+  return exactlyOnce(
+    stored.map((s) => s.event),
+    expected,
+    { redeliveries: 'refused', order: 'log' },
+  );
 }

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Message } from 'amqplib';
 import type { RecordedEvent, Store } from '@tandem/core';
 import { openSqliteStore } from '@tandem/sqlite';
-import { admin, counterApp, eventually } from '@tandem/testing';
+import {
+  admin,
+  counterApp,
+  eventually,
+  exactlyOnceInOrder as exactlyOnce,
+  incrementLoad,
+  readWholeLog,
+  startRelayChild,
+} from '@tandem/testing';
 import { uniqueName } from './rabbit-test-url.js';
 
 // The relay kill tests' parent side (rabbit-relay-kill*.e2e.test.ts): relay child processes, a
@@ -14,74 +21,18 @@ import { uniqueName } from './rabbit-test-url.js';
 
 const child = new URL('./fixtures/relay-child.ts', import.meta.url).pathname;
 
-/** How a relay child process ended. */
-export interface Outcome {
-  readonly signal: NodeJS.Signals | null;
-  readonly code: number | null;
-  readonly output: string;
-}
-
 /** A relay child process (fixtures/relay-child.ts); `finish(position)` asks it to catch up and exit. */
-export function relay(env: Record<string, string>) {
-  const running = spawn(process.execPath, ['--import', 'tsx', child], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  running.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  running.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const ended = new Promise<Outcome>((resolve) =>
-    running.once('exit', (code, signal) => resolve({ code, signal, output })),
-  );
-  // A hung child fails the test (its output lacks "killed at"), not the whole run.
-  const timer = setTimeout(() => running.kill('SIGKILL'), 45_000);
-  void ended.then(() => clearTimeout(timer));
-  return {
-    ended,
-    finish(position: number) {
-      running.stdin.end(`${position}\n`);
-    },
-  };
-}
+export const relay = (env: Record<string, string>) => startRelayChild(['--import', 'tsx', child], env);
 
 /**
  * Commands appended without pause by `writers` concurrent callers until `stop()`. One writer by
  * default: on two busy cores it already commits faster than a relay in small batches publishes.
  */
-export function load(app: Awaited<ReturnType<typeof counterApp>>, counters: number, writers = 1) {
-  let running = true;
-  let committed = 0;
-  const done = Promise.all(
-    Array.from({ length: writers }, async (_, writer) => {
-      for (let i = 0; running; i++) {
-        const outcome = await app.execute({
-          type: 'Increment',
-          data: { counterId: `c${(writer + i) % counters}`, by: 1 },
-          user: admin,
-          commandId: `w${writer}-${i}-${Date.now()}`,
-        });
-        if (outcome.ok) committed += 1;
-      }
-    }),
-  );
-  return {
-    committed: () => committed,
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
+export const load = (app: Awaited<ReturnType<typeof counterApp>>, counters: number, writers = 1) =>
+  incrementLoad(app, { counters, writers });
 
 /** Every event of the log, in position order. */
-export async function logEvents(store: Store): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.events.readAll({ after: all.at(-1)?.position ?? 0, limit: 1_000 });
-    all.push(...page);
-    if (page.length < 1_000) return all;
-  }
-}
+export const logEvents = (store: Store): Promise<RecordedEvent[]> => readWholeLog(store.events);
 
 /**
  * Compares what a queue received with the log, after dropping redeliveries by message id as a
@@ -92,28 +43,15 @@ export function exactlyOnceInOrder(
   received: readonly Message[],
   committed: readonly RecordedEvent[],
 ): string {
-  const seen = new Set<string>();
-  const kept: { eventId: string; streamId: string; version: number }[] = [];
-  for (const message of received) {
-    const id = String(message.properties.messageId);
-    if (seen.has(id)) continue; // the inbox drops it
-    seen.add(id);
+  const delivered = received.map((message) => {
     const body = JSON.parse(message.content.toString('utf8')) as { streamId: string; streamVersion: number };
-    kept.push({ eventId: id, streamId: body.streamId, version: body.streamVersion });
-  }
-  const expected = new Set(committed.map((event) => event.eventId));
-  const missing = committed.filter((event) => !seen.has(event.eventId));
-  if (missing.length > 0)
-    return `missing ${missing.length} of ${committed.length} events, first at position ${missing[0]?.position}`;
-  const unknown = kept.filter((row) => !expected.has(row.eventId));
-  if (unknown.length > 0) return `unknown ${unknown.length} events`;
-  const last = new Map<string, number>();
-  for (const row of kept) {
-    if ((last.get(row.streamId) ?? 0) >= row.version)
-      return `out of order in ${row.streamId}: version ${row.version} after ${last.get(row.streamId)}`;
-    last.set(row.streamId, row.version);
-  }
-  return '';
+    return {
+      eventId: String(message.properties.messageId),
+      streamId: body.streamId,
+      streamVersion: body.streamVersion,
+    };
+  });
+  return exactlyOnce(delivered, committed, { redeliveries: 'dropped', order: 'stream' });
 }
 
 /**

@@ -117,3 +117,11 @@ export function indexEntries(doc: object, lists: readonly (readonly string[])[])
     head: fields.map((f) => encodeValue(fieldValue(doc, f))).join(''),
   }));
 }
+
+/**
+ * What the store keeps per document in a collection's `entries` hash: `fields\thead\n` for each
+ * sorted set it belongs to, so that a later write knows which members to remove.
+ */
+export function entriesText(entries: readonly IndexEntry[]): string {
+  return entries.map((e) => `${e.fields}\t${e.head}\n`).join('');
+}

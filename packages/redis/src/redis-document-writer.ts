@@ -1,6 +1,6 @@
 import type { CollectionDefinition, DocumentWriter, FindQuery, Page, StoredDocument } from '@tandem/core';
 import { cutPage } from '@tandem/core/adapter';
-import { indexEntries, indexFieldLists } from './index-encoding.js';
+import { entriesText, indexEntries, indexFieldLists } from './index-encoding.js';
 import { type RedisContext, wellFormed } from './redis-context.js';
 import { type DocumentRow, RedisDocumentReader, scanPlan, sortValue } from './redis-document-reader.js';
 import { compareMembers, type FindPlan, planCovers, planMember, planQuery } from './redis-find-plan.js';
@@ -193,9 +193,7 @@ export class RedisDocumentWriter<Doc extends object> implements DocumentWriter<D
         `the document ${JSON.stringify(id)} is ${json.length} characters of JSON, over the limit of ${this.#limits.maxDocumentLength}`,
       );
     const stored = JSON.parse(json) as object;
-    const heads = indexEntries(stored, this.#buffer.lists)
-      .map((e) => `${e.fields}\t${e.head}\n`)
-      .join('');
+    const heads = entriesText(indexEntries(stored, this.#buffer.lists));
     this.#buffer.writes.set(id, { id, doc: stored, json, heads });
     return stored;
   }

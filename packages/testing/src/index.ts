@@ -72,4 +72,8 @@ export {
   killPoints,
   type KillPoint,
 } from './relay-faults.js';
+export { startRelayChild, type ChildOutcome, type RelayChild } from './relay-child.js';
+export { incrementLoad, type IncrementLoad } from './increment-load.js';
+export { readWholeLog } from './read-whole-log.js';
+export { exactlyOnceInOrder, type DeliveredEvent, type ExactlyOnceOptions } from './exactly-once-in-order.js';
 export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
