@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { Store, Tandem } from '@tandem/core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { loadConfig, openStore, runRelay, runWorker, type AppOptions } from '@tandem/cli';
+import { createCli, loadConfig, openStore, runRelay, runWorker, serve, type AppOptions } from '@tandem/cli';
 import { alice, counterApp, counterProjection, eventually } from '@tandem/testing';
 import { sharedNats } from '../../nats/test/nats-server-harness.js';
 import { openSockets } from './open-sockets.js';
@@ -58,7 +58,7 @@ async function natsEnv(label: string) {
 
 const databaseUrl = (name: string) => `sqlite:${join(dir, `${name}.db`)}`;
 const config = (name: string) =>
-  loadConfig({ DATABASE_URL: databaseUrl(name), TANDEM_SECRET: 'x'.repeat(32) });
+  loadConfig({ DATABASE_URL: databaseUrl(name), TANDEM_SECRET: 'x'.repeat(32), PORT: '0' });
 
 /** Opens counter `id`; returns the position of its event. */
 async function open(app: Tandem, id: string): Promise<number> {
@@ -157,12 +157,65 @@ describe(
           return true;
         });
         await eventually(() => lines.some((line) => /^holding: .*relay-nats/.test(line)) || undefined);
+        // `tandem projections status`, from another process's view of the database, lists it too.
+        const out: string[] = [];
+        await createCli({
+          name: 'tandem',
+          description: 'test',
+          createApp,
+          write: (line) => out.push(line),
+          env: { ...env, DATABASE_URL: databaseUrl('worker'), TANDEM_SECRET: 'x'.repeat(32) },
+        }).parseAsync(['projections', 'status'], { from: 'user' });
+        const row = out.find((line) => line.startsWith('relay-nats\t'))?.split('\t');
+        assert.equal(row?.[3], String(head), out.join('\n'));
         assert.ok(
           lines.some((line) => line.startsWith('relay: publishing committed events to NATS')),
           lines.join('\n'),
         );
       } finally {
         await worker.close();
+      }
+    });
+
+    it('tandem serve runs the relay with its projections, and with --no-projections only shows it', async () => {
+      const { env, messages } = await natsEnv('cli_serve');
+      const http = await serve({
+        config: config('serve-none'),
+        createApp,
+        env,
+        projections: 'none',
+        logger: false,
+        log: () => {},
+      });
+      try {
+        assert.deepEqual(
+          http.app.projections?.projections.map((p) => p.name).sort(),
+          ['relay-nats', 'totals'],
+          'registered, so health and status list it as they list every projection',
+        );
+        assert.deepEqual(http.app.projections?.localStatus(), [], 'but not run here');
+      } finally {
+        await http.close();
+      }
+      const lines: string[] = [];
+      const running = await serve({
+        config: config('serve'),
+        createApp,
+        env,
+        logger: false,
+        log: (line) => lines.push(line),
+      });
+      try {
+        const position = await open(running.app, 's');
+        assert.ok(await running.app.projections?.waitFor(['relay-nats'], position, 10_000));
+        assert.equal(await messages(), 1);
+        assert.ok(running.app.projections?.owned.includes('relay-nats'));
+        assert.ok(
+          lines.some((line) => line.startsWith('relay: publishing committed events to NATS')),
+          lines.join('\n'),
+        );
+      } finally {
+        await running.close();
       }
     });
 

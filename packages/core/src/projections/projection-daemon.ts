@@ -131,14 +131,15 @@ export class ProjectionDaemon {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      try {
-        await Promise.all(this.#daemons.map((d) => d.stop()));
-      } finally {
-        const hooks = this.projections.flatMap((p) => (p.close === undefined ? [] : [p.close.bind(p)]));
-        const results = await Promise.allSettled(hooks.map((close) => close()));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed !== undefined) throw failed.reason;
-      }
+      const stopped = await Promise.all(this.#daemons.map((d) => d.stop())).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      const hooks = this.projections.flatMap((p) => (p.close === undefined ? [] : [p.close.bind(p)]));
+      const results = await Promise.allSettled(hooks.map((close) => close()));
+      if (stopped !== undefined) throw stopped.error;
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     })();
     return this.#closing;
   }
