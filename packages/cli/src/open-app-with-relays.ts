@@ -6,6 +6,7 @@ import type { AppFactory, AppOptions } from './serve.js';
 
 /** An app built with the relays its environment configures among its projections. */
 export interface AppWithRelays {
+  /** The app, its `close` wrapped as `openApp` wraps it (closing the relays' publishers too). */
   readonly app: Tandem;
   /** The relays (NATS_URL, RABBITMQ_URL) the app's daemon runs like projections; closed with it. */
   readonly relays: readonly ConfiguredRelay[];
