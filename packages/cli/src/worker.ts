@@ -57,7 +57,8 @@ export interface RunningWorker {
  * A projections-only process: no HTTP but, with TANDEM_OPERATIONS_PORT, its operations endpoints
  * (health and metrics: what is counted where events are applied, such as apply durations and
  * failed attempts, is only seen by scraping the process that applies them). Several workers and servers share one database; each runs
- * the projections it holds leases on, and a killed one's projections move to the others.
+ * the projections it holds leases on, and a killed one's projections move to the others. The
+ * relays NATS_URL and RABBITMQ_URL configure are among those projections (see `openAppWithRelays`).
  */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
   const env = options.env ?? process.env;
