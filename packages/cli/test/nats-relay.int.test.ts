@@ -7,11 +7,15 @@ import type { Store, Tandem } from '@tandem/core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createCli, loadConfig, openStore, runRelay, runWorker, serve, type AppOptions } from '@tandem/cli';
+import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { alice, counterApp, counterProjection, eventually } from '@tandem/testing';
 import { sharedNats } from '../../nats/test/nats-server-harness.js';
 import { openSockets } from './open-sockets.js';
 
 const probe = await sharedNats('cli_probe');
+const postgres = await postgresTestUrl();
+const schema = `t_cli_relay_${process.pid}_${Date.now().toString(36)}`;
+after(() => (postgres === undefined ? undefined : dropSchemas(postgres, [schema])));
 const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-relay-'));
 const connections: NatsConnection[] = [];
 const streams: string[] = [];
@@ -219,6 +223,52 @@ describe(
       }
     });
 
+    it(
+      'a worker and a relay process share relay-nats by lease: closing the holder hands it over, nothing lost or doubled',
+      // Two processes in real use; two in this process need a server database (see worker.int.test.ts).
+      { skip: postgres === undefined ? 'no PostgreSQL server' : false },
+      async () => {
+        const { env, messages } = await natsEnv('cli_share');
+        const shared = loadConfig({
+          DATABASE_URL: `${postgres ?? ''}${postgres?.includes('?') === true ? '&' : '?'}schema=${schema}`,
+          TANDEM_SECRET: 'x'.repeat(32),
+        });
+        const worker = await runWorker({ config: shared, createApp, env, logger: false, log: () => {} });
+        const relay = await runRelay({ config: shared, createApp, env, logger: false, log: () => {} }).catch(
+          async (error: unknown) => {
+            await worker.close();
+            throw error;
+          },
+        );
+        const holders = () => [
+          worker.app.projections?.owned.includes('relay-nats') === true,
+          relay.relays.daemon.owned.includes('relay-nats'),
+        ];
+        const closers = [() => worker.close(), () => relay.close()];
+        try {
+          for (const id of ['a', 'b']) await open(worker.app, id);
+          await eventually(async () => (await messages()) === 2 || undefined);
+          const [inWorker] = await eventually(() => {
+            const held = holders();
+            return held.filter(Boolean).length === 1 ? held : undefined;
+          });
+          // Close whichever holds it; the other takes it over from the same checkpoint.
+          const [holder, other] = inWorker === true ? [0, 1] : [1, 0];
+          await closers[holder]?.();
+          closers[holder] = async () => {};
+          const survivor = inWorker === true ? relay.app : worker.app;
+          let head = 0;
+          for (const id of ['c', 'd']) head = await open(survivor, id);
+          await eventually(() => holders()[other] || undefined, { message: 'the relay lease moved' });
+          await eventually(async () => (await messages()) === 4 || undefined);
+          const daemon = inWorker === true ? relay.relays.daemon : worker.app.projections;
+          assert.ok(await daemon?.waitFor(['relay-nats'], head, 10_000), 'its checkpoint reached the head');
+        } finally {
+          for (const close of closers) await close();
+        }
+      },
+    );
+
     it('refuses to start an app whose factory drops the relay, naming it, and closes what it opened', async () => {
       const { env } = await natsEnv('cli_dropped');
       const before = openSockets();
@@ -241,10 +291,14 @@ describe(
       await store.close();
     });
 
-    it('refuses a NATS_URL that is not nats://, and a bad stream name, before opening anything', async () => {
+    it('refuses a NATS_URL that is not nats://, a bad stream name and a RABBITMQ_URL that is not amqp://', async () => {
       for (const [variables, message] of [
         [{ NATS_URL: 'http://u:secret@host:4222' }, /NATS_URL must be nats:\/\/host:port/],
         [{ NATS_URL: 'nats://127.0.0.1:4222', TANDEM_NATS_STREAM: 'a.b' }, /stream name "a\.b"/],
+        [
+          { RABBITMQ_URL: 'http://u:secret@mq:5672' },
+          /RABBITMQ_URL must be amqp:\/\/user:password@host:port/,
+        ],
       ] as const) {
         const error = await runWorker({
           config: config('bad'),
