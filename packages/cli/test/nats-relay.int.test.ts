@@ -285,7 +285,8 @@ describe(
         }),
         /The app factory dropped relay-nats: .*projections: \[\.\.\.yourProjections, \.\.\.\(options\.projections \?\? \[\]\)\]/,
       );
-      assert.equal(openSockets(), before, 'nothing connected');
+      // At most: sockets of an earlier test (a closed pool) may still be going away.
+      assert.ok(openSockets() <= before, 'nothing connected');
       // The store closed: another process opens it at once (a SQLite file lock would refuse).
       const store = await openStore(databaseUrl('dropped'));
       await store.close();
