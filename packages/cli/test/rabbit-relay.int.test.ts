@@ -133,7 +133,10 @@ describe(
         assert.equal((await jsm.streams.info(names.stream)).state.messages, events.length);
         const status = await worker.app.projections?.status();
         assert.deepEqual(
-          status?.filter((s) => s.name.startsWith('relay-')).map((s) => [s.name, s.position]),
+          status
+            ?.filter((s) => s.name.startsWith('relay-'))
+            .map((s) => [s.name, s.position])
+            .sort(),
           [
             ['relay-nats', head],
             ['relay-rabbitmq', head],
