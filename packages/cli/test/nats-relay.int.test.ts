@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -120,6 +121,42 @@ describe(
         );
       } finally {
         await store.close();
+      }
+    });
+
+    it('a start that fails after the relay started (operations port taken) closes its connection', async () => {
+      const { env } = await natsEnv('cli_failed');
+      // An event waiting, so the relay has a batch to publish (and connects) as soon as it starts.
+      const seeding = await runWorker({
+        config: config('failed'),
+        createApp,
+        env: {},
+        logger: false,
+        log: () => {},
+      });
+      await open(seeding.app, 'f');
+      await seeding.close();
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const address = taken.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const before = openSockets();
+      try {
+        await assert.rejects(
+          runWorker({
+            config: config('failed'),
+            createApp,
+            env: { ...env, TANDEM_OPERATIONS_PORT: String(port) },
+            logger: false,
+            log: () => {},
+          }),
+          /EADDRINUSE/,
+        );
+        await eventually(() => openSockets() <= before || undefined, {
+          message: 'the relay connection is closed after the failed start',
+        });
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
       }
     });
 
