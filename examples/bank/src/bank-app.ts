@@ -9,7 +9,8 @@ import { accountBalancesProjection } from './read-models/account-balances.js';
 
 /**
  * The bank on any store (SQLite or PostgreSQL). Call `start()` to run its projections. The command
- * line passes `options`: the cursor key every process shares, and its logger for projection failures.
+ * line passes `options`: the cursor key every process shares, its logger for projection failures,
+ * and the relays NATS_URL or RABBITMQ_URL configure (its `projections`, run beside the bank's).
  * The return type is inferred: `app.execute` and `app.query` are typed by the registries below.
  */
 export function createBankApp(store: Store, options: AppOptions = {}) {
@@ -20,7 +21,8 @@ export function createBankApp(store: Store, options: AppOptions = {}) {
     store,
     commands: [OpenAccount, Deposit, Transfer],
     upcasters: depositUpcasters,
-    projections: [accountBalancesProjection],
+    // Plus the relays the command line adds when NATS_URL or RABBITMQ_URL is set.
+    projections: [accountBalancesProjection, ...(options.projections ?? [])],
     queries: [GetAccount, ListMyAccounts],
   });
 }

@@ -57,18 +57,19 @@ export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
  * read store, except the order summaries when `readStores.redis` is given (the command line opens
- * it from REDIS_URL): key lookups of an order's status are what Redis serves best. Call `start()`
+ * it from REDIS_URL): key lookups of an order's status are what Redis serves best. `projections`
+ * are run beside the shop's own (the command line's relays, such as `relay-nats`). Call `start()`
  * to run the projections. `logger` (the command line's process logger)
  * is where the projection daemon and failed audit writes are reported, so they land in the same
  * log as the requests.
  */
 export function createShopApp(
   store: Store,
-  options: Pick<TandemOptions, 'daemon' | 'cursorKey' | 'readStores'> & {
+  options: Pick<TandemOptions, 'daemon' | 'cursorKey' | 'readStores' | 'projections'> & {
     readonly logger?: ProjectionLogger;
   } = {},
 ): Promise<ShopApp> {
-  const { logger, readStores, ...rest } = options;
+  const { logger, readStores, projections, ...rest } = options;
   return createTandem({
     ...rest,
     ...(logger === undefined
@@ -81,7 +82,8 @@ export function createShopApp(
     store,
     commands: shopCommands,
     migrations: catalogMigrations,
-    projections: shopProjections,
+    // Plus what the command line adds: the relays NATS_URL and RABBITMQ_URL configure.
+    projections: [...shopProjections, ...(projections ?? [])],
     // Unbound, `redis` means the store's own read store: the shop runs without Redis too.
     readStores: { redis: readStores?.['redis'] },
     queries: shopQueries,

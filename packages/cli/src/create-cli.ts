@@ -87,7 +87,10 @@ export function createCli(options: CliOptions): Command {
 
   program
     .command('serve')
-    .description('run the HTTP server (and the projections) until SIGINT or SIGTERM')
+    .description(
+      'run the HTTP server (and the projections, with the relays NATS_URL or RABBITMQ_URL configure) ' +
+        'until SIGINT or SIGTERM',
+    )
     .option('--port <n>', 'port to listen on (default: PORT or 3000)', wholeNumber)
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .option('--no-projections', 'serve HTTP only; `worker` processes run the projections')
@@ -117,8 +120,8 @@ export function createCli(options: CliOptions): Command {
   program
     .command('worker')
     .description(
-      'run projections only (no HTTP), sharing them by lease with other processes; with NATS_URL set, ' +
-        'the NATS relay too',
+      'run projections only (no HTTP), sharing them by lease with other processes; with NATS_URL or ' +
+        'RABBITMQ_URL set, the relays to those brokers among them',
     )
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .action(async (flags: { database?: string }) => {
@@ -143,8 +146,9 @@ export function createCli(options: CliOptions): Command {
   program
     .command('relay')
     .description(
-      'run only the NATS relay (NATS_URL; TANDEM_NATS_STREAM, TANDEM_NATS_SUBJECT_PREFIX): publish every ' +
-        'committed event to JetStream, sharing the relay by lease with workers and other relays',
+      'run only the relays (NATS_URL with TANDEM_NATS_STREAM and TANDEM_NATS_SUBJECT_PREFIX, and/or ' +
+        'RABBITMQ_URL with TANDEM_RABBITMQ_EXCHANGE): publish every committed event to those brokers, ' +
+        'sharing each relay by lease with servers, workers and other relay processes',
     )
     .option('--database <url>', 'database to use (default: DATABASE_URL)')
     .action(async (flags: { database?: string }) => {

@@ -1,13 +1,17 @@
-// Type-only: erased from the emitted JavaScript, so neither package loads until loadAdapter asks.
+// Type-only: erased from the emitted JavaScript, so no package loads until loadAdapter asks.
+import type * as NatsAdapter from '@tandem/nats';
 import type * as PostgresAdapter from '@tandem/postgres';
+import type * as RabbitAdapter from '@tandem/rabbitmq';
 import type * as RedisAdapter from '@tandem/redis';
 import type * as SqliteAdapter from '@tandem/sqlite';
 
-/** The store adapters `tandem` can open, by the package that provides each. */
+/** The store and broker adapters `tandem` can open, by the package that provides each. */
 export const adapterPackages = {
   sqlite: '@tandem/sqlite',
   postgres: '@tandem/postgres',
   redis: '@tandem/redis',
+  nats: '@tandem/nats',
+  rabbitmq: '@tandem/rabbitmq',
 } as const;
 
 /** The module of one adapter package. */
@@ -15,18 +19,24 @@ export type AdapterModule<Name extends keyof typeof adapterPackages> = Name exte
   ? typeof SqliteAdapter
   : Name extends 'redis'
     ? typeof RedisAdapter
-    : typeof PostgresAdapter;
+    : Name extends 'nats'
+      ? typeof NatsAdapter
+      : Name extends 'rabbitmq'
+        ? typeof RabbitAdapter
+        : typeof PostgresAdapter;
 
-/** The variable that names each adapter's server, for the error when its package is missing. */
-const variables: Readonly<Record<keyof typeof adapterPackages, string>> = {
-  sqlite: 'DATABASE_URL',
-  postgres: 'DATABASE_URL',
-  redis: 'REDIS_URL',
+/** What asks for each adapter, for the error when its package is missing. */
+const reasons: Readonly<Record<keyof typeof adapterPackages, string>> = {
+  sqlite: 'DATABASE_URL names a sqlite database',
+  postgres: 'DATABASE_URL names a postgres database',
+  redis: 'REDIS_URL names a redis database',
+  nats: 'NATS_URL is set',
+  rabbitmq: 'RABBITMQ_URL is set',
 };
 
 /**
  * Loads an adapter package on first use. `@tandem/cli` only names the adapters as optional peers:
- * an application installs the one its DATABASE_URL needs, and a SQLite-only deployment never
+ * an application installs the ones its DATABASE_URL, REDIS_URL, NATS_URL and RABBITMQ_URL need, and a SQLite-only deployment never
  * builds PostgreSQL's driver (or the reverse). A missing one is named in the error, with the
  * install command, instead of Node's bare "Cannot find package".
  */
@@ -41,7 +51,7 @@ export async function loadAdapter<Name extends keyof typeof adapterPackages>(
   } catch (error) {
     if (isMissingPackage(error, specifier)) {
       throw new Error(
-        `${variables[name]} names a ${name} database, but ${specifier} is not installed: run \`npm install ${specifier}\``,
+        `${reasons[name]}, but ${specifier} is not installed: run \`npm install ${specifier}\``,
         { cause: error },
       );
     }

@@ -1,6 +1,5 @@
-// Type-only: erased from the emitted JavaScript, so @tandem/nats loads only when NATS_URL is set.
-import type * as NatsModule from '@tandem/nats';
 import type { EventPublisher } from '@tandem/core/adapter';
+import { loadAdapter } from './load-adapter.js';
 import { redactUrl } from './redact-url.js';
 
 /** Where the relay publishes, from the environment. */
@@ -14,7 +13,7 @@ export interface NatsRelayConfig {
 }
 
 /** A variable's value, with empty treated as unset. */
-function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw === undefined || raw === '' ? undefined : raw;
 }
@@ -25,7 +24,7 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
  * publish.
  */
 export function natsRelayConfig(env: NodeJS.ProcessEnv): NatsRelayConfig | undefined {
-  const servers = value(env, 'NATS_URL');
+  const servers = envValue(env, 'NATS_URL');
   if (servers === undefined) return undefined;
   for (const server of servers.split(',')) {
     let url: URL | undefined;
@@ -41,35 +40,21 @@ export function natsRelayConfig(env: NodeJS.ProcessEnv): NatsRelayConfig | undef
   }
   return {
     servers,
-    stream: value(env, 'TANDEM_NATS_STREAM'),
-    subjectPrefix: value(env, 'TANDEM_NATS_SUBJECT_PREFIX'),
+    stream: envValue(env, 'TANDEM_NATS_STREAM'),
+    subjectPrefix: envValue(env, 'TANDEM_NATS_SUBJECT_PREFIX'),
   };
 }
 
 /**
- * Loads `@tandem/nats` (an optional peer: only deployments that relay install it) and opens the
- * relay's publisher. A missing package is named with its install command.
+ * Loads `@tandem/nats` (an optional peer: only deployments that relay install it, see
+ * `loadAdapter`) and builds the relay's publisher, which connects at its first use. A missing
+ * package is named with its install command; a bad stream name or prefix throws here.
  */
 export async function openNatsPublisher(
   config: NatsRelayConfig,
-  importModule: (specifier: string) => Promise<unknown> = (specifier) => import(specifier),
+  importModule?: (specifier: string) => Promise<unknown>,
 ): Promise<EventPublisher> {
-  const specifier = '@tandem/nats';
-  let nats: typeof NatsModule;
-  try {
-    // The specifier is the constant above; the cast names what that package exports.
-    nats = (await importModule(specifier)) as typeof NatsModule;
-  } catch (error) {
-    const code = (error as Error & { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && error instanceof Error && error.message.includes(`'${specifier}'`))
-      throw new Error(
-        `NATS_URL is set, but ${specifier} is not installed: run \`npm install ${specifier}\``,
-        {
-          cause: error,
-        },
-      );
-    throw error;
-  }
+  const nats = await loadAdapter('nats', importModule);
   return nats.natsPublisher({
     servers: config.servers,
     ...(config.stream === undefined ? {} : { stream: config.stream }),

@@ -1,4 +1,4 @@
-import type { ReadStore, Store, Tandem } from '@tandem/core';
+import type { AnyProjection, ReadStore, Store, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
 import { loadAdapter } from './load-adapter.js';
 import { openStore } from './open-store.js';
@@ -24,6 +24,10 @@ export async function openReadStores(
  * app on them with `options` (the read stores are passed as `readStores`). The returned app's
  * `close` also closes the read stores, whether or not the factory handed them to `createTandem`
  * (which closes them too: closing twice is harmless). If anything fails, what opened is closed.
+ *
+ * `options.projections` (the relays the environment configures) must come back among the app's
+ * projections: a factory that does not pass them on to `createTandem` fails here, naming them,
+ * rather than leaving a relay silently never run.
  */
 export async function openApp(
   config: Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'redisPrefix'>,
@@ -41,6 +45,14 @@ export async function openApp(
     await closeAll([...Object.values(readStores), store]);
     throw error;
   }
+  try {
+    assertProjectionsKept(app, options.projections ?? []);
+  } catch (error) {
+    // The refusal is what the operator must act on: a failure to close what it refused is not
+    // thrown over it (closing is attempted for every part, each once).
+    await closeAll([app, ...Object.values(readStores)]).catch(() => undefined);
+    throw error;
+  }
   const closeApp = app.close;
   return {
     ...app,
@@ -52,6 +64,21 @@ export async function openApp(
       }
     },
   };
+}
+
+/**
+ * Throws unless every one of `given` is among the app's projections (the same definitions), so
+ * the factory passed `AppOptions.projections` on to `createTandem`.
+ */
+function assertProjectionsKept(app: Tandem, given: readonly AnyProjection[]): void {
+  const running = new Set(app.projections?.projections ?? []);
+  const dropped = given.filter((projection) => !running.has(projection)).map((p) => p.name);
+  if (dropped.length > 0)
+    throw new Error(
+      `The app factory dropped ${dropped.join(' and ')}: the command line passes the relays that ` +
+        'NATS_URL and RABBITMQ_URL configure as AppOptions.projections, and the app must run them. ' +
+        'Pass them on to createTandem: projections: [...yourProjections, ...(options.projections ?? [])]',
+    );
 }
 
 /** Closes each, every one even when an earlier one fails; throws the first failure after. */

@@ -11,7 +11,7 @@ import { performMaintenance } from './perform-maintenance.js';
 import { progressLine } from './progress-bar.js';
 import { terminalText } from './terminal-text.js';
 import type { AppFactory } from './serve.js';
-import { withApp } from './with-app.js';
+import { openAppWithRelays } from './open-app-with-relays.js';
 
 /**
  * The persisted truth, one row per namespace (tab-separated), each followed by what an operator
@@ -72,15 +72,23 @@ export function statusLines(all: readonly ProjectionStatus[]): string[] {
   return lines;
 }
 
-function withDaemon(
+/**
+ * Builds the app with the relays `env` configures among its projections (so status shows them and
+ * maintenance reaches them), runs `use` on its daemon, and closes everything, also on failure.
+ */
+async function withDaemon(
   config: AppConfig,
   createApp: AppFactory,
+  env: NodeJS.ProcessEnv,
   use: (daemon: ProjectionDaemon, app: Tandem) => Promise<void>,
 ): Promise<void> {
-  return withApp(config, createApp, async (app) => {
+  const { app } = await openAppWithRelays(config, createApp, env);
+  try {
     if (app.projections === undefined) throw new Error('This application declares no projections');
     await use(app.projections, app);
-  });
+  } finally {
+    await app.close();
+  }
 }
 
 /** A count from a result, for printing (results come from another process's JSON). */
@@ -149,7 +157,7 @@ export function addProjectionsCommand(
     .command('status')
     .description('state, position, lag, parked events, owner, stall cause and last error of every projection')
     .action(async () => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         for (const line of statusLines(await daemon.persistedStatus())) write(line);
       });
     });
@@ -160,7 +168,7 @@ export function addProjectionsCommand(
       'rebuild from position 0 into new storage, then swap it in (blue/green), beside live servers',
     )
     .action(async (name: string) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         const tty = process.stderr.isTTY;
         let lastLine = 0;
         const result = await run(daemon, 'rebuild', name, (progress) => {
@@ -192,7 +200,7 @@ export function addProjectionsCommand(
       'rebuild into scratch storage and diff it against the live read model; every projection without a name (exit code 1 on any difference)',
     )
     .action(async (name: string | undefined) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         const names =
           name === undefined
             ? daemon.projections.filter((p) => p.mode !== 'inline').map((p) => p.name)
@@ -216,7 +224,7 @@ export function addProjectionsCommand(
     .command('replay <name>')
     .description('re-apply parked events after a fix')
     .action(async (name: string) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         const result = await run(daemon, 'replay', name);
         write(`Replayed ${count(result, 'replayed')}; ${count(result, 'parked')} still parked.`);
       });
@@ -226,7 +234,7 @@ export function addProjectionsCommand(
     .command('retry <name>')
     .description('retry a projection stopped on an error, from its checkpoint (after a fix)')
     .action(async (name: string) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         const result = await run(daemon, 'retry', name);
         write(
           result?.retried === true
@@ -240,7 +248,7 @@ export function addProjectionsCommand(
     .command('pause <name>')
     .description('hold a projection between batches, in every process, until `resume`')
     .action(async (name: string) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         await run(daemon, 'pause', name);
         write(`Paused ${name}; its lag grows until \`resume\`. Read-your-writes waits on it time out.`);
       });
@@ -250,7 +258,7 @@ export function addProjectionsCommand(
     .command('resume <name>')
     .description('release a paused projection')
     .action(async (name: string) => {
-      await withDaemon(config, createApp, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
         await run(daemon, 'resume', name);
         write(`Resumed ${name}.`);
       });

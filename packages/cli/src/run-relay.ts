@@ -4,11 +4,11 @@ import { guardUnhandledRejections } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { loadHttpConfig } from './http-config.js';
-import { natsRelayConfig } from './nats-relay-config.js';
-import { startNatsRelay, type RunningNatsRelay } from './nats-relay.js';
-import { openStore } from './open-store.js';
+import { openApp } from './open-app.js';
+import { closeRelays, logRelays, openRelays } from './open-relays.js';
 import { processLogger } from './process-logger.js';
 import type { AppFactory } from './serve.js';
+import { startRelays, type RunningRelays } from './start-relays.js';
 
 /** Options for {@link runRelay}. */
 export interface RelayProcessOptions {
@@ -22,7 +22,10 @@ export interface RelayProcessOptions {
   readonly log?: (line: string) => void;
   /** The process's logger (pino, pino options, or `false`); default JSON lines on stdout. */
   readonly logger?: Logger | false | { readonly level?: string };
-  /** The environment (NATS_URL, TANDEM_NATS_STREAM, TANDEM_NATS_SUBJECT_PREFIX, TANDEM_LEASE_TTL_MS); default `process.env`. */
+  /**
+   * The environment (NATS_URL, TANDEM_NATS_STREAM, TANDEM_NATS_SUBJECT_PREFIX, RABBITMQ_URL,
+   * TANDEM_RABBITMQ_EXCHANGE, TANDEM_LEASE_TTL_MS); default `process.env`.
+   */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -30,42 +33,46 @@ export interface RelayProcessOptions {
 export interface RunningRelayProcess {
   /** The application (its projections do not run here). */
   readonly app: Tandem;
-  /** The relay: its daemon, name and close. */
-  readonly relay: RunningNatsRelay;
+  /** The relays: their daemon, names and close. */
+  readonly relays: RunningRelays;
   /** The process's logger. */
   readonly logger: Logger;
-  /** Stops the relay (releasing its lease) and closes the store. */
+  /** Stops the relays (releasing their leases), closes their publishers, then the store. */
   close(): Promise<void>;
 }
 
 /**
- * `tandem relay`: only the NATS relay (NATS_URL must be set), none of the app's projections and no
- * HTTP. It shares the relay by lease with workers and other relay processes on the same database.
+ * `tandem relay`: only the relays the environment configures (NATS_URL, RABBITMQ_URL; at least
+ * one), none of the app's projections and no HTTP. It shares each relay by lease with the `serve`
+ * and `worker` processes and other relay processes on the same database.
  */
 export async function runRelay(options: RelayProcessOptions): Promise<RunningRelayProcess> {
   const env = options.env ?? process.env;
-  const config = natsRelayConfig(env);
-  if (config === undefined) throw new Error('tandem relay needs NATS_URL (nats://host:4222)');
   const logger = processLogger(options.logger, loadHttpConfig(env).logLevel, env);
   const log = options.log ?? ((line: string) => logger.info(line));
+  // Checked and built before the database opens: a bad URL fails with nothing to undo.
+  const configured = await openRelays(env);
+  if (configured.length === 0)
+    throw new Error(
+      'tandem relay needs NATS_URL (nats://host:4222) or RABBITMQ_URL (amqp://user:password@host:5672)',
+    );
   let opened: Tandem | undefined;
-  let relaying: RunningNatsRelay | undefined;
+  let started: RunningRelays | undefined;
   try {
-    const store = await openStore(options.config.databaseUrl);
-    try {
-      opened = await options.createApp(store, { logger });
-    } catch (error) {
-      await closeAfterFailedStart(logger, [() => store.close()]);
-      throw error;
-    }
-    relaying = await startNatsRelay(opened, { env, log, logger, config });
+    // Built without the relays: they run in a daemon of their own here (see startRelays).
+    opened = await openApp(options.config, options.createApp, { logger });
+    started = await startRelays(opened, configured, { env, log, logger });
   } catch (error) {
     const app = opened;
-    await closeAfterFailedStart(logger, [app && (() => app.close())]);
+    await closeAfterFailedStart(logger, [
+      // startRelays closed them if it ran; closing again is harmless.
+      () => closeRelays(configured),
+      app && (() => app.close()),
+    ]);
     throw error;
   }
-  // startNatsRelay returns a relay whenever a configuration is given.
-  const relay = relaying as RunningNatsRelay;
+  logRelays(configured, log);
+  const relays = started;
   const app = opened;
   // The last resort of a long-running process: a dropped promise's rejection is logged.
   const unguard = guardUnhandledRejections((reason) =>
@@ -76,12 +83,12 @@ export async function runRelay(options: RelayProcessOptions): Promise<RunningRel
   const close = () =>
     (closing ??= (async () => {
       for (const signal of signals) process.off(signal, onSignal);
-      await relay.close();
+      await relays.close();
       await app.close();
       unguard();
     })());
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: handing the relay over, then closing the store`);
+    log(`${signal}: handing the relays over, then closing the store`);
     close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -91,5 +98,5 @@ export async function runRelay(options: RelayProcessOptions): Promise<RunningRel
     );
   };
   if (options.handleSignals === true) for (const signal of signals) process.once(signal, onSignal);
-  return { app, relay, logger, close };
+  return { app, relays, logger, close };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import type { ReadStore, Store, Tandem } from '@tandem/core';
+import type { AnyProjection, ReadStore, Store, Tandem } from '@tandem/core';
 import {
   createHttpServer,
   createOperationsServer,
@@ -10,7 +10,8 @@ import {
 } from '@tandem/http';
 import type { AppConfig } from './app-config.js';
 import { loadHttpConfig } from './http-config.js';
-import { openApp } from './open-app.js';
+import { openAppWithRelays } from './open-app-with-relays.js';
+import { logRelays } from './open-relays.js';
 import { openStore } from './open-store.js';
 import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
@@ -37,6 +38,14 @@ export interface AppOptions {
    * there. The command line closes them after the app.
    */
   readonly readStores?: Readonly<Record<string, ReadStore>>;
+  /**
+   * Projections the command line adds to the app's own: the relays NATS_URL and RABBITMQ_URL
+   * configure (`relay-nats`, `relay-rabbitmq`). Pass them on to `createTandem`
+   * (`projections: [...yours, ...(options.projections ?? [])]`), so they run in the app's daemon,
+   * under its leases, in its status, health and metrics. `serve`, `worker` and `projections` refuse
+   * to start an app that dropped them.
+   */
+  readonly projections?: readonly AnyProjection[];
 }
 
 /**
@@ -102,7 +111,10 @@ export interface ServeOptions {
    * `serve` and `worker` processes of the same database. `none`: HTTP only; workers project.
    */
   readonly projections?: 'shared' | 'none';
-  /** The environment (TANDEM_LEASE_TTL_MS); default `process.env`. */
+  /**
+   * The environment (TANDEM_LEASE_TTL_MS; NATS_URL, RABBITMQ_URL and their TANDEM_* for the relays
+   * that run with the projections); default `process.env`.
+   */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -128,11 +140,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let server: FastifyInstance | undefined;
   let operations: FastifyInstance | undefined;
   try {
-    app = await openApp(config, options.createApp, { cursorKey: cursorKeyFor(secret), logger }, (url) =>
-      openStore(url, { queryTimeoutMs: http.queryTimeoutMs }),
+    const opened = await openAppWithRelays(
+      config,
+      options.createApp,
+      env,
+      { cursorKey: cursorKeyFor(secret), logger },
+      (url) => openStore(url, { queryTimeoutMs: http.queryTimeoutMs }),
     );
-    // Projections run beside the server; a changed version starts its blue/green rebuild here.
-    if (options.projections !== 'none') await startProjections(app, env, log);
+    app = opened.app;
+    // Projections (and relays) run beside the server; a changed version starts its blue/green
+    // rebuild here. With `none` the relays are still registered: status and health show them.
+    if (options.projections !== 'none') {
+      await startProjections(app, env, log);
+      logRelays(opened.relays, log);
+    }
     server = await createHttpServer({
       tandem: app,
       auth,

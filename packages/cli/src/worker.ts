@@ -4,14 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { createOperationsServer, guardUnhandledRejections } from '@tandem/http';
 import { loadHttpConfig } from './http-config.js';
 import type { AppConfig } from './app-config.js';
-import { openApp } from './open-app.js';
+import { openAppWithRelays } from './open-app-with-relays.js';
+import { logRelays } from './open-relays.js';
 import { startProjections } from './process-ownership.js';
 import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { processLogger } from './process-logger.js';
 import type { AppFactory } from './serve.js';
 import { shutdownTracing, startTracing } from './start-tracing.js';
-import { natsRelayConfig } from './nats-relay-config.js';
-import { startNatsRelay, type RunningNatsRelay } from './nats-relay.js';
 
 /** Options for {@link runWorker}. */
 export interface WorkerOptions {
@@ -28,15 +27,21 @@ export interface WorkerOptions {
   readonly logger?: Logger | false | { readonly level?: string };
   /** Start the OpenTelemetry SDK from the OTEL_* variables (see `startTracing`); default true. */
   readonly tracing?: boolean;
-  /** The environment (TANDEM_LEASE_TTL_MS; NATS_URL and TANDEM_NATS_* for the relay); default `process.env`. */
+  /**
+   * The environment (TANDEM_LEASE_TTL_MS; NATS_URL, TANDEM_NATS_*, RABBITMQ_URL and
+   * TANDEM_RABBITMQ_* for the relays); default `process.env`.
+   */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A running worker. */
 export interface RunningWorker {
   readonly app: Tandem;
-  /** The NATS relay this worker runs beside its projections when NATS_URL is set. */
-  readonly relay: RunningNatsRelay | undefined;
+  /**
+   * The relays NATS_URL and RABBITMQ_URL configure (`relay-nats`, `relay-rabbitmq`): projections
+   * of the app's daemon like its own, run here while this worker holds their leases.
+   */
+  readonly relays: readonly string[];
   /** The process's logger. */
   readonly logger: Logger;
   /**
@@ -52,7 +57,8 @@ export interface RunningWorker {
  * A projections-only process: no HTTP but, with TANDEM_OPERATIONS_PORT, its operations endpoints
  * (health and metrics: what is counted where events are applied, such as apply durations and
  * failed attempts, is only seen by scraping the process that applies them). Several workers and servers share one database; each runs
- * the projections it holds leases on, and a killed one's projections move to the others.
+ * the projections it holds leases on, and a killed one's projections move to the others. The
+ * relays NATS_URL and RABBITMQ_URL configure are among those projections (see `openAppWithRelays`).
  */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
   const env = options.env ?? process.env;
@@ -63,18 +69,20 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   if (tracing !== undefined) log(`tracing: exporting spans by OTLP to ${tracing.endpoint}`);
   let opened: Tandem | undefined;
   let operations: FastifyInstance | undefined;
-  let relaying: RunningNatsRelay | undefined;
+  let relayNames: readonly string[] = [];
   try {
-    // Checked before anything opens: a bad NATS_URL fails the start, not the first publish.
-    const relayConfig = natsRelayConfig(env);
-    opened = await openApp(options.config, options.createApp, { logger });
-    if (opened.projections === undefined && relayConfig === undefined)
-      throw new Error('This application declares no projections (and NATS_URL is not set for a relay)');
-    if (opened.projections !== undefined && !opened.projections.shareable)
+    // The relays (NATS_URL, RABBITMQ_URL) join the app's own projections: one daemon, one status.
+    const built = await openAppWithRelays(options.config, options.createApp, env, { logger });
+    opened = built.app;
+    relayNames = built.relays.map((relay) => relay.projection.name);
+    if (opened.projections === undefined)
+      throw new Error(
+        'This application declares no projections (and neither NATS_URL nor RABBITMQ_URL configures a relay)',
+      );
+    if (!opened.projections.shareable)
       throw new Error(`The ${opened.store.name} store cannot share projections between processes`);
-    if (opened.projections !== undefined) await startProjections(opened, env, log);
-    if (relayConfig !== undefined)
-      relaying = await startNatsRelay(opened, { env, log, logger, config: relayConfig });
+    await startProjections(opened, env, log);
+    logRelays(built.relays, log);
     if (http.operationsPort !== undefined) {
       operations = await createOperationsServer({
         tandem: opened,
@@ -84,17 +92,16 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       await operations.listen({ port: http.operationsPort, host: http.operationsHost });
     }
   } catch (error) {
-    const [app, operating, relayed] = [opened, operations, relaying];
+    const [app, operating] = [opened, operations];
     await closeAfterFailedStart(logger, [
       operating && (() => operating.close()),
-      relayed && (() => relayed.close()),
+      // Stops the projections and relays, then closes the relays' publishers and the store.
       app && (() => app.close()),
       tracing && (() => tracing.shutdown()),
     ]);
     throw error;
   }
   const app = opened;
-  const relay = relaying;
   // The last resort of every long-running process here: a dropped promise's rejection is logged
   // and counted, never the end of the worker and the projections it holds.
   const unguard = guardUnhandledRejections((reason) =>
@@ -102,7 +109,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   );
   let reported: string | undefined;
   const reportHoldings = () => {
-    const owned = [...(app.projections?.owned ?? []), ...(relay?.daemon.owned ?? [])].join(', ');
+    const owned = (app.projections?.owned ?? []).join(', ');
     if (owned !== reported) log(`holding: ${owned === '' ? '(nothing)' : owned}`);
     reported = owned;
   };
@@ -116,7 +123,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       clearInterval(report);
       for (const signal of signals) process.off(signal, onSignal);
       await operations?.close();
-      await relay?.close();
+      // Hands the projections and relays over, then closes the relays' publishers and the store.
       await app.close();
       unguard();
       await shutdownTracing(tracing, logger);
@@ -138,5 +145,5 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : undefined;
   if (operationsUrl !== undefined) log(`operations endpoints at ${operationsUrl}`);
-  return { app, relay, logger, operationsUrl, close };
+  return { app, relays: relayNames, logger, operationsUrl, close };
 }

@@ -202,7 +202,10 @@ export interface Tandem<
    * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
    */
   start(options?: { readonly ownership?: ProjectionOwnership }): Promise<void>;
-  /** Stops the daemon, then closes the store. */
+  /**
+   * Stops the daemon and closes what its projections hold (a relay's publisher, see
+   * `ProjectionDaemon.close`), then the extra read stores, then the store.
+   */
   close(): Promise<void>;
 }
 
@@ -287,7 +290,8 @@ export async function createTandem<
     },
     close: async () => {
       try {
-        await projections?.stop();
+        // Stops the runners, then closes what projections hold outside the store (relays' brokers).
+        await projections?.close();
         // Each once, and never the default one, which the store closes.
         const extra = new Set(Object.values(options.readStores ?? {}));
         extra.delete(readStore);

@@ -12,6 +12,8 @@ import { alice, counterApp, eventually } from '@tandem/testing';
 function recordingPublisher() {
   const stored: RecordedEvent[] = [];
   const state = { down: false, prepares: 0, gate: undefined as Promise<void> | undefined };
+  /** What happened to the publisher, in order: `publish`, `published`, `close`. */
+  const trail: string[] = [];
   const publisher: EventPublisher = {
     name: 'recording',
     prepare: async () => {
@@ -19,12 +21,16 @@ function recordingPublisher() {
     },
     publish: async (events) => {
       if (state.down) throw new Error('broker unreachable');
+      trail.push('publish');
       await state.gate;
       stored.push(...events);
+      trail.push('published');
     },
-    close: async () => {},
+    close: async () => {
+      trail.push('close');
+    },
   };
-  return { publisher, stored, state };
+  return { publisher, stored, state, trail };
 }
 
 describe('a relay (defineRelay)', () => {
@@ -93,6 +99,53 @@ describe('a relay (defineRelay)', () => {
     } finally {
       await daemon.stop();
     }
+  });
+
+  it('closes its publisher with the app, once, only after its runner stopped (never on a stop)', async () => {
+    const store = new MemoryStore();
+    const broker = recordingPublisher();
+    const app = await counterApp(store, {
+      projections: [defineRelay(broker.publisher)],
+      daemon: { pollIntervalMs: 5 },
+    });
+    const daemon = app.projections;
+    assert.ok(daemon !== undefined);
+    await app.start();
+    await app.execute({ type: 'OpenCounter', data: { counterId: 'c' }, user: alice, commandId: 'c' });
+    assert.ok(await daemon.waitFor(['relay-recording'], await app.events.headPosition(), 5_000));
+    // A stop is not a close: the daemon may start again, with its publisher still open.
+    await daemon.stop();
+    assert.ok(!broker.trail.includes('close'), broker.trail.join(' '));
+    let release = () => {};
+    broker.state.gate = new Promise((resolve) => (release = resolve));
+    await daemon.start();
+    await app.execute({ type: 'Increment', data: { counterId: 'c', by: 1 }, user: alice });
+    await eventually(() => broker.trail.filter((step) => step === 'publish').length === 2 || undefined, {
+      message: 'the second publish is in flight',
+    });
+    // Closed while a publish is in flight: the publisher closes only after that batch ended.
+    const closing = app.close();
+    release();
+    await closing;
+    assert.deepEqual(broker.trail, ['publish', 'published', 'publish', 'published', 'close']);
+    await daemon.close(); // again: the same close, the publisher is not closed twice
+    assert.equal(broker.trail.filter((step) => step === 'close').length, 1);
+    await assert.rejects(daemon.start(), /closed/);
+  });
+
+  it('closes the publisher of a relay that never started, and every hook even when one fails', async () => {
+    const store = new MemoryStore();
+    const app = await counterApp(store);
+    const first = recordingPublisher();
+    const second = recordingPublisher();
+    const failing = { ...first.publisher, close: () => Promise.reject(new Error('close failed')) };
+    const daemon = new ProjectionDaemon({
+      events: app.events,
+      readStore: store.readStore(),
+      projections: [defineRelay(failing, { name: 'one' }), defineRelay(second.publisher, { name: 'two' })],
+    });
+    await assert.rejects(daemon.close(), /close failed/);
+    assert.deepEqual(second.trail, ['close']);
   });
 
   it('refuses to be verified (it has no read model) and unknown options', async () => {

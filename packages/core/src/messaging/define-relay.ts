@@ -34,6 +34,9 @@ const relayKeys = ['name', 'events', 'retry'] as const satisfies readonly (keyof
  *
  * The publisher's destination is created (`prepare`) before the first batch, and again after a
  * failed publish, in case the broker lost it.
+ *
+ * The relay owns `publisher`: closing the daemon (the application's `close`) closes it, after the
+ * relay's runner stopped. Give each relay a publisher of its own.
  */
 export function defineRelay(publisher: EventPublisher, options: RelayOptions = {}): AnyProjection {
   assertKnownOptions('defineRelay', options, relayKeys);
@@ -63,5 +66,7 @@ export function defineRelay(publisher: EventPublisher, options: RelayOptions = {
         throw error;
       }
     },
+    // Called by the daemon's close, after the runner stopped: no publish is in flight then.
+    close: () => publisher.close(),
   });
 }

@@ -44,6 +44,8 @@ export class ProjectionDaemon {
   readonly #byName = new Map<string, { readonly daemon: StoreDaemon; readonly store: ReadStore }>();
   readonly #default: StoreDaemon;
   readonly #defaultStore: ReadStore;
+  /** Set by {@link ProjectionDaemon.close}: the one close, final. */
+  #closing: Promise<void> | undefined;
 
   constructor(options: ProjectionDaemonOptions) {
     assertKnownOptions('ProjectionDaemon', options, projectionDaemonOptionKeys);
@@ -98,6 +100,7 @@ export class ProjectionDaemon {
    * projections under that store's leases.
    */
   async start(options: { readonly ownership?: ProjectionOwnership } = {}): Promise<void> {
+    if (this.#closing !== undefined) throw new Error('The projection daemon is closed');
     for (const daemon of this.#daemons) await daemon.start(options);
   }
 
@@ -117,6 +120,28 @@ export class ProjectionDaemon {
   /** Stops every runner after its batch in flight (a retry backoff is cut short). */
   async stop(): Promise<void> {
     await Promise.all(this.#daemons.map((d) => d.stop()));
+  }
+
+  /**
+   * Stops every runner, then closes what the projections hold outside the read store (each
+   * projection's `close`: a relay's broker connection), each once, also when stopping failed (a
+   * store that could not record the final states; the runners stopped before that): a connection
+   * left open would keep the process alive. Every hook runs even when one fails; the first failure
+   * is thrown after. Final: the daemon cannot start again. Calling it again returns the same close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const stopped = await Promise.all(this.#daemons.map((d) => d.stop())).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      const hooks = this.projections.flatMap((p) => (p.close === undefined ? [] : [p.close.bind(p)]));
+      const results = await Promise.allSettled(hooks.map((close) => close()));
+      if (stopped !== undefined) throw stopped.error;
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    })();
+    return this.#closing;
   }
 
   /**

@@ -91,6 +91,13 @@ export interface ProjectionDefinition<
    * inline projections.
    */
   deliver?(events: readonly RecordedEvent<E>[]): Promise<void>;
+  /**
+   * Releases what the projection holds outside the read store (a relay's broker connection). The
+   * daemon calls it once, from `ProjectionDaemon.close` (which the application's `close` calls),
+   * only after every runner stopped, so no `deliver` is in flight or can start; never on `stop`,
+   * after which the daemon may start again.
+   */
+  close?(): Promise<void>;
 }
 
 /** A projection definition with its types erased, as registries hold them. */
@@ -135,6 +142,7 @@ const projectionKeys = [
   'partitions',
   'apply',
   'deliver',
+  'close',
 ] as const satisfies readonly (keyof AnyProjection)[];
 
 /**
