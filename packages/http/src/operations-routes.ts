@@ -67,6 +67,7 @@ export function registerOperationsRoutes(
     return {
       status,
       ...(report.ready ? {} : { causes: report.causes }),
+      ...(report.degraded.length === 0 ? {} : { degraded: report.degraded }),
       store: tandem.store.name,
       ...(report.head === undefined ? {} : { head: report.head }),
       projections: report.projections.map(projectionDetails),

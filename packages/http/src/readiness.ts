@@ -25,6 +25,14 @@ export interface ReadinessCause {
 export interface ReadinessReport {
   readonly ready: boolean;
   readonly causes: readonly ReadinessCause[];
+  /**
+   * Faults that leave this process able to serve, so they do not make it unready: a relay (a
+   * projection that delivers to a broker) stopped, stalled or lagging. Its broker being down
+   * delays what other services receive, not what this one answers; taking every HTTP server out
+   * of the load balancer for it would turn a broker outage into an outage of the app. The
+   * projection alerts still fire for relays (they are projections in `/metrics`).
+   */
+  readonly degraded: readonly ReadinessCause[];
   /** The log's head; undefined when the store could not be read. */
   readonly head: number | undefined;
   /** Every projection's status (this process's runners live, the others persisted). */
@@ -41,7 +49,8 @@ function errorText(error: unknown): string {
  * Decides readiness: not ready while the store cannot be read, any projection is stopped on an
  * error or stalled (a paused one is maintenance, not a fault: its lag still counts), or a
  * projection's lag has stayed above `maxLagSeconds` for `lagGraceSeconds`. Lag is judged from the
- * looks it is asked for (probes, scrapes): the grace starts at the first look that saw it.
+ * looks it is asked for (probes, scrapes): the grace starts at the first look that saw it. The
+ * same faults of a relay are reported as `degraded`, without making the process unready.
  */
 export class Readiness {
   readonly #tandem: Tandem;
@@ -62,22 +71,27 @@ export class Readiness {
   async check(): Promise<ReadinessReport> {
     const daemon = this.#tandem.projections;
     const local = daemon?.localStatus() ?? [];
+    const relays = new Set(
+      (daemon?.projections ?? []).filter((p) => p.deliver !== undefined).map((p) => p.name),
+    );
     let head: number | undefined;
     let projections: readonly ProjectionStatus[] = [];
     const causes: ReadinessCause[] = [];
+    const degraded: ReadinessCause[] = [];
+    const blame = (s: LocalProjectionStatus) => (relays.has(s.name) ? degraded : causes);
     try {
       head = await this.#tandem.events.headPosition();
       projections = (await daemon?.overview()) ?? [];
     } catch (error) {
       causes.push({ kind: 'store-unreachable', message: `the store cannot be read: ${errorText(error)}` });
       // What is known without the store still names stalled and stopped projections.
-      for (const s of local) causes.push(...projectionCauses(s));
-      return { ready: false, causes, head, projections, local };
+      for (const s of local) blame(s).push(...projectionCauses(s));
+      return { ready: false, causes, degraded, head, projections, local };
     }
     const now = this.#now();
     const seen = new Set<string>();
     for (const s of projections) {
-      causes.push(...projectionCauses(s));
+      blame(s).push(...projectionCauses(s));
       seen.add(s.namespace);
       if (s.lagSeconds <= this.#maxLag) {
         this.#lagging.delete(s.namespace);
@@ -86,7 +100,7 @@ export class Readiness {
       const since = this.#lagging.get(s.namespace) ?? now;
       this.#lagging.set(s.namespace, since);
       if (now - since >= this.#graceMs)
-        causes.push({
+        blame(s).push({
           kind: 'lagging',
           projection: s.name,
           namespace: s.namespace,
@@ -95,7 +109,7 @@ export class Readiness {
     }
     for (const namespace of [...this.#lagging.keys()])
       if (!seen.has(namespace)) this.#lagging.delete(namespace);
-    return { ready: causes.length === 0, causes, head, projections, local };
+    return { ready: causes.length === 0, causes, degraded, head, projections, local };
   }
 }
 

@@ -68,3 +68,47 @@ describe('readiness: lag over its bound for its grace period', () => {
     assert.equal((await readiness.check()).ready, true);
   });
 });
+
+describe('readiness: relays', () => {
+  /** `name` stalled by an outage of what it writes to. */
+  const stalled = (name: string): ProjectionStatus => ({
+    ...lagging(3),
+    name,
+    namespace: `${name}@1`,
+    state: 'stalled',
+    stall: { cause: 'retrying', message: 'connection refused', since: new Date(0).toISOString() },
+  });
+  const appWith = (statuses: ProjectionStatus[]): Tandem =>
+    ({
+      events: { headPosition: async () => 500 },
+      projections: {
+        // A relay is a projection that delivers; the others apply.
+        projections: [
+          { name: 'relay-nats', deliver: async () => {} },
+          { name: 'orders', apply: async () => {} },
+        ],
+        localStatus: () => [],
+        overview: async () => statuses,
+      },
+    }) as unknown as Tandem;
+
+  it('a stalled relay degrades the report without making the process unready', async () => {
+    const report = await new Readiness(appWith([stalled('relay-nats'), lagging(0)])).check();
+    assert.equal(report.ready, true, 'a broker outage does not take the servers out of the load balancer');
+    assert.deepEqual(
+      report.degraded.map((c) => [c.kind, c.projection]),
+      [['stalled', 'relay-nats']],
+    );
+    assert.deepEqual(report.causes, []);
+  });
+
+  it('a stalled projection still makes it unready beside a relay', async () => {
+    const report = await new Readiness(appWith([stalled('relay-nats'), stalled('orders')])).check();
+    assert.equal(report.ready, false);
+    assert.deepEqual(
+      report.causes.map((c) => [c.kind, c.projection]),
+      [['stalled', 'orders']],
+    );
+    assert.equal(report.degraded.length, 1);
+  });
+});
