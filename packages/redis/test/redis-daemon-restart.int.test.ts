@@ -73,4 +73,71 @@ describe('the daemon on Redis across a restart of Redis', () => {
       await server.stop();
     }
   });
+
+  it('restarted while idle: the probe finds the loss, reads refuse, and the daemon rebuilds without a new event', async () => {
+    const server = await OwnRedisServer.start();
+    const store = new MemoryStore();
+    const readStore = openRedisReadStore({
+      url: server.url,
+      prefix: uniquePrefix('idle-restart'),
+      redisOptions: { maxRetriesPerRequest: 1, retryStrategy: () => 20 },
+    });
+    const app = await counterApp(store);
+    // The test's clock: the probe is due only once the test moves it past lossProbeMs.
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const daemon = new ProjectionDaemon({
+      events: app.events,
+      readStore,
+      projections: [redisCounterProjection()],
+      pollIntervalMs: 5,
+      lossProbeMs: 60_000,
+      clock: () => new Date(now),
+      logger: { error: () => {}, warn: () => {}, info: () => {} },
+    });
+    await daemon.start();
+    try {
+      for (const id of ['a', 'b']) {
+        await app.execute({
+          type: 'OpenCounter',
+          data: { counterId: id },
+          user: alice,
+          commandId: `open-${id}`,
+        });
+        await app.execute({
+          type: 'Increment',
+          data: { counterId: id, by: 3 },
+          user: alice,
+          commandId: `inc-${id}`,
+        });
+      }
+      const head = await app.events.headPosition();
+      assert.ok(await daemon.waitFor(['counter-totals'], head, 10_000));
+      const reader = readStore.activeReader('counter-totals', counters);
+      assert.equal((await reader.get('a'))?.value, 3);
+      const before = await readStore.activeNamespace('counter-totals');
+
+      await server.restart();
+      await eventually(async () => (await readStore.redis.ping()) === 'PONG', { message: 'reconnected' });
+      await assert.rejects(reader.get('a'), notReady, 'an emptied Redis is never served as empty');
+
+      // No event arrives; only the clock moves past the probe interval.
+      now += 60_001;
+      await eventually(
+        async () => {
+          assert.equal((await reader.get('a'))?.value, 3);
+          assert.equal((await reader.get('b'))?.value, 3);
+          return true;
+        },
+        { message: 'the idle daemon rebuilt the read model', timeoutMs: 20_000 },
+      );
+      assert.equal(await app.events.headPosition(), head, 'no event was needed');
+      const after = await readStore.activeNamespace('counter-totals');
+      assert.ok(after !== undefined && after !== before, 'a new generation was built and activated');
+    } finally {
+      await daemon.stop();
+      await readStore.close();
+      await store.close();
+      await server.stop();
+    }
+  });
 });

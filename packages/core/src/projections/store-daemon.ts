@@ -116,6 +116,8 @@ export class StoreDaemon {
       progressed: () => this.#waiter.progressed(),
       leaseLost: (unit) => this.#leaseLost(unit),
       readModelLost: (name) => this.#rebuildLost(name),
+      // Only a store that can lose its data is asked whether it did.
+      lossProbeMs: readStore.capabilities.durable ? undefined : (options.lossProbeMs ?? 1_000),
     });
     this.#waiter = new PositionWaiter({
       readStore,
