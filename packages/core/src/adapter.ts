@@ -50,6 +50,7 @@ export { tandemTracer } from './tracing/tandem-tracer.js';
 export { deadLetterFromRow, type DeadLetterRow } from './read-store/dead-letter.js';
 export { CheckpointMoved } from './read-store/checkpoint-moved.js';
 export { ApplyFailed } from './read-store/apply-failed.js';
+export { hintedReads } from './read-store/projection-batch.js';
 export { ReadModelLost } from './read-store/read-model-lost.js';
 export { applyBatchInTransaction } from './read-store/apply-batch-in-transaction.js';
 export { activeVersionReader, type ActiveVersionLookups } from './read-store/active-version-reader.js';

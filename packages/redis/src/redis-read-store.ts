@@ -17,6 +17,7 @@ import {
   ApplyFailed,
   assertKnownOptions,
   checkedField,
+  hintedReads,
   ProjectionNamespace,
   ReadModelLost,
 } from '@tandem/core/adapter';
@@ -258,7 +259,9 @@ export class RedisReadStore implements ReadStore {
    * anything else is an outage.
    */
   async applyBatch(batch: ProjectionBatch): Promise<void> {
-    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation, batch.reads ?? []);
+    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation, (collection) =>
+      hintedReads(batch, collection),
+    );
     if (batch.apply !== undefined) {
       try {
         await batch.apply(tx);
