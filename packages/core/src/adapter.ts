@@ -62,7 +62,11 @@ export {
   type ProjectionStatusRow,
 } from './read-store/projection-status-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
-export { readModelNotReady, readModelSwapping } from './read-store/read-model-unavailable.js';
+export {
+  readModelNotReady,
+  readModelRebuilding,
+  readModelSwapping,
+} from './read-store/read-model-unavailable.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
 export {
   cutPage,

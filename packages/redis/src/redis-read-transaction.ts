@@ -213,6 +213,7 @@ export class RedisReadTransaction implements ReadTransaction {
       keys.checkpoints,
       keys.generation,
       keys.active,
+      keys.lost,
       this.#generation ?? '',
       fence === undefined ? '' : keys.lease(fence.name),
       fence?.owner ?? '',
