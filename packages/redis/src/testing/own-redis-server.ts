@@ -20,6 +20,7 @@ export function freePort(): Promise<number> {
  * done. Needs `redis-server` on the PATH.
  */
 export class OwnRedisServer {
+  /** The port it listens on (127.0.0.1). */
   readonly port: number;
   #process: ChildProcess | undefined;
 
