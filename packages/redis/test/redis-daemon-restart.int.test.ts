@@ -6,8 +6,8 @@ import { openRedisReadStore } from '@tandem/redis';
 import { OwnRedisServer, uniquePrefix } from './redis-test-server.js';
 
 /** The counters without their search index: Redis refuses to prepare one. */
-function redisCounterProjection() {
-  const projection = counterProjection();
+function redisCounterProjection(options: { name?: string; partitions?: number } = {}) {
+  const projection = counterProjection(options);
   const { search: _search, ...plain } = projection.collections.counters;
   return { ...projection, collections: { counters: plain } };
 }
@@ -88,7 +88,11 @@ describe('the daemon on Redis across a restart of Redis', () => {
     const daemon = new ProjectionDaemon({
       events: app.events,
       readStore,
-      projections: [redisCounterProjection()],
+      // One partitioned: each of its lanes (checkpoint rows `ns#p`) is probed.
+      projections: [
+        redisCounterProjection(),
+        redisCounterProjection({ name: 'counter-lanes', partitions: 2 }),
+      ],
       pollIntervalMs: 5,
       lossProbeMs: 60_000,
       clock: () => new Date(now),
@@ -111,14 +115,17 @@ describe('the daemon on Redis across a restart of Redis', () => {
         });
       }
       const head = await app.events.headPosition();
-      assert.ok(await daemon.waitFor(['counter-totals'], head, 10_000));
+      assert.ok(await daemon.waitFor(['counter-totals', 'counter-lanes'], head, 10_000));
       const reader = readStore.activeReader('counter-totals', counters);
+      const lanes = readStore.activeReader('counter-lanes', counters);
+      assert.equal((await lanes.get('b'))?.value, 3);
       assert.equal((await reader.get('a'))?.value, 3);
       const before = await readStore.activeNamespace('counter-totals');
 
       await server.restart();
       await eventually(async () => (await readStore.redis.ping()) === 'PONG', { message: 'reconnected' });
       await assert.rejects(reader.get('a'), notReady, 'an emptied Redis is never served as empty');
+      await assert.rejects(lanes.get('a'), notReady);
 
       // No event arrives; only the clock moves past the probe interval.
       now += 60_001;
@@ -126,6 +133,8 @@ describe('the daemon on Redis across a restart of Redis', () => {
         async () => {
           assert.equal((await reader.get('a'))?.value, 3);
           assert.equal((await reader.get('b'))?.value, 3);
+          assert.equal((await lanes.get('a'))?.value, 3);
+          assert.equal((await lanes.get('b'))?.value, 3);
           return true;
         },
         { message: 'the idle daemon rebuilt the read model', timeoutMs: 20_000 },
