@@ -89,5 +89,20 @@ describe('declared reads: the read hint a projection declares per collection', (
         }),
       /reads\.balance must be a function, for one of its collections/,
     );
+    const base = {
+      name: 'bad',
+      version: 1,
+      events: ['Moved'],
+      collections: { balances },
+      apply: async () => {},
+    };
+    assert.throws(
+      () => defineProjection({ ...base, reads: 'balances' as never }),
+      /reads must map collections/,
+    );
+    assert.throws(
+      () => defineProjection({ ...base, reads: { balances: 'id' } as never }),
+      /reads\.balances must be a function/,
+    );
   });
 });

@@ -185,9 +185,11 @@ export function defineProjectionImpl<
   if (definition.deliver !== undefined && definition.mode === 'inline') {
     throw new Error(`Projection ${definition.name}: a projection with deliver cannot be inline`);
   }
+  if (definition.reads !== undefined && (typeof definition.reads !== 'object' || definition.reads === null))
+    throw new Error(`Projection ${definition.name}: reads must map collections to functions`);
   for (const [key, reads] of Object.entries(definition.reads ?? {})) {
     // A misspelt collection would leave its hint unused, silently.
-    if (!Object.hasOwn(definition.collections, key) || typeof reads !== 'function')
+    if (!Object.hasOwn(definition.collections, key) || (reads !== undefined && typeof reads !== 'function'))
       throw new Error(
         `Projection ${definition.name}: reads.${key} must be a function, for one of its collections`,
       );
