@@ -8,6 +8,7 @@ import { postgresAppend } from './micro/postgres-append.js';
 import { postgresRebuild } from './micro/postgres-rebuild.js';
 import { projectionLag } from './micro/projection-lag.js';
 import { redisApply } from './micro/redis-apply.js';
+import { redisReadCheck } from './micro/redis-read-check.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
 import { sqliteSearch } from './micro/sqlite-search.js';
@@ -33,4 +34,5 @@ export const benchmarks: readonly Benchmark[] = [
   natsRelay,
   natsLatency,
   redisApply,
+  redisReadCheck,
 ];

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import { createCli, loadConfig, serve } from '@tandem/cli';
 import { signToken } from '@tandem/http';
 import { openRedisReadStore } from '@tandem/redis';
-import { deletePrefixes, redisTestUrl, uniquePrefix } from '@tandem/redis/testing';
+import { eventually } from '@tandem/testing';
+import { deletePrefixes, OwnRedisServer, redisTestUrl, uniquePrefix } from '@tandem/redis/testing';
 import { createShopApp } from '@tandem/example-shop';
 import { shopDatabaseUrl } from '../src/shop-app.js';
 import { orderSummaries } from '../src/read-models/order-summaries.js';
@@ -92,6 +93,70 @@ describe(
         assert.match(row, /running|catching-up/);
       } finally {
         await running.close();
+      }
+    });
+
+    it('a Redis restarted while the shop is idle: 503 problem+json meanwhile, never an empty answer, then rebuilt by itself', async () => {
+      const server = await OwnRedisServer.start();
+      const env = {
+        DATABASE_URL: `sqlite:${join(dir, 'idle.db')}`,
+        REDIS_URL: server.url,
+        TANDEM_SECRET: secret,
+        PORT: '0',
+      };
+      const config = loadConfig(env, { databaseUrl: shopDatabaseUrl });
+      const running = await serve({ config, createApp: createShopApp, env, log: () => {}, logger: false });
+      try {
+        await orderWorkload(running.app).seed(100);
+        const buyer = { id: 'b3', roles: ['customer'] };
+        const placed = await running.app.execute({
+          type: 'PlaceOrder',
+          data: {
+            items: [{ productId: 'p1', quantity: 1 }],
+            shippingAddress: { line1: '2 Main St', city: 'Austin', state: 'TX', zip: '73301' },
+          },
+          user: buyer,
+          commandId: 'redis-idle-order',
+        });
+        assert.ok(placed.ok, placed.ok ? '' : placed.error.message);
+        const orderId = placed.result.ids['orderId'];
+        const token = await signToken({ sub: buyer.id, role: 'customer' }, running.auth, { expiresIn: '5m' });
+        const get = () =>
+          fetch(`${running.url}/queries/GetOrderSummary?orderId=${orderId}`, {
+            headers: {
+              authorization: `Bearer ${token}`,
+              'tandem-min-position': String(placed.result.position),
+            },
+          });
+        assert.equal((await get()).status, 200);
+        const head = await running.app.events.headPosition();
+
+        await server.restart();
+        // No command from here on: only the daemon's idle probe can find the loss and rebuild.
+        const refusals: string[] = [];
+        await eventually(
+          async () => {
+            const response = await get();
+            if (response.status === 200) {
+              const summary = (await response.json()) as { orderId: string; status: string };
+              assert.equal(summary.orderId, orderId, 'never an empty or partial read model');
+              return true;
+            }
+            assert.equal(response.status, 503, await response.clone().text());
+            assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+            const problem = (await response.json()) as { code: string; details?: { reason?: string } };
+            assert.equal(problem.code, 'unavailable');
+            assert.match(problem.details?.reason ?? '', /^read-model-(not-ready|lost)$/);
+            refusals.push(problem.details?.reason ?? '');
+            return false;
+          },
+          { message: 'the idle shop rebuilds its Redis read model', timeoutMs: 30_000 },
+        );
+        assert.ok(refusals.length > 0, 'the emptied Redis was refused before the rebuild was active');
+        assert.equal(await running.app.events.headPosition(), head, 'no event was needed');
+      } finally {
+        await running.close();
+        await server.stop();
       }
     });
   },

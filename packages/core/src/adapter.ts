@@ -50,6 +50,7 @@ export { tandemTracer } from './tracing/tandem-tracer.js';
 export { deadLetterFromRow, type DeadLetterRow } from './read-store/dead-letter.js';
 export { CheckpointMoved } from './read-store/checkpoint-moved.js';
 export { ApplyFailed } from './read-store/apply-failed.js';
+export { hintedReads } from './read-store/projection-batch.js';
 export { ReadModelLost } from './read-store/read-model-lost.js';
 export { applyBatchInTransaction } from './read-store/apply-batch-in-transaction.js';
 export { activeVersionReader, type ActiveVersionLookups } from './read-store/active-version-reader.js';
@@ -61,7 +62,11 @@ export {
   type ProjectionStatusRow,
 } from './read-store/projection-status-store.js';
 export { planFind, type IndexPlan } from './read-store/index-plan.js';
-export { readModelNotReady, readModelSwapping } from './read-store/read-model-unavailable.js';
+export {
+  readModelNotReady,
+  readModelRebuilding,
+  readModelSwapping,
+} from './read-store/read-model-unavailable.js';
 export { checkedField, readModelTable } from './read-store/table-name.js';
 export {
   cutPage,

@@ -135,6 +135,7 @@ export {
   type NamedProjection,
   type ProjectionOptionsFor,
   type DocumentOf,
+  type DocumentReads,
   type FailurePolicy,
   type ProjectionContext,
   type ProjectionDefinition,

@@ -25,3 +25,4 @@ export { createNatsConsumer, type NatsConsumer } from './nats-consumer.js';
 export type { NatsConsumerOptions } from './nats-consumer-options.js';
 export type { NatsConsumerError, NatsConsumerState, NatsConsumerStatus } from './nats-consumer-status.js';
 export { deadLetterHeaders, type DeadLetterReason } from './nats-consumer-dead-letter.js';
+export { deadLetterStreamConfig, NatsDeadLetterMismatch } from './nats-dead-letter-stream.js';

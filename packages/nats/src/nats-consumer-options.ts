@@ -1,5 +1,6 @@
 import type { ProjectionLogger, RecordedEvent, Store, Transaction } from '@tandem/core';
 import { assertKnownOptions } from '@tandem/core/adapter';
+import type { StreamConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { checkSubjectPrefix } from './event-message.js';
 
@@ -38,8 +39,20 @@ export interface NatsConsumerOptions {
   readonly ackWaitMs?: number;
   /** The first redelivery delay after a handler failure, doubled each time up to 30 s; default 500 ms. */
   readonly retryDelayMs?: number;
-  /** Where refused messages go; default `<subjectPrefix>.dead-letter.<durable>`. */
+  /**
+   * Where refused messages go; default `<subjectPrefix>-dead-letter.<durable>`. It must lie outside
+   * the events stream's subjects (refused at `start()`): dead letters go to a stream of their own.
+   */
   readonly deadLetterSubject?: string;
+  /**
+   * The JetStream stream that keeps dead letters; default `<stream>_DEAD_LETTERS`. Created at
+   * `start()` if missing (see `deadLetterStreamConfig`), capturing `<subjectPrefix>-dead-letter.>`
+   * (the dead letters of every durable on the events stream) or, with a `deadLetterSubject` of
+   * your own, that subject. An existing one must capture `deadLetterSubject`.
+   */
+  readonly deadLetterStream?: string;
+  /** Fields replacing the defaults of `deadLetterStreamConfig` when `start()` creates the dead-letter stream. */
+  readonly deadLetterStreamConfig?: Partial<StreamConfig>;
   /** Messages in process at once (and pulled ahead); default 64. One Tandem stream's messages go one at a time. */
   readonly batchSize?: number;
   /** Where failures and dead letters are reported; default one line each on stderr. */
@@ -56,6 +69,10 @@ export interface ResolvedConsumerOptions {
   readonly ackWaitMs: number;
   readonly retryDelayMs: number;
   readonly deadLetterSubject: string;
+  readonly deadLetterStream: string;
+  /** What a missing dead-letter stream is created capturing. */
+  readonly deadLetterStreamSubjects: readonly string[];
+  readonly deadLetterStreamConfig: Partial<StreamConfig>;
   readonly batchSize: number;
 }
 
@@ -72,9 +89,14 @@ const knownOptions = [
   'ackWaitMs',
   'retryDelayMs',
   'deadLetterSubject',
+  'deadLetterStream',
+  'deadLetterStreamConfig',
   'batchSize',
   'logger',
 ] as const;
+
+/** A JetStream stream name: no white space, `.`, `*`, `>`, `/` or `\\`; at most 255 characters. */
+const streamName = /^[^\s.*>/\\]{1,255}$/;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, max: number): number {
   const chosen = value ?? fallback;
@@ -113,11 +135,22 @@ export function resolveConsumerOptions(options: NatsConsumerOptions): ResolvedCo
       `createNatsConsumer: durable ${JSON.stringify(durable)} must be 1 to 64 letters, digits, '_' or '-'`,
     );
   const stream = options.stream ?? 'TANDEM';
-  if (!/^[^\s.*>/\\]{1,255}$/.test(stream))
+  if (!streamName.test(stream))
     throw new TypeError(
       `createNatsConsumer: stream ${JSON.stringify(stream)} is not a JetStream stream name`,
     );
   const subjectPrefix = checkSubjectPrefix(options.subjectPrefix ?? 'tandem');
+  const deadLetterStream = options.deadLetterStream ?? `${stream}_DEAD_LETTERS`;
+  if (!streamName.test(deadLetterStream))
+    throw new TypeError(
+      `createNatsConsumer: deadLetterStream ${JSON.stringify(deadLetterStream)} is not a JetStream stream name`,
+    );
+  // Outside `<subjectPrefix>.>`, which the relay's stream captures: dead letters are not events.
+  const deadLetterSubjects = `${subjectPrefix}-dead-letter`;
+  const deadLetterSubject = publishSubject(
+    'deadLetterSubject',
+    options.deadLetterSubject ?? `${deadLetterSubjects}.${durable}`,
+  );
   const filterSubjects = options.filterSubjects ?? [];
   for (const filter of filterSubjects)
     if (typeof filter !== 'string' || !/^[^\s.]+(\.[^\s.]+)*$/.test(filter))
@@ -130,10 +163,11 @@ export function resolveConsumerOptions(options: NatsConsumerOptions): ResolvedCo
     maxDeliver: positiveInteger('maxDeliver', options.maxDeliver, 5, 1_000),
     ackWaitMs: positiveInteger('ackWaitMs', options.ackWaitMs, 30_000, 24 * 3_600_000),
     retryDelayMs: positiveInteger('retryDelayMs', options.retryDelayMs, 500, 3_600_000),
-    deadLetterSubject: publishSubject(
-      'deadLetterSubject',
-      options.deadLetterSubject ?? `${subjectPrefix}.dead-letter.${durable}`,
-    ),
+    deadLetterSubject,
+    deadLetterStream,
+    deadLetterStreamSubjects:
+      options.deadLetterSubject === undefined ? [`${deadLetterSubjects}.>`] : [deadLetterSubject],
+    deadLetterStreamConfig: options.deadLetterStreamConfig ?? {},
     batchSize: positiveInteger('batchSize', options.batchSize, 64, 10_000),
   };
 }

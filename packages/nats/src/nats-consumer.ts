@@ -9,7 +9,8 @@ import {
 } from '@nats-io/jetstream';
 import { checkedInboxKey, TandemError, type ProjectionLogger, type RecordedEvent } from '@tandem/core';
 import { decodeEventMessage } from './event-message.js';
-import { publishDeadLetter, type DeadLetterReason } from './nats-consumer-dead-letter.js';
+import { deadLetterHeaders, publishDeadLetter, type DeadLetterReason } from './nats-consumer-dead-letter.js';
+import { ensureDeadLetterStream } from './nats-dead-letter-stream.js';
 import { ensureDurable } from './nats-consumer-durable.js';
 import { ConsumerLanes } from './nats-consumer-lanes.js';
 import {
@@ -25,8 +26,11 @@ export interface NatsConsumer {
   readonly durable: string;
   /** Where refused messages go. */
   readonly deadLetterSubject: string;
+  /** The stream that keeps them, apart from the events stream. */
+  readonly deadLetterStream: string;
   /**
-   * Connects (with `servers`), creates the durable if the stream has none of that name, and starts
+   * Connects (with `servers`), creates the dead-letter stream if missing (and refuses a dead-letter
+   * subject the events stream would capture), creates the durable if the stream has none of that name, and starts
    * pulling. Resolves once messages flow; rejects when the stream is missing or NATS does not answer.
    */
   start(): Promise<void>;
@@ -114,11 +118,11 @@ export function createNatsConsumer(options: NatsConsumerOptions): NatsConsumer {
 class JetStreamInboxConsumer implements NatsConsumer {
   readonly durable: string;
   readonly deadLetterSubject: string;
+  readonly deadLetterStream: string;
   readonly #options: NatsConsumerOptions;
   readonly #resolved: ResolvedConsumerOptions;
   readonly #logger: ProjectionLogger;
   readonly #lanes: ConsumerLanes;
-  readonly #deadLetterPrefix: string;
   #state: NatsConsumerState = 'idle';
   #connection: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
@@ -142,7 +146,7 @@ class JetStreamInboxConsumer implements NatsConsumer {
     this.#resolved = resolved;
     this.durable = resolved.durable;
     this.deadLetterSubject = resolved.deadLetterSubject;
-    this.#deadLetterPrefix = `${resolved.subjectPrefix}.dead-letter.`;
+    this.deadLetterStream = resolved.deadLetterStream;
     this.#logger = options.logger ?? stderrLogger;
     this.#lanes = new ConsumerLanes(resolved.batchSize, (error) =>
       this.#fail(error, undefined, 'a message task failed outside its own handling'),
@@ -172,8 +176,14 @@ class JetStreamInboxConsumer implements NatsConsumer {
         (await connect({ servers: typeof servers === 'string' ? servers : [...(servers ?? [])] }));
       this.#connection = connection;
       const jsm = await jetstreamManager(connection);
-      const { created, warnings } = await ensureDurable(jsm, this.#resolved);
       const where = { stream: this.#resolved.stream, durable: this.durable };
+      const deadLetters = await ensureDeadLetterStream(jsm, this.#resolved);
+      if (deadLetters.created)
+        this.#logger.info(
+          { ...where, deadLetterStream: this.deadLetterStream },
+          'NATS consumer: created the dead-letter stream',
+        );
+      const { created, warnings } = await ensureDurable(jsm, this.#resolved);
       for (const warning of warnings) this.#logger.warn(where, `NATS consumer: ${warning}`);
       if (created) this.#logger.info(where, 'NATS consumer: created the durable');
       this.#js = jetstream(connection);
@@ -227,8 +237,9 @@ class JetStreamInboxConsumer implements NatsConsumer {
   }
 
   #decode(msg: JsMsg): Decoded {
-    if (msg.subject === this.deadLetterSubject || msg.subject.startsWith(this.#deadLetterPrefix))
-      return { kind: 'dead-letter' };
+    // Dead letters have a stream of their own; one found here was stored by an older release (or
+    // an operator's configuration) in the events stream, and is never handled as an event.
+    if (msg.headers?.has(deadLetterHeaders.reason) === true) return { kind: 'dead-letter' };
     try {
       const event = decodeEventMessage(msg);
       // An id the inbox would refuse is the message's fault, as a malformed body is.
@@ -246,7 +257,7 @@ class JetStreamInboxConsumer implements NatsConsumer {
     working.unref();
     try {
       if (decoded.kind === 'dead-letter') {
-        // The stream captures the dead-letter subjects too: never handle a dead letter as an event.
+        // A dead letter in the events stream (see #decode): acknowledged, never handled.
         this.#counts.deadLettersIgnored += 1;
         await this.#ack(msg, undefined);
       } else if (decoded.kind === 'malformed') {

@@ -88,3 +88,19 @@ export function streamConfigWarnings(info: StreamInfo, wanted: Partial<StreamCon
     );
   return warnings;
 }
+
+/**
+ * Whether subject filter `filter` (`*` one token, `>` one or more at the end) matches the literal
+ * subject `subject`.
+ */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const tokens = filter.split('.');
+  const parts = subject.split('.');
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === '>') return parts.length > i;
+    if (i >= parts.length) return false;
+    if (token !== '*' && token !== parts[i]) return false;
+  }
+  return tokens.length === parts.length;
+}

@@ -125,8 +125,11 @@ for (const database of databases) {
             'still once each after the clean stop',
           );
         } finally {
-          // Clean-up only: a stream the failed run never created is nothing to delete.
-          await (await jetstreamManager(nc)).streams.delete(names.stream).catch(() => false);
+          // Clean-up only: a stream the failed run never created is nothing to delete. The
+          // consumers' dead-letter stream goes too (created at their start, empty here).
+          const jsm = await jetstreamManager(nc);
+          for (const stream of [names.stream, `${names.stream}_DEAD_LETTERS`])
+            await jsm.streams.delete(stream).catch(() => false);
           await nc.close();
           await store.close();
         }

@@ -15,7 +15,7 @@ const base: NatsConsumerOptions = {
 };
 
 describe('createNatsConsumer options', () => {
-  it('fills in the defaults, the dead-letter subject under the prefix', () => {
+  it('fills in the defaults, the dead letters in a stream of their own, outside the relay subjects', () => {
     const resolved = resolveConsumerOptions(base);
     assert.deepEqual(resolved, {
       stream: 'TANDEM',
@@ -25,9 +25,19 @@ describe('createNatsConsumer options', () => {
       maxDeliver: 5,
       ackWaitMs: 30_000,
       retryDelayMs: 500,
-      deadLetterSubject: 'tandem.dead-letter.billing',
+      deadLetterSubject: 'tandem-dead-letter.billing',
+      deadLetterStream: 'TANDEM_DEAD_LETTERS',
+      deadLetterStreamSubjects: ['tandem-dead-letter.>'],
+      deadLetterStreamConfig: {},
       batchSize: 64,
     });
+    const own = resolveConsumerOptions({ ...base, stream: 'S', deadLetterSubject: 'ops.dead.billing' });
+    assert.equal(own.deadLetterStream, 'S_DEAD_LETTERS');
+    assert.deepEqual(
+      own.deadLetterStreamSubjects,
+      ['ops.dead.billing'],
+      'a subject of its own, captured alone',
+    );
     const config = durableConfig(resolved);
     assert.equal(config.max_deliver, 8);
     assert.equal(config.ack_policy, 'explicit');
@@ -56,6 +66,8 @@ describe('createNatsConsumer options', () => {
       [{ maxDeliver: 0 }, /maxDeliver must be an integer/],
       [{ batchSize: 1.5 }, /batchSize must be an integer/],
       [{ deadLetterSubject: 'dl.*' }, /deadLetterSubject "dl\.\*"/],
+      [{ deadLetterStream: 'DL.X' }, /deadLetterStream "DL\.X"/],
+      [{ stream: 'x'.repeat(250) }, /deadLetterStream "x+_DEAD_LETTERS"/],
       [{ filterSubjects: ['a b'] }, /filter subject "a b"/],
       [{ connection: {} as NatsConnection }, /either `connection` or `servers`/],
     ];

@@ -4,7 +4,12 @@ import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/t
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { ProjectionLogger, RecordedEvent, Store } from '@tandem/core';
 import { eventually } from '@tandem/testing';
-import { createNatsConsumer, type NatsConsumer, type NatsConsumerOptions } from '../src/index.js';
+import {
+  createNatsConsumer,
+  NatsDeadLetterMismatch,
+  type NatsConsumer,
+  type NatsConsumerOptions,
+} from '../src/index.js';
 import { deadLetterHeaders } from '../src/nats-consumer-dead-letter.js';
 import {
   consumerDatabases,
@@ -48,7 +53,14 @@ for (const database of databases) {
     after(async () => {
       for (const consumer of running) await consumer.stop();
       const jsm = await jetstreamManager(nc);
-      for (const stream of streams) await jsm.streams.delete(stream);
+      for (const stream of streams) {
+        // The dead-letter streams exist only where a consumer started (or a test made one).
+        const present = await jsm.streams.info(stream).then(
+          () => true,
+          () => false,
+        );
+        if (present) await jsm.streams.delete(stream);
+      }
       await nc.close();
       await store.close();
     });
@@ -61,7 +73,7 @@ for (const database of databases) {
       const names = await sharedNats(label);
       if (names === undefined) throw new Error('the shared NATS server went away');
       await createRelayStream(nc, names.stream, names.subjectPrefix);
-      streams.push(names.stream);
+      streams.push(names.stream, `${names.stream}_DEAD_LETTERS`, `${names.stream}_OTHER`);
       const logger = quietLogger();
       const consumer = createNatsConsumer({
         connection: nc,
@@ -175,7 +187,8 @@ for (const database of databases) {
           throw new Error('cannot apply\nthis one');
         },
       });
-      assert.equal(consumer.deadLetterSubject, `${names.subjectPrefix}.dead-letter.${consumer.durable}`);
+      assert.equal(consumer.deadLetterSubject, `${names.subjectPrefix}-dead-letter.${consumer.durable}`);
+      assert.equal(consumer.deadLetterStream, `${names.stream}_DEAD_LETTERS`);
       await publishEvents(nc, names.subjectPrefix, events);
       await consumer.start();
       await eventually(() => consumer.status().deadLettered === 1, { timeoutMs: 15_000 });
@@ -183,7 +196,9 @@ for (const database of databases) {
       assert.equal(attempts.get(poison.eventId), 3, 'the handler ran maxDeliver times');
       assert.deepEqual(await countsOf(events), [1, 0, 1]);
       const jsm = await jetstreamManager(nc);
-      const letter = await jsm.streams.getMessage(names.stream, { last_by_subj: consumer.deadLetterSubject });
+      const letter = await jsm.streams.getMessage(consumer.deadLetterStream, {
+        last_by_subj: consumer.deadLetterSubject,
+      });
       assert.ok(letter !== null);
       assert.equal(letter.header.get(deadLetterHeaders.reason), 'failed');
       assert.equal(letter.header.get(deadLetterHeaders.attempts), '3');
@@ -191,23 +206,98 @@ for (const database of databases) {
       assert.equal(letter.header.get(deadLetterHeaders.consumer), consumer.durable);
       assert.equal(letter.header.get('Tandem-Stream'), poison.streamId, 'the original headers travel along');
       assert.equal(letter.json<{ eventId: string }>().eventId, poison.eventId, 'the original body');
-      assert.equal(consumer.status().deadLettersIgnored, 1, 'its own dead letter is not handled as an event');
+      // The events stream holds the events alone; the dead letter is in its own stream, created
+      // with the documented configuration.
+      assert.equal((await jsm.streams.info(names.stream)).state.messages, 3, 'only the three events');
+      const dead = await jsm.streams.info(consumer.deadLetterStream);
+      assert.equal(dead.state.messages, 1);
+      assert.deepEqual(dead.config.subjects, [`${names.subjectPrefix}-dead-letter.>`]);
+      assert.equal(dead.config.storage, 'file');
+      assert.equal(dead.config.deny_delete, false, 'an operator deletes a dead letter once dealt with');
+      assert.equal(dead.config.duplicate_window, 120_000 * 1_000_000);
+      assert.equal(consumer.status().deadLettersIgnored, 0, 'the consumer never met its dead letter');
+    });
+
+    it('refuses a dead-letter subject inside the events stream, and a dead-letter stream that misses it', async () => {
+      const inside = await setUp('inside');
+      // The old default, `<prefix>.dead-letter.<durable>`, lies inside the relay's `<prefix>.>`.
+      const old = createNatsConsumer({
+        connection: nc,
+        stream: inside.names.stream,
+        subjectPrefix: inside.names.subjectPrefix,
+        durable: 'old_default',
+        deadLetterSubject: `${inside.names.subjectPrefix}.dead-letter.old_default`,
+        store,
+        handle: recordEffect,
+        logger: quietLogger(),
+      });
+      await assert.rejects(
+        old.start(),
+        (e: unknown) => e instanceof NatsDeadLetterMismatch && e.stream === inside.names.stream,
+      );
+      // An existing dead-letter stream that does not capture the subject.
+      const jsm = await jetstreamManager(nc);
+      const other = `${inside.names.stream}_OTHER`;
+      await jsm.streams.add({ name: other, subjects: [`${inside.names.subjectPrefix}-elsewhere.>`] });
+      const missed = createNatsConsumer({
+        connection: nc,
+        stream: inside.names.stream,
+        subjectPrefix: inside.names.subjectPrefix,
+        durable: 'missed',
+        deadLetterStream: other,
+        store,
+        handle: recordEffect,
+        logger: quietLogger(),
+      });
+      await assert.rejects(
+        missed.start(),
+        (e: unknown) => e instanceof NatsDeadLetterMismatch && e.stream === other,
+      );
+      const durables = await jsm.consumers.list(inside.names.stream).next();
+      assert.deepEqual(
+        durables.map((c) => c.name),
+        [],
+        'no durable was created for a refused consumer',
+      );
+    });
+
+    it('a dead letter an older release stored in the events stream is acknowledged, never handled', async () => {
+      const { names, consumer } = await setUp('legacy');
+      const [event, next] = makeEvents(2, 1);
+      if (event === undefined || next === undefined) throw new Error('two events');
+      const legacy = natsHeaders();
+      legacy.set(deadLetterHeaders.reason, 'failed');
+      legacy.set('Tandem-Stream', event.streamId);
+      const js = jetstream(nc);
+      await js.publish(
+        `${names.subjectPrefix}.dead-letter.${consumer.durable}`,
+        new TextEncoder().encode(JSON.stringify(event)),
+        {
+          headers: legacy,
+        },
+      );
+      await publishEvents(nc, names.subjectPrefix, [next]);
+      await consumer.start();
+      await settled(names, consumer.durable);
+      assert.deepEqual(await countsOf([event, next]), [0, 1]);
+      assert.equal(consumer.status().deadLettersIgnored, 1);
     });
 
     it('a dead-letter publish that fails leaves the message undelivered, never the handler run again', async () => {
       let runs = 0;
       const { names, consumer, logger } = await setUp('nowhere', {
         maxDeliver: 2,
-        deadLetterSubject: `nowhere_${Date.now().toString(36)}.dead`, // no stream captures it
         handle: async () => {
           runs += 1;
           throw new Error('poison');
         },
       });
       const events = makeEvents(1, 1);
-      await publishEvents(nc, names.subjectPrefix, events);
       await consumer.start();
       const jsm = await jetstreamManager(nc);
+      // Its dead-letter stream deleted under it: no stream captures the dead-letter subject any more.
+      await jsm.streams.delete(consumer.deadLetterStream);
+      await publishEvents(nc, names.subjectPrefix, events);
       // JetStream gives up after maxDeliver + 3 deliveries: the last three only retried the dead letter.
       await eventually(
         async () => {
@@ -252,13 +342,13 @@ for (const database of databases) {
       assert.equal(calls, 2);
       const info = await (
         await jetstreamManager(nc)
-      ).streams.info(names.stream, {
+      ).streams.info(consumer.deadLetterStream, {
         subjects_filter: consumer.deadLetterSubject,
       });
       assert.equal(info.state.subjects?.[consumer.deadLetterSubject], 4);
       const letter = await (
         await jetstreamManager(nc)
-      ).streams.getMessage(names.stream, {
+      ).streams.getMessage(consumer.deadLetterStream, {
         last_by_subj: consumer.deadLetterSubject,
       });
       assert.equal(letter?.header.get(deadLetterHeaders.reason), 'malformed');

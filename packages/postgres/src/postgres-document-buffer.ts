@@ -28,8 +28,9 @@ const flushAt = 1_000;
  * - writes are held back and sent as one multi-row statement per table;
  * - documents read or written are remembered for the rest of the transaction (as JSON text,
  *   parsed again for every read, so a caller mutating what it got changes nothing stored);
- * - given the ids a batch is likely to read (its stream ids: most read models keep a document per
- *   stream), the first read of one of them loads them all in one query, absent ones included.
+ * - given the ids a batch is likely to read in each collection (its stream ids, unless the
+ *   projection declared others: `ProjectionDefinition.reads`), the first read of one of them loads
+ *   them all in one query, absent ones included.
  *
  * Anything that could observe or change the tables through SQL (queries, raw SQL, the checkpoint,
  * the commit) flushes first, so the transaction sees and commits exactly what immediate writes
@@ -44,21 +45,38 @@ export class PostgresDocumentBuffer {
   readonly #known = new Map<string, Map<string, string | null>>();
   /** Tables whose expected ids were loaded. */
   readonly #loaded = new Set<string>();
-  #expected: ReadonlySet<string> = new Set();
+  /** The hint: the ids a batch will likely read, by collection name. */
+  #hint: (collection: string) => readonly string[] = () => [];
+  /** The hint's ids by table, computed at the table's first read. */
+  readonly #expected = new Map<string, ReadonlySet<string>>();
   #size = 0;
 
   constructor(client: Queryable) {
     this.#client = client;
   }
 
-  /** The ids the transaction's next reads are likely to ask for; replaces the previous hint. */
-  expect(ids: readonly string[]): void {
-    this.#expected = new Set(ids);
+  /** The ids the transaction's next reads are likely to ask for, by collection; replaces the previous hint. */
+  expect(hint: (collection: string) => readonly string[]): void {
+    this.#hint = hint;
+    this.#expected.clear();
     this.#loaded.clear();
   }
 
-  /** A document's JSON text, or undefined when absent, from the buffer or else the table. */
-  async get(table: string, id: string): Promise<string | undefined> {
+  /** The hinted ids of `table` (collection `collection`). */
+  #expectedIn(table: string, collection: string): ReadonlySet<string> {
+    let expected = this.#expected.get(table);
+    if (expected === undefined) {
+      expected = new Set(this.#hint(collection));
+      this.#expected.set(table, expected);
+    }
+    return expected;
+  }
+
+  /**
+   * A document's JSON text, or undefined when absent, from the buffer or else the table; the
+   * first read of a hinted id of `collection` loads all its hinted ids.
+   */
+  async get(table: string, id: string, collection: string): Promise<string | undefined> {
     const pending = this.#pending.get(table)?.rows.get(id);
     if (pending !== undefined) return pending?.json;
     let known = this.#known.get(table);
@@ -68,9 +86,10 @@ export class PostgresDocumentBuffer {
     }
     let found = known.get(id);
     if (found !== undefined) return found ?? undefined;
-    if (this.#expected.has(id) && !this.#loaded.has(table)) {
+    const expected = this.#expectedIn(table, collection);
+    if (expected.has(id) && !this.#loaded.has(table)) {
       this.#loaded.add(table);
-      const ids = [...this.#expected].filter((e) => !known.has(e) && !this.#isPending(table, e));
+      const ids = [...expected].filter((e) => !known.has(e) && !this.#isPending(table, e));
       const rows = await this.#client.query<{ id: string; doc: string }>(
         namedStatement(`SELECT id, doc::text AS doc FROM ${table} WHERE id = ANY($1::text[])`, [ids]),
       );

@@ -72,7 +72,7 @@ export class PostgresDocumentCollection<Doc extends object> implements DocumentW
 
   async get(id: string): Promise<Doc | undefined> {
     if (this.buffer !== undefined) {
-      const json = await this.buffer.get(this.table, id);
+      const json = await this.buffer.get(this.table, id, this.definition.name);
       return json === undefined ? undefined : (JSON.parse(json) as Doc);
     }
     const sql = namedStatement(`SELECT doc FROM ${this.table} WHERE id = $1`, [id]);

@@ -18,6 +18,7 @@ import {
   ProjectionNamespace,
   type DeadLetterRow,
   readModelTable,
+  hintedReads,
 } from '@tandem/core/adapter';
 import { PostgresActiveCollection } from './postgres-active-collection.js';
 import { collectionDdl, PostgresDocumentCollection } from './postgres-document-collection.js';
@@ -43,8 +44,8 @@ interface HeldCheckpoint {
 type View = ReadTransaction & {
   /** Sends the document writes held back, so that one the database refuses fails now. */
   flush(): Promise<void>;
-  /** Loads these documents together at the first read of one (see `ProjectionBatch.reads`). */
-  expect(ids: readonly string[]): void;
+  /** Loads a collection's hinted documents together at the first read of one (`hintedReads`). */
+  expect(hint: (collection: string) => readonly string[]): void;
   /**
    * `saveCheckpoint` as the transaction's last write: held back to go with the commit, with the
    * documents still buffered; its refusal then comes out of `commit`, and nothing is kept.
@@ -203,7 +204,7 @@ export class PostgresReadStore implements ReadStore {
         const view = this.#view(client, true);
         for (const letter of batch.park ?? []) await view.park(letter);
         if (batch.apply !== undefined) {
-          if (batch.reads !== undefined) view.expect(batch.reads);
+          view.expect((collection) => hintedReads(batch, collection));
           try {
             await batch.apply(view);
             // Sent now, a document the database refuses is this batch's failure, not an outage.
@@ -329,7 +330,7 @@ export class PostgresReadStore implements ReadStore {
       checkpoint,
       flush: () => buffer.flush(),
       commit: commitView,
-      expect: (ids) => buffer.expect(ids),
+      expect: (hint) => buffer.expect(hint),
       saveCheckpoint: async (namespace, position, expected, fence) => {
         await settle();
         await save(namespace, position, expected, fence);

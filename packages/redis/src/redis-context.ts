@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ProjectionNamespace, readModelNotReady } from '@tandem/core/adapter';
+import { ProjectionNamespace, readModelNotReady, readModelRebuilding } from '@tandem/core/adapter';
 import type { RedisKeys } from './redis-keys.js';
 
 /** What the parts of one Redis read store share: the connection and the key layout. */
@@ -12,13 +12,22 @@ export interface RedisContext {
 export type ReadSource =
   { readonly mode: 'ns'; readonly name: string } | { readonly mode: 'active'; readonly name: string };
 
-/** The "not ready" refusal for a source that has nothing to serve (unprepared, dropped or lost). */
-export function notReady(source: ReadSource): Error {
-  return readModelNotReady(
-    source.mode === 'active'
-      ? source.name
-      : (ProjectionNamespace.tryParse(source.name)?.projection ?? source.name),
-  );
+/** The projection a source reads. */
+export function projectionOf(source: ReadSource): string {
+  return source.mode === 'active'
+    ? source.name
+    : (ProjectionNamespace.tryParse(source.name)?.projection ?? source.name);
+}
+
+/**
+ * The refusal for a source that has nothing to serve, by the read script's reply: `lost` (a batch
+ * found Redis emptied, and no rebuilt version is active yet), else "not ready" (unprepared,
+ * dropped, or lost and not found so yet).
+ */
+export function notReady(source: ReadSource, reply: unknown): Error {
+  return reply === 'lost'
+    ? readModelRebuilding(projectionOf(source))
+    : readModelNotReady(projectionOf(source));
 }
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

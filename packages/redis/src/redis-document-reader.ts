@@ -4,6 +4,7 @@ import { afterId, prefixEnd } from './index-encoding.js';
 import {
   aroundNamespace,
   notReady,
+  projectionOf,
   type ReadSource,
   type RedisContext,
   wellFormed,
@@ -111,12 +112,14 @@ export class RedisDocumentReader<Doc extends object> implements DocumentReader<D
     const reply = (await getScript.run(this.#context.redis, [
       keys.registry,
       keys.active,
+      keys.lost,
       this.#source.mode,
       this.#source.name,
+      projectionOf(this.#source),
       ...this.#documents,
       ...ids,
     ])) as ScriptReply[];
-    if (reply[0] !== 'ok') throw notReady(this.#source);
+    if (reply[0] !== 'ok') throw notReady(this.#source, reply[0]);
     return ids.map((_, n) => {
       const text = reply[n + 2];
       return typeof text === 'string' ? text : undefined;
@@ -153,8 +156,10 @@ export class RedisDocumentReader<Doc extends object> implements DocumentReader<D
     const reply = (await findScript.run(this.#context.redis, [
       keys.registry,
       keys.active,
+      keys.lost,
       this.#source.mode,
       this.#source.name,
+      projectionOf(this.#source),
       ...set,
       ...this.#documents,
       plan.lo,
@@ -164,7 +169,7 @@ export class RedisDocumentReader<Doc extends object> implements DocumentReader<D
       plan.continuation?.lo ?? '',
       plan.continuation?.hi ?? '',
     ])) as ScriptReply[];
-    if (reply[0] !== 'ok') throw notReady(this.#source);
+    if (reply[0] !== 'ok') throw notReady(this.#source, reply[0]);
     const rows: DocumentRow<Doc>[] = [];
     for (let n = 2; n + 1 < reply.length; n += 2) {
       const text = reply[n + 1];

@@ -28,6 +28,14 @@ export class RedisKeys {
     return `${this.prefix}:checkpoints`;
   }
 
+  /**
+   * Hash projection → the namespace a batch found lost (Redis restarted empty): readers refuse it
+   * as lost (`read-model-lost`) rather than "not ready" until a version is activated again.
+   */
+  get lost(): string {
+    return `${this.prefix}:lost`;
+  }
+
   /** Hash projection → active namespace. */
   get active(): string {
     return `${this.prefix}:active`;

@@ -30,7 +30,7 @@ local function nx() i = i + 1 return a[i] end`;
  * Replies `{'ok'}`, `{'lost', name, evidence}`, `{'lease'}` or `{'moved', name, expected, actual}`.
  */
 export const commitLua = `${args}
-local registry, checkpoints, generation, active = nx(), nx(), nx(), nx()
+local registry, checkpoints, generation, active, lost = nx(), nx(), nx(), nx(), nx()
 local gen = nx()
 local leaseKey, owner, epoch = nx(), nx(), nx()
 local nns = tonumber(nx())
@@ -108,6 +108,7 @@ local na = tonumber(nx())
 for n = 1, na do
   local projection, namespace = nx(), nx()
   redis.call('HSET', active, projection, namespace)
+  redis.call('HDEL', lost, projection)
 end
 return {'ok'}
 `;
@@ -115,15 +116,21 @@ return {'ok'}
 /**
  * Resolves the namespace a read serves: the given one, or the projection's active one. Replies
  * `{'none'}` when there is none, or when it is not registered (never prepared, dropped, or lost
- * in a restart of Redis): the reader refuses rather than answering from nothing.
+ * in a restart of Redis), and `{'lost'}` instead when a batch found the projection lost and no
+ * version is active again yet: the reader refuses rather than answering from nothing. The lost
+ * marker is read only on the way to a refusal: a read that is served costs nothing more.
  */
-const resolveNamespace = `local registry, active, mode, name = nx(), nx(), nx(), nx()
+const resolveNamespace = `local registry, active, lost, mode, name, projection = nx(), nx(), nx(), nx(), nx(), nx()
+local function refused()
+  if redis.call('HEXISTS', lost, projection) == 1 then return {'lost'} end
+  return {'none'}
+end
 local ns = name
 if mode == 'active' then
   ns = redis.call('HGET', active, name)
-  if ns == false then return {'none'} end
+  if ns == false then return refused() end
 end
-if redis.call('HEXISTS', registry, ns) == 0 then return {'none', ns} end`;
+if redis.call('HEXISTS', registry, ns) == 0 then return refused() end`;
 
 /** Key lookups: `{'ok', namespace, doc…}` (nil for a missing document) or `{'none'}`. */
 export const getLua = `${args}
@@ -183,6 +190,18 @@ for k = 1, #ids do
   reply[#reply + 1] = docs[k]
 end
 return reply
+`;
+
+/**
+ * Marks a projection lost (readers then say so) unless a version of it is active and registered:
+ * a stale process meeting the loss after another one rebuilt must not hide the rebuilt version.
+ */
+export const markLostLua = `${args}
+local registry, active, lost, projection, namespace = nx(), nx(), nx(), nx(), nx()
+local current = redis.call('HGET', active, projection)
+if current and redis.call('HEXISTS', registry, current) == 1 then return 0 end
+redis.call('HSET', lost, projection, namespace)
+return 1
 `;
 
 /** Records a live worker until now + ttl; replies the live workers. */
@@ -285,6 +304,8 @@ export const commitScript = new RedisScript(commitLua);
 export const getScript = new RedisScript(getLua);
 /** {@link findLua}. */
 export const findScript = new RedisScript(findLua);
+/** {@link markLostLua}. */
+export const markLostScript = new RedisScript(markLostLua);
 /** {@link heartbeatLua}. */
 export const heartbeatScript = new RedisScript(heartbeatLua);
 /** {@link acquireLua}. */

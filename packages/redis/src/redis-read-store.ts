@@ -17,12 +17,14 @@ import {
   ApplyFailed,
   assertKnownOptions,
   checkedField,
+  hintedReads,
   ProjectionNamespace,
   ReadModelLost,
 } from '@tandem/core/adapter';
 import { indexFieldLists } from './index-encoding.js';
 import type { RedisContext } from './redis-context.js';
 import { RedisDocumentReader } from './redis-document-reader.js';
+import { markLostScript } from './redis-lua.js';
 import type { DocumentLimits } from './redis-document-writer.js';
 import { RedisKeys } from './redis-keys.js';
 import { RedisLeases } from './redis-leases.js';
@@ -258,7 +260,34 @@ export class RedisReadStore implements ReadStore {
    * anything else is an outage.
    */
   async applyBatch(batch: ProjectionBatch): Promise<void> {
-    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation, batch.reads ?? []);
+    try {
+      await this.#applyBatch(batch);
+    } catch (error) {
+      if (error instanceof ReadModelLost) await this.#markLost(error.namespace);
+      throw error;
+    }
+  }
+
+  /**
+   * Records that the projection of `namespace` lost its data, so that readers refuse it as lost
+   * (`read-model-lost`) until a version is active again (the script skips it when one already is).
+   */
+  async #markLost(namespace: string): Promise<void> {
+    const projection = ProjectionNamespace.tryParse(namespace)?.projection;
+    if (projection === undefined) return;
+    const { keys, redis } = this.#context;
+    try {
+      await markLostScript.run(redis, [keys.registry, keys.active, keys.lost, projection, namespace]);
+    } catch {
+      // Redis is away again: readers still refuse the lost namespace, as "not ready", and the
+      // ReadModelLost the caller gets next (which starts the rebuild) matters more than the marker.
+    }
+  }
+
+  async #applyBatch(batch: ProjectionBatch): Promise<void> {
+    const tx = new RedisReadTransaction(this.#context, this.#limits, this.#generation, (collection) =>
+      hintedReads(batch, collection),
+    );
     if (batch.apply !== undefined) {
       try {
         await batch.apply(tx);
@@ -299,7 +328,8 @@ export class RedisReadStore implements ReadStore {
 
   /** A read inside a batch failed: a namespace gone from Redis is lost, anything else an outage. */
   #storeFailure(error: unknown, batch: ProjectionBatch): unknown {
-    if (TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready') {
+    const reason = TandemError.is(error, 'unavailable') ? error.details?.reason : undefined;
+    if (reason === 'read-model-not-ready' || reason === 'read-model-lost') {
       return new ReadModelLost(namespaceOfCheckpoint(batch.checkpoint), lostBecause.namespace);
     }
     return error;

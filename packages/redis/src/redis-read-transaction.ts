@@ -64,7 +64,7 @@ export class RedisReadTransaction implements ReadTransaction {
   readonly #context: RedisContext;
   readonly #limits: DocumentLimits;
   readonly #generation: string | undefined;
-  readonly #hinted: readonly string[];
+  readonly #hinted: (collection: string) => readonly string[];
   readonly #buffers = new Map<string, CollectionBuffer>();
   readonly #checkpoints = new Map<string, { position: number; expected: number | undefined }>();
   #fence: Lease | undefined;
@@ -78,7 +78,7 @@ export class RedisReadTransaction implements ReadTransaction {
     context: RedisContext,
     limits: DocumentLimits,
     generation: string | undefined,
-    hinted: readonly string[] = [],
+    hinted: (collection: string) => readonly string[] = () => [],
   ) {
     this.#context = context;
     this.#limits = limits;
@@ -96,7 +96,7 @@ export class RedisReadTransaction implements ReadTransaction {
     const key = `${namespace}\u0000${definition.name}`;
     let buffer = this.#buffers.get(key);
     if (buffer === undefined) {
-      buffer = collectionBuffer(namespace, definition, this.#hinted);
+      buffer = collectionBuffer(namespace, definition, this.#hinted(definition.name));
       this.#buffers.set(key, buffer);
     }
     return new RedisDocumentWriter<Doc>(this.#context, buffer, this.#limits, (error) => {
@@ -213,6 +213,7 @@ export class RedisReadTransaction implements ReadTransaction {
       keys.checkpoints,
       keys.generation,
       keys.active,
+      keys.lost,
       this.#generation ?? '',
       fence === undefined ? '' : keys.lease(fence.name),
       fence?.owner ?? '',

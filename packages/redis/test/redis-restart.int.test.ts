@@ -16,6 +16,10 @@ const ns = 'orders-view@1';
 
 const notReady = (error: unknown) =>
   TandemError.is(error, 'unavailable') && error.details?.reason === 'read-model-not-ready';
+const lost = (error: unknown) =>
+  TandemError.is(error, 'unavailable') &&
+  error.details?.reason === 'read-model-lost' &&
+  error.details.projection === 'orders-view';
 
 function open(server: OwnRedisServer, prefix: string): RedisReadStore {
   // Fails fast while the server is down, reconnects every 20 ms once it is back.
@@ -45,7 +49,7 @@ async function reconnected(store: RedisReadStore): Promise<void> {
 }
 
 describe('Redis restart (a server of its own, keeping nothing on disk)', () => {
-  it('is detected: batches throw ReadModelLost, readers refuse as not ready, a rebuild starts clean', async () => {
+  it('is detected: batches throw ReadModelLost, readers refuse (not ready, then lost) until a rebuild is active', async () => {
     const server = await OwnRedisServer.start();
     const store = open(server, uniquePrefix('restart'));
     try {
@@ -98,11 +102,29 @@ describe('Redis restart (a server of its own, keeping nothing on disk)', () => {
       );
       assert.equal(await store.checkpoint(ns), 0);
       assert.equal(await store.activeNamespace('orders-view'), undefined);
+      // Found lost by a batch: readers now say so, by the projection, until a version is active.
+      await assert.rejects(reader.get('o3'), lost);
+      await assert.rejects(reader.find({ sort: { field: 'total', direction: 'asc' } }), lost);
+      await assert.rejects(store.reader(ns, orders).scan(), lost);
 
       // What the daemon does on ReadModelLost: build the version again from the start.
+      await store.prepare(ns, [orders]);
+      await assert.rejects(reader.get('o3'), lost, 'prepared again, not active yet: still lost');
       await build(store, 3);
       assert.deepEqual(await reader.get('o3'), { status: 'paid', total: 3 });
       assert.equal(await reader.get('o5'), undefined);
+
+      // A stale batch meeting a loss after the rebuild is active leaves the readers alone.
+      await assert.rejects(
+        store.applyBatch({ checkpoint: 'orders-view@2', expected: 4, position: 5 }),
+        ReadModelLost,
+      );
+      assert.deepEqual(await reader.get('o3'), { status: 'paid', total: 3 });
+      assert.equal(
+        await store.redis.hexists(store.keys.lost, 'orders-view'),
+        0,
+        'no lost marker left behind',
+      );
     } finally {
       await store.close();
       await server.stop();

@@ -32,6 +32,9 @@ export const orderSummariesProjection = defineProjection.for<ShopEvent>()({
   readStore: 'redis',
   events: ['OrderPlaced', 'PaymentConfirmed', 'OrderShipped', 'OrderCancelled'],
   collections: { orders: orderSummaries },
+  // Summaries are keyed by order id, their streams `order-<id>`: the stream ids would miss them.
+  // The events that patch a summary read it; OrderPlaced writes one whole and reads nothing.
+  reads: { orders: (event) => (event.type === 'OrderPlaced' ? undefined : event.data.orderId) },
   apply: eachEvent(async (event, { collections: { orders } }) => {
     switch (event.type) {
       case 'OrderPlaced':

@@ -5,6 +5,7 @@ import { projectionContext } from './projection-context.js';
 import { handledEvents } from './handled-events.js';
 import type { Lane } from './partition-lanes.js';
 import type { RunnerOptions } from './runner-options.js';
+import { declaredReads } from './declared-reads.js';
 
 /** What a {@link LaneCommitter} works with: the runner's options and its shared state. */
 export interface LaneCommitterOptions {
@@ -75,7 +76,7 @@ export class LaneCommitter {
       position: upTo,
       lease: lane.lease,
       park,
-      ...(apply === undefined ? {} : { apply, reads: [...new Set(relevant.map((e) => e.streamId))] }),
+      ...(apply === undefined ? {} : { apply, ...declaredReads(projection, relevant) }),
     });
     failpoint?.('after-checkpoint', namespace);
     this.#options.moved(lane, upTo);

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../messages/event.js';
+import { CheckpointMoved } from '../read-store/checkpoint-moved.js';
 import { LeaseLost, type Lease } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
 import { ProjectionNamespace } from './projection-namespace.js';
@@ -115,6 +116,31 @@ export class PartitionLanes {
     // rather than retry another lane's outage under a lease that is gone.
     const failure = failures.find((f) => f instanceof LeaseLost) ?? failures[0];
     if (failures.length > 0) throw failure;
+  }
+
+  /**
+   * Asks the store whether each lane's read model is still there: an empty batch per lane, its
+   * checkpoint committed where it stands, under its lease. It passes the checks every commit
+   * passes (on Redis: the namespace registered, the store generation, the fence, the checkpoint)
+   * and changes nothing. Throws what a batch throws (`ReadModelLost`, `LeaseLost`, an outage); a
+   * checkpoint someone else moved is reloaded instead.
+   */
+  async probe(): Promise<void> {
+    const { readStore } = this.#options;
+    const outcomes = await Promise.allSettled(
+      this.lanes.map((lane) =>
+        readStore.applyBatch({
+          checkpoint: lane.key,
+          expected: lane.position,
+          position: lane.position,
+          lease: lane.lease,
+        }),
+      ),
+    );
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    const failure = failures.find((f) => !(f instanceof CheckpointMoved));
+    if (failure !== undefined) throw failures.find((f) => f instanceof LeaseLost) ?? failure;
+    if (failures.length > 0) await this.resync();
   }
 
   /** A lane committed up to `position`; with one lane, that is the runner's checkpoint. */

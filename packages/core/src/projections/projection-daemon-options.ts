@@ -71,6 +71,16 @@ export interface ProjectionDaemonOptions {
    * process (see `projection-control.ts`); default 250 ms.
    */
   readonly controlPollMs?: number;
+  /**
+   * For a read store that keeps nothing through a restart of its server (`capabilities.durable`
+   * false: Redis without persistence): how long an idle runner goes without asking the store
+   * whether its read model is still there; default 1 000 ms. The question is an empty batch (the
+   * checkpoint committed where it stands), so the store's own checks answer it: a loss throws
+   * `ReadModelLost` and the daemon rebuilds at once, rather than at the next event, which an idle
+   * application may not see for hours. Measured on the daemon's `clock`. Durable stores are never
+   * asked.
+   */
+  readonly lossProbeMs?: number;
 }
 
 /** Every key {@link ProjectionDaemonOptions} has, for the run-time check of unknown options. */
@@ -91,6 +101,7 @@ export const projectionDaemonOptionKeys = [
   'statusIntervalMs',
   'staleStatusMs',
   'controlPollMs',
+  'lossProbeMs',
 ] as const satisfies readonly (keyof ProjectionDaemonOptions)[];
 
 /** How a daemon takes part in sharing projections between processes. */

@@ -25,6 +25,15 @@ export interface ProjectionContext<C extends CollectionMap> extends SqlContext {
   readonly collections: { readonly [K in keyof C]: DocumentWriter<DocumentOf<C[K]>> };
 }
 
+/**
+ * The ids of the documents of one collection that `apply` reads for an event (one id, several,
+ * or none). Declared as a method's type so that a projection of some event types is still an
+ * `AnyProjection` (method parameters are bivariant; `apply` is declared the same way).
+ */
+export type DocumentReads<E extends DomainEvent> = {
+  bivariant(event: RecordedEvent<E>): string | readonly string[] | undefined;
+}['bivariant'];
+
 /** What to do with an event whose apply keeps failing after retries. */
 export type FailurePolicy =
   /** Stop the projection at the event; it stays stopped until replayed or rebuilt. (Default.) */
@@ -68,6 +77,15 @@ export interface ProjectionDefinition<
   setup?(context: SqlContext): Promise<void>;
   /** Retries before the failure policy applies. */
   readonly retry?: RetryPolicy;
+  /**
+   * The documents `apply` reads, per collection (by its key in `collections`), for a read model
+   * keyed by something other than the stream id (order summaries keyed by `orderId`, a customer's
+   * totals keyed by `customerId`). A store that pays a round trip per read (Redis, PostgreSQL)
+   * loads a batch's declared ids together at the first read. Without a declaration the hint is the
+   * batch's stream ids. A hint only: an id missing from it is read on its own, a wrong one is read
+   * for nothing; results never change.
+   */
+  readonly reads?: { readonly [K in keyof C]?: DocumentReads<E> };
   /**
    * Splits the work by stream id into this many partitions (default 1), each with its own
    * checkpoint, applied in parallel; a stream's events stay in order in its partition. Only for
@@ -139,6 +157,7 @@ const projectionKeys = [
   'readStore',
   'setup',
   'retry',
+  'reads',
   'partitions',
   'apply',
   'deliver',
@@ -173,6 +192,15 @@ export function defineProjectionImpl<
   }
   if (definition.deliver !== undefined && definition.mode === 'inline') {
     throw new Error(`Projection ${definition.name}: a projection with deliver cannot be inline`);
+  }
+  if (definition.reads !== undefined && (typeof definition.reads !== 'object' || definition.reads === null))
+    throw new Error(`Projection ${definition.name}: reads must map collections to functions`);
+  for (const [key, reads] of Object.entries(definition.reads ?? {})) {
+    // A misspelt collection would leave its hint unused, silently.
+    if (!Object.hasOwn(definition.collections, key) || (reads !== undefined && typeof reads !== 'function'))
+      throw new Error(
+        `Projection ${definition.name}: reads.${key} must be a function, for one of its collections`,
+      );
   }
   if (partitions > 1 && definition.mode === 'inline') {
     throw new Error(`Projection ${definition.name}: an inline projection cannot be partitioned`);

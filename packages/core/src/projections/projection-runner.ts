@@ -54,10 +54,13 @@ export class ProjectionRunner {
   readonly #pause = new LoopPause();
   /** Held by an operator's pause (persisted; see `hold`), unlike the short `pause` of a replay. */
   #held = false;
+  /** When (by `clock`, ms) the store last showed its read model was there: a commit or a probe. */
+  #lastSeen: number;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#building = options.onCaughtUp !== undefined;
+    this.#lastSeen = options.clock().getTime();
     this.#series = new FailureSeries({
       projection: options.projection.name,
       namespace: options.namespace,
@@ -297,7 +300,10 @@ export class ProjectionRunner {
       if (!this.#building) this.state = 'running';
       // A stop or pause that arrived during the read aborted the previous signal, not this one.
       if (this.#stopping.signal.aborted || this.#pause.requested) return;
-      await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs: 5_000 });
+      await this.#probeIfDue();
+      const { lossProbeMs } = this.#options;
+      const timeoutMs = lossProbeMs === undefined ? 5_000 : Math.min(5_000, lossProbeMs);
+      await events.waitForEvents(this.position, { signal: this.#wake.signal, timeoutMs });
       return;
     }
     // A full batch means at least that much more to read.
@@ -307,6 +313,8 @@ export class ProjectionRunner {
     await inBatchSpan(this.#options, batch, () =>
       this.#lanes.apply(batch, (lane, share, upTo) => this.#failures.applyLane(lane, share, upTo)),
     );
+    // The commit passed the store's checks, which a probe would only repeat.
+    this.#lastSeen = this.#options.clock().getTime();
     let passed = 0;
     for (const event of batch) if (event.position > before && event.position <= this.position) passed += 1;
     this.eventsPassed += passed;
@@ -330,6 +338,19 @@ export class ProjectionRunner {
       this.position >= (batch.at(-1)?.position ?? 0)
     )
       await this.#swap();
+  }
+
+  /**
+   * Idle on a store that is not durable: once `lossProbeMs` has passed since the store last showed
+   * the read model there, commits an empty batch on each lane. A store that lost it throws
+   * `ReadModelLost`, which the loop answers like a batch's (the daemon rebuilds), so an emptied
+   * store is rebuilt without waiting for the next event.
+   */
+  async #probeIfDue(): Promise<void> {
+    const { lossProbeMs, clock } = this.#options;
+    if (lossProbeMs === undefined || clock().getTime() - this.#lastSeen < lossProbeMs) return;
+    await this.#lanes.probe();
+    this.#lastSeen = clock().getTime();
   }
 
   /** Read through a method: `#step` narrowed `state` before the batch, which may have changed it. */

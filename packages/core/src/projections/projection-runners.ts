@@ -34,6 +34,8 @@ export interface ProjectionRunnersOptions {
   readonly leaseLost: (unit: string) => void;
   /** A runner found its storage emptied by a restart of a store that is not durable: rebuild. */
   readonly readModelLost: (name: string) => void;
+  /** How long an idle runner goes without probing for a lost read model (non-durable stores only). */
+  readonly lossProbeMs?: number | undefined;
   /** Where runners announce batches and failures (metrics). */
   readonly emit?: ((event: ProjectionEvent) => void) | undefined;
 }
@@ -126,6 +128,7 @@ export class ProjectionRunners {
       ...(failpoint === undefined ? {} : { failpoint }),
       ...this.#fence(projection.name),
       ...(partitions === undefined ? {} : { partitions }),
+      ...(this.#options.lossProbeMs === undefined ? {} : { lossProbeMs: this.#options.lossProbeMs }),
       onReadModelLost: () => this.#options.readModelLost(projection.name),
       onCheckpoint: () => {
         for (const listener of [...this.#listeners]) listener();

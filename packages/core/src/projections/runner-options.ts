@@ -39,6 +39,12 @@ export interface RunnerOptions {
    * not durable restarted empty); the runner has stopped on the error, and the daemon rebuilds.
    */
   readonly onReadModelLost?: (error: ReadModelLost) => void;
+  /**
+   * When set (a store that is not durable), an idle runner commits an empty batch on each lane
+   * (`PartitionLanes.probe`) once this long (by `clock`) has passed without a commit: the store's
+   * checks then find a loss while no event arrives. Its idle wait wakes this often.
+   */
+  readonly lossProbeMs?: number;
   /** Stop applying once the checkpoint reaches this position (verify builds to an exact point). */
   readonly until?: number;
   /** Test seam for crash tests: called at each point of a batch's commit (see `failpoint.ts`). */

@@ -99,6 +99,11 @@ export class StoreDaemon {
       this.#projections.set(projection.name, projection);
     }
     const { events, readStore } = options;
+    // Below that, an idle runner would wake and probe the store in a tight loop.
+    if (options.lossProbeMs !== undefined && !(options.lossProbeMs >= 10 && options.lossProbeMs <= 3_600_000))
+      throw new TypeError(
+        `ProjectionDaemon: lossProbeMs must be from 10 to 3,600,000 ms, got ${String(options.lossProbeMs)}`,
+      );
     const clock = options.clock ?? (() => new Date());
     const batchSize = options.batchSize ?? 500;
     this.#logger = guardedLogger(options.logger ?? stderrProjectionLogger);
@@ -116,6 +121,8 @@ export class StoreDaemon {
       progressed: () => this.#waiter.progressed(),
       leaseLost: (unit) => this.#leaseLost(unit),
       readModelLost: (name) => this.#rebuildLost(name),
+      // Only a store that can lose its data is asked whether it did.
+      lossProbeMs: readStore.capabilities.durable ? undefined : (options.lossProbeMs ?? 1_000),
     });
     this.#waiter = new PositionWaiter({
       readStore,

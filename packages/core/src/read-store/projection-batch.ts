@@ -32,6 +32,19 @@ export interface ProjectionBatch {
    * together. A hint only: it never changes results.
    */
   readonly reads?: readonly string[];
+  /**
+   * The ids of the documents `apply` is likely to read, by collection name, for the collections
+   * whose projection declared them (`ProjectionDefinition.reads`: a read model keyed by something
+   * other than the stream id). For a collection named here they replace `reads`. A hint too: a
+   * wrong or missing id costs a round trip, never a result. Read it through `hintedReads`
+   * (`@tandem/core/adapter`).
+   */
+  readonly readsByCollection?: ReadonlyMap<string, readonly string[]>;
   /** The projection's writes. Absent for a batch that only parks events or moves the checkpoint. */
   readonly apply?: (tx: ReadTransaction) => Promise<void>;
+}
+
+/** The ids a batch hints `apply` will read in the collection named `collection` (see `reads`). */
+export function hintedReads(batch: ProjectionBatch, collection: string): readonly string[] {
+  return batch.readsByCollection?.get(collection) ?? batch.reads ?? [];
 }

@@ -1,13 +1,15 @@
 /**
- * `@tandem/redis/testing`: the shared Redis server of a test suite, a key prefix per test, and
- * the clean-up of a prefix's keys, for apps testing their Redis read models; and the encoding of
- * index members, for a test or a benchmark that writes or checks what the store writes.
+ * `@tandem/redis/testing`: the shared Redis server of a test suite, a key prefix per test, the
+ * clean-up of a prefix's keys, and a server of a test's own to restart, for apps testing their
+ * Redis read models; and the encoding of index members, for a test or a benchmark that writes or
+ * checks what the store writes.
  *
  * @packageDocumentation
  */
 import { Redis } from 'ioredis';
 
 export { encodeId, entriesText, indexEntries, indexFieldLists, type IndexEntry } from '../index-encoding.js';
+export { freePort, OwnRedisServer } from './own-redis-server.js';
 
 /** The shared test server: REDIS_URL, else the machine's own on 6379. */
 export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -13,6 +13,7 @@ export const readStoreConformanceCases = [
   'search-limits',
   'transactions',
   'batches',
+  'read-hints',
   'capabilities',
   'registry',
   'parked',
@@ -428,6 +429,55 @@ export function describeReadStoreConformance(
       },
     );
 
+    test(
+      'read-hints',
+      'read hints, stream ids or declared per collection, load documents early and never change results',
+      async (store) => {
+        await store.prepare(ns, [orders]);
+        await store.applyBatch({
+          checkpoint: ns,
+          expected: 0,
+          position: 1,
+          apply: async (tx) => {
+            const c = tx.collection(ns, orders);
+            for (const n of [1, 2, 3])
+              await c.upsert(order(n, 'paid', 'CA', n).orderId, order(n, 'paid', 'CA', n));
+          },
+        });
+        // A declaration that is partly wrong: ids that do not exist, one the batch deletes before
+        // reading it, one it writes before reading it, and one (o02) it reads but does not name.
+        // The stream-id hint (`reads`) names o03, which the declaration replaces for this collection.
+        await store.applyBatch({
+          checkpoint: ns,
+          expected: 1,
+          position: 2,
+          reads: ['o03'],
+          readsByCollection: new Map([[orders.name, ['o01', 'nothing', 'o03', 'o04']]]),
+          apply: async (tx) => {
+            const c = tx.collection(ns, orders);
+            await c.delete('o03');
+            await c.upsert('o04', order(4, 'new', 'TX', 4));
+            assert.equal(await c.get('nothing'), undefined);
+            assert.equal(await c.get('o03'), undefined, 'its own delete, not the loaded document');
+            assert.equal((await c.get('o04'))?.status, 'new', 'its own write, not the loaded absence');
+            assert.equal((await c.get('o02'))?.total, 2, 'a document the hint missed is read on its own');
+            await c.patch('o01', { total: 10 });
+            await c.patch('o02', { total: 20 });
+            assert.equal((await c.get('o01'))?.total, 10);
+          },
+        });
+        const reader = store.reader(ns, orders);
+        assert.deepEqual(
+          (await reader.scan()).map(({ id, doc }) => [id, doc.total, doc.status]),
+          [
+            ['o01', 10, 'paid'],
+            ['o02', 20, 'paid'],
+            ['o04', 4, 'new'],
+          ],
+        );
+        assert.equal(await store.checkpoint(ns), 2);
+      },
+    );
     test('capabilities', 'declares what it can do, and refuses what it declares it cannot', async (store) => {
       const { capabilities } = store;
       for (const key of ['sql', 'search', 'inline', 'durable', 'shared'] as const)
