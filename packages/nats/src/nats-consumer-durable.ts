@@ -12,11 +12,13 @@ import { nanos } from '@nats-io/transport-node';
 import type { ResolvedConsumerOptions } from './nats-consumer-options.js';
 
 /**
- * Deliveries JetStream allows beyond `maxDeliver`. The handler runs at most `maxDeliver` times; a
- * delivery past that only dead-letters the message, and exists so that a dead-letter publish that
- * failed (the server briefly away) is tried again instead of leaving the message stuck.
+ * Deliveries JetStream allows beyond `maxDeliver`: for a dead-letter publish that failed (the server
+ * briefly away), tried again at the next delivery, and for deliveries lost with an instance killed
+ * while it held the message (each kill costs every message it held one delivery), which must not
+ * use up a message's deliveries before its handler ever ran. Past them JetStream stops delivering
+ * the message (and says so in a max-deliveries advisory): the bound the durable keeps.
  */
-export const deadLetterRetries = 3;
+export const extraDeliveries = 10;
 
 /**
  * The configuration a missing durable is created with:
@@ -26,7 +28,7 @@ export const deadLetterRetries = 3;
  * | durable_name | `durable` | survives the consumer's restarts; its name is the inbox's consumer |
  * | ack_policy | explicit | a message is done only when the consumer acknowledged it, after its commit |
  * | ack_wait | `ackWaitMs` | redelivery after a crash; the consumer extends it while it works |
- * | max_deliver | `maxDeliver` + 3 | bounded; see {@link deadLetterRetries} |
+ * | max_deliver | `maxDeliver` + 10 | bounded; see {@link extraDeliveries} |
  * | max_ack_pending | 4 × `batchSize` | how far JetStream runs ahead of the acknowledgements |
  * | deliver_policy | all | a new consumer starts from the stream's first message |
  * | filter_subjects | `filterSubjects` | when given |
@@ -36,7 +38,7 @@ export function durableConfig(options: ResolvedConsumerOptions): Partial<Consume
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(options.ackWaitMs),
-    max_deliver: options.maxDeliver + deadLetterRetries,
+    max_deliver: options.maxDeliver + extraDeliveries,
     max_ack_pending: options.batchSize * 4,
     deliver_policy: DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,

@@ -99,8 +99,12 @@ class ProbeRollback extends Error {}
  * message again, and the inbox turns that delivery into an acknowledgement with nothing run.
  *
  * A handler that throws gives the message back (`nak`) with a backoff (`retryDelayMs`, doubled per
- * delivery, at most 30 s); on its `maxDeliver`-th delivery it is published to the dead-letter subject
- * with the error and the attempts in headers, and terminated. A store outage (`unavailable`) is not the
+ * delivery, at most 30 s); when it fails on its `maxDeliver`-th delivery or a later one it is published
+ * to the dead-letter subject with the error and the attempts in headers, and terminated. Only a
+ * handler's failure dead-letters: deliveries JetStream made for other reasons (an instance killed
+ * while holding the message) count towards `maxDeliver` but never dead-letter a message by
+ * themselves, and a message waiting in this process for its turn is kept alive (`working`) from
+ * its arrival, so waiting never costs it a delivery. A store outage (`unavailable`) is not the
  * message's fault: it is retried in process, the delivery kept, until the store answers or `stop()`.
  *
  * One Tandem stream's events are handled one at a time in the order JetStream delivers them; events
@@ -128,6 +132,12 @@ class JetStreamInboxConsumer implements NatsConsumer {
   #js: JetStreamClient | undefined;
   #messages: ConsumerMessages | undefined;
   #pump: Promise<void> | undefined;
+  /**
+   * Events whose handler failed here on their last allowed delivery and whose dead-letter publish
+   * failed, with that failure: their next delivery is dead-lettered without running the handler
+   * again. Held in memory only: after a restart such a message is handled once more.
+   */
+  readonly #exhausted = new Map<string, unknown>();
   #stopping = false;
   /** Wakes an outage retry's pause early when `stop()` is called. */
   readonly #stopSignal = new AbortController();
@@ -229,7 +239,17 @@ class JetStreamInboxConsumer implements NatsConsumer {
         }
         const decoded = this.#decode(msg);
         const key = decoded.kind === 'event' ? `stream:${decoded.event.streamId}` : `subject:${msg.subject}`;
-        await this.#lanes.add(key, () => this.#settle(msg, decoded));
+        // In process from now, not from when its lane starts it: a message pulled ahead and left
+        // waiting past ack_wait would be delivered again, and each such delivery counted towards
+        // maxDeliver for a message whose handler never ran (seen in the topology test: events
+        // dead-lettered as "delivered 6 times" that never failed).
+        const working = this.#keepWorking(msg);
+        try {
+          await this.#lanes.add(key, () => this.#settle(msg, decoded).finally(() => clearInterval(working)));
+        } catch (error) {
+          clearInterval(working);
+          throw error;
+        }
       }
     } catch (error) {
       this.#fail(error, undefined, 'NATS consumer: the subscription ended with an error');
@@ -250,37 +270,39 @@ class JetStreamInboxConsumer implements NatsConsumer {
     }
   }
 
-  /** One message to the end: acknowledged, given back, or dead-lettered; never throws. */
-  async #settle(msg: JsMsg, decoded: Decoded): Promise<void> {
-    // JetStream would deliver the message again after ack_wait: it is in process, not lost.
+  /** Tells JetStream the message is in process, every third of ack_wait, until cleared. */
+  #keepWorking(msg: JsMsg): NodeJS.Timeout {
     const working = setInterval(() => msg.working(), Math.max(500, Math.floor(this.#resolved.ackWaitMs / 3)));
     working.unref();
-    try {
-      if (decoded.kind === 'dead-letter') {
-        // A dead letter in the events stream (see #decode): acknowledged, never handled.
-        this.#counts.deadLettersIgnored += 1;
-        await this.#ack(msg, undefined);
-      } else if (decoded.kind === 'malformed') {
-        await this.#deadLetter(msg, 'malformed', decoded.error, undefined);
-      } else {
-        await this.#handle(msg, decoded.event);
-      }
-    } finally {
-      clearInterval(working);
+    return working;
+  }
+
+  /** One message to the end: acknowledged, given back, or dead-lettered; never throws. */
+  async #settle(msg: JsMsg, decoded: Decoded): Promise<void> {
+    if (decoded.kind === 'dead-letter') {
+      // A dead letter in the events stream (see #decode): acknowledged, never handled.
+      this.#counts.deadLettersIgnored += 1;
+      await this.#ack(msg, undefined);
+    } else if (decoded.kind === 'malformed') {
+      await this.#deadLetter(msg, 'malformed', decoded.error, undefined);
+    } else {
+      await this.#handle(msg, decoded.event);
     }
   }
 
   async #handle(msg: JsMsg, event: RecordedEvent): Promise<void> {
     const deliveries = msg.info.deliveryCount;
-    const { maxDeliver } = this.#resolved;
-    if (deliveries > maxDeliver) {
-      // Only here because dead-lettering failed last time (or the durable allows more deliveries):
-      // the handler had its `maxDeliver` runs.
+    // Only a handler's failure dead-letters: a message delivered past maxDeliver for other reasons
+    // (an instance killed while holding it) is handled like any other. One whose last run failed
+    // here and whose dead-letter publish failed goes straight to the dead-letter subject again.
+    const failedBefore = this.#exhausted.get(event.eventId);
+    if (failedBefore !== undefined) {
       if (await this.#handledBefore(event)) {
+        this.#exhausted.delete(event.eventId);
         this.#counts.duplicatesSkipped += 1;
         await this.#ack(msg, event);
       } else {
-        await this.#deadLetter(msg, 'failed', new Error(`delivered ${deliveries} times`), event);
+        await this.#deadLetter(msg, 'failed', failedBefore, event);
       }
       return;
     }
@@ -316,6 +338,7 @@ class JetStreamInboxConsumer implements NatsConsumer {
   /** A handler (or commit) failure: a later delivery, or the dead-letter subject after the last. */
   async #failed(msg: JsMsg, event: RecordedEvent, error: unknown, deliveries: number): Promise<void> {
     if (deliveries >= this.#resolved.maxDeliver && !this.#stopping) {
+      this.#exhausted.set(event.eventId, error);
       await this.#deadLetter(msg, 'failed', error, event);
       return;
     }
@@ -367,6 +390,7 @@ class JetStreamInboxConsumer implements NatsConsumer {
     // No reason in the term (`+TERM <reason>`): servers before 2.10 ignore such a term and keep the
     // message pending. The reason travels in the dead letter's headers.
     msg.term();
+    if (event !== undefined) this.#exhausted.delete(event.eventId);
     this.#counts.deadLettered += 1;
     this.#fail(error, msg, `NATS consumer: message dead-lettered (${reason})`, event);
   }

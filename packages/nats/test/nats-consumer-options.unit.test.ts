@@ -39,7 +39,7 @@ describe('createNatsConsumer options', () => {
       'a subject of its own, captured alone',
     );
     const config = durableConfig(resolved);
-    assert.equal(config.max_deliver, 8);
+    assert.equal(config.max_deliver, 15);
     assert.equal(config.ack_policy, 'explicit');
     assert.equal(config.ack_wait, 30_000 * 1_000_000);
     assert.equal(config.filter_subject, undefined);

@@ -127,7 +127,7 @@ for (const database of databases) {
       await settled(names, consumer.durable);
       const info = await (await jetstreamManager(nc)).consumers.info(names.stream, consumer.durable);
       assert.equal(info.config.ack_policy, 'explicit');
-      assert.equal(info.config.max_deliver, 5 + 3, 'maxDeliver, plus the dead-letter retries');
+      assert.equal(info.config.max_deliver, 5 + 10, 'maxDeliver, plus room for retries and crashes');
       const status = consumer.status();
       assert.equal(status.state, 'running');
       assert.equal(status.handled, 40);
@@ -283,6 +283,41 @@ for (const database of databases) {
       assert.equal(consumer.status().deadLettersIgnored, 1);
     });
 
+    it('a message delivered past maxDeliver without a failure is handled, not dead-lettered', async () => {
+      const { names, consumer } = await setUp('crashed_holders', { maxDeliver: 2, ackWaitMs: 1_000 });
+      // Start once to create the durable, then stop: the "instances" below take its messages.
+      await consumer.start();
+      await consumer.stop();
+      const events = makeEvents(1, 1);
+      await publishEvents(nc, names.subjectPrefix, events);
+      // Three instances that pull the message and die without a word, as SIGKILLed ones do: each
+      // costs it a delivery once ack_wait runs out.
+      const durable = await jetstream(nc).consumers.get(names.stream, consumer.durable);
+      for (let held = 1; held <= 3; held++) {
+        const msg = await eventually(() => durable.next({ expires: 2_000 }).then((m) => m ?? undefined), {
+          timeoutMs: 10_000,
+        });
+        assert.equal(msg.info.deliveryCount, held);
+      }
+      const restarted = createNatsConsumer({
+        connection: nc,
+        stream: names.stream,
+        subjectPrefix: names.subjectPrefix,
+        durable: consumer.durable,
+        store,
+        handle: recordEffect,
+        retryDelayMs: 50,
+        maxDeliver: 2,
+        ackWaitMs: 1_000,
+        logger: quietLogger(),
+      });
+      running.push(restarted);
+      await restarted.start();
+      await settled(names, consumer.durable);
+      assert.deepEqual(await countsOf(events), [1], 'handled once, on its fourth delivery');
+      assert.equal(restarted.status().deadLettered, 0, 'its handler never failed');
+    });
+
     it('a dead-letter publish that fails leaves the message undelivered, never the handler run again', async () => {
       let runs = 0;
       const { names, consumer, logger } = await setUp('nowhere', {
@@ -298,16 +333,17 @@ for (const database of databases) {
       // Its dead-letter stream deleted under it: no stream captures the dead-letter subject any more.
       await jsm.streams.delete(consumer.deadLetterStream);
       await publishEvents(nc, names.subjectPrefix, events);
-      // JetStream gives up after maxDeliver + 3 deliveries: the last three only retried the dead letter.
+      // Deliveries past maxDeliver only retry the dead letter (JetStream gives up after maxDeliver +
+      // 10, with the backoff doubling each time: two of those retries are enough to see).
       await eventually(
         async () => {
           const info = await jsm.consumers.info(names.stream, consumer.durable);
-          assert.equal(info.delivered.consumer_seq, 5, 'maxDeliver + 3 deliveries');
           assert.equal(info.num_ack_pending, 1, 'never acknowledged nor terminated');
-          return consumer.status().retried === 1 && consumer.status().inFlight === 0;
+          return info.delivered.consumer_seq >= 4 && consumer.status().inFlight === 0;
         },
         { timeoutMs: 15_000 },
       );
+      assert.equal(consumer.status().retried, 1, 'one failed run given back, then dead-letter retries');
       assert.equal(runs, 2, 'the handler ran maxDeliver times, not more');
       assert.equal(consumer.status().deadLettered, 0);
       assert.ok(logger.lines.some((line) => line.includes('the dead-letter publish failed')));
