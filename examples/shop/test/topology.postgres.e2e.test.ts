@@ -102,8 +102,10 @@ describe(
           TANDEM_NATS_SUBJECT_PREFIX: subjectPrefix,
           NOTIFICATIONS_DATABASE_URL: withSchema(notificationsSchema),
           // A killed consumer's messages come again after this, to the next instance. Not shorter:
-          // messages pulled ahead wait their turn without telling JetStream, and each redelivery
-          // counts towards the consumer's maxDeliver (see the report in the commit).
+          // messages a consumer pulled ahead wait their turn without `working()`, JetStream
+          // delivers them again after ack_wait, and every delivery (these, and those a SIGKILL
+          // leaves unacknowledged) counts towards maxDeliver: past it @tandem/nats dead-letters an
+          // event whose handler never failed, a loss this test reports (with 2 s, in most runs).
           NOTIFICATIONS_ACK_WAIT_MS: '10000',
           TANDEM_SECRET: secret,
           // A killed worker's projections and relay move within about a second.
