@@ -15,8 +15,10 @@ import { createShopApp } from '@tandem/example-shop';
 import { signToken } from '@tandem/http';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
+import { openRedisReadStore } from '@tandem/redis';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from '@tandem/redis/testing';
 import { eventually } from '@tandem/testing';
+import { orderSummaries } from '../src/read-models/order-summaries.js';
 import { orderWorkload } from './fixtures/order-workload.js';
 import { freePort, startTopologyProcess, type TopologyProcess } from './fixtures/topology-process.js';
 
@@ -382,6 +384,14 @@ describe(
           ),
           { orderId: lastOrderId, status: 'payment_pending' },
         );
+        // Served from Redis: the summary is there, under the topology's prefix.
+        const redis = openRedisReadStore({ url: redisUrl, prefix: redisPrefix });
+        try {
+          const stored = await redis.activeReader('order-summaries', orderSummaries).get(lastOrderId);
+          assert.equal(stored?.orderId, lastOrderId, 'the order summary lives in Redis');
+        } finally {
+          await redis.close();
+        }
         assert.deepEqual(
           reads.wrong,
           [],
