@@ -21,6 +21,7 @@ import { eventually } from '@tandem/testing';
 import { orderSummaries } from '../src/read-models/order-summaries.js';
 import { orderWorkload } from './fixtures/order-workload.js';
 import { freePort, startTopologyProcess, type TopologyProcess } from './fixtures/topology-process.js';
+import { twoServerClient } from './fixtures/two-server-client.js';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -64,9 +65,6 @@ const redisPrefix = uniquePrefix('topo');
 const secret = 'topology-secret-topology-secret-0123';
 const address = { line1: '1 Main St', city: 'Austin', state: 'TX', zip: '73301' };
 const buyers = ['b1', 'b2', 'b3'];
-
-/** An answer, or `down` when the server did not answer (killed, or restarting). */
-type Answer = { readonly status: number; readonly text: string } | 'down';
 
 describe(
   'the topology: 2 servers, 2 workers, a notifications service, through kills',
@@ -183,54 +181,7 @@ describe(
           tokens.set(buyer, await signToken({ sub: buyer, role: 'customer' }, secret));
         const admin = await signToken({ sub: 'admin', role: 'admin' }, secret);
 
-        const call = async (
-          server: number,
-          path: string,
-          token: string,
-          init: { body?: unknown; headers?: Record<string, string> } = {},
-        ): Promise<Answer> => {
-          try {
-            const response = await fetch(`http://127.0.0.1:${ports[server]}${path}`, {
-              method: init.body === undefined ? 'GET' : 'POST',
-              headers: {
-                authorization: `Bearer ${token}`,
-                ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-                ...init.headers,
-              },
-              ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-              signal: AbortSignal.timeout(15_000),
-            });
-            return { status: response.status, text: await response.text() };
-          } catch {
-            return 'down'; // refused or reset: the server was killed, or is not up again yet
-          }
-        };
-
-        /**
-         * A command as a careful client sends it: to `prefer`, and on no answer (or 503, or the same
-         * key still in progress) again with the same Idempotency-Key to the other server.
-         */
-        const command = async (type: string, data: object, token: string, key: string, prefer: number) => {
-          const refusals: string[] = [];
-          for (let attempt = 0; attempt < 60; attempt++) {
-            const server = (prefer + attempt) % 2;
-            const answer = await call(server, `/commands/${type}`, token, {
-              body: data,
-              headers: { 'idempotency-key': key },
-            });
-            if (answer !== 'down' && answer.status === 200)
-              return {
-                server,
-                ...(JSON.parse(answer.text) as { ids: Record<string, string>; position: number }),
-              };
-            if (answer !== 'down' && ![409, 503].includes(answer.status))
-              throw new Error(`${type} ${key} on server-${server}: ${answer.status} ${answer.text}`);
-            refusals.push(answer === 'down' ? 'down' : `${answer.status} ${answer.text}`);
-            // A client's retry pace while a server restarts, not a wait for a condition.
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-          throw new Error(`${type} ${key} never succeeded: ${refusals.slice(-3).join(' | ')}`);
-        };
+        const { call, command } = twoServerClient(ports);
 
         const reads = { across: 0, same: 0, neither: 0, notReached: 0, wrong: [] as string[] };
         /** GetOrderSummary with the writer's position, on `server`: one answer, checked and counted. */
