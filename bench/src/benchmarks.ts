@@ -11,6 +11,7 @@ import { redisApply } from './micro/redis-apply.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
 import { sqliteSearch } from './micro/sqlite-search.js';
+import { orderSummaryStores } from './order-summary/order-summary-bench.js';
 import { peerAppend } from './peers/peer-append.js';
 import { peerCatchUp } from './peers/peer-catch-up.js';
 import { peerCommands } from './peers/peer-commands.js';
@@ -33,4 +34,5 @@ export const benchmarks: readonly Benchmark[] = [
   natsRelay,
   natsLatency,
   redisApply,
+  orderSummaryStores,
 ];
