@@ -1,52 +1,40 @@
 import os from 'node:os';
-import { signToken } from '@tandem/http';
-import { dropSchemas } from '@tandem/postgres/testing';
-import type { Metric } from '../bench-result.js';
-import type { Benchmark, BenchContext } from '../benchmark.js';
-import { customerId } from '../flash-sale/flash-sale-catalog.js';
+import type { Benchmark } from '../benchmark.js';
 import { runOpenLoop } from '../flash-sale/open-loop-driver.js';
 import { seedRates, tandemTarget } from '../flash-sale/sale-mix.js';
-import { metric } from '../metrics.js';
-import { benchSchema } from '../postgres-schemas.js';
-import { spawnServer, type SpawnedServer } from '../servers/spawn-server.js';
-import { connectRedis, deleteRedisPrefix, redisUnavailable, redisUrl } from '../services.js';
+import { redisUnavailable } from '../services.js';
 import { quantile } from '../summarize.js';
 import { tempDir } from '../temp-dir.js';
+import { withEventLoopShares } from './event-loop-shares.js';
 import { orderIndex, orderSummaryMix, orderSummaryRead } from './order-summary-mix.js';
-import type { OrderSummaryStore, SeededOrder } from './order-summary-store.js';
-import { runWrk, writeWrkList, wrkUnavailable, type WrkRound } from './wrk-order-summaries.js';
+import {
+  emptyOpenRuns,
+  emptyRuns,
+  orderSummaryMetrics,
+  storeLabels,
+  type OpenRuns,
+  type StoreRuns,
+} from './order-summary-runs.js';
+import { orderSummaryCustomers, startOrderSummaryServer, type Served } from './order-summary-server.js';
+import type { OrderSummaryStore } from './order-summary-store.js';
+import { runWrk, wrkUnavailable } from './wrk-order-summaries.js';
 
 /** The flash sale's 8x step: 8 times the seeds' 833 page views plus 6.7 orders a second. */
 const multiple = 8;
-const customers = 50;
-const wrkConnections = 32;
+const offeredRate = (seedRates.pageViewsPerSecond + seedRates.ordersPerSecond) * multiple;
+/** The reads among them: what wrk is paced at. */
+const readRate = seedRates.pageViewsPerSecond * multiple;
+/**
+ * Connections of every client, the open loop's and wrk's alike. Ample at 8x (about 1 ms a read:
+ * some 7 in flight), and not the flash sale's 256: measured on this machine (2 s rounds, SQLite),
+ * once a stall of the shared machine queues requests, a pool that opens up to 256 connections
+ * makes client and server spend more per request (event loops busy 0.63 and 0.84 against 0.33 and
+ * 0.55 with 64) and the queue does not drain within the run (read p50 1.0-1.1 s against 2 ms).
+ */
+const wrkConnections = 64;
 
-const labels: Record<OrderSummaryStore, string> = {
-  sqlite: 'SQLite',
-  postgres: 'PostgreSQL',
-  redis: 'Redis',
-};
-
-/** One store's server, seeded, with what the load needs to read its orders. */
-interface Served {
-  readonly store: OrderSummaryStore;
-  readonly server: SpawnedServer;
-  readonly orders: readonly SeededOrder[];
-  readonly tokens: readonly string[];
-  readonly wrkList: string;
-}
-
-/** Per-run numbers of one store, by client. */
-interface StoreRuns {
-  readonly open: {
-    p50: number[];
-    p99: number[];
-    max: number[];
-    errors: number[];
-    orderP99: number[];
-    rate: number[];
-  };
-  readonly wrk: { p50: number[]; p99: number[]; max: number[]; errors: number[]; rate: number[] };
+function noOrders(): never {
+  throw new Error('No seeded orders');
 }
 
 const loadAverage = () =>
@@ -55,95 +43,58 @@ const loadAverage = () =>
     .map((l) => l.toFixed(2))
     .join(' / ');
 
-async function start(
-  store: OrderSummaryStore,
-  context: BenchContext,
-  orders: number,
-  dir: string,
-  cleanups: (() => Promise<void>)[],
-): Promise<Served> {
-  const env: Record<string, string> = { BENCH_ORDERS: String(orders), BENCH_CUSTOMERS: String(customers) };
-  if (store === 'postgres') {
-    const base = context.postgresUrl;
-    if (base === undefined) throw new Error('No PostgreSQL server');
-    const schema = benchSchema('order_summaries');
-    const url = new URL(base);
-    url.searchParams.set('schema', schema);
-    env.BENCH_DATABASE_URL = url.toString();
-    cleanups.push(() => dropSchemas(base, [schema]));
-  } else env.BENCH_DATABASE_URL = `sqlite:${dir}/${store}.db`;
-  if (store === 'redis') {
-    const prefix = `bench-order-summaries-${process.pid}-${Date.now().toString(36)}`;
-    Object.assign(env, { BENCH_READ_STORE: 'redis', BENCH_REDIS_URL: redisUrl, BENCH_REDIS_PREFIX: prefix });
-    cleanups.push(async () => {
-      const redis = connectRedis();
-      await redis.connect();
-      try {
-        await deleteRedisPrefix(redis, prefix);
-      } finally {
-        redis.disconnect();
-      }
-    });
-  }
-  const started = performance.now();
-  const server = await spawnServer(
-    new URL('../servers/serve-order-summaries.ts', import.meta.url),
-    env,
-    600_000,
+/**
+ * One open-loop round against one store: 8x with its orders (`withOrders`), or 8x's reads alone.
+ * Records the read and order latencies, the errors, how late the driver itself sent (request n is
+ * planned when it is sent, due n / rate after the first), and both event loops' busy shares.
+ */
+async function openLoopRound(
+  served: Served,
+  seconds: number,
+  label: string,
+  into: OpenRuns,
+  withOrders: boolean,
+) {
+  const target = tandemTarget(storeLabels[served.store], served.tokens);
+  const mix = orderSummaryMix(target, served.orders, served.tokens, label);
+  const { orders, tokens } = served;
+  const plan = withOrders
+    ? mix
+    : (n: number) => orderSummaryRead(orders[orderIndex(n, orders.length)] ?? noOrders(), tokens);
+  const rate = withOrders ? offeredRate : readRate;
+  const sendLate: number[] = [];
+  let first: number | undefined;
+  const shares = await withEventLoopShares(served.server.url, () =>
+    runOpenLoop({
+      origin: served.server.url,
+      rate,
+      seconds,
+      plan: (n) => {
+        const now = performance.now();
+        first ??= now;
+        sendLate.push(now - (first + (n * 1000) / rate));
+        return plan(n);
+      },
+      classify: target.classify,
+      connections: wrkConnections,
+    }),
   );
-  cleanups.push(() => server.stop());
-  const response = await fetch(`${server.url}/bench/orders`);
-  if (!response.ok) throw new Error(`${labels[store]}: /bench/orders answered ${response.status}`);
-  const seeded = (await response.json()) as SeededOrder[];
-  const secret = String(server.info.secret);
-  const tokens = await Promise.all(
-    Array.from({ length: customers }, (_, k) =>
-      signToken({ sub: customerId(k + 1), role: 'customer' }, secret),
-    ),
-  );
-  // wrk cycles through the same orders in the same scattered order as the open loop reads them.
-  const reads = Array.from({ length: seeded.length }, (_, n) => {
-    const order = seeded[orderIndex(n, seeded.length)];
-    if (order === undefined) throw new Error('No seeded orders');
-    return orderSummaryRead(order, tokens);
-  });
-  context.log(
-    `  ${labels[store]}: ${seeded.length} orders seeded in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
-      `(read store ${String(server.info.readStore)}, events in ${String(server.info.store)})`,
-  );
-  return { store, server, orders: seeded, tokens, wrkList: writeWrkList(dir, store, reads) };
-}
-
-/** One open-loop step at 8x against one store: its read and order latencies, its errors. */
-async function openLoopRound(served: Served, seconds: number, label: string, into: StoreRuns['open']) {
-  const target = tandemTarget(labels[served.store], served.tokens);
-  const load = await runOpenLoop({
-    origin: served.server.url,
-    rate: (seedRates.pageViewsPerSecond + seedRates.ordersPerSecond) * multiple,
-    seconds,
-    plan: orderSummaryMix(target, served.orders, served.tokens, label),
-    classify: target.classify,
-  });
+  const load = shares.result;
+  into.clientBusy.push(shares.client);
+  into.serverBusy.push(shares.server);
   into.p50.push(quantile(load.read, 0.5));
   into.p99.push(quantile(load.read, 0.99));
-  into.max.push(load.read.length === 0 ? Number.NaN : Math.max(...load.read));
+  into.max.push(load.read.length === 0 ? Number.NaN : load.read.reduce((a, b) => Math.max(a, b)));
   into.errors.push(load.errors);
   into.orderP99.push(quantile(load.order, 0.99));
   into.rate.push((load.sent - load.errors) / Math.max(0.001, load.elapsed));
+  into.sendLateP99.push(quantile(sendLate, 0.99));
   return load;
 }
 
-function wrkRound(round: WrkRound, into: StoreRuns['wrk']) {
-  into.p50.push(round.p50Ms);
-  into.p99.push(round.p99Ms);
-  into.max.push(round.maxMs);
-  into.errors.push(round.errors);
-  into.rate.push(round.requestsPerSecond);
-}
-
 /**
- * Runs every clean-up (servers first, then their schema and key prefix: the caller orders them),
- * each whatever the others did; logs each failure and throws them together after.
+ * Runs every clean-up (the caller orders them), each whatever the others did; logs each failure
+ * and throws them together after.
  */
 async function cleanUp(cleanups: readonly (() => Promise<void>)[], log: (line: string) => void) {
   const failures: unknown[] = [];
@@ -156,18 +107,10 @@ async function cleanUp(cleanups: readonly (() => Promise<void>)[], log: (line: s
   if (failures.length > 0) throw new AggregateError(failures, 'order-summary-stores: clean-up failed');
 }
 
-/** `a / b` run by run, as a metric: each pair measured in the same run, minutes apart at most. */
-function perRunRatio(name: string, a: readonly number[], b: readonly number[]): Metric {
-  return metric(
-    name,
-    'x',
-    a.map((x, i) => x / (b[i] ?? Number.NaN)),
-  );
-}
-
 /**
  * GetOrderSummary from the order summaries in SQLite, PostgreSQL and Redis, over HTTP at 8x the
- * seeds' load (issue 14), open loop; wrk, closed loop, as the cross-check.
+ * seeds' load (issue 14): the Node open loop, then wrk paced at the same read rate, then wrk
+ * unpaced, against each store in turn in every run.
  */
 export const orderSummaryStores: Benchmark = {
   name: 'order-summary-stores',
@@ -176,8 +119,8 @@ export const orderSummaryStores: Benchmark = {
   unavailable: redisUnavailable,
   async run(context) {
     const loadAtStart = loadAverage();
-    const orders = context.full ? 10_000 : 1_000;
-    const seconds = context.full ? 10 : 1.5;
+    const orders = context.full ? 10_000 : 500;
+    const seconds = context.full ? 10 : 1;
     const wrkSeconds = context.full ? 5 : 1;
     const wrkMissing = wrkUnavailable();
     const stores: OrderSummaryStore[] =
@@ -185,127 +128,105 @@ export const orderSummaryStores: Benchmark = {
     const notes: string[] = [`Load average (1 / 5 / 15 min) at the start: ${loadAtStart}.`];
     const dir = tempDir('order-summaries');
     const cleanups: (() => Promise<void>)[] = [];
-    const runs = new Map<OrderSummaryStore, StoreRuns>(
-      stores.map((s) => [
-        s,
-        {
-          open: { p50: [], p99: [], max: [], errors: [], orderP99: [], rate: [] },
-          wrk: { p50: [], p99: [], max: [], errors: [], rate: [] },
-        },
-      ]),
-    );
+    const runs = new Map<OrderSummaryStore, StoreRuns>(stores.map((s) => [s, emptyRuns()]));
+    const log = (r: number, s: Served, what: string) =>
+      context.log(`  run ${r + 1} ${storeLabels[s.store]} ${what}`);
     try {
       const served: Served[] = [];
-      for (const store of stores) served.push(await start(store, context, orders, dir.path, cleanups));
+      for (const store of stores)
+        served.push(await startOrderSummaryServer(store, context, orders, dir.path, cleanups));
       // Warm-up: the JIT, the connections, and the first WAL checkpoint after the seed.
       for (const s of served)
-        await openLoopRound(s, context.full ? 5 : 1, `${s.store}-warmup`, {
-          p50: [],
-          p99: [],
-          max: [],
-          errors: [],
-          orderP99: [],
-          rate: [],
-        });
+        await openLoopRound(s, context.full ? 5 : 1, `${s.store}-warmup`, emptyOpenRuns(), true);
       for (let r = 0; r < context.runs; r++) {
         // Each run visits the stores in a rotated order, so a drift of the shared machine's load
         // does not always land on the same store.
         const order = served.map((_, i) => served[(i + r) % served.length] as Served);
-        const before = loadAverage();
-        for (const s of order) {
-          const into = runs.get(s.store);
-          if (into === undefined) continue;
-          const load = await openLoopRound(s, seconds, `${s.store}-run-${r}`, into.open);
-          const causes = [...load.causes].map(([cause, n]) => `${cause} x${n}`).join(', ');
-          context.log(
-            `  run ${r + 1} ${labels[s.store]} open loop: read p50 ${into.open.p50.at(-1)?.toFixed(2)} ms, ` +
-              `p99 ${into.open.p99.at(-1)?.toFixed(2)} ms, max ${into.open.max.at(-1)?.toFixed(1)} ms, ` +
-              `${load.sent} sent, ${load.errors} errors${causes === '' ? '' : ` (${causes})`}`,
-          );
-        }
-        if (wrkMissing === undefined)
+        notes.push(
+          `Run ${r + 1}: stores in the order ${order.map((s) => storeLabels[s.store]).join(', ')}; load average before ${loadAverage()}.`,
+        );
+        for (const withOrders of [true, false])
           for (const s of order) {
-            const into = runs.get(s.store);
-            if (into === undefined) continue;
-            const round = await runWrk(s.server.url, s.wrkList, wrkSeconds, wrkConnections);
-            wrkRound(round, into.wrk);
-            context.log(
-              `  run ${r + 1} ${labels[s.store]} wrk: ${Math.round(round.requestsPerSecond)} req/s, ` +
-                `p50 ${round.p50Ms.toFixed(2)} ms, p99 ${round.p99Ms.toFixed(2)} ms, ${round.errors} errors`,
+            const into = runs.get(s.store) ?? emptyRuns();
+            const open = withOrders ? into.mixed : into.reads;
+            const load = await openLoopRound(s, seconds, `${s.store}-run-${r}`, open, withOrders);
+            const causes = [...load.causes].map(([cause, n]) => `${cause} x${n}`).join(', ');
+            log(
+              r,
+              s,
+              `open loop, ${withOrders ? 'reads and orders' : 'reads only'}: read p50 ${open.p50.at(-1)?.toFixed(2)} ms, ` +
+                `p99 ${open.p99.at(-1)?.toFixed(2)} ms, max ${open.max.at(-1)?.toFixed(1)} ms, ` +
+                `client send delay p99 ${open.sendLateP99.at(-1)?.toFixed(1)} ms, event loops busy: client ` +
+                `${open.clientBusy.at(-1)?.toFixed(2)}, server ${open.serverBusy.at(-1)?.toFixed(2)}, ` +
+                `${load.sent} sent, ${load.errors} errors${causes === '' ? '' : ` (${causes})`}`,
             );
           }
-        notes.push(
-          `Run ${r + 1}: stores in the order ${order.map((s) => labels[s.store]).join(', ')}; load average before ${before}.`,
-        );
+        if (wrkMissing !== undefined) continue;
+        for (const s of order) {
+          const into = runs.get(s.store) ?? emptyRuns();
+          const pacedShares = await withEventLoopShares(s.server.url, () =>
+            runWrk(s.server.url, s.wrkList, wrkSeconds, wrkConnections, readRate),
+          );
+          const paced = pacedShares.result;
+          into.paced.serverBusy.push(pacedShares.server);
+          into.paced.p50.push(paced.p50Ms);
+          into.paced.p99.push(paced.p99Ms);
+          into.paced.max.push(paced.maxMs);
+          into.paced.errors.push(paced.errors);
+          into.paced.rate.push(paced.requestsPerSecond);
+          into.paced.lateSends.push(paced.lateSends);
+          const unpaced = await runWrk(s.server.url, s.wrkList, wrkSeconds, wrkConnections, 0);
+          into.unpaced.p99.push(unpaced.p99Ms);
+          into.unpaced.errors.push(unpaced.errors);
+          into.unpaced.rate.push(unpaced.requestsPerSecond);
+          log(
+            r,
+            s,
+            `wrk paced: ${Math.round(paced.requestsPerSecond)} req/s, p50 ${paced.p50Ms.toFixed(2)} ms, ` +
+              `p99 ${paced.p99Ms.toFixed(2)} ms, ${paced.lateSends} late sends, ${paced.errors} errors, server busy ${pacedShares.server.toFixed(2)}; ` +
+              `unpaced: ${Math.round(unpaced.requestsPerSecond)} req/s, p99 ${unpaced.p99Ms.toFixed(2)} ms, ${unpaced.errors} errors`,
+          );
+        }
       }
     } finally {
       dir.remove();
+      // Servers first (pushed last), then their schema and key prefix.
       await cleanUp(cleanups.reverse(), context.log);
     }
     notes.push(`Load average at the end: ${loadAverage()}.`);
     if (wrkMissing !== undefined) notes.push(`No wrk cross-check: ${wrkMissing}.`);
     if (context.postgresUrl === undefined) notes.push('No PostgreSQL server: SQLite and Redis only.');
-
-    const metrics: Metric[] = [];
-    for (const [store, r] of runs) {
-      const who = labels[store];
-      metrics.push(
-        metric(`${who}: GetOrderSummary p50, open loop`, 'ms', r.open.p50),
-        metric(`${who}: GetOrderSummary p99, open loop`, 'ms', r.open.p99),
-        metric(`${who}: GetOrderSummary max, open loop`, 'ms', r.open.max),
-        metric(`${who}: failed requests, open loop`, 'requests', r.open.errors),
-        metric(`${who}: PlaceOrder p99, open loop`, 'ms', r.open.orderP99),
-        metric(`${who}: answered, open loop`, 'requests/s', r.open.rate),
-      );
-      if (wrkMissing === undefined)
-        metrics.push(
-          metric(`${who}: GetOrderSummary p50, wrk`, 'ms', r.wrk.p50),
-          metric(`${who}: GetOrderSummary p99, wrk`, 'ms', r.wrk.p99),
-          metric(`${who}: GetOrderSummary max, wrk`, 'ms', r.wrk.max),
-          metric(`${who}: failed requests, wrk`, 'requests', r.wrk.errors),
-          metric(`${who}: answered, wrk`, 'requests/s', r.wrk.rate),
-        );
-    }
-    const redis = runs.get('redis');
-    for (const store of stores.filter((s) => s !== 'redis')) {
-      const other = runs.get(store);
-      if (redis === undefined || other === undefined) continue;
-      metrics.push(
-        perRunRatio(`Redis p99 / ${labels[store]} p99, open loop`, redis.open.p99, other.open.p99),
-      );
-      if (wrkMissing === undefined)
-        metrics.push(
-          perRunRatio(`Redis p99 / ${labels[store]} p99, wrk`, redis.wrk.p99, other.wrk.p99),
-          perRunRatio(`Redis / ${labels[store]} requests/s, wrk`, redis.wrk.rate, other.wrk.rate),
-        );
-    }
-    const offered = (seedRates.pageViewsPerSecond + seedRates.ordersPerSecond) * multiple;
     return {
       title: 'GetOrderSummary from SQLite, PostgreSQL and Redis',
       description:
-        `The shop's GetOrderSummary over HTTP (\`@tandem/http\`, GET /queries/GetOrderSummary as the order's owner) ` +
+        "The shop's GetOrderSummary over HTTP (`@tandem/http`, GET /queries/GetOrderSummary as the order's owner) " +
         `with the order summaries in each store in turn, at ${multiple}x the seeds' load as the flash sale defines it ` +
-        `(${Math.round(offered).toLocaleString('en-US')} requests/s: the product-page views replaced by order-summary reads, ` +
-        `plus PlaceOrder at the seeds' ratio, ${(seedRates.ordersPerSecond * multiple).toFixed(0)}/s, so the projection writes while it is read). ` +
-        'SQLite and PostgreSQL: the database\u2019s own read store holds every read model. Redis: the order summaries in ' +
-        'Redis (`readStores: { redis }`, what REDIS_URL does), events and the other read models in SQLite. ' +
-        'Each store is served by its own process, seeded through the shop\u2019s commands; each run drives every store in ' +
-        'turn (rotated order), open loop (latency from when each request was due), then wrk against each: wrk is closed ' +
-        `loop (${wrkConnections} connections, each sending when its last answer came), so its rate is what the server ` +
-        'reached, not 8x, and its latencies leave out queueing before the send. Ratios are per run, then the median.',
+        `(${Math.round(offeredRate).toLocaleString('en-US')} requests/s: the product-page views replaced by order-summary reads, ` +
+        `${Math.round(readRate).toLocaleString('en-US')}/s, plus PlaceOrder at the seeds' ratio, ${Math.round(offeredRate - readRate)}/s, ` +
+        'so the projection writes while it is read). SQLite and PostgreSQL: the database\u2019s own read store holds every ' +
+        'read model. Redis: the order summaries in Redis (`readStores: { redis }`, what REDIS_URL does), the events and ' +
+        'the other read models in SQLite. Each store has its own server process, seeded through the shop\u2019s commands. ' +
+        'Each run drives every store in turn (rotated order): the Node open loop (undici; latency from when each ' +
+        'request was due) at 8x with its orders, then at 8x\u2019s reads alone; then wrk paced at the reads\u2019 rate ' +
+        `(reads only; wrk is closed loop: a request that finds its ${wrkConnections} connections busy goes out late, ` +
+        'counted, and that wait is not in its latency), then wrk unpaced (what the server answers at most). Each open-loop ' +
+        'round also reports how late the client itself sent and how busy the client\u2019s and the server\u2019s event ' +
+        'loops were, to tell a client that fell behind from a server that did. Ratios are per run (the stores a minute ' +
+        'apart at most), then the median.',
       parameters: {
         orders,
-        customers,
+        customers: orderSummaryCustomers,
         multiple,
-        offeredRequestsPerSecond: Math.round(offered),
+        offeredRequestsPerSecond: Math.round(offeredRate),
         secondsPerRun: seconds,
-        wrkSecondsPerRun: wrkMissing === undefined ? wrkSeconds : 'not run',
+        wrkSecondsPerRound: wrkMissing === undefined ? wrkSeconds : 'not run',
         wrkConnections,
-        openLoopDriver: 'undici Pool, 256 connections, request n sent at n / rate, 10 s timeout',
+        wrkPacedRate: Math.round(readRate),
+        openLoopDriver: `undici Pool, ${wrkConnections} connections, request n sent at n / rate, 10 s timeout`,
         redisEventsIn: 'SQLite',
         loadAverageAtStart: loadAtStart,
       },
-      metrics,
+      metrics: orderSummaryMetrics(runs, wrkMissing === undefined),
       ratios: [],
       notes,
     };

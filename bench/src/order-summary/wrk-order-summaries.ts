@@ -16,6 +16,9 @@ export interface WrkRound {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** Paced rounds: sends more than 1 ms behind their due time (no connection was free). */
+  readonly lateSends: number;
+  readonly maxLateMs: number;
 }
 
 /** Why wrk cannot be run (not installed), or undefined when `wrk -v` runs. */
@@ -35,28 +38,21 @@ export function writeWrkList(dir: string, name: string, reads: readonly PlannedR
 }
 
 /**
- * wrk against `origin` for `seconds`: one thread, `connections` connections, each sending its
- * next request when its last answer came (closed loop: a slow server is sent less, and the wait
- * a request would have had before it was sent is not in its latency).
+ * wrk against `origin` for `seconds`: one thread, `connections` connections. Paced (`rate` > 0),
+ * request k is due at k / rate and a free connection waits for it; unpaced (0), each connection
+ * sends its next request when its last answer came. Either way wrk is closed loop: a request that
+ * finds every connection busy goes out late, and that wait is not in its latency (it is counted in
+ * `lateSends` instead).
  */
 export async function runWrk(
   origin: string,
   list: string,
   seconds: number,
   connections: number,
+  rate: number,
 ): Promise<WrkRound> {
-  const args = [
-    '-t1',
-    `-c${connections}`,
-    `-d${seconds}s`,
-    '--timeout',
-    '10s',
-    '-s',
-    script,
-    origin,
-    '--',
-    list,
-  ];
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, origin];
+  args.push('--', list, String(rate));
   const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1_000 });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK '));
   if (line === undefined) throw new Error(`wrk printed no result:\n${stdout}`);
@@ -68,5 +64,7 @@ export async function runWrk(
     p50Ms: n('p50Us') / 1_000,
     p99Ms: n('p99Us') / 1_000,
     maxMs: n('maxUs') / 1_000,
+    lateSends: n('lateSends'),
+    maxLateMs: n('maxLateMs'),
   };
 }

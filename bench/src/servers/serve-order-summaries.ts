@@ -11,7 +11,8 @@ import { announceReady, exitOnSignal, listenLocal, unreachableRateLimits } from 
 // The shop from examples/shop on BENCH_DATABASE_URL with its order summaries in the read store
 // BENCH_READ_STORE names (`own`: the database's; `redis`: Redis at BENCH_REDIS_URL under the key
 // prefix BENCH_REDIS_PREFIX), seeded with BENCH_ORDERS orders of BENCH_CUSTOMERS customers, over
-// HTTP. One extra route for the benchmark: GET /bench/orders (the seeded order ids and owners).
+// HTTP. Extra routes for the benchmark: GET /bench/orders (the seeded order ids and owners) and
+// GET /bench/event-loop (this process's event-loop idle and active time so far, ms).
 
 const admin: Principal = { id: 'bench-admin', roles: ['admin'] };
 
@@ -93,6 +94,11 @@ const seedSeconds = (performance.now() - seedStart) / 1000;
 
 const server = await createHttpServer({ tandem: app, auth: { secret }, rateLimit: unreachableRateLimits });
 server.get('/bench/orders', async () => seeded);
+// The server's event-loop time so far, so the benchmark can tell a busy server from a busy client.
+server.get('/bench/event-loop', async () => {
+  const { idle, active } = performance.eventLoopUtilization();
+  return { idle, active };
+});
 const url = await listenLocal(server);
 exitOnSignal(async () => {
   await server.close();
