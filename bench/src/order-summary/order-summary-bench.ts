@@ -1,12 +1,12 @@
 import os from 'node:os';
 import type { Benchmark } from '../benchmark.js';
-import { runOpenLoop } from '../flash-sale/open-loop-driver.js';
+import { runOpenLoop, type PlannedRequest } from '../flash-sale/open-loop-driver.js';
 import { seedRates, tandemTarget } from '../flash-sale/sale-mix.js';
 import { redisUnavailable } from '../services.js';
 import { quantile } from '../summarize.js';
 import { tempDir } from '../temp-dir.js';
 import { withEventLoopShares } from './event-loop-shares.js';
-import { orderIndex, orderSummaryMix, orderSummaryRead } from './order-summary-mix.js';
+import { orderSummaryReads, placeOrders } from './order-summary-mix.js';
 import {
   emptyOpenRuns,
   emptyRuns,
@@ -22,8 +22,9 @@ import { runWrk, wrkUnavailable } from './wrk-order-summaries.js';
 /** The flash sale's 8x step: 8 times the seeds' 833 page views plus 6.7 orders a second. */
 const multiple = 8;
 const offeredRate = (seedRates.pageViewsPerSecond + seedRates.ordersPerSecond) * multiple;
-/** The reads among them: what wrk is paced at. */
+/** The reads among them (what wrk is paced at), and the orders. */
 const readRate = seedRates.pageViewsPerSecond * multiple;
+const orderRate = seedRates.ordersPerSecond * multiple;
 /**
  * Connections of every client, the open loop's and wrk's alike. Ample at 8x (about 1 ms a read:
  * some 7 in flight), and not the flash sale's 256: measured on this machine (2 s rounds, SQLite),
@@ -33,20 +34,28 @@ const readRate = seedRates.pageViewsPerSecond * multiple;
  */
 const wrkConnections = 64;
 
-function noOrders(): never {
-  throw new Error('No seeded orders');
-}
-
 const loadAverage = () =>
   os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' / ');
 
+/** How late the driver sent request n of a loop at `rate`: planned when sent, due n / rate after the first. */
+function timedPlan(rate: number, plan: (n: number) => PlannedRequest, sendLate: number[]) {
+  let first: number | undefined;
+  return (n: number) => {
+    const now = performance.now();
+    first ??= now;
+    sendLate.push(now - (first + (n * 1000) / rate));
+    return plan(n);
+  };
+}
+
 /**
- * One open-loop round against one store: 8x with its orders (`withOrders`), or 8x's reads alone.
- * Records the read and order latencies, the errors, how late the driver itself sent (request n is
- * planned when it is sent, due n / rate after the first), and both event loops' busy shares.
+ * One open-loop round against one store: 8x's reads, and with `withOrders` its orders beside
+ * them, each on a pool of its own (a crowd's orders do not hold its readers' connections: with one
+ * pool, a second's worth of slow orders took most of its 64). Records the read and order
+ * latencies, the errors, how late the driver itself sent, and both event loops' busy shares.
  */
 async function openLoopRound(
   served: Served,
@@ -56,40 +65,35 @@ async function openLoopRound(
   withOrders: boolean,
 ) {
   const target = tandemTarget(storeLabels[served.store], served.tokens);
-  const mix = orderSummaryMix(target, served.orders, served.tokens, label);
-  const { orders, tokens } = served;
-  const plan = withOrders
-    ? mix
-    : (n: number) => orderSummaryRead(orders[orderIndex(n, orders.length)] ?? noOrders(), tokens);
-  const rate = withOrders ? offeredRate : readRate;
   const sendLate: number[] = [];
-  let first: number | undefined;
-  const shares = await withEventLoopShares(served.server.url, () =>
+  const loop = (rate: number, plan: (n: number) => PlannedRequest) =>
     runOpenLoop({
       origin: served.server.url,
       rate,
       seconds,
-      plan: (n) => {
-        const now = performance.now();
-        first ??= now;
-        sendLate.push(now - (first + (n * 1000) / rate));
-        return plan(n);
-      },
+      plan: timedPlan(rate, plan, sendLate),
       classify: target.classify,
       connections: wrkConnections,
-    }),
+    });
+  const shares = await withEventLoopShares(served.server.url, () =>
+    Promise.all([
+      loop(readRate, orderSummaryReads(served.orders, served.tokens)),
+      withOrders ? loop(orderRate, placeOrders(target, served.tokens, label)) : undefined,
+    ]),
   );
-  const load = shares.result;
+  const [reads, orders] = shares.result;
   into.clientBusy.push(shares.client);
   into.serverBusy.push(shares.server);
-  into.p50.push(quantile(load.read, 0.5));
-  into.p99.push(quantile(load.read, 0.99));
-  into.max.push(load.read.length === 0 ? Number.NaN : load.read.reduce((a, b) => Math.max(a, b)));
-  into.errors.push(load.errors);
-  into.orderP99.push(quantile(load.order, 0.99));
-  into.rate.push((load.sent - load.errors) / Math.max(0.001, load.elapsed));
+  into.p50.push(quantile(reads.read, 0.5));
+  into.p99.push(quantile(reads.read, 0.99));
+  into.max.push(reads.read.length === 0 ? Number.NaN : reads.read.reduce((a, b) => Math.max(a, b)));
+  const errors = reads.errors + (orders?.errors ?? 0);
+  const sent = reads.sent + (orders?.sent ?? 0);
+  into.errors.push(errors);
+  into.orderP99.push(quantile(orders?.order ?? [], 0.99));
+  into.rate.push((sent - errors) / Math.max(0.001, reads.elapsed, orders?.elapsed ?? 0));
   into.sendLateP99.push(quantile(sendLate, 0.99));
-  return load;
+  return { sent, errors, causes: new Map([...reads.causes, ...(orders?.causes ?? [])]) };
 }
 
 /**
@@ -207,7 +211,8 @@ export const orderSummaryStores: Benchmark = {
         'read model. Redis: the order summaries in Redis (`readStores: { redis }`, what REDIS_URL does), the events and ' +
         'the other read models in SQLite. Each store has its own server process, seeded through the shop\u2019s commands. ' +
         'Each run drives every store in turn (rotated order): the Node open loop (undici; latency from when each ' +
-        'request was due) at 8x with its orders, then at 8x\u2019s reads alone; then wrk paced at the reads\u2019 rate ' +
+        'request was due) at 8x, reads and orders each on a pool of 64 connections of its own, then at 8x\u2019s reads ' +
+        'alone; then wrk paced at the reads\u2019 rate ' +
         `(reads only; wrk is closed loop: a request that finds its ${wrkConnections} connections busy goes out late, ` +
         'counted, and that wait is not in its latency), then wrk unpaced (what the server answers at most). Each open-loop ' +
         'round also reports how late the client itself sent and how busy the client\u2019s and the server\u2019s event ' +
@@ -222,7 +227,7 @@ export const orderSummaryStores: Benchmark = {
         wrkSecondsPerRound: wrkMissing === undefined ? wrkSeconds : 'not run',
         wrkConnections,
         wrkPacedRate: Math.round(readRate),
-        openLoopDriver: `undici Pool, ${wrkConnections} connections, request n sent at n / rate, 10 s timeout`,
+        openLoopDriver: `undici Pool, ${wrkConnections} connections (one for the reads, one for the orders), request n sent at n / rate, 10 s timeout`,
         redisEventsIn: 'SQLite',
         loadAverageAtStart: loadAtStart,
       },

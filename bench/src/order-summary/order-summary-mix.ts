@@ -1,10 +1,7 @@
 import { productId } from '../flash-sale/flash-sale-catalog.js';
 import type { PlannedRequest } from '../flash-sale/open-loop-driver.js';
-import { seedRates, type SaleTarget } from '../flash-sale/sale-mix.js';
+import type { SaleTarget } from '../flash-sale/sale-mix.js';
 import { orderProducts, type SeededOrder } from './order-summary-store.js';
-
-/** Orders among all requests at the seeds' ratio (400 a minute to 50,000 page views). */
-const orderShare = seedRates.ordersPerSecond / (seedRates.ordersPerSecond + seedRates.pageViewsPerSecond);
 
 /** Request n's seeded order: a fixed scatter over all of them, the same sequence for every store. */
 export function orderIndex(n: number, orders: number): number {
@@ -21,24 +18,20 @@ export function orderSummaryRead(order: SeededOrder, tokens: readonly string[]):
   };
 }
 
-/**
- * The flash sale's mix with the page views replaced by order-status reads: orders spread evenly
- * among the reads at the seeds' ratio (so 8x is 6,667 GetOrderSummary and 53 PlaceOrder a second),
- * each read of a seeded order by its owner, each order one item of a product with ample stock.
- * PlaceOrder keeps the order summaries' projection writing while they are read.
- */
-export function orderSummaryMix(
-  target: SaleTarget,
-  orders: readonly SeededOrder[],
-  tokens: readonly string[],
-  label: string,
-) {
+/** Request n's read: the summary of a seeded order (scattered by {@link orderIndex}), as its owner. */
+export function orderSummaryReads(orders: readonly SeededOrder[], tokens: readonly string[]) {
   return (n: number): PlannedRequest => {
-    const isOrder = Math.floor((n + 1) * orderShare) > Math.floor(n * orderShare);
-    if (isOrder)
-      return target.order(`${label}-${n}`, 1 + (n % tokens.length), productId(1 + (n % orderProducts)), 1);
     const order = orders[orderIndex(n, orders.length)];
     if (order === undefined) throw new Error('No seeded orders');
     return orderSummaryRead(order, tokens);
   };
+}
+
+/**
+ * Request n's order: one item of a product with ample stock, from customer n (mod the customers),
+ * as the flash sale spells a PlaceOrder (its idempotency key `<label>-<n>`).
+ */
+export function placeOrders(target: SaleTarget, tokens: readonly string[], label: string) {
+  return (n: number): PlannedRequest =>
+    target.order(`${label}-${n}`, 1 + (n % tokens.length), productId(1 + (n % orderProducts)), 1);
 }

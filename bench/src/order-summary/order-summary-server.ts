@@ -5,7 +5,7 @@ import { customerId } from '../flash-sale/flash-sale-catalog.js';
 import { benchSchema } from '../postgres-schemas.js';
 import { spawnServer, type SpawnedServer } from '../servers/spawn-server.js';
 import { connectRedis, deleteRedisPrefix, redisUrl } from '../services.js';
-import { orderIndex, orderSummaryRead } from './order-summary-mix.js';
+import { orderSummaryReads } from './order-summary-mix.js';
 import { storeLabels } from './order-summary-runs.js';
 import type { OrderSummaryStore, SeededOrder } from './order-summary-store.js';
 import { writeWrkList } from './wrk-order-summaries.js';
@@ -77,11 +77,8 @@ export async function startOrderSummaryServer(
     ),
   );
   // wrk cycles through the same orders in the same scattered order as the open loop reads them.
-  const reads = Array.from({ length: seeded.length }, (_, n) => {
-    const order = seeded[orderIndex(n, seeded.length)];
-    if (order === undefined) throw new Error('No seeded orders');
-    return orderSummaryRead(order, tokens);
-  });
+  const read = orderSummaryReads(seeded, tokens);
+  const reads = Array.from({ length: seeded.length }, (_, n) => read(n));
   context.log(
     `  ${storeLabels[store]}: ${seeded.length} orders seeded in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
       `(read store ${String(server.info.readStore)}, events in ${String(server.info.store)})`,
