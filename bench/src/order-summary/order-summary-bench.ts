@@ -26,11 +26,12 @@ const offeredRate = (seedRates.pageViewsPerSecond + seedRates.ordersPerSecond) *
 const readRate = seedRates.pageViewsPerSecond * multiple;
 const orderRate = seedRates.ordersPerSecond * multiple;
 /**
- * Connections of every client, the open loop's and wrk's alike. Ample at 8x (about 1 ms a read:
- * some 7 in flight), and not the flash sale's 256: measured on this machine (2 s rounds, SQLite),
- * once a stall of the shared machine queues requests, a pool that opens up to 256 connections
- * makes client and server spend more per request (event loops busy 0.63 and 0.84 against 0.33 and
- * 0.55 with 64) and the queue does not drain within the run (read p50 1.0-1.1 s against 2 ms).
+ * Connections of every client pool, the open loop's and wrk's alike. Enough for 8x while a read
+ * takes under 9.6 ms from send to answer (64 / 6,667 s; about 1 ms on a quiet machine), and not
+ * the flash sale's 256: measured on this machine (2 s rounds of reads, SQLite), a pool that opens
+ * up to 256 connections once a stall queues requests made client and server spend more per
+ * request (event loops busy 0.63 and 0.84 against 0.33 and 0.55 with 64), and the queue did not
+ * drain within the round (read p50 1.0-1.1 s in two rounds of three, against 2 ms in all three).
  */
 const wrkConnections = 64;
 
