@@ -194,9 +194,13 @@ export const orderSummaryStores: Benchmark = {
         }
       }
     } finally {
-      dir.remove();
-      // Servers first (pushed last), then their schema and key prefix.
-      await cleanUp(cleanups.reverse(), context.log);
+      try {
+        // Servers first (pushed last), then their schema and key prefix.
+        await cleanUp(cleanups.reverse(), context.log);
+      } finally {
+        // After the servers: their SQLite files and wrk's request lists live here.
+        dir.remove();
+      }
     }
     notes.push(`Load average at the end: ${loadAverage()}.`);
     if (wrkMissing !== undefined) notes.push(`No wrk cross-check: ${wrkMissing}.`);
