@@ -12,6 +12,7 @@ import { redisReadCheck } from './micro/redis-read-check.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
 import { sqliteSearch } from './micro/sqlite-search.js';
+import { orderSummaryStores } from './order-summary/order-summary-bench.js';
 import { peerAppend } from './peers/peer-append.js';
 import { peerCatchUp } from './peers/peer-catch-up.js';
 import { peerCommands } from './peers/peer-commands.js';
@@ -35,4 +36,5 @@ export const benchmarks: readonly Benchmark[] = [
   natsLatency,
   redisApply,
   redisReadCheck,
+  orderSummaryStores,
 ];
