@@ -4,14 +4,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Store, Tandem } from '@tandem/core';
+import type { Store } from '@tandem/core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createCli, loadConfig, openStore, runRelay, runWorker, serve, type AppOptions } from '@tandem/cli';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
-import { alice, counterApp, counterProjection, eventually } from '@tandem/testing';
+import { counterApp, counterProjection, eventually } from '@tandem/testing';
 import { sharedNats } from '../../nats/test/nats-server-harness.js';
 import { openSockets } from './open-sockets.js';
+import { openCounter } from './fixtures/open-counter.js';
 
 const probe = await sharedNats('cli_probe');
 const postgres = await postgresTestUrl();
@@ -65,18 +66,6 @@ const databaseUrl = (name: string) => `sqlite:${join(dir, `${name}.db`)}`;
 const config = (name: string) =>
   loadConfig({ DATABASE_URL: databaseUrl(name), TANDEM_SECRET: 'x'.repeat(32), PORT: '0' });
 
-/** Opens counter `id`; returns the position of its event. */
-async function open(app: Tandem, id: string): Promise<number> {
-  const outcome = await app.execute({
-    type: 'OpenCounter',
-    data: { counterId: id },
-    user: alice,
-    commandId: `open-${id}`,
-  });
-  assert.ok(outcome.ok);
-  return outcome.result.position;
-}
-
 describe(
   'the NATS relay from the command line',
   { skip: probe === undefined ? 'no NATS server (see the message above)' : false },
@@ -95,7 +84,7 @@ describe(
       });
       let closed = false;
       try {
-        await open(worker.app, 'a');
+        await openCounter(worker.app, 'a');
         await eventually(async () => (await messages()) === 1 || undefined);
         assert.ok(openSockets() > before, 'the relay connection shows among the open sockets');
         assert.ok(worker.app.projections?.owned.includes('relay-nats'));
@@ -134,7 +123,7 @@ describe(
         logger: false,
         log: () => {},
       });
-      await open(seeding.app, 'f');
+      await openCounter(seeding.app, 'f');
       await seeding.close();
       const taken = createServer();
       await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -176,7 +165,7 @@ describe(
         assert.ok(daemon !== undefined);
         assert.deepEqual(daemon.projections.map((p) => p.name).sort(), ['relay-nats', 'totals']);
         let head = 0;
-        for (const id of ['a', 'b', 'c']) head = await open(worker.app, id);
+        for (const id of ['a', 'b', 'c']) head = await openCounter(worker.app, id);
         assert.ok(await daemon.waitFor(['relay-nats'], head, 10_000), 'read-your-writes on the relay');
         assert.equal(await messages(), 3);
         await eventually(() => daemon.owned.includes('relay-nats') || undefined);
@@ -247,7 +236,7 @@ describe(
         log: (line) => lines.push(line),
       });
       try {
-        const position = await open(running.app, 's');
+        const position = await openCounter(running.app, 's');
         assert.ok(await running.app.projections?.waitFor(['relay-nats'], position, 10_000));
         assert.equal(await messages(), 1);
         assert.ok(running.app.projections?.owned.includes('relay-nats'));
@@ -283,7 +272,7 @@ describe(
         ];
         const closers = [() => worker.close(), () => relay.close()];
         try {
-          for (const id of ['a', 'b']) await open(worker.app, id);
+          for (const id of ['a', 'b']) await openCounter(worker.app, id);
           await eventually(async () => (await messages()) === 2 || undefined);
           const [inWorker] = await eventually(() => {
             const held = holders();
@@ -295,7 +284,7 @@ describe(
           closers[holder] = async () => {};
           const survivor = inWorker === true ? relay.app : worker.app;
           let head = 0;
-          for (const id of ['c', 'd']) head = await open(survivor, id);
+          for (const id of ['c', 'd']) head = await openCounter(survivor, id);
           await eventually(() => holders()[other] || undefined, { message: 'the relay lease moved' });
           await eventually(async () => (await messages()) === 4 || undefined);
           const daemon = inWorker === true ? relay.relays.daemon : worker.app.projections;
@@ -385,7 +374,7 @@ describe(
       try {
         assert.deepEqual(relay.app.projections?.localStatus(), [], 'none of the app projections runs here');
         assert.deepEqual(relay.relays.names, ['relay-nats']);
-        const position = await open(relay.app, 'r');
+        const position = await openCounter(relay.app, 'r');
         assert.ok(await relay.relays.daemon.waitFor(['relay-nats'], position, 10_000));
         assert.equal(await messages(), 1);
       } finally {

@@ -6,13 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
-import type { Store, Tandem } from '@tandem/core';
+import type { Store } from '@tandem/core';
 import { loadConfig, runRelay, runWorker, type AppOptions } from '@tandem/cli';
 import { assertEventsExchange, decodeEventMessage, defaultUnroutedName } from '@tandem/rabbitmq';
-import { alice, counterApp, counterProjection, eventually } from '@tandem/testing';
+import { counterApp, counterProjection, eventually } from '@tandem/testing';
 import { sharedNats } from '../../nats/test/nats-server-harness.js';
 import { rabbitTestUrl, uniqueName } from '../../rabbitmq/test/rabbit-test-url.js';
 import { openSockets } from './open-sockets.js';
+import { openCounter } from './fixtures/open-counter.js';
 
 const url = await rabbitTestUrl();
 const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-rabbit-'));
@@ -24,18 +25,6 @@ const createApp = (store: Store, options: AppOptions = {}) =>
 
 const config = (name: string) =>
   loadConfig({ DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`, TANDEM_SECRET: 'x'.repeat(32) });
-
-/** Opens counter `id`; returns the position of its event. */
-async function open(app: Tandem, id: string): Promise<number> {
-  const outcome = await app.execute({
-    type: 'OpenCounter',
-    data: { counterId: id },
-    user: alice,
-    commandId: `open-${id}`,
-  });
-  assert.ok(outcome.ok);
-  return outcome.result.position;
-}
 
 describe(
   'the RabbitMQ relay from the command line',
@@ -120,7 +109,7 @@ describe(
       try {
         assert.deepEqual(worker.relays, ['relay-nats', 'relay-rabbitmq']);
         let head = 0;
-        for (const id of ['a', 'b', 'c']) head = await open(worker.app, id);
+        for (const id of ['a', 'b', 'c']) head = await openCounter(worker.app, id);
         assert.ok(await worker.app.projections?.waitFor(['relay-nats', 'relay-rabbitmq'], head, 10_000));
         const events = await worker.app.events.readAll({ after: 0, limit: 100 });
         const delivered = await received();
@@ -159,7 +148,7 @@ describe(
       try {
         assert.deepEqual(relay.relays.names, ['relay-rabbitmq']);
         assert.deepEqual(relay.app.projections?.localStatus(), [], 'none of the app projections runs here');
-        const position = await open(relay.app, 'r');
+        const position = await openCounter(relay.app, 'r');
         assert.ok(await relay.relays.daemon.waitFor(['relay-rabbitmq'], position, 10_000));
         const [event] = await relay.app.events.readAll({ after: 0, limit: 1 });
         assert.deepEqual(await received(), [event?.eventId]);
@@ -178,7 +167,7 @@ describe(
         log: () => {},
       });
       try {
-        await open(relay.app, 'u');
+        await openCounter(relay.app, 'u');
         const status = await eventually(async () => {
           const current = (await relay.relays.daemon.status())[0];
           return current?.lastError === undefined ? undefined : current;
