@@ -17,10 +17,10 @@ import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { openRedisReadStore } from '@tandem/redis';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from '@tandem/redis/testing';
-import { eventually } from '@tandem/testing';
+import { eventually, freePort } from '@tandem/testing';
 import { orderSummaries } from '../src/read-models/order-summaries.js';
 import { orderWorkload } from './fixtures/order-workload.js';
-import { freePort, startTopologyProcess, type TopologyProcess } from './fixtures/topology-process.js';
+import { startTopologyProcess, type TopologyProcess } from './fixtures/topology-process.js';
 import { twoServerClient } from './fixtures/two-server-client.js';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -75,5 +75,6 @@ export {
 export { startRelayChild, type ChildOutcome, type RelayChild } from './relay-child.js';
 export { incrementLoad, type IncrementLoad } from './increment-load.js';
 export { readWholeLog } from './read-whole-log.js';
+export { freePort } from './free-port.js';
 export { exactlyOnceInOrder, type DeliveredEvent, type ExactlyOnceOptions } from './exactly-once-in-order.js';
 export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
