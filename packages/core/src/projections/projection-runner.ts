@@ -219,6 +219,14 @@ export class ProjectionRunner {
     this.#interrupt();
   }
 
+  /**
+   * Cuts short the wait the loop is in (for new events, up to 5 s): a partial build asks again
+   * whether it may swap, because another process swapped its storage in.
+   */
+  wake(): void {
+    this.#interrupt();
+  }
+
   /** Re-reads parked streams (after a replay unparked some). */
   async reloadParked(): Promise<void> {
     this.#blocked.clear();
@@ -346,6 +354,8 @@ export class ProjectionRunner {
 
   /** Activates a build with its checkpoint in one transaction; it goes on as the live runner. */
   async #swap(): Promise<void> {
+    const ready = this.#options.readyToSwap;
+    if (ready !== undefined && !(await ready())) return;
     await this.#options.readStore.transaction(async (tx) => {
       await this.#options.onCaughtUp?.(tx);
     });
