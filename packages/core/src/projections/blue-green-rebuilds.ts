@@ -51,8 +51,15 @@ export class BlueGreenRebuilds {
    * `lead: false` (a process holding some partitions but not partition 0, when they are shared):
    * it only starts its live lanes on the active storage when that is this code's version and
    * count; activating, building, resuming and dropping storage are the holder of partition 0's.
+   *
+   * `resume: false` (partitions shared with other processes): a same-version rebuild's storage is
+   * neither resumed nor dropped: the rebuild request that made it goes on with it, each partition
+   * built by its holder (`partition-requests.ts`), and its swap drops what is left over.
    */
-  async startProjection(projection: AnyProjection, options: { readonly lead?: boolean } = {}): Promise<void> {
+  async startProjection(
+    projection: AnyProjection,
+    options: { readonly lead?: boolean; readonly resume?: boolean } = {},
+  ): Promise<void> {
     const { readStore, runners } = this.#options;
     const target = ProjectionNamespace.forProjection(projection);
     const active = await readStore.activeNamespace(projection.name);
@@ -82,6 +89,7 @@ export class BlueGreenRebuilds {
     // The same version and partition count: the live storage stays (a generation marks a rebuild's).
     if (ProjectionNamespace.parse(active).withoutGeneration().equals(target)) {
       await this.#startLive(projection, active);
+      if (options.resume === false) return;
       // A same-version rebuild that a crash interrupted resumes; older leftovers are dropped.
       const pending = known
         .filter((ns) => {

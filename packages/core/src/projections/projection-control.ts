@@ -12,7 +12,7 @@ import type { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
 import { PartitionRequests } from './partition-requests.js';
-import { Abandoned } from './partition-request-progress.js';
+import { Abandoned, parentProgress } from './partition-request-progress.js';
 
 /** Which projections this process may act on, and under which identity. */
 export interface ControlHolding {
@@ -301,7 +301,9 @@ export class ProjectionControl {
       return partitions.share(request, projection, unit.partition, signal, record);
     }
     const projection = this.#options.projection(request.projection);
-    if (projection !== undefined && (projection.partitions ?? 1) > 1 && split(projection.name)) {
+    // Coordinated when split now, or already (a coordinator that took it over goes on with its shares).
+    const coordinated = parentProgress(request.progress).partitions !== undefined;
+    if (projection !== undefined && (projection.partitions ?? 1) > 1 && (split(projection.name) || coordinated)) {
       this.#coordinating.add(projection.name);
       return partitions
         .coordinate(request, projection, signal, record)

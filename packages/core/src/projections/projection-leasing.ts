@@ -215,7 +215,8 @@ export class ProjectionLeasing {
     const build = runners.builds.get(name);
     if ((lead && !wasLead) || (live === undefined && build === undefined)) {
       await runners.stop(name);
-      await rebuilds.startProjection(projection, { lead });
+      // Shared partitions: an interrupted rebuild is its request's, taken over with partition 0.
+      await rebuilds.startProjection(projection, { lead, resume: !partitioned });
       return;
     }
     if (build !== undefined && !lead) {
