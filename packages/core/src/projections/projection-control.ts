@@ -227,12 +227,18 @@ export class ProjectionControl {
     await this.#options.startHeld?.();
     const { owner, epochs } = this.#options.holding();
     if (epochs.size === 0) return;
-    for (const request of await this.#options.requests.open()) {
+    const open = await this.#options.requests.open();
+    // A partition's share is claimed once its parent lists it (its coordinator records the shares
+    // just after storing them): the share needs the parent's progress (a rebuild's storage, a
+    // verify's release). A share whose parent ended without it is never performed.
+    const listed = new Set(open.flatMap((r) => parentProgress(r.progress).partitions ?? []));
+    for (const request of open) {
       // Stopping: take no new work (the runners it needs are going).
       if (this.#stopped) return;
       if (this.#inFlight.has(request.id)) continue;
       const epoch = epochs.get(request.projection);
       if (epoch === undefined) continue;
+      if (PartitionRequests.unitOf(request.projection) !== undefined && !listed.has(request.id)) continue;
       // One request of a projection coordinated at a time here: two rebuilds at once would race.
       if (this.#coordinating.has(request.projection)) continue;
       // Still under way by a holder whose lease is current (maybe this process): not ours to take.
