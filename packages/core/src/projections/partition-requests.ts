@@ -70,7 +70,9 @@ export class PartitionRequests {
     const hash = unit.lastIndexOf('#');
     if (hash <= 0) return undefined;
     const partition = Number(unit.slice(hash + 1));
-    return Number.isInteger(partition) && partition >= 0 ? { name: unit.slice(0, hash), partition } : undefined;
+    return Number.isInteger(partition) && partition >= 0
+      ? { name: unit.slice(0, hash), partition }
+      : undefined;
   }
 
   /**

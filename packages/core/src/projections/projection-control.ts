@@ -309,7 +309,11 @@ export class ProjectionControl {
     const projection = this.#options.projection(request.projection);
     // Coordinated when split now, or already (a coordinator that took it over goes on with its shares).
     const coordinated = parentProgress(request.progress).partitions !== undefined;
-    if (projection !== undefined && (projection.partitions ?? 1) > 1 && (split(projection.name) || coordinated)) {
+    if (
+      projection !== undefined &&
+      (projection.partitions ?? 1) > 1 &&
+      (split(projection.name) || coordinated)
+    ) {
       this.#coordinating.add(projection.name);
       return partitions
         .coordinate(request, projection, signal, record)

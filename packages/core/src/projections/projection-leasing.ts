@@ -91,13 +91,17 @@ export class ProjectionLeasing {
       stop: async (unit) => {
         const name = projectionOfUnit(unit);
         if (runners.live.has(name) || runners.builds.has(name))
-          logger.info({ projection: name, lease: unit, owner: ownership.owner }, 'projection lease given up or lost');
+          logger.info(
+            { projection: name, lease: unit, owner: ownership.owner },
+            'projection lease given up or lost',
+          );
         runners.release(unit);
         await this.#reconcile(name);
       },
       onError:
         ownership.onError ??
-        ((error: unknown) => logger.warn({ err: error }, 'a projection lease round failed; the next retries')),
+        ((error: unknown) =>
+          logger.warn({ err: error }, 'a projection lease round failed; the next retries')),
     });
     await this.#coordinator.start();
   }
@@ -161,7 +165,10 @@ export class ProjectionLeasing {
   follow(name: string): void {
     if (this.#coordinator === undefined) return;
     this.#reconcile(name).catch((error: unknown) =>
-      this.#options.logger.error({ projection: name, err: error }, 'restarting a projection on its leases failed'),
+      this.#options.logger.error(
+        { projection: name, err: error },
+        'restarting a projection on its leases failed',
+      ),
     );
   }
 

@@ -159,7 +159,8 @@ export function describeSplitPartitionsConformance(
       const ids = Array.from({ length: 8 }, (_, i) => `s${i}`);
       for (const id of ids) await run(app, 'OpenCounter', { counterId: id });
       let last = 0;
-      for (let i = 0; i < 12; i++) last = (await run(app, 'Increment', { counterId: ids[i % 8], by: i + 1 })).position;
+      for (let i = 0; i < 12; i++)
+        last = (await run(app, 'Increment', { counterId: ids[i % 8], by: i + 1 })).position;
       assert.ok(await other.waitFor(['counter-totals'], last, 10_000));
 
       // Verify while commands flow: every holder pauses its lanes, so the diff is exact (a lane that
@@ -199,13 +200,21 @@ export function describeSplitPartitionsConformance(
       const rebuilt = await readStore.activeNamespace('counter-totals');
       assert.equal(result['namespace'], rebuilt);
       assert.match(rebuilt ?? '', /^counter-totals@1x4~r/);
-      for (const d of [lead, other]) assert.ok(built.get(d)?.has(rebuilt ?? ''), 'both daemons built the new storage');
-      assert.deepEqual(await readAll(readStore, rebuilt ?? ''), foldCounters(await app.events.readAll({ after: 0, limit: 10_000 })));
+      for (const d of [lead, other])
+        assert.ok(built.get(d)?.has(rebuilt ?? ''), 'both daemons built the new storage');
+      assert.deepEqual(
+        await readAll(readStore, rebuilt ?? ''),
+        foldCounters(await app.events.readAll({ after: 0, limit: 10_000 })),
+      );
       await eventually(async () => {
         assert.deepEqual(await readStore.namespaces('counter-totals'), [rebuilt], 'the old storage dropped');
         for (const d of [lead, other]) {
           const mine = (await d.status()).filter((s) => s.name === 'counter-totals');
-          assert.deepEqual(mine.map((s) => s.namespace), [rebuilt], 'each daemon runs the rebuilt storage only');
+          assert.deepEqual(
+            mine.map((s) => s.namespace),
+            [rebuilt],
+            'each daemon runs the rebuilt storage only',
+          );
         }
         return true;
       });
@@ -241,7 +250,11 @@ export function describeSplitPartitionsConformance(
         assert.equal(mine?.state, 'stopped-on-error');
         return true;
       });
-      assert.equal(await pairing.lead.waitFor(['counter-totals'], poisoned, 50), false, 'the namespace waits for it');
+      assert.equal(
+        await pairing.lead.waitFor(['counter-totals'], poisoned, 50),
+        false,
+        'the namespace waits for it',
+      );
       faults.poison = undefined;
       const retried = done(await request(pairing.lead, 'retry', 'counter-totals'));
       assert.equal(retried['retried'], true, JSON.stringify(retried));
@@ -253,7 +266,9 @@ export function describeSplitPartitionsConformance(
       // Skip: the poison and the rest of its stream are parked in the other daemon's partition; a
       // replay asked of the lead applies them there.
       faults.poison = 17;
-      pairing = await pair(sides, () => counterProjection({ name: 'counter-parks', partitions: 4, onError: 'skip' }));
+      pairing = await pair(sides, () =>
+        counterProjection({ name: 'counter-parks', partitions: 4, onError: 'skip' }),
+      );
       const parked = counterIn(pairing.otherPartition, 'k');
       await run(app, 'OpenCounter', { counterId: parked });
       await run(app, 'Increment', { counterId: parked, by: 17 });
@@ -261,7 +276,10 @@ export function describeSplitPartitionsConformance(
       const flows = (await run(app, 'Increment', { counterId: stuck, by: 1 })).position;
       assert.ok(await pairing.lead.waitFor(['counter-parks'], flows, 10_000));
       const parks = 'counter-parks@1x4';
-      assert.deepEqual((await readStore.parked(parks)).map((l) => l.reason), ['failed', 'blocked']);
+      assert.deepEqual(
+        (await readStore.parked(parks)).map((l) => l.reason),
+        ['failed', 'blocked'],
+      );
       faults.poison = undefined;
       const replayed = done(await request(pairing.lead, 'replay', 'counter-parks'));
       assert.equal(replayed['replayed'], 2, JSON.stringify(replayed));
