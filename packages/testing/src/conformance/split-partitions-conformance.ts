@@ -234,7 +234,7 @@ export function describeSplitPartitionsConformance(
       assert.equal((await lead.verify('counter-totals')).ok, true);
     });
 
-    it('retries and replays a partition the holder of partition 0 does not hold', async () => {
+    it('retries, pauses and replays partitions the holder of partition 0 does not hold', async () => {
       const sides = await fresh();
       const [{ app, readStore }] = sides;
       // Stop on an error in the other daemon's partition: only its runner stops, and a retry asked
@@ -261,6 +261,18 @@ export function describeSplitPartitionsConformance(
       assert.ok(await pairing.lead.waitFor(['counter-totals'], poisoned, 10_000));
       const events = await app.events.readAll({ after: 0, limit: 10_000 });
       assert.deepEqual(await readAll(readStore, 'counter-totals@1x4'), foldCounters(events));
+
+      // A pause asked of the other daemon holds both daemons' runners; a resume lets them go on.
+      assert.equal(done(await request(other, 'pause', 'counter-totals'))['paused'], true);
+      for (const d of [pairing.lead, other])
+        await eventually(async () => {
+          assert.equal((await d.status()).find((s) => s.name === 'counter-totals')?.state, 'paused');
+          return true;
+        });
+      const held = (await run(app, 'Increment', { counterId: stuck, by: 1 })).position;
+      assert.equal(await other.waitFor(['counter-totals'], held, 100), false, 'paused lanes do not move');
+      assert.equal(done(await request(pairing.lead, 'resume', 'counter-totals'))['paused'], false);
+      assert.ok(await other.waitFor(['counter-totals'], held, 10_000));
       await Promise.all(daemons.splice(0).map((d) => d.stop()));
 
       // Skip: the poison and the rest of its stream are parked in the other daemon's partition; a
