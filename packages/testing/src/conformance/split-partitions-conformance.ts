@@ -108,7 +108,7 @@ export function describeSplitPartitionsConformance(
     const other = made.find((d) => d !== lead);
     assert.ok(lead !== undefined && other !== undefined);
     const otherPartition = Number((other.owned[0] ?? '').split('#')[1]);
-    return { lead, other, otherPartition };
+    return { lead, other, otherPartition, otherOwner: `worker-${made.indexOf(other)}` };
   };
 
   const run = async (app: Tandem, type: string, data: object) => {
@@ -232,6 +232,57 @@ export function describeSplitPartitionsConformance(
         foldCounters(await app.events.readAll({ after: 0, limit: 10_000 })),
       );
       assert.equal((await lead.verify('counter-totals')).ok, true);
+    });
+
+    it('goes on with a rebuild when its coordinator stops half-way: the next holder of partition 0 takes it over', async () => {
+      const sides = await fresh();
+      const [{ app, readStore }] = sides;
+      for (let i = 0; i < 8; i++) await run(app, 'OpenCounter', { counterId: `t${i}` });
+      let last = 0;
+      for (let i = 0; i < 40; i++)
+        last = (await run(app, 'Increment', { counterId: `t${i % 8}`, by: 1 })).position;
+      const { lead, other, otherOwner } = await pair(sides, () => counterProjection({ partitions: 4 }));
+      assert.ok(await other.waitFor(['counter-totals'], last, 10_000));
+      // One of the other daemon's partitions taken by a holder that runs nothing: the rebuild cannot
+      // finish until it is free again, so the lead surely stops half-way.
+      const victim = other.owned[0] ?? '';
+      const taken = (await readStore.leases.list()).find((l) => l.name === victim && l.live);
+      assert.ok(taken !== undefined, `the other daemon holds ${victim}`);
+      await readStore.leases.release(taken);
+      const thief = await readStore.leases.acquire(victim, 'thief', 60_000);
+      assert.ok(thief !== undefined, 'the thief takes it');
+      const { id } = await other.enqueue('rebuild', 'counter-totals');
+      const target = await eventually(async () => {
+        const namespace = (await other.maintenanceRequest(id))?.progress?.['namespace'];
+        return typeof namespace === 'string' ? namespace : undefined;
+      });
+      await lead.stop();
+      assert.notEqual(await readStore.activeNamespace('counter-totals'), target, 'not swapped in yet');
+      await eventually(() => {
+        assert.deepEqual(other.owned.length, 3, 'the other daemon takes what the lead gave up');
+        return true;
+      });
+      await readStore.leases.release(thief);
+      const ended = await eventually(
+        async () => {
+          const current = await other.maintenanceRequest(id);
+          return current?.state === 'done' || current?.state === 'failed' ? current : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(ended.state, 'done', ended.error);
+      assert.equal(ended.claimedBy, otherOwner, 'the other daemon finished it');
+      assert.equal(await readStore.activeNamespace('counter-totals'), target, 'the same storage swapped in');
+      await eventually(async () => {
+        assert.deepEqual(await readStore.namespaces('counter-totals'), [target]);
+        return true;
+      });
+      const after = (await run(app, 'Increment', { counterId: 't0', by: 1 })).position;
+      assert.ok(await other.waitFor(['counter-totals'], after, 10_000));
+      assert.deepEqual(
+        await readAll(readStore, target),
+        foldCounters(await app.events.readAll({ after: 0, limit: 10_000 })),
+      );
     });
 
     it('retries, pauses and replays partitions the holder of partition 0 does not hold', async () => {
