@@ -32,6 +32,8 @@ export interface PartitionRequestsOptions {
    * quiet (died): the lanes must not stand still forever. Default 60 s.
    */
   readonly maxHoldMs?: number;
+  /** The daemon's clock (a verify hold's limit is measured by it). */
+  readonly clock: () => Date;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface PartitionSharesOptions {
   readonly swapped: (projection: string) => void;
   /** How long a verify's hold lasts at most (the coordinator may have died). */
   readonly maxHoldMs: number;
+  /** The daemon's clock, which the hold's limit is measured by. */
+  readonly clock: () => Date;
   /** The open parent request of a share, if any. */
   readonly parentOf: (child: string, name: string) => Promise<MaintenanceRequest | undefined>;
 }
@@ -95,13 +97,14 @@ export class PartitionShares {
   ): Promise<MaintenanceJson> {
     const { runners, pollMs, maxHoldMs } = this.#options;
     const release = await runners.pauseRunner(runners.liveRunner(projection.name));
-    const since = Date.now();
+    const since = this.#options.clock().getTime();
     try {
       await record({ partition, held: true });
       for (;;) {
         const parent = await this.#options.parentOf(request.id, projection.name);
         if (parent === undefined || parentProgress(parent.progress).release === true) break;
-        if (Date.now() - since > maxHoldMs) throw new Error(`held ${maxHoldMs} ms without the verify ending`);
+        if (this.#options.clock().getTime() - since > maxHoldMs)
+          throw new Error(`held ${maxHoldMs} ms without the verify ending`);
         this.#stillHeld(projection.name, partition, signal);
         await sleepUnlessAborted(signal, pollMs);
       }

@@ -193,6 +193,7 @@ export class StoreDaemon {
         logger: this.#logger,
         pollMs: this.#pollMs,
         progressed,
+        clock,
         swapped: (name) => this.#leasing.follow(name),
       }),
     });
@@ -373,6 +374,10 @@ export class StoreDaemon {
   /**
    * Rebuilds a projection from position 0 into a new generation while the current one keeps
    * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions"); `onProgress` is then not called.
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     const projection = this.#require(name);
@@ -384,7 +389,11 @@ export class StoreDaemon {
     await this.#rebuilds.rebuild(projection, onProgress);
   }
 
-  /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
+  /**
+   * Retries a projection that stopped on an error (after a fix was deployed or data repaired): its
+   * runner in this process. Partitions split across processes are each retried by their holder
+   * through a `retry` request (`enqueue`).
+   */
   retry(name: string): void {
     this.#maintenance.retry(name);
   }
@@ -392,14 +401,28 @@ export class StoreDaemon {
   /**
    * Re-applies parked events in order, after a fix. Events that fail again stay parked, with every
    * later event of their stream. Returns how many were applied and how many remain parked.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   async replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
-    return this.#maintenance.replayParked(this.#require(name));
+    const projection = this.#require(name);
+    // Partitions split across processes: each holder replays its own streams' events, by request.
+    if (this.#leasing.split(name)) {
+      const result = await this.#byRequest('replay', name);
+      return { replayed: Number(result['replayed'] ?? 0), parked: Number(result['parked'] ?? 0) };
+    }
+    return this.#maintenance.replayParked(projection);
   }
 
   /**
    * Rebuilds a projection into scratch storage up to the live checkpoint and diffs the two. A
    * difference means the live read model drifted (a bug, a manual edit, corruption).
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   async verify(name: string): Promise<VerifyReport> {
     const projection = this.#require(name);
