@@ -100,8 +100,27 @@ export class PartitionRequests {
     projection: AnyProjection,
     signal: AbortSignal,
     record: (progress: MaintenanceJson) => Promise<void>,
+    claim: { readonly owner: string; readonly epoch: number },
   ): Promise<MaintenanceJson> {
-    const { requests, runners, readStore, maintenance } = this.#options;
+    const base = await this.#storeShares(request, projection, record);
+    try {
+      return await this.#await(request, projection, base, signal, record);
+    } catch (error) {
+      if (!(error instanceof Abandoned)) await this.#closePending(base.partitions, claim, error);
+      throw error;
+    }
+  }
+
+  /**
+   * The parent's first step: what must exist before any share runs (the pause flag, a rebuild's
+   * storage), then the shares, stored unless a previous coordinator did, and recorded.
+   */
+  async #storeShares(
+    request: MaintenanceRequest,
+    projection: AnyProjection,
+    record: (progress: MaintenanceJson) => Promise<void>,
+  ): Promise<ParentProgress & { readonly partitions: readonly string[] }> {
+    const { requests, runners, readStore } = this.#options;
     const name = projection.name;
     const prior = parentProgress(request.progress);
     let namespace = prior.namespace;
@@ -134,8 +153,22 @@ export class PartitionRequests {
           return share.id;
         }),
       ));
-    const base: ParentProgress = { partitions, ...(namespace === undefined ? {} : { namespace }) };
+    const base = { partitions, ...(namespace === undefined ? {} : { namespace }) };
     await record({ ...base });
+    return base;
+  }
+
+  /** The parent's second step: waits for the shares and returns the combined result. */
+  async #await(
+    request: MaintenanceRequest,
+    projection: AnyProjection,
+    base: ParentProgress & { readonly partitions: readonly string[] },
+    signal: AbortSignal,
+    record: (progress: MaintenanceJson) => Promise<void>,
+  ): Promise<MaintenanceJson> {
+    const { runners, readStore, maintenance } = this.#options;
+    const { partitions, namespace } = base;
+    const name = projection.name;
     switch (request.action) {
       case 'verify': {
         const live = runners.live.get(name)?.namespace ?? (await readStore.activeNamespace(name));
@@ -172,6 +205,30 @@ export class PartitionRequests {
       default: {
         const shares = await this.#waitFor(partitions, signal, (share) => share.state === 'done');
         return combine(request.action, shares);
+      }
+    }
+  }
+
+  /**
+   * Closes the shares nobody claimed yet of a parent that failed (another share failed first), so
+   * that they leave the open requests: claimed under the parent's claim and recorded as failed.
+   * Shares under way see their parent closed and end by themselves.
+   */
+  async #closePending(
+    ids: readonly string[],
+    claim: { readonly owner: string; readonly epoch: number },
+    cause: unknown,
+  ): Promise<void> {
+    const { requests, logger } = this.#options;
+    const error = `its request failed first: ${cause instanceof Error ? cause.message : String(cause)}`;
+    for (const id of ids) {
+      try {
+        if ((await requests.get(id))?.state !== 'pending') continue;
+        if (await requests.claim(id, claim.owner, claim.epoch))
+          await requests.finish(id, claim.owner, claim.epoch, { state: 'failed', error });
+      } catch (failure) {
+        // Only tidying: an open share whose parent ended is never performed (see ProjectionControl).
+        logger.warn({ request: id, err: failure }, 'closing a partition request failed');
       }
     }
   }

@@ -42,6 +42,8 @@ export class PartitionShares {
   readonly #options: PartitionSharesOptions;
   /** Partition builds made here that reached the head of the log at least once. */
   readonly #caughtUp = new WeakSet<ProjectionRunner>();
+  /** Each projection's queue of build checks (see `#ensureBuild`). */
+  readonly #ensuring = new Map<string, Promise<void>>();
 
   constructor(options: PartitionSharesOptions) {
     this.#options = options;
@@ -134,24 +136,19 @@ export class PartitionShares {
     let said = false;
     for (;;) {
       const lanes = this.#stillHeld(name, partition, signal);
+      if ((await this.#options.parentOf(request.id, name)) === undefined) {
+        // The rebuild ended without this partition (another failed first): build no more of it.
+        const build = runners.builds.get(name);
+        if (build?.namespace === namespace) await this.#drop(name, build);
+        throw new Error(`The rebuild of ${name} into ${namespace} ended before this partition's share`);
+      }
       const active = await readStore.activeNamespace(name);
-      let build = runners.builds.get(name);
       if (active === namespace) {
         if (runners.live.get(name)?.namespace === namespace) return { partition, namespace };
         // Swapped in: the build goes on as the live runner at its next look (woken now).
-        build?.wake();
+        runners.builds.get(name)?.wake();
       } else {
-        if (build !== undefined && build.namespace !== namespace)
-          throw new Error(`Another build of ${name} is under way here (${build.namespace})`);
-        if (build?.state === 'stopped-on-error')
-          throw new Error(`The build of ${namespace} stopped: ${build.lastError?.message ?? 'on an error'}`);
-        if (build === undefined || build.state === 'stopped' || !sameIndexes(build.partitions, lanes)) {
-          if (build !== undefined) {
-            runners.builds.delete(name);
-            await build.stop();
-          }
-          build = await this.#startBuild(projection, namespace);
-        }
+        const build = await this.#ensureBuild(projection, namespace, lanes);
         if (!said && this.#caughtUp.has(build)) {
           said = true;
           await record({ partition, caughtUp: true, position: build.position });
@@ -159,6 +156,62 @@ export class PartitionShares {
       }
       await sleepUnlessAborted(signal, pollMs);
     }
+  }
+
+  /**
+   * The build of `namespace` on the partitions held here: the one running, or a new one (replacing
+   * a failed build of another rebuild, or one made for another set of partitions). One at a time
+   * per projection: the shares of several partitions held here ask together, and two of them
+   * replacing the same build would each start one, the first lost to the map and never stopped.
+   */
+  #ensureBuild(
+    projection: AnyProjection,
+    namespace: string,
+    lanes: readonly number[],
+  ): Promise<ProjectionRunner> {
+    const name = projection.name;
+    const next = (this.#ensuring.get(name) ?? Promise.resolve()).then(() =>
+      this.#ensureBuildNow(projection, namespace, lanes),
+    );
+    // The queue goes on after a failure; the caller hears of it through `next`.
+    this.#ensuring.set(
+      name,
+      next.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return next;
+  }
+
+  async #ensureBuildNow(
+    projection: AnyProjection,
+    namespace: string,
+    lanes: readonly number[],
+  ): Promise<ProjectionRunner> {
+    const { runners } = this.#options;
+    const name = projection.name;
+    let build = runners.builds.get(name);
+    if (build !== undefined && build.namespace !== namespace) {
+      // A build that failed stays in the status until replaced: this rebuild replaces it.
+      if (build.state !== 'stopped-on-error' && build.state !== 'stopped')
+        throw new Error(`Another build of ${name} is under way here (${build.namespace})`);
+      await this.#drop(name, build);
+      build = undefined;
+    }
+    if (build?.state === 'stopped-on-error')
+      throw new Error(`The build of ${namespace} stopped: ${build.lastError?.message ?? 'on an error'}`);
+    if (build === undefined || build.state === 'stopped' || !sameIndexes(build.partitions, lanes)) {
+      if (build !== undefined) await this.#drop(name, build);
+      build = await this.#startBuild(projection, namespace);
+    }
+    return build;
+  }
+
+  /** Stops a build and forgets it, unless another took its place meanwhile. */
+  async #drop(name: string, build: ProjectionRunner): Promise<void> {
+    if (this.#options.runners.builds.get(name) === build) this.#options.runners.builds.delete(name);
+    await build.stop();
   }
 
   /** A build of the partitions held here, which swaps in only once the coordinator activated it. */

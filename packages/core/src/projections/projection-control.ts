@@ -297,6 +297,7 @@ export class ProjectionControl {
     request: MaintenanceRequest,
     record: (progress: MaintenanceJson) => Promise<void>,
     progress: (progress: MaintenanceJson) => void,
+    claim: { readonly owner: string; readonly epoch: number },
   ): Promise<MaintenanceJson> {
     const { partitions, split } = this.#options;
     const signal = this.#stopping.signal;
@@ -316,7 +317,7 @@ export class ProjectionControl {
     ) {
       this.#coordinating.add(projection.name);
       return partitions
-        .coordinate(request, projection, signal, record)
+        .coordinate(request, projection, signal, record, claim)
         .finally(() => this.#coordinating.delete(projection.name));
     }
     return this.perform(request.action, request.projection, progress);
@@ -338,7 +339,7 @@ export class ProjectionControl {
     };
     // Progress other processes act on (a coordinator's shares, a share's caught-up or held): at once.
     const record = (p: MaintenanceJson) => requests.progress(request.id, owner, epoch, p);
-    const work = this.#performClaimed(request, record, progress)
+    const work = this.#performClaimed(request, record, progress, { owner, epoch })
       .then(
         (result) => ({ state: 'done' as const, result }),
         (error: unknown) => {

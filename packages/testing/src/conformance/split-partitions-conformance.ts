@@ -286,6 +286,40 @@ export function describeSplitPartitionsConformance(
       );
     });
 
+    it('fails a rebuild whose build fails in one partition: the old storage keeps serving, no request stays open', async () => {
+      const sides = await fresh();
+      const [{ app, readStore }] = sides;
+      const { other, otherPartition } = await pair(sides, () => counterProjection({ partitions: 4 }));
+      const bad = counterIn(otherPartition, 'b');
+      await run(app, 'OpenCounter', { counterId: bad });
+      const last = (await run(app, 'Increment', { counterId: bad, by: 13 })).position;
+      assert.ok(await other.waitFor(['counter-totals'], last, 10_000));
+      // Applied live before the fault: only the rebuild meets it, in the other daemon's partition.
+      faults.poison = 13;
+      const ended = await request(other, 'rebuild', 'counter-totals');
+      assert.equal(ended.state, 'failed');
+      assert.match(ended.error ?? '', new RegExp(`counter-totals#${otherPartition}: .*poison 13`));
+      assert.equal(await readStore.activeNamespace('counter-totals'), 'counter-totals@1x4');
+      await eventually(async () => {
+        assert.deepEqual(await readStore.maintenance.open(), [], 'every partition request ended too');
+        return true;
+      });
+      faults.poison = undefined;
+      const after = (await run(app, 'Increment', { counterId: bad, by: 1 })).position;
+      assert.ok(await other.waitFor(['counter-totals'], after, 10_000), 'the old storage still serves');
+      assert.deepEqual(
+        await readAll(readStore, 'counter-totals@1x4'),
+        foldCounters(await app.events.readAll({ after: 0, limit: 10_000 })),
+      );
+      // Fixed: the next rebuild replaces the failed build and swaps in, dropping what was left.
+      const again = done(await request(other, 'rebuild', 'counter-totals'));
+      assert.equal(await readStore.activeNamespace('counter-totals'), again['namespace']);
+      await eventually(async () => {
+        assert.deepEqual(await readStore.namespaces('counter-totals'), [again['namespace']]);
+        return true;
+      });
+    });
+
     it('retries, pauses and replays partitions the holder of partition 0 does not hold', async () => {
       const sides = await fresh();
       const [{ app, readStore }] = sides;
