@@ -184,7 +184,8 @@ export class PartitionRequests {
         }
       }
       case 'rebuild': {
-        const target = namespace ?? '';
+        const target = namespace;
+        if (target === undefined) throw new Error(`The rebuild of ${name} has no storage to build`);
         await this.#waitFor(
           partitions,
           signal,
