@@ -165,10 +165,27 @@ export function describeSplitPartitionsConformance(
 
       // Verify while commands flow: every holder pauses its lanes, so the diff is exact (a lane that
       // moved under it would fail the verify instead).
-      const verifying = other.verify('counter-totals');
-      for (let i = 0; i < 4; i++) await run(app, 'Increment', { counterId: ids[i], by: 1 });
+      let verified = false;
+      const verifying = other.verify('counter-totals').finally(() => (verified = true));
+      // Commands all along the verify, so that lanes not held would move under its diff.
+      let during = 0;
+      // Bounded, so that a verify that never ends fails the test instead of feeding it forever.
+      const until = Date.now() + 30_000;
+      while (!verified && Date.now() < until) {
+        await run(app, 'Increment', { counterId: ids[during % 8], by: 1 });
+        during += 1;
+        // A turn of the event loop between commands (no wait for a time): a store in memory
+        // commits without one, and a loop of them would starve the daemons' heartbeats and looks.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const clean = await verifying;
       assert.equal(clean.ok, true, JSON.stringify(clean));
+      assert.ok(during > 0, 'commands ran during the verify');
+      assert.deepEqual(
+        [lead.owned.length, other.owned.length],
+        [2, 2],
+        'the partitions stayed where they were',
+      );
       assert.ok(clean.position >= last, 'compared at or past the last waited-for command');
 
       // A document of the other daemon's partition corrupted: the verify asked of the lead finds it.
