@@ -46,7 +46,10 @@ export async function performMaintenance(
       options.onProgress?.(current.progress);
     }
     if (!performingHere) {
-      const holder = (await daemon.leases()).find((l) => l.name === name && l.live);
+      // A partitioned projection's leases are its partitions' (`name#p`): any holder coordinates.
+      const holder = (await daemon.leases()).find(
+        (l) => (l.name === name || l.name.startsWith(`${name}#`)) && l.live,
+      );
       if (holder === undefined || !daemon.shareable) {
         // Nobody runs it: take its lease (if another process is quicker, it performs the request).
         performingHere = true;

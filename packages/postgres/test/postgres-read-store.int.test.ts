@@ -1,14 +1,18 @@
 import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
-import { describeDaemonConformance, describeReadStoreConformance } from '@tandem/testing';
+import {
+  describeDaemonConformance,
+  describeReadStoreConformance,
+  describeSplitPartitionsConformance,
+} from '@tandem/testing';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 
 const url = await postgresTestUrl();
 const schemas: string[] = [];
 const run = `${process.pid}_${Date.now().toString(36)}`;
-const open = async (kind: string) => {
-  const schema = `t_${kind}_${run}_${schemas.length}`;
-  schemas.push(schema);
+const open = async (kind: string, shared?: string) => {
+  const schema = shared ?? `t_${kind}_${run}_${schemas.length}`;
+  if (shared === undefined) schemas.push(schema);
   if (url === undefined) throw new Error('unreachable');
   return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20 });
 };
@@ -26,5 +30,14 @@ if (url === undefined) {
   describeDaemonConformance('postgres', async () => {
     const store = await open('daemon');
     return { store, readStore: store.readStore(), close: () => store.close() };
+  });
+  // Two pools on one schema, as two processes have.
+  describeSplitPartitionsConformance('postgres', async () => {
+    const one = await open('split');
+    const two = await open('split', schemas.at(-1));
+    return [
+      { store: one, readStore: one.readStore(), close: () => one.close() },
+      { store: two, readStore: two.readStore(), close: () => two.close() },
+    ];
   });
 }

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import { MemoryStore } from '@tandem/core';
 import { openRedisReadStore } from '@tandem/redis';
-import { describeDaemonConformance } from '@tandem/testing';
+import { describeDaemonConformance, describeSplitPartitionsConformance } from '@tandem/testing';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from './redis-test-server.js';
 
 const url = await redisTestUrl();
@@ -27,5 +27,24 @@ if (url === undefined) {
         await store.close();
       },
     };
+  });
+  // Two clients on one prefix, as two processes have; the events in one memory store both read.
+  describeSplitPartitionsConformance('redis', async () => {
+    const prefix = uniquePrefix('split');
+    prefixes.push(prefix);
+    const store = new MemoryStore();
+    const one = openRedisReadStore({ url, prefix });
+    const two = openRedisReadStore({ url, prefix });
+    return [
+      {
+        store,
+        readStore: one,
+        close: async () => {
+          await one.close();
+          await store.close();
+        },
+      },
+      { store, readStore: two, close: () => two.close() },
+    ];
   });
 }

@@ -15,6 +15,10 @@ export {
 } from './conformance/read-store-conformance.js';
 export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
 export {
+  describeSplitPartitionsConformance,
+  type SplitPartitionsFixture,
+} from './conformance/split-partitions-conformance.js';
+export {
   admin,
   alice,
   counterApp,

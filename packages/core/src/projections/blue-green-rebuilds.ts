@@ -53,8 +53,15 @@ export class BlueGreenRebuilds {
    * `lead: false` (a process holding some partitions but not partition 0, when they are shared):
    * it only starts its live lanes on the active storage when that is this code's version and
    * count; activating, building, resuming and dropping storage are the holder of partition 0's.
+   *
+   * `resume: false` (partitions shared with other processes): a same-version rebuild's storage is
+   * neither resumed nor dropped: the rebuild request that made it goes on with it, each partition
+   * built by its holder (`partition-requests.ts`), and its swap drops what is left over.
    */
-  async startProjection(projection: AnyProjection, options: { readonly lead?: boolean } = {}): Promise<void> {
+  async startProjection(
+    projection: AnyProjection,
+    options: { readonly lead?: boolean; readonly resume?: boolean } = {},
+  ): Promise<void> {
     const { readStore, runners } = this.#options;
     const target = ProjectionNamespace.forProjection(projection);
     const active = await readStore.activeNamespace(projection.name);
@@ -84,6 +91,7 @@ export class BlueGreenRebuilds {
     // The same version and partition count: the live storage stays (a generation marks a rebuild's).
     if (ProjectionNamespace.parse(active).withoutGeneration().equals(target)) {
       await this.#startLive(projection, active);
+      if (options.resume === false) return;
       // A same-version rebuild that a crash interrupted resumes; older leftovers are dropped.
       const pending = known
         .filter((ns) => {
@@ -155,12 +163,12 @@ export class BlueGreenRebuilds {
     });
     return new Promise<void>((resolve, reject) => {
       let unwatch = () => {};
-      // The live runner this build holds still while it swaps in (see `beforeSwap`).
-      let holding: ProjectionRunner | undefined;
+      // The live runner this build holds still while it swaps in (see `beforeSwap`), and its release.
+      let holding: { readonly runner: ProjectionRunner; readonly release: () => void } | undefined;
       const finish = (error?: Error) => {
         unwatch();
         // A build that ended without swapping lets the live runner it held go on.
-        holding?.resume();
+        holding?.release();
         holding = undefined;
         if (error === undefined) resolve();
         else reject(error);
@@ -174,12 +182,11 @@ export class BlueGreenRebuilds {
         // position never goes back, and nothing moves the old one after the swap.
         beforeSwap: async () => {
           const live = runners.live.get(projection.name);
-          if (live === undefined || live === holding) return;
-          holding = live;
-          await live.pause();
+          if (live === undefined || live === holding?.runner) return;
+          holding = { runner: live, release: await runners.pauseRunner(live) };
         },
         onCaughtUp: async (tx) => {
-          const live = holding?.namespace;
+          const live = holding?.runner.namespace;
           if (live !== undefined && live !== namespace) {
             const [liveAt, buildAt] = await Promise.all([
               lanePositions(tx, live).then((lanes) => Math.min(...lanes)),
@@ -191,6 +198,7 @@ export class BlueGreenRebuilds {
           return true;
         },
         afterSwap: async () => {
+          const held = holding;
           holding = undefined;
           const old = runners.live.get(projection.name);
           runners.builds.delete(projection.name);
@@ -201,6 +209,8 @@ export class BlueGreenRebuilds {
           reporter.swapped();
           try {
             if (old !== undefined) await old.stop();
+            // Stopped: releasing its hold only forgets the count kept for it.
+            held?.release();
             // Everything but the new namespace is now garbage: the old version or generation.
             for (const ns of await readStore.namespaces(projection.name))
               if (ns !== namespace) await readStore.drop(ns);

@@ -39,7 +39,7 @@ export interface PartitionLanesOptions {
    * The partitions this runner applies, each with the lease fencing it (when partitions are lease
    * units shared by processes); every partition, under `lease`, when absent.
    */
-  readonly only?: ReadonlyMap<number, Lease> | undefined;
+  readonly only?: ReadonlyMap<number, Lease | undefined> | undefined;
   /** Where the checkpoints live. */
   readonly readStore: ReadStore;
   /** Fences every lane's checkpoint write when `only` gives none (see RunnerOptions). */

@@ -11,12 +11,19 @@ import type { ProjectionLogger } from './projection-logger.js';
 import type { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
+import { PartitionRequests } from './partition-requests.js';
+import { Abandoned, parentProgress } from './partition-request-progress.js';
 
 /** Which projections this process may act on, and under which identity. */
 export interface ControlHolding {
   /** This process's lease owner id (or a random id without leases). */
   readonly owner: string;
-  /** Projections running here, by name, with the epoch of the lease they run under (0 without). */
+  /**
+   * What requests this process may claim, by the request's `projection`, with the epoch of the
+   * lease that fences the claim (0 without leases): a projection running here under its lease; a
+   * partitioned one under partition 0's (its holder coordinates); and `name#p` for each partition
+   * held here (that partition's share of a request).
+   */
   readonly epochs: ReadonlyMap<string, number>;
 }
 
@@ -42,6 +49,13 @@ export interface ProjectionControlOptions {
    * has not activated or swapped in this version yet); at each look.
    */
   readonly startHeld?: () => Promise<void>;
+  /** Requests on partitioned projections whose partitions run in several processes. */
+  readonly partitions: PartitionRequests;
+  /**
+   * Whether a partitioned projection's partitions are shared with other processes now (this one
+   * holds some, not all): its requests are coordinated partition by partition.
+   */
+  readonly split: (name: string) => boolean;
 }
 
 function message(error: unknown): string {
@@ -62,9 +76,13 @@ function message(error: unknown): string {
 export class ProjectionControl {
   readonly #options: ProjectionControlOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Projections whose request this process coordinates across partitions now. */
+  readonly #coordinating = new Set<string>();
   /** Active namespaces of another version already reported, so each is logged once. */
   readonly #foreign = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  /** Aborted by `stop`: coordinated requests and partition shares under way leave off (see `Abandoned`). */
+  #stopping = new AbortController();
   #tick: Promise<void> = Promise.resolve();
   #stopped = true;
   /** The last look failed (reported once until one succeeds). */
@@ -85,6 +103,7 @@ export class ProjectionControl {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#stopping = new AbortController();
     this.#schedule();
   }
 
@@ -94,6 +113,7 @@ export class ProjectionControl {
    */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
     clearTimeout(this.#timer);
     await this.#tick;
   }
@@ -207,12 +227,20 @@ export class ProjectionControl {
     await this.#options.startHeld?.();
     const { owner, epochs } = this.#options.holding();
     if (epochs.size === 0) return;
-    for (const request of await this.#options.requests.open()) {
+    const open = await this.#options.requests.open();
+    // A partition's share is claimed once its parent lists it (its coordinator records the shares
+    // just after storing them): the share needs the parent's progress (a rebuild's storage, a
+    // verify's release). A share whose parent ended without it is never performed.
+    const listed = new Set(open.flatMap((r) => parentProgress(r.progress).partitions ?? []));
+    for (const request of open) {
       // Stopping: take no new work (the runners it needs are going).
       if (this.#stopped) return;
       if (this.#inFlight.has(request.id)) continue;
       const epoch = epochs.get(request.projection);
       if (epoch === undefined) continue;
+      if (PartitionRequests.unitOf(request.projection) !== undefined && !listed.has(request.id)) continue;
+      // One request of a projection coordinated at a time here: two rebuilds at once would race.
+      if (this.#coordinating.has(request.projection)) continue;
       // Still under way by a holder whose lease is current (maybe this process): not ours to take.
       if (request.state === 'running' && (request.claimedEpoch ?? 0) >= epoch) continue;
       if (!(await this.#options.requests.claim(request.id, owner, epoch))) continue;
@@ -260,6 +288,41 @@ export class ProjectionControl {
     }
   }
 
+  /**
+   * Performs a claimed request: a partition's share (`name#p`), a request on a projection whose
+   * partitions are split across processes (coordinated here, partition 0 being held here), or
+   * anything else here and now (`perform`).
+   */
+  #performClaimed(
+    request: MaintenanceRequest,
+    record: (progress: MaintenanceJson) => Promise<void>,
+    progress: (progress: MaintenanceJson) => void,
+    claim: { readonly owner: string; readonly epoch: number },
+  ): Promise<MaintenanceJson> {
+    const { partitions, split } = this.#options;
+    const signal = this.#stopping.signal;
+    const unit = PartitionRequests.unitOf(request.projection);
+    if (unit !== undefined) {
+      const projection = this.#options.projection(unit.name);
+      if (projection === undefined) throw new Error(`No projection named ${unit.name}`);
+      return partitions.share(request, projection, unit.partition, signal, record);
+    }
+    const projection = this.#options.projection(request.projection);
+    // Coordinated when split now, or already (a coordinator that took it over goes on with its shares).
+    const coordinated = parentProgress(request.progress).partitions !== undefined;
+    if (
+      projection !== undefined &&
+      (projection.partitions ?? 1) > 1 &&
+      (split(projection.name) || coordinated)
+    ) {
+      this.#coordinating.add(projection.name);
+      return partitions
+        .coordinate(request, projection, signal, record, claim)
+        .finally(() => this.#coordinating.delete(projection.name));
+    }
+    return this.perform(request.action, request.projection, progress);
+  }
+
   /** Performs a claimed request in the background; its outcome is recorded, never dropped. */
   #run(request: MaintenanceRequest, owner: string, epoch: number): void {
     const { requests, logger } = this.#options;
@@ -274,12 +337,22 @@ export class ProjectionControl {
         .progress(request.id, owner, epoch, p)
         .catch((error: unknown) => logger.warn({ ...details, err: error }, 'recording progress failed'));
     };
-    const work = this.perform(request.action, request.projection, progress)
+    // Progress other processes act on (a coordinator's shares, a share's caught-up or held): at once.
+    const record = (p: MaintenanceJson) => requests.progress(request.id, owner, epoch, p);
+    const work = this.#performClaimed(request, record, progress, { owner, epoch })
       .then(
         (result) => ({ state: 'done' as const, result }),
-        (error: unknown) => ({ state: 'failed' as const, error: message(error) }),
+        (error: unknown) => {
+          if (error instanceof Abandoned) return undefined;
+          return { state: 'failed' as const, error: message(error) };
+        },
       )
       .then(async (outcome) => {
+        if (outcome === undefined) {
+          // Left claimed: the next holder of the lease (a higher epoch) takes it over.
+          logger.info(details, 'maintenance request left to the next lease holder');
+          return;
+        }
         await requests.finish(request.id, owner, epoch, outcome);
         if (outcome.state === 'failed') logger.warn({ ...details, err: outcome.error }, 'maintenance failed');
         else logger.info(details, 'maintenance done');

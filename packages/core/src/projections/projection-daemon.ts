@@ -228,12 +228,20 @@ export class ProjectionDaemon {
   /**
    * Rebuilds a projection from position 0 into a new generation while the current one keeps
    * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions"); `onProgress` is then not called.
    */
   rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     return this.#daemonOf(name).rebuild(name, onProgress);
   }
 
-  /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
+  /**
+   * Retries a projection that stopped on an error (after a fix was deployed or data repaired): its
+   * runner in this process. Partitions split across processes are each retried by their holder
+   * through a `retry` request (`enqueue`).
+   */
   retry(name: string): void {
     this.#daemonOf(name).retry(name);
   }
@@ -241,6 +249,10 @@ export class ProjectionDaemon {
   /**
    * Re-applies parked events in order, after a fix. Events that fail again stay parked, with every
    * later event of their stream. Returns how many were applied and how many remain parked.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
     return this.#daemonOf(name).replayParked(name);
@@ -249,6 +261,10 @@ export class ProjectionDaemon {
   /**
    * Rebuilds a projection into scratch storage up to the live checkpoint and diffs the two. A
    * difference means the live read model drifted (a bug, a manual edit, corruption).
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   verify(name: string): Promise<VerifyReport> {
     return this.#daemonOf(name).verify(name);

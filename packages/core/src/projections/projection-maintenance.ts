@@ -4,6 +4,8 @@ import { prepareNamespace } from './prepare-namespace.js';
 import { projectionContext } from './projection-context.js';
 import type { AnyProjection } from './projection-definition.js';
 import { ProjectionNamespace } from './projection-namespace.js';
+import { lanePositions, namespacePosition } from './namespace-position.js';
+import { partitionOf } from './partition-lanes.js';
 import type { ProjectionRunners } from './projection-runners.js';
 import { diffNamespaces, type VerifyReport } from './verify-report.js';
 
@@ -40,15 +42,21 @@ export class ProjectionMaintenance {
    */
   async replayParked(
     projection: AnyProjection,
+    options: { readonly partition?: number } = {},
   ): Promise<{ readonly replayed: number; readonly parked: number }> {
     const { readStore, events, runners } = this.#options;
     const runner = runners.liveRunner(projection.name);
-    await runner.pause();
+    const count = projection.partitions ?? 1;
+    // One partition's replay (its holder's share of a request) touches its own streams only: the
+    // other partitions' parked events are their holders', applied under their runners' pauses.
+    const mine = (streamId: string) =>
+      options.partition === undefined || partitionOf(streamId, count) === options.partition;
+    const release = await runners.pauseRunner(runner);
     let replayed = 0;
     try {
       const stuck = new Set<string>();
       for (const letter of await readStore.parked(runner.namespace)) {
-        if (stuck.has(letter.streamId)) continue;
+        if (stuck.has(letter.streamId) || !mine(letter.streamId)) continue;
         const [event] = await events.readAll({ after: letter.position - 1, limit: 1 });
         if (event === undefined || event.eventId !== letter.eventId)
           throw new Error(`Parked event ${letter.eventId} is not in the log`);
@@ -71,9 +79,10 @@ export class ProjectionMaintenance {
       }
       await runner.reloadParked();
     } finally {
-      runner.resume();
+      release();
     }
-    return { replayed, parked: (await readStore.parked(runner.namespace)).length };
+    const left = (await readStore.parked(runner.namespace)).filter((l) => mine(l.streamId));
+    return { replayed, parked: left.length };
   }
 
   /**
@@ -86,10 +95,11 @@ export class ProjectionMaintenance {
       throw new Error(`${projection.name} delivers its events elsewhere: it has no read model to verify`);
     const live = runners.liveRunner(projection.name);
     // The scratch build stops at the live checkpoint with the live runner paused: exact only when
-    // that runner applies every partition. Lanes in other processes would move on meanwhile.
+    // that runner applies every partition. Lanes in other processes would move on meanwhile: those
+    // are verified by `verifySplit`, each holder pausing its own.
     if (live.partial)
       throw new Error(
-        `${projection.name}'s partitions run in several processes: verify it where one process runs them all (stop the other workers, or run the CLI while none runs it)`,
+        `${projection.name}'s partitions run in several processes: verify it through a maintenance request, which each holder joins`,
       );
     const scratch = ProjectionNamespace.forProjection(projection, 'verify').toString();
     await readStore.drop(scratch);
@@ -97,23 +107,74 @@ export class ProjectionMaintenance {
     try {
       // Catch up without holding the live runner, then pause it and close the last gap exactly.
       await this.#runUntil(projection, scratch, live.position);
-      await live.pause();
+      const release = await runners.pauseRunner(live);
       try {
         const position = live.position;
         await this.#runUntil(projection, scratch, position);
         return { ...(await diffNamespaces(readStore, projection, live.namespace, scratch)), position };
       } finally {
-        live.resume();
+        release();
       }
     } finally {
       await readStore.drop(scratch);
     }
   }
 
-  /** Runs a scratch runner over `namespace` until its checkpoint reaches `until`. */
-  async #runUntil(projection: AnyProjection, namespace: string, until: number): Promise<void> {
+  /**
+   * Verify of a partitioned projection whose partitions run in several processes. The scratch
+   * build first catches up, without holding anything, to the namespace's position then (its
+   * slowest lane). `held` resolves once every partition's holder has paused its runner (each
+   * performing its share of the request): every lane then stands still at its own checkpoint, so
+   * each scratch lane is built to exactly its live lane's checkpoint (a document belongs to one
+   * stream, so to one partition, and depends on that lane's events only), and the two are diffed.
+   * The lanes' checkpoints are read again after the diff: if one moved (a holder's pause lapsed),
+   * the diff compared moving data and the verify fails rather than report it.
+   */
+  async verifySplit(
+    projection: AnyProjection,
+    namespace: string,
+    held: () => Promise<void>,
+  ): Promise<VerifyReport & { readonly partitions: readonly number[] }> {
+    const { readStore } = this.#options;
+    if (projection.deliver !== undefined)
+      throw new Error(`${projection.name} delivers its events elsewhere: it has no read model to verify`);
+    const scratch = ProjectionNamespace.forProjection(projection, 'verify').toString();
+    await readStore.drop(scratch);
+    await prepareNamespace(readStore, projection, scratch);
+    try {
+      await this.#runUntil(projection, scratch, await namespacePosition(readStore, namespace));
+      await held();
+      const lanes = await lanePositions(readStore, namespace);
+      // Each scratch lane alone, to its live lane's checkpoint (one runner per lane: their ends differ).
+      await Promise.all(
+        lanes.map((until, partition) =>
+          this.#runUntil(projection, scratch, until, new Map([[partition, undefined]])),
+        ),
+      );
+      const report = await diffNamespaces(readStore, projection, namespace, scratch);
+      const after = await lanePositions(readStore, namespace);
+      if (after.some((position, p) => position !== lanes[p]))
+        throw new Error(
+          `${projection.name}'s lanes moved during its verify (checkpoints ${lanes.join(',')} then ${after.join(',')}): run it again`,
+        );
+      return { ...report, position: Math.min(...lanes), partitions: lanes };
+    } finally {
+      await readStore.drop(scratch);
+    }
+  }
+
+  /** Runs a scratch runner over `namespace` (all or some partitions) until its checkpoint reaches `until`. */
+  async #runUntil(
+    projection: AnyProjection,
+    namespace: string,
+    until: number,
+    partitions?: ReadonlyMap<number, undefined>,
+  ): Promise<void> {
     const { runners } = this.#options;
-    const runner = runners.create(projection, namespace, { until });
+    const runner = runners.create(projection, namespace, {
+      until,
+      ...(partitions === undefined ? {} : { partitions }),
+    });
     await runner.start();
     while (runner.position < until && runner.state !== 'stopped-on-error') await runners.nextCheckpoint(100);
     await runner.stop();

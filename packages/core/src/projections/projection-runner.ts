@@ -222,6 +222,14 @@ export class ProjectionRunner {
     this.#interrupt();
   }
 
+  /**
+   * Cuts short the wait the loop is in (for new events, up to 5 s): a partial build asks again
+   * whether it may swap, because another process swapped its storage in.
+   */
+  wake(): void {
+    this.#interrupt();
+  }
+
   /** Re-reads parked streams (after a replay unparked some). */
   async reloadParked(): Promise<void> {
     this.#blocked.clear();
@@ -370,7 +378,9 @@ export class ProjectionRunner {
    * the live version after all: then it stays a build and the next step reads on.
    */
   async #swap(): Promise<void> {
-    const { beforeSwap, onCaughtUp, readStore } = this.#options;
+    const { beforeSwap, onCaughtUp, readyToSwap, readStore } = this.#options;
+    // Split partitions: the swap is decided elsewhere, once every partition caught up.
+    if (readyToSwap !== undefined && !(await readyToSwap())) return;
     await beforeSwap?.();
     const swapped = await readStore.transaction(async (tx) => (await onCaughtUp?.(tx)) ?? true);
     if (!swapped) return;

@@ -41,7 +41,10 @@ export interface ProjectionRunnersOptions {
 }
 
 /** What a caller may set on a runner beyond what every runner gets. */
-export type RunnerExtras = Pick<RunnerOptions, 'until' | 'beforeSwap' | 'onCaughtUp' | 'afterSwap'>;
+export type RunnerExtras = Pick<
+  RunnerOptions,
+  'until' | 'beforeSwap' | 'onCaughtUp' | 'afterSwap' | 'readyToSwap' | 'partitions'
+>;
 
 /**
  * The daemon's runners: the live one of each projection, the shadow builds beside them, and the
@@ -62,6 +65,8 @@ export class ProjectionRunners {
   readonly #options: ProjectionRunnersOptions;
   readonly #leases = new Map<string, Lease>();
   readonly #listeners = new Set<() => void>();
+  /** How many holders keep each paused runner paused (see `pauseRunner`). */
+  readonly #pauses = new Map<ProjectionRunner, number>();
 
   constructor(options: ProjectionRunnersOptions) {
     this.#options = options;
@@ -112,8 +117,10 @@ export class ProjectionRunners {
     const live = extras.onCaughtUp === undefined && extras.until === undefined;
     // A live runner applies the partitions held here, each fenced by its own lease; builds and
     // scratch runners apply every partition, under partition 0's lease (its holder runs them).
+    // A caller may name the partitions (a build or a verify of some partitions only).
     const partitions =
-      live && (projection.partitions ?? 1) > 1 ? this.heldPartitions(projection.name) : undefined;
+      extras.partitions ??
+      (live && (projection.partitions ?? 1) > 1 ? this.heldPartitions(projection.name) : undefined);
     const runner = new ProjectionRunner({
       projection,
       namespace,
@@ -127,7 +134,6 @@ export class ProjectionRunners {
       ...(this.#options.emit === undefined ? {} : { emit: this.#options.emit }),
       ...(failpoint === undefined ? {} : { failpoint }),
       ...this.#fence(projection.name),
-      ...(partitions === undefined ? {} : { partitions }),
       ...(this.#options.lossProbeMs === undefined ? {} : { lossProbeMs: this.#options.lossProbeMs }),
       onReadModelLost: () => this.#options.readModelLost(projection.name),
       onCheckpoint: () => {
@@ -135,9 +141,37 @@ export class ProjectionRunners {
         this.#options.progressed();
       },
       ...extras,
+      ...(partitions === undefined ? {} : { partitions }),
     });
     if (live && this.paused.has(projection.name)) runner.hold(true);
     return runner;
+  }
+
+  /**
+   * Pauses a live runner between batches until the returned release is called, counted: several
+   * holders at once (a verify's hold and a replay, each of one partition of the same runner) keep
+   * it paused until the last lets go.
+   */
+  async pauseRunner(runner: ProjectionRunner): Promise<() => void> {
+    this.#pauses.set(runner, (this.#pauses.get(runner) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.#pauses.get(runner) ?? 1) - 1;
+      if (left > 0) this.#pauses.set(runner, left);
+      else {
+        this.#pauses.delete(runner);
+        runner.resume();
+      }
+    };
+    try {
+      await runner.pause();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
   }
 
   /** Resolves at the next checkpoint of any runner, or after `maxMs`. */

@@ -31,7 +31,7 @@ export interface RunnerOptions {
    * partitioned projection's partitions are lease units shared by processes; all of them, fenced
    * by `lease`, when absent.
    */
-  readonly partitions?: ReadonlyMap<number, Lease> | undefined;
+  readonly partitions?: ReadonlyMap<number, Lease | undefined> | undefined;
   /** Called when a fenced write found the lease gone; the runner has stopped. */
   readonly onLeaseLost?: (lease: Lease) => void;
   /**
@@ -62,6 +62,13 @@ export interface RunnerOptions {
    * is not caught up after all (the live version is ahead of it): it reads on and tries again.
    */
   readonly onCaughtUp?: (tx: ReadTransaction) => Promise<boolean>;
+  /**
+   * For shadow builds of some partitions only (the others build in other processes): asked each
+   * time the build reaches the head, before the swap. False: the build goes on tailing the log and
+   * asks again at its next head (or `wake`), since its swap is decided elsewhere (every partition
+   * caught up). True: it swaps (`onCaughtUp`, then `afterSwap`).
+   */
+  readonly readyToSwap?: () => Promise<boolean>;
   /** Runs after the swap transaction committed (drop the old storage...). */
   readonly afterSwap?: () => Promise<void>;
   /** Where failure series are logged (first failure, retries, park, stop, recovery). */

@@ -11,7 +11,8 @@ import type {
 } from '../read-store/maintenance-requests.js';
 import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
 import { failpointOf } from './failpoint.js';
-import { LeaseCoordinator } from './lease-coordinator.js';
+import { PartitionRequests } from './partition-requests.js';
+import { ProjectionLeasing } from './projection-leasing.js';
 import { PositionWaiter } from './position-waiter.js';
 import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-daemon-options.js';
 import type { AnyProjection } from './projection-definition.js';
@@ -20,17 +21,6 @@ import { ProjectionControl } from './projection-control.js';
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
-
-/** The projection a lease unit belongs to: `name` for `name` and `name#p`. */
-function projectionOfUnit(unit: string): string {
-  const hash = unit.indexOf('#');
-  return hash < 0 ? unit : unit.slice(0, hash);
-}
-
-/** Whether two lists of partition numbers are the same. */
-function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
 
 /** What a {@link StoreDaemon} runs with: the daemon's options, for one read store's projections. */
 export type StoreDaemonOptions = Omit<ProjectionDaemonOptions, 'readStores'>;
@@ -76,14 +66,9 @@ export class StoreDaemon {
   readonly #control: ProjectionControl;
   /** This process's id where no lease owner names it (no ownership): claims still need one. */
   readonly #localOwner = `local:${process.pid}:${randomUUID().slice(0, 8)}`;
-  #coordinator: LeaseCoordinator | undefined;
+  readonly #leasing: ProjectionLeasing;
+  readonly #pollMs: number;
   #started = false;
-  /** Set while stopping: a lease given up then stops its runners without restarting any. */
-  #stopping = false;
-  /** Each projection's queue of reconciliations (see `#reconcile`), so they never overlap. */
-  readonly #reconciling = new Map<string, Promise<void>>();
-  /** Projections whose lead unit (the projection, or its partition 0) this process held at the last reconciliation. */
-  readonly #leading = new Set<string>();
 
   /** `options.readStore` is this daemon's store; `ProjectionDaemon` checked the options. */
   constructor(options: StoreDaemonOptions) {
@@ -119,7 +104,7 @@ export class StoreDaemon {
       logger: this.#logger,
       emit,
       progressed: () => this.#waiter.progressed(),
-      leaseLost: (unit) => this.#leaseLost(unit),
+      leaseLost: (unit) => this.#leasing.leaseLost(unit),
       readModelLost: (name) => this.#rebuildLost(name),
       // Only a store that can lose its data is asked whether it did.
       lossProbeMs: readStore.capabilities.durable ? undefined : (options.lossProbeMs ?? 1_000),
@@ -156,7 +141,17 @@ export class StoreDaemon {
       logger: this.#logger,
       progressed,
       emit,
-      swapped: (name) => this.#follow(name),
+      swapped: (name) => this.#leasing.follow(name),
+    });
+    this.#leasing = new ProjectionLeasing({
+      readStore,
+      runners,
+      rebuilds: this.#rebuilds,
+      logger: this.#logger,
+      require: (name) => this.#require(name),
+      names: () => [...this.#projections.keys()],
+      started: () => this.#started,
+      progressed,
     });
     this.#statusReader = new ProjectionStatusReader({
       events,
@@ -183,6 +178,7 @@ export class StoreDaemon {
     });
     this.#maintenance = new ProjectionMaintenance({ events, readStore, runners });
     this.#requests = readStore.maintenance;
+    this.#pollMs = options.controlPollMs ?? 250;
     this.#control = new ProjectionControl({
       readStore,
       requests: this.#requests,
@@ -190,11 +186,23 @@ export class StoreDaemon {
       rebuilds: this.#rebuilds,
       maintenance: this.#maintenance,
       projection: (name) => this.#projections.get(name),
-      holding: () => this.#holding(),
+      holding: () => this.#leasing.holding(this.#localOwner),
       logger: this.#logger,
       progressed,
-      pollMs: options.controlPollMs ?? 250,
-      startHeld: () => this.#startHeld(),
+      pollMs: this.#pollMs,
+      startHeld: () => this.#leasing.startHeld(),
+      split: (name) => this.#leasing.split(name),
+      partitions: new PartitionRequests({
+        readStore,
+        requests: this.#requests,
+        runners,
+        maintenance: this.#maintenance,
+        logger: this.#logger,
+        pollMs: this.#pollMs,
+        progressed,
+        clock,
+        swapped: (name) => this.#leasing.follow(name),
+      }),
     });
   }
 
@@ -235,40 +243,8 @@ export class StoreDaemon {
       this.#control.start();
       return;
     }
-    const leases = this.#options.readStore.leases;
-    const ttlMs = ownership.ttlMs ?? 5_000;
-    this.#coordinator = new LeaseCoordinator({
-      leases,
-      owner: ownership.owner,
-      units: (ownership.only ?? [...this.#projections.keys()]).flatMap((name) => this.#unitsOf(name)),
-      ...(ownership.only === undefined ? {} : { passive: true }),
-      ttlMs,
-      heartbeatMs: ownership.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 5)),
-      start: async (unit, lease) => {
-        this.#logger.info(
-          { projection: projectionOfUnit(unit), lease: unit, owner: lease.owner, epoch: lease.epoch },
-          'projection lease gained: running it here',
-        );
-        this.#runners.hold(unit, lease);
-        await this.#reconcile(projectionOfUnit(unit));
-      },
-      stop: async (unit) => {
-        const name = projectionOfUnit(unit);
-        if (this.#runners.live.has(name) || this.#runners.builds.has(name))
-          this.#logger.info(
-            { projection: name, lease: unit, owner: ownership.owner },
-            'projection lease given up or lost',
-          );
-        this.#runners.release(unit);
-        await this.#reconcile(name);
-      },
-      onError:
-        ownership.onError ??
-        ((error: unknown) =>
-          this.#logger.warn({ err: error }, 'a projection lease round failed; the next retries')),
-    });
     this.#monitor.start();
-    await this.#coordinator.start();
+    await this.#leasing.start(ownership);
     this.#control.start();
   }
 
@@ -277,9 +253,7 @@ export class StoreDaemon {
    * or `name#p` for each partition of a partitioned one.
    */
   get owned(): readonly string[] {
-    return this.#coordinator === undefined
-      ? [...this.#projections.keys()]
-      : [...this.#coordinator.held.keys()].sort();
+    return this.#leasing.owned;
   }
 
   /** Who holds which projection, from the read store's leases (empty where it has none). */
@@ -293,16 +267,9 @@ export class StoreDaemon {
     // changed since the last look are recorded below when no other process may own them now.
     await this.#monitor.stop();
     await this.#control.stop();
-    const shared = this.#coordinator !== undefined;
+    const shared = this.#leasing.shared;
     const runners = this.#runners.all();
-    this.#stopping = true;
-    try {
-      await this.#coordinator?.stop();
-    } finally {
-      this.#stopping = false;
-    }
-    this.#coordinator = undefined;
-    this.#leading.clear();
+    await this.#leasing.stop();
     await this.#runners.stopAll();
     // Requests under way end with their runners (a rebuild as stopped); their outcome is recorded.
     await this.#control.settle();
@@ -405,7 +372,7 @@ export class StoreDaemon {
    * ready), and the rebuild swaps in when it reaches the head. How it ends is logged.
    */
   #rebuildLost(name: string): void {
-    if (this.#runners.builds.has(name) || !this.#started || !this.#leads(name)) return;
+    if (this.#runners.builds.has(name) || !this.#started || !this.#leasing.leads(name)) return;
     const projection = this.#projections.get(name);
     if (projection === undefined) return;
     this.#rebuilds.rebuild(projection).then(
@@ -418,18 +385,26 @@ export class StoreDaemon {
   /**
    * Rebuilds a projection from position 0 into a new generation while the current one keeps
    * serving; swaps atomically when caught up and drops the old. Resolves after the swap.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions"); `onProgress` is then not called.
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     const projection = this.#require(name);
-    // Its build writes every lane, fenced by partition 0's lease: only that lease's holder may run it.
-    if ((projection.partitions ?? 1) > 1 && !this.#leads(name))
-      throw new Error(
-        `${name} is rebuilt by the holder of its lease (of partition 0 when partitioned), not by this process: enqueue a rebuild request instead`,
-      );
+    // Partitions split across processes: every holder builds its own, so it goes by request.
+    if (this.#leasing.split(name)) {
+      await this.#byRequest('rebuild', name);
+      return;
+    }
     await this.#rebuilds.rebuild(projection, onProgress);
   }
 
-  /** Retries a projection that stopped on an error (after a fix was deployed or data repaired). */
+  /**
+   * Retries a projection that stopped on an error (after a fix was deployed or data repaired): its
+   * runner in this process. Partitions split across processes are each retried by their holder
+   * through a `retry` request (`enqueue`).
+   */
   retry(name: string): void {
     this.#maintenance.retry(name);
   }
@@ -437,17 +412,50 @@ export class StoreDaemon {
   /**
    * Re-applies parked events in order, after a fix. Events that fail again stay parked, with every
    * later event of their stream. Returns how many were applied and how many remain parked.
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   async replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
-    return this.#maintenance.replayParked(this.#require(name));
+    const projection = this.#require(name);
+    // Partitions split across processes: each holder replays its own streams' events, by request.
+    if (this.#leasing.split(name)) {
+      const result = await this.#byRequest('replay', name);
+      return { replayed: Number(result['replayed'] ?? 0), parked: Number(result['parked'] ?? 0) };
+    }
+    return this.#maintenance.replayParked(projection);
   }
 
   /**
    * Rebuilds a projection into scratch storage up to the live checkpoint and diffs the two. A
    * difference means the live read model drifted (a bug, a manual edit, corruption).
+   *
+   * When the projection's partitions are split across processes, this goes by a maintenance
+   * request that every holder of its partitions joins, and resolves when it ended (see
+   * docs/read-side.md, "Maintenance of split partitions").
    */
   async verify(name: string): Promise<VerifyReport> {
-    return this.#maintenance.verify(this.#require(name));
+    const projection = this.#require(name);
+    // Partitions split across processes: every holder pauses its own, so it goes by request.
+    if (this.#leasing.split(name)) return (await this.#byRequest('verify', name)) as unknown as VerifyReport;
+    return this.#maintenance.verify(projection);
+  }
+
+  /**
+   * Enqueues a request and waits for it to end (every holder of the projection's partitions does
+   * its share): its result, or its error thrown.
+   */
+  async #byRequest(action: MaintenanceAction, name: string): Promise<MaintenanceJson> {
+    const { id } = await this.#requests.enqueue(name, action);
+    for (;;) {
+      const request = await this.#requests.get(id);
+      if (request?.state === 'done') return request.result ?? {};
+      if (request === undefined || request.state === 'failed')
+        throw new Error(`The ${action} of ${name} failed: ${request?.error ?? 'its request disappeared'}`);
+      if (!this.#started) throw new Error(`The daemon stopped before the ${action} of ${name} ended`);
+      await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
+    }
   }
 
   /**
@@ -481,113 +489,6 @@ export class StoreDaemon {
   /** The projections an operator paused (persisted flags). */
   paused(): Promise<readonly string[]> {
     return this.#requests.paused();
-  }
-
-  /** What this process runs, for claiming requests: lease epochs, or 0 for all without leases. */
-  #holding(): { owner: string; epochs: Map<string, number> } {
-    const epochs = new Map<string, number>();
-    const live = (name: string) => this.#runners.live.has(name) || this.#runners.builds.has(name);
-    if (this.#coordinator === undefined) {
-      for (const name of this.#runners.live.keys()) epochs.set(name, 0);
-      return { owner: this.#localOwner, epochs };
-    }
-    for (const [unit, lease] of this.#coordinator.held) {
-      // A partitioned projection's requests are the holder of partition 0's.
-      if (unit.includes('#') && !unit.endsWith('#0')) continue;
-      const name = projectionOfUnit(unit);
-      if (live(name)) epochs.set(name, lease.epoch);
-    }
-    return { owner: this.#coordinator.owner, epochs };
-  }
-
-  /** The lease units of a projection: itself, or each of its partitions (`name#p`). */
-  #unitsOf(name: string): string[] {
-    const partitions = this.#require(name).partitions ?? 1;
-    return partitions <= 1 ? [name] : Array.from({ length: partitions }, (_, p) => `${name}#${p}`);
-  }
-
-  /**
-   * Whether this process leads a projection: runs it at all without ownership, else holds its
-   * lease (partition 0's when partitioned), and so activates, builds, swaps and maintains it.
-   */
-  #leads(name: string): boolean {
-    const held = this.#coordinator?.held;
-    if (held === undefined) return true;
-    return held.has(name) || held.has(`${name}#0`);
-  }
-
-  /** A fenced write found a lease gone: forget it and run on with what is still held. */
-  #leaseLost(unit: string): void {
-    this.#coordinator?.lost(unit);
-    this.#runners.release(unit);
-    this.#follow(projectionOfUnit(unit));
-  }
-
-  /** Reconciles a projection in the background (from a runner's own loop, which must not wait for itself). */
-  #follow(name: string): void {
-    if (this.#coordinator === undefined) return;
-    this.#reconcile(name).catch((error: unknown) =>
-      this.#logger.error({ projection: name, err: error }, 'restarting a projection on its leases failed'),
-    );
-  }
-
-  /** Starts projections this process holds leases on but runs nothing of (at each control look). */
-  async #startHeld(): Promise<void> {
-    const coordinator = this.#coordinator;
-    if (coordinator === undefined) return;
-    const names = new Set([...coordinator.held.keys()].map(projectionOfUnit));
-    for (const name of names)
-      if (!this.#runners.live.has(name) && !this.#runners.builds.has(name)) await this.#reconcile(name);
-  }
-
-  /** Queues a reconciliation of a projection's runners with its leases held now; one at a time. */
-  #reconcile(name: string): Promise<void> {
-    const next = (this.#reconciling.get(name) ?? Promise.resolve()).then(() => this.#reconcileNow(name));
-    // The queue goes on after a failure; the caller hears of it through `next`.
-    const queued = next.catch(() => undefined);
-    this.#reconciling.set(name, queued);
-    return next;
-  }
-
-  /**
-   * Makes a projection's runners match the leases held on it now. None: everything of it stops.
-   * Unpartitioned, or the lead unit (partition 0) newly gained: a full start (activating, building
-   * or resuming storage, dropping leftovers). Otherwise the live runner restarts on the partitions
-   * held now, from their checkpoints; a build goes on while partition 0 stays held.
-   */
-  async #reconcileNow(name: string): Promise<void> {
-    const projection = this.#require(name);
-    const runners = this.#runners;
-    const partitioned = (projection.partitions ?? 1) > 1;
-    const lanes = runners.heldPartitions(name);
-    const holds = partitioned ? lanes !== undefined : this.#coordinator?.held.has(name) === true;
-    const lead = this.#leads(name);
-    const wasLead = this.#leading.has(name);
-    if (lead) this.#leading.add(name);
-    else this.#leading.delete(name);
-    if (!holds || this.#stopping || !this.#started) {
-      await runners.stop(name);
-      return;
-    }
-    const live = runners.live.get(name);
-    const build = runners.builds.get(name);
-    if ((lead && !wasLead) || (live === undefined && build === undefined)) {
-      await runners.stop(name);
-      await this.#rebuilds.startProjection(projection, { lead });
-      return;
-    }
-    if (build !== undefined && !lead) {
-      runners.builds.delete(name);
-      await build.stop();
-    }
-    const wanted = [...(lanes?.keys() ?? [])].sort();
-    if (!partitioned || live === undefined || sameIndexes(live.partitions, wanted)) return;
-    await live.stop();
-    if (runners.live.get(name) !== live) return;
-    const next = runners.create(projection, live.namespace);
-    runners.live.set(name, next);
-    await next.start();
-    this.#waiter.progressed();
   }
 
   #require(name: string): AnyProjection {
