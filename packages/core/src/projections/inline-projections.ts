@@ -1,3 +1,4 @@
+import { inProjectionApply } from './projection-apply-scope.js';
 import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 import type { Upcasters } from '../event-store/upcasters.js';
 import type { RecordedEvent } from '../messages/event.js';
@@ -54,7 +55,9 @@ export class InlineProjections {
       const types = new Set<string>(projection.events);
       const relevant = events.filter((e) => types.has(e.type));
       if (relevant.length > 0)
-        await projection.apply(relevant, projectionContext(projection, namespace, readTx));
+        await inProjectionApply(projection.name, () =>
+          projection.apply(relevant, projectionContext(projection, namespace, readTx)),
+        );
       await readTx.saveCheckpoint(namespace, last, checkpoint);
     }
   }

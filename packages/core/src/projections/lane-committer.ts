@@ -1,3 +1,4 @@
+import { inProjectionApply } from './projection-apply-scope.js';
 import type { RecordedEvent } from '../messages/event.js';
 import type { DeadLetter } from '../read-store/dead-letter.js';
 import type { ReadTransaction } from '../read-store/read-store.js';
@@ -67,7 +68,9 @@ export class LaneCommitter {
         ? undefined
         : async (tx: ReadTransaction) => {
             failpoint?.('before-apply', namespace);
-            await projection.apply(relevant, projectionContext(projection, namespace, tx));
+            await inProjectionApply(projection.name, () =>
+              projection.apply(relevant, projectionContext(projection, namespace, tx)),
+            );
             failpoint?.('after-apply', namespace);
           };
     await readStore.applyBatch({

@@ -1,3 +1,4 @@
+import { projectionApplying } from '../projections/projection-apply-scope.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { context as otelContext, SpanKind, trace, type Span } from '@opentelemetry/api';
@@ -164,8 +165,20 @@ export class CommandBus {
    * Runs one command through the pipeline. Never throws for expected failures. A request the
    * boundary refuses (see `requestRefusal`) is audited and answered without running any step that
    * walks its data: its audit row carries the offending text made storable.
+   *
+   * Throws, as the programming error it is, when called from inside a projection's `apply` (see
+   * `projection-apply-scope.ts`): a projection's only effects are its read models. Its failure
+   * policy then retries and stops it, with this error in its status, instead of deadlocking the
+   * process on SQLite. Commands that follow events belong outside the read transaction.
    */
   async execute(request: CommandRequest): Promise<CommandOutcome> {
+    const applying = projectionApplying();
+    if (applying !== undefined)
+      throw new Error(
+        `Command ${String(request.type)} was sent from inside the apply of projection ${applying}: an apply ` +
+          "holds the read store's transaction and may only write read models (a command there waits on " +
+          'that transaction: SQLite deadlocks). Send commands after the events, outside the apply.',
+      );
     const started = performance.now();
     const refusal = requestRefusal(request, this.#limits);
     const commandId = request.commandId ?? randomUUID();

@@ -575,6 +575,38 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.ok(reads > 0);
     });
 
+    it('refuses a command sent from inside an apply: the projection stops with why, and writes go on', async () => {
+      const { app, readStore } = await fresh();
+      // What a new user writes for "when a counter opens, do something": a command from the apply.
+      // On SQLite it deadlocked every write of the process while status said running.
+      const reacting = {
+        ...counterProjection(),
+        apply: async () => {
+          const outcome = await app.execute({
+            type: 'Increment',
+            data: { counterId: 'a', by: 1 },
+            user: alice,
+            commandId: `reaction-${Math.random()}`,
+          });
+          assert.ok(outcome.ok);
+        },
+      };
+      const d = daemon(app, readStore, [reacting]);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      const stopped = await eventually(
+        async () => (await d.status()).find((s) => s.state === 'stopped-on-error'),
+        { timeoutMs: 10_000, message: 'the projection stops on its apply' },
+      );
+      assert.match(
+        stopped.lastError?.message ?? '',
+        /sent from inside the apply of projection counter-totals/,
+      );
+      // The process is not stuck: commands still commit.
+      const next = await run(app, 'OpenCounter', { counterId: 'b' });
+      assert.ok(next.position > 0);
+    });
+
     it('persists a stop on an error: a process that does not run it sees stopped-on-error with its error', async () => {
       const { app, readStore } = await fresh();
       faults.poison = 13;
