@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { Tandem } from '@tandem/core';
 import { createCli, loadConfig, serve } from '@tandem/cli';
 import { signToken } from '@tandem/http';
 import { openRedisReadStore } from '@tandem/redis';
@@ -17,6 +18,27 @@ const url = await redisTestUrl();
 const dir = mkdtempSync(join(tmpdir(), 'tandem-shop-redis-'));
 const prefixes: string[] = [];
 const secret = 'shop-redis-secret-shop-redis-secret-32';
+
+/** Places one order of product p1 for `buyer`; its id and the position to read it back at. */
+async function placeOrder(
+  app: Pick<Tandem, 'execute'>,
+  buyer: { readonly id: string; readonly roles: readonly string[] },
+  commandId: string,
+): Promise<{ readonly orderId: string; readonly position: number }> {
+  const placed = await app.execute({
+    type: 'PlaceOrder',
+    data: {
+      items: [{ productId: 'p1', quantity: 1 }],
+      shippingAddress: { line1: '1 Main St', city: 'Austin', state: 'TX', zip: '73301' },
+    },
+    user: buyer,
+    commandId,
+  });
+  assert.ok(placed.ok, placed.ok ? '' : placed.error.message);
+  const orderId = placed.result.ids['orderId'];
+  assert.ok(orderId !== undefined);
+  return { orderId, position: placed.result.position };
+}
 
 describe(
   'the shop with REDIS_URL: order summaries in Redis, the rest in SQL',
@@ -47,19 +69,7 @@ describe(
         const workload = orderWorkload(running.app);
         await workload.seed(100);
         const buyer = { id: 'b2', roles: ['customer'] };
-        const placed = await running.app.execute({
-          type: 'PlaceOrder',
-          data: {
-            items: [{ productId: 'p1', quantity: 2 }],
-            shippingAddress: { line1: '1 Main St', city: 'Austin', state: 'TX', zip: '73301' },
-          },
-          user: buyer,
-          commandId: 'redis-order-1',
-        });
-        assert.ok(placed.ok, placed.ok ? '' : placed.error.message);
-        const orderId = placed.result.ids['orderId'];
-        assert.ok(orderId !== undefined);
-        const position = placed.result.position;
+        const { orderId, position } = await placeOrder(running.app, buyer, 'redis-order-1');
         const token = await signToken({ sub: buyer.id, role: 'customer' }, running.auth, { expiresIn: '5m' });
         const response = await fetch(`${running.url}/queries/GetOrderSummary?orderId=${orderId}`, {
           headers: { authorization: `Bearer ${token}`, 'tandem-min-position': String(position) },
@@ -109,23 +119,13 @@ describe(
       try {
         await orderWorkload(running.app).seed(100);
         const buyer = { id: 'b3', roles: ['customer'] };
-        const placed = await running.app.execute({
-          type: 'PlaceOrder',
-          data: {
-            items: [{ productId: 'p1', quantity: 1 }],
-            shippingAddress: { line1: '2 Main St', city: 'Austin', state: 'TX', zip: '73301' },
-          },
-          user: buyer,
-          commandId: 'redis-idle-order',
-        });
-        assert.ok(placed.ok, placed.ok ? '' : placed.error.message);
-        const orderId = placed.result.ids['orderId'];
+        const { orderId, position } = await placeOrder(running.app, buyer, 'redis-idle-order');
         const token = await signToken({ sub: buyer.id, role: 'customer' }, running.auth, { expiresIn: '5m' });
         const get = () =>
           fetch(`${running.url}/queries/GetOrderSummary?orderId=${orderId}`, {
             headers: {
               authorization: `Bearer ${token}`,
-              'tandem-min-position': String(placed.result.position),
+              'tandem-min-position': String(position),
             },
           });
         assert.equal((await get()).status, 200);

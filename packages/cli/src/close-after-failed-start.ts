@@ -1,5 +1,3 @@
-import type { Logger } from 'pino';
-
 /**
  * Undoes a start that failed part-way (a port in use, a failing migration): runs each closer in
  * order, skipping the undefined ones, so that nothing stays open (a store and its file lock, a
@@ -7,7 +5,7 @@ import type { Logger } from 'pino';
  * so the caller rethrows the start's own error, the one the operator has to act on.
  */
 export async function closeAfterFailedStart(
-  logger: Pick<Logger, 'warn'>,
+  logger: { warn(details: object, message: string): void },
   closers: readonly ((() => Promise<unknown>) | undefined)[],
 ): Promise<void> {
   for (const close of closers) {

@@ -1,5 +1,6 @@
 import type { Store, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
+import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { openApp } from './open-app.js';
 import { closeRelays, openRelays, type ConfiguredRelay } from './open-relays.js';
 import type { AppFactory, AppOptions } from './serve.js';
@@ -37,7 +38,7 @@ export async function openAppWithRelays(
     return { app, relays };
   } catch (error) {
     // Not the app's yet (it failed, or dropped them): closed here, the start's error rethrown.
-    await closeRelays(relays).catch(() => undefined);
+    await closeAfterFailedStart(options.logger ?? console, [() => closeRelays(relays)]);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { AnyProjection, ReadStore, Store, Tandem } from '@tandem/core';
 import type { AppConfig } from './app-config.js';
+import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { loadAdapter } from './load-adapter.js';
 import { openStore } from './open-store.js';
 import type { AppFactory, AppOptions } from './serve.js';
@@ -42,15 +43,20 @@ export async function openApp(
     readStores = await openReadStores(config);
     app = await createApp(store, { ...options, readStores });
   } catch (error) {
-    await closeAll([...Object.values(readStores), store]);
+    // The factory's error is the one to act on: a failure to close is logged, not thrown over it.
+    await closeAfterFailedStart(options.logger ?? console, [
+      () => closeAll([...Object.values(readStores), store]),
+    ]);
     throw error;
   }
   try {
     assertProjectionsKept(app, options.projections ?? []);
   } catch (error) {
-    // The refusal is what the operator must act on: a failure to close what it refused is not
-    // thrown over it (closing is attempted for every part, each once).
-    await closeAll([app, ...Object.values(readStores)]).catch(() => undefined);
+    // The refusal is what the operator must act on: a failure to close what it refused is logged,
+    // not thrown over it (closing is attempted for every part, each once).
+    await closeAfterFailedStart(options.logger ?? console, [
+      () => closeAll([app, ...Object.values(readStores)]),
+    ]);
     throw error;
   }
   const closeApp = app.close;

@@ -1,4 +1,5 @@
 import { ProjectionDaemon, type ProjectionLogger, type Tandem } from '@tandem/core';
+import { closeAfterFailedStart } from './close-after-failed-start.js';
 import { closeRelays, type ConfiguredRelay } from './open-relays.js';
 import { processOwnership } from './process-ownership.js';
 
@@ -60,7 +61,7 @@ export async function startRelays(
     else await daemon.start();
   } catch (error) {
     // Stops what started, then closes the publishers; the start's own error is the one to act on.
-    await daemon.close().catch(() => undefined);
+    await closeAfterFailedStart(options.logger ?? console, [() => daemon.close()]);
     throw error;
   }
   return { daemon, names: projections.map((p) => p.name), close: () => daemon.close() };

@@ -7,9 +7,7 @@ import { OwnRedisServer, uniquePrefix } from './redis-test-server.js';
 
 /** The counters without their search index: Redis refuses to prepare one. */
 function redisCounterProjection(options: { name?: string; partitions?: number } = {}) {
-  const projection = counterProjection(options);
-  const { search: _search, ...plain } = projection.collections.counters;
-  return { ...projection, collections: { counters: plain } };
+  return counterProjection({ ...options, search: false });
 }
 
 const notReady = (error: unknown) =>

@@ -8,9 +8,7 @@ import { OwnRedisServer, uniquePrefix } from './redis-test-server.js';
 
 /** Counters are keyed by counter id, their streams `counter-<id>`: the stream-id hint misses them. */
 function redisCounterProjection(declared: 'declared' | 'stream ids' | 'wrong'): AnyProjection {
-  const projection = counterProjection();
-  const { search: _search, ...plain } = projection.collections.counters;
-  const base = { ...projection, collections: { counters: plain } };
+  const base = counterProjection({ search: false });
   if (declared === 'stream ids') return base;
   return {
     ...base,

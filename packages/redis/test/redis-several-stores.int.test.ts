@@ -15,9 +15,10 @@ import { openRedisReadStore } from '@tandem/redis';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from './redis-test-server.js';
 
 /** The counter read model in the read store named `redis`, without the search index Redis refuses. */
-const base = counterProjection({ name: 'counter-status' });
-const { search: _search, ...plainCounters } = base.collections.counters;
-const inRedis = defineProjection({ ...base, collections: { counters: plainCounters }, readStore: 'redis' });
+const inRedis = defineProjection({
+  ...counterProjection({ name: 'counter-status', search: false }),
+  readStore: 'redis',
+});
 const GetStatus = defineQuery({
   name: 'GetStatus',
   params: objectSchema<{ counterId: string }>({ counterId: str }),

@@ -1,31 +1,17 @@
-import type {
-  MaintenanceJson,
-  MaintenanceRequest,
-  MaintenanceRequests,
-} from '../read-store/maintenance-requests.js';
-import type { ReadStore } from '../read-store/read-store.js';
+import type { MaintenanceJson, MaintenanceRequest } from '../read-store/maintenance-requests.js';
 import { Abandoned, parentProgress } from './partition-request-progress.js';
+import type { PartitionRequestsOptions } from './partition-requests.js';
 import type { AnyProjection } from './projection-definition.js';
-import type { ProjectionLogger } from './projection-logger.js';
-import type { ProjectionMaintenance } from './projection-maintenance.js';
 import type { ProjectionRunner } from './projection-runner.js';
-import type { ProjectionRunners } from './projection-runners.js';
 import { sleepUnlessAborted } from './sleep-unless-aborted.js';
 
-/** What {@link PartitionShares} works with. */
-export interface PartitionSharesOptions {
-  readonly readStore: ReadStore;
-  readonly requests: MaintenanceRequests;
-  readonly runners: ProjectionRunners;
-  readonly maintenance: ProjectionMaintenance;
-  readonly logger: ProjectionLogger;
-  readonly pollMs: number;
-  readonly progressed: () => void;
-  readonly swapped: (projection: string) => void;
+/**
+ * What {@link PartitionShares} works with: the coordinator's pieces (see `PartitionRequestsOptions`),
+ * with the verify hold's limit resolved and a way to find a share's parent request.
+ */
+export interface PartitionSharesOptions extends Omit<PartitionRequestsOptions, 'maxHoldMs'> {
   /** How long a verify's hold lasts at most (the coordinator may have died). */
   readonly maxHoldMs: number;
-  /** The daemon's clock, which the hold's limit is measured by. */
-  readonly clock: () => Date;
   /** The open parent request of a share, if any. */
   readonly parentOf: (child: string, name: string) => Promise<MaintenanceRequest | undefined>;
 }

@@ -64,12 +64,8 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
   // A store without full-text search refuses to prepare a search index: the counters go without
   // theirs there (set per case by `fresh`, before any projection is made).
   let searchable = true;
-  const counterProjection = (...args: Parameters<typeof searchableCounterProjection>) => {
-    const projection = searchableCounterProjection(...args);
-    if (searchable) return projection;
-    const { search: _search, ...plain } = projection.collections.counters;
-    return { ...projection, collections: { counters: plain } };
-  };
+  const counterProjection = (options: Parameters<typeof searchableCounterProjection>[0] = {}) =>
+    searchableCounterProjection({ search: searchable, ...options });
   const fresh = async () => {
     const fixture = await open();
     opened.push(fixture);
