@@ -25,7 +25,7 @@ export interface LeasedJobOptions {
    * One round of the job's work. May answer how long to wait before the next round (a scheduler
    * whose next timer is due sooner than `intervalMs`); never longer than `intervalMs`.
    */
-  run(context: JobRunContext): Promise<number | void>;
+  run(context: JobRunContext): Promise<number | undefined>;
   /** Where a failed round is reported. */
   readonly logger?: ProjectionLogger | undefined;
   /** The time status is stamped with; default the system clock. */
