@@ -73,20 +73,9 @@ export type {
 export { defaultRetryPolicy, type RetryPolicy } from './write/retry-policy.js';
 
 // Timers
-export type {
-  NewTimer,
-  TimedCommand,
-  TimerRequest,
-  TimerRequests,
-} from './timers/timer-request.js';
+export type { NewTimer, TimedCommand, TimerRequest, TimerRequests } from './timers/timer-request.js';
 export type { TransactionTimers } from './timers/transaction-timers.js';
-export type {
-  StoredTimer,
-  TimerQuery,
-  TimerState,
-  TimerStore,
-  TimerSummary,
-} from './timers/timer-store.js';
+export type { StoredTimer, TimerQuery, TimerState, TimerStore, TimerSummary } from './timers/timer-store.js';
 
 // Background jobs
 export { LeasedJob, type JobRunContext, type JobStatus, type LeasedJobOptions } from './jobs/leased-job.js';

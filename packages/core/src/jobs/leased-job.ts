@@ -142,7 +142,8 @@ export class LeasedJob {
           this.#lastError = undefined;
           this.#state = 'running';
           failures = 0;
-          if (typeof asked === 'number' && Number.isFinite(asked)) waitMs = Math.max(0, Math.min(asked, intervalMs));
+          if (typeof asked === 'number' && Number.isFinite(asked))
+            waitMs = Math.max(0, Math.min(asked, intervalMs));
           // Renew well within the ttl, whatever the interval.
           waitMs = Math.min(waitMs, ttlMs / 3);
         }
