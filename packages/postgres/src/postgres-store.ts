@@ -9,9 +9,11 @@ import {
   type SqlMigration,
   type Store,
   type StreamAppend,
+  type TimerStore,
   type Transaction,
 } from '@tandem/core';
 import { listAudit, recordAudit } from './postgres-audit-log.js';
+import { PostgresTimers } from './postgres-timers.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
 import { checkCapacity, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
@@ -78,6 +80,8 @@ export class PostgresStore implements Store {
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
+  /** Timers outside transactions, on the pool, by the database's clock. */
+  readonly timers: TimerStore;
   readonly #pool: pg.Pool;
   /** Query reads' pool, with the time budget (see `postgres-query-budget.ts`). */
   readonly #queryPool: pg.Pool;
@@ -150,6 +154,15 @@ export class PostgresStore implements Store {
     this.audit = {
       record: (entry) => read(() => recordAudit(pool, entry)),
       list: (query) => read(() => listAudit(pool, query)),
+    };
+    const timers = new PostgresTimers(pool);
+    this.timers = {
+      now: () => read(() => timers.now()),
+      due: (limit) => read(() => timers.due(limit)),
+      nextDue: () => read(() => timers.nextDue()),
+      markRefused: (id, errorCode) => read(() => timers.markRefused(id, errorCode)),
+      list: (query) => read(() => timers.list(query)),
+      summary: () => read(() => timers.summary()),
     };
   }
 

@@ -38,6 +38,7 @@ import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair 
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { checkStorableParams, storableText } from './postgres-storable.js';
+import { postgresTransactionTimers } from './postgres-timers.js';
 
 /** A transaction waiting for a group: its work and its caller. */
 export interface GroupEntry {
@@ -449,6 +450,8 @@ export class TransactionGroup implements StreamHolder {
           run.audits.push(auditValues(entry));
         },
       },
+      // Through `sql`: the member's own executor, which takes the group's exclusive turn itself.
+      timers: postgresTransactionTimers(sql),
       sql,
       exclusive: () => this.#takeExclusive(run),
     };
