@@ -36,6 +36,7 @@ import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
 import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
 import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
+import { postgresSnapshots } from './postgres-snapshots.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { checkStorableParams, storableText } from './postgres-storable.js';
 
@@ -449,6 +450,7 @@ export class TransactionGroup implements StreamHolder {
           run.audits.push(auditValues(entry));
         },
       },
+      snapshots: postgresSnapshots(sql),
       sql,
       exclusive: () => this.#takeExclusive(run),
     };

@@ -20,6 +20,7 @@ import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteNotifier } from './sqlite-notifier.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 import { tandemMigrations } from './sqlite-schema.js';
+import { SqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteSqlExecutor } from './sqlite-sql-executor.js';
 
 /** Options for {@link openSqliteStore}. */
@@ -121,6 +122,7 @@ export class SqliteStore implements Store {
   readonly #writerClaims: SqliteIdempotency;
   readonly #writerInbox: SqliteInbox;
   readonly #writerAudit: SqliteAuditLog;
+  readonly #writerSnapshots: SqliteSnapshots;
   readonly #sql: SqliteSqlExecutor;
   readonly #notifier: SqliteNotifier;
   readonly #maxBatch: number;
@@ -140,6 +142,7 @@ export class SqliteStore implements Store {
     this.#writerClaims = new SqliteIdempotency(writer);
     this.#writerInbox = new SqliteInbox(writer);
     this.#writerAudit = new SqliteAuditLog(writer);
+    this.#writerSnapshots = new SqliteSnapshots(writer);
     this.#sql = new SqliteSqlExecutor(writer, () => {
       this.#wrote = true;
     });
@@ -448,6 +451,10 @@ export class SqliteStore implements Store {
       idempotency: { claim: async (record) => this.#writerClaims.claim(record) },
       inbox: { claim: async (consumer, messageId) => this.#writerInbox.claim(consumer, messageId) },
       audit: { record: async (entry) => this.#writerAudit.record(entry) },
+      snapshots: {
+        load: async (streamId, snapshotVersion) => this.#writerSnapshots.load(streamId, snapshotVersion),
+        save: async (snapshot) => this.#writerSnapshots.save(snapshot),
+      },
       sql: this.#sql,
     };
   }

@@ -11,7 +11,9 @@ import type { IdempotencyReader, IdempotencyRecord } from '../write/idempotency-
 import { checkedInboxKey } from '../write/inbox-claims.js';
 import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
+import { checkedSnapshot, type StreamSnapshot } from '../write/stream-snapshot.js';
 import type { Transaction } from '../write/transaction.js';
+import { checkedText } from '../messages/storable-text.js';
 import { LogNotifier } from './log-notifier.js';
 import { MemoryReadStore } from './memory-read-store.js';
 
@@ -35,10 +37,19 @@ interface Staged {
   /** Inbox claims, keyed by {@link inboxKey}. */
   readonly inbox: Set<string>;
   readonly audit: AuditEntry[];
+  /** Snapshots saved, keyed by {@link snapshotKey}. */
+  readonly snapshots: Map<string, StreamSnapshot>;
 }
 
 /** One key for a (consumer, message id) pair; JSON keeps pairs with separators in them apart. */
 const inboxKey = (consumer: string, messageId: string): string => JSON.stringify([consumer, messageId]);
+
+/** Snapshot text is checked as SQLite checks it: U+0000 is kept, a lone surrogate refused. */
+const nul = { allowNul: true } as const;
+
+/** One key for a (stream, snapshot version) pair. */
+const snapshotKey = (streamId: string, snapshotVersion: string): string =>
+  JSON.stringify([streamId, snapshotVersion]);
 
 /**
  * The in-memory adapter, for tests and examples. Transactions run one at a time and stage their
@@ -51,6 +62,7 @@ export class MemoryStore implements Store {
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #inbox = new Set<string>();
   readonly #audit: AuditEntry[] = [];
+  readonly #snapshots = new Map<string, StreamSnapshot>();
   readonly #notifier = new LogNotifier();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -110,7 +122,13 @@ export class MemoryStore implements Store {
   }
 
   async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const staged: Staged = { events: [], claims: new Map(), inbox: new Set(), audit: [] };
+    const staged: Staged = {
+      events: [],
+      claims: new Map(),
+      inbox: new Set(),
+      audit: [],
+      snapshots: new Map(),
+    };
     const tx: Transaction = {
       events: {
         append: async (appends) => this.#stageAppend(appends, staged),
@@ -141,6 +159,24 @@ export class MemoryStore implements Store {
           staged.audit.push(entry);
         },
       },
+      snapshots: {
+        load: async (streamId, snapshotVersion) => {
+          // Checked as a database would: the same refusals on every store.
+          const key = snapshotKey(
+            checkedText(streamId, 'streamId', nul),
+            checkedText(snapshotVersion, 'snapshotVersion', nul),
+          );
+          return staged.snapshots.get(key) ?? this.#snapshots.get(key);
+        },
+        save: async (snapshot) => {
+          const checked = checkedSnapshot(snapshot, (value, what) => checkedText(value, what, nul));
+          const key = snapshotKey(checked.streamId, checked.snapshotVersion);
+          const current = staged.snapshots.get(key) ?? this.#snapshots.get(key);
+          if (current !== undefined && current.streamVersion >= checked.streamVersion) return false;
+          staged.snapshots.set(key, checked);
+          return true;
+        },
+      },
       sql: noSql,
     };
     const result = await work(tx);
@@ -153,6 +189,10 @@ export class MemoryStore implements Store {
     for (const [id, record] of staged.claims) this.#records.set(id, record);
     for (const key of staged.inbox) this.#inbox.add(key);
     this.#audit.push(...staged.audit);
+    for (const [key, snapshot] of staged.snapshots) {
+      // Transactions run one at a time, so nothing newer can have committed since the check.
+      this.#snapshots.set(key, snapshot);
+    }
     if (staged.events.length > 0) this.#notifier.notify(this.#log.length);
     return result;
   }

@@ -4,6 +4,7 @@ import type { AuditWriter } from './audit-log.js';
 import type { IdempotencyClaims } from './idempotency-record.js';
 import type { InboxClaims } from './inbox-claims.js';
 import type { SqlExecutor } from './sql-executor.js';
+import type { TransactionSnapshots } from './stream-snapshot.js';
 
 /** The event log as seen from inside a transaction. */
 export interface TransactionEvents {
@@ -26,6 +27,11 @@ export interface Transaction {
    * message id first and does nothing when the claim answers false (a redelivery).
    */
   readonly inbox: InboxClaims;
+  /**
+   * Persisted snapshots of folded stream states (see `Decider.snapshot`): the pipeline loads them
+   * before folding a stream and saves them after an append, in this transaction.
+   */
+  readonly snapshots: TransactionSnapshots;
   /**
    * SQL against the same database, for state-stored handlers. Stores without SQL (the memory
    * store) throw on use; see docs/adapters.md for declared deviations.

@@ -7,6 +7,7 @@ import {
   type NewEvent,
   type Store,
 } from '@tandem/core';
+import { snapshotCases } from './snapshot-cases.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -22,6 +23,10 @@ export const storeConformanceCases = [
   'inbox-claims',
   'audit',
   'sql',
+  'snapshots',
+  'snapshot-versions',
+  'snapshot-conflicts',
+  'snapshot-state-text',
 ] as const;
 
 /** One conformance case id. */
@@ -524,5 +529,9 @@ export function describeStoreConformance(
         assert.equal(await store.events.countEvents(0), 1);
       },
     );
+
+    // Persisted snapshots of deciders' states, through the command pipeline (see snapshot-cases.ts).
+    for (const [id, { name, body }] of Object.entries(snapshotCases))
+      test(id as keyof typeof snapshotCases, name, body);
   });
 }
