@@ -193,6 +193,20 @@ export const snapshotCases: Record<
       assert.deepEqual(await check.peek(stream), { total: 224, count: 30 });
       assert.deepEqual(await check.peek(stream), await check.folded(stream));
 
+      // Snapshots of several streams saved at once (one shared transaction group on PostgreSQL).
+      const streams = range(1, 6).map((i) => `tally-3-${i}`);
+      for (const id of streams) await appendTallies(store, id, range(1, 9));
+      const together = await Promise.all(
+        streams.map((id) => tallyApp(store, { snapshot: everyTen }).tally(id, 1)),
+      );
+      together.forEach(accepted);
+      for (const id of streams) {
+        assert.equal((await loadSnapshot(store, id, '1'))?.streamVersion, 10, id);
+        const cold = tallyApp(store, { snapshot: everyTen });
+        assert.deepEqual(await cold.peek(id), { total: 46, count: 10 });
+        assert.equal(cold.stats.evolved, 0, id);
+      }
+
       // Another write lands on the stream between the load (from the snapshot) and the append: with
       // no retry the command fails with a conflict, since its expected version is the log's.
       const racing = tallyApp(interloper(store, stream), {
