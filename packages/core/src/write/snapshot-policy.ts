@@ -31,8 +31,11 @@ export interface SnapshotPolicy<State> {
 export interface CheckedSnapshotPolicy {
   /** The snapshot version as text: the key snapshots are stored under. */
   readonly key: string;
+  /** The policy's `every`, checked. */
   readonly every: number;
+  /** The policy's `serialize`, or the identity. */
   readonly serialize: (state: unknown) => unknown;
+  /** The policy's `deserialize`, or the identity. */
   readonly deserialize: (data: unknown) => unknown;
 }
 

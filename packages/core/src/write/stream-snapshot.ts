@@ -6,6 +6,7 @@ import { TandemError } from '../errors/tandem-error.js';
  * only when the event at `streamVersion` in the log is still the one with `eventId`.
  */
 export interface StreamSnapshot {
+  /** The stream whose state this is. */
   readonly streamId: string;
   /** The decider's snapshot version, as text (see `SnapshotPolicy.version`). */
   readonly snapshotVersion: string;
