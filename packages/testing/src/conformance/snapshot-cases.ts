@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mock } from 'node:test';
-import type { CommandOutcome, Store, StreamSnapshot } from '@tandem/core';
+import { TandemError, type CommandOutcome, type Store, type StreamSnapshot } from '@tandem/core';
 import { tallyApp, type TallyState } from '../fixtures/tally-app.js';
 
 /** The snapshot cases of the store conformance suite, by case id. */
@@ -260,6 +260,29 @@ export const snapshotCases: Record<
         warn.mock.restore();
       }
       assert.deepEqual(await tallyApp(store).folded(stream), { total: 47, count: 11 });
+
+      // Ids no store can hold are refused with `validation` before they reach the database.
+      const valid: StreamSnapshot = {
+        streamId: stream,
+        snapshotVersion: 'hostile',
+        streamVersion: 1,
+        eventId: 'e',
+        state: '{}',
+      };
+      const refusals = [
+        store.transaction((tx) => tx.snapshots.load('lone\ud800', '1')),
+        store.transaction((tx) => tx.snapshots.load(stream, 'lone\udc00')),
+        store.transaction((tx) => tx.snapshots.save({ ...valid, eventId: 'lone\ud800' })),
+        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 0 })),
+        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 1.5 })),
+      ];
+      for (const [i, refusal] of refusals.entries())
+        await assert.rejects(
+          refusal,
+          (error: unknown) => TandemError.is(error, 'validation'),
+          `refusal ${i}`,
+        );
+      assert.equal(await store.transaction((tx) => tx.snapshots.save(valid)), true, 'the store still works');
     },
   },
 };
