@@ -11,6 +11,7 @@ import { redisApply } from './micro/redis-apply.js';
 import { redisReadCheck } from './micro/redis-read-check.js';
 import { sqliteAppend } from './micro/sqlite-append.js';
 import { sqliteRebuild } from './micro/sqlite-rebuild.js';
+import { snapshotLoad } from './micro/snapshot-load.js';
 import { sqliteSearch } from './micro/sqlite-search.js';
 import { orderSummaryStores } from './order-summary/order-summary-bench.js';
 import { peerAppend } from './peers/peer-append.js';
@@ -37,4 +38,5 @@ export const benchmarks: readonly Benchmark[] = [
   redisApply,
   redisReadCheck,
   orderSummaryStores,
+  snapshotLoad,
 ];

@@ -41,6 +41,7 @@ export { LogNotifier } from './memory/log-notifier.js';
 // Write side: what a transport records and how idempotency keys are scoped.
 export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
 export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
+export { checkedSnapshot } from './write/stream-snapshot.js';
 
 // Timers: how every store checks and normalizes what it stages, and pages `list`.
 export { normalizedTimer, timerDueTime } from './timers/normalized-timer.js';

@@ -64,6 +64,8 @@ export type {
 export type { HandlerInput } from './write/handler-input.js';
 export type { StreamEvents } from './write/stream-events.js';
 export { fold, type Decider } from './write/decider.js';
+export type { SnapshotPolicy } from './write/snapshot-policy.js';
+export type { StreamSnapshot, TransactionSnapshots } from './write/stream-snapshot.js';
 export type {
   CommandHandler,
   EventSourcedHandler,

@@ -220,4 +220,21 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       CREATE INDEX tandem_timers_name ON tandem_timers (timer_id);
     `,
   },
+  {
+    // Persisted snapshots of folded stream states (see TransactionSnapshots): one per stream and
+    // snapshot version, the newest. The state is JSON text, not jsonb: JSON.stringify escapes what
+    // text cannot hold raw, whereas jsonb refuses the escapes of U+0000 and lone surrogates.
+    version: 10,
+    sql: `
+      CREATE TABLE tandem_snapshots (
+        stream_id TEXT NOT NULL,
+        snapshot_version TEXT NOT NULL,
+        stream_version INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        saved_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (stream_id, snapshot_version)
+      );
+    `,
+  },
 ];

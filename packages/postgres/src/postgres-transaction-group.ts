@@ -36,6 +36,7 @@ import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
 import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
 import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
+import { postgresSnapshots } from './postgres-snapshots.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { checkStorableParams, storableText } from './postgres-storable.js';
 import { postgresTransactionTimers } from './postgres-timers.js';
@@ -452,6 +453,7 @@ export class TransactionGroup implements StreamHolder {
       },
       // Through `sql`: the member's own executor, which takes the group's exclusive turn itself.
       timers: postgresTransactionTimers(sql),
+      snapshots: postgresSnapshots(sql),
       sql,
       exclusive: () => this.#takeExclusive(run),
     };

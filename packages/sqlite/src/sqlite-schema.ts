@@ -176,4 +176,20 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       CREATE INDEX tandem_timers_name ON tandem_timers (timer_id);
     `,
   },
+  {
+    // Persisted snapshots of folded stream states (see TransactionSnapshots): one per stream and
+    // snapshot version, the newest; the state as JSON text.
+    version: 8,
+    sql: `
+      CREATE TABLE tandem_snapshots (
+        stream_id TEXT NOT NULL,
+        snapshot_version TEXT NOT NULL,
+        stream_version INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (stream_id, snapshot_version)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -21,6 +21,7 @@ import { SqliteInbox } from './sqlite-inbox.js';
 import { SqliteNotifier } from './sqlite-notifier.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 import { tandemMigrations } from './sqlite-schema.js';
+import { SqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteSqlExecutor } from './sqlite-sql-executor.js';
 import { SqliteTimers } from './sqlite-timers.js';
 
@@ -130,6 +131,7 @@ export class SqliteStore implements Store {
   readonly #writerInbox: SqliteInbox;
   readonly #writerTimers: SqliteTimers;
   readonly #writerAudit: SqliteAuditLog;
+  readonly #writerSnapshots: SqliteSnapshots;
   readonly #sql: SqliteSqlExecutor;
   readonly #notifier: SqliteNotifier;
   readonly #maxBatch: number;
@@ -151,6 +153,7 @@ export class SqliteStore implements Store {
     const clock = options.clock ?? (() => new Date());
     this.#writerTimers = new SqliteTimers(writer, clock);
     this.#writerAudit = new SqliteAuditLog(writer);
+    this.#writerSnapshots = new SqliteSnapshots(writer);
     this.#sql = new SqliteSqlExecutor(writer, () => {
       this.#wrote = true;
     });
@@ -475,6 +478,10 @@ export class SqliteStore implements Store {
         cancel: async (timerId) => this.#writerTimers.cancel(timerId),
         markFired: async (id, position, outcome = 'committed') =>
           this.#writerTimers.markFired(id, position, outcome),
+      },
+      snapshots: {
+        load: async (streamId, snapshotVersion) => this.#writerSnapshots.load(streamId, snapshotVersion),
+        save: async (snapshot) => this.#writerSnapshots.save(snapshot),
       },
       sql: this.#sql,
     };

@@ -28,6 +28,7 @@ export {
   type CounterState,
 } from './fixtures/counter-app.js';
 export { objectSchema, int, optional, str, type Check } from './fixtures/test-schema.js';
+export { tallyApp, type TallyEvent, type TallyOptions, type TallyState } from './fixtures/tally-app.js';
 export {
   counterProjection,
   counters,

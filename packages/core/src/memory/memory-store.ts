@@ -11,7 +11,9 @@ import type { IdempotencyReader, IdempotencyRecord } from '../write/idempotency-
 import { checkedInboxKey } from '../write/inbox-claims.js';
 import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
+import { checkedSnapshot, type StreamSnapshot } from '../write/stream-snapshot.js';
 import type { Transaction } from '../write/transaction.js';
+import { checkedText } from '../messages/storable-text.js';
 import { LogNotifier } from './log-notifier.js';
 import { MemoryReadStore } from './memory-read-store.js';
 import { MemoryTimers, type MemoryTimerStage } from './memory-timers.js';
@@ -39,6 +41,8 @@ interface Staged {
   readonly inbox: Set<string>;
   readonly audit: AuditEntry[];
   readonly timers: MemoryTimerStage;
+  /** Snapshots saved, keyed by {@link snapshotKey}. */
+  readonly snapshots: Map<string, StreamSnapshot>;
 }
 
 /** Options for {@link MemoryStore}. */
@@ -53,6 +57,13 @@ export interface MemoryStoreOptions {
 /** One key for a (consumer, message id) pair; JSON keeps pairs with separators in them apart. */
 const inboxKey = (consumer: string, messageId: string): string => JSON.stringify([consumer, messageId]);
 
+/** Snapshot text is checked as SQLite checks it: U+0000 is kept, a lone surrogate refused. */
+const nul = { allowNul: true } as const;
+
+/** One key for a (stream, snapshot version) pair. */
+const snapshotKey = (streamId: string, snapshotVersion: string): string =>
+  JSON.stringify([streamId, snapshotVersion]);
+
 /**
  * The in-memory adapter, for tests and examples. Transactions run one at a time and stage their
  * writes, so a failing transaction leaves nothing behind: the same guarantees as a database.
@@ -64,6 +75,7 @@ export class MemoryStore implements Store {
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #inbox = new Set<string>();
   readonly #audit: AuditEntry[] = [];
+  readonly #snapshots = new Map<string, StreamSnapshot>();
   readonly #notifier = new LogNotifier();
   readonly #timers: MemoryTimers;
   #queue: Promise<unknown> = Promise.resolve();
@@ -155,6 +167,7 @@ export class MemoryStore implements Store {
       inbox: new Set(),
       audit: [],
       timers: this.#timers.stage(),
+      snapshots: new Map(),
     };
     const tx: Transaction = {
       events: {
@@ -187,6 +200,24 @@ export class MemoryStore implements Store {
         },
       },
       timers: this.#timers.transaction(staged.timers),
+      snapshots: {
+        load: async (streamId, snapshotVersion) => {
+          // Checked as a database would: the same refusals on every store.
+          const key = snapshotKey(
+            checkedText(streamId, 'streamId', nul),
+            checkedText(snapshotVersion, 'snapshotVersion', nul),
+          );
+          return staged.snapshots.get(key) ?? this.#snapshots.get(key);
+        },
+        save: async (snapshot) => {
+          const checked = checkedSnapshot(snapshot, (value, what) => checkedText(value, what, nul));
+          const key = snapshotKey(checked.streamId, checked.snapshotVersion);
+          const current = staged.snapshots.get(key) ?? this.#snapshots.get(key);
+          if (current !== undefined && current.streamVersion >= checked.streamVersion) return false;
+          staged.snapshots.set(key, checked);
+          return true;
+        },
+      },
       sql: noSql,
     };
     const result = await work(tx);
@@ -200,6 +231,10 @@ export class MemoryStore implements Store {
     for (const key of staged.inbox) this.#inbox.add(key);
     this.#audit.push(...staged.audit);
     this.#timers.commit(staged.timers);
+    for (const [key, snapshot] of staged.snapshots) {
+      // Transactions run one at a time, so nothing newer can have committed since the check.
+      this.#snapshots.set(key, snapshot);
+    }
     if (staged.events.length > 0) this.#notifier.notify(this.#log.length);
     return result;
   }

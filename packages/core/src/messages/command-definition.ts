@@ -4,6 +4,7 @@ import type { DomainEvent } from './event.js';
 import type { Principal } from './principal.js';
 import type { CommandHandler, StreamLoader } from '../write/command-handler.js';
 import type { Decider } from '../write/decider.js';
+import { snapshotPolicyOf } from '../write/snapshot-policy.js';
 import type { HandlerInput } from '../write/handler-input.js';
 import type { SqlExecutor } from '../write/sql-executor.js';
 import type { StreamEvents } from '../write/stream-events.js';
@@ -204,15 +205,18 @@ export function defineCommand<
     // Erasure is safe: the pipeline only ever calls the handler with data its schema produced.
     ({ ...options, handler }) as unknown as Defined;
   return {
-    eventSourced: ({ stream, decider, command }) =>
-      finish({
+    eventSourced: ({ stream, decider, command }) => {
+      // A bad snapshot policy is a programming error: reported here, when the command is defined.
+      snapshotPolicyOf(decider);
+      return finish({
         kind: 'event-sourced',
         async decide(input, streams) {
           const streamId = stream(input);
           const state = await streams.load(streamId, decider);
           return [{ streamId, events: decider.decide(command(input), state) }];
         },
-      }),
+      });
+    },
     eventSourcedMany: (decide) => finish({ kind: 'event-sourced', decide }),
     stateStored: (handle) => finish({ kind: 'state-stored', handle }),
     handledBy: finish,

@@ -6,10 +6,13 @@ import type { StreamEvents } from './stream-events.js';
 
 /** Loads streams for an event-sourced handler and remembers the versions it saw. */
 export interface StreamLoader {
-  /** Folds `streamId` (upcast to current shapes) with `decider` and returns the state. */
+  /**
+   * Folds `streamId` (upcast to current shapes) with `decider` and returns the state. A decider
+   * with a `snapshot` policy starts from its persisted snapshot when the log still matches it.
+   */
   load<State, Event extends DomainEvent>(
     streamId: string,
-    decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
+    decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve' | 'snapshot'>,
   ): Promise<State>;
 }
 

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../messages/event.js';
+import type { SnapshotPolicy } from './snapshot-policy.js';
 
 /**
  * A pure event-sourced model of one stream: fold past events into state, decide new events from a
@@ -16,6 +17,12 @@ export interface Decider<Command, State, Event extends DomainEvent> {
   evolve(state: State, event: Event): State;
   /** Returns the events `command` causes in `state` (possibly none). */
   decide(command: Command, state: State): readonly Event[];
+  /**
+   * Optional: persist the folded state every so many events (see {@link SnapshotPolicy}), for
+   * streams long enough that folding them from the start on a cold load costs too much. Without
+   * it, nothing about snapshots costs a command anything.
+   */
+  readonly snapshot?: SnapshotPolicy<State>;
 }
 
 /** Folds `events` into state with `decider`. */

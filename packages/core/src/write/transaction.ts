@@ -5,6 +5,7 @@ import type { IdempotencyClaims } from './idempotency-record.js';
 import type { InboxClaims } from './inbox-claims.js';
 import type { SqlExecutor } from './sql-executor.js';
 import type { TransactionTimers } from '../timers/transaction-timers.js';
+import type { TransactionSnapshots } from './stream-snapshot.js';
 
 /** The event log as seen from inside a transaction. */
 export interface TransactionEvents {
@@ -32,6 +33,11 @@ export interface Transaction {
    * timers commit with its events, and a fired timer's command with the timer's settlement.
    */
   readonly timers: TransactionTimers;
+  /**
+   * Persisted snapshots of folded stream states (see `Decider.snapshot`): the pipeline loads them
+   * before folding a stream and saves them after an append, in this transaction.
+   */
+  readonly snapshots: TransactionSnapshots;
   /**
    * SQL against the same database, for state-stored handlers. Stores without SQL (the memory
    * store) throw on use; see docs/adapters.md for declared deviations.

@@ -8,6 +8,7 @@ import {
   type Store,
 } from '@tandem/core';
 import { timerCases, timerConformanceCases } from './timer-conformance.js';
+import { snapshotCases } from './snapshot-cases.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -24,6 +25,10 @@ export const storeConformanceCases = [
   'audit',
   'sql',
   ...timerConformanceCases,
+  'snapshots',
+  'snapshot-versions',
+  'snapshot-conflicts',
+  'snapshot-state-text',
 ] as const;
 
 /** One conformance case id. */
@@ -560,5 +565,8 @@ export function describeStoreConformance(
         },
       );
     }
+    // Persisted snapshots of deciders' states, through the command pipeline (see snapshot-cases.ts).
+    for (const [id, { name, body }] of Object.entries(snapshotCases))
+      test(id as keyof typeof snapshotCases, name, body);
   });
 }

@@ -128,15 +128,17 @@ export function handleAndCommit(
       timers,
     };
     let appends: StreamAppend[];
+    let tracker: StreamTracker | undefined;
     if (definition.handler.kind === 'event-sourced') {
-      const tracker = new StreamTracker(tx.events, upcasters, states);
+      const loader = new StreamTracker(tx.events, upcasters, states, tx.snapshots);
+      tracker = loader;
       try {
         const handler = definition.handler;
-        const produced = await traced(context, 'handle', () => handler.decide(input, tracker, tx.sql));
-        appends = toAppends(context, produced, tracker.versions);
+        const produced = await traced(context, 'handle', () => handler.decide(input, loader, tx.sql));
+        appends = toAppends(context, produced, loader.versions);
       } finally {
         // A refusal is audited with the streams the handler looked at.
-        context.streamIds = [...tracker.versions.keys()];
+        context.streamIds = [...loader.versions.keys()];
       }
     } else {
       const handler = definition.handler;
@@ -152,6 +154,8 @@ export function handleAndCommit(
       commitSpans.set(context, span);
     }
     const appended = await tx.events.append(appends);
+    // Only streams loaded by deciders that declare a snapshot policy: nothing for the others.
+    if (tracker?.snapshotting === true) await tracker.saveSnapshots(appended);
     if (afterAppend !== undefined) {
       await tx.exclusive?.();
       await afterAppend(tx, appends, appended);

@@ -5,6 +5,11 @@ export interface CachedState {
   readonly version: number;
   readonly lastEventId: string;
   readonly state: unknown;
+  /**
+   * The stream version of the newest persisted snapshot this process knows of (see
+   * `Decider.snapshot`), for deciders with a snapshot policy; 0 or absent when none is known.
+   */
+  readonly snapshotAt?: number;
 }
 
 /**
@@ -44,6 +49,16 @@ export class StreamStateCache {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
+  }
+
+  /**
+   * Records that a snapshot of `streamId` at `version` was saved, so that the next command counts
+   * its snapshot interval from there. Does nothing when the entry is another decider's or gone.
+   */
+  noteSnapshot(streamId: string, decider: object, version: number): void {
+    const entry = this.#entries.get(streamId);
+    if (entry === undefined || entry.decider !== decider) return;
+    this.#entries.set(streamId, { ...entry, snapshotAt: version });
   }
 
   /** Forgets `streamId` (its entry did not match the stream). */
