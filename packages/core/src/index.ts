@@ -49,9 +49,15 @@ export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 export type { Store } from './write/store.js';
 export type { Transaction, TransactionEvents } from './write/transaction.js';
 export type { SqlExecutor, SqlMigration, SqlValue } from './write/sql-executor.js';
-export type { IdempotencyClaims, IdempotencyReader, IdempotencyRecord } from './write/idempotency-record.js';
+export type {
+  IdempotencyClaims,
+  IdempotencyPurge,
+  IdempotencyReader,
+  IdempotencyRecord,
+} from './write/idempotency-record.js';
+export { defaultIdempotencyWindowMs, idempotencyExpired } from './write/idempotency-window.js';
 export { checkedInboxKey, inboxKeyLimit, type InboxClaims } from './write/inbox-claims.js';
-export type { AuditEntry, AuditOutcome, AuditQuery } from './write/audit-entry.js';
+export type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';
 export type { CommandResult } from './write/command-result.js';
 export type { CommandOutcome, CommandRequest, CommandRunIds } from './write/command-request.js';
@@ -104,7 +110,7 @@ export { defineRelay, type RelayOptions } from './messaging/define-relay.js';
 export type { EventPublisher } from './messaging/event-publisher.js';
 
 // The adapter without drivers
-export { MemoryStore } from './memory/memory-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
 
 // Read side: read stores

@@ -33,7 +33,13 @@ import {
 } from './postgres-group-statements.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
-import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
+import {
+  claimRecord,
+  claimRow,
+  expiredClaimsStatement,
+  findRecords,
+  recordValues,
+} from './postgres-idempotency.js';
 import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
@@ -123,6 +129,8 @@ class MemberRun {
   /** Claims sent with the `COMMIT`: their command ids, and their rows. */
   readonly claimIds: string[] = [];
   readonly claimRows: string[] = [];
+  /** Claims that replace an expired record: their command ids and windows (see `expiredClaimsStatement`). */
+  readonly claimWindows: (readonly [string, number])[] = [];
   tx!: Transaction;
 
   constructor(entry: GroupEntry) {
@@ -240,7 +248,10 @@ export class TransactionGroup implements StreamHolder {
   ): Promise<MemberOutcome[]> {
     const kept = runs.filter((run) => run.ok && run.rerun === undefined);
     const claims = kept.flatMap((run) => run.claimRows);
+    const expiring = kept.flatMap((run) => run.claimWindows);
     const audits = kept.flatMap((run) => run.audits);
+    // Expired records of the keys go first, so that their claims insert as for new keys.
+    if (expiring.length > 0) this.#session.defer(expiredClaimsStatement(expiring));
     if (claims.length > 0) this.#session.defer(claimsStatement(claims));
     if (audits.length > 0) this.#session.defer(auditsStatement(audits));
     committing();
@@ -441,7 +452,7 @@ export class TransactionGroup implements StreamHolder {
         readStream: (streamId, options) => this.#read(run, streamId, options?.fromVersion ?? 1),
         append: (appends) => this.#append(run, appends),
       },
-      idempotency: { claim: (record) => this.#claim(run, record) },
+      idempotency: { claim: (record, windowMs) => this.#claim(run, record, windowMs) },
       inbox: { claim: (consumer, messageId) => this.#claimInbox(run, consumer, messageId) },
       audit: {
         record: async (entry) => {
@@ -569,15 +580,22 @@ export class TransactionGroup implements StreamHolder {
    * before (a replay) or by another process meanwhile fails the commit, and its member runs again
    * alone (see `#commitFailed`). Alone, the claim goes at once and answers the stored record.
    */
-  async #claim(run: MemberRun, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+  async #claim(
+    run: MemberRun,
+    record: IdempotencyRecord,
+    windowMs: number | undefined,
+  ): Promise<IdempotencyRecord | undefined> {
     this.#check(run);
     if (this.#alone) {
       recordValues(record); // a value the server would refuse fails here, before anything is sent
       run.wrote = true;
-      return this.#watch(run, claimRecord(this.#session, record));
+      return this.#watch(run, claimRecord(this.#session, record, windowMs));
     }
     run.claimRows.push(claimRow(record));
     run.claimIds.push(record.commandId);
+    // Only a real window goes into the literal statement; without one, records never expire.
+    if (windowMs !== undefined && Number.isFinite(windowMs))
+      run.claimWindows.push([record.commandId, windowMs]);
     return undefined;
   }
 

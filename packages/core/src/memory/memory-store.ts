@@ -5,9 +5,10 @@ import { versionMatches } from '../event-store/expected-version.js';
 import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 import type { ReadStreamOptions, StreamRead } from '../event-store/stream-read.js';
 import type { RecordedEvent } from '../messages/event.js';
-import type { AuditEntry, AuditQuery } from '../write/audit-entry.js';
+import type { AuditEntry, AuditQuery, StoredAuditEntry } from '../write/audit-entry.js';
 import type { AuditLog } from '../write/audit-log.js';
 import type { IdempotencyReader, IdempotencyRecord } from '../write/idempotency-record.js';
+import { idempotencyExpired } from '../write/idempotency-window.js';
 import { checkedInboxKey } from '../write/inbox-claims.js';
 import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
@@ -40,6 +41,12 @@ interface Staged {
 /** One key for a (consumer, message id) pair; JSON keeps pairs with separators in them apart. */
 const inboxKey = (consumer: string, messageId: string): string => JSON.stringify([consumer, messageId]);
 
+/** Options for {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** The store's clock, which idempotency records age by; default the system clock. */
+  readonly clock?: () => Date;
+}
+
 /**
  * The in-memory adapter, for tests and examples. Transactions run one at a time and stage their
  * writes, so a failing transaction leaves nothing behind: the same guarantees as a database.
@@ -50,10 +57,29 @@ export class MemoryStore implements Store {
   readonly #streams = new Map<string, RecordedEvent[]>();
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #inbox = new Set<string>();
-  readonly #audit: AuditEntry[] = [];
+  readonly #audit: StoredAuditEntry[] = [];
+  #auditId = 0;
   readonly #notifier = new LogNotifier();
+  readonly #clock: () => Date;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+
+  /** A store in this process's memory; `options.clock` ages idempotency records (tests). */
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  /** The committed record of `commandId`, unless expired under `windowMs`. */
+  #liveRecord(commandId: string, windowMs: number | undefined): IdempotencyRecord | undefined {
+    const record = this.#records.get(commandId);
+    if (record === undefined) return undefined;
+    return idempotencyExpired(record.recordedAt, this.#clock().getTime(), windowMs) ? undefined : record;
+  }
+
+  /** Keeps `entry` with the next id. */
+  #keepAudit(entry: AuditEntry): void {
+    this.#audit.push({ ...entry, id: ++this.#auditId });
+  }
 
   readonly events: EventStore = {
     append: (appends) => this.transaction((tx) => tx.events.append(appends)),
@@ -69,12 +95,25 @@ export class MemoryStore implements Store {
   };
 
   readonly idempotency: IdempotencyReader = {
-    find: async (commandId) => this.#records.get(commandId),
+    find: async (commandId, windowMs) => this.#liveRecord(commandId, windowMs),
+    purge: (windowMs, limit) =>
+      // Through the queue, like a transaction: never between a claim's check and its commit.
+      this.transaction(async () => {
+        const now = this.#clock().getTime();
+        let purged = 0;
+        for (const [id, record] of this.#records) {
+          if (purged >= limit) break;
+          if (!idempotencyExpired(record.recordedAt, now, windowMs)) continue;
+          this.#records.delete(id);
+          purged += 1;
+        }
+        return { purged, cutoff: new Date(now - windowMs).toISOString() };
+      }),
   };
 
   readonly audit: AuditLog = {
     record: async (entry) => {
-      this.#audit.push(entry);
+      this.#keepAudit(entry);
     },
     list: async (query: AuditQuery = {}) =>
       this.#audit
@@ -82,7 +121,22 @@ export class MemoryStore implements Store {
         .filter((e) => query.userId === undefined || e.userId === query.userId)
         .slice()
         .reverse()
-        .slice(0, query.limit ?? 100),
+        .slice(0, query.limit ?? 100)
+        .map(({ id: _id, ...entry }) => entry),
+    oldest: async (before, limit) =>
+      this.#audit
+        .filter((e) => e.at < before)
+        .slice(0, limit)
+        .map((e) => ({ ...e })),
+    purge: async (ids) => {
+      const gone = new Set(ids);
+      // In place: a spread of a long trail would overflow the argument limit.
+      let kept = 0;
+      for (const entry of this.#audit) if (!gone.has(entry.id)) this.#audit[kept++] = entry;
+      const purged = this.#audit.length - kept;
+      this.#audit.length = kept;
+      return purged;
+    },
   };
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -117,8 +171,10 @@ export class MemoryStore implements Store {
         readStream: async (streamId, options) => this.#readStream(streamId, options, staged),
       },
       idempotency: {
-        claim: async (record) => {
-          const existing = this.#records.get(record.commandId) ?? staged.claims.get(record.commandId);
+        claim: async (record, windowMs) => {
+          // An expired record does not count: committing this claim replaces it.
+          const existing =
+            this.#liveRecord(record.commandId, windowMs) ?? staged.claims.get(record.commandId);
           if (existing !== undefined) return existing;
           staged.claims.set(record.commandId, record);
           return undefined;
@@ -152,7 +208,7 @@ export class MemoryStore implements Store {
     }
     for (const [id, record] of staged.claims) this.#records.set(id, record);
     for (const key of staged.inbox) this.#inbox.add(key);
-    this.#audit.push(...staged.audit);
+    for (const entry of staged.audit) this.#keepAudit(entry);
     if (staged.events.length > 0) this.#notifier.notify(this.#log.length);
     return result;
   }
