@@ -85,6 +85,18 @@ export type { StoredTimer, TimerQuery, TimerState, TimerStore, TimerSummary } fr
 
 // Background jobs
 export { LeasedJob, type JobRunContext, type JobStatus, type LeasedJobOptions } from './jobs/leased-job.js';
+export {
+  purgeExpiredIdempotency,
+  type IdempotencyPurgeRound,
+  type PurgeExpiredIdempotencyOptions,
+} from './jobs/purge-expired-idempotency.js';
+export {
+  purgeOldAudit,
+  type AuditArchive,
+  type AuditPurgeRound,
+  type PurgeOldAuditOptions,
+} from './jobs/purge-old-audit.js';
+export { retentionJobs, type RetentionJobsContext, type RetentionOptions } from './jobs/retention-jobs.js';
 export { CommandBus, type CommandBusOptions } from './write/command-bus.js';
 export {
   composeMiddleware,

@@ -38,6 +38,7 @@ import {
   claimRow,
   expiredClaimsStatement,
   findRecords,
+  liveRecord,
   recordValues,
 } from './postgres-idempotency.js';
 import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
@@ -304,12 +305,15 @@ export class TransactionGroup implements StreamHolder {
       error.table !== 'tandem_idempotency'
     )
       return undefined;
-    // The transaction is over: this look-up runs on its own.
+    // The transaction is over: this look-up runs on its own. A record its claim would replace
+    // (expired) is no lost claim: the DELETE sent before the insert removed it.
+    const windows = new Map(kept.flatMap((run) => run.claimWindows));
     const found = await findRecords(
       this.#session,
       kept.flatMap((run) => run.claimIds),
     );
-    return found.size === 0 ? undefined : new Set(found.keys());
+    const live = [...found].filter(([id, aged]) => liveRecord(aged, windows.get(id)) !== undefined);
+    return live.length === 0 ? undefined : new Set(live.map(([id]) => id));
   }
 
   /** A member's outcome in a group that committed (or whose commit failed with `commitError`). */
