@@ -108,7 +108,7 @@ class FakeSession implements TransactionSession {
     this.#call('query', query.text);
     if (query.text.includes('INSERT INTO tandem_idempotency'))
       return result([{ command_id: (query.values as string[])[0] }], 'INSERT') as QueryResult<Row>;
-    if (query.text.startsWith('SELECT * FROM tandem_idempotency')) {
+    if (query.text.startsWith('SELECT *') && query.text.includes('FROM tandem_idempotency WHERE')) {
       const asked = (query.values as [string[]])[0];
       const rows = asked
         .filter((id) => this.committedKeys.has(id))
@@ -118,6 +118,7 @@ class FakeSession implements TransactionSession {
           payload_hash: 'h',
           result: { commandId: id, commandType: 'Test', ids: {}, position: 1, streams: [] },
           recorded_at: 'then',
+          db_now_ms: 0,
         }));
       return result(rows) as QueryResult<Row>;
     }
