@@ -1,5 +1,6 @@
 import {
   idempotencyExpired,
+  TandemError,
   type CommandResult,
   type IdempotencyPurge,
   type IdempotencyRecord,
@@ -121,6 +122,25 @@ export async function claimRecord(
 ): Promise<IdempotencyRecord | undefined> {
   // Named: parsed and planned once per connection. The transaction is open by now in the pipeline
   // (the append went first), so a literal statement would save no round trip.
+  for (let tries = 1; ; tries++) {
+    const inserted = await claimStatement(session, record, windowMs);
+    if (inserted) return undefined;
+    const existing = await findRecord(session, record.commandId);
+    // Gone between the two statements (a purge by an application with a shorter window): claim
+    // again rather than answer a claim this transaction did not win.
+    if (existing !== undefined) return existing;
+    // Never answer "won" without the row: a conflict the pipeline retries.
+    if (tries >= 3)
+      throw new TandemError('concurrency-conflict', `Idempotency key ${record.commandId} kept changing`);
+  }
+}
+
+/** The claim's one statement: whether this transaction inserted (or replaced) the record. */
+async function claimStatement(
+  session: TransactionSession,
+  record: IdempotencyRecord,
+  windowMs: number | undefined,
+): Promise<boolean> {
   const inserted = await session.query({
     name: 'tandem_claim_expiring_record',
     text: `INSERT INTO tandem_idempotency AS t (command_id, command_type, payload_hash, result, recorded_at)
@@ -131,7 +151,7 @@ export async function claimRecord(
      RETURNING command_id`,
     values: [...recordValues(record), windowMs ?? null],
   });
-  return inserted.rowCount === 1 ? undefined : findRecord(session, record.commandId);
+  return inserted.rowCount === 1;
 }
 
 /**
