@@ -55,7 +55,7 @@ export type {
   IdempotencyReader,
   IdempotencyRecord,
 } from './write/idempotency-record.js';
-export { defaultIdempotencyWindowMs, idempotencyExpired } from './write/idempotency-window.js';
+export { defaultIdempotencyWindowMs } from './write/idempotency-window.js';
 export { checkedInboxKey, inboxKeyLimit, type InboxClaims } from './write/inbox-claims.js';
 export type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';

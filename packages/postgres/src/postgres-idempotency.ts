@@ -1,10 +1,5 @@
-import {
-  idempotencyExpired,
-  TandemError,
-  type CommandResult,
-  type IdempotencyPurge,
-  type IdempotencyRecord,
-} from '@tandem/core';
+import { TandemError, type CommandResult, type IdempotencyPurge, type IdempotencyRecord } from '@tandem/core';
+import { idempotencyExpired } from '@tandem/core/adapter';
 import type { ConfigQueryable, TransactionSession } from './postgres-session.js';
 import { textLiteral } from './postgres-sql-literal.js';
 import { storableJson, storableText } from './postgres-storable.js';

@@ -1,10 +1,6 @@
 import type Database from 'better-sqlite3';
-import {
-  idempotencyExpired,
-  type CommandResult,
-  type IdempotencyPurge,
-  type IdempotencyRecord,
-} from '@tandem/core';
+import { type CommandResult, type IdempotencyPurge, type IdempotencyRecord } from '@tandem/core';
+import { idempotencyExpired } from '@tandem/core/adapter';
 import { storableJson, storableText } from './sqlite-storable.js';
 
 interface Row {
