@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError, type OutputConfiguration } from 'commander';
 import { durationSeconds, signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
+import { appendFile } from 'node:fs/promises';
+import { purgeOldAudit } from '@tandem/core';
+import { auditPurgeBound } from './audit-purge-bound.js';
 import { auditTable } from './audit-table.js';
 import { openStore } from './open-store.js';
 import { addProjectionsCommand } from './projections-command.js';
@@ -192,7 +195,7 @@ export function createCli(options: CliOptions): Command {
       write(token);
     });
 
-  program
+  const audit = program
     .command('audit')
     .description('print recent command attempts from the audit trail, newest first')
     .option('--limit <n>', 'how many rows', wholeNumber, 20)
@@ -207,6 +210,41 @@ export function createCli(options: CliOptions): Command {
         // Escaped: most of what a row holds was chosen by whoever sent the command.
         for (const line of auditTable(rows)) write(line);
         if (rows.length === 0) write('(no audit rows)');
+      } finally {
+        await store.close();
+      }
+    });
+
+  audit
+    .command('purge')
+    .description(
+      'delete the audit rows older than a date or an age, oldest first in batches, after appending ' +
+        'each batch to an NDJSON file when --archive names one',
+    )
+    .requiredOption(
+      '--before <date|age>',
+      'the bound: 2026-01-01, an ISO-8601 time, or an age (90d, 12h)',
+      (value) => auditPurgeBound(value),
+    )
+    .option('--archive <file>', 'append each batch to this file first, one JSON row a line')
+    .option('--batch-size <n>', 'rows per batch (default 1000)', wholeNumber)
+    .action(async (flags: { before: string; archive?: string; batchSize?: number }) => {
+      const store = await openStore(config.databaseUrl);
+      try {
+        const file = flags.archive;
+        const round = await purgeOldAudit(store.audit, {
+          before: flags.before,
+          ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
+          // Appended before the batch is deleted: a failed write deletes nothing.
+          archive:
+            file === undefined
+              ? undefined
+              : (rows) => appendFile(file, rows.map((row) => `${JSON.stringify(row)}\n`).join('')),
+        });
+        write(
+          `Purged ${round.purged} audit rows recorded before ${flags.before}` +
+            (file === undefined ? '.' : ` (archived to ${file}).`),
+        );
       } finally {
         await store.close();
       }

@@ -9,6 +9,7 @@ import type {
 import type { AppConfig } from './app-config.js';
 import { performMaintenance } from './perform-maintenance.js';
 import { progressLine } from './progress-bar.js';
+import { jobLines } from './job-lines.js';
 import { terminalText } from './terminal-text.js';
 import type { AppFactory } from './serve.js';
 import { openAppWithRelays } from './open-app-with-relays.js';
@@ -155,10 +156,15 @@ export function addProjectionsCommand(
 
   projections
     .command('status')
-    .description('state, position, lag, parked events, owner, stall cause and last error of every projection')
+    .description(
+      'state, position, lag, parked events, owner, stall cause and last error of every projection; ' +
+        'the process holding each background job',
+    )
     .action(async () => {
-      await withDaemon(config, createApp, env, async (daemon) => {
+      await withDaemon(config, createApp, env, async (daemon, app) => {
         for (const line of statusLines(await daemon.persistedStatus())) write(line);
+        // The jobs' leases live in the same read store as the projections' (see createTandem).
+        for (const line of jobLines(app.jobs(), await daemon.leases())) write(line);
       });
     });
 

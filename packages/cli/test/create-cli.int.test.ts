@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -195,6 +196,32 @@ describe('tandem migrate and audit', () => {
     const bad = cli(env);
     await assert.rejects(bad.run('audit', '--limit', 'lots'), (e: unknown) => e instanceof CommanderError);
     assert.match(bad.err.join(''), /Expected a whole number/);
+  });
+
+  it('purges audit rows older than a bound, archiving them to NDJSON first', async () => {
+    const env = { DATABASE_URL: database('audit-purge.db'), TANDEM_SECRET: secret };
+    await withApp(loadConfig(env), createPingApp, async (app) => {
+      const user = { id: 'alice', roles: ['customer'] };
+      for (const id of ['p-1', 'p-2', 'p-3'])
+        assert.equal((await app.execute({ type: 'Ping', data: {}, user, commandId: id })).ok, true);
+    });
+    const kept = cli(env);
+    await kept.run('audit', 'purge', '--before', '30d');
+    assert.match(kept.out[0] ?? '', /^Purged 0 audit rows recorded before /);
+
+    const archive = join(dir, 'audit-archive.ndjson');
+    const purge = cli(env);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    await purge.run('audit', 'purge', '--before', future, '--archive', archive, '--batch-size', '2');
+    assert.equal(purge.out[0], `Purged 3 audit rows recorded before ${future} (archived to ${archive}).`);
+    const lines = (await readFile(archive, 'utf8')).trim().split('\n');
+    assert.deepEqual(
+      lines.map((line) => (JSON.parse(line) as { commandId: string }).commandId),
+      ['p-1', 'p-2', 'p-3'],
+    );
+    const empty = cli(env);
+    await empty.run('audit');
+    assert.equal(empty.out[1], '(no audit rows)');
   });
 
   it('prints caller-chosen text escaped: one row, one line, no escape sequence reaches the terminal', async () => {

@@ -19,12 +19,12 @@ const createApp = (store: Store) =>
   });
 
 /** `tandem projections status` as an operator runs it: its own process view of the database. */
-async function status(env: NodeJS.ProcessEnv): Promise<string[]> {
+async function status(env: NodeJS.ProcessEnv, app: typeof createApp = createApp): Promise<string[]> {
   const out: string[] = [];
   const program = createCli({
     name: 'tandem',
     description: 'test',
-    createApp,
+    createApp: app,
     write: (line) => out.push(line),
     output: { writeOut: (s) => out.push(s), writeErr: () => {} },
     env,
@@ -103,5 +103,54 @@ describe('tandem projections status', () => {
     const after = await status(env);
     assert.match(after.find((l) => l.startsWith('counter-totals\t')) ?? '', /\tstopped-on-error\t/);
     assert.match(after.find((l) => l.startsWith('healthy-totals\t')) ?? '', /\tstopped\t/);
+  });
+
+  it('shows which process holds each background job, and none once it stopped', async () => {
+    const env = {
+      DATABASE_URL: `sqlite:${join(dir, 'jobs.db')}`,
+      TANDEM_SECRET: 'status-secret-status-secret-status',
+      PORT: '0',
+    };
+    const withJobs = (store: Store) =>
+      counterApp(store, {
+        projections: [counterProjection()],
+        retention: { idempotency: { intervalMs: 50 }, audit: { retainForMs: 86_400_000, intervalMs: 50 } },
+      });
+    const running = await serve({
+      config: loadConfig(env),
+      createApp: withJobs,
+      env,
+      log: () => {},
+      logger: false,
+    });
+    try {
+      const lines = await eventually(async () => {
+        const out = await status(env, withJobs);
+        const header = out.indexOf('job\tholder\tepoch\tlease_expires');
+        assert.ok(header > 0, out.join('\n'));
+        const rows = out.slice(header + 1).map((line) => line.split('\t'));
+        assert.deepEqual(
+          rows.map((row) => row[0]),
+          ['tandem-retention-idempotency', 'tandem-retention-audit'],
+        );
+        for (const row of rows) assert.notEqual(row[1], '-', `${row[0]} is held`);
+        return rows;
+      });
+      const serverJobs = running.app.jobs();
+      assert.deepEqual(
+        serverJobs.map((job) => job.state),
+        ['running', 'running'],
+      );
+      assert.equal(lines[0]?.[1], lines[1]?.[1], 'one process holds both');
+    } finally {
+      await running.close();
+    }
+    const after = await status(env, withJobs);
+    const header = after.indexOf('job\tholder\tepoch\tlease_expires');
+    assert.deepEqual(
+      after.slice(header + 1).map((line) => line.split('\t')[1]),
+      ['-', '-'],
+      'released at stop',
+    );
   });
 });

@@ -23,6 +23,9 @@ export {
 } from './messages/storable-text.js';
 export { newEventId } from './messages/event-id.js';
 
+// Idempotency: how a store that ages records in the process tells an expired one.
+export { idempotencyExpired } from './write/idempotency-window.js';
+
 // Messaging: the port a relay publishes committed events through.
 export type { EventPublisher } from './messaging/event-publisher.js';
 export {

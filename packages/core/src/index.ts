@@ -49,9 +49,15 @@ export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 export type { Store } from './write/store.js';
 export type { Transaction, TransactionEvents } from './write/transaction.js';
 export type { SqlExecutor, SqlMigration, SqlValue } from './write/sql-executor.js';
-export type { IdempotencyClaims, IdempotencyReader, IdempotencyRecord } from './write/idempotency-record.js';
+export type {
+  IdempotencyClaims,
+  IdempotencyPurge,
+  IdempotencyReader,
+  IdempotencyRecord,
+} from './write/idempotency-record.js';
+export { defaultIdempotencyWindowMs } from './write/idempotency-window.js';
 export { checkedInboxKey, inboxKeyLimit, type InboxClaims } from './write/inbox-claims.js';
-export type { AuditEntry, AuditOutcome, AuditQuery } from './write/audit-entry.js';
+export type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';
 export type { CommandResult } from './write/command-result.js';
 export type { CommandOutcome, CommandRequest, CommandRunIds } from './write/command-request.js';
@@ -83,6 +89,18 @@ export { maxTimerDelayMs } from './timers/normalized-timer.js';
 
 // Background jobs
 export { LeasedJob, type JobRunContext, type JobStatus, type LeasedJobOptions } from './jobs/leased-job.js';
+export {
+  purgeExpiredIdempotency,
+  type IdempotencyPurgeRound,
+  type PurgeExpiredIdempotencyOptions,
+} from './jobs/purge-expired-idempotency.js';
+export {
+  purgeOldAudit,
+  type AuditArchive,
+  type AuditPurgeRound,
+  type PurgeOldAuditOptions,
+} from './jobs/purge-old-audit.js';
+export { retentionJobs, type RetentionJobsContext, type RetentionOptions } from './jobs/retention-jobs.js';
 export { CommandBus, type CommandBusOptions, type ExecuteOptions } from './write/command-bus.js';
 export {
   composeMiddleware,

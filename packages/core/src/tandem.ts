@@ -7,7 +7,17 @@ import type {
   CommandInputOf,
   CommandTypeOf,
 } from './messages/command-definition.js';
+import { randomUUID } from 'node:crypto';
+import type { JobStatus, LeasedJob } from './jobs/leased-job.js';
+import {
+  auditRetentionKeys,
+  idempotencyRetentionKeys,
+  retentionJobs,
+  retentionOptionKeys,
+  type RetentionOptions,
+} from './jobs/retention-jobs.js';
 import { assertKnownOptions } from './options/known-options.js';
+import { checkedIdempotencyWindow } from './write/idempotency-window.js';
 import type { Principal } from './messages/principal.js';
 import { InlineProjections } from './projections/inline-projections.js';
 import {
@@ -65,6 +75,12 @@ export interface TandemOptions<
    */
   readonly cursorKey?: string | Uint8Array;
   /** Daemon tuning (batch size, retries, the read-your-writes poll and cap on waits, its logger, its maintenance poll). */
+  /**
+   * Retention jobs (see `RetentionOptions`): the purge of expired idempotency records, and the
+   * audit trail's archive and purge. Off unless given; they run once `start()` ran, one process at
+   * a time under a lease in the read store (`readStore`, or the store's own).
+   */
+  readonly retention?: RetentionOptions;
   readonly daemon?: Pick<
     ProjectionDaemonOptions,
     | 'batchSize'
@@ -93,6 +109,7 @@ const tandemOptionKeys = [
   'readStore',
   'readStores',
   'cursorKey',
+  'retention',
   'daemon',
 ] as const satisfies readonly (keyof TandemOptions)[];
 
@@ -202,8 +219,10 @@ export interface Tandem<
    * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
    */
   start(options?: { readonly ownership?: ProjectionOwnership }): Promise<void>;
+  /** The status of the application's background jobs in this process (retention), for status and health. */
+  jobs(): readonly JobStatus[];
   /**
-   * Stops the daemon and closes what its projections hold (a relay's publisher, see
+   * Stops the background jobs, then the daemon and closes what its projections hold (a relay's publisher, see
    * `ProjectionDaemon.close`), then the extra read stores, then the store.
    */
   close(): Promise<void>;
@@ -223,6 +242,11 @@ export async function createTandem<
   assertKnownOptions('createTandem retry', options.retry, retryPolicyKeys);
   assertKnownOptions('createTandem daemon', options.daemon, daemonOptionKeys);
   assertKnownOptions('createTandem daemon retry', options.daemon?.retry, retryPolicyKeys);
+  assertKnownOptions('createTandem retention', options.retention, retentionOptionKeys);
+  const idempotencyRetention = options.retention?.idempotency;
+  if (idempotencyRetention !== false)
+    assertKnownOptions('createTandem retention idempotency', idempotencyRetention, idempotencyRetentionKeys);
+  assertKnownOptions('createTandem retention audit', options.retention?.audit, auditRetentionKeys);
   const upcasters = new Upcasters(options.upcasters);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
@@ -259,6 +283,7 @@ export async function createTandem<
       ? {}
       : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
   });
+  const jobs = backgroundJobs(options, readStore);
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
   const queries =
@@ -287,9 +312,12 @@ export async function createTandem<
         : queries.execute(request)) as Tandem<Commands, Queries>['query'],
     start: async (startOptions) => {
       await projections?.start(startOptions);
+      jobs.start(startOptions?.ownership?.owner);
     },
+    jobs: () => jobs.status(),
     close: async () => {
       try {
+        await jobs.stop();
         // Stops the runners, then closes what projections hold outside the store (relays' brokers).
         await projections?.close();
         // Each once, and never the default one, which the store closes.
@@ -299,6 +327,55 @@ export async function createTandem<
       } finally {
         await options.store.close();
       }
+    },
+  };
+}
+
+/** The application's background jobs, started with the application and stopped before it closes. */
+interface BackgroundJobs {
+  /** Starts every job, leased under `owner` (the projections' owner when given, else a new one). */
+  start(owner: string | undefined): void;
+  status(): readonly JobStatus[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The retention jobs the options ask for (none without `retention`). Their leases live in the
+ * read store projections use, or the store's own: one that every process of the app shares.
+ */
+function backgroundJobs(options: TandemOptions, projectionStore: ReadStore | undefined): BackgroundJobs {
+  const retention = options.retention;
+  let running: LeasedJob[] = [];
+  if (retention === undefined)
+    return { start: () => undefined, status: () => [], stop: async () => undefined };
+  const leaseStore = projectionStore ?? options.readStore ?? options.store.readStore?.();
+  if (leaseStore === undefined)
+    throw new Error(
+      `The ${options.store.name} store has no read store for the retention jobs' leases; pass one as readStore`,
+    );
+  const windowMs = checkedIdempotencyWindow(options.idempotencyWindowMs);
+  const make = (owner: string) =>
+    retentionJobs(retention, {
+      store: options.store,
+      leases: leaseStore.leases,
+      owner,
+      windowMs,
+      logger: options.daemon?.logger,
+    });
+  // Made now as well, so that a bad option fails createTandem, not start().
+  let jobs = make(`jobs:${randomUUID()}`);
+  return {
+    start: (owner) => {
+      if (running.length > 0) return;
+      if (owner !== undefined) jobs = make(owner);
+      running = jobs;
+      for (const job of running) job.start();
+    },
+    status: () => jobs.map((job) => job.status()),
+    stop: async () => {
+      const stopping = running;
+      running = [];
+      for (const job of stopping) await job.stop();
     },
   };
 }

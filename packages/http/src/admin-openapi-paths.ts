@@ -43,6 +43,21 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
     content: { 'application/json': { schema: maintenanceRequest } },
   };
   return {
+    '/admin/jobs': {
+      get: {
+        operationId: 'adminListJobs',
+        summary:
+          "This process's background jobs (retention): state (running, standby, failing, stopped), runs, last error, details (admin only)",
+        security,
+        responses: {
+          200: {
+            description: 'The jobs.',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
     '/admin/projections': {
       get: {
         operationId: 'adminListProjections',

@@ -70,6 +70,9 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * performs, exactly as `tandem projections <action>` does; `GET /admin/projections/requests/{id}`
  * follows one. A rebuild answers 202 at once; the others wait up to `quickWaitMs` and answer 200
  * with the outcome (a failed action is `state: 'failed'` with its `error`), else 202.
+ * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: retention), each
+ * `running` here, in `standby` (another process holds its lease), `failing` or `stopped`, with its
+ * details (rows purged and the bound of its last round).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -115,6 +118,12 @@ export function registerAdminRoutes(
         };
       }),
     };
+  });
+
+  app.get('/admin/jobs', async (request, reply) => {
+    const refusal = adminOnly(request);
+    if (refusal !== undefined) return sendProblem(reply, refusal);
+    return { jobs: tandem.jobs() };
   });
 
   app.get('/admin/projections/requests/:id', async (request, reply) => {

@@ -12,9 +12,12 @@ after(async () => {
 });
 
 /** A served counter app whose projection runs in this process, on the memory store (no leases). */
-async function adminServer(): Promise<{ app: FastifyInstance; tandem: Tandem; as: Record<string, string> }> {
+async function adminServer(
+  options: Parameters<typeof counterApp>[1] = {},
+): Promise<{ app: FastifyInstance; tandem: Tandem; as: Record<string, string> }> {
   const store = new MemoryStore();
   const tandem = await counterApp(store, {
+    ...options,
     projections: [counterProjection({ onError: 'stop' })],
     daemon: { controlPollMs: 10, logger: { error: () => {}, warn: () => {}, info: () => {} } },
   });
@@ -50,6 +53,7 @@ describe('admin API: projections', () => {
     const { app, as } = await adminServer();
     for (const [method, url] of [
       ['GET', '/admin/projections'],
+      ['GET', '/admin/jobs'],
       ['POST', '/admin/projections/counter-totals/pause'],
       ['POST', '/admin/projections/verify'],
       ['GET', '/admin/projections/requests/00000000-0000-0000-0000-000000000000'],
@@ -245,5 +249,35 @@ describe('admin API: projections', () => {
       assert.equal(missing.statusCode, 404, id);
       assert.equal(missing.json<{ code: string }>().code, 'not-found');
     }
+  });
+});
+
+describe('admin API: jobs', () => {
+  it("lists this process's background jobs with their state and last round", async () => {
+    const { app, as } = await adminServer({ retention: { idempotency: { intervalMs: 20 } } });
+    const jobs = await eventually(async () => {
+      const listed = await app.inject({
+        method: 'GET',
+        url: '/admin/jobs',
+        headers: { authorization: as.admin },
+      });
+      assert.equal(listed.statusCode, 200);
+      const [job] = listed.json<{
+        jobs: { name: string; state: string; details?: Record<string, unknown> }[];
+      }>().jobs;
+      return job?.state === 'running' ? job : undefined;
+    });
+    assert.equal(jobs.name, 'tandem-retention-idempotency');
+    assert.equal(jobs.details?.['lastPurged'], 0);
+  });
+
+  it('answers an empty list without retention', async () => {
+    const { app, as } = await adminServer();
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/admin/jobs',
+      headers: { authorization: as.admin },
+    });
+    assert.deepEqual(listed.json(), { jobs: [] });
   });
 });

@@ -72,6 +72,7 @@ describe('GET /openapi.json', () => {
     assert.deepEqual(
       Object.keys(doc.paths).filter((p) => !p.startsWith('/commands/') && !p.startsWith('/queries/')),
       [
+        '/admin/jobs',
         '/admin/projections',
         '/admin/projections/{name}/{action}',
         '/admin/projections/verify',

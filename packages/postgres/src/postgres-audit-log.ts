@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditOutcome, AuditQuery } from '@tandem/core';
+import type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from '@tandem/core';
 import type { Queryable } from './postgres-event-log.js';
 import {
   jsonbLiteral,
@@ -9,6 +9,7 @@ import {
 import { storableJson, storableText } from './postgres-storable.js';
 
 interface Row {
+  id: string;
   command_id: string;
   command_type: string;
   user_id: string | null;
@@ -70,7 +71,31 @@ export async function listAudit(client: Queryable, query: AuditQuery = {}): Prom
   if (query.commandId !== undefined) where.push(`command_id = $${params.push(query.commandId)}`);
   if (query.userId !== undefined) where.push(`user_id = $${params.push(query.userId)}`);
   const sql = `SELECT * FROM tandem_audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.push(query.limit ?? 100)}`;
-  return (await client.query<Row>(sql, params)).rows.map((row) => ({
+  return (await client.query<Row>(sql, params)).rows.map(toEntry);
+}
+
+/** The oldest rows recorded before `before`, lowest ids first (the retention job's batch). */
+export async function oldestAudit(
+  client: Queryable,
+  before: string,
+  limit: number,
+): Promise<StoredAuditEntry[]> {
+  const rows = await client.query<Row>('SELECT * FROM tandem_audit WHERE at < $1 ORDER BY id LIMIT $2', [
+    storableText(before, 'before'),
+    limit,
+  ]);
+  return rows.rows.map((row) => ({ id: Number(row.id), ...toEntry(row) }));
+}
+
+/** Deletes the audit rows with these ids, in one statement; answers how many went. */
+export async function purgeAudit(client: Queryable, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await client.query('DELETE FROM tandem_audit WHERE id = ANY($1::bigint[])', [ids]);
+  return result.rowCount ?? 0;
+}
+
+function toEntry(row: Row): AuditEntry {
+  return {
     commandId: row.command_id,
     commandType: row.command_type,
     userId: row.user_id ?? undefined,
@@ -80,5 +105,5 @@ export async function listAudit(client: Queryable, query: AuditQuery = {}): Prom
     errorCode: row.error_code ?? undefined,
     position: row.position === null ? undefined : Number(row.position),
     at: row.at,
-  }));
+  };
 }

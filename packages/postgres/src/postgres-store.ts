@@ -12,13 +12,13 @@ import {
   type TimerStore,
   type Transaction,
 } from '@tandem/core';
-import { listAudit, recordAudit } from './postgres-audit-log.js';
+import { listAudit, oldestAudit, purgeAudit, recordAudit } from './postgres-audit-log.js';
 import { PostgresTimers } from './postgres-timers.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
 import { checkCapacity, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
-import { findRecords } from './postgres-idempotency.js';
+import { findRecords, liveRecord, purgeRecords } from './postgres-idempotency.js';
 import { KeyBatch } from './postgres-key-batch.js';
 import { PostgresNotifier } from './postgres-notifier.js';
 import { budgetedQueries, defaultQueryTimeoutMs, openQueryPool } from './postgres-query-budget.js';
@@ -140,20 +140,20 @@ export class PostgresStore implements Store {
     // With group commit the claim goes with the COMMIT and a lost one reruns the work alone, where
     // it answers the record: looking every key up first would cost each command a round trip.
     this.idempotency = {
-      find: (commandId) => {
-        try {
-          // Refused before it joins the turn's statement, which it would fail for every other key.
-          storableText(commandId, 'commandId');
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
-        return lookups.get(commandId);
+      find: async (commandId, windowMs) => {
+        // Refused before it joins the turn's statement, which it would fail for every other key.
+        storableText(commandId, 'commandId');
+        // Aged by the database's clock, read in the same statement: no extra round trip.
+        return liveRecord(await lookups.get(commandId), windowMs);
       },
       lookupFirst: maxGroup <= 1,
+      purge: (windowMs, limit) => read(() => purgeRecords(pool, windowMs, limit)),
     };
     this.audit = {
       record: (entry) => read(() => recordAudit(pool, entry)),
       list: (query) => read(() => listAudit(pool, query)),
+      oldest: (before, limit) => read(() => oldestAudit(pool, before, limit)),
+      purge: (ids) => read(() => purgeAudit(pool, ids)),
     };
     const timers = new PostgresTimers(pool);
     this.timers = {

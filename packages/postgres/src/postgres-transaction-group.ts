@@ -33,7 +33,14 @@ import {
 } from './postgres-group-statements.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import type { HeldStreams, StreamHolder } from './postgres-held-streams.js';
-import { claimRecord, claimRow, findRecords, recordValues } from './postgres-idempotency.js';
+import {
+  claimRecord,
+  claimRow,
+  expiredClaimsStatement,
+  findRecords,
+  liveRecord,
+  recordValues,
+} from './postgres-idempotency.js';
 import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair } from './postgres-inbox.js';
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { postgresSnapshots } from './postgres-snapshots.js';
@@ -125,6 +132,8 @@ class MemberRun {
   /** Claims sent with the `COMMIT`: their command ids, and their rows. */
   readonly claimIds: string[] = [];
   readonly claimRows: string[] = [];
+  /** Claims that replace an expired record: their command ids and windows (see `expiredClaimsStatement`). */
+  readonly claimWindows: (readonly [string, number])[] = [];
   tx!: Transaction;
 
   constructor(entry: GroupEntry) {
@@ -242,7 +251,10 @@ export class TransactionGroup implements StreamHolder {
   ): Promise<MemberOutcome[]> {
     const kept = runs.filter((run) => run.ok && run.rerun === undefined);
     const claims = kept.flatMap((run) => run.claimRows);
+    const expiring = kept.flatMap((run) => run.claimWindows);
     const audits = kept.flatMap((run) => run.audits);
+    // Expired records of the keys go first, so that their claims insert as for new keys.
+    if (expiring.length > 0) this.#session.defer(expiredClaimsStatement(expiring));
     if (claims.length > 0) this.#session.defer(claimsStatement(claims));
     if (audits.length > 0) this.#session.defer(auditsStatement(audits));
     committing();
@@ -295,12 +307,15 @@ export class TransactionGroup implements StreamHolder {
       error.table !== 'tandem_idempotency'
     )
       return undefined;
-    // The transaction is over: this look-up runs on its own.
+    // The transaction is over: this look-up runs on its own. A record its claim would replace
+    // (expired) is no lost claim: the DELETE sent before the insert removed it.
+    const windows = new Map(kept.flatMap((run) => run.claimWindows));
     const found = await findRecords(
       this.#session,
       kept.flatMap((run) => run.claimIds),
     );
-    return found.size === 0 ? undefined : new Set(found.keys());
+    const live = [...found].filter(([id, aged]) => liveRecord(aged, windows.get(id)) !== undefined);
+    return live.length === 0 ? undefined : new Set(live.map(([id]) => id));
   }
 
   /** A member's outcome in a group that committed (or whose commit failed with `commitError`). */
@@ -443,7 +458,7 @@ export class TransactionGroup implements StreamHolder {
         readStream: (streamId, options) => this.#read(run, streamId, options?.fromVersion ?? 1),
         append: (appends) => this.#append(run, appends),
       },
-      idempotency: { claim: (record) => this.#claim(run, record) },
+      idempotency: { claim: (record, windowMs) => this.#claim(run, record, windowMs) },
       inbox: { claim: (consumer, messageId) => this.#claimInbox(run, consumer, messageId) },
       audit: {
         record: async (entry) => {
@@ -574,15 +589,22 @@ export class TransactionGroup implements StreamHolder {
    * before (a replay) or by another process meanwhile fails the commit, and its member runs again
    * alone (see `#commitFailed`). Alone, the claim goes at once and answers the stored record.
    */
-  async #claim(run: MemberRun, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+  async #claim(
+    run: MemberRun,
+    record: IdempotencyRecord,
+    windowMs: number | undefined,
+  ): Promise<IdempotencyRecord | undefined> {
     this.#check(run);
     if (this.#alone) {
       recordValues(record); // a value the server would refuse fails here, before anything is sent
       run.wrote = true;
-      return this.#watch(run, claimRecord(this.#session, record));
+      return this.#watch(run, claimRecord(this.#session, record, windowMs));
     }
     run.claimRows.push(claimRow(record));
     run.claimIds.push(record.commandId);
+    // Only a real window goes into the literal statement; without one, records never expire.
+    if (windowMs !== undefined && Number.isFinite(windowMs))
+      run.claimWindows.push([record.commandId, windowMs]);
     return undefined;
   }
 

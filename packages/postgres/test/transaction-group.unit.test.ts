@@ -108,7 +108,7 @@ class FakeSession implements TransactionSession {
     this.#call('query', query.text);
     if (query.text.includes('INSERT INTO tandem_idempotency'))
       return result([{ command_id: (query.values as string[])[0] }], 'INSERT') as QueryResult<Row>;
-    if (query.text.startsWith('SELECT * FROM tandem_idempotency')) {
+    if (query.text.startsWith('SELECT *') && query.text.includes('FROM tandem_idempotency WHERE')) {
       const asked = (query.values as [string[]])[0];
       const rows = asked
         .filter((id) => this.committedKeys.has(id))
@@ -118,6 +118,7 @@ class FakeSession implements TransactionSession {
           payload_hash: 'h',
           result: { commandId: id, commandType: 'Test', ids: {}, position: 1, streams: [] },
           recorded_at: 'then',
+          db_now_ms: 0,
         }));
       return result(rows) as QueryResult<Row>;
     }
@@ -453,6 +454,46 @@ describe('TransactionGroup on a fake session', { timeout: 10_000 }, () => {
         ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
       );
       assert.ok(sessions.length >= 3, `the first group, then the reruns (${sessions.length} sessions)`);
+    });
+  });
+
+  describe('idempotency window', () => {
+    it("sends the members' expired keys' DELETE before their claims, with the COMMIT, in one script", async () => {
+      const session = new FakeSession();
+      const claimWith = (name: string, windowMs?: number) => async (tx: Transaction) => {
+        await tx.events.append([
+          { streamId: `s-${name}`, expectedVersion: 'any', events: [{ type: 'E', data: {} }] },
+        ]);
+        return tx.idempotency.claim(claimOf(`c-${name}`), windowMs);
+      };
+      const { outcomes } = await runGroup(session, [
+        claimWith('a', 1_000),
+        claimWith('b'),
+        claimWith('c', 2_000),
+      ]);
+      assert.deepEqual(outcomes.map(brief), ['resolve', 'resolve', 'resolve']);
+      const commits = session.calls.filter((c) => c.kind === 'commit');
+      assert.equal(commits.length, 1);
+      const statements = (commits[0]?.text ?? '').split(';\n');
+      assert.equal(statements.length, 3, 'the DELETE, the claims, the COMMIT');
+      assert.match(
+        statements[0] ?? '',
+        /^DELETE FROM tandem_idempotency t USING \(VALUES \('c-a', 1000::float8\), \('c-c', 2000::float8\)\)/,
+      );
+      assert.match(statements[1] ?? '', /^INSERT INTO tandem_idempotency /);
+      assert.equal(statements[2], 'COMMIT');
+      assert.equal(session.count('query'), 0, 'no round trip of its own');
+    });
+
+    it('sends no DELETE when no claim has a window', async () => {
+      const session = new FakeSession();
+      const { outcomes } = await runGroup(session, [
+        (tx) => tx.idempotency.claim(claimOf('c-x')),
+        (tx) => tx.idempotency.claim(claimOf('c-y')),
+      ]);
+      assert.deepEqual(outcomes.map(brief), ['resolve', 'resolve']);
+      const commit = session.calls.find((c) => c.kind === 'commit');
+      assert.doesNotMatch(commit?.text ?? '', /DELETE/);
     });
   });
 

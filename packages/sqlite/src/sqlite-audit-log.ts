@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, AuditOutcome, AuditQuery } from '@tandem/core';
+import type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from '@tandem/core';
 import { storableJson, storableOptionalText, storableText } from './sqlite-storable.js';
 
 interface Row {
+  id: number;
   command_id: string;
   command_type: string;
   user_id: string | null;
@@ -56,16 +57,37 @@ export class SqliteAuditLog {
     }
     const sql = `SELECT * FROM tandem_audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     params.push(query.limit ?? 100);
-    return (this.#db.prepare(sql).all(...params) as Row[]).map((row) => ({
-      commandId: row.command_id,
-      commandType: row.command_type,
-      userId: row.user_id ?? undefined,
-      streamIds: JSON.parse(row.stream_ids) as string[],
-      payloadHash: row.payload_hash,
-      outcome: row.outcome as AuditOutcome,
-      errorCode: row.error_code ?? undefined,
-      position: row.position ?? undefined,
-      at: row.at,
-    }));
+    return (this.#db.prepare(sql).all(...params) as Row[]).map(toEntry);
   }
+
+  /** The oldest rows recorded before `before`, lowest ids first. */
+  oldest(before: string, limit: number): StoredAuditEntry[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM tandem_audit WHERE at < ? ORDER BY id LIMIT ?')
+      .all(before, limit) as Row[];
+    return rows.map((row) => ({ id: row.id, ...toEntry(row) }));
+  }
+
+  /** Deletes the rows with these ids (on the writer); answers how many went. */
+  purge(ids: readonly number[]): number {
+    if (ids.length === 0) return 0;
+    // One statement per call: the ids come from `oldest`, a bounded batch.
+    return this.#db
+      .prepare('DELETE FROM tandem_audit WHERE id IN (SELECT value FROM json_each(?))')
+      .run(JSON.stringify(ids)).changes;
+  }
+}
+
+function toEntry(row: Row): AuditEntry {
+  return {
+    commandId: row.command_id,
+    commandType: row.command_type,
+    userId: row.user_id ?? undefined,
+    streamIds: JSON.parse(row.stream_ids) as string[],
+    payloadHash: row.payload_hash,
+    outcome: row.outcome as AuditOutcome,
+    errorCode: row.error_code ?? undefined,
+    position: row.position ?? undefined,
+    at: row.at,
+  };
 }

@@ -83,3 +83,4 @@ export { readWholeLog } from './read-whole-log.js';
 export { freePort } from './free-port.js';
 export { exactlyOnceInOrder, type DeliveredEvent, type ExactlyOnceOptions } from './exactly-once-in-order.js';
 export type { Failpoint, FailpointHandler } from '@tandem/core/adapter';
+export { retentionAcrossProcesses } from './retention-across-processes.js';

@@ -30,6 +30,8 @@ export interface LeasedJobOptions {
   readonly logger?: ProjectionLogger | undefined;
   /** The time status is stamped with; default the system clock. */
   readonly clock?: () => Date;
+  /** What the job reports of its last rounds in its status (`JobStatus.details`): counts, bounds. */
+  readonly details?: () => Readonly<Record<string, unknown>>;
 }
 
 /** What a job is doing, for status and health. */
@@ -45,6 +47,8 @@ export interface JobStatus {
   readonly lastRunAt?: string | undefined;
   readonly lastSuccessAt?: string | undefined;
   readonly lastError?: { readonly message: string; readonly at: string } | undefined;
+  /** The job's own report (retention: rows purged and the bound of its last round). */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -118,6 +122,7 @@ export class LeasedJob {
       lastRunAt: this.#lastRunAt,
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
+      ...(this.#options.details === undefined ? {} : { details: this.#options.details() }),
     };
   }
 

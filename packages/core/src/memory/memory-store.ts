@@ -5,9 +5,10 @@ import { versionMatches } from '../event-store/expected-version.js';
 import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 import type { ReadStreamOptions, StreamRead } from '../event-store/stream-read.js';
 import type { RecordedEvent } from '../messages/event.js';
-import type { AuditEntry, AuditQuery } from '../write/audit-entry.js';
+import type { AuditEntry, AuditQuery, StoredAuditEntry } from '../write/audit-entry.js';
 import type { AuditLog } from '../write/audit-log.js';
 import type { IdempotencyReader, IdempotencyRecord } from '../write/idempotency-record.js';
+import { idempotencyExpired } from '../write/idempotency-window.js';
 import { checkedInboxKey } from '../write/inbox-claims.js';
 import type { SqlExecutor, SqlMigration } from '../write/sql-executor.js';
 import type { Store } from '../write/store.js';
@@ -48,8 +49,8 @@ interface Staged {
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The database's clock: the one timers are due by and stamped with. Defaults to the machine's;
-   * tests pass one they move.
+   * The database's clock: the one timers are due by and stamped with, and idempotency records
+   * age by. Defaults to the machine's; tests pass one they move.
    */
   readonly clock?: () => Date;
 }
@@ -74,18 +75,37 @@ export class MemoryStore implements Store {
   readonly #streams = new Map<string, RecordedEvent[]>();
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #inbox = new Set<string>();
-  readonly #audit: AuditEntry[] = [];
+  readonly #audit: StoredAuditEntry[] = [];
+  #auditId = 0;
   readonly #snapshots = new Map<string, StreamSnapshot>();
   readonly #notifier = new LogNotifier();
   readonly #timers: MemoryTimers;
+  readonly #clock: () => Date;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  /** @throws TypeError on an option it does not know. */
+  /**
+   * A store in this process's memory. `options.clock` is its database clock: timers are due by it
+   * and idempotency records age by it (tests move it).
+   *
+   * @throws TypeError on an option it does not know.
+   */
   constructor(options: MemoryStoreOptions = {}) {
     assertKnownOptions('MemoryStore', options, ['clock']);
-    const clock = options.clock ?? (() => new Date());
-    this.#timers = new MemoryTimers(clock);
+    this.#clock = options.clock ?? (() => new Date());
+    this.#timers = new MemoryTimers(this.#clock);
+  }
+
+  /** The committed record of `commandId`, unless expired under `windowMs`. */
+  #liveRecord(commandId: string, windowMs: number | undefined): IdempotencyRecord | undefined {
+    const record = this.#records.get(commandId);
+    if (record === undefined) return undefined;
+    return idempotencyExpired(record.recordedAt, this.#clock().getTime(), windowMs) ? undefined : record;
+  }
+
+  /** Keeps `entry` with the next id. */
+  #keepAudit(entry: AuditEntry): void {
+    this.#audit.push({ ...entry, id: ++this.#auditId });
   }
 
   readonly events: EventStore = {
@@ -102,12 +122,25 @@ export class MemoryStore implements Store {
   };
 
   readonly idempotency: IdempotencyReader = {
-    find: async (commandId) => this.#records.get(commandId),
+    find: async (commandId, windowMs) => this.#liveRecord(commandId, windowMs),
+    purge: (windowMs, limit) =>
+      // Through the queue, like a transaction: never between a claim's check and its commit.
+      this.transaction(async () => {
+        const now = this.#clock().getTime();
+        let purged = 0;
+        for (const [id, record] of this.#records) {
+          if (purged >= limit) break;
+          if (!idempotencyExpired(record.recordedAt, now, windowMs)) continue;
+          this.#records.delete(id);
+          purged += 1;
+        }
+        return { purged, cutoff: new Date(now - windowMs).toISOString() };
+      }),
   };
 
   readonly audit: AuditLog = {
     record: async (entry) => {
-      this.#audit.push(entry);
+      this.#keepAudit(entry);
     },
     list: async (query: AuditQuery = {}) =>
       this.#audit
@@ -115,7 +148,22 @@ export class MemoryStore implements Store {
         .filter((e) => query.userId === undefined || e.userId === query.userId)
         .slice()
         .reverse()
-        .slice(0, query.limit ?? 100),
+        .slice(0, query.limit ?? 100)
+        .map(({ id: _id, ...entry }) => entry),
+    oldest: async (before, limit) =>
+      this.#audit
+        .filter((e) => e.at < before)
+        .slice(0, limit)
+        .map((e) => ({ ...e })),
+    purge: async (ids) => {
+      const gone = new Set(ids);
+      // In place: a spread of a long trail would overflow the argument limit.
+      let kept = 0;
+      for (const entry of this.#audit) if (!gone.has(entry.id)) this.#audit[kept++] = entry;
+      const purged = this.#audit.length - kept;
+      this.#audit.length = kept;
+      return purged;
+    },
   };
 
   readonly timers: TimerStore = {
@@ -175,8 +223,10 @@ export class MemoryStore implements Store {
         readStream: async (streamId, options) => this.#readStream(streamId, options, staged),
       },
       idempotency: {
-        claim: async (record) => {
-          const existing = this.#records.get(record.commandId) ?? staged.claims.get(record.commandId);
+        claim: async (record, windowMs) => {
+          // An expired record does not count: committing this claim replaces it.
+          const existing =
+            this.#liveRecord(record.commandId, windowMs) ?? staged.claims.get(record.commandId);
           if (existing !== undefined) return existing;
           staged.claims.set(record.commandId, record);
           return undefined;
@@ -229,7 +279,7 @@ export class MemoryStore implements Store {
     }
     for (const [id, record] of staged.claims) this.#records.set(id, record);
     for (const key of staged.inbox) this.#inbox.add(key);
-    this.#audit.push(...staged.audit);
+    for (const entry of staged.audit) this.#keepAudit(entry);
     this.#timers.commit(staged.timers);
     for (const [key, snapshot] of staged.snapshots) {
       // Transactions run one at a time, so nothing newer can have committed since the check.

@@ -35,3 +35,9 @@ export interface AuditQuery {
   /** Newest first; defaults to 100. */
   readonly limit?: number;
 }
+
+/** An audit row as the store keeps it: with its id, in insertion order, for retention. */
+export interface StoredAuditEntry extends AuditEntry {
+  /** The row's key: increasing in insertion order. */
+  readonly id: number;
+}

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditQuery } from './audit-entry.js';
+import type { AuditEntry, AuditQuery, StoredAuditEntry } from './audit-entry.js';
 
 /** Writes audit rows inside the command transaction (accepted commands). */
 export interface AuditWriter {
@@ -10,4 +10,12 @@ export interface AuditWriter {
 export interface AuditLog extends AuditWriter {
   /** Reads entries back, newest first. */
   list(query?: AuditQuery): Promise<readonly AuditEntry[]>;
+  /**
+   * The oldest rows (lowest ids first) whose `at` is before `before` (ISO-8601), at most `limit`:
+   * what the audit retention job archives and then purges. Optional: a store without it keeps its
+   * audit trail for ever.
+   */
+  oldest?(before: string, limit: number): Promise<readonly StoredAuditEntry[]>;
+  /** Deletes the rows with these ids (from `oldest`) in one short transaction; answers how many went. */
+  purge?(ids: readonly number[]): Promise<number>;
 }

@@ -28,6 +28,7 @@ import {
 } from './pipeline/command-context.js';
 import { deduplicate } from './pipeline/deduplicate.js';
 import { handleAndCommit } from './pipeline/handle-and-commit.js';
+import { checkedIdempotencyWindow } from './idempotency-window.js';
 import { requestRefusal } from './pipeline/request-refusal.js';
 import { validateCommand } from './pipeline/validate-command.js';
 import { defaultRetryPolicy, retryPolicyKeys, type RetryPolicy } from './retry-policy.js';
@@ -46,6 +47,11 @@ export interface CommandBusOptions {
   readonly retry?: RetryPolicy;
   /** How long a concurrent duplicate waits for the first attempt before `idempotency-in-progress`. */
   readonly idempotencyWaitMs?: number;
+  /**
+   * How long a committed key answers retries with its stored result; default 7 days. After it, the
+   * record is expired (purged or not) and a retry with that key runs as a new command.
+   */
+  readonly idempotencyWindowMs?: number;
   /** Source of time, for tests. */
   readonly clock?: () => Date;
   /**
@@ -89,6 +95,7 @@ export const commandBusOptionKeys = [
   'middleware',
   'retry',
   'idempotencyWaitMs',
+  'idempotencyWindowMs',
   'clock',
   'afterAppend',
   'onAuditError',
@@ -127,6 +134,7 @@ export class CommandBus {
       this.auditFailed(error);
     };
     this.#limits = { ...defaultInputLimits, ...options.inputLimits };
+    const windowMs = checkedIdempotencyWindow(options.idempotencyWindowMs);
     this.#audit = auditAttempts(options.store.audit, onAuditError);
     this.#run = composeMiddleware(
       [
@@ -134,7 +142,7 @@ export class CommandBus {
         tracedStep('validate', validateCommand(definitions)),
         tracedStep(
           'idempotency',
-          deduplicate(options.store.idempotency, options.idempotencyWaitMs ?? 30_000),
+          deduplicate(options.store.idempotency, options.idempotencyWaitMs ?? 30_000, windowMs),
         ),
         tracedStep('authorize', authorizeCommand()),
         ...(options.middleware ?? []),
@@ -144,6 +152,8 @@ export class CommandBus {
         options.upcasters,
         options.retry ?? defaultRetryPolicy,
         options.afterAppend,
+        undefined,
+        windowMs,
       ),
     );
   }

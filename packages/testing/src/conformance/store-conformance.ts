@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  purgeOldAudit,
   TandemError,
   type AuditEntry,
   type IdempotencyRecord,
@@ -21,8 +22,11 @@ export const storeConformanceCases = [
   'wait-for-events',
   'transaction-rollback',
   'idempotency-claims',
+  'idempotency-window',
+  'idempotency-purge',
   'inbox-claims',
   'audit',
+  'audit-retention',
   'sql',
   ...timerConformanceCases,
   'snapshots',
@@ -87,6 +91,17 @@ function record(commandId: string, position: number): IdempotencyRecord {
     result: { commandId, commandType: 'Test', ids: { id: commandId }, position, streams: [] },
     recordedAt: '2026-01-01T00:00:00.000Z',
   };
+}
+
+const day = 24 * 60 * 60 * 1000;
+const week = 7 * day;
+
+/** An ISO-8601 time `ms` ago by this process's clock (which the database's, here, follows). */
+const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
+
+/** A record of `commandId` recorded `ageMs` ago. */
+function agedRecord(commandId: string, position: number, ageMs: number): IdempotencyRecord {
+  return { ...record(commandId, position), recordedAt: ago(ageMs) };
 }
 
 function auditEntry(commandId: string, userId: string): AuditEntry {
@@ -380,6 +395,95 @@ export function describeStoreConformance(
     });
 
     test(
+      'idempotency-window',
+      'a record older than the window is not found and its key claims anew; a fresh one still answers',
+      async (store) => {
+        const claim = (claimed: IdempotencyRecord, windowMs?: number) =>
+          store.transaction((tx) => tx.idempotency.claim(claimed, windowMs));
+        assert.equal(await claim(agedRecord('old', 1, week + day), week), undefined);
+        assert.equal(await claim(agedRecord('fresh', 2, week - day), week), undefined);
+        assert.equal(await store.idempotency.find('old', week), undefined, 'expired: not found');
+        assert.equal((await store.idempotency.find('old'))?.result.position, 1, 'without a window: kept');
+        assert.equal((await store.idempotency.find('fresh', week))?.result.position, 2);
+        assert.equal((await claim(agedRecord('fresh', 9, 0), week))?.result.position, 2, 'fresh: replays');
+        assert.equal((await claim(agedRecord('old', 9, 0)))?.result.position, 1, 'no window: never expires');
+
+        // The expired key runs as a new command: of ten concurrent claims, one replaces the record.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            store.transaction(async (tx) => {
+              const appended = await tx.events.append([
+                { streamId: `w-${i}`, expectedVersion: 'no-stream', events: [event('E')] },
+              ]);
+              const existing = await tx.idempotency.claim(agedRecord('old', appended.position, 0), week);
+              if (existing !== undefined) throw new Error(`lost to ${existing.result.position}`);
+              return appended.position;
+            }),
+          ),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        assert.equal(won.length, 1, 'one claim replaces the expired record');
+        const position = (won[0] as PromiseFulfilledResult<number>).value;
+        assert.equal((await store.idempotency.find('old', week))?.result.position, position);
+        assert.equal(await settledHead(store, position), position, "the losers' events rolled back");
+        assert.equal(await store.events.countEvents(0), 1);
+
+        // A replaced record is fresh again: the next claim with the window answers it.
+        assert.equal((await claim(agedRecord('old', 99, 0), week))?.result.position, position);
+
+        // Concurrent claims of distinct expired keys (one group commit where the store groups):
+        // each replaces its own record.
+        await store.transaction(async (tx) => {
+          for (let i = 0; i < 8; i++) await tx.idempotency.claim(agedRecord(`exp-${i}`, 100 + i, week + day));
+        });
+        const replaced = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            store.transaction(async (tx) => {
+              const appended = await tx.events.append([
+                { streamId: `x-${i}`, expectedVersion: 'no-stream', events: [event('E')] },
+              ]);
+              return {
+                appended: appended.position,
+                existing: await tx.idempotency.claim(agedRecord(`exp-${i}`, appended.position, 0), week),
+              };
+            }),
+          ),
+        );
+        for (const [i, outcome] of replaced.entries()) {
+          assert.equal(outcome.existing, undefined, `exp-${i} claimed anew`);
+          assert.equal((await store.idempotency.find(`exp-${i}`, week))?.result.position, outcome.appended);
+        }
+      },
+    );
+
+    test(
+      'idempotency-purge',
+      'purge removes only expired records, at most a batch at a time, with its bound',
+      async (store) => {
+        const purge = store.idempotency.purge?.bind(store.idempotency);
+        assert.ok(purge !== undefined, 'the store purges');
+        await store.transaction(async (tx) => {
+          for (let i = 0; i < 5; i++) await tx.idempotency.claim(agedRecord(`gone-${i}`, i + 1, week + day));
+          for (let i = 0; i < 2; i++) await tx.idempotency.claim(agedRecord(`kept-${i}`, i + 10, day));
+        });
+        const before = Date.now();
+        const first = await purge(week, 2);
+        assert.equal(first.purged, 2, 'one batch');
+        const cutoff = Date.parse(first.cutoff);
+        assert.ok(
+          Math.abs(cutoff - (before - week)) < 60_000,
+          `cutoff ${first.cutoff} is now less the window`,
+        );
+        assert.equal((await purge(week, 2)).purged, 2);
+        assert.equal((await purge(week, 2)).purged, 1);
+        assert.equal((await purge(week, 2)).purged, 0);
+        for (let i = 0; i < 5; i++) assert.equal(await store.idempotency.find(`gone-${i}`), undefined);
+        for (let i = 0; i < 2; i++)
+          assert.equal((await store.idempotency.find(`kept-${i}`))?.result.position, i + 10, 'fresh: kept');
+      },
+    );
+
+    test(
       'inbox-claims',
       'claimed once, then false; rolled back, claimable again; concurrent claims: one wins; hostile ids refused',
       async (store) => {
@@ -494,6 +598,66 @@ export function describeStoreConformance(
           position: undefined,
         });
         assert.equal((await store.audit.list({ limit: 1 })).length, 1);
+      },
+    );
+
+    test(
+      'audit-retention',
+      'oldest rows before a bound come in id order; the archive gets them first; a failed archive purges nothing',
+      async (store) => {
+        const old = (id: string) => ({ ...auditEntry(id, 'u'), at: ago(week + day) });
+        await store.transaction(async (tx) => {
+          await tx.audit.record(old('o1'));
+          await tx.audit.record(old('o2'));
+        });
+        await store.audit.record(old('o3'));
+        await store.audit.record({ ...auditEntry('new1', 'u'), at: ago(0) });
+        await store.audit.record(old('o4'));
+        const bound = ago(week);
+
+        const oldest = await store.audit.oldest?.(bound, 10);
+        assert.deepEqual(
+          oldest?.map((row) => row.commandId),
+          ['o1', 'o2', 'o3', 'o4'],
+        );
+        const ids = oldest?.map((row) => row.id) ?? [];
+        assert.deepEqual(
+          ids,
+          [...ids].sort((a, b) => a - b),
+          'lowest ids first',
+        );
+
+        await assert.rejects(
+          purgeOldAudit(store.audit, {
+            before: bound,
+            batchSize: 2,
+            archive: async () => {
+              throw new Error('archive down');
+            },
+          }),
+          /archive down/,
+        );
+        assert.equal((await store.audit.list()).length, 5, 'a failed archive purges nothing');
+
+        const archived: string[] = [];
+        const round = await purgeOldAudit(store.audit, {
+          before: bound,
+          batchSize: 3,
+          archive: async (rows) => {
+            // The rows are still there while the archive holds them.
+            const listed = await store.audit.list({ commandId: rows[0]?.commandId ?? '' });
+            assert.equal(listed.length, 1);
+            archived.push(...rows.map((row) => row.commandId));
+          },
+        });
+        assert.deepEqual(round, { purged: 4, archived: 4 });
+        assert.deepEqual(archived, ['o1', 'o2', 'o3', 'o4'], 'in order, each once');
+        assert.deepEqual(
+          (await store.audit.list()).map((e) => e.commandId),
+          ['new1'],
+          'only rows older than the bound went',
+        );
+        assert.equal(await store.audit.purge?.([]), 0);
       },
     );
 

@@ -20,10 +20,15 @@ function mismatch(commandId: string): TandemError {
  * caller's own (`context.idempotencyKey`): the same key from two users is two commands.
  * - concurrent attempts with one key in this process share one execution and its outcome;
  * - a key already committed returns the stored result without running anything (unless the
- *   store's claim settles replays by itself, see `IdempotencyReader.lookupFirst`).
+ *   store's claim settles replays by itself, see `IdempotencyReader.lookupFirst`), as long as its
+ *   record is younger than `windowMs`: an older one is expired, and the key runs as a new command.
  * The claim in the transaction is what makes this safe across processes.
  */
-export function deduplicate(records: IdempotencyReader, waitLimitMs: number): CommandMiddleware {
+export function deduplicate(
+  records: IdempotencyReader,
+  waitLimitMs: number,
+  windowMs: number,
+): CommandMiddleware {
   const inFlight = new Map<string, InFlight>();
   return async (context, next) => {
     const running = inFlight.get(context.idempotencyKey);
@@ -35,7 +40,8 @@ export function deduplicate(records: IdempotencyReader, waitLimitMs: number): Co
     }
     // Registered before the first await, so duplicates arriving during the look-up wait for it.
     const promise = (async () => {
-      const stored = records.lookupFirst === false ? undefined : await records.find(context.idempotencyKey);
+      const stored =
+        records.lookupFirst === false ? undefined : await records.find(context.idempotencyKey, windowMs);
       if (stored !== undefined) {
         if (stored.payloadHash !== context.payloadHash) throw mismatch(context.commandId);
         context.replayed = true;

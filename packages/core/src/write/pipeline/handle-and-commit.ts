@@ -7,6 +7,7 @@ import type { EventMetadata, NewEvent } from '../../messages/event.js';
 import type { CommandResult } from '../command-result.js';
 import type { HandlerInput } from '../handler-input.js';
 import type { IdempotencyRecord } from '../idempotency-record.js';
+import { defaultIdempotencyWindowMs } from '../idempotency-window.js';
 import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
 import type { Store } from '../store.js';
 import type { StreamEvents } from '../stream-events.js';
@@ -45,6 +46,7 @@ function resultIds(context: CommandContext, input: HandlerInput<unknown>): Recor
 /**
  * The last step: run the handler, then append its events, claim the idempotency key, and write
  * the audit row, all in one transaction. Concurrency conflicts retry with backoff up to a bound.
+ * A key's record older than `windowMs` is expired: the claim replaces it, as for a new key.
  */
 export function handleAndCommit(
   store: Store,
@@ -52,6 +54,7 @@ export function handleAndCommit(
   retry: RetryPolicy,
   afterAppend?: AfterAppend,
   stateCacheSize = 1_000,
+  windowMs: number = defaultIdempotencyWindowMs,
 ) {
   const states = new StreamStateCache(stateCacheSize);
   function toAppends(
@@ -173,13 +176,16 @@ export function handleAndCommit(
       position: appended.position,
       streams: appended.streams,
     };
-    const existing = await tx.idempotency.claim({
-      commandId: context.idempotencyKey,
-      commandType: definition.type,
-      payloadHash: context.payloadHash,
-      result,
-      recordedAt: context.metadata.timestamp,
-    });
+    const existing = await tx.idempotency.claim(
+      {
+        commandId: context.idempotencyKey,
+        commandType: definition.type,
+        payloadHash: context.payloadHash,
+        result,
+        recordedAt: context.metadata.timestamp,
+      },
+      windowMs,
+    );
     if (existing !== undefined) throw new AlreadyCommitted(existing);
     await tx.audit.record({
       commandId: context.commandId,
@@ -201,7 +207,7 @@ export function handleAndCommit(
    * events are then what made this attempt conflict or break a rule): the stored result is the answer.
    */
   async function committedMeanwhile(context: CommandContext): Promise<IdempotencyRecord | undefined> {
-    return store.idempotency.find(context.idempotencyKey).catch((error: unknown) => {
+    return store.idempotency.find(context.idempotencyKey, windowMs).catch((error: unknown) => {
       // Without a look-up before the command, a replay is known only here: a failed look-up must
       // not let the handler's refusal (of a command that did commit) stand as the answer.
       if (store.idempotency.lookupFirst === false) throw error;
