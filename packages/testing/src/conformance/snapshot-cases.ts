@@ -269,16 +269,17 @@ export const snapshotCases: Record<
         eventId: 'e',
         state: '{}',
       };
-      const refusals = [
-        store.transaction((tx) => tx.snapshots.load('lone\ud800', '1')),
-        store.transaction((tx) => tx.snapshots.load(stream, 'lone\udc00')),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, eventId: 'lone\ud800' })),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 0 })),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 1.5 })),
+      // Each sent only when awaited: a refusal nobody waits for yet would be an unhandled rejection.
+      const refusals: (() => Promise<unknown>)[] = [
+        () => store.transaction((tx) => tx.snapshots.load('lone\ud800', '1')),
+        () => store.transaction((tx) => tx.snapshots.load(stream, 'lone\udc00')),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, eventId: 'lone\ud800' })),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 0 })),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 1.5 })),
       ];
       for (const [i, refusal] of refusals.entries())
         await assert.rejects(
-          refusal,
+          refusal(),
           (error: unknown) => TandemError.is(error, 'validation'),
           `refusal ${i}`,
         );
