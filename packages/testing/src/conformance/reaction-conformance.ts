@@ -82,7 +82,7 @@ async function value(app: Tandem, counterId: string): Promise<number> {
  * Memory, SQLite, PostgreSQL and Redis (as the read store) run it.
  */
 export function describeReactionConformance(adapter: string, open: () => Promise<DaemonFixture>): void {
-  const opened: Tandem[] = [];
+  const opened: { app: Tandem; fixture: DaemonFixture }[] = [];
   const fresh = async (options: { reactions?: boolean; workflows?: boolean } = {}) => {
     const fixture = await open();
     const app = await counterApp(fixture.store, {
@@ -91,13 +91,17 @@ export function describeReactionConformance(adapter: string, open: () => Promise
       workflows: options.workflows === true ? [mirrorWorkflow] : [],
       daemon: { pollIntervalMs: 5 },
     });
-    opened.push(app);
+    opened.push({ app, fixture });
     return { app, fixture };
   };
 
   describe(`Reaction and workflow conformance: ${adapter}`, () => {
     afterEach(async () => {
-      await Promise.all(opened.splice(0).map((app) => app.close()));
+      // The fixture closes the stores (a Redis read store is not the app's to close).
+      for (const { app, fixture } of opened.splice(0)) {
+        await app.projections?.close();
+        await fixture.close();
+      }
     });
 
     it('a reaction sends its command once per event, however often the event is delivered', async () => {
@@ -123,6 +127,8 @@ export function describeReactionConformance(adapter: string, open: () => Promise
       assert.equal(sent.length, 1);
       assert.equal(sent[0]?.metadata.causationId, event.eventId, 'the command is caused by the event');
       assert.equal(sent[0]?.metadata.correlationId, event.metadata.correlationId);
+      // Rebuilding it would send every command again: refused.
+      await assert.rejects(app.projections?.rebuild('opening-bonus') ?? Promise.resolve(), /sends commands/);
     });
 
     it('parks an event whose command is refused, and a replay after the fix takes effect once', async () => {
