@@ -80,6 +80,37 @@ export type {
 } from './write/command-handler.js';
 export { defaultRetryPolicy, type RetryPolicy } from './write/retry-policy.js';
 
+// Reactions and workflows
+export {
+  defineReaction,
+  reactionCommandId,
+  type Reaction,
+  type ReactionOptions,
+} from './reactions/define-reaction.js';
+export type { ReactionCommand } from './reactions/reaction-command.js';
+export type { ReactionHost } from './reactions/reaction-host.js';
+export { defineWorkflow, type Workflow, type WorkflowDefinition } from './workflows/define-workflow.js';
+export {
+  cancelTimer,
+  scheduleTimer,
+  sendCommand,
+  type WorkflowCancel,
+  type WorkflowOutput,
+  type WorkflowSchedule,
+  type WorkflowSend,
+} from './workflows/workflow-output.js';
+export {
+  workflowCommandSent,
+  workflowInputRecorded,
+  workflowStreamId,
+  workflowTimerCancelled,
+  workflowTimerScheduled,
+  type WorkflowCancelData,
+  type WorkflowCommandData,
+  type WorkflowInputData,
+  type WorkflowTimerData,
+} from './workflows/workflow-stream.js';
+
 // Timers
 export type { NewTimer, TimedCommand, TimerRequest, TimerRequests } from './timers/timer-request.js';
 export type { TransactionTimers } from './timers/transaction-timers.js';

@@ -39,6 +39,9 @@ import { CommandBus, commandBusOptionKeys, type CommandBusOptions } from './writ
 import { retryPolicyKeys } from './write/retry-policy.js';
 import type { CommandOutcome, CommandRequest } from './write/command-request.js';
 import type { SqlMigration } from './write/sql-executor.js';
+import type { Reaction } from './reactions/define-reaction.js';
+import type { ReactionHost } from './reactions/reaction-host.js';
+import type { Workflow } from './workflows/define-workflow.js';
 import type { Store } from './write/store.js';
 
 /**
@@ -57,6 +60,16 @@ export interface TandemOptions<
   readonly migrations?: readonly SqlMigration[];
   /** Read models, run by a projection daemon. */
   readonly projections?: readonly AnyProjection[];
+  /**
+   * Reactions: event handlers whose only effects are commands (see `defineReaction`). The daemon
+   * runs them beside the projections, with checkpoints, leases, status and the same policies.
+   */
+  readonly reactions?: readonly Reaction[];
+  /**
+   * Workflows (process managers, see `defineWorkflow`): stateful reactions that record their
+   * inputs and decisions in their own streams and schedule timers.
+   */
+  readonly workflows?: readonly Workflow[];
   /** Queries over those read models. */
   readonly queries?: Queries;
   /** Where read models live; defaults to the store's own (`store.readStore()`). */
@@ -105,6 +118,8 @@ const tandemOptionKeys = [
   'upcasters',
   'migrations',
   'projections',
+  'reactions',
+  'workflows',
   'queries',
   'readStore',
   'readStores',
@@ -252,10 +267,26 @@ export async function createTandem<
     await options.store.migrate(options.name ?? 'app', options.migrations);
   }
   const events = upcastingEventStore(options.store.events, upcasters);
+  // Reactions and workflows run as projections whose commands go through the bus made below.
+  let bus: CommandBus | undefined;
+  const host: ReactionHost = {
+    get commands() {
+      if (bus === undefined) throw new Error('The command bus is not ready');
+      return bus;
+    },
+    store: options.store,
+    events,
+    upcasters,
+  };
+  const allProjections: AnyProjection[] = [
+    ...(options.projections ?? []),
+    ...(options.reactions ?? []).map((reaction) => reaction.toProjection(host)),
+    ...(options.workflows ?? []).map((workflow) => workflow.toProjection(host)),
+  ];
   let projections: ProjectionDaemon | undefined;
   let inline: InlineProjections | undefined;
   let readStore: ReadStore | undefined;
-  if (options.projections !== undefined && options.projections.length > 0) {
+  if (allProjections.length > 0) {
     readStore = options.readStore ?? options.store.readStore?.();
     if (readStore === undefined) {
       throw new Error(`The ${options.store.name} store has no read store; pass one as readStore`);
@@ -263,26 +294,26 @@ export async function createTandem<
     const daemon = new ProjectionDaemon({
       events,
       readStore,
-      projections: options.projections,
+      projections: allProjections,
       ...(options.readStores === undefined ? {} : { readStores: options.readStores }),
       ...options.daemon,
     });
     projections = daemon;
     // Inline projections commit with the command: only in a store that shares its transaction.
-    const inlineOnes = options.projections.filter((p) => p.mode === 'inline');
+    const inlineOnes = allProjections.filter((p) => p.mode === 'inline');
     for (const projection of inlineOnes)
       if (daemon.readStoreOf(projection.name) !== readStore)
         throw new Error(`Inline projection ${projection.name} must live in the write store's own read store`);
     if (inlineOnes.length > 0) inline = new InlineProjections(inlineOnes, readStore, upcasters);
   }
   const applyInline = inline;
-  const commands = new CommandBus({
+  const commands = (bus = new CommandBus({
     ...pick(options, appBusOptionKeys),
     upcasters,
     ...(applyInline === undefined
       ? {}
       : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
-  });
+  }));
   const jobs = backgroundJobs(options, readStore);
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');

@@ -1,6 +1,7 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
+export { workflowSpec, type SpecInput, type WorkflowThen } from './workflow-spec.js';
 export { countingReadStore, type ReadCounts } from './counting-read-store.js';
 export {
   describeStoreConformance,
@@ -14,6 +15,7 @@ export {
   type ReadStoreConformanceCase,
 } from './conformance/read-store-conformance.js';
 export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
+export { describeReactionConformance } from './conformance/reaction-conformance.js';
 export {
   describeSplitPartitionsConformance,
   type SplitPartitionsFixture,
