@@ -269,12 +269,13 @@ export const snapshotCases: Record<
         eventId: 'e',
         state: '{}',
       };
+      // One at a time: each is awaited as soon as it is made, so no rejection waits unhandled.
       const refusals = [
-        store.transaction((tx) => tx.snapshots.load('lone\ud800', '1')),
-        store.transaction((tx) => tx.snapshots.load(stream, 'lone\udc00')),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, eventId: 'lone\ud800' })),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 0 })),
-        store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 1.5 })),
+        () => store.transaction((tx) => tx.snapshots.load('lone\ud800', '1')),
+        () => store.transaction((tx) => tx.snapshots.load(stream, 'lone\udc00')),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, eventId: 'lone\ud800' })),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 0 })),
+        () => store.transaction((tx) => tx.snapshots.save({ ...valid, streamVersion: 1.5 })),
       ];
       for (const [i, refusal] of refusals.entries())
         await assert.rejects(
