@@ -15,6 +15,14 @@ export {
 } from './conformance/read-store-conformance.js';
 export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
 export {
+  describeSchedulerConformance,
+  incrementTimer,
+  increments,
+  scheduleTimers,
+  timerNamed,
+  type SchedulerFixture,
+} from './conformance/scheduler-conformance.js';
+export {
   describeSplitPartitionsConformance,
   type SplitPartitionsFixture,
 } from './conformance/split-partitions-conformance.js';
@@ -70,6 +78,7 @@ export {
   type TestQueryOptions,
 } from './specs/test-app.js';
 export { withFailpoint } from './with-failpoint.js';
+export { withSchedulerFailpoint } from './with-scheduler-failpoint.js';
 export {
   checkpointBeforeAcknowledgement,
   killingPublisher,
