@@ -132,6 +132,17 @@ export {
   type PurgeOldAuditOptions,
 } from './jobs/purge-old-audit.js';
 export { retentionJobs, type RetentionJobsContext, type RetentionOptions } from './jobs/retention-jobs.js';
+export {
+  TimerScheduler,
+  timerCommandId,
+  timerSchedulerJob,
+  type TimerCommandBus,
+  type TimerFiring,
+  type SchedulerFailpoint,
+  type SchedulerFailpointHandler,
+  type TimerSchedulerOptions,
+} from './timers/timer-scheduler.js';
+export type { TimerOptions } from './timers/timer-options.js';
 export { CommandBus, type CommandBusOptions, type ExecuteOptions } from './write/command-bus.js';
 export {
   composeMiddleware,

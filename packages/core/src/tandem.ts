@@ -43,6 +43,9 @@ import type { Reaction } from './reactions/define-reaction.js';
 import type { ReactionHost } from './reactions/reaction-host.js';
 import type { Workflow } from './workflows/define-workflow.js';
 import type { Store } from './write/store.js';
+import type { TimerStore } from './timers/timer-store.js';
+import { TimerScheduler } from './timers/timer-scheduler.js';
+import { schedulerFailpointOf, timerOptionKeys, type TimerOptions } from './timers/timer-options.js';
 
 /**
  * Everything an application declares. `Commands` and `Queries` are the registries as written, so
@@ -107,6 +110,11 @@ export interface TandemOptions<
     | 'staleStatusMs'
     | 'controlPollMs'
   >;
+  /**
+   * How this application fires its timers: the scheduler's poll and batch, or `enabled: false`.
+   * `start()` starts the scheduler (under a lease in the default read store: one process fires).
+   */
+  readonly timers?: TimerOptions;
 }
 
 /** Every key {@link TandemOptions} has, for the run-time check of unknown options. */
@@ -126,6 +134,7 @@ const tandemOptionKeys = [
   'cursorKey',
   'retention',
   'daemon',
+  'timers',
 ] as const satisfies readonly (keyof TandemOptions)[];
 
 /** The command bus options an application passes through (afterAppend is createTandem's own). */
@@ -214,6 +223,18 @@ export interface Tandem<
   readonly projections: ProjectionDaemon | undefined;
   /** The query bus, when the application declares queries. */
   readonly queries: QueryBus | undefined;
+  /** The store's durable timers: what status, metrics and the admin API read. */
+  readonly timers: TimerStore;
+  /**
+   * What fires due timers, unless `timers.enabled` is false or there is no read store to hold its
+   * lease in; it runs from `start()` to `close()`.
+   */
+  readonly scheduler: TimerScheduler | undefined;
+  /**
+   * The background jobs' status in this process, for status and health: the timer scheduler's,
+   * then the retention jobs' (each `running` here, `standby` elsewhere, `failing` or `stopped`).
+   */
+  jobs(): readonly JobStatus[];
   /**
    * Sends one command through the pipeline. `type` must name a declared command and `data` must be
    * what that command takes; the result's `ids` are the command's. Unchecked input belongs on the
@@ -230,15 +251,15 @@ export interface Tandem<
     request: TypedQueryRequest<Queries[number], N>,
   ): Promise<TypedQueryOutcome<QueryViewOf<QueryNamed<Queries[number], N>>>>;
   /**
-   * Starts the projection daemon (rebuilding changed versions); a no-op without projections. With
-   * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
+   * Starts the projection daemon (rebuilding changed versions), then the timer scheduler and the
+   * retention jobs. With `ownership`, the daemon runs only the projections it holds leases on,
+   * sharing them with other processes, and the jobs' leases are held as `ownership.owner`.
    */
   start(options?: { readonly ownership?: ProjectionOwnership }): Promise<void>;
-  /** The status of the application's background jobs in this process (retention), for status and health. */
-  jobs(): readonly JobStatus[];
   /**
-   * Stops the background jobs, then the daemon and closes what its projections hold (a relay's publisher, see
-   * `ProjectionDaemon.close`), then the extra read stores, then the store.
+   * Stops the timer scheduler and the retention jobs, then the daemon, and closes what its
+   * projections hold (a relay's publisher, see `ProjectionDaemon.close`), then the extra read
+   * stores, then the store.
    */
   close(): Promise<void>;
 }
@@ -262,6 +283,7 @@ export async function createTandem<
   if (idempotencyRetention !== false)
     assertKnownOptions('createTandem retention idempotency', idempotencyRetention, idempotencyRetentionKeys);
   assertKnownOptions('createTandem retention audit', options.retention?.audit, auditRetentionKeys);
+  assertKnownOptions('createTandem timers', options.timers, timerOptionKeys);
   const upcasters = new Upcasters(options.upcasters);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
@@ -315,6 +337,7 @@ export async function createTandem<
       : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
   }));
   const jobs = backgroundJobs(options, readStore);
+  const scheduler = timerScheduler(options, commands, readStore ?? options.readStore);
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
   const queries =
@@ -332,6 +355,9 @@ export async function createTandem<
     upcasters,
     projections,
     queries,
+    timers: options.store.timers,
+    scheduler,
+    jobs: () => [...(scheduler === undefined ? [] : [scheduler.status()]), ...jobs.status()],
     // The typed signatures only narrow what callers may pass; the bus checks everything again.
     execute: ((request: CommandRequest) => commands.execute(request)) as Tandem<Commands, Queries>['execute'],
     query: ((request: TypedQueryRequest<AnyQueryDefinition, string>) =>
@@ -343,11 +369,13 @@ export async function createTandem<
         : queries.execute(request)) as Tandem<Commands, Queries>['query'],
     start: async (startOptions) => {
       await projections?.start(startOptions);
-      jobs.start(startOptions?.ownership?.owner);
+      const owner = startOptions?.ownership?.owner ?? `process:${randomUUID()}`;
+      scheduler?.start(owner);
+      jobs.start(owner);
     },
-    jobs: () => jobs.status(),
     close: async () => {
       try {
+        await scheduler?.stop();
         await jobs.stop();
         // Stops the runners, then closes what projections hold outside the store (relays' brokers).
         await projections?.close();
@@ -409,6 +437,36 @@ function backgroundJobs(options: TandemOptions, projectionStore: ReadStore | und
       for (const job of stopping) await job.stop();
     },
   };
+}
+
+/**
+ * The application's timer scheduler, unless disabled or without a read store for its lease (the
+ * given one, else the store's own, built only when the scheduler starts).
+ */
+function timerScheduler(
+  options: TandemOptions<readonly AnyCommandDefinition[], readonly AnyQueryDefinition[]>,
+  commands: CommandBus,
+  readStore: ReadStore | undefined,
+): TimerScheduler | undefined {
+  const timers = options.timers ?? {};
+  const store = options.store;
+  if (timers.enabled === false || (readStore === undefined && store.readStore === undefined))
+    return undefined;
+  const { enabled: _enabled, logger, ...tuning } = timers;
+  return new TimerScheduler({
+    ...tuning,
+    timers: store.timers,
+    commands,
+    transaction: (work) => store.transaction(work),
+    leases: () => {
+      const leasesIn = readStore ?? store.readStore?.();
+      // Checked above: without a read store given, the store has its own.
+      if (leasesIn === undefined) throw new Error(`The ${store.name} store has no read store`);
+      return leasesIn.leases;
+    },
+    logger: logger ?? options.daemon?.logger,
+    failpoint: schedulerFailpointOf(timers),
+  });
 }
 
 /** The keys of `options` that are in `keys` (and set), as a new object. */

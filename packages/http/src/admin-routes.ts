@@ -11,6 +11,7 @@ import {
 import { maintenanceActions } from '@tandem/core';
 import { isMaintenanceAction } from '@tandem/core/adapter';
 import { sendProblem } from './send-problem.js';
+import { registerAdminTimerRoutes } from './admin-timer-routes.js';
 
 /** Options for {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -70,9 +71,10 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * performs, exactly as `tandem projections <action>` does; `GET /admin/projections/requests/{id}`
  * follows one. A rebuild answers 202 at once; the others wait up to `quickWaitMs` and answer 200
  * with the outcome (a failed action is `state: 'failed'` with its `error`), else 202.
- * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: retention), each
- * `running` here, in `standby` (another process holds its lease), `failing` or `stopped`, with its
- * details (rows purged and the bound of its last round).
+ * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: the timer scheduler,
+ * retention), each `running` here, in `standby` (another process holds its lease), `failing` or
+ * `stopped`, with its details (for retention, rows purged and the bound of its last round). And
+ * `GET /admin/timers` (see `admin-timer-routes.ts`).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -81,6 +83,7 @@ export function registerAdminRoutes(
 ): void {
   const quickWaitMs = options.quickWaitMs ?? 10_000;
   const daemon = tandem.projections;
+  registerAdminTimerRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
     const refusal = adminOnly(request);
