@@ -89,3 +89,5 @@ export { ProjectionNamespace, type ProjectionNamespaceParts } from './projection
 
 // Test hooks: reached by `withFailpoint` of `@tandem/testing`, not by applications.
 export { attachFailpoint, type Failpoint, type FailpointHandler } from './projections/failpoint.js';
+export { attachSchedulerFailpoint } from './timers/timer-options.js';
+export type { SchedulerFailpoint, SchedulerFailpointHandler } from './timers/timer-scheduler.js';

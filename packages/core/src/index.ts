@@ -110,6 +110,15 @@ export type { StoredTimer, TimerQuery, TimerState, TimerStore, TimerSummary } fr
 
 // Background jobs
 export { LeasedJob, type JobRunContext, type JobStatus, type LeasedJobOptions } from './jobs/leased-job.js';
+export {
+  TimerScheduler,
+  timerCommandId,
+  timerSchedulerJob,
+  type TimerCommandBus,
+  type TimerFiring,
+  type TimerSchedulerOptions,
+} from './timers/timer-scheduler.js';
+export type { TimerOptions } from './timers/timer-options.js';
 export { CommandBus, type CommandBusOptions } from './write/command-bus.js';
 export {
   composeMiddleware,

@@ -19,6 +19,8 @@ export interface TransactionTimers {
    * the position its command reached: the scheduler calls it inside the fired command's own
    * transaction, so the command and the settlement commit together. False when the timer is no
    * longer pending (cancelled, or fired by another scheduler): the caller then rolls back.
+   * `outcome` is what `StoredTimer.outcome` records: `replayed` when the command's idempotency key
+   * had already committed (the scheduler then settles the timer in a transaction of its own).
    */
-  markFired(id: string, position: number): Promise<boolean>;
+  markFired(id: string, position: number, outcome?: 'committed' | 'replayed'): Promise<boolean>;
 }
