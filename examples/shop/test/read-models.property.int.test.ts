@@ -170,7 +170,7 @@ describe('read models (property)', () => {
           // The shipment reaction and the payment-deadline workflow append as they follow the log:
           // wait for everything to pass the head until the head stops moving.
           const following = daemon.projections.map((p) => p.name);
-          for (let head = -1, next = await app.events.headPosition(); next !== head; ) {
+          for (let head = -1, next = await app.events.headPosition(); next !== head;) {
             head = next;
             assert.ok(await daemon.waitFor(following, head, 10_000));
             next = await app.events.headPosition();
