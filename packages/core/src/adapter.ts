@@ -42,6 +42,11 @@ export { LogNotifier } from './memory/log-notifier.js';
 export { auditOutcomeOf } from './write/pipeline/audit-attempts.js';
 export { scopedIdempotencyKey } from './write/pipeline/idempotency-scope.js';
 
+// Timers: how every store checks and normalizes what it stages, and pages `list`.
+export { normalizedTimer, timerDueTime } from './timers/normalized-timer.js';
+export { timerListLimit, defaultTimerListLimit, maxTimerListLimit } from './timers/timer-list-limit.js';
+export { TimerRequestCollector, type TimerOrigin } from './timers/timer-request-collector.js';
+
 // Tracing: transports continue the caller's trace under Tandem's tracer.
 export { formatTraceparent, parseTraceparent } from './tracing/traceparent.js';
 export { tandemTracer } from './tracing/tandem-tracer.js';

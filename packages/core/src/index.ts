@@ -107,6 +107,8 @@ export {
 export type { NewTimer, TimedCommand, TimerRequest, TimerRequests } from './timers/timer-request.js';
 export type { TransactionTimers } from './timers/transaction-timers.js';
 export type { StoredTimer, TimerQuery, TimerState, TimerStore, TimerSummary } from './timers/timer-store.js';
+export { checkedTimerId, timerIdLimit } from './timers/timer-id.js';
+export { maxTimerDelayMs } from './timers/normalized-timer.js';
 
 // Background jobs
 export { LeasedJob, type JobRunContext, type JobStatus, type LeasedJobOptions } from './jobs/leased-job.js';
@@ -119,7 +121,7 @@ export {
   type TimerSchedulerOptions,
 } from './timers/timer-scheduler.js';
 export type { TimerOptions } from './timers/timer-options.js';
-export { CommandBus, type CommandBusOptions } from './write/command-bus.js';
+export { CommandBus, type CommandBusOptions, type ExecuteOptions } from './write/command-bus.js';
 export {
   composeMiddleware,
   type CommandContext,
@@ -144,7 +146,7 @@ export { defineRelay, type RelayOptions } from './messaging/define-relay.js';
 export type { EventPublisher } from './messaging/event-publisher.js';
 
 // The adapter without drivers
-export { MemoryStore } from './memory/memory-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export { MemoryReadStore } from './memory/memory-read-store.js';
 
 // Read side: read stores

@@ -239,6 +239,7 @@ function racingStore(store: MemoryStore, races: number): Store & { readonly race
     events: store.events,
     idempotency: store.idempotency,
     audit: store.audit,
+    timers: store.timers,
     migrate: (owner, migrations) => store.migrate(owner, migrations),
     close: () => store.close(),
     racesLeft: () => remaining,

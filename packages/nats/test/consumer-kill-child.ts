@@ -22,6 +22,7 @@ const store: Store = {
   events: inner.events,
   idempotency: inner.idempotency,
   audit: inner.audit,
+  timers: inner.timers,
   migrate: (owner, migrations) => inner.migrate(owner, migrations),
   close: () => inner.close(),
   async transaction(work) {

@@ -9,6 +9,7 @@ import {
   type SqlMigration,
   type Store,
   type StreamAppend,
+  type TimerStore,
   type Transaction,
 } from '@tandem/core';
 import { listAudit, recordAudit } from './postgres-audit-log.js';
@@ -78,6 +79,23 @@ export class PostgresStore implements Store {
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
+  /** Filled in by this branch's next step (the SQL timer table); refuses until then. */
+  readonly timers: TimerStore = {
+    now: async () => new Date(),
+    due: async () => [],
+    nextDue: async () => undefined,
+    markRefused: () =>
+      Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+    list: async () => [],
+    summary: async () => ({
+      pending: 0,
+      overdue: 0,
+      fired: 0,
+      refused: 0,
+      cancelled: 0,
+      now: new Date().toISOString(),
+    }),
+  };
   readonly #pool: pg.Pool;
   /** Query reads' pool, with the time budget (see `postgres-query-budget.ts`). */
   readonly #queryPool: pg.Pool;

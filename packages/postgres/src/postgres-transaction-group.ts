@@ -449,6 +449,15 @@ export class TransactionGroup implements StreamHolder {
           run.audits.push(auditValues(entry));
         },
       },
+      // Filled in by this branch's next step (the SQL timer table); refuses until then.
+      timers: {
+        schedule: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+        cancel: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+        markFired: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+      },
       sql,
       exclusive: () => this.#takeExclusive(run),
     };

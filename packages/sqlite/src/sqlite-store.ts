@@ -10,6 +10,7 @@ import {
   type ReadStore,
   type SqlMigration,
   type Store,
+  type TimerStore,
   type Transaction,
 } from '@tandem/core';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
@@ -114,6 +115,23 @@ export class SqliteStore implements Store {
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
+  /** Filled in by this branch's next step (the SQL timer table); refuses until then. */
+  readonly timers: TimerStore = {
+    now: async () => new Date(),
+    due: async () => [],
+    nextDue: async () => undefined,
+    markRefused: () =>
+      Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+    list: async () => [],
+    summary: async () => ({
+      pending: 0,
+      overdue: 0,
+      fired: 0,
+      refused: 0,
+      cancelled: 0,
+      now: new Date().toISOString(),
+    }),
+  };
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #writerLog: SqliteEventLog;
@@ -448,6 +466,15 @@ export class SqliteStore implements Store {
       idempotency: { claim: async (record) => this.#writerClaims.claim(record) },
       inbox: { claim: async (consumer, messageId) => this.#writerInbox.claim(consumer, messageId) },
       audit: { record: async (entry) => this.#writerAudit.record(entry) },
+      // Filled in by this branch's next step (the SQL timer table); refuses until then.
+      timers: {
+        schedule: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+        cancel: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+        markFired: () =>
+          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+      },
       sql: this.#sql,
     };
   }

@@ -14,6 +14,9 @@ import type { Store } from '../write/store.js';
 import type { Transaction } from '../write/transaction.js';
 import { LogNotifier } from './log-notifier.js';
 import { MemoryReadStore } from './memory-read-store.js';
+import { MemoryTimers, type MemoryTimerStage } from './memory-timers.js';
+import { assertKnownOptions } from '../options/known-options.js';
+import type { TimerStore } from '../timers/timer-store.js';
 
 const noSql: SqlExecutor = {
   query() {
@@ -35,6 +38,16 @@ interface Staged {
   /** Inbox claims, keyed by {@link inboxKey}. */
   readonly inbox: Set<string>;
   readonly audit: AuditEntry[];
+  readonly timers: MemoryTimerStage;
+}
+
+/** Options for {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The database's clock: the one timers are due by and stamped with. Defaults to the machine's;
+   * tests pass one they move.
+   */
+  readonly clock?: () => Date;
 }
 
 /** One key for a (consumer, message id) pair; JSON keeps pairs with separators in them apart. */
@@ -52,8 +65,16 @@ export class MemoryStore implements Store {
   readonly #inbox = new Set<string>();
   readonly #audit: AuditEntry[] = [];
   readonly #notifier = new LogNotifier();
+  readonly #timers: MemoryTimers;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+
+  /** @throws TypeError on an option it does not know. */
+  constructor(options: MemoryStoreOptions = {}) {
+    assertKnownOptions('MemoryStore', options, ['clock']);
+    const clock = options.clock ?? (() => new Date());
+    this.#timers = new MemoryTimers(clock);
+  }
 
   readonly events: EventStore = {
     append: (appends) => this.transaction((tx) => tx.events.append(appends)),
@@ -85,6 +106,24 @@ export class MemoryStore implements Store {
         .slice(0, query.limit ?? 100),
   };
 
+  readonly timers: TimerStore = {
+    now: async () => this.#timers.now(),
+    due: async (limit) => this.#timers.due(limit),
+    nextDue: async () => this.#timers.nextDue(),
+    // In turn with transactions: one that is firing this timer settles it first, or not at all.
+    markRefused: (id, errorCode) => this.#inTurn(() => this.#timers.markRefused(id, errorCode)),
+    list: async (query) => this.#timers.list(query),
+    summary: async () => this.#timers.summary(),
+  };
+
+  /** Runs `work` when no transaction is running, as the next in the queue. */
+  #inTurn<T>(work: () => T): Promise<T> {
+    const run = this.#queue.then(work);
+    // The queue only orders turns: the caller gets the error through `run`.
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));
     const run = this.#queue.then(() => this.#runTransaction(work));
@@ -110,7 +149,13 @@ export class MemoryStore implements Store {
   }
 
   async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const staged: Staged = { events: [], claims: new Map(), inbox: new Set(), audit: [] };
+    const staged: Staged = {
+      events: [],
+      claims: new Map(),
+      inbox: new Set(),
+      audit: [],
+      timers: this.#timers.stage(),
+    };
     const tx: Transaction = {
       events: {
         append: async (appends) => this.#stageAppend(appends, staged),
@@ -141,6 +186,7 @@ export class MemoryStore implements Store {
           staged.audit.push(entry);
         },
       },
+      timers: this.#timers.transaction(staged.timers),
       sql: noSql,
     };
     const result = await work(tx);
@@ -153,6 +199,7 @@ export class MemoryStore implements Store {
     for (const [id, record] of staged.claims) this.#records.set(id, record);
     for (const key of staged.inbox) this.#inbox.add(key);
     this.#audit.push(...staged.audit);
+    this.#timers.commit(staged.timers);
     if (staged.events.length > 0) this.#notifier.notify(this.#log.length);
     return result;
   }

@@ -65,6 +65,22 @@ export interface CommandBusOptions {
   readonly inputLimits?: Partial<InputLimits>;
 }
 
+/**
+ * Options of one {@link CommandBus.execute} call, for Tandem's own background jobs (the timer
+ * scheduler) and adapters; applications do not need them.
+ */
+export interface ExecuteOptions {
+  /**
+   * Runs inside the command's transaction, after its audit row: what it writes through `tx`
+   * commits with the command or not at all (the timer scheduler settles the timer it fired here).
+   * If it throws, the transaction rolls back and the command's outcome is that error. It runs on
+   * every attempt that reaches the commit (a concurrency retry or a group-commit rerun runs it
+   * again, with the new transaction), and not at all when the command is answered without a
+   * transaction: refused before the handler, or a replay of a key that already committed.
+   */
+  readonly within?: (tx: Transaction, result: CommandResult) => Promise<void>;
+}
+
 /** Every key {@link CommandBusOptions} has, for the run-time check of unknown options. */
 export const commandBusOptionKeys = [
   'store',
@@ -170,8 +186,10 @@ export class CommandBus {
    * `projection-apply-scope.ts`): a projection's only effects are its read models. Its failure
    * policy then retries and stops it, with this error in its status, instead of deadlocking the
    * process on SQLite. Commands that follow events belong outside the read transaction.
+   *
+   * `options` are for Tandem's own jobs (see {@link ExecuteOptions}).
    */
-  async execute(request: CommandRequest): Promise<CommandOutcome> {
+  async execute(request: CommandRequest, options?: ExecuteOptions): Promise<CommandOutcome> {
     const applying = projectionApplying();
     if (applying !== undefined)
       throw new Error(
@@ -210,6 +228,7 @@ export class CommandBus {
       user: undefined,
       streamIds: [],
       replayed: false,
+      within: options?.within,
     };
     // Caller text never names a span or labels a metric: only a declared type does.
     const knownType = refusal === undefined && this.definitions.has(request.type) ? request.type : undefined;

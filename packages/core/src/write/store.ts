@@ -4,6 +4,7 @@ import type { AuditLog } from './audit-log.js';
 import type { IdempotencyReader } from './idempotency-record.js';
 import type { SqlMigration } from './sql-executor.js';
 import type { Transaction } from './transaction.js';
+import type { TimerStore } from '../timers/timer-store.js';
 
 /**
  * Everything the write side needs from a database. One adapter implements it per database
@@ -21,6 +22,9 @@ export interface Store {
 
   /** The audit trail. */
   readonly audit: AuditLog;
+
+  /** Durable timers outside transactions: what the scheduler, status and the admin API read. */
+  readonly timers: TimerStore;
 
   /**
    * Runs `work` in one transaction and commits it if `work` resolves. If `work` throws, nothing it

@@ -4,6 +4,7 @@ import type { AuditWriter } from './audit-log.js';
 import type { IdempotencyClaims } from './idempotency-record.js';
 import type { InboxClaims } from './inbox-claims.js';
 import type { SqlExecutor } from './sql-executor.js';
+import type { TransactionTimers } from '../timers/transaction-timers.js';
 
 /** The event log as seen from inside a transaction. */
 export interface TransactionEvents {
@@ -26,6 +27,11 @@ export interface Transaction {
    * message id first and does nothing when the claim answers false (a redelivery).
    */
   readonly inbox: InboxClaims;
+  /**
+   * Timers scheduled, cancelled and settled with this transaction's other writes: a command's
+   * timers commit with its events, and a fired timer's command with the timer's settlement.
+   */
+  readonly timers: TransactionTimers;
   /**
    * SQL against the same database, for state-stored handlers. Stores without SQL (the memory
    * store) throw on use; see docs/adapters.md for declared deviations.

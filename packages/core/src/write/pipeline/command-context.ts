@@ -4,6 +4,7 @@ import type { CommandMetadata } from '../../messages/command-metadata.js';
 import type { Principal } from '../../messages/principal.js';
 import type { CommandRequest } from '../command-request.js';
 import type { CommandResult } from '../command-result.js';
+import type { Transaction } from '../transaction.js';
 
 /** State one command attempt carries through the middleware chain. Steps fill it in as they pass. */
 export interface CommandContext {
@@ -39,6 +40,8 @@ export interface CommandContext {
   attempts?: number;
   /** Attempts that failed with a concurrency conflict. */
   conflicts?: number;
+  /** The caller's step inside the command's transaction (see `ExecuteOptions.within`). */
+  within?: ((tx: Transaction, result: CommandResult) => Promise<void>) | undefined;
 }
 
 /** One pipeline step. Call `next` to continue; return or throw to stop. */

@@ -16,6 +16,7 @@ import { StreamStateCache } from './stream-state-cache.js';
 import { StreamTracker } from './stream-tracker.js';
 import { endStepSpan } from './traced-step.js';
 import { tandemTracer } from '../../tracing/tandem-tracer.js';
+import { TimerRequestCollector } from '../../timers/timer-request-collector.js';
 
 /** A step inside the command transaction, after the append (inline projections). */
 export type AfterAppend = (
@@ -118,10 +119,13 @@ export function handleAndCommit(
   async function attempt(context: CommandContext, tx: Transaction): Promise<CommandResult> {
     const definition = context.definition;
     if (definition === undefined || context.user === undefined) throw new Error('pipeline order broken');
+    // New per attempt: a rerun of the handler must not inherit the earlier run's requests.
+    const timers = new TimerRequestCollector();
     const input: HandlerInput<unknown> = {
       data: context.data,
       user: context.user,
       metadata: context.metadata,
+      timers,
     };
     let appends: StreamAppend[];
     if (definition.handler.kind === 'event-sourced') {
@@ -152,6 +156,12 @@ export function handleAndCommit(
       await tx.exclusive?.();
       await afterAppend(tx, appends, appended);
     }
+    if (timers.size > 0)
+      await timers.writeTo(tx.timers, {
+        user: context.user,
+        correlationId: context.metadata.correlationId,
+        causationId: context.commandId,
+      });
     const result: CommandResult = {
       commandId: context.commandId,
       commandType: definition.type,
@@ -178,6 +188,7 @@ export function handleAndCommit(
       position: result.position,
       at: context.metadata.timestamp,
     });
+    if (context.within !== undefined) await context.within(tx, result);
     return result;
   }
 
