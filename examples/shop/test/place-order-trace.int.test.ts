@@ -73,7 +73,7 @@ describe('a PlaceOrder, followed in one trace', () => {
       assert.equal(command?.parentSpanContext?.spanId, request.spanContext().spanId);
 
       // And the batch span of every one of the five projections OrderPlaced fans out to links to it
-      const ordered = shopProjections.filter((p) => p.events.includes('OrderPlaced'));
+      const ordered = shopProjections.filter((p) => (p.events as readonly string[]).includes('OrderPlaced'));
       assert.equal(ordered.length, 5);
       for (const projection of ordered) {
         const batch = await eventually(
