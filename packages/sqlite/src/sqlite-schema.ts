@@ -151,4 +151,29 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Durable timers (see TimerStore): at most one pending per name, found by (state, due_at).
+    // Times are ISO-8601 UTC text of one width, so text order is time order.
+    version: 7,
+    sql: `
+      CREATE TABLE tandem_timers (
+        id TEXT PRIMARY KEY,
+        timer_id TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        command_type TEXT NOT NULL,
+        command_data TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        correlation_id TEXT,
+        causation_id TEXT,
+        state TEXT NOT NULL,
+        scheduled_at TEXT NOT NULL,
+        settled_at TEXT,
+        outcome TEXT,
+        position INTEGER
+      );
+      CREATE INDEX tandem_timers_due ON tandem_timers (state, due_at);
+      CREATE UNIQUE INDEX tandem_timers_pending ON tandem_timers (timer_id) WHERE state = 'pending';
+      CREATE INDEX tandem_timers_name ON tandem_timers (timer_id);
+    `,
+  },
 ];

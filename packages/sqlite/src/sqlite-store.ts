@@ -22,6 +22,7 @@ import { SqliteNotifier } from './sqlite-notifier.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 import { tandemMigrations } from './sqlite-schema.js';
 import { SqliteSqlExecutor } from './sqlite-sql-executor.js';
+import { SqliteTimers } from './sqlite-timers.js';
 
 /** Options for {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -31,6 +32,11 @@ export interface SqliteStoreOptions {
   readonly maxBatch?: number;
   /** How often waiters poll for other processes' commits; default 50 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * The database's clock, that timers are due by and stamped with. SQLite has no clock of its own
+   * that other processes share but the machine's, the default; tests inject one they move.
+   */
+  readonly clock?: () => Date;
 }
 
 /** Counters that show group commit at work. */
@@ -115,29 +121,14 @@ export class SqliteStore implements Store {
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
-  /** Filled in by this branch's next step (the SQL timer table); refuses until then. */
-  readonly timers: TimerStore = {
-    now: async () => new Date(),
-    due: async () => [],
-    nextDue: async () => undefined,
-    markRefused: () =>
-      Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-    list: async () => [],
-    summary: async () => ({
-      pending: 0,
-      overdue: 0,
-      fired: 0,
-      refused: 0,
-      cancelled: 0,
-      now: new Date().toISOString(),
-    }),
-  };
+  readonly timers: TimerStore;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #writerLog: SqliteEventLog;
   readonly #readerLog: SqliteEventLog;
   readonly #writerClaims: SqliteIdempotency;
   readonly #writerInbox: SqliteInbox;
+  readonly #writerTimers: SqliteTimers;
   readonly #writerAudit: SqliteAuditLog;
   readonly #sql: SqliteSqlExecutor;
   readonly #notifier: SqliteNotifier;
@@ -157,6 +148,8 @@ export class SqliteStore implements Store {
     this.#readerLog = new SqliteEventLog(reader);
     this.#writerClaims = new SqliteIdempotency(writer);
     this.#writerInbox = new SqliteInbox(writer);
+    const clock = options.clock ?? (() => new Date());
+    this.#writerTimers = new SqliteTimers(writer, clock);
     this.#writerAudit = new SqliteAuditLog(writer);
     this.#sql = new SqliteSqlExecutor(writer, () => {
       this.#wrote = true;
@@ -184,6 +177,17 @@ export class SqliteStore implements Store {
     this.audit = {
       record: (entry) => this.transaction((tx) => tx.audit.record(entry)),
       list: async (query) => this.#read(() => readerAudit.list(query)),
+    };
+    const readerTimers = new SqliteTimers(reader, clock);
+    this.timers = {
+      now: async () => readerTimers.now(),
+      due: async (limit) => this.#read(() => readerTimers.due(limit)),
+      nextDue: async () => this.#read(() => readerTimers.nextDue()),
+      // On the writer, in turn with transactions: one firing this timer settles it first or not at all.
+      markRefused: (id, errorCode) =>
+        this.#enqueue(async () => this.#writerTimers.markRefused(id, errorCode), true),
+      list: async (query) => this.#read(() => readerTimers.list(query)),
+      summary: async () => this.#read(() => readerTimers.summary()),
     };
   }
 
@@ -466,14 +470,11 @@ export class SqliteStore implements Store {
       idempotency: { claim: async (record) => this.#writerClaims.claim(record) },
       inbox: { claim: async (consumer, messageId) => this.#writerInbox.claim(consumer, messageId) },
       audit: { record: async (entry) => this.#writerAudit.record(entry) },
-      // Filled in by this branch's next step (the SQL timer table); refuses until then.
       timers: {
-        schedule: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-        cancel: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-        markFired: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
+        schedule: async (timer) => this.#writerTimers.schedule(timer),
+        cancel: async (timerId) => this.#writerTimers.cancel(timerId),
+        markFired: async (id, position, outcome = 'committed') =>
+          this.#writerTimers.markFired(id, position, outcome),
       },
       sql: this.#sql,
     };

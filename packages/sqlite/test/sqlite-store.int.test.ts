@@ -9,5 +9,7 @@ const dir = join(tmpdir(), `tandem-sqlite-conformance-${process.pid}-${Date.now(
 let n = 0;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describeStoreConformance('sqlite (file)', () => openSqliteStore({ filename: join(dir, `case-${++n}.db`) }));
+describeStoreConformance('sqlite (file)', () => openSqliteStore({ filename: join(dir, `case-${++n}.db`) }), {
+  openWithClock: (clock) => openSqliteStore({ filename: join(dir, `case-${++n}.db`), clock }),
+});
 describeStoreConformance('sqlite (:memory:)', () => openSqliteStore({ filename: ':memory:' }));

@@ -7,6 +7,7 @@ import {
   type NewEvent,
   type Store,
 } from '@tandem/core';
+import { timerCases, timerConformanceCases } from './timer-conformance.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -22,6 +23,7 @@ export const storeConformanceCases = [
   'inbox-claims',
   'audit',
   'sql',
+  ...timerConformanceCases,
 ] as const;
 
 /** One conformance case id. */
@@ -31,6 +33,12 @@ export type StoreConformanceCase = (typeof storeConformanceCases)[number];
 export interface StoreConformanceOptions {
   /** Cases the adapter cannot meet, each with the reason; they are reported as skipped with it. */
   readonly deviations?: Partial<Record<StoreConformanceCase, string>>;
+  /**
+   * Opens a fresh store whose clock (the one timers are due by) is `clock`, when the adapter takes
+   * one: the timer cases then move time by hand. Without it they use the database's own clock and
+   * wait for it.
+   */
+  readonly openWithClock?: (clock: () => Date) => Promise<Store>;
 }
 
 const event = (type: string, data: unknown = {}): NewEvent => ({ type, data });
@@ -524,5 +532,33 @@ export function describeStoreConformance(
         assert.equal(await store.events.countEvents(0), 1);
       },
     );
+
+    for (const id of timerConformanceCases) {
+      const timerCase = timerCases[id];
+      const reason = deviations[id];
+      const openWithClock = options.openWithClock;
+      it(
+        `${id}: ${timerCase.name}`,
+        reason === undefined ? {} : { skip: `declared deviation: ${reason}` },
+        async () => {
+          // A clock that starts at the real now, so that times the cases compute stay plausible.
+          let now = Date.now();
+          const store = openWithClock === undefined ? await open() : await openWithClock(() => new Date(now));
+          try {
+            await timerCase.run({
+              store,
+              advance:
+                openWithClock === undefined
+                  ? undefined
+                  : (ms) => {
+                      now += ms;
+                    },
+            });
+          } finally {
+            await store.close();
+          }
+        },
+      );
+    }
   });
 }
