@@ -9,8 +9,8 @@ import { createShopApp, orderStream } from '@tandem/example-shop';
 import { signToken } from '@tandem/http';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
-import { eventually, freePort } from '@tandem/testing';
-import { deadlineTimerOf, inventoryOf, seedShop } from './fixtures/shop-time-specs.js';
+import { freePort } from '@tandem/testing';
+import { deadlineTimerOf, inventoryOf, seedShop, until } from './fixtures/shop-time-specs.js';
 import { startTopologyProcess, type TopologyProcess } from './fixtures/topology-process.js';
 import { twoServerClient } from './fixtures/two-server-client.js';
 
@@ -86,7 +86,7 @@ describe(
 
         // The worker's workflow scheduled the unpaid order's deadline: then the worker dies.
         const timers = store.timers;
-        await eventually(
+        await until(
           async () =>
             assert.equal((await timers.list({ timerId: deadlineTimerOf(unpaid) }))[0]?.state, 'pending'),
           {
@@ -99,13 +99,10 @@ describe(
 
         const events = async (orderId: string) =>
           (await app.events.readStream(orderStream(orderId))).events.map((e) => e.type);
-        await eventually(
-          async () => assert.deepEqual(await events(unpaid), ['OrderPlaced', 'OrderCancelled']),
-          {
-            timeoutMs: 60_000,
-            message: `the unpaid order was not cancelled:\n${worker.output.slice(-20).join('\n')}`,
-          },
-        );
+        await until(async () => assert.deepEqual(await events(unpaid), ['OrderPlaced', 'OrderCancelled']), {
+          timeoutMs: 60_000,
+          message: `the unpaid order was not cancelled:\n${worker.output.slice(-20).join('\n')}`,
+        });
         const [timer] = await timers.list({ timerId: deadlineTimerOf(unpaid) });
         assert.equal(timer?.state, 'fired');
         assert.ok(
@@ -117,7 +114,7 @@ describe(
         assert.deepEqual(inventory.reservations, { [paid]: 2 });
 
         // The paid order's deadline was cancelled, and it stays paid.
-        await eventually(
+        await until(
           async () =>
             assert.equal((await timers.list({ timerId: deadlineTimerOf(paid) }))[0]?.state, 'cancelled'),
           {
@@ -127,7 +124,7 @@ describe(
         assert.deepEqual(await events(paid), ['OrderPlaced', 'PaymentConfirmed']);
 
         // The customer's view says so through the server, which runs no projections itself.
-        await eventually(
+        await until(
           async () => {
             const answer = await call(0, `/queries/GetOrderSummary?orderId=${unpaid}`, alice);
             assert.ok(answer !== 'down' && answer.status === 200, JSON.stringify(answer));
