@@ -49,6 +49,16 @@ export function classifyPostgresError(error: unknown): unknown {
       cause: error,
     });
   }
+  if (code === '23505' && error instanceof Error && /tandem_timers_pending/.test(error.message)) {
+    // Two transactions scheduled one timer name at once: the later one retries, and replaces it.
+    return new TandemError(
+      'concurrency-conflict',
+      'Another transaction scheduled a timer of this name first',
+      {
+        cause: error,
+      },
+    );
+  }
   if (code === '40001' || code === '40P01') {
     return new TandemError('concurrency-conflict', 'The transaction lost a serialization race', {
       cause: error,

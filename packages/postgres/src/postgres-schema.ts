@@ -194,4 +194,30 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       );
     `,
   },
+  {
+    // Durable timers (see TimerStore): at most one pending per name, found by (state, due_at);
+    // seq orders timers due at the same instant as they were scheduled.
+    version: 9,
+    sql: `
+      CREATE TABLE tandem_timers (
+        id TEXT PRIMARY KEY,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        timer_id TEXT NOT NULL,
+        due_at TIMESTAMPTZ NOT NULL,
+        command_type TEXT NOT NULL,
+        command_data JSONB NOT NULL,
+        principal JSONB NOT NULL,
+        correlation_id TEXT,
+        causation_id TEXT,
+        state TEXT NOT NULL,
+        scheduled_at TIMESTAMPTZ NOT NULL,
+        settled_at TIMESTAMPTZ,
+        outcome TEXT,
+        position BIGINT
+      );
+      CREATE INDEX tandem_timers_due ON tandem_timers (state, due_at);
+      CREATE UNIQUE INDEX tandem_timers_pending ON tandem_timers (timer_id) WHERE state = 'pending';
+      CREATE INDEX tandem_timers_name ON tandem_timers (timer_id);
+    `,
+  },
 ];

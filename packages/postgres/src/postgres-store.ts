@@ -13,6 +13,7 @@ import {
   type Transaction,
 } from '@tandem/core';
 import { listAudit, recordAudit } from './postgres-audit-log.js';
+import { PostgresTimers } from './postgres-timers.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
 import { checkCapacity, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
@@ -79,23 +80,8 @@ export class PostgresStore implements Store {
   readonly events: EventStore;
   readonly idempotency: IdempotencyReader;
   readonly audit: AuditLog;
-  /** Filled in by this branch's next step (the SQL timer table); refuses until then. */
-  readonly timers: TimerStore = {
-    now: async () => new Date(),
-    due: async () => [],
-    nextDue: async () => undefined,
-    markRefused: () =>
-      Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-    list: async () => [],
-    summary: async () => ({
-      pending: 0,
-      overdue: 0,
-      fired: 0,
-      refused: 0,
-      cancelled: 0,
-      now: new Date().toISOString(),
-    }),
-  };
+  /** Timers outside transactions, on the pool, by the database's clock. */
+  readonly timers: TimerStore;
   readonly #pool: pg.Pool;
   /** Query reads' pool, with the time budget (see `postgres-query-budget.ts`). */
   readonly #queryPool: pg.Pool;
@@ -168,6 +154,15 @@ export class PostgresStore implements Store {
     this.audit = {
       record: (entry) => read(() => recordAudit(pool, entry)),
       list: (query) => read(() => listAudit(pool, query)),
+    };
+    const timers = new PostgresTimers(pool);
+    this.timers = {
+      now: () => read(() => timers.now()),
+      due: (limit) => read(() => timers.due(limit)),
+      nextDue: () => read(() => timers.nextDue()),
+      markRefused: (id, errorCode) => read(() => timers.markRefused(id, errorCode)),
+      list: (query) => read(() => timers.list(query)),
+      summary: () => read(() => timers.summary()),
     };
   }
 

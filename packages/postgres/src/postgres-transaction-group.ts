@@ -38,6 +38,7 @@ import { claimedPairs, inboxClaimStatement, inboxKey, inboxPair, type InboxPair 
 import { RolledBackError, type TransactionSession } from './postgres-session.js';
 import { PostgresSqlExecutor } from './postgres-sql-executor.js';
 import { checkStorableParams, storableText } from './postgres-storable.js';
+import { postgresTransactionTimers } from './postgres-timers.js';
 
 /** A transaction waiting for a group: its work and its caller. */
 export interface GroupEntry {
@@ -449,15 +450,8 @@ export class TransactionGroup implements StreamHolder {
           run.audits.push(auditValues(entry));
         },
       },
-      // Filled in by this branch's next step (the SQL timer table); refuses until then.
-      timers: {
-        schedule: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-        cancel: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-        markFired: () =>
-          Promise.reject(new TandemError('unavailable', 'Timers are not implemented on this store yet')),
-      },
+      // Through `sql`: the member's own executor, which takes the group's exclusive turn itself.
+      timers: postgresTransactionTimers(sql),
       sql,
       exclusive: () => this.#takeExclusive(run),
     };

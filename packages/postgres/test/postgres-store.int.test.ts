@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
-import { describeStoreConformance, type StoreConformanceOptions } from '@tandem/testing';
+import { describeStoreConformance } from '@tandem/testing';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 
 const url = await postgresTestUrl();
@@ -13,39 +13,15 @@ if (url === undefined) {
   });
 } else {
   after(() => dropSchemas(url, schemas));
-  // Until the next commit of this branch adds PostgreSQL's timer table.
-  const pending = 'timers are not implemented on PostgreSQL yet';
-  const options: StoreConformanceOptions = {
-    deviations: Object.fromEntries(
-      [
-        'timer-transactions',
-        'timer-delays',
-        'timer-due',
-        'timer-replace-cancel',
-        'timer-settlement',
-        'timer-commands',
-        'timer-hostile-ids',
-        'timer-status',
-      ].map((id) => [id, pending]),
-    ),
-  };
-  describeStoreConformance(
-    'postgres',
-    () => {
-      const schema = `t_store_${run}_${schemas.length}`;
-      schemas.push(schema);
-      return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20 });
-    },
-    options,
-  );
+  describeStoreConformance('postgres', () => {
+    const schema = `t_store_${run}_${schemas.length}`;
+    schemas.push(schema);
+    return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20 });
+  });
   // Grouping off: one database transaction per command transaction, the look-up before each command.
-  describeStoreConformance(
-    'postgres, maxGroup 1',
-    () => {
-      const schema = `t_store_${run}_${schemas.length}`;
-      schemas.push(schema);
-      return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20, maxGroup: 1 });
-    },
-    options,
-  );
+  describeStoreConformance('postgres, maxGroup 1', () => {
+    const schema = `t_store_${run}_${schemas.length}`;
+    schemas.push(schema);
+    return openPostgresStore({ connectionString: url, schema, pollIntervalMs: 20, maxGroup: 1 });
+  });
 }
