@@ -2,6 +2,7 @@ import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
 import {
   describeDaemonConformance,
+  describeReactionConformance,
   describeReadStoreConformance,
   describeSplitPartitionsConformance,
 } from '@tandem/testing';
@@ -29,6 +30,10 @@ if (url === undefined) {
   });
   describeDaemonConformance('postgres', async () => {
     const store = await open('daemon');
+    return { store, readStore: store.readStore(), close: () => store.close() };
+  });
+  describeReactionConformance('postgres', async () => {
+    const store = await open('reaction');
     return { store, readStore: store.readStore(), close: () => store.close() };
   });
   // Two pools on one schema, as two processes have.

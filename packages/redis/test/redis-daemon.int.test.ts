@@ -1,7 +1,11 @@
 import { after, describe, it } from 'node:test';
 import { MemoryStore } from '@tandem/core';
 import { openRedisReadStore } from '@tandem/redis';
-import { describeDaemonConformance, describeSplitPartitionsConformance } from '@tandem/testing';
+import {
+  describeDaemonConformance,
+  describeReactionConformance,
+  describeSplitPartitionsConformance,
+} from '@tandem/testing';
 import { deletePrefixes, redisTestUrl, uniquePrefix } from './redis-test-server.js';
 
 const url = await redisTestUrl();
@@ -16,6 +20,21 @@ if (url === undefined) {
   // The events in memory, the read models in Redis: one app, two stores.
   describeDaemonConformance('redis', async () => {
     const prefix = uniquePrefix('daemon');
+    prefixes.push(prefix);
+    const store = new MemoryStore();
+    const readStore = openRedisReadStore({ url, prefix });
+    return {
+      store,
+      readStore,
+      close: async () => {
+        await readStore.close();
+        await store.close();
+      },
+    };
+  });
+  // Reactions and workflows keep their checkpoints in Redis; their commands go to the memory store.
+  describeReactionConformance('redis', async () => {
+    const prefix = uniquePrefix('reaction');
     prefixes.push(prefix);
     const store = new MemoryStore();
     const readStore = openRedisReadStore({ url, prefix });

@@ -1,7 +1,12 @@
 import { openSqliteStore } from '@tandem/sqlite';
-import { describeDaemonConformance } from '@tandem/testing';
+import { describeDaemonConformance, describeReactionConformance } from '@tandem/testing';
 
 describeDaemonConformance('sqlite', async () => {
+  const store = await openSqliteStore({ filename: ':memory:' });
+  return { store, readStore: store.readStore(), close: () => store.close() };
+});
+
+describeReactionConformance('sqlite', async () => {
   const store = await openSqliteStore({ filename: ':memory:' });
   return { store, readStore: store.readStore(), close: () => store.close() };
 });

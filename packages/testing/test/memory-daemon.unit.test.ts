@@ -1,7 +1,16 @@
 import { MemoryStore } from '@tandem/core';
-import { describeDaemonConformance, describeSplitPartitionsConformance } from '@tandem/testing';
+import {
+  describeDaemonConformance,
+  describeReactionConformance,
+  describeSplitPartitionsConformance,
+} from '@tandem/testing';
 
 describeDaemonConformance('memory', async () => {
+  const store = new MemoryStore();
+  return { store, readStore: store.readStore(), close: () => store.close() };
+});
+
+describeReactionConformance('memory', async () => {
   const store = new MemoryStore();
   return { store, readStore: store.readStore(), close: () => store.close() };
 });

@@ -110,6 +110,13 @@ export interface ProjectionDefinition<
    */
   deliver?(events: readonly RecordedEvent<E>[]): Promise<void>;
   /**
+   * False for work whose effects must not be done again from the start of the log: reactions and
+   * workflows, whose commands past the idempotency window would run a second time. `rebuild` of
+   * such a projection is refused. Default true (a read model is rebuilt blue/green; a relay
+   * republishes, and consumers' inboxes drop what they had).
+   */
+  readonly rebuildable?: boolean;
+  /**
    * Releases what the projection holds outside the read store (a relay's broker connection). The
    * daemon calls it once, from `ProjectionDaemon.close` (which the application's `close` calls),
    * only after every runner stopped, so no `deliver` is in flight or can start; never on `stop`,
@@ -161,6 +168,7 @@ const projectionKeys = [
   'partitions',
   'apply',
   'deliver',
+  'rebuildable',
   'close',
 ] as const satisfies readonly (keyof AnyProjection)[];
 

@@ -392,6 +392,11 @@ export class StoreDaemon {
    */
   async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
     const projection = this.#require(name);
+    if (projection.rebuildable === false)
+      throw new Error(
+        `${name} sends commands (a reaction or a workflow): rebuilding it would send them all again; ` +
+          'replay its parked events or retry it instead',
+      );
     // Partitions split across processes: every holder builds its own, so it goes by request.
     if (this.#leasing.split(name)) {
       await this.#byRequest('rebuild', name);

@@ -124,6 +124,7 @@ export function defineReaction<E extends DomainEvent = DomainEvent>(options: Rea
         onError: options.onError ?? 'skip',
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+        rebuildable: false,
         // Never called: `deliver` takes every batch.
         apply: async () => {},
         async deliver(events) {

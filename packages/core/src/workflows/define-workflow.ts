@@ -107,6 +107,7 @@ export function defineWorkflow<Input extends DomainEvent, State>(
         collections: {},
         onError: definition.onError ?? 'skip',
         ...(definition.retry === undefined ? {} : { retry: definition.retry }),
+        rebuildable: false,
         // Never called: `deliver` takes every batch.
         apply: async () => {},
         async deliver(events) {
