@@ -14,7 +14,6 @@ export interface MemoryTimerStage {
   readonly pending: Map<string, string | undefined>;
 }
 
-const byDue = (a: StoredTimer, b: StoredTimer) => Date.parse(a.dueAt) - Date.parse(b.dueAt);
 const bySettledDesc = (a: StoredTimer, b: StoredTimer) =>
   Date.parse(b.settledAt ?? b.scheduledAt) - Date.parse(a.settledAt ?? a.scheduledAt);
 
@@ -30,6 +29,11 @@ export class MemoryTimers {
   /** The pending timer's id per name. */
   readonly #pending = new Map<string, string>();
   readonly #clock: () => Date;
+  /** Scheduling order per unique id: timers due at one instant are due in the order scheduled. */
+  readonly #order = new Map<string, number>();
+  #scheduled = 0;
+  readonly #byDue = (a: StoredTimer, b: StoredTimer): number =>
+    Date.parse(a.dueAt) - Date.parse(b.dueAt) || (this.#order.get(a.id) ?? 0) - (this.#order.get(b.id) ?? 0);
 
   /** @param clock - the database's clock, as the store sees it. */
   constructor(clock: () => Date) {
@@ -53,7 +57,11 @@ export class MemoryTimers {
 
   /** Applies what `stage` changed: the transaction committed. */
   commit(stage: MemoryTimerStage): void {
-    for (const [id, timer] of stage.changed) this.#timers.set(id, timer);
+    for (const [id, timer] of stage.changed) {
+      // Numbered on commit, in the order the transaction staged them.
+      if (!this.#order.has(id)) this.#order.set(id, ++this.#scheduled);
+      this.#timers.set(id, timer);
+    }
     for (const [timerId, id] of stage.pending) {
       if (id === undefined) this.#pending.delete(timerId);
       else this.#pending.set(timerId, id);
@@ -78,13 +86,13 @@ export class MemoryTimers {
     const now = this.#clock().getTime();
     return this.#pendingTimers()
       .filter((t) => Date.parse(t.dueAt) <= now)
-      .sort(byDue)
+      .sort(this.#byDue)
       .slice(0, Math.max(0, limit));
   }
 
   /** The earliest pending due time. */
   nextDue(): string | undefined {
-    return this.#pendingTimers().sort(byDue)[0]?.dueAt;
+    return this.#pendingTimers().sort(this.#byDue)[0]?.dueAt;
   }
 
   /** Timers for status: pending ones earliest due first, then the others latest first. */
@@ -96,7 +104,7 @@ export class MemoryTimers {
         (query.state === undefined || t.state === query.state) &&
         (timerId === undefined || t.timerId === timerId),
     );
-    const pending = matching.filter((t) => t.state === 'pending').sort(byDue);
+    const pending = matching.filter((t) => t.state === 'pending').sort(this.#byDue);
     const others = matching.filter((t) => t.state !== 'pending').sort(bySettledDesc);
     return [...pending, ...others].slice(0, limit);
   }
@@ -110,7 +118,7 @@ export class MemoryTimers {
       counts[timer.state] += 1;
       if (timer.state !== 'pending') continue;
       if (Date.parse(timer.dueAt) <= now.getTime()) counts.overdue += 1;
-      if (next === undefined || byDue(timer, next) < 0) next = timer;
+      if (next === undefined || this.#byDue(timer, next) < 0) next = timer;
     }
     return { ...counts, ...(next === undefined ? {} : { nextDueAt: next.dueAt }), now: now.toISOString() };
   }

@@ -10,7 +10,30 @@ import type { NewTimer } from './timer-request.js';
 export const maxTimerDelayMs = 100 * 365 * 24 * 60 * 60 * 1000;
 
 /** An ISO-8601 date, or date and time with a zone: what `at` accepts as text (no local times). */
-const isoTime = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+const isoTime =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2})))?$/;
+
+/**
+ * Whether the fields of an `isoTime` match exist on the calendar and the clock: JavaScript's parser
+ * rolls `2026-02-30` over into March instead of refusing it.
+ */
+function existingTime(match: RegExpExecArray): boolean {
+  const [, year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.map(Number);
+  const monthDays = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  const within = (value: number | undefined, max: number) =>
+    value === undefined || Number.isNaN(value) || value <= max;
+  return (
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= monthDays &&
+    within(hour, 23) &&
+    within(minute, 59) &&
+    within(second, 59) &&
+    within(offsetHours, 23) &&
+    within(offsetMinutes, 59)
+  );
+}
 
 function refused(path: string, message: string): TandemError {
   return new TandemError('validation', `Timer ${path} ${message}`, {
@@ -25,8 +48,12 @@ function refused(path: string, message: string): TandemError {
 export function timerDueTime(at: Date | string): string {
   let time: number;
   if (at instanceof Date) time = at.getTime();
-  else if (typeof at === 'string' && isoTime.test(at)) time = Date.parse(at);
-  else throw refused('at', 'must be a Date or an ISO-8601 time with a zone');
+  else {
+    const match = typeof at === 'string' ? isoTime.exec(at) : null;
+    if (match === null) throw refused('at', 'must be a Date or an ISO-8601 time with a zone');
+    if (!existingTime(match)) throw refused('at', 'is not a valid time');
+    time = Date.parse(at);
+  }
   if (!Number.isFinite(time)) throw refused('at', 'is not a valid time');
   const iso = new Date(time).toISOString();
   // Years past 9999 print as `+010000-...`, which databases do not all parse.

@@ -268,6 +268,35 @@ export const timerCases: Record<TimerConformanceCase, TimerCase> = {
       assert.equal(scheduled.causationId, 'cmd-ok');
       assert.equal(scheduled.correlationId, 'cmd-ok');
       assert.equal(Date.parse(scheduled.dueAt) - Date.parse(scheduled.scheduledAt), 60_000);
+
+      // Concurrent commands (one group, where a store groups them), a third of them failing after
+      // their timers were written: their timers go with them, their neighbours' stay.
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          bus.execute(
+            { type: 'ScheduleLater', data: { timerId: `many-${i}` }, user: alice, commandId: `many-${i}` },
+            {
+              within: async () => {
+                if (i % 3 === 0) throw new TandemError('domain-rule', 'fails after writing');
+              },
+            },
+          ),
+        ),
+      );
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.ok),
+        Array.from({ length: 12 }, (_, i) => i % 3 !== 0),
+      );
+      assert.deepEqual(
+        (await store.timers.list({ state: 'pending' }))
+          .map((t) => t.timerId)
+          .filter((name) => name.startsWith('many-'))
+          .sort(),
+        Array.from({ length: 12 }, (_, i) => i)
+          .filter((i) => i % 3 !== 0)
+          .map((i) => `many-${i}`)
+          .sort(),
+      );
     },
   },
 
