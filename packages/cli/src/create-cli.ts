@@ -10,6 +10,7 @@ import { serve, type AppFactory } from './serve.js';
 import { withApp } from './with-app.js';
 import { runWorker } from './worker.js';
 import { runRelay } from './run-relay.js';
+import { addTimersCommand } from './timers-command.js';
 
 /** Options for {@link createCli}. */
 export interface CliOptions {
@@ -66,7 +67,7 @@ function lifetime(maxSeconds: number): (value: string) => number {
 }
 
 /**
- * The application's command line: `serve`, `token`, `audit`, `migrate` and `projections`, plus
+ * The application's command line: `serve`, `token`, `audit`, `migrate`, `projections` and `timers`, plus
  * whatever `extend` adds. Configuration comes from the environment (see {@link loadConfig}).
  */
 export function createCli(options: CliOptions): Command {
@@ -222,6 +223,7 @@ export function createCli(options: CliOptions): Command {
     });
 
   addProjectionsCommand(program, config, options.createApp, write, env);
+  addTimersCommand(program, config, write);
   options.extend?.(program, config);
   return program;
 }

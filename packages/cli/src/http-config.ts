@@ -40,8 +40,14 @@ export interface HttpConfig {
   /**
    * TANDEM_READY_MAX_LAG_SECONDS (default 30) and TANDEM_READY_LAG_GRACE_SECONDS (default 60):
    * `/health/ready` answers 503 once a projection's lag has stayed over the first for the second.
+   * TANDEM_READY_MAX_TIMER_DELAY_SECONDS (default 60): timers overdue by more while this process
+   * fires them make it `degraded`.
    */
-  readonly readiness: { readonly maxLagSeconds: number; readonly lagGraceSeconds: number };
+  readonly readiness: {
+    readonly maxLagSeconds: number;
+    readonly lagGraceSeconds: number;
+    readonly maxTimerDelaySeconds: number;
+  };
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -143,6 +149,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
     readiness: {
       maxLagSeconds: seconds(env, 'TANDEM_READY_MAX_LAG_SECONDS', 30),
       lagGraceSeconds: seconds(env, 'TANDEM_READY_LAG_GRACE_SECONDS', 60),
+      maxTimerDelaySeconds: seconds(env, 'TANDEM_READY_MAX_TIMER_DELAY_SECONDS', 60),
     },
   };
 }

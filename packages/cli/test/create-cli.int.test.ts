@@ -234,6 +234,55 @@ describe('tandem migrate and audit', () => {
     assert.match(out[4] ?? '', /\\u001b\[2J\\u001b\[31mPing/);
   });
 
+  it('tandem timers: the summary and the timers, as a table or JSON, caller text escaped', async () => {
+    const env = { DATABASE_URL: database('timers.db'), TANDEM_SECRET: secret };
+    const user = { id: 'eve\u202enimda', roles: ['admin'] };
+    await withApp(loadConfig(env), createPingApp, async (app) => {
+      await app.store.transaction(async (tx) => {
+        await tx.timers.schedule({
+          timerId: 'soon',
+          command: { type: 'Ping', data: {} },
+          afterMs: 3_600_000,
+          user,
+        });
+        await tx.timers.schedule({
+          timerId: 'second',
+          command: { type: 'Ping', data: {} },
+          afterMs: 7_200_000,
+          user,
+        });
+        await tx.timers.schedule({
+          timerId: 'dropped',
+          command: { type: 'Ping', data: {} },
+          afterMs: 60_000,
+          user,
+        });
+      });
+      await app.store.transaction((tx) => tx.timers.cancel('dropped'));
+    });
+    const table = cli(env);
+    await table.run('timers', '--state', 'pending');
+    assert.match(table.out[0] ?? '', /^pending 2 \(overdue 0\), fired 0, refused 0, cancelled 1; next due /);
+    assert.match(table.out[1] ?? '', /^DUE +STATE +OUTCOME +TIMER +COMMAND +USER +SETTLED$/);
+    assert.equal(table.out.length, 4, table.out.join('\n'));
+    assert.match(table.out[2] ?? '', /pending +- +soon +Ping +eve\\u202enimda +-$/);
+    for (const line of table.out) assert.equal(/[\p{Cc}\p{Cf}]/u.test(line), false, JSON.stringify(line));
+    const json = cli(env);
+    await json.run('timers', '--json', '--timer-id', 'dropped');
+    const parsed = JSON.parse(json.out[0] ?? '') as {
+      summary: { cancelled: number };
+      timers: { state: string }[];
+    };
+    assert.equal(parsed.summary.cancelled, 1);
+    assert.deepEqual(
+      parsed.timers.map((t) => t.state),
+      ['cancelled'],
+    );
+    const bad = cli(env);
+    await assert.rejects(bad.run('timers', '--state', 'asleep'), (e: unknown) => e instanceof CommanderError);
+    assert.match(bad.err.join(''), /Expected one of pending, fired, refused, cancelled/);
+  });
+
   it('closes the store when the application fails to build', async () => {
     let opened: Store | undefined;
     const failing = createCli({
@@ -270,7 +319,7 @@ describe('extend', () => {
     const { program, out, run } = cli({ DATABASE_URL: database('help.db'), TANDEM_SECRET: secret });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['serve', 'worker', 'relay', 'token', 'audit', 'migrate', 'projections'],
+      ['serve', 'worker', 'relay', 'token', 'audit', 'migrate', 'projections', 'timers'],
     );
     await assert.rejects(run('--help'), (e: unknown) => e instanceof CommanderError && e.exitCode === 0);
     assert.match(out.join(''), /Usage: tandem/);

@@ -3,14 +3,22 @@ import { describe, it } from 'node:test';
 import { loadHttpConfig } from '@tandem/cli';
 
 describe('readiness thresholds from the environment', () => {
-  it('default to 30 s of lag for 60 s', () => {
-    assert.deepEqual(loadHttpConfig({}).readiness, { maxLagSeconds: 30, lagGraceSeconds: 60 });
+  it('default to 30 s of lag for 60 s, and timers overdue by 60 s', () => {
+    assert.deepEqual(loadHttpConfig({}).readiness, {
+      maxLagSeconds: 30,
+      lagGraceSeconds: 60,
+      maxTimerDelaySeconds: 60,
+    });
   });
 
-  it('read TANDEM_READY_MAX_LAG_SECONDS and TANDEM_READY_LAG_GRACE_SECONDS', () => {
+  it('read TANDEM_READY_MAX_LAG_SECONDS, TANDEM_READY_LAG_GRACE_SECONDS and TANDEM_READY_MAX_TIMER_DELAY_SECONDS', () => {
     assert.deepEqual(
-      loadHttpConfig({ TANDEM_READY_MAX_LAG_SECONDS: '5', TANDEM_READY_LAG_GRACE_SECONDS: '0.5' }).readiness,
-      { maxLagSeconds: 5, lagGraceSeconds: 0.5 },
+      loadHttpConfig({
+        TANDEM_READY_MAX_LAG_SECONDS: '5',
+        TANDEM_READY_LAG_GRACE_SECONDS: '0.5',
+        TANDEM_READY_MAX_TIMER_DELAY_SECONDS: '7',
+      }).readiness,
+      { maxLagSeconds: 5, lagGraceSeconds: 0.5, maxTimerDelaySeconds: 7 },
     );
   });
 

@@ -118,6 +118,8 @@ export {
   timerSchedulerJob,
   type TimerCommandBus,
   type TimerFiring,
+  type SchedulerFailpoint,
+  type SchedulerFailpointHandler,
   type TimerSchedulerOptions,
 } from './timers/timer-scheduler.js';
 export type { TimerOptions } from './timers/timer-options.js';

@@ -33,6 +33,11 @@ import type { Reaction } from './reactions/define-reaction.js';
 import type { ReactionHost } from './reactions/reaction-host.js';
 import type { Workflow } from './workflows/define-workflow.js';
 import type { Store } from './write/store.js';
+import { randomUUID } from 'node:crypto';
+import type { JobStatus } from './jobs/leased-job.js';
+import type { TimerStore } from './timers/timer-store.js';
+import { TimerScheduler } from './timers/timer-scheduler.js';
+import { schedulerFailpointOf, timerOptionKeys, type TimerOptions } from './timers/timer-options.js';
 
 /**
  * Everything an application declares. `Commands` and `Queries` are the registries as written, so
@@ -91,6 +96,11 @@ export interface TandemOptions<
     | 'staleStatusMs'
     | 'controlPollMs'
   >;
+  /**
+   * How this application fires its timers: the scheduler's poll and batch, or `enabled: false`.
+   * `start()` starts the scheduler (under a lease in the default read store: one process fires).
+   */
+  readonly timers?: TimerOptions;
 }
 
 /** Every key {@link TandemOptions} has, for the run-time check of unknown options. */
@@ -109,6 +119,7 @@ const tandemOptionKeys = [
   'readStores',
   'cursorKey',
   'daemon',
+  'timers',
 ] as const satisfies readonly (keyof TandemOptions)[];
 
 /** The command bus options an application passes through (afterAppend is createTandem's own). */
@@ -197,6 +208,15 @@ export interface Tandem<
   readonly projections: ProjectionDaemon | undefined;
   /** The query bus, when the application declares queries. */
   readonly queries: QueryBus | undefined;
+  /** The store's durable timers: what status, metrics and the admin API read. */
+  readonly timers: TimerStore;
+  /**
+   * What fires due timers, unless `timers.enabled` is false or there is no read store to hold its
+   * lease in; it runs from `start()` to `close()`.
+   */
+  readonly scheduler: TimerScheduler | undefined;
+  /** The background jobs' status in this process (the timer scheduler's, retention's...). */
+  jobs(): readonly JobStatus[];
   /**
    * Sends one command through the pipeline. `type` must name a declared command and `data` must be
    * what that command takes; the result's `ids` are the command's. Unchecked input belongs on the
@@ -213,13 +233,14 @@ export interface Tandem<
     request: TypedQueryRequest<Queries[number], N>,
   ): Promise<TypedQueryOutcome<QueryViewOf<QueryNamed<Queries[number], N>>>>;
   /**
-   * Starts the projection daemon (rebuilding changed versions); a no-op without projections. With
-   * `ownership`, it runs only the projections it holds leases on, sharing them with other processes.
+   * Starts the projection daemon (rebuilding changed versions), then the timer scheduler. With
+   * `ownership`, the daemon runs only the projections it holds leases on, sharing them with other
+   * processes, and the scheduler's lease is held as `ownership.owner`.
    */
   start(options?: { readonly ownership?: ProjectionOwnership }): Promise<void>;
   /**
-   * Stops the daemon and closes what its projections hold (a relay's publisher, see
-   * `ProjectionDaemon.close`), then the extra read stores, then the store.
+   * Stops the scheduler and the daemon and closes what its projections hold (a relay's publisher,
+   * see `ProjectionDaemon.close`), then the extra read stores, then the store.
    */
   close(): Promise<void>;
 }
@@ -238,6 +259,7 @@ export async function createTandem<
   assertKnownOptions('createTandem retry', options.retry, retryPolicyKeys);
   assertKnownOptions('createTandem daemon', options.daemon, daemonOptionKeys);
   assertKnownOptions('createTandem daemon retry', options.daemon?.retry, retryPolicyKeys);
+  assertKnownOptions('createTandem timers', options.timers, timerOptionKeys);
   const upcasters = new Upcasters(options.upcasters);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
@@ -290,6 +312,11 @@ export async function createTandem<
       ? {}
       : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
   }));
+  const scheduler = timerScheduler(
+    options,
+    commands,
+    readStore ?? options.readStore ?? options.store.readStore?.(),
+  );
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
   const queries =
@@ -307,6 +334,9 @@ export async function createTandem<
     upcasters,
     projections,
     queries,
+    timers: options.store.timers,
+    scheduler,
+    jobs: () => (scheduler === undefined ? [] : [scheduler.status()]),
     // The typed signatures only narrow what callers may pass; the bus checks everything again.
     execute: ((request: CommandRequest) => commands.execute(request)) as Tandem<Commands, Queries>['execute'],
     query: ((request: TypedQueryRequest<AnyQueryDefinition, string>) =>
@@ -318,9 +348,11 @@ export async function createTandem<
         : queries.execute(request)) as Tandem<Commands, Queries>['query'],
     start: async (startOptions) => {
       await projections?.start(startOptions);
+      scheduler?.start(startOptions?.ownership?.owner ?? `process:${randomUUID()}`);
     },
     close: async () => {
       try {
+        await scheduler?.stop();
         // Stops the runners, then closes what projections hold outside the store (relays' brokers).
         await projections?.close();
         // Each once, and never the default one, which the store closes.
@@ -332,6 +364,27 @@ export async function createTandem<
       }
     },
   };
+}
+
+/** The application's timer scheduler, unless disabled or without a read store for its lease. */
+function timerScheduler(
+  options: TandemOptions<readonly AnyCommandDefinition[], readonly AnyQueryDefinition[]>,
+  commands: CommandBus,
+  readStore: ReadStore | undefined,
+): TimerScheduler | undefined {
+  const timers = options.timers ?? {};
+  if (timers.enabled === false || readStore === undefined) return undefined;
+  const { enabled: _enabled, logger, ...tuning } = timers;
+  const store = options.store;
+  return new TimerScheduler({
+    ...tuning,
+    timers: store.timers,
+    commands,
+    transaction: (work) => store.transaction(work),
+    leases: readStore.leases,
+    logger: logger ?? options.daemon?.logger,
+    failpoint: schedulerFailpointOf(timers),
+  });
 }
 
 /** The keys of `options` that are in `keys` (and set), as a new object. */

@@ -1,4 +1,5 @@
 import { maintenanceActions } from '@tandem/core';
+import { timerStates } from './admin-timer-routes.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 
@@ -102,6 +103,44 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
           200: {
             description: 'The request.',
             content: { 'application/json': { schema: maintenanceRequest } },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/timers': {
+      get: {
+        operationId: 'adminListTimers',
+        summary:
+          'Timers: counts by state, overdue ones, the timers selected, the jobs that fire them (admin only)',
+        description:
+          "Pending timers come earliest due first, the others latest first. Times are the database's.",
+        security,
+        parameters: [
+          { name: 'state', in: 'query', schema: { type: 'string', enum: [...timerStates] } },
+          { name: 'timerId', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 256 } },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        ],
+        responses: {
+          200: {
+            description: '`summary`, `timers` and `jobs`.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['summary', 'timers', 'jobs'],
+                  properties: {
+                    summary: { type: 'object' },
+                    timers: { type: 'array', items: { type: 'object' } },
+                    jobs: { type: 'array', items: { type: 'object' } },
+                  },
+                },
+              },
+            },
           },
           ...problems(statuses),
         },

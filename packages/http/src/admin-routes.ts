@@ -11,6 +11,7 @@ import {
 import { maintenanceActions } from '@tandem/core';
 import { isMaintenanceAction } from '@tandem/core/adapter';
 import { sendProblem } from './send-problem.js';
+import { registerAdminTimerRoutes } from './admin-timer-routes.js';
 
 /** Options for {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -69,7 +70,8 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * projection) store a maintenance request that whichever process holds the projection's lease
  * performs, exactly as `tandem projections <action>` does; `GET /admin/projections/requests/{id}`
  * follows one. A rebuild answers 202 at once; the others wait up to `quickWaitMs` and answer 200
- * with the outcome (a failed action is `state: 'failed'` with its `error`), else 202.
+ * with the outcome (a failed action is `state: 'failed'` with its `error`), else 202. And
+ * `GET /admin/timers` (see `admin-timer-routes.ts`).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -78,6 +80,7 @@ export function registerAdminRoutes(
 ): void {
   const quickWaitMs = options.quickWaitMs ?? 10_000;
   const daemon = tandem.projections;
+  registerAdminTimerRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
     const refusal = adminOnly(request);

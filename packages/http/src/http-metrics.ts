@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Tandem } from '@tandem/core';
 import { registerProjectionMetrics } from './projection-metrics.js';
+import { registerTimerMetrics } from './timer-metrics.js';
 import { Readiness } from './readiness.js';
 import type { RateLimitReason } from './rate-limits.js';
 import { unhandledRejectionCount } from './rejection-guard.js';
@@ -21,8 +22,8 @@ export interface HttpMetrics {
 }
 
 /**
- * Prometheus metrics: the process, the log head, the projections (`projection-metrics.ts`) and
- * readiness (`tandem_ready`, judged by `readiness` as `/health/ready` does); requests refused by
+ * Prometheus metrics: the process, the log head, the projections (`projection-metrics.ts`), the
+ * timers and background jobs (`timer-metrics.ts`) and readiness (`tandem_ready`, judged by `readiness` as `/health/ready` does); requests refused by
  * the rate limits, by reason; and unhandled promise rejections the process guard caught.
  */
 export function createHttpMetrics(tandem: Tandem, readiness = new Readiness(tandem)): HttpMetrics {
@@ -41,6 +42,7 @@ export function createHttpMetrics(tandem: Tandem, readiness = new Readiness(tand
     },
   });
   const projections = registerProjectionMetrics(registry, tandem, readiness);
+  const stopTimerMetrics = registerTimerMetrics(registry, tandem, () => projections.report());
   const rateLimited = new Counter({
     name: 'tandem_http_rate_limited_total',
     help: 'Requests answered 429 by the rate limits, by the bucket that was spent',
@@ -67,6 +69,7 @@ export function createHttpMetrics(tandem: Tandem, readiness = new Readiness(tand
     },
     close: () => {
       stopCommandMetrics();
+      stopTimerMetrics();
       projections.close();
     },
   };

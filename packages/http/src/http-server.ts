@@ -136,6 +136,7 @@ const knownRateLimitOptions = [
 const knownReadinessOptions = [
   'maxLagSeconds',
   'lagGraceSeconds',
+  'maxTimerDelaySeconds',
   'now',
 ] as const satisfies readonly (keyof ReadinessOptions)[];
 

@@ -48,7 +48,7 @@ function projectionDetails(s: ProjectionStatus): Record<string, unknown> {
 /**
  * `GET /health/live` (200 while the process serves), `GET /health/ready` (200, or 503 with the
  * causes: store unreachable, a projection stopped on an error or stalled, lag over its bound for
- * its grace; see `Readiness`), `GET /health` (the same as ready, its status `ok` when ready, for
+ * its grace; see `Readiness`; a failing job or overdue timers are `degraded`), `GET /health` (the same as ready, its status `ok` when ready, for
  * existing probes) and `GET /metrics`, as `access` allows.
  */
 export function registerOperationsRoutes(
@@ -71,6 +71,8 @@ export function registerOperationsRoutes(
       store: tandem.store.name,
       ...(report.head === undefined ? {} : { head: report.head }),
       projections: report.projections.map(projectionDetails),
+      ...(report.jobs.length === 0 ? {} : { jobs: report.jobs }),
+      ...(report.timers === undefined ? {} : { timers: report.timers }),
     };
   };
   app.get('/health/live', async () => ({ status: 'live' }));

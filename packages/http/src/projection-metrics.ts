@@ -14,6 +14,8 @@ export interface ProjectionMetrics {
   refresh(): Promise<void>;
   /** Stops listening to the daemon. */
   close(): void;
+  /** The readiness look of the last scrape, for the other gauges read from it (timers). */
+  report(): ReadinessReport | undefined;
 }
 
 const labelNames = ['projection', 'namespace'] as const;
@@ -166,6 +168,7 @@ export function registerProjectionMetrics(
     async refresh() {
       report = await readiness.check();
     },
+    report: () => report,
     close: unobserve,
   };
 }

@@ -1,4 +1,4 @@
-import type { LocalProjectionStatus, ProjectionStatus, Tandem } from '@tandem/core';
+import type { JobStatus, LocalProjectionStatus, ProjectionStatus, Tandem, TimerSummary } from '@tandem/core';
 
 /** When `/health/ready` answers 503 for lag (see `TANDEM_READY_*` in docs/operations.md). */
 export interface ReadinessOptions {
@@ -6,6 +6,11 @@ export interface ReadinessOptions {
   readonly maxLagSeconds?: number;
   /** How long lag must stay above `maxLagSeconds` before the server is not ready; default 60. */
   readonly lagGraceSeconds?: number;
+  /**
+   * How long past its due time (by the database's clock) a pending timer may wait, while this
+   * process holds the scheduler's lease, before the process is `degraded`; default 60.
+   */
+  readonly maxTimerDelaySeconds?: number;
   /** Now in milliseconds, for the grace period; default `Date.now`. */
   readonly now?: () => number;
 }
@@ -13,7 +18,17 @@ export interface ReadinessOptions {
 /** Why a server is not ready. */
 export interface ReadinessCause {
   /** What is wrong. */
-  readonly kind: 'store-unreachable' | 'stopped-on-error' | 'stalled' | 'lagging';
+  readonly kind:
+    | 'store-unreachable'
+    | 'stopped-on-error'
+    | 'stalled'
+    | 'lagging'
+    /** A background job (the timer scheduler) whose last round failed. */
+    | 'job-failing'
+    /** Timers overdue past the bound while this process holds the scheduler's lease. */
+    | 'timers-overdue';
+  /** The background job concerned, for job and timer causes. */
+  readonly job?: string;
   /** The projection and namespace concerned, for projection causes. */
   readonly projection?: string;
   readonly namespace?: string;
@@ -30,7 +45,9 @@ export interface ReadinessReport {
    * projection that delivers to a broker) stopped, stalled or lagging. Its broker being down
    * delays what other services receive, not what this one answers; taking every HTTP server out
    * of the load balancer for it would turn a broker outage into an outage of the app. The
-   * projection alerts still fire for relays (they are projections in `/metrics`).
+   * projection alerts still fire for relays (they are projections in `/metrics`). A failing
+   * background job, and timers overdue while this process fires them, are `degraded` too: they
+   * delay what happens later, not what this process answers now.
    */
   readonly degraded: readonly ReadinessCause[];
   /** The log's head; undefined when the store could not be read. */
@@ -39,6 +56,10 @@ export interface ReadinessReport {
   readonly projections: readonly ProjectionStatus[];
   /** Without the store: what this process knows of its runners (stalls included). */
   readonly local: readonly LocalProjectionStatus[];
+  /** The background jobs of this process (the timer scheduler...). */
+  readonly jobs: readonly JobStatus[];
+  /** The timers' counts; undefined when the store could not be read. */
+  readonly timers: TimerSummary | undefined;
 }
 
 function errorText(error: unknown): string {
@@ -50,12 +71,15 @@ function errorText(error: unknown): string {
  * error or stalled (a paused one is maintenance, not a fault: its lag still counts), or a
  * projection's lag has stayed above `maxLagSeconds` for `lagGraceSeconds`. Lag is judged from the
  * looks it is asked for (probes, scrapes): the grace starts at the first look that saw it. The
- * same faults of a relay are reported as `degraded`, without making the process unready.
+ * same faults of a relay are reported as `degraded`, without making the process unready, and so
+ * are a failing background job and timers overdue by more than `maxTimerDelaySeconds` while this
+ * process holds the scheduler's lease.
  */
 export class Readiness {
   readonly #tandem: Tandem;
   readonly #maxLag: number;
   readonly #graceMs: number;
+  readonly #maxTimerDelayMs: number;
   readonly #now: () => number;
   /** Since when each namespace has been seen lagging. */
   readonly #lagging = new Map<string, number>();
@@ -64,6 +88,7 @@ export class Readiness {
     this.#tandem = tandem;
     this.#maxLag = options.maxLagSeconds ?? 30;
     this.#graceMs = (options.lagGraceSeconds ?? 60) * 1000;
+    this.#maxTimerDelayMs = (options.maxTimerDelaySeconds ?? 60) * 1000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -79,15 +104,27 @@ export class Readiness {
     const causes: ReadinessCause[] = [];
     const degraded: ReadinessCause[] = [];
     const blame = (s: LocalProjectionStatus) => (relays.has(s.name) ? degraded : causes);
+    const jobs = this.#tandem.jobs();
+    for (const job of jobs)
+      if (job.state === 'failing')
+        degraded.push({
+          kind: 'job-failing',
+          job: job.name,
+          message: `job ${job.name} is failing: ${job.lastError?.message ?? 'unknown error'}`,
+        });
+    let timers: TimerSummary | undefined;
     try {
       head = await this.#tandem.events.headPosition();
       projections = (await daemon?.overview()) ?? [];
+      timers = await this.#tandem.timers.summary();
     } catch (error) {
       causes.push({ kind: 'store-unreachable', message: `the store cannot be read: ${errorText(error)}` });
       // What is known without the store still names stalled and stopped projections.
       for (const s of local) blame(s).push(...projectionCauses(s));
-      return { ready: false, causes, degraded, head, projections, local };
+      return { ready: false, causes, degraded, head, projections, local, jobs, timers };
     }
+    const overdue = this.#overdue(timers, jobs);
+    if (overdue !== undefined) degraded.push(overdue);
     const now = this.#now();
     const seen = new Set<string>();
     for (const s of projections) {
@@ -109,7 +146,24 @@ export class Readiness {
     }
     for (const namespace of [...this.#lagging.keys()])
       if (!seen.has(namespace)) this.#lagging.delete(namespace);
-    return { ready: causes.length === 0, causes, degraded, head, projections, local };
+    return { ready: causes.length === 0, causes, degraded, head, projections, local, jobs, timers };
+  }
+
+  /**
+   * Overdue timers past the bound, judged only where the scheduler runs: a standby process cannot
+   * fire them, and the one holding the lease reports it.
+   */
+  #overdue(timers: TimerSummary, jobs: readonly JobStatus[]): ReadinessCause | undefined {
+    const scheduler = jobs.find((job) => job.name === 'tandem-scheduler');
+    if (scheduler?.state !== 'running' || timers.overdue === 0 || timers.nextDueAt === undefined)
+      return undefined;
+    const lateMs = Date.parse(timers.now) - Date.parse(timers.nextDueAt);
+    if (!(lateMs > this.#maxTimerDelayMs)) return undefined;
+    return {
+      kind: 'timers-overdue',
+      job: scheduler.name,
+      message: `${timers.overdue} timer(s) overdue, the oldest by ${Math.round(lateMs / 1000)} s (over ${this.#maxTimerDelayMs / 1000} s)`,
+    };
   }
 }
 

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MemoryStore, type Tandem } from '@tandem/core';
 import { createHttpServer, signToken } from '@tandem/http';
-import { admin, counterApp, counterProjection, eventually, faults } from '@tandem/testing';
+import {
+  admin,
+  counterApp,
+  counterProjection,
+  eventually,
+  faults,
+  incrementTimer,
+  scheduleTimers,
+} from '@tandem/testing';
 import type { FastifyInstance } from 'fastify';
 import { secret } from './test-app.js';
 
@@ -244,6 +252,105 @@ describe('admin API: projections', () => {
       const missing = await app.inject({ method: 'GET', url: `/admin/projections/requests/${id}`, headers });
       assert.equal(missing.statusCode, 404, id);
       assert.equal(missing.json<{ code: string }>().code, 'not-found');
+    }
+  });
+});
+
+describe('admin API: timers', () => {
+  it('GET /admin/timers: admins only; the summary, the timers selected and the jobs', async () => {
+    const { app, tandem, as } = await adminServer();
+    const anonymous = await app.inject({ method: 'GET', url: '/admin/timers' });
+    assert.equal(anonymous.statusCode, 401);
+    const customer = await app.inject({
+      method: 'GET',
+      url: '/admin/timers',
+      headers: { authorization: as.customer },
+    });
+    assert.equal(customer.statusCode, 403);
+    assert.equal(customer.json<{ code: string }>().code, 'forbidden');
+    await scheduleTimers(
+      tandem.store,
+      incrementTimer('later', 'a', 3_600_000),
+      incrementTimer('gone', 'a', 3_600_000),
+    );
+    await tandem.store.transaction((tx) => tx.timers.cancel('gone'));
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/admin/timers?state=pending&limit=10',
+      headers: { authorization: as.admin },
+    });
+    assert.equal(listed.statusCode, 200);
+    const body = listed.json<{
+      summary: { pending: number; cancelled: number; now: string };
+      timers: { timerId: string; state: string }[];
+      jobs: { name: string; state: string }[];
+    }>();
+    assert.equal(body.summary.pending, 1);
+    assert.equal(body.summary.cancelled, 1);
+    assert.deepEqual(
+      body.timers.map((t) => [t.timerId, t.state]),
+      [['later', 'pending']],
+    );
+    assert.deepEqual(
+      body.jobs.map((j) => j.name),
+      ['tandem-scheduler'],
+    );
+    const byName = await app.inject({
+      method: 'GET',
+      url: '/admin/timers?timerId=gone',
+      headers: { authorization: as.admin },
+    });
+    assert.deepEqual(
+      byName.json<{ timers: { state: string }[] }>().timers.map((t) => t.state),
+      ['cancelled'],
+    );
+  });
+
+  it('/metrics and /health show the timers and the scheduler job', async () => {
+    const { app, tandem } = await adminServer();
+    await openAndIncrement(tandem, 'a', 1);
+    await scheduleTimers(tandem.store, incrementTimer('now', 'a'), incrementTimer('later', 'a', 3_600_000));
+    // The scheduler this process started fires the due timer within its poll.
+    await eventually(async () => (await tandem.timers.summary()).fired === 1);
+    const metrics = await eventually(async () => {
+      const scraped = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(scraped, /^tandem_job_up\{job="tandem-scheduler"\} 1$/m);
+      return scraped;
+    });
+    assert.match(metrics, /^tandem_timers_fired_total\{outcome="committed"\} 1$/m);
+    assert.match(metrics, /^tandem_timers_fired_total\{outcome="refused"\} 0$/m);
+    assert.match(metrics, /^tandem_timers_pending 1$/m);
+    assert.match(metrics, /^tandem_timers_overdue 0$/m);
+    const health = (await app.inject({ method: 'GET', url: '/health' })).json<{
+      jobs: { name: string; state: string }[];
+      timers: { pending: number; fired: number };
+    }>();
+    assert.deepEqual(
+      health.jobs.map((j) => [j.name, j.state]),
+      [['tandem-scheduler', 'running']],
+    );
+    assert.equal(health.timers.pending, 1);
+    assert.equal(health.timers.fired, 1);
+  });
+
+  it('refuses bad parameters as a validation problem naming them, hostile text included', async () => {
+    const { app, as } = await adminServer();
+    for (const query of [
+      'state=sleeping',
+      'limit=0',
+      'timerId=%00',
+      'timerId=%ED%A0%80',
+      'nope=1',
+      'limit=1&limit=2',
+    ]) {
+      const answer = await app.inject({
+        method: 'GET',
+        url: `/admin/timers?${query}`,
+        headers: { authorization: as.admin },
+      });
+      assert.equal(answer.statusCode, 400, query);
+      assert.match(String(answer.headers['content-type']), /problem\+json/);
+      assert.equal(answer.json<{ code: string }>().code, 'validation', query);
     }
   });
 });

@@ -76,6 +76,7 @@ describe('GET /openapi.json', () => {
         '/admin/projections/{name}/{action}',
         '/admin/projections/verify',
         '/admin/projections/requests/{id}',
+        '/admin/timers',
       ],
       'and the admin API',
     );

@@ -7,7 +7,14 @@ describe('operations endpoints', () => {
   it('are public by default: /health with its details and /metrics', async () => {
     const server = await testServer();
     const health = await server.app.inject({ method: 'GET', url: '/health' });
-    assert.deepEqual(Object.keys(health.json()).sort(), ['head', 'projections', 'status', 'store']);
+    assert.deepEqual(Object.keys(health.json()).sort(), [
+      'head',
+      'jobs',
+      'projections',
+      'status',
+      'store',
+      'timers',
+    ]);
     assert.equal((await server.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProjectionStatus, Tandem } from '@tandem/core';
+import type { JobStatus, ProjectionStatus, Tandem, TimerSummary } from '@tandem/core';
 import { Readiness } from '@tandem/http';
 
 /** A status with `lagSeconds` of lag and nothing else wrong. */
@@ -24,9 +24,25 @@ function lagging(lagSeconds: number): ProjectionStatus {
   };
 }
 
+/** No timers, no jobs: what the projection cases' apps report of them. */
+const noTimers = {
+  jobs: () => [],
+  timers: {
+    summary: async (): Promise<TimerSummary> => ({
+      pending: 0,
+      overdue: 0,
+      fired: 0,
+      refused: 0,
+      cancelled: 0,
+      now: new Date(0).toISOString(),
+    }),
+  },
+};
+
 /** An app whose only projection reports `lag()` seconds of lag. */
 function app(lag: () => number): Tandem {
   return {
+    ...noTimers,
     events: { headPosition: async () => 500 },
     projections: { localStatus: () => [], overview: async () => [lagging(lag())] },
   } as unknown as Tandem;
@@ -80,6 +96,7 @@ describe('readiness: relays', () => {
   });
   const appWith = (statuses: ProjectionStatus[]): Tandem =>
     ({
+      ...noTimers,
       events: { headPosition: async () => 500 },
       projections: {
         // A relay is a projection that delivers; the others apply.
@@ -110,5 +127,67 @@ describe('readiness: relays', () => {
       [['stalled', 'orders']],
     );
     assert.equal(report.degraded.length, 1);
+  });
+});
+
+describe('readiness: timers and background jobs', () => {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 11, 7, 12, 0, seconds)).toISOString();
+  /** An app with no projections, whose scheduler is `state` here and whose oldest timer is due `lateSeconds` ago. */
+  const appWith = (state: JobStatus['state'], lateSeconds: number | undefined): Tandem =>
+    ({
+      events: { headPosition: async () => 0 },
+      projections: undefined,
+      jobs: (): JobStatus[] => [
+        {
+          name: 'tandem-scheduler',
+          state,
+          runs: 3,
+          ...(state === 'failing' ? { lastError: { message: 'connection refused', at: at(0) } } : {}),
+        },
+      ],
+      timers: {
+        summary: async (): Promise<TimerSummary> => ({
+          pending: 2,
+          overdue: lateSeconds === undefined ? 0 : 1,
+          fired: 0,
+          refused: 0,
+          cancelled: 0,
+          ...(lateSeconds === undefined ? {} : { nextDueAt: at(0) }),
+          now: at(lateSeconds ?? 0),
+        }),
+      },
+    }) as unknown as Tandem;
+
+  it('timers overdue past the bound, where the scheduler runs, degrade the report; ready stays true', async () => {
+    const report = await new Readiness(appWith('running', 61), { maxTimerDelaySeconds: 60 }).check();
+    assert.equal(report.ready, true);
+    assert.deepEqual(
+      report.degraded.map((c) => [c.kind, c.job]),
+      [['timers-overdue', 'tandem-scheduler']],
+    );
+    assert.equal(report.timers?.overdue, 1);
+    assert.equal(report.jobs[0]?.state, 'running');
+  });
+
+  it('overdue within the bound, or on a standby process, is not a fault', async () => {
+    assert.deepEqual(
+      (await new Readiness(appWith('running', 59), { maxTimerDelaySeconds: 60 }).check()).degraded,
+      [],
+    );
+    assert.deepEqual(
+      (await new Readiness(appWith('standby', 600), { maxTimerDelaySeconds: 60 }).check()).degraded,
+      [],
+    );
+    assert.deepEqual((await new Readiness(appWith('running', undefined)).check()).degraded, []);
+  });
+
+  it('a failing job degrades the report with its error', async () => {
+    const report = await new Readiness(appWith('failing', undefined)).check();
+    assert.equal(report.ready, true);
+    assert.deepEqual(
+      report.degraded.map((c) => [c.kind, c.job]),
+      [['job-failing', 'tandem-scheduler']],
+    );
+    assert.match(report.degraded[0]?.message ?? '', /connection refused/);
   });
 });

@@ -17,6 +17,14 @@ export {
 export { describeDaemonConformance, type DaemonFixture } from './conformance/daemon-conformance.js';
 export { describeReactionConformance } from './conformance/reaction-conformance.js';
 export {
+  describeSchedulerConformance,
+  incrementTimer,
+  increments,
+  scheduleTimers,
+  timerNamed,
+  type SchedulerFixture,
+} from './conformance/scheduler-conformance.js';
+export {
   describeSplitPartitionsConformance,
   type SplitPartitionsFixture,
 } from './conformance/split-partitions-conformance.js';
@@ -72,6 +80,7 @@ export {
   type TestQueryOptions,
 } from './specs/test-app.js';
 export { withFailpoint } from './with-failpoint.js';
+export { withSchedulerFailpoint } from './with-scheduler-failpoint.js';
 export {
   checkpointBeforeAcknowledgement,
   killingPublisher,
