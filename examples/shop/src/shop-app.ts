@@ -70,7 +70,10 @@ export { shopQueries };
 export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
 
 /** Options of {@link createShopApp}. */
-export type ShopAppOptions = Pick<TandemOptions, 'daemon' | 'cursorKey' | 'readStores' | 'projections'> & {
+export type ShopAppOptions = Pick<
+  TandemOptions,
+  'daemon' | 'cursorKey' | 'readStores' | 'projections' | 'timers'
+> & {
   /** Where the projection daemon and failed audit writes are reported (the process logger). */
   readonly logger?: ProjectionLogger;
   /**
