@@ -16,6 +16,7 @@ const runnable = [
   'docs/guide/04-read-your-writes.md',
   'docs/guide/08-evolving-events.md',
   'docs/guide/09-error-catalog.md',
+  'docs/guide/10-timers.md',
   'packages/core/README.md',
 ];
 

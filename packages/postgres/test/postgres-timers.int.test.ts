@@ -23,9 +23,9 @@ const Remind = defineCommand({
   return [{ streamId: data.stream, events: [{ type: 'Reminded', data: {} }] }];
 });
 
-async function open(maxGroup?: number) {
-  const schema = `t_timers_${run}_${schemas.length}`;
-  schemas.push(schema);
+async function open(maxGroup?: number, reuse?: string) {
+  const schema = reuse ?? `t_timers_${run}_${schemas.length}`;
+  if (reuse === undefined) schemas.push(schema);
   return openPostgresStore({
     connectionString: url as string,
     schema,
@@ -121,6 +121,32 @@ if (url === undefined) {
         assert.ok(due >= before - 1 && due <= after + 1, `due ${timer?.dueAt} within the database's now`);
       } finally {
         await store.close();
+      }
+    });
+
+    it('keeps pending timers through a restart of the store', async () => {
+      const first = await open();
+      const schema = schemas.at(-1) as string;
+      try {
+        await first.transaction((tx) =>
+          tx.timers.schedule({
+            timerId: 'kept',
+            afterMs: 3_600_000,
+            command: { type: 'Ping', data: {} },
+            user: alice,
+          }),
+        );
+      } finally {
+        await first.close();
+      }
+      const second = await open(undefined, schema);
+      try {
+        const [kept] = await second.timers.list();
+        assert.equal(kept?.timerId, 'kept');
+        assert.equal(kept?.state, 'pending');
+        assert.equal(await second.timers.nextDue(), kept?.dueAt);
+      } finally {
+        await second.close();
       }
     });
   });
