@@ -30,7 +30,17 @@ describe('serve', () => {
     try {
       assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`${running.url}/health`);
-      assert.deepEqual(await health.json(), { status: 'ok', store: 'sqlite', head: 0, projections: [] });
+      const { jobs, timers, ...rest } = (await health.json()) as {
+        jobs: { name: string; state: string }[];
+        timers: { pending: number };
+      };
+      assert.deepEqual(rest, { status: 'ok', store: 'sqlite', head: 0, projections: [] });
+      // serve starts the timer scheduler with the projections; alone, this process holds its lease.
+      assert.deepEqual(
+        jobs.map((job) => job.name),
+        ['tandem-scheduler'],
+      );
+      assert.equal(timers.pending, 0);
       const token = await signToken({ sub: 'alice', role: 'customer' }, running.secret);
       const ping = await fetch(`${running.url}/commands/Ping`, {
         method: 'POST',

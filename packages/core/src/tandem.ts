@@ -312,11 +312,7 @@ export async function createTandem<
       ? {}
       : { afterAppend: (tx, appends, appended) => applyInline.apply(tx, appends, appended) }),
   }));
-  const scheduler = timerScheduler(
-    options,
-    commands,
-    readStore ?? options.readStore ?? options.store.readStore?.(),
-  );
+  const scheduler = timerScheduler(options, commands, readStore ?? options.readStore);
   const queryList = options.queries ?? [];
   if (queryList.length > 0 && projections === undefined) throw new Error('Queries need projections to read');
   const queries =
@@ -366,22 +362,31 @@ export async function createTandem<
   };
 }
 
-/** The application's timer scheduler, unless disabled or without a read store for its lease. */
+/**
+ * The application's timer scheduler, unless disabled or without a read store for its lease (the
+ * given one, else the store's own, built only when the scheduler starts).
+ */
 function timerScheduler(
   options: TandemOptions<readonly AnyCommandDefinition[], readonly AnyQueryDefinition[]>,
   commands: CommandBus,
   readStore: ReadStore | undefined,
 ): TimerScheduler | undefined {
   const timers = options.timers ?? {};
-  if (timers.enabled === false || readStore === undefined) return undefined;
-  const { enabled: _enabled, logger, ...tuning } = timers;
   const store = options.store;
+  if (timers.enabled === false || (readStore === undefined && store.readStore === undefined))
+    return undefined;
+  const { enabled: _enabled, logger, ...tuning } = timers;
   return new TimerScheduler({
     ...tuning,
     timers: store.timers,
     commands,
     transaction: (work) => store.transaction(work),
-    leases: readStore.leases,
+    leases: () => {
+      const leasesIn = readStore ?? store.readStore?.();
+      // Checked above: without a read store given, the store has its own.
+      if (leasesIn === undefined) throw new Error(`The ${store.name} store has no read store`);
+      return leasesIn.leases;
+    },
     logger: logger ?? options.daemon?.logger,
     failpoint: schedulerFailpointOf(timers),
   });

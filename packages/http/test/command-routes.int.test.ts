@@ -400,6 +400,16 @@ describe('other routes', () => {
     await post(server, 'OpenAccount', { accountId: 'a1' }, { 'idempotency-key': 'k' });
     const health = await server.app.inject({ method: 'GET', url: '/health' });
     assert.equal(health.statusCode, 200);
-    assert.deepEqual(health.json(), { status: 'ok', store: 'memory', head: 1, projections: [] });
+    const { jobs, timers, ...rest } = health.json<{
+      jobs: { name: string; state: string }[];
+      timers: { pending: number };
+    }>();
+    assert.deepEqual(rest, { status: 'ok', store: 'memory', head: 1, projections: [] });
+    // The app was never started: its scheduler is there, stopped.
+    assert.deepEqual(
+      jobs.map((job) => [job.name, job.state]),
+      [['tandem-scheduler', 'stopped']],
+    );
+    assert.equal(timers.pending, 0);
   });
 });

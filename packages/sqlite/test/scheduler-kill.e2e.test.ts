@@ -98,4 +98,40 @@ describe('timer scheduler under kills', () => {
       await app.close();
     }
   });
+
+  it('negative control: a scheduler that settles its timer after the command, without a key, repeats effects under the same kills', async () => {
+    const database = join(dir, 'naive.db');
+    const store = await openSqliteStore({ filename: database });
+    const app = await counterApp(store, { timers: { enabled: false } });
+    const timers = 8;
+    for (let i = 0; i < timers; i++)
+      await app.execute({
+        type: 'OpenCounter',
+        data: { counterId: `n${i}` },
+        user: admin,
+        commandId: `open-n${i}`,
+      });
+    await scheduleTimers(
+      store,
+      ...Array.from({ length: timers }, (_, i) => incrementTimer(`naive-${i}`, `n${i}`)),
+    );
+    try {
+      for (let kill = 0; kill < 3; kill++) {
+        const outcome = await startRelayChild([child], {
+          DATABASE: database,
+          VARIANT: 'settle-after',
+          KILL_POINT: 'after-commit',
+        }).ended;
+        assert.equal(outcome.signal, 'SIGKILL', outcome.output);
+      }
+      const counts = [];
+      for (let i = 0; i < timers; i++) counts.push(await increments(app, `n${i}`));
+      assert.ok(
+        counts.some((n) => n > 1),
+        `a killed naive scheduler fires a committed timer again: ${counts.join(', ')}`,
+      );
+    } finally {
+      await app.close();
+    }
+  });
 });

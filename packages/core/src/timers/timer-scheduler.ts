@@ -73,8 +73,11 @@ export interface TimerSchedulerOptions {
    * firing's key committed) is settled. The store's own `transaction`.
    */
   readonly transaction: <T>(work: (tx: { readonly timers: TransactionTimers }) => Promise<T>) => Promise<T>;
-  /** Where the scheduler's lease lives: the default read store's leases. */
-  readonly leases: ProjectionLeases;
+  /**
+   * Where the scheduler's lease lives: the default read store's leases, or a function answering
+   * them, called at `start` (an application builds its default read store only when it runs).
+   */
+  readonly leases: ProjectionLeases | (() => ProjectionLeases);
   /** The longest wait between two rounds, and so how late a timer may fire. Default 1 000 ms. */
   readonly pollIntervalMs?: number;
   /** Due timers fired per round, at most. Default 100. */
@@ -143,7 +146,7 @@ export class TimerScheduler {
     const options = this.#options;
     this.#job = new LeasedJob({
       name: timerSchedulerJob,
-      leases: options.leases,
+      leases: typeof options.leases === 'function' ? options.leases() : options.leases,
       owner,
       intervalMs: this.#pollIntervalMs,
       ...(options.leaseTtlMs === undefined ? {} : { ttlMs: options.leaseTtlMs }),
