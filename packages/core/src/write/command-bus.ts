@@ -71,7 +71,9 @@ export interface CommandBusOptions {
  */
 export interface ExecuteOptions {
   /**
-   * Runs inside the command's transaction, after its audit row: what it writes through `tx`
+   * Runs inside the command's transaction, after its audit row and before the timers its handler
+   * scheduled or cancelled are written (so the scheduler settles the timer it fires before the
+   * command's own handler can cancel or replace that name): what it writes through `tx`
    * commits with the command or not at all (the timer scheduler settles the timer it fired here).
    * If it throws, the transaction rolls back and the command's outcome is that error. It runs on
    * every attempt that reaches the commit (a concurrency retry or a group-commit rerun runs it

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import {
+  defineCommand,
   TandemError,
   timerCommandId,
   type CommandMiddleware,
@@ -12,7 +13,25 @@ import {
   type TimerScheduler,
 } from '@tandem/core';
 import { eventually } from '../eventually.js';
-import { admin, counterApp } from '../fixtures/counter-app.js';
+import { admin, counterApp, Increment, OpenCounter, ResetAll, Transfer } from '../fixtures/counter-app.js';
+import { objectSchema, str } from '../fixtures/test-schema.js';
+
+/**
+ * A recurring tick: increments its counter, then schedules its own next run under the same name a
+ * minute on. Its handler cancels the name first, as a handler ending something early does: the
+ * timer being fired must not be what it cancels.
+ */
+const Tick = defineCommand({
+  type: 'Tick',
+  schema: objectSchema<{ counterId: string }>({ counterId: str }),
+}).stateStored(async ({ data, timers }) => {
+  const timerId = `tick:${data.counterId}`;
+  timers.cancel(timerId);
+  timers.schedule({ timerId, afterMs: 60_000, command: { type: 'Tick', data } });
+  return [
+    { streamId: `counter-${data.counterId}`, events: [{ type: 'CounterIncremented', data: { by: 1 } }] },
+  ];
+});
 
 /** One process's view of the shared database: its store and the read store holding leases. */
 export interface SchedulerFixture {
@@ -79,6 +98,7 @@ export function describeSchedulerConformance(
     const built: { app: Tandem; store: Store; scheduler: TimerScheduler }[] = [];
     for (const fixture of fixtures) {
       const app = await counterApp(fixture.store, {
+        commands: [OpenCounter, Increment, Transfer, ResetAll, Tick],
         readStore: fixture.readStore,
         middleware: [faulty],
         timers: { pollIntervalMs: 20, batchSize: 50, logger: process.env.DBG ? console : quiet },
@@ -155,6 +175,24 @@ export function describeSchedulerConformance(
         assert.equal((await timerNamed(store, name)).state, 'refused');
       assert.equal(await increments(app, 'never-opened'), 0);
       assert.equal((await store.timers.summary()).refused, 3);
+    });
+
+    it('a fired command that cancels or reschedules its own timer name: fired once, the next one pending', async () => {
+      const { app, store, scheduler } = await fresh();
+      await open1(app, 'a');
+      await scheduleTimers(store, {
+        ...incrementTimer('tick:a', 'a'),
+        command: { type: 'Tick', data: { counterId: 'a' } },
+      });
+      const [first] = await store.timers.list({ timerId: 'tick:a' });
+      await scheduler.round();
+      await scheduler.round();
+      assert.equal(await increments(app, 'a'), 1);
+      const ticks = await store.timers.list({ timerId: 'tick:a' });
+      assert.deepEqual(ticks.map((t) => [t.id === first?.id ? 'first' : 'next', t.state]).sort(), [
+        ['first', 'fired'],
+        ['next', 'pending'],
+      ]);
     });
 
     it('does not fire a timer cancelled before it was due', async () => {

@@ -156,12 +156,6 @@ export function handleAndCommit(
       await tx.exclusive?.();
       await afterAppend(tx, appends, appended);
     }
-    if (timers.size > 0)
-      await timers.writeTo(tx.timers, {
-        user: context.user,
-        correlationId: context.metadata.correlationId,
-        causationId: context.commandId,
-      });
     const result: CommandResult = {
       commandId: context.commandId,
       commandType: definition.type,
@@ -189,6 +183,15 @@ export function handleAndCommit(
       at: context.metadata.timestamp,
     });
     if (context.within !== undefined) await context.within(tx, result);
+    // After `within`: a command a timer fired settles that timer first, so a handler that cancels
+    // or reschedules the same name (a recurring job, an end that also ends early) leaves the
+    // firing alone and acts on what comes next, instead of cancelling the timer being fired.
+    if (timers.size > 0)
+      await timers.writeTo(tx.timers, {
+        user: context.user,
+        correlationId: context.metadata.correlationId,
+        causationId: context.commandId,
+      });
     return result;
   }
 
