@@ -152,7 +152,7 @@ export const EndPromotion = defineCommand({
   type: 'EndPromotion',
   schema: z.strictObject({ promotionId: entityId }),
   authorize: requireRole('admin'),
-}).stateStored(async ({ data, metadata, timers }, sql) => {
+}).stateStored(async ({ data, timers }, sql) => {
   const [promotion] = await sql.query<{ product_id: string; active: number; ends_at: string | null }>(
     'SELECT product_id, active, ends_at FROM shop_promotions WHERE promotion_id = ?',
     [data.promotionId],
@@ -160,12 +160,10 @@ export const EndPromotion = defineCommand({
   if (promotion === undefined) throw new TandemError('not-found', `Promotion ${data.promotionId} not found`);
   if (Number(promotion.active) !== 1) reject(`Promotion ${data.promotionId} has already ended`);
   await sql.execute('UPDATE shop_promotions SET active = 0 WHERE promotion_id = ?', [data.promotionId]);
-  // Ended by hand before its end: its timer has nothing left to do. Only one with an end has a
-  // timer (and so an id a timer may be named by: any other is never looked up). Not when this IS
-  // the timer firing (its key is `timer:<id>`, see `timerCommandId`): cancelling the timer being
-  // fired would roll its own firing back, every round.
-  if (promotion.ends_at !== null && !metadata.commandId.startsWith('timer:'))
-    timers.cancel(promotionEndTimer(data.promotionId));
+  // Ended by hand before its end: its timer has nothing left to do (fired by that timer, the
+  // cancel finds it fired already). Only one with an end has a timer, and so an id a timer may be
+  // named by: any other is never looked up.
+  if (promotion.ends_at !== null) timers.cancel(promotionEndTimer(data.promotionId));
   return [
     emit(productStream(promotion.product_id), {
       type: 'PromotionEnded',
