@@ -1,12 +1,19 @@
 import { createCli, openStore } from '@tandem/cli';
+import type { Store } from '@tandem/core';
 import { InvalidArgumentError } from 'commander';
 import { seedProducts } from './seed.js';
-import { createShopApp, shopDatabaseUrl } from './shop-app.js';
+import { paymentTimeoutMs } from './orders/payment-timeout.js';
+import { createShopApp, shopDatabaseUrl, type ShopAppOptions } from './shop-app.js';
+
+// Read before anything opens: a bad value stops every subcommand with the variable's name.
+const paymentTimeout = paymentTimeoutMs(process.env);
+const createApp = (store: Store, options: ShopAppOptions = {}) =>
+  createShopApp(store, { ...options, paymentTimeoutMs: paymentTimeout });
 
 const program = createCli({
   name: 'tandem',
   description: 'The Tandem shop: serve it, mint tokens, read the audit trail, seed demo data',
-  createApp: createShopApp,
+  createApp,
   databaseUrl: shopDatabaseUrl,
   extend(cli, config) {
     cli
@@ -24,7 +31,7 @@ const program = createCli({
         100,
       )
       .action(async (flags: { products: number }) => {
-        const app = await createShopApp(await openStore(config.databaseUrl));
+        const app = await createApp(await openStore(config.databaseUrl));
         try {
           const created = await seedProducts(app, flags.products, (line) =>
             process.stdout.write(`${line}\n`),

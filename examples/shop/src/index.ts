@@ -1,4 +1,27 @@
-export { createShopApp, shopCommands, shopProjections, shopQueries, type ShopApp } from './shop-app.js';
+export {
+  createShopApp,
+  shopCommands,
+  shopProjections,
+  shopQueries,
+  shopReactions,
+  type ShopApp,
+  type ShopAppOptions,
+} from './shop-app.js';
+export {
+  deadlineTimer,
+  paymentDeadline,
+  paymentDeadlinePrincipal,
+  type PaymentDeadlineInput,
+  type PaymentDeadlineState,
+} from './orders/payment-deadline.js';
+export { defaultPaymentTimeoutMs, paymentTimeoutMs } from './orders/payment-timeout.js';
+export { CancelUnpaidOrder, systemRole } from './orders/cancel-unpaid-order.js';
+export { promotionEndTimer } from './catalog/catalog-commands.js';
+export {
+  notificationStream,
+  type CustomerNotificationEvent,
+  type NotificationKind,
+} from './customer-notifications/customer-notification-events.js';
 export { seedProductData, seedProductId, seedProducts } from './seed.js';
 export {
   inventoryDecider,

@@ -1,10 +1,18 @@
 import { loadConfig, redactUrl, serve } from '@tandem/cli';
 import { signToken } from '@tandem/http';
+import { paymentTimeoutMs } from './orders/payment-timeout.js';
 import { createShopApp, shopDatabaseUrl } from './shop-app.js';
 
 // `npm start`: the shop on embedded SQLite (or whatever DATABASE_URL names).
 const config = loadConfig(process.env, { databaseUrl: shopDatabaseUrl });
-const running = await serve({ config, createApp: createShopApp, title: 'Tandem shop', handleSignals: true });
+// Read before anything opens: a bad value stops the start with the variable's name.
+const paymentTimeout = paymentTimeoutMs(process.env);
+const running = await serve({
+  config,
+  createApp: (store, options) => createShopApp(store, { ...options, paymentTimeoutMs: paymentTimeout }),
+  title: 'Tandem shop',
+  handleSignals: true,
+});
 // An admin token on stdout is a convenience for trying the shop, valid 12 hours (less if
 // TANDEM_TOKEN_MAX_LIFETIME is less). In production stdout goes to logs, where a token would
 // outlive its purpose, so there the operator mints one on purpose.

@@ -14,9 +14,15 @@ import {
 } from './catalog/catalog-commands.js';
 import { catalogMigrations } from './catalog/catalog-tables.js';
 import { AdjustInventory } from './inventory/adjust-inventory.js';
+import { RecordShipmentNotification } from './customer-notifications/record-shipment-notification.js';
+import { shipmentNotifications } from './customer-notifications/shipment-notifications.js';
+import { CancelUnpaidOrder } from './orders/cancel-unpaid-order.js';
 import { CancelOrder, ConfirmPayment, ShipOrder } from './orders/order-lifecycle.js';
+import { paymentDeadline } from './orders/payment-deadline.js';
+import { defaultPaymentTimeoutMs } from './orders/payment-timeout.js';
 import { PlaceOrder } from './orders/place-order.js';
 import { shopQueries } from './queries/shop-queries.js';
+import { customerNotificationsProjection } from './read-models/customer-notifications.js';
 import { inventoryLevelsProjection } from './read-models/inventory-levels.js';
 import { orderHistoryProjection } from './read-models/order-history.js';
 import { orderSummariesProjection } from './read-models/order-summaries.js';
@@ -38,38 +44,58 @@ export const shopCommands = [
   ConfirmPayment,
   ShipOrder,
   CancelOrder,
+  CancelUnpaidOrder,
+  RecordShipmentNotification,
 ];
 
-/** The seeds' read models: one OrderPlaced fans out to all of the order ones. */
+/**
+ * The shop's read models: the seeds' five (one OrderPlaced fans out to all of the order ones) and
+ * the customer notifications the shipment-notifications reaction records.
+ */
 export const shopProjections = [
   productPagesProjection,
   orderSummariesProjection,
   orderHistoryProjection,
   inventoryLevelsProjection,
   revenueProjection,
+  customerNotificationsProjection,
 ];
+
+/** The shop's reactions: commands that follow events. */
+export const shopReactions = [shipmentNotifications];
 
 export { shopQueries };
 
 /** The shop's application type: its registries type `execute`, `query` and `@tandem/client`. */
 export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
 
+/** Options of {@link createShopApp}. */
+export type ShopAppOptions = Pick<
+  TandemOptions,
+  'daemon' | 'cursorKey' | 'readStores' | 'projections' | 'timers'
+> & {
+  /** Where the projection daemon and failed audit writes are reported (the process logger). */
+  readonly logger?: ProjectionLogger;
+  /**
+   * How long an order may await payment before the payment-deadline workflow cancels it and
+   * releases its stock, in milliseconds; default 15 minutes (the command line reads
+   * TANDEM_PAYMENT_TIMEOUT_MS).
+   */
+  readonly paymentTimeoutMs?: number;
+};
+
 /**
  * The shop on any store that has SQL (SQLite or PostgreSQL). Read models live in the store's own
  * read store, except the order summaries when `readStores.redis` is given (the command line opens
  * it from REDIS_URL): key lookups of an order's status are what Redis serves best. `projections`
  * are run beside the shop's own (the command line's relays, such as `relay-nats`). Call `start()`
- * to run the projections. `logger` (the command line's process logger)
- * is where the projection daemon and failed audit writes are reported, so they land in the same
- * log as the requests.
+ * to run the projections, the payment-deadline workflow, the shipment-notifications reaction and
+ * the scheduler that fires the timers (payment deadlines, promotion ends). `logger` (the command
+ * line's process logger) is where the projection daemon and failed audit writes are reported, so
+ * they land in the same log as the requests.
  */
-export function createShopApp(
-  store: Store,
-  options: Pick<TandemOptions, 'daemon' | 'cursorKey' | 'readStores' | 'projections'> & {
-    readonly logger?: ProjectionLogger;
-  } = {},
-): Promise<ShopApp> {
-  const { logger, readStores, projections, ...rest } = options;
+export function createShopApp(store: Store, options: ShopAppOptions = {}): Promise<ShopApp> {
+  const { logger, readStores, projections, paymentTimeoutMs, ...rest } = options;
   return createTandem({
     ...rest,
     ...(logger === undefined
@@ -84,6 +110,8 @@ export function createShopApp(
     migrations: catalogMigrations,
     // Plus what the command line adds: the relays NATS_URL and RABBITMQ_URL configure.
     projections: [...shopProjections, ...(projections ?? [])],
+    reactions: shopReactions,
+    workflows: [paymentDeadline(paymentTimeoutMs ?? defaultPaymentTimeoutMs)],
     // Unbound, `redis` means the store's own read store: the shop runs without Redis too.
     readStores: { redis: readStores?.['redis'] },
     queries: shopQueries,

@@ -139,6 +139,16 @@ export async function shopHarness() {
     },
     /** Everything a refused command must leave untouched: the log and the catalog tables. */
     async snapshot() {
+      // The payment-deadline workflow and the shipment-notifications reaction write after the
+      // commands they follow: let them catch up first, so that what changes between two snapshots
+      // is what the requests between them wrote.
+      const daemon = app.projections;
+      const background = ['payment-deadline', 'shipment-notifications'];
+      for (let head = -1, next = await app.events.headPosition(); daemon !== undefined && next !== head;) {
+        head = next;
+        assert.ok(await daemon.waitFor(background, head, 15_000), 'the workflow and the reaction caught up');
+        next = await app.events.headPosition();
+      }
       const tables = await store.transaction(async (tx) => ({
         customers: await tx.sql.query('SELECT * FROM shop_customers ORDER BY customer_id'),
         products: await tx.sql.query('SELECT * FROM shop_products ORDER BY product_id'),

@@ -307,7 +307,7 @@ describe('the shop read side over HTTP', () => {
       undefined,
       'public queries need no token',
     );
-    assert.equal(Object.keys(doc.paths).filter((p) => p.startsWith('/queries/')).length, 7);
+    assert.equal(Object.keys(doc.paths).filter((p) => p.startsWith('/queries/')).length, 8);
   });
 
   it('read-your-writes: a placed order is found at once with its position, 200 times in a row', async () => {

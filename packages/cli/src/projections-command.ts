@@ -203,13 +203,17 @@ export function addProjectionsCommand(
   projections
     .command('verify [name]')
     .description(
-      'rebuild into scratch storage and diff it against the live read model; every projection without a name (exit code 1 on any difference)',
+      'rebuild into scratch storage and diff it against the live read model; every read model without a name (exit code 1 on any difference)',
     )
     .action(async (name: string | undefined) => {
       await withDaemon(config, createApp, env, async (daemon) => {
+        // Without a name, the read models: not the projections that deliver their events elsewhere
+        // (relays, reactions, workflows), which have no read model to compare.
         const names =
           name === undefined
-            ? daemon.projections.filter((p) => p.mode !== 'inline').map((p) => p.name)
+            ? daemon.projections
+                .filter((p) => p.mode !== 'inline' && p.deliver === undefined)
+                .map((p) => p.name)
             : [name];
         let clean = true;
         for (const each of names) {

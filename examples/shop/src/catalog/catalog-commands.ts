@@ -103,6 +103,13 @@ export const AdjustProductPrice = defineCommand({
   ];
 });
 
+/** The timer that ends a promotion at its `endsAt`: one per promotion. */
+export const promotionEndTimer = (promotionId: string) => `promotion-end:${promotionId}`;
+
+/**
+ * Starts a promotion. One with `endsAt` schedules its own EndPromotion then, in the same commit,
+ * so product pages stop showing the discount on time without anyone sending it.
+ */
 export const StartPromotion = defineCommand({
   type: 'StartPromotion',
   schema: z.strictObject({
@@ -114,7 +121,7 @@ export const StartPromotion = defineCommand({
   generatedIds: ['promotionId'],
   acceptsClientIds: true,
   authorize: requireRole('admin'),
-}).stateStored(async ({ data, metadata }, sql) => {
+}).stateStored(async ({ data, metadata, timers }, sql) => {
   if ((await findProduct(sql, data.productId, metadata.timestamp)) === undefined) {
     throw new TandemError('not-found', `Product ${data.productId} not found`);
   }
@@ -127,21 +134,36 @@ export const StartPromotion = defineCommand({
     'INSERT INTO shop_promotions (promotion_id, product_id, percent_off, ends_at, active) VALUES (?, ?, ?, ?, 1)',
     [data.promotionId, data.productId, data.percentOff, endsAt],
   );
+  if (endsAt !== null)
+    timers.schedule({
+      timerId: promotionEndTimer(data.promotionId),
+      at: endsAt,
+      command: { type: 'EndPromotion', data: { promotionId: data.promotionId } },
+    });
   return [emit(productStream(data.productId), { type: 'PromotionStarted', data: { ...data, endsAt } })];
 });
 
+/**
+ * Ends a running promotion, by hand or by the timer StartPromotion scheduled at its `endsAt`
+ * (sent as the admin who started it). Ending one by hand cancels that timer; a timer that fires
+ * for a promotion ended meanwhile is refused here (`domain-rule`) and shows as `refused`.
+ */
 export const EndPromotion = defineCommand({
   type: 'EndPromotion',
   schema: z.strictObject({ promotionId: entityId }),
   authorize: requireRole('admin'),
-}).stateStored(async ({ data }, sql) => {
-  const [promotion] = await sql.query<{ product_id: string; active: number }>(
-    'SELECT product_id, active FROM shop_promotions WHERE promotion_id = ?',
+}).stateStored(async ({ data, timers }, sql) => {
+  const [promotion] = await sql.query<{ product_id: string; active: number; ends_at: string | null }>(
+    'SELECT product_id, active, ends_at FROM shop_promotions WHERE promotion_id = ?',
     [data.promotionId],
   );
   if (promotion === undefined) throw new TandemError('not-found', `Promotion ${data.promotionId} not found`);
   if (Number(promotion.active) !== 1) reject(`Promotion ${data.promotionId} has already ended`);
   await sql.execute('UPDATE shop_promotions SET active = 0 WHERE promotion_id = ?', [data.promotionId]);
+  // Ended by hand before its end: its timer has nothing left to do (fired by that timer, the
+  // cancel finds it fired already). Only one with an end has a timer, and so an id a timer may be
+  // named by: any other is never looked up.
+  if (promotion.ends_at !== null) timers.cancel(promotionEndTimer(data.promotionId));
   return [
     emit(productStream(promotion.product_id), {
       type: 'PromotionEnded',

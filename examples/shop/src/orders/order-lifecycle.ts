@@ -1,12 +1,13 @@
-import { defineCommand, hasRole, requireRole, type StreamEvents } from '@tandem/core';
+import { defineCommand, hasRole, requireRole, type StreamEvents, type StreamLoader } from '@tandem/core';
 import { z } from 'zod';
 import { inventoryDecider } from '../inventory/inventory-decider.js';
 import { inventoryStream } from '../inventory/inventory-events.js';
 import { entityId } from '../entity-id.js';
-import { orderDecider } from './order-decider.js';
+import { orderDecider, type OrderCommand, type OrderState } from './order-decider.js';
 import { orderStream } from './order-events.js';
 
-const orderRef = z.strictObject({ orderId: entityId });
+/** The body of the commands that name one order. */
+export const orderRef = z.strictObject({ orderId: entityId });
 
 export const ConfirmPayment = defineCommand({
   type: 'ConfirmPayment',
@@ -39,16 +40,27 @@ export const CancelOrder = defineCommand({
   authorize: (user) => hasRole(user, 'customer') || hasRole(user, 'admin'),
 }).eventSourcedMany(async ({ data, user, metadata }, streams) => {
   const order = await streams.load(orderStream(data.orderId), orderDecider);
-  const cancelled = orderDecider.decide(
-    {
-      type: 'Cancel',
-      orderId: data.orderId,
-      by: user.id,
-      asAdmin: hasRole(user, 'admin'),
-      at: metadata.timestamp,
-    },
-    order,
-  );
+  return cancelWithRelease(streams, order, {
+    type: 'Cancel',
+    orderId: data.orderId,
+    by: user.id,
+    asAdmin: hasRole(user, 'admin'),
+    at: metadata.timestamp,
+  });
+});
+
+/**
+ * The writes of one cancellation: `OrderCancelled` on the order's stream and one `StockReleased` on
+ * each inventory stream it reserved, to be appended in one commit. Shared by CancelOrder and
+ * CancelUnpaidOrder so that every way an order ends releases its stock the same way. Throws what
+ * the order decider throws (not found, shipped, already cancelled).
+ */
+export async function cancelWithRelease(
+  streams: StreamLoader,
+  order: OrderState,
+  cancel: Extract<OrderCommand, { type: 'Cancel' }>,
+): Promise<StreamEvents[]> {
+  const cancelled = orderDecider.decide(cancel, order);
   const releases: StreamEvents[] = [];
   for (const event of cancelled) {
     if (event.type !== 'OrderCancelled') continue;
@@ -57,11 +69,11 @@ export const CancelOrder = defineCommand({
       releases.push({
         streamId: inventoryStream(item.productId),
         events: inventoryDecider.decide(
-          { type: 'Release', productId: item.productId, orderId: data.orderId },
+          { type: 'Release', productId: item.productId, orderId: cancel.orderId },
           inventory,
         ),
       });
     }
   }
-  return [{ streamId: orderStream(data.orderId), events: cancelled }, ...releases];
-});
+  return [{ streamId: orderStream(cancel.orderId), events: cancelled }, ...releases];
+}

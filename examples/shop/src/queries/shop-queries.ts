@@ -2,6 +2,7 @@ import { defineQuery, hasRole, type FieldFilter, type Principal } from '@tandem/
 import { z } from 'zod';
 import { entityId } from '../entity-id.js';
 import { usState } from '../us-states.js';
+import { customerNotificationsProjection } from '../read-models/customer-notifications.js';
 import { inventoryLevelsProjection } from '../read-models/inventory-levels.js';
 import { orderHistoryProjection } from '../read-models/order-history.js';
 import { orderSummariesProjection } from '../read-models/order-summaries.js';
@@ -197,6 +198,29 @@ export const FindOrders = defineQuery({
   },
 });
 
+/**
+ * The caller's notifications (a customer's own only), newest first, optionally about one order; an
+ * admin sees everyone's. The shop's table of what it told customers, written by the
+ * shipment-notifications reaction.
+ */
+export const ListMyNotifications = defineQuery({
+  name: 'ListMyNotifications',
+  params: z.strictObject({ orderId: entityId.optional(), limit, cursor }),
+  projections: [customerNotificationsProjection],
+  async handler({ params, user }, read) {
+    const notifications = await read.collection(customerNotificationsProjection, 'notifications');
+    const where: FieldFilter[] =
+      user !== undefined && isAdmin(user) ? [] : [{ field: 'customerId', op: 'eq', value: user?.id ?? '' }];
+    if (params.orderId !== undefined) where.push({ field: 'orderId', op: 'eq', value: params.orderId });
+    return notifications.find({
+      where,
+      sort: { field: 'at', direction: 'desc' },
+      limit: params.limit,
+      cursor: params.cursor,
+    });
+  },
+});
+
 export const shopQueries = [
   GetProductPage,
   SearchProducts,
@@ -205,4 +229,5 @@ export const shopQueries = [
   GetInventoryLevels,
   GetRevenue,
   FindOrders,
+  ListMyNotifications,
 ];

@@ -37,8 +37,8 @@ export interface WorkflowDefinition<Input extends DomainEvent, State> {
    */
   decide(input: RecordedEvent<Input>, state: State): readonly WorkflowOutput[];
   /**
-   * Who its commands (and its timers' commands) are sent as. Default `{ id: 'workflow:<name>',
-   * roles: [] }`: give it the roles its commands require.
+   * Who its commands (and its timers' commands) are sent as. Default
+   * `{ id: 'workflow:<name>', roles: [] }`: give it the roles its commands require.
    */
   readonly principal?: Principal;
   /** What to do with an input whose command keeps being refused: `skip` (default, park) or `stop`. */
