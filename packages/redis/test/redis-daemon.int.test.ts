@@ -17,36 +17,25 @@ if (url === undefined) {
   });
 } else {
   after(() => deletePrefixes(url, prefixes));
+  /** A memory store for the events and a Redis read store under a prefix of its own. */
+  const memoryAndRedis = async (kind: string) => {
+    const prefix = uniquePrefix(kind);
+    prefixes.push(prefix);
+    const store = new MemoryStore();
+    const readStore = openRedisReadStore({ url, prefix });
+    return {
+      store,
+      readStore,
+      close: async () => {
+        await readStore.close();
+        await store.close();
+      },
+    };
+  };
   // The events in memory, the read models in Redis: one app, two stores.
-  describeDaemonConformance('redis', async () => {
-    const prefix = uniquePrefix('daemon');
-    prefixes.push(prefix);
-    const store = new MemoryStore();
-    const readStore = openRedisReadStore({ url, prefix });
-    return {
-      store,
-      readStore,
-      close: async () => {
-        await readStore.close();
-        await store.close();
-      },
-    };
-  });
+  describeDaemonConformance('redis', () => memoryAndRedis('daemon'));
   // Reactions and workflows keep their checkpoints in Redis; their commands go to the memory store.
-  describeReactionConformance('redis', async () => {
-    const prefix = uniquePrefix('reaction');
-    prefixes.push(prefix);
-    const store = new MemoryStore();
-    const readStore = openRedisReadStore({ url, prefix });
-    return {
-      store,
-      readStore,
-      close: async () => {
-        await readStore.close();
-        await store.close();
-      },
-    };
-  });
+  describeReactionConformance('redis', () => memoryAndRedis('reaction'));
   // Two clients on one prefix, as two processes have; the events in one memory store both read.
   describeSplitPartitionsConformance('redis', async () => {
     const prefix = uniquePrefix('split');

@@ -11,8 +11,8 @@ import {
   incrementTimer,
   increments,
   scheduleTimers,
+  schedulerKills,
   startRelayChild,
-  timerNamed,
 } from '@tandem/testing';
 
 /** Kills of the scheduler (20, as the issue asks); raise them for a soak. */
@@ -49,51 +49,18 @@ async function bundledChild(): Promise<string> {
   return outfile;
 }
 
-const points = ['before-commit', 'after-commit'] as const;
-
 describe('timer scheduler under kills', () => {
   it(`SIGKILLed ${kills} times between firing a timer and committing its command, or just after: each timer's command takes effect once`, async () => {
     const database = join(dir, 'kill.db');
     const store = await openSqliteStore({ filename: database });
     const app = await counterApp(store, { timers: { enabled: false } });
-    // One counter per timer: its increments count how many times that timer's command took effect.
-    const timers = kills * 2 + 5;
-    for (let i = 0; i < timers; i++)
-      await app.execute({
-        type: 'OpenCounter',
-        data: { counterId: `k${i}` },
-        user: admin,
-        commandId: `open-k${i}`,
-      });
-    await scheduleTimers(
-      store,
-      ...Array.from({ length: timers }, (_, i) => incrementTimer(`kill-${i}`, `k${i}`)),
-    );
     try {
-      for (let kill = 0; kill < kills; kill++) {
-        const point = points[kill % points.length] ?? 'before-commit';
-        const outcome = await startRelayChild([child], {
-          DATABASE: database,
-          KILL_POINT: point,
-          KILL_AT: String(1 + (Math.floor(kill / 2) % 2)),
-        }).ended;
-        assert.equal(
-          outcome.signal,
-          'SIGKILL',
-          `kill ${kill} (${point}): killed mid-firing\n${outcome.output}`,
-        );
-      }
-      const last = await startRelayChild([child], { DATABASE: database }).ended;
-      assert.equal(last.code, 0, last.output);
-      assert.match(last.output, /drained/);
-      for (let i = 0; i < timers; i++) {
-        const timer = await timerNamed(store, `kill-${i}`);
-        assert.equal(timer.state, 'fired', `timer kill-${i}`);
-        assert.equal(await increments(app, `k${i}`), 1, `timer kill-${i}'s command took effect once`);
-      }
-      const summary = await store.timers.summary();
-      assert.equal(summary.fired, timers);
-      assert.equal(summary.pending, 0);
+      await schedulerKills({
+        store,
+        app,
+        kills,
+        run: (env) => startRelayChild([child], { DATABASE: database, ...env }).ended,
+      });
     } finally {
       await app.close();
     }

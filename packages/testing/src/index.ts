@@ -89,6 +89,7 @@ export {
   type KillPoint,
 } from './relay-faults.js';
 export { startRelayChild, type ChildOutcome, type RelayChild } from './relay-child.js';
+export { schedulerKills, type SchedulerKillsOptions } from './scheduler-kills.js';
 export { incrementLoad, type IncrementLoad } from './increment-load.js';
 export { readWholeLog } from './read-whole-log.js';
 export { freePort } from './free-port.js';

@@ -100,6 +100,8 @@ export function describeReactionConformance(adapter: string, open: () => Promise
     afterEach(async () => {
       // The fixture closes the stores (a Redis read store is not the app's to close).
       for (const { app, fixture } of opened.splice(0)) {
+        // `start()` started the timer scheduler too: stopped before its store closes under it.
+        await app.scheduler?.stop();
         await app.projections?.close();
         await fixture.close();
       }
