@@ -128,10 +128,11 @@ describe('tandem projections status', () => {
         const out = await status(env, withJobs);
         const header = out.indexOf('job\tholder\tepoch\tlease_expires');
         assert.ok(header > 0, out.join('\n'));
+        // The timer scheduler is a job too, listed first.
         const rows = out.slice(header + 1).map((line) => line.split('\t'));
         assert.deepEqual(
           rows.map((row) => row[0]),
-          ['tandem-retention-idempotency', 'tandem-retention-audit'],
+          ['tandem-scheduler', 'tandem-retention-idempotency', 'tandem-retention-audit'],
         );
         for (const row of rows) assert.notEqual(row[1], '-', `${row[0]} is held`);
         return rows;
@@ -139,7 +140,7 @@ describe('tandem projections status', () => {
       const serverJobs = running.app.jobs();
       assert.deepEqual(
         serverJobs.map((job) => job.state),
-        ['running', 'running'],
+        ['running', 'running', 'running'],
       );
       assert.equal(lines[0]?.[1], lines[1]?.[1], 'one process holds both');
     } finally {
@@ -149,7 +150,7 @@ describe('tandem projections status', () => {
     const header = after.indexOf('job\tholder\tepoch\tlease_expires');
     assert.deepEqual(
       after.slice(header + 1).map((line) => line.split('\t')[1]),
-      ['-', '-'],
+      ['-', '-', '-'],
       'released at stop',
     );
   });

@@ -67,8 +67,10 @@ describe('retention jobs', () => {
       },
     });
     assert.deepEqual(
+      // After the timer scheduler, which every app with a read store has.
       app.jobs().map((job) => [job.name, job.state]),
       [
+        ['tandem-scheduler', 'stopped'],
         ['tandem-retention-idempotency', 'stopped'],
         ['tandem-retention-audit', 'stopped'],
       ],
@@ -117,13 +119,16 @@ describe('retention jobs', () => {
     }
     assert.deepEqual(
       app.jobs().map((job) => job.state),
-      ['stopped', 'stopped'],
+      ['stopped', 'stopped', 'stopped'],
     );
   });
 
   it('are off without the option, and refuse unknown keys', async () => {
     const app = await counterApp(new MemoryStore());
-    assert.deepEqual(app.jobs(), []);
+    assert.deepEqual(
+      app.jobs().map((job) => job.name),
+      ['tandem-scheduler'],
+    );
     await app.close();
     await assert.rejects(
       // @ts-expect-error: not a retention option
