@@ -177,7 +177,7 @@ export class MemoryStore implements Store {
   };
 
   /** Runs `work` when no transaction is running, as the next in the queue. */
-  #inTurn<T>(work: () => T): Promise<T> {
+  #inTurn<T>(work: () => T | Promise<T>): Promise<T> {
     const run = this.#queue.then(work);
     // The queue only orders turns: the caller gets the error through `run`.
     this.#queue = run.catch(() => undefined);
@@ -186,9 +186,7 @@ export class MemoryStore implements Store {
 
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new TandemError('unavailable', 'The store is closed'));
-    const run = this.#queue.then(() => this.#runTransaction(work));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#inTurn(() => this.#runTransaction(work));
   }
 
   #readStore: MemoryReadStore | undefined;
