@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  hasRole,
   TandemError,
   type MaintenanceAction,
   type MaintenanceRequest,
@@ -10,6 +9,7 @@ import {
 } from '@tandem/core';
 import { maintenanceActions } from '@tandem/core';
 import { isMaintenanceAction } from '@tandem/core/adapter';
+import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { registerAdminTimerRoutes } from './admin-timer-routes.js';
 
@@ -20,14 +20,6 @@ export interface AdminRoutesOptions {
    * to end before answering 202 with the request to follow; default 10 000 ms.
    */
   readonly quickWaitMs?: number;
-}
-
-/** The refusal for a caller who is not an admin, or undefined for an admin. */
-function adminOnly(request: FastifyRequest): TandemError | undefined {
-  if (request.principal === undefined) return new TandemError('unauthenticated');
-  return hasRole(request.principal, 'admin')
-    ? undefined
-    : new TandemError('forbidden', 'Only admins may maintain projections');
 }
 
 /** Request ids are UUIDs: anything else is unknown without a look in the database. */
@@ -86,7 +78,7 @@ export function registerAdminRoutes(
   registerAdminTimerRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     if (daemon === undefined) return { projections: [] };
     const [persisted, local, leases, paused] = await Promise.all([
@@ -124,13 +116,13 @@ export function registerAdminRoutes(
   });
 
   app.get('/admin/jobs', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     return { jobs: tandem.jobs() };
   });
 
   app.get('/admin/projections/requests/:id', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     const { id } = request.params as { id: string };
     const found =
@@ -141,7 +133,7 @@ export function registerAdminRoutes(
   });
 
   app.post('/admin/projections/verify', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     const names = (daemon?.projections ?? []).filter((p) => p.mode !== 'inline').map((p) => p.name);
     if (daemon === undefined) return { ok: true, requests: [] };
@@ -158,7 +150,7 @@ export function registerAdminRoutes(
   });
 
   app.post('/admin/projections/:name/:action', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     const { name, action } = request.params as { name: string; action: string };
     // Looked up among the declared names, never echoed: a name is whatever the caller typed.

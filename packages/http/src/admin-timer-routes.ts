@@ -1,13 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  hasRole,
-  TandemError,
-  type FieldIssue,
-  type Tandem,
-  type TimerQuery,
-  type TimerState,
-} from '@tandem/core';
+import type { FastifyInstance } from 'fastify';
+import { TandemError, type FieldIssue, type Tandem, type TimerQuery, type TimerState } from '@tandem/core';
 import { unstorableReason } from '@tandem/core/adapter';
+import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { queryRefusal } from './strict-query.js';
 
@@ -16,14 +10,6 @@ export const timerStates: readonly TimerState[] = ['pending', 'fired', 'refused'
 
 /** The parameters `GET /admin/timers` takes. */
 const parameters = new Set(['state', 'timerId', 'limit']);
-
-/** The refusal for a caller who is not an admin, or undefined for an admin. */
-function adminOnly(request: FastifyRequest): TandemError | undefined {
-  if (request.principal === undefined) return new TandemError('unauthenticated');
-  return hasRole(request.principal, 'admin')
-    ? undefined
-    : new TandemError('forbidden', 'Only admins may read timers');
-}
 
 /**
  * `?state=&timerId=&limit=` as a {@link TimerQuery}, or the `validation` error naming each bad
@@ -64,7 +50,7 @@ export function timerQuery(params: Readonly<Record<string, string>>): TimerQuery
  */
 export function registerAdminTimerRoutes(app: FastifyInstance, tandem: Tandem): void {
   app.get('/admin/timers', async (request, reply) => {
-    const refusal = adminOnly(request);
+    const refusal = adminOnly(request, 'read timers');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     const params = request.query as Record<string, string>;
     const refused = (params as Record<symbol, unknown>)[queryRefusal];

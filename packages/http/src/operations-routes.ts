@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hasRole, TandemError, type ProjectionStatus, type Tandem } from '@tandem/core';
+import { hasRole, type ProjectionStatus, type Tandem } from '@tandem/core';
 import type { HttpMetrics } from './http-metrics.js';
 import type { Readiness, ReadinessReport } from './readiness.js';
+import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 
 /**
@@ -20,12 +21,6 @@ export interface OperationsAccess {
 
 function isAdmin(request: FastifyRequest): boolean {
   return hasRole(request.principal, 'admin');
-}
-
-/** The refusal for a non-admin caller of an admin-only endpoint, or undefined for an admin. */
-function adminOnly(request: FastifyRequest): TandemError | undefined {
-  if (request.principal === undefined) return new TandemError('unauthenticated');
-  return isAdmin(request) ? undefined : new TandemError('forbidden', 'Only admins may read this');
 }
 
 /** A projection as the health details show it. */
