@@ -75,10 +75,11 @@ export async function listAudit(client: Queryable, query: AuditQuery = {}): Prom
   const text = (value: string, what: string) => `$${params.push(storableText(value, what))}`;
   if (query.commandId !== undefined) where.push(`command_id = ${text(query.commandId, 'commandId')}`);
   if (query.userId !== undefined) where.push(`user_id = ${text(query.userId, 'userId')}`);
-  if (query.commandType !== undefined)
-    where.push(`command_type = ${text(query.commandType, 'commandType')}`);
+  if (query.commandType !== undefined) where.push(`command_type = ${text(query.commandType, 'commandType')}`);
   if (query.outcomes !== undefined)
-    where.push(`outcome = ANY($${params.push(query.outcomes.map((o) => storableText(o, 'outcomes')))}::text[])`);
+    where.push(
+      `outcome = ANY($${params.push(query.outcomes.map((o) => storableText(o, 'outcomes')))}::text[])`,
+    );
   if (query.from !== undefined) where.push(`at >= ${text(query.from, 'from')}`);
   if (query.to !== undefined) where.push(`at < ${text(query.to, 'to')}`);
   if (query.before !== undefined) where.push(`id < $${params.push(query.before)}`);

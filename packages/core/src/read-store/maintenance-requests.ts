@@ -1,5 +1,13 @@
 /** What an operator can ask of a projection, from the CLI or the admin API. */
-export const maintenanceActions = ['rebuild', 'verify', 'replay', 'retry', 'pause', 'resume', 'skip'] as const;
+export const maintenanceActions = [
+  'rebuild',
+  'verify',
+  'replay',
+  'retry',
+  'pause',
+  'resume',
+  'skip',
+] as const;
 
 /** One of {@link maintenanceActions}. */
 export type MaintenanceAction = (typeof maintenanceActions)[number];
