@@ -32,7 +32,7 @@ async function parkedServer(): Promise<{ app: FastifyInstance; tandem: Tandem; a
     ],
     daemon: {
       controlPollMs: 10,
-      retry: { attempts: 1, baseDelayMs: 1 },
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
       logger: { error: () => {}, warn: () => {}, info: () => {} },
     },
   });
