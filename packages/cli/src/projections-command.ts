@@ -130,7 +130,7 @@ const maxEventIds = 500;
  * Commander's parser for a repeated `--event <id>`: appends the id, refused (with the reason) when
  * no store could hold it, when empty or longer than 256 characters, or past 500 ids.
  */
-export function collectEventIds(value: string, previous: readonly string[]): string[] {
+export function collectEventIds(value: string, previous: readonly string[] = []): string[] {
   const reason = unstorableReason(value);
   if (reason !== undefined) throw new InvalidArgumentError(`The event id ${reason}.`);
   if (value.length < 1 || value.length > 256)
@@ -269,7 +269,8 @@ export function addProjectionsCommand(
     .description(
       'drop the parked events named by --event without applying them (the read model is right without them); a later event of the same stream parked behind one stays parked until replayed',
     )
-    .requiredOption('--event <id>', 'the id of a parked event to drop (repeatable)', collectEventIds, [])
+    // No default: Commander takes a default as the required option given.
+    .requiredOption('--event <id>', 'the id of a parked event to drop (repeatable)', collectEventIds)
     .action(async (name: string, flags: { event: string[] }) => {
       await withDaemon(config, createApp, env, async (daemon) => {
         const result = await run(daemon, 'skip', name, undefined, { eventIds: flags.event });
