@@ -19,7 +19,7 @@ import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-
 import type { AnyProjection } from './projection-definition.js';
 import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './projection-logger.js';
 import { ProjectionControl } from './projection-control.js';
-import { skipIds } from './skip-ids.js';
+import { checkedRequestOptions, skipIds } from './skip-ids.js';
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -480,7 +480,7 @@ export class StoreDaemon {
     name: string,
     options: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceJson> {
-    const { id } = await this.#requests.enqueue(name, action, options);
+    const { id } = await this.#requests.enqueue(name, action, checkedRequestOptions(action, options));
     for (;;) {
       const request = await this.#requests.get(id);
       if (request?.state === 'done') return request.result ?? {};
@@ -502,8 +502,7 @@ export class StoreDaemon {
     options: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceRequest> {
     this.#require(name);
-    if (action === 'skip') skipIds(options);
-    return this.#requests.enqueue(name, action, options);
+    return this.#requests.enqueue(name, action, checkedRequestOptions(action, options));
   }
 
   /** A maintenance request, as its performer last recorded it; undefined if unknown. */

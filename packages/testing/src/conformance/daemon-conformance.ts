@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ProjectionDaemon, type AnyProjection, type ReadStore, type Store, type Tandem } from '@tandem/core';
+import {
+  ProjectionDaemon,
+  TandemError,
+  type AnyProjection,
+  type ReadStore,
+  type Store,
+  type Tandem,
+} from '@tandem/core';
 import { projectionNamespace } from '@tandem/core/adapter';
 import { countingReadStore } from '../counting-read-store.js';
 import { eventually } from '../eventually.js';
@@ -490,6 +497,12 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
       assert.deepEqual(await parkedIds(), [[a4Id, 'blocked']], 'the follower stays parked, still blocked');
       assert.equal((await readAll(readStore, ns)).get('a')?.value, 0, 'a skipped event is never applied');
       await assert.rejects(d.enqueue('skip', 'counter-totals'), /names the parked events/);
+      for (const hostile of ['a\u0000b', '\ud800'])
+        await assert.rejects(
+          d.enqueue('replay', 'counter-totals', { eventIds: [hostile] }),
+          (error: unknown) => TandemError.is(error, 'validation'),
+          'an id no store holds unchanged is refused before any store sees it',
+        );
 
       assert.deepEqual(await d.replayParked('counter-totals'), { replayed: 1, parked: 0 });
       const after = await run(app, 'Increment', { counterId: 'a', by: 1 });
