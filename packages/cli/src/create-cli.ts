@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError, type OutputConfiguration } from 'command
 import { durationSeconds, signToken } from '@tandem/http';
 import { loadConfig, type AppConfig } from './app-config.js';
 import { appendFile } from 'node:fs/promises';
-import { purgeOldAudit } from '@tandem/core';
+import { purgeOldAudit, type AuditOutcome } from '@tandem/core';
+import { auditFilterText, auditOutcomeList } from './audit-filters.js';
 import { auditPurgeBound } from './audit-purge-bound.js';
 import { auditTable } from './audit-table.js';
 import { openStore } from './open-store.js';
@@ -32,6 +33,18 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The database when DATABASE_URL is unset; default `sqlite:./data/app.db`. */
   readonly databaseUrl?: string;
+}
+
+/** `tandem audit`'s flags, parsed. */
+interface AuditFlags {
+  readonly limit: number;
+  readonly commandId?: string;
+  readonly user?: string;
+  readonly commandType?: string;
+  readonly outcome?: AuditOutcome[];
+  readonly from?: string;
+  readonly to?: string;
+  readonly beforeId?: number;
 }
 
 function wholeNumber(value: string): number {
@@ -201,12 +214,34 @@ export function createCli(options: CliOptions): Command {
     .description('print recent command attempts from the audit trail, newest first')
     .option('--limit <n>', 'how many rows', wholeNumber, 20)
     .option('--command-id <id>', 'only the attempts with this command id')
-    .action(async (flags: { limit: number; commandId?: string }) => {
+    .option('--user <id>', 'only the attempts of this user', auditFilterText)
+    .option('--command-type <type>', 'only the attempts of this command type', auditFilterText)
+    .option(
+      '--outcome <list>',
+      'only these outcomes (accepted, rejected, ...; comma-separated)',
+      auditOutcomeList,
+    )
+    .option(
+      '--from <date|age>',
+      'only attempts at or after: 2026-01-01, an ISO-8601 time, or an age (24h)',
+      (value) => auditPurgeBound(value),
+    )
+    .option('--to <date|age>', 'only attempts before this time (same forms as --from)', (value) =>
+      auditPurgeBound(value),
+    )
+    .option('--before-id <id>', 'only rows with a lower ID (the next page: the last ID printed)', wholeNumber)
+    .action(async (flags: AuditFlags) => {
       const store = await openStore(config.databaseUrl);
       try {
         const rows = await store.audit.list({
           limit: flags.limit,
           ...(flags.commandId === undefined ? {} : { commandId: flags.commandId }),
+          ...(flags.user === undefined ? {} : { userId: flags.user }),
+          ...(flags.commandType === undefined ? {} : { commandType: flags.commandType }),
+          ...(flags.outcome === undefined ? {} : { outcomes: flags.outcome }),
+          ...(flags.from === undefined ? {} : { from: flags.from }),
+          ...(flags.to === undefined ? {} : { to: flags.to }),
+          ...(flags.beforeId === undefined ? {} : { before: flags.beforeId }),
         });
         // Escaped: most of what a row holds was chosen by whoever sent the command.
         for (const line of auditTable(rows)) write(line);

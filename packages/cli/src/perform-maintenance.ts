@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MaintenanceAction, MaintenanceJson, MaintenanceRequest, ProjectionDaemon } from '@tandem/core';
+import type {
+  MaintenanceAction,
+  MaintenanceJson,
+  MaintenanceRequest,
+  MaintenanceRequestOptions,
+  ProjectionDaemon,
+} from '@tandem/core';
 import { processOwnership } from './process-ownership.js';
 import { terminalText } from './terminal-text.js';
 
@@ -13,6 +19,8 @@ export interface PerformMaintenanceOptions {
   readonly onProgress?: ((progress: MaintenanceJson) => void) | undefined;
   /** How often the request is read again; default 100 ms. */
   readonly pollMs?: number;
+  /** What the request carries besides its action: the parked events of a replay or skip. */
+  readonly request?: MaintenanceRequestOptions;
 }
 
 /**
@@ -31,7 +39,7 @@ export async function performMaintenance(
 ): Promise<MaintenanceRequest> {
   const projection = daemon.projections.find((p) => p.name === name);
   if (projection === undefined) throw new Error(`No projection named ${terminalText(name)}`);
-  const request = await daemon.enqueue(action, name);
+  const request = await daemon.enqueue(action, name, options.request);
   let performingHere = false;
   let waitingSaid = false;
   let lastProgress: string | undefined;

@@ -1,7 +1,9 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { unstorableReason } from '@tandem/core/adapter';
 import type {
   MaintenanceAction,
   MaintenanceJson,
+  MaintenanceRequestOptions,
   ProjectionDaemon,
   ProjectionStatus,
   Tandem,
@@ -121,10 +123,27 @@ function printVerify(
   return ok;
 }
 
+/** The most `--event` ids one replay or skip takes (the admin API's bound too). */
+const maxEventIds = 500;
+
+/**
+ * Commander's parser for a repeated `--event <id>`: appends the id, refused (with the reason) when
+ * no store could hold it, when empty or longer than 256 characters, or past 500 ids.
+ */
+export function collectEventIds(value: string, previous: readonly string[] = []): string[] {
+  const reason = unstorableReason(value);
+  if (reason !== undefined) throw new InvalidArgumentError(`The event id ${reason}.`);
+  if (value.length < 1 || value.length > 256)
+    throw new InvalidArgumentError('An event id is 1 to 256 characters.');
+  if (previous.length >= maxEventIds)
+    throw new InvalidArgumentError(`At most ${maxEventIds} events at once.`);
+  return previous.includes(value) ? [...previous] : [...previous, value];
+}
+
 /**
  * `tandem projections ...`. `status` reads persisted states (what the processes running the
  * projections recorded, next to their checkpoints) and is safe beside a running server. The
- * maintenance commands (`rebuild`, `verify`, `replay`, `retry`, `pause`, `resume`) are safe beside
+ * maintenance commands (`rebuild`, `verify`, `replay`, `skip`, `retry`, `pause`, `resume`) are safe beside
  * running servers too: each stores a request that whichever process holds the projection's lease
  * performs (see `perform-maintenance.ts`), and prints its progress and outcome. When no process
  * runs the projection, this process takes its lease and performs the request itself.
@@ -143,16 +162,17 @@ export function addProjectionsCommand(
     action: MaintenanceAction,
     name: string,
     onProgress?: (progress: MaintenanceJson) => void,
+    request: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceJson | undefined> => {
-    const request = await performMaintenance(daemon, action, name, { env, log, onProgress });
-    if (request.state === 'failed')
-      throw new Error(`${action} of ${name} failed: ${terminalText(request.error ?? 'unknown error')}`);
-    return request.result;
+    const performed = await performMaintenance(daemon, action, name, { env, log, onProgress, request });
+    if (performed.state === 'failed')
+      throw new Error(`${action} of ${name} failed: ${terminalText(performed.error ?? 'unknown error')}`);
+    return performed.result;
   };
 
   const projections = program
     .command('projections')
-    .description('read models: status, rebuild, verify, replay, retry, pause, resume');
+    .description('read models: status, rebuild, verify, replay, skip, retry, pause, resume');
 
   projections
     .command('status')
@@ -232,11 +252,29 @@ export function addProjectionsCommand(
 
   projections
     .command('replay <name>')
-    .description('re-apply parked events after a fix')
-    .action(async (name: string) => {
+    .description(
+      're-apply parked events after a fix: every one, or those named by --event (an event behind an earlier parked one of its stream stays parked)',
+    )
+    .option('--event <id>', 'the id of a parked event to replay (repeatable)', collectEventIds, [])
+    .action(async (name: string, flags: { event: string[] }) => {
       await withDaemon(config, createApp, env, async (daemon) => {
-        const result = await run(daemon, 'replay', name);
+        const chosen = flags.event.length === 0 ? {} : { eventIds: flags.event };
+        const result = await run(daemon, 'replay', name, undefined, chosen);
         write(`Replayed ${count(result, 'replayed')}; ${count(result, 'parked')} still parked.`);
+      });
+    });
+
+  projections
+    .command('skip <name>')
+    .description(
+      'drop the parked events named by --event without applying them (the read model is right without them); a later event of the same stream parked behind one stays parked until replayed',
+    )
+    // No default: Commander takes a default as the required option given.
+    .requiredOption('--event <id>', 'the id of a parked event to drop (repeatable)', collectEventIds)
+    .action(async (name: string, flags: { event: string[] }) => {
+      await withDaemon(config, createApp, env, async (daemon) => {
+        const result = await run(daemon, 'skip', name, undefined, { eventIds: flags.event });
+        write(`Skipped ${count(result, 'skipped')}; ${count(result, 'parked')} still parked.`);
       });
     });
 

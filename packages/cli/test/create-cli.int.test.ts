@@ -169,7 +169,7 @@ describe('tandem migrate and audit', () => {
 
     const empty = cli(env);
     await empty.run('audit');
-    assert.match(empty.out[0] ?? '', /^AT +OUTCOME +CODE +COMMAND +COMMAND ID +USER +POSITION$/);
+    assert.match(empty.out[0] ?? '', /^ID +AT +OUTCOME +CODE +COMMAND +COMMAND ID +USER +POSITION$/);
     assert.equal(empty.out[1], '(no audit rows)');
 
     await withApp(loadConfig(env), createPingApp, async (app) => {
@@ -196,6 +196,29 @@ describe('tandem migrate and audit', () => {
     const bad = cli(env);
     await assert.rejects(bad.run('audit', '--limit', 'lots'), (e: unknown) => e instanceof CommanderError);
     assert.match(bad.err.join(''), /Expected a whole number/);
+
+    const refused = cli(env);
+    await refused.run('audit', '--outcome', 'invalid,rejected', '--command-type', 'Ping', '--user', 'alice');
+    assert.equal(refused.out.length, 2);
+    assert.match(refused.out[1] ?? '', /invalid +validation +Ping +ping-2/);
+    const id = Number(/^(\d+) /.exec(refused.out[1] ?? '')?.[1]);
+    const below = cli(env);
+    await below.run('audit', '--before-id', String(id), '--from', '2000-01-01', '--to', '1d');
+    assert.equal(below.out[1], '(no audit rows)', 'rows at most a day old are after --to 1d');
+    const page = cli(env);
+    await page.run('audit', '--before-id', String(id), '--from', '1d');
+    assert.equal(page.out.length, 2, 'the row below the cursor');
+    assert.match(page.out[1] ?? '', /accepted +- +Ping +ping-1/);
+    const other = cli(env);
+    await other.run('audit', '--command-type', 'Pong');
+    assert.equal(other.out[1], '(no audit rows)');
+
+    const wrong = cli(env);
+    await assert.rejects(
+      wrong.run('audit', '--outcome', 'accepted,bogus'),
+      (e: unknown) => e instanceof CommanderError,
+    );
+    assert.match(wrong.err.join(''), /Expected one or more of accepted/);
   });
 
   it('purges audit rows older than a bound, archiving them to NDJSON first', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
+import type { Command } from 'commander';
 import type { Store } from '@tandem/core';
 import { createCli, loadConfig, runWorker, type RunningWorker } from '@tandem/cli';
 import { openSqliteStore } from '@tandem/sqlite';
@@ -154,6 +155,85 @@ describe('tandem projections maintenance', () => {
     } finally {
       faults.poison = undefined;
     }
+  });
+
+  it('replays the parked events named by --event, and skips others; a blocked follower stays parked', async () => {
+    const file = join(dir, `p${++n}.db`);
+    const parking = (store: Store) =>
+      counterApp(store, {
+        projections: [counterProjection({ onError: 'skip' })],
+        daemon: { controlPollMs: 20, logger: quiet, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
+      });
+    const store = await openSqliteStore({ filename: file });
+    const app = await parking(store);
+    await app.start();
+    faults.poison = 13;
+    const ids: string[] = [];
+    try {
+      for (const [id, by] of [
+        ['a', 13],
+        ['a', 4],
+        ['b', 13],
+      ] as const) {
+        if (by !== 4)
+          await app.execute({
+            type: 'OpenCounter',
+            data: { counterId: `${id}${by}` },
+            user: admin,
+            commandId: `o-${id}${by}`,
+          });
+      }
+      await app.execute({
+        type: 'Increment',
+        data: { counterId: 'a13', by: 13 },
+        user: admin,
+        commandId: 'i-1',
+      });
+      await app.execute({
+        type: 'Increment',
+        data: { counterId: 'a13', by: 4 },
+        user: admin,
+        commandId: 'i-2',
+      });
+      await app.execute({
+        type: 'Increment',
+        data: { counterId: 'b13', by: 13 },
+        user: admin,
+        commandId: 'i-3',
+      });
+      assert.ok(await app.projections?.waitFor(['counter-totals'], await app.events.headPosition(), 5_000));
+      for (const event of await app.store.events.readAll({ after: 0, limit: 100 }))
+        if (event.type === 'CounterIncremented') ids.push(event.eventId);
+    } finally {
+      faults.poison = undefined;
+      await app.close();
+    }
+    const [a13, a4, b13] = ids as [string, string, string];
+    const url = `sqlite:${file}`;
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const program = createCli({
+        name: 'tandem',
+        description: 'test',
+        createApp: parking,
+        write: (line) => out.push(line),
+        env: { DATABASE_URL: url, TANDEM_LEASE_TTL_MS: '1000' },
+        output: { writeErr: () => {} },
+      });
+      // Usage errors throw (CommanderError) instead of ending the test process.
+      const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+      for (const command of all(program)) command.exitOverride();
+      await program.parseAsync(['projections', ...args], { from: 'user' });
+      return out;
+    };
+    assert.deepEqual(await run('replay', 'counter-totals', '--event', b13), ['Replayed 1; 2 still parked.']);
+    assert.deepEqual(await run('replay', 'counter-totals', '--event', a4), ['Replayed 0; 2 still parked.']);
+    assert.deepEqual(await run('skip', 'counter-totals', '--event', a13, '--event', 'no-such-event'), [
+      'Skipped 1; 1 still parked.',
+    ]);
+    await assert.rejects(run('skip', 'counter-totals'), /required option '--event <id>' not specified/);
+    await assert.rejects(run('skip', 'counter-totals', '--event', 'a\u0000b'), /U\+0000/);
+    assert.deepEqual(await run('replay', 'counter-totals'), ['Replayed 1; 0 still parked.']);
   });
 
   it('refuses an unknown projection', async () => {

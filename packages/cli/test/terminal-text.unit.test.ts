@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditEntry } from '@tandem/core';
+import type { StoredAuditEntry } from '@tandem/core';
 import { auditTable, defaultMaxDisplayChars, terminalText } from '@tandem/cli';
 
 /** Anything a terminal would act on or hide, rather than print as a visible character. */
@@ -54,7 +54,8 @@ describe('terminalText', () => {
 });
 
 describe('auditTable', () => {
-  const row = (fields: Partial<AuditEntry>): AuditEntry => ({
+  const row = (fields: Partial<StoredAuditEntry>): StoredAuditEntry => ({
+    id: 7,
     commandId: 'c1',
     commandType: 'Ping',
     userId: 'alice',

@@ -192,6 +192,7 @@ export {
   type MaintenanceOutcome,
   type MaintenanceRequest,
   type MaintenanceRequests,
+  type MaintenanceRequestOptions,
   type MaintenanceState,
 } from './read-store/maintenance-requests.js';
 

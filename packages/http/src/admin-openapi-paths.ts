@@ -1,5 +1,7 @@
 import { maintenanceActions } from '@tandem/core';
 import { timerStates } from './admin-timer-routes.js';
+import { auditOutcomes } from './admin-audit-routes.js';
+import { maxEventIds } from './maintenance-body.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 
@@ -12,6 +14,95 @@ function problems(statuses: readonly number[]): Record<string, unknown> {
   );
 }
 
+/** An event as the admin API shows it (see `shown-event.ts`). */
+const shownEvent = {
+  type: 'object',
+  required: [
+    'position',
+    'eventId',
+    'streamId',
+    'streamVersion',
+    'type',
+    'schemaVersion',
+    'recordedAt',
+    'metadata',
+    'data',
+  ],
+  properties: {
+    position: { type: 'integer' },
+    eventId: { type: 'string' },
+    streamId: { type: 'string' },
+    streamVersion: { type: 'integer' },
+    type: { type: 'string' },
+    schemaVersion: { type: 'integer' },
+    recordedAt: { type: 'string', format: 'date-time' },
+    metadata: { type: 'object' },
+    data: { description: 'As stored (not upcast).' },
+    upcast: {
+      type: 'object',
+      description: "What the app's upcasters make of it; present only when they change it.",
+      required: ['schemaVersion', 'data'],
+      properties: { schemaVersion: { type: 'integer' }, data: {} },
+    },
+  },
+};
+
+const auditEntry = {
+  type: 'object',
+  required: [
+    'id',
+    'commandId',
+    'commandType',
+    'userId',
+    'streamIds',
+    'outcome',
+    'errorCode',
+    'position',
+    'at',
+  ],
+  properties: {
+    id: { type: 'integer', description: 'The row id: pass the last one as `before` for the next page.' },
+    commandId: { type: 'string' },
+    commandType: { type: 'string' },
+    userId: { type: ['string', 'null'] },
+    streamIds: { type: 'array', items: { type: 'string' } },
+    outcome: { type: 'string', enum: [...auditOutcomes] },
+    errorCode: { type: ['string', 'null'] },
+    position: { type: ['integer', 'null'] },
+    at: { type: 'string', format: 'date-time' },
+  },
+};
+
+const parkedEvent = {
+  type: 'object',
+  required: [
+    'projection',
+    'namespace',
+    'position',
+    'eventId',
+    'streamId',
+    'type',
+    'reason',
+    'error',
+    'attempts',
+    'parkedAt',
+    'event',
+  ],
+  properties: {
+    projection: { type: 'string' },
+    namespace: { type: 'string' },
+    position: { type: 'integer' },
+    eventId: { type: 'string' },
+    streamId: { type: 'string' },
+    type: { type: 'string' },
+    reason: { type: 'string', enum: ['failed', 'blocked'] },
+    error: { type: 'string' },
+    attempts: { type: 'integer' },
+    parkedAt: { type: 'string', format: 'date-time' },
+    event: { oneOf: [shownEvent, { type: 'null' }], description: 'Null when the log no longer holds it.' },
+  },
+};
+
 const maintenanceRequest = {
   type: 'object',
   required: ['id', 'projection', 'action', 'requestedAt', 'state', 'href'],
@@ -19,12 +110,21 @@ const maintenanceRequest = {
     id: { type: 'string', format: 'uuid' },
     projection: { type: 'string' },
     action: { type: 'string', enum: [...maintenanceActions] },
+    eventIds: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The parked events a replay or skip is about (absent: every parked event).',
+    },
     requestedAt: { type: 'string', format: 'date-time' },
     state: { type: 'string', enum: ['pending', 'running', 'done', 'failed'] },
     claimedBy: { type: 'string', description: 'The process performing it (its lease owner id).' },
     claimedEpoch: { type: 'integer' },
     progress: { type: 'object', description: "A rebuild's position, head, eventsPerSecond, etaSeconds." },
-    result: { type: 'object', description: 'The rebuilt namespace, a verify report, replay counts...' },
+    result: {
+      type: 'object',
+      description:
+        'The rebuilt namespace, a verify report, replay counts { replayed, parked }, skip counts { skipped, parked }...',
+    },
     error: { type: 'string' },
     finishedAt: { type: 'string', format: 'date-time' },
     href: { type: 'string', description: 'Where to follow it.' },
@@ -77,9 +177,9 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
       post: {
         operationId: 'adminMaintainProjection',
         summary:
-          'Rebuild, verify, replay parked events, retry after a stop on error, pause or resume a projection (admin only)',
+          'Rebuild, verify, replay or skip parked events, retry after a stop on error, pause or resume a projection (admin only)',
         description:
-          'Performed by whichever process holds the projection lease. A rebuild answers 202 at once; the other actions wait up to ten seconds for their outcome.',
+          'Performed by whichever process holds the projection lease. A rebuild answers 202 at once; the other actions wait up to ten seconds for their outcome. Replay takes an optional body `{ "eventIds": [...] }` (only those parked events; all without it); skip requires it and drops those parked events without applying them.',
         security,
         parameters: [
           { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
@@ -90,6 +190,25 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
             schema: { type: 'string', enum: [...maintenanceActions] },
           },
         ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  eventIds: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: maxEventIds,
+                    items: { type: 'string', minLength: 1, maxLength: 256 },
+                  },
+                },
+              },
+            },
+          },
+        },
         responses: { 200: ended, 202: underWay, ...problems(statuses) },
       },
     },
@@ -152,6 +271,80 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
                     summary: { type: 'object' },
                     timers: { type: 'array', items: { type: 'object' } },
                     jobs: { type: 'array', items: { type: 'object' } },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/audit': {
+      get: {
+        operationId: 'adminSearchAudit',
+        summary: 'Search the audit trail of command attempts, newest first (admin only)',
+        description:
+          'Filters combine. `from` and `to` are ISO-8601 times (at >= from, at < to). `next` is the `before` of the following page, null at the end.',
+        security,
+        parameters: [
+          { name: 'userId', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 256 } },
+          { name: 'commandType', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 256 } },
+          {
+            name: 'outcome',
+            in: 'query',
+            description: `One of ${auditOutcomes.join(', ')}, or a comma-separated list.`,
+            schema: { type: 'string' },
+          },
+          { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'before', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: {
+          200: {
+            description: 'A page of audit rows.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['entries', 'next'],
+                  properties: {
+                    entries: { type: 'array', items: auditEntry },
+                    next: { type: ['integer', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/parked': {
+      get: {
+        operationId: 'adminListParked',
+        summary: 'Parked events of every projection (or one), with the events themselves (admin only)',
+        description:
+          'Projection by projection in name order, oldest first within each. `next` is the `after` of the following page (`<projection>:<position>`), null at the end; `total` counts every parked event of the projections asked for.',
+        security,
+        parameters: [
+          { name: 'projection', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'after', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          200: {
+            description: 'A page of parked events.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['parked', 'total', 'next'],
+                  properties: {
+                    parked: { type: 'array', items: parkedEvent },
+                    total: { type: 'integer' },
+                    next: { type: ['string', 'null'] },
                   },
                 },
               },

@@ -12,6 +12,9 @@ import { isMaintenanceAction } from '@tandem/core/adapter';
 import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { registerAdminTimerRoutes } from './admin-timer-routes.js';
+import { registerAdminAuditRoutes } from './admin-audit-routes.js';
+import { registerAdminParkedRoutes } from './admin-parked-routes.js';
+import { maintenanceBody } from './maintenance-body.js';
 
 /** Options for {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -58,7 +61,8 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
 /**
  * The admin API for projections, admin role only: `GET /admin/projections` lists them (version,
  * namespace, state, position, lag, parked, owner, paused); `POST /admin/projections/{name}/{action}`
- * (rebuild, verify, replay, retry, pause, resume) and `POST /admin/projections/verify` (every
+ * (rebuild, verify, replay, retry, pause, resume, skip; replay and skip take `{ eventIds }`, see
+ * `maintenance-body.ts`) and `POST /admin/projections/verify` (every
  * projection) store a maintenance request that whichever process holds the projection's lease
  * performs, exactly as `tandem projections <action>` does; `GET /admin/projections/requests/{id}`
  * follows one. A rebuild answers 202 at once; the others wait up to `quickWaitMs` and answer 200
@@ -66,7 +70,7 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: the timer scheduler,
  * retention), each `running` here, in `standby` (another process holds its lease), `failing` or
  * `stopped`, with its details (for retention, rows purged and the bound of its last round). And
- * `GET /admin/timers` (see `admin-timer-routes.ts`).
+ * `GET /admin/timers`, `GET /admin/audit` and `GET /admin/parked` (see their route files).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -76,6 +80,8 @@ export function registerAdminRoutes(
   const quickWaitMs = options.quickWaitMs ?? 10_000;
   const daemon = tandem.projections;
   registerAdminTimerRoutes(app, tandem);
+  registerAdminAuditRoutes(app, tandem);
+  registerAdminParkedRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
     const refusal = adminOnly(request, 'maintain projections');
@@ -164,7 +170,9 @@ export function registerAdminRoutes(
           details: { issues: [{ path: 'action', message: `one of ${maintenanceActions.join(', ')}` }] },
         }),
       );
-    const enqueued = await daemon.enqueue(action satisfies MaintenanceAction, projection.name);
+    const options = maintenanceBody(action, request.body);
+    if (options instanceof TandemError) return sendProblem(reply, options);
+    const enqueued = await daemon.enqueue(action satisfies MaintenanceAction, projection.name, options);
     const wait = action === 'rebuild' ? 0 : quickWaitMs;
     const current = (await settled(daemon, enqueued.id, wait)) ?? enqueued;
     return answer(reply, current);

@@ -78,6 +78,8 @@ describe('GET /openapi.json', () => {
         '/admin/projections/verify',
         '/admin/projections/requests/{id}',
         '/admin/timers',
+        '/admin/audit',
+        '/admin/parked',
       ],
       'and the admin API',
     );

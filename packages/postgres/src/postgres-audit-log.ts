@@ -64,14 +64,27 @@ export function auditsStatement(values: readonly string[]): string {
      VALUES ${values.join(', ')}`;
 }
 
-/** Audit rows, newest first. */
-export async function listAudit(client: Queryable, query: AuditQuery = {}): Promise<AuditEntry[]> {
+/**
+ * Audit rows with their ids, newest first, filtered; `before` bounds the page by id
+ * (`id < $n ORDER BY id DESC LIMIT n`), so a page walks an index from the cursor down. Text
+ * PostgreSQL cannot hold is refused first (`validation`), not sent to fail in SQL.
+ */
+export async function listAudit(client: Queryable, query: AuditQuery = {}): Promise<StoredAuditEntry[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (query.commandId !== undefined) where.push(`command_id = $${params.push(query.commandId)}`);
-  if (query.userId !== undefined) where.push(`user_id = $${params.push(query.userId)}`);
+  const text = (value: string, what: string) => `$${params.push(storableText(value, what))}`;
+  if (query.commandId !== undefined) where.push(`command_id = ${text(query.commandId, 'commandId')}`);
+  if (query.userId !== undefined) where.push(`user_id = ${text(query.userId, 'userId')}`);
+  if (query.commandType !== undefined) where.push(`command_type = ${text(query.commandType, 'commandType')}`);
+  if (query.outcomes !== undefined)
+    where.push(
+      `outcome = ANY($${params.push(query.outcomes.map((o) => storableText(o, 'outcomes')))}::text[])`,
+    );
+  if (query.from !== undefined) where.push(`at >= ${text(query.from, 'from')}`);
+  if (query.to !== undefined) where.push(`at < ${text(query.to, 'to')}`);
+  if (query.before !== undefined) where.push(`id < $${params.push(query.before)}`);
   const sql = `SELECT * FROM tandem_audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.push(query.limit ?? 100)}`;
-  return (await client.query<Row>(sql, params)).rows.map(toEntry);
+  return (await client.query<Row>(sql, params)).rows.map((row) => ({ id: Number(row.id), ...toEntry(row) }));
 }
 
 /** The oldest rows recorded before `before`, lowest ids first (the retention job's batch). */

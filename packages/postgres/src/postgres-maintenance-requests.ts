@@ -5,6 +5,7 @@ import type {
   MaintenanceJson,
   MaintenanceOutcome,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
   MaintenanceState,
 } from '@tandem/core';
@@ -13,6 +14,8 @@ interface Row {
   id: string;
   projection: string;
   action: MaintenanceAction;
+  /** jsonb array of event ids, or null (migration 12). */
+  event_ids: string[] | null;
   requested_at: Date;
   state: MaintenanceState;
   claimed_by: string | null;
@@ -28,6 +31,7 @@ function fromRow(r: Row): MaintenanceRequest {
     id: r.id,
     projection: r.projection,
     action: r.action,
+    ...(r.event_ids === null ? {} : { eventIds: r.event_ids }),
     requestedAt: r.requested_at.toISOString(),
     state: r.state,
     claimedBy: r.claimed_by ?? undefined,
@@ -46,14 +50,24 @@ function fromRow(r: Row): MaintenanceRequest {
 export class PostgresMaintenanceRequests implements MaintenanceRequests {
   constructor(private readonly pool: Pool) {}
 
-  async enqueue(projection: string, action: MaintenanceAction): Promise<MaintenanceRequest> {
+  async enqueue(
+    projection: string,
+    action: MaintenanceAction,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
     // Finished requests are history for a week, then go: the table is no archive.
     await this.pool.query(
       `DELETE FROM tandem_rm_maintenance WHERE state IN ('done', 'failed') AND finished_at < now() - interval '7 days'`,
     );
     const result = await this.pool.query<Row>(
-      `INSERT INTO tandem_rm_maintenance (id, projection, action, state) VALUES ($1, $2, $3, 'pending') RETURNING *`,
-      [randomUUID(), projection, action],
+      `INSERT INTO tandem_rm_maintenance (id, projection, action, event_ids, state) VALUES ($1, $2, $3, $4, 'pending') RETURNING *`,
+      [
+        randomUUID(),
+        projection,
+        action,
+        // As JSON text: node-postgres would send a JS array as a PostgreSQL array, not jsonb.
+        options.eventIds === undefined ? null : JSON.stringify(options.eventIds),
+      ],
     );
     return fromRow(result.rows[0] as Row);
   }

@@ -4,6 +4,7 @@ import type {
   MaintenanceJson,
   MaintenanceOutcome,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
   MaintenanceState,
 } from '@tandem/core';
@@ -19,6 +20,7 @@ function requestFrom(fields: Record<string, string>): MaintenanceRequest | undef
     id: fields.id,
     projection: fields.projection ?? '',
     action: fields.action as MaintenanceAction,
+    ...(fields.eventIds === undefined ? {} : { eventIds: JSON.parse(fields.eventIds) as string[] }),
     requestedAt: fields.requestedAt ?? '',
     state: fields.state as MaintenanceState,
     claimedBy: fields.claimedBy,
@@ -42,20 +44,34 @@ export class RedisMaintenanceRequests implements MaintenanceRequests {
     this.#context = context;
   }
 
-  async enqueue(projection: string, action: MaintenanceAction): Promise<MaintenanceRequest> {
+  async enqueue(
+    projection: string,
+    action: MaintenanceAction,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
     const { keys, redis } = this.#context;
+    const eventIds = options.eventIds === undefined ? undefined : [...options.eventIds];
     const id = randomUUID();
     const requestedAt = new Date().toISOString();
     const sequence = await redis.incr(keys.requestSequence);
     await redis
       .multi()
-      .hset(keys.request(id), { id, projection, action, requestedAt, state: 'pending' })
+      .hset(keys.request(id), {
+        id,
+        projection,
+        action,
+        requestedAt,
+        state: 'pending',
+        // JSON in one field: the hash holds flat strings.
+        ...(eventIds === undefined ? {} : { eventIds: JSON.stringify(eventIds) }),
+      })
       .zadd(keys.openRequests, sequence, id)
       .exec();
     return {
       id,
       projection,
       action,
+      ...(eventIds === undefined ? {} : { eventIds }),
       requestedAt,
       state: 'pending',
       claimedBy: undefined,

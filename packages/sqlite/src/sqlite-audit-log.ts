@@ -43,21 +43,28 @@ export class SqliteAuditLog {
     );
   }
 
-  /** Rows newest first, filtered. */
-  list(query: AuditQuery = {}): AuditEntry[] {
+  /**
+   * Rows newest first, filtered; `before` bounds the page by id (`id < ? ORDER BY id DESC LIMIT n`),
+   * so a page walks an index from the cursor down, never the whole trail from the top.
+   */
+  list(query: AuditQuery = {}): StoredAuditEntry[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (query.commandId !== undefined) {
-      where.push('command_id = ?');
-      params.push(query.commandId);
-    }
-    if (query.userId !== undefined) {
-      where.push('user_id = ?');
-      params.push(query.userId);
-    }
+    const add = (clause: string, ...values: (string | number)[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (query.commandId !== undefined) add('command_id = ?', query.commandId);
+    if (query.userId !== undefined) add('user_id = ?', query.userId);
+    if (query.commandType !== undefined) add('command_type = ?', query.commandType);
+    if (query.outcomes !== undefined)
+      add('outcome IN (SELECT value FROM json_each(?))', JSON.stringify(query.outcomes));
+    if (query.from !== undefined) add('at >= ?', query.from);
+    if (query.to !== undefined) add('at < ?', query.to);
+    if (query.before !== undefined) add('id < ?', query.before);
     const sql = `SELECT * FROM tandem_audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     params.push(query.limit ?? 100);
-    return (this.#db.prepare(sql).all(...params) as Row[]).map(toEntry);
+    return (this.#db.prepare(sql).all(...params) as Row[]).map((row) => ({ id: row.id, ...toEntry(row) }));
   }
 
   /** The oldest rows recorded before `before`, lowest ids first. */

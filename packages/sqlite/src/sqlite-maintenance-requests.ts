@@ -5,6 +5,7 @@ import type {
   MaintenanceJson,
   MaintenanceOutcome,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
   MaintenanceState,
 } from '@tandem/core';
@@ -15,6 +16,8 @@ interface Row {
   id: string;
   projection: string;
   action: MaintenanceAction;
+  /** JSON text of the event ids, or null (migration 10). */
+  event_ids: string | null;
   requested_at: string;
   state: MaintenanceState;
   claimed_by: string | null;
@@ -34,6 +37,7 @@ function fromRow(r: Row): MaintenanceRequest {
     id: r.id,
     projection: r.projection,
     action: r.action,
+    ...(r.event_ids === null ? {} : { eventIds: JSON.parse(r.event_ids) as string[] }),
     requestedAt: r.requested_at,
     state: r.state,
     claimedBy: r.claimed_by ?? undefined,
@@ -59,7 +63,11 @@ export class SqliteMaintenanceRequests implements MaintenanceRequests {
     private readonly job: WriterJob,
   ) {}
 
-  enqueue(projection: string, action: MaintenanceAction): Promise<MaintenanceRequest> {
+  enqueue(
+    projection: string,
+    action: MaintenanceAction,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
     return this.job(async () => {
       const id = randomUUID();
       const now = new Date();
@@ -69,8 +77,14 @@ export class SqliteMaintenanceRequests implements MaintenanceRequests {
       ).run(new Date(now.getTime() - keepFinishedMs).toISOString());
       prepared(
         this.writer,
-        "INSERT INTO tandem_rm_maintenance (id, projection, action, requested_at, state) VALUES (?, ?, ?, ?, 'pending')",
-      ).run(id, projection, action, now.toISOString());
+        "INSERT INTO tandem_rm_maintenance (id, projection, action, event_ids, requested_at, state) VALUES (?, ?, ?, ?, ?, 'pending')",
+      ).run(
+        id,
+        projection,
+        action,
+        options.eventIds === undefined ? null : JSON.stringify(options.eventIds),
+        now.toISOString(),
+      );
       return fromRow(
         prepared(this.writer, 'SELECT * FROM tandem_rm_maintenance WHERE id = ?').get(id) as Row,
       );

@@ -192,4 +192,16 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // The console's audit search (type, outcome, time range; newest first by id) stays an index
+    // walk on a large trail; `at` also serves the retention job's `at < ?`. And the parked events a
+    // replay or skip request is about (JSON text, null for all). (Version 9 is another change's.)
+    version: 10,
+    sql: `
+      CREATE INDEX tandem_audit_type ON tandem_audit (command_type, id);
+      CREATE INDEX tandem_audit_outcome ON tandem_audit (outcome, id);
+      CREATE INDEX tandem_audit_at ON tandem_audit (at);
+      ALTER TABLE tandem_rm_maintenance ADD COLUMN event_ids TEXT;
+    `,
+  },
 ];

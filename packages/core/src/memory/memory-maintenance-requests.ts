@@ -4,6 +4,7 @@ import type {
   MaintenanceJson,
   MaintenanceOutcome,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
 } from '../read-store/maintenance-requests.js';
 
@@ -15,11 +16,17 @@ export class MemoryMaintenanceRequests implements MaintenanceRequests {
   readonly #requests = new Map<string, MaintenanceRequest>();
   readonly #paused = new Set<string>();
 
-  async enqueue(projection: string, action: MaintenanceAction): Promise<MaintenanceRequest> {
+  async enqueue(
+    projection: string,
+    action: MaintenanceAction,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
     const request: MaintenanceRequest = {
       id: randomUUID(),
       projection,
       action,
+      // A copy: the caller's array may change after the request is stored.
+      ...(options.eventIds === undefined ? {} : { eventIds: [...options.eventIds] }),
       requestedAt: new Date().toISOString(),
       state: 'pending',
       claimedBy: undefined,

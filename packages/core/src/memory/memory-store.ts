@@ -15,6 +15,7 @@ import type { Store } from '../write/store.js';
 import { checkedSnapshot, type StreamSnapshot } from '../write/stream-snapshot.js';
 import type { Transaction } from '../write/transaction.js';
 import { checkedText } from '../messages/storable-text.js';
+import { auditPage } from './audit-page.js';
 import { LogNotifier } from './log-notifier.js';
 import { MemoryReadStore } from './memory-read-store.js';
 import { MemoryTimers, type MemoryTimerStage } from './memory-timers.js';
@@ -142,14 +143,7 @@ export class MemoryStore implements Store {
     record: async (entry) => {
       this.#keepAudit(entry);
     },
-    list: async (query: AuditQuery = {}) =>
-      this.#audit
-        .filter((e) => query.commandId === undefined || e.commandId === query.commandId)
-        .filter((e) => query.userId === undefined || e.userId === query.userId)
-        .slice()
-        .reverse()
-        .slice(0, query.limit ?? 100)
-        .map(({ id: _id, ...entry }) => entry),
+    list: async (query: AuditQuery = {}) => auditPage(this.#audit, query),
     oldest: async (before, limit) =>
       this.#audit
         .filter((e) => e.at < before)

@@ -45,8 +45,9 @@ export interface PartitionRequestsOptions {
  * partition's lease, by the process holding the partition, which does its share with its own
  * runner (`partition-shares.ts`). The parent completes when every share did, and fails with the
  * first that failed. Per action:
- * - retry, replay, pause, resume: each holder acts on its partitions (replay: the parked events of
- *   its partitions' streams); the pause flag is persisted by the coordinator first.
+ * - retry, replay, skip, pause, resume: each holder acts on its partitions (replay and skip: the
+ *   parked events of its partitions' streams, the chosen ones when the request names them); the
+ *   pause flag is persisted by the coordinator first.
  * - rebuild: the coordinator prepares a new generation; each holder builds its partitions of it and
  *   reports when they caught up; only when every partition did, the coordinator activates it. Each
  *   holder's build then goes on as its live runner, and the coordinator drops the old storage.
@@ -150,7 +151,11 @@ export class PartitionRequests {
       prior.partitions ??
       (await Promise.all(
         Array.from({ length: projection.partitions ?? 1 }, async (_, p) => {
-          const share = await requests.enqueue(`${name}#${p}`, request.action);
+          const share = await requests.enqueue(
+            `${name}#${p}`,
+            request.action,
+            request.eventIds === undefined ? {} : { eventIds: request.eventIds },
+          );
           return share.id;
         }),
       ));
@@ -286,6 +291,8 @@ function combine(action: string, shares: readonly MaintenanceRequest[]): Mainten
   switch (action) {
     case 'replay':
       return { replayed: sum('replayed'), parked: sum('parked'), partitions: results };
+    case 'skip':
+      return { skipped: sum('skipped'), parked: sum('parked'), partitions: results };
     case 'retry':
       return { retried: results.some((r) => r['retried'] === true), partitions: results };
     default:

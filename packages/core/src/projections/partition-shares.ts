@@ -3,6 +3,7 @@ import { Abandoned, parentProgress } from './partition-request-progress.js';
 import type { PartitionRequestsOptions } from './partition-requests.js';
 import type { AnyProjection } from './projection-definition.js';
 import type { ProjectionRunner } from './projection-runner.js';
+import { skipIds } from './skip-ids.js';
 import { sleepUnlessAborted } from './sleep-unless-aborted.js';
 
 /**
@@ -39,7 +40,7 @@ export class PartitionShares {
 
   /**
    * Does the share: retry (this process's runner, if stopped on an error), replay (the parked
-   * events of the partition's streams), pause or resume (the runner, at once), rebuild (build the
+   * events of the partition's streams), skip (the chosen parked events of the partition's streams), pause or resume (the runner, at once), rebuild (build the
    * held partitions of the parent's new storage until it swapped in) or verify (pause the runner
    * until the coordinator's diff is over). Throws {@link Abandoned} when the partition's lease or
    * the process goes first.
@@ -61,7 +62,15 @@ export class PartitionShares {
         return { partition, retried: stopped, state: runner.state };
       }
       case 'replay':
-        return { partition, ...(await maintenance.replayParked(projection, { partition })) };
+        return {
+          partition,
+          ...(await maintenance.replayParked(projection, {
+            partition,
+            ...(request.eventIds === undefined ? {} : { eventIds: request.eventIds }),
+          })),
+        };
+      case 'skip':
+        return { partition, ...(await maintenance.skipParked(projection, skipIds(request), { partition })) };
       case 'pause':
       case 'resume': {
         const paused = request.action === 'pause';

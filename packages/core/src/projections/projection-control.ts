@@ -2,6 +2,7 @@ import type {
   MaintenanceAction,
   MaintenanceJson,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
 } from '../read-store/maintenance-requests.js';
 import type { ReadStore } from '../read-store/read-store.js';
@@ -12,6 +13,7 @@ import type { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionNamespace } from './projection-namespace.js';
 import type { ProjectionRunners } from './projection-runners.js';
 import { PartitionRequests } from './partition-requests.js';
+import { skipIds } from './skip-ids.js';
 import { Abandoned, parentProgress } from './partition-request-progress.js';
 
 /** Which projections this process may act on, and under which identity. */
@@ -125,12 +127,14 @@ export class ProjectionControl {
 
   /**
    * Performs an action on a projection running here and returns its result (JSON): the rebuild's
-   * new namespace, the verify report, replay counts, whether a retry was needed, the pause flag.
+   * new namespace, the verify report, replay or skip counts, whether a retry was needed, the pause
+   * flag. `options.eventIds` chooses the parked events of a replay (all without) or a skip (required).
    */
   async perform(
     action: MaintenanceAction,
     name: string,
     onProgress?: (progress: MaintenanceJson) => void,
+    options: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceJson> {
     const { runners, rebuilds, maintenance, requests, readStore } = this.#options;
     const projection = this.#options.projection(name);
@@ -154,7 +158,14 @@ export class ProjectionControl {
       case 'verify':
         return { ...(await maintenance.verify(projection)) };
       case 'replay':
-        return { ...(await maintenance.replayParked(projection)) };
+        return {
+          ...(await maintenance.replayParked(
+            projection,
+            options.eventIds === undefined ? {} : { eventIds: options.eventIds },
+          )),
+        };
+      case 'skip':
+        return { ...(await maintenance.skipParked(projection, skipIds(options))) };
       case 'retry': {
         const runner = runners.liveRunner(name);
         const stopped = runner.state === 'stopped-on-error';
@@ -320,7 +331,12 @@ export class ProjectionControl {
         .coordinate(request, projection, signal, record, claim)
         .finally(() => this.#coordinating.delete(projection.name));
     }
-    return this.perform(request.action, request.projection, progress);
+    return this.perform(
+      request.action,
+      request.projection,
+      progress,
+      request.eventIds === undefined ? {} : { eventIds: request.eventIds },
+    );
   }
 
   /** Performs a claimed request in the background; its outcome is recorded, never dropped. */

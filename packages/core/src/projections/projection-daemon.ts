@@ -4,6 +4,7 @@ import type {
   MaintenanceAction,
   MaintenanceJson,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
 } from '../read-store/maintenance-requests.js';
 import type { LeaseInfo } from '../read-store/projection-leases.js';
 import type { ReadStore } from '../read-store/read-store.js';
@@ -254,8 +255,24 @@ export class ProjectionDaemon {
    * request that every holder of its partitions joins, and resolves when it ended (see
    * docs/read-side.md, "Maintenance of split partitions").
    */
-  replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
-    return this.#daemonOf(name).replayParked(name);
+  replayParked(
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<{ readonly replayed: number; readonly parked: number }> {
+    return this.#daemonOf(name).replayParked(name, options);
+  }
+
+  /**
+   * Drops the chosen parked events of a projection without applying them: an operator's decision
+   * that the read model is right without them. Ids not parked are ignored (counted 0); a later
+   * event of the same stream parked behind a skipped one stays parked until replayed. Returns how
+   * many were dropped and how many remain parked. Split partitions go by a request, as for a replay.
+   */
+  skipParked(
+    name: string,
+    eventIds: readonly string[],
+  ): Promise<{ readonly skipped: number; readonly parked: number }> {
+    return this.#daemonOf(name).skipParked(name, eventIds);
   }
 
   /**
@@ -275,8 +292,12 @@ export class ProjectionDaemon {
    * so any process can follow it, and whichever process runs the projection performs it at its
    * next look. Follow it with {@link ProjectionDaemon.maintenanceRequest}.
    */
-  enqueue(action: MaintenanceAction, name: string): Promise<MaintenanceRequest> {
-    return this.#daemonOf(name).enqueue(action, name);
+  enqueue(
+    action: MaintenanceAction,
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
+    return this.#daemonOf(name).enqueue(action, name, options);
   }
 
   /** A maintenance request, as its performer last recorded it, from whichever store holds it. */
@@ -296,8 +317,9 @@ export class ProjectionDaemon {
     action: MaintenanceAction,
     name: string,
     onProgress?: (progress: MaintenanceJson) => void,
+    options: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceJson> {
-    return this.#daemonOf(name).perform(action, name, onProgress);
+    return this.#daemonOf(name).perform(action, name, onProgress, options);
   }
 
   /** The projections an operator paused (persisted flags), in every store. */

@@ -39,10 +39,13 @@ export class ProjectionMaintenance {
    * Re-applies parked events in order, with the live runner paused. Events that fail again stay
    * parked, with every later event of their stream. Returns how many were applied and how many
    * remain parked.
+   *
+   * With `eventIds`, only those parked events are replayed (in position order); one whose stream
+   * has an earlier parked event not chosen stays parked: per-stream order must hold.
    */
   async replayParked(
     projection: AnyProjection,
-    options: { readonly partition?: number } = {},
+    options: { readonly partition?: number; readonly eventIds?: readonly string[] } = {},
   ): Promise<{ readonly replayed: number; readonly parked: number }> {
     const { readStore, events, runners } = this.#options;
     const runner = runners.liveRunner(projection.name);
@@ -51,12 +54,18 @@ export class ProjectionMaintenance {
     // other partitions' parked events are their holders', applied under their runners' pauses.
     const mine = (streamId: string) =>
       options.partition === undefined || partitionOf(streamId, count) === options.partition;
+    const chosen = options.eventIds === undefined ? undefined : new Set(options.eventIds);
     const release = await runners.pauseRunner(runner);
     let replayed = 0;
     try {
       const stuck = new Set<string>();
       for (const letter of await readStore.parked(runner.namespace)) {
         if (stuck.has(letter.streamId) || !mine(letter.streamId)) continue;
+        if (chosen !== undefined && !chosen.has(letter.eventId)) {
+          // Left parked: the later events of its stream (chosen or not) wait behind it.
+          stuck.add(letter.streamId);
+          continue;
+        }
         const [event] = await events.readAll({ after: letter.position - 1, limit: 1 });
         if (event === undefined || event.eventId !== letter.eventId)
           throw new Error(`Parked event ${letter.eventId} is not in the log`);
@@ -83,6 +92,40 @@ export class ProjectionMaintenance {
     }
     const left = (await readStore.parked(runner.namespace)).filter((l) => mine(l.streamId));
     return { replayed, parked: left.length };
+  }
+
+  /**
+   * Drops the chosen parked events without applying them (an operator's decision that the read
+   * model is right without them), with the live runner paused, in one read-store transaction.
+   * Ids that are not parked (here, or in this partition) are ignored. A later event of the same
+   * stream parked behind a skipped one stays parked until replayed. Returns how many were dropped
+   * and how many remain parked.
+   */
+  async skipParked(
+    projection: AnyProjection,
+    eventIds: readonly string[],
+    options: { readonly partition?: number } = {},
+  ): Promise<{ readonly skipped: number; readonly parked: number }> {
+    const { readStore, runners } = this.#options;
+    const runner = runners.liveRunner(projection.name);
+    const count = projection.partitions ?? 1;
+    const mine = (streamId: string) =>
+      options.partition === undefined || partitionOf(streamId, count) === options.partition;
+    const chosen = new Set(eventIds);
+    const release = await runners.pauseRunner(runner);
+    let skipped = 0;
+    try {
+      const gone = (await readStore.parked(runner.namespace))
+        .filter((l) => chosen.has(l.eventId) && mine(l.streamId))
+        .map((l) => l.eventId);
+      if (gone.length > 0) await readStore.transaction((tx) => tx.unpark(runner.namespace, gone));
+      skipped = gone.length;
+      await runner.reloadParked();
+    } finally {
+      release();
+    }
+    const left = (await readStore.parked(runner.namespace)).filter((l) => mine(l.streamId));
+    return { skipped, parked: left.length };
   }
 
   /**

@@ -7,6 +7,7 @@ import type {
   MaintenanceAction,
   MaintenanceJson,
   MaintenanceRequest,
+  MaintenanceRequestOptions,
   MaintenanceRequests,
 } from '../read-store/maintenance-requests.js';
 import { BlueGreenRebuilds } from './blue-green-rebuilds.js';
@@ -18,6 +19,7 @@ import type { ProjectionDaemonOptions, ProjectionOwnership } from './projection-
 import type { AnyProjection } from './projection-definition.js';
 import { guardedLogger, stderrProjectionLogger, type ProjectionLogger } from './projection-logger.js';
 import { ProjectionControl } from './projection-control.js';
+import { checkedRequestOptions, skipIds } from './skip-ids.js';
 import { ProjectionMaintenance } from './projection-maintenance.js';
 import { ProjectionRunners } from './projection-runners.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -422,14 +424,36 @@ export class StoreDaemon {
    * request that every holder of its partitions joins, and resolves when it ended (see
    * docs/read-side.md, "Maintenance of split partitions").
    */
-  async replayParked(name: string): Promise<{ readonly replayed: number; readonly parked: number }> {
+  async replayParked(
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<{ readonly replayed: number; readonly parked: number }> {
     const projection = this.#require(name);
     // Partitions split across processes: each holder replays its own streams' events, by request.
     if (this.#leasing.split(name)) {
-      const result = await this.#byRequest('replay', name);
+      const result = await this.#byRequest('replay', name, options);
       return { replayed: Number(result['replayed'] ?? 0), parked: Number(result['parked'] ?? 0) };
     }
-    return this.#maintenance.replayParked(projection);
+    return this.#maintenance.replayParked(
+      projection,
+      options.eventIds === undefined ? {} : { eventIds: options.eventIds },
+    );
+  }
+
+  /**
+   * Drops the chosen parked events without applying them (see `ProjectionMaintenance.skipParked`).
+   * Split partitions go by a request every holder joins, as for a replay.
+   */
+  async skipParked(
+    name: string,
+    eventIds: readonly string[],
+  ): Promise<{ readonly skipped: number; readonly parked: number }> {
+    const projection = this.#require(name);
+    if (this.#leasing.split(name)) {
+      const result = await this.#byRequest('skip', name, { eventIds: skipIds({ eventIds }) });
+      return { skipped: Number(result['skipped'] ?? 0), parked: Number(result['parked'] ?? 0) };
+    }
+    return this.#maintenance.skipParked(projection, skipIds({ eventIds }));
   }
 
   /**
@@ -451,8 +475,12 @@ export class StoreDaemon {
    * Enqueues a request and waits for it to end (every holder of the projection's partitions does
    * its share): its result, or its error thrown.
    */
-  async #byRequest(action: MaintenanceAction, name: string): Promise<MaintenanceJson> {
-    const { id } = await this.#requests.enqueue(name, action);
+  async #byRequest(
+    action: MaintenanceAction,
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceJson> {
+    const { id } = await this.#requests.enqueue(name, action, checkedRequestOptions(action, options));
     for (;;) {
       const request = await this.#requests.get(id);
       if (request?.state === 'done') return request.result ?? {};
@@ -468,9 +496,13 @@ export class StoreDaemon {
    * process can follow it) and whichever process runs the projection performs it at its next look.
    * Follow it with {@link StoreDaemon.maintenanceRequest}.
    */
-  async enqueue(action: MaintenanceAction, name: string): Promise<MaintenanceRequest> {
+  async enqueue(
+    action: MaintenanceAction,
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ): Promise<MaintenanceRequest> {
     this.#require(name);
-    return this.#requests.enqueue(name, action);
+    return this.#requests.enqueue(name, action, checkedRequestOptions(action, options));
   }
 
   /** A maintenance request, as its performer last recorded it; undefined if unknown. */
@@ -486,9 +518,10 @@ export class StoreDaemon {
     action: MaintenanceAction,
     name: string,
     onProgress?: (progress: MaintenanceJson) => void,
+    options: MaintenanceRequestOptions = {},
   ): Promise<MaintenanceJson> {
     this.#require(name);
-    return this.#control.perform(action, name, onProgress);
+    return this.#control.perform(action, name, onProgress, options);
   }
 
   /** The projections an operator paused (persisted flags). */

@@ -1,5 +1,13 @@
 /** What an operator can ask of a projection, from the CLI or the admin API. */
-export const maintenanceActions = ['rebuild', 'verify', 'replay', 'retry', 'pause', 'resume'] as const;
+export const maintenanceActions = [
+  'rebuild',
+  'verify',
+  'replay',
+  'retry',
+  'pause',
+  'resume',
+  'skip',
+] as const;
 
 /** One of {@link maintenanceActions}. */
 export type MaintenanceAction = (typeof maintenanceActions)[number];
@@ -24,6 +32,11 @@ export interface MaintenanceRequest {
   readonly id: string;
   readonly projection: string;
   readonly action: MaintenanceAction;
+  /**
+   * The parked events a `replay` or `skip` is about (event ids); absent: every parked event
+   * (replay). A `skip` always names its events.
+   */
+  readonly eventIds?: readonly string[];
   /** ISO-8601 time it was asked for. */
   readonly requestedAt: string;
   readonly state: MaintenanceState;
@@ -41,6 +54,12 @@ export interface MaintenanceRequest {
   readonly finishedAt: string | undefined;
 }
 
+/** What {@link MaintenanceRequests.enqueue} stores besides the projection and the action. */
+export interface MaintenanceRequestOptions {
+  /** The parked events a `replay` or `skip` is about (see {@link MaintenanceRequest.eventIds}). */
+  readonly eventIds?: readonly string[];
+}
+
 /** How a claimed request ended. */
 export type MaintenanceOutcome =
   | { readonly state: 'done'; readonly result: MaintenanceJson }
@@ -53,8 +72,12 @@ export type MaintenanceOutcome =
  * progress and outcome are written only by the claim that holds it.
  */
 export interface MaintenanceRequests {
-  /** Stores a new `pending` request. */
-  enqueue(projection: string, action: MaintenanceAction): Promise<MaintenanceRequest>;
+  /** Stores a new `pending` request (with `options.eventIds` when given). */
+  enqueue(
+    projection: string,
+    action: MaintenanceAction,
+    options?: MaintenanceRequestOptions,
+  ): Promise<MaintenanceRequest>;
   /** One request, or undefined. */
   get(id: string): Promise<MaintenanceRequest | undefined>;
   /** Requests `pending` or `running`, oldest first. */

@@ -28,10 +28,26 @@ export interface AuditEntry {
   readonly at: string;
 }
 
-/** Filters for reading the audit trail back. */
+/**
+ * Filters for reading the audit trail back; the rows match every filter given. Rows come newest
+ * first (highest id first), at most `limit`.
+ */
 export interface AuditQuery {
   readonly commandId?: string;
   readonly userId?: string;
+  /** The command's type, exactly. */
+  readonly commandType?: string;
+  /** Rows with any of these outcomes; an empty list matches none. */
+  readonly outcomes?: readonly AuditOutcome[];
+  /**
+   * Rows at or after this time: ISO-8601 in UTC as `Date.prototype.toISOString` writes it (the
+   * stores compare the recorded text).
+   */
+  readonly from?: string;
+  /** Rows before this time (same form as `from`). */
+  readonly to?: string;
+  /** Rows whose id is below this one: the cursor of the next page (the last row's id). */
+  readonly before?: number;
   /** Newest first; defaults to 100. */
   readonly limit?: number;
 }

@@ -8,8 +8,8 @@ export interface AuditWriter {
 
 /** The audit trail outside transactions: refused attempts are recorded on their own. */
 export interface AuditLog extends AuditWriter {
-  /** Reads entries back, newest first. */
-  list(query?: AuditQuery): Promise<readonly AuditEntry[]>;
+  /** Reads entries back with their ids, newest first (see {@link AuditQuery}). */
+  list(query?: AuditQuery): Promise<readonly StoredAuditEntry[]>;
   /**
    * The oldest rows (lowest ids first) whose `at` is before `before` (ISO-8601), at most `limit`:
    * what the audit retention job archives and then purges. Optional: a store without it keeps its

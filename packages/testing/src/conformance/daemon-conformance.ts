@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ProjectionDaemon, type AnyProjection, type ReadStore, type Store, type Tandem } from '@tandem/core';
+import {
+  ProjectionDaemon,
+  TandemError,
+  type AnyProjection,
+  type ReadStore,
+  type Store,
+  type Tandem,
+} from '@tandem/core';
 import { projectionNamespace } from '@tandem/core/adapter';
 import { countingReadStore } from '../counting-read-store.js';
 import { eventually } from '../eventually.js';
@@ -441,6 +448,66 @@ export function describeDaemonConformance(adapter: string, open: () => Promise<D
         18,
         'the stream is unblocked after the replay',
       );
+    });
+
+    it('replays or skips chosen parked events; a blocked follower stays parked behind one left', async () => {
+      const { app, readStore } = await fresh();
+      faults.poison = 13;
+      const d = daemon(app, readStore, [counterProjection({ onError: 'skip' })]);
+      await d.start();
+      await run(app, 'OpenCounter', { counterId: 'a' });
+      await run(app, 'OpenCounter', { counterId: 'b' });
+      const a13 = await run(app, 'Increment', { counterId: 'a', by: 13 });
+      const a4 = await run(app, 'Increment', { counterId: 'a', by: 4 }); // blocked behind a13
+      const last = await run(app, 'Increment', { counterId: 'b', by: 13 });
+      assert.equal(await d.waitFor(['counter-totals'], last.position, 10_000), true);
+      const ns = projectionNamespace('counter-totals', 1);
+      const log = await allEvents(app);
+      const idAt = (position: number) => log.find((e) => e.position === position)?.eventId ?? '';
+      const [a13Id, a4Id, b13Id] = [idAt(a13.position), idAt(a4.position), idAt(last.position)];
+      const parkedIds = async () => (await readStore.parked(ns)).map((p) => [p.eventId, p.reason]);
+      assert.deepEqual(await parkedIds(), [
+        [a13Id, 'failed'],
+        [a4Id, 'blocked'],
+        [b13Id, 'failed'],
+      ]);
+      faults.poison = undefined; // the fix ships
+
+      assert.deepEqual(await d.replayParked('counter-totals', { eventIds: [b13Id] }), {
+        replayed: 1,
+        parked: 2,
+      });
+      assert.equal((await readAll(readStore, ns)).get('b')?.value, 13, 'the chosen event is applied');
+      assert.deepEqual(
+        await d.replayParked('counter-totals', { eventIds: [a4Id] }),
+        { replayed: 0, parked: 2 },
+        'a chosen event behind an earlier parked one of its stream stays parked',
+      );
+
+      assert.deepEqual(await d.skipParked('counter-totals', ['no-such-event']), { skipped: 0, parked: 2 });
+      // By request, as the admin API and the CLI ask for it: the ids travel with the request.
+      const request = await d.enqueue('skip', 'counter-totals', { eventIds: [a13Id, 'no-such-event'] });
+      assert.deepEqual(request.eventIds, [a13Id, 'no-such-event']);
+      const skipped = await eventually(async () => {
+        const current = await d.maintenanceRequest(request.id);
+        return current?.state === 'done' || current?.state === 'failed' ? current : undefined;
+      });
+      assert.deepEqual(skipped.eventIds, [a13Id, 'no-such-event'], 'stored with the request');
+      assert.deepEqual(skipped.result, { skipped: 1, parked: 1 });
+      assert.deepEqual(await parkedIds(), [[a4Id, 'blocked']], 'the follower stays parked, still blocked');
+      assert.equal((await readAll(readStore, ns)).get('a')?.value, 0, 'a skipped event is never applied');
+      await assert.rejects(d.enqueue('skip', 'counter-totals'), /names the parked events/);
+      for (const hostile of ['a\u0000b', '\ud800'])
+        await assert.rejects(
+          d.enqueue('replay', 'counter-totals', { eventIds: [hostile] }),
+          (error: unknown) => TandemError.is(error, 'validation'),
+          'an id no store holds unchanged is refused before any store sees it',
+        );
+
+      assert.deepEqual(await d.replayParked('counter-totals'), { replayed: 1, parked: 0 });
+      const after = await run(app, 'Increment', { counterId: 'a', by: 1 });
+      assert.equal(await d.waitFor(['counter-totals'], after.position, 10_000), true);
+      assert.equal((await readAll(readStore, ns)).get('a')?.value, 5, 'the stream flows again, without a13');
     });
 
     it('rebuilds a new version blue/green at start-up and drops the old one', async () => {

@@ -662,6 +662,18 @@ export function describeReadStoreConformance(
         assert.deepEqual(await requests.paused(), ['a-view', 'b-view']);
         await requests.setPaused('a-view', false);
         assert.deepEqual(await requests.paused(), ['b-view']);
+
+        // A replay or skip of chosen parked events carries their ids, in the order given.
+        const ids = ['e-2', 'e-1', 'ünïcødé-😀'];
+        const skip = await requests.enqueue('orders-view', 'skip', { eventIds: ids });
+        assert.deepEqual(skip.eventIds, ids);
+        assert.deepEqual((await requests.get(skip.id))?.eventIds, ids, 'stored');
+        assert.deepEqual(
+          (await requests.open()).map((r) => [r.action, r.eventIds]),
+          [['skip', ids]],
+        );
+        const all = await requests.enqueue('orders-view', 'replay');
+        assert.equal('eventIds' in ((await requests.get(all.id)) ?? {}), false, 'absent when not given');
       },
     );
 

@@ -5,6 +5,7 @@ import {
   type AnyProjection,
   type MaintenanceAction,
   type MaintenanceRequest,
+  type MaintenanceRequestOptions,
   type ReadStore,
   type Tandem,
 } from '@tandem/core';
@@ -126,8 +127,13 @@ export function describeSplitPartitionsConformance(
   };
 
   /** Asks for maintenance through `d` and follows the request to its end. */
-  const request = async (d: ProjectionDaemon, action: MaintenanceAction, name: string) => {
-    const { id } = await d.enqueue(action, name);
+  const request = async (
+    d: ProjectionDaemon,
+    action: MaintenanceAction,
+    name: string,
+    options: MaintenanceRequestOptions = {},
+  ) => {
+    const { id } = await d.enqueue(action, name, options);
     return eventually(
       async () => {
         const current = await d.maintenanceRequest(id);
@@ -337,7 +343,7 @@ export function describeSplitPartitionsConformance(
       });
     });
 
-    it('retries, pauses and replays partitions the holder of partition 0 does not hold', async () => {
+    it('retries, pauses, replays and skips in partitions the holder of partition 0 does not hold', async () => {
       const sides = await fresh();
       const [{ app, readStore }] = sides;
       // Stop on an error in the other daemon's partition: only its runner stops, and a retry asked
@@ -396,6 +402,17 @@ export function describeSplitPartitionsConformance(
         ['failed', 'blocked'],
       );
       faults.poison = undefined;
+      // Chosen events reach the holder's share with the request: a follower chosen without the
+      // event it waits behind stays parked; a skip of an id parked nowhere drops nothing.
+      const follower = (await readStore.parked(parks))[1]?.eventId ?? '';
+      const chosen = done(await request(pairing.lead, 'replay', 'counter-parks', { eventIds: [follower] }));
+      assert.equal(chosen['replayed'], 0, JSON.stringify(chosen));
+      assert.equal(chosen['parked'], 2);
+      const skipped = done(
+        await request(pairing.lead, 'skip', 'counter-parks', { eventIds: ['no-such-event'] }),
+      );
+      assert.equal(skipped['skipped'], 0, JSON.stringify(skipped));
+      assert.equal(skipped['parked'], 2);
       const replayed = done(await request(pairing.lead, 'replay', 'counter-parks'));
       assert.equal(replayed['replayed'], 2, JSON.stringify(replayed));
       assert.equal(replayed['parked'], 0);

@@ -10,6 +10,7 @@ import {
 } from '@tandem/core';
 import { timerCases, timerConformanceCases } from './timer-conformance.js';
 import { snapshotCases } from './snapshot-cases.js';
+import { auditSearchCases } from './audit-search-cases.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -27,6 +28,8 @@ export const storeConformanceCases = [
   'inbox-claims',
   'audit',
   'audit-retention',
+  'audit-search',
+  'audit-search-pages',
   'sql',
   ...timerConformanceCases,
   'snapshots',
@@ -590,7 +593,9 @@ export function describeStoreConformance(
           (await store.audit.list({ userId: 'u1' })).map((e) => e.commandId),
           ['a3', 'a1'],
         );
-        const [invalid] = await store.audit.list({ commandId: 'a2' });
+        const [found] = await store.audit.list({ commandId: 'a2' });
+        assert.ok(found !== undefined);
+        const { id: _id, ...invalid } = found;
         assert.deepEqual(invalid, {
           ...auditEntry('a2', 'u2'),
           outcome: 'invalid',
@@ -732,5 +737,7 @@ export function describeStoreConformance(
     // Persisted snapshots of deciders' states, through the command pipeline (see snapshot-cases.ts).
     for (const [id, { name, body }] of Object.entries(snapshotCases))
       test(id as keyof typeof snapshotCases, name, body);
+    for (const [id, { name, body }] of Object.entries(auditSearchCases))
+      test(id as keyof typeof auditSearchCases, name, body);
   });
 }
