@@ -1,5 +1,6 @@
 import type { MaintenanceAction, MaintenanceRequestOptions } from '../read-store/maintenance-requests.js';
 import { checkedText } from '../messages/storable-text.js';
+import { TandemError } from '../errors/tandem-error.js';
 
 /**
  * The events a skip drops. A skip names them, never "all": dropping every parked event unread is
@@ -7,7 +8,9 @@ import { checkedText } from '../messages/storable-text.js';
  */
 export function skipIds(options: MaintenanceRequestOptions): readonly string[] {
   if (options.eventIds === undefined || options.eventIds.length === 0)
-    throw new Error('A skip names the parked events to drop (eventIds)');
+    throw new TandemError('validation', 'A skip names the parked events to drop (eventIds)', {
+      details: { issues: [{ path: 'eventIds', message: 'at least one event id' }] },
+    });
   return options.eventIds;
 }
 
