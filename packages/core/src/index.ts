@@ -43,6 +43,12 @@ export type {
   StreamRead,
   WaitOptions,
 } from './event-store/stream-read.js';
+export {
+  browseScanLimit,
+  traceIdOf,
+  type EventBrowsePage,
+  type EventBrowseQuery,
+} from './event-store/event-browse.js';
 export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 
 // Write side

@@ -1,0 +1,97 @@
+import { browseScanLimit, type EventBrowsePage, type EventBrowseQuery } from '@tandem/core';
+import { browsePlan, checkedBrowseQuery, type BrowseFilter } from '@tandem/core/adapter';
+import { columns, safeBound, toEvent, type EventRow, type Queryable } from './postgres-event-log.js';
+import { storableText } from './postgres-storable.js';
+
+/** A row of the bounded browse: the window's size and far edge beside each hit (or none). */
+interface WindowRow extends Partial<EventRow> {
+  scanned: string;
+  edge: string | null;
+}
+
+/**
+ * A filter as SQL on `tandem_events`, its values appended to `params`. The correlation and trace
+ * expressions are written exactly as their indexes (migration 11) so the planner matches them.
+ * Text PostgreSQL cannot compare (U+0000, lone surrogates) is refused with `validation` first.
+ */
+function filterSql(filter: BrowseFilter, params: unknown[]): string {
+  if (filter.kind === 'types') {
+    params.push(filter.values.map((value) => storableText(value, 'types')));
+    return `type = ANY($${params.length}::text[])`;
+  }
+  params.push(storableText(filter.value, filter.kind));
+  const p = `$${params.length}`;
+  switch (filter.kind) {
+    case 'streamId':
+      return `stream_id = ${p}`;
+    case 'type':
+      return `type = ${p}`;
+    case 'correlationId':
+      return `(metadata->>'correlationId') = ${p}`;
+    case 'traceId':
+      return `substr(metadata->>'traceparent', 4, 32) = ${p}`;
+    case 'streamPrefix':
+      return `starts_with(stream_id, ${p})`;
+  }
+}
+
+/**
+ * One page of the log for `EventStore.browse`, in one statement. Only events below the safe bound
+ * are shown (as `readAll` does), so a cursor never steps over an event that commits later at a
+ * lower position; the bound is an init plan, evaluated once and usable as an index bound. The
+ * driving filter's index is walked in position order; with other filters too, at most
+ * `browseScanLimit` rows of that walk are examined and the window's edge becomes `next`.
+ */
+export async function browseEvents(client: Queryable, query: EventBrowseQuery): Promise<EventBrowsePage> {
+  checkedBrowseQuery(query);
+  const plan = browsePlan(query);
+  if (plan.empty) return { events: [], next: undefined };
+  const forward = query.direction === 'forward';
+  const dir = forward ? 'ASC' : 'DESC';
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (plan.driver !== undefined) where.push(filterSql(plan.driver, params));
+  params.push(query.from ?? (forward ? 0 : Number.MAX_SAFE_INTEGER));
+  const from = `$${params.length}::bigint`;
+  where.push(
+    forward
+      ? `position > ${from} AND position < (SELECT ${safeBound})`
+      : `position < LEAST(${from}, (SELECT ${safeBound}))`,
+  );
+  // A stream's versions follow its positions, and (stream_id, stream_version) is indexed.
+  const order = plan.driver?.kind === 'streamId' ? `stream_version ${dir}` : `position ${dir}`;
+  if (plan.residual.length === 0) {
+    params.push(query.limit + 1);
+    const result = await client.query<EventRow>(
+      `SELECT ${columns} FROM tandem_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${params.length}`,
+      params,
+    );
+    const page = result.rows.slice(0, query.limit).map(toEvent);
+    return { events: page, next: result.rows.length > query.limit ? page.at(-1)?.position : undefined };
+  }
+  params.push(browseScanLimit);
+  const scan = `$${params.length}`;
+  const residual = plan.residual.map((filter) => filterSql(filter, params));
+  params.push(query.limit + 1);
+  const result = await client.query<WindowRow>(
+    `WITH w AS MATERIALIZED (
+       SELECT position, stream_id, type, metadata FROM tandem_events
+       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${scan}),
+     h AS (SELECT position FROM w WHERE ${residual.join(' AND ')} ORDER BY position ${dir} LIMIT $${params.length})
+     SELECT s.scanned AS scanned, s.edge AS edge, e.*
+     FROM (SELECT count(*) AS scanned, ${forward ? 'max' : 'min'}(position) AS edge FROM w) s
+     LEFT JOIN (SELECT ${columns.replaceAll(/(\w+)/g, 't.$1')} FROM h JOIN tandem_events t ON t.position = h.position) e ON true
+     ORDER BY e.position ${dir}`,
+    params,
+  );
+  const hits = result.rows.filter(
+    (row): row is WindowRow & EventRow => row.position !== null && row.position !== undefined,
+  );
+  const events = hits.slice(0, query.limit).map(toEvent);
+  const first = result.rows[0];
+  let next: number | undefined;
+  if (hits.length > query.limit) next = events.at(-1)?.position;
+  else if (first !== undefined && Number(first.scanned) >= browseScanLimit && first.edge !== null)
+    next = Number(first.edge);
+  return { events, next };
+}
