@@ -77,7 +77,9 @@ export function browseEvents(db: Database.Database, query: EventBrowseQuery): Ev
      LEFT JOIN (SELECT t.* FROM h JOIN tandem_events t ON t.position = h.position) e ON 1 = 1
      ORDER BY e.position ${dir}`,
   ).all(...params) as WindowRow[];
-  const hits = rows.filter((row): row is WindowRow & EventRow => row.position !== null && row.position !== undefined);
+  const hits = rows.filter(
+    (row): row is WindowRow & EventRow => row.position !== null && row.position !== undefined,
+  );
   const events = hits.slice(0, query.limit).map(toEvent);
   const scanned = rows[0]?.scanned ?? 0;
   let next: number | undefined;

@@ -82,22 +82,32 @@ export function checkedBrowseQuery(query: EventBrowseQuery): EventBrowseQuery {
     issues.push({ path: 'limit', message: 'must be a positive integer' });
   if (query.from !== undefined && (!Number.isSafeInteger(query.from) || query.from < 0))
     issues.push({ path: 'from', message: 'must be a non-negative integer' });
-  if (query.types !== undefined && (!Array.isArray(query.types) || query.types.some((t) => typeof t !== 'string')))
+  if (
+    query.types !== undefined &&
+    (!Array.isArray(query.types) || query.types.some((t) => typeof t !== 'string'))
+  )
     issues.push({ path: 'types', message: 'must be a list of strings' });
   for (const key of ['streamId', 'streamPrefix', 'correlationId', 'traceId'] as const) {
     if (query[key] !== undefined && typeof query[key] !== 'string')
       issues.push({ path: key, message: 'must be a string' });
   }
   if (issues.length > 0)
-    throw new TandemError('validation', `Event browse query is invalid: ${issues.map((i) => i.path).join(', ')}`, {
-      details: { issues },
-    });
+    throw new TandemError(
+      'validation',
+      `Event browse query is invalid: ${issues.map((i) => i.path).join(', ')}`,
+      {
+        details: { issues },
+      },
+    );
   return query;
 }
 
 /** One filter of a browse query, as a SQL store renders it. */
 export type BrowseFilter =
-  | { readonly kind: 'streamId' | 'streamPrefix' | 'correlationId' | 'traceId' | 'type'; readonly value: string }
+  | {
+      readonly kind: 'streamId' | 'streamPrefix' | 'correlationId' | 'traceId' | 'type';
+      readonly value: string;
+    }
   | { readonly kind: 'types'; readonly values: readonly string[] };
 
 /**

@@ -10,6 +10,7 @@ import {
 } from '@tandem/core';
 import { timerCases, timerConformanceCases } from './timer-conformance.js';
 import { snapshotCases } from './snapshot-cases.js';
+import { eventBrowseCases } from './event-browse-cases.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -33,6 +34,10 @@ export const storeConformanceCases = [
   'snapshot-versions',
   'snapshot-conflicts',
   'snapshot-state-text',
+  'browse-paging',
+  'browse-filters',
+  'browse-bounded-scan',
+  'browse-hostile-text',
 ] as const;
 
 /** One conformance case id. */
@@ -732,5 +737,8 @@ export function describeStoreConformance(
     // Persisted snapshots of deciders' states, through the command pipeline (see snapshot-cases.ts).
     for (const [id, { name, body }] of Object.entries(snapshotCases))
       test(id as keyof typeof snapshotCases, name, body);
+    // Browsing the log by page and filter (see event-browse-cases.ts).
+    for (const [id, { name, body }] of Object.entries(eventBrowseCases))
+      test(id as keyof typeof eventBrowseCases, name, body);
   });
 }
