@@ -51,6 +51,7 @@ export {
 } from './event-store/event-browse.js';
 export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 
+export { deciderForStream, type StreamDecider, type StreamDeciders } from './write/stream-deciders.js';
 // Write side
 export type { Store } from './write/store.js';
 export type { Transaction, TransactionEvents } from './write/transaction.js';
