@@ -12,6 +12,7 @@ import { isMaintenanceAction } from '@tandem/core/adapter';
 import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { registerAdminTimerRoutes } from './admin-timer-routes.js';
+import { registerAdminEventRoutes } from './admin-event-routes.js';
 
 /** Options for {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -66,7 +67,8 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: the timer scheduler,
  * retention), each `running` here, in `standby` (another process holds its lease), `failing` or
  * `stopped`, with its details (for retention, rows purged and the bound of its last round). And
- * `GET /admin/timers` (see `admin-timer-routes.ts`).
+ * `GET /admin/timers` (see `admin-timer-routes.ts`), and the event browser: `GET /admin/events`,
+ * `GET /admin/events/{position}`, `GET /admin/streams/{streamId}` (see `admin-event-routes.ts`).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -76,6 +78,7 @@ export function registerAdminRoutes(
   const quickWaitMs = options.quickWaitMs ?? 10_000;
   const daemon = tandem.projections;
   registerAdminTimerRoutes(app, tandem);
+  registerAdminEventRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
     const refusal = adminOnly(request, 'maintain projections');

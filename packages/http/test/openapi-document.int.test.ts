@@ -78,6 +78,9 @@ describe('GET /openapi.json', () => {
         '/admin/projections/verify',
         '/admin/projections/requests/{id}',
         '/admin/timers',
+        '/admin/events',
+        '/admin/events/{position}',
+        '/admin/streams/{streamId}',
       ],
       'and the admin API',
     );
