@@ -46,7 +46,7 @@ interface StreamPage {
  */
 async function eventServer(
   store: MemoryStore,
-): Promise<{ app: FastifyInstance; tandem: Tandem; as: Record<string, string> }> {
+): Promise<{ app: FastifyInstance; tandem: Tandem; as: { admin: string; customer: string } }> {
   const tandem = await counterApp(store, {
     deciders: { 'counter-': counterDecider, 'counter-brittle-': brittle, 'big-': bigint },
     upcasters: [

@@ -40,7 +40,8 @@ function filterSql(filter: BrowseFilter, params: unknown[]): string {
  * are shown (as `readAll` does), so a cursor never steps over an event that commits later at a
  * lower position; the bound is an init plan, evaluated once and usable as an index bound. The
  * driving filter's index is walked in position order; with other filters too, at most
- * `browseScanLimit` rows of that walk are examined and the window's edge becomes `next`.
+ * `browseScanLimit` rows of that walk are examined and, when the page is not full, the window's
+ * edge becomes `next`.
  */
 export async function browseEvents(client: Queryable, query: EventBrowseQuery): Promise<EventBrowsePage> {
   checkedBrowseQuery(query);
@@ -69,29 +70,26 @@ export async function browseEvents(client: Queryable, query: EventBrowseQuery): 
     const page = result.rows.slice(0, query.limit).map(toEvent);
     return { events: page, next: result.rows.length > query.limit ? page.at(-1)?.position : undefined };
   }
-  params.push(browseScanLimit);
-  const scan = `$${params.length}`;
-  const residual = plan.residual.map((filter) => filterSql(filter, params));
-  params.push(query.limit + 1);
-  const result = await client.query<WindowRow>(
-    `WITH w AS MATERIALIZED (
-       SELECT position, stream_id, type, metadata FROM tandem_events
-       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${scan}),
-     h AS (SELECT position FROM w WHERE ${residual.join(' AND ')} ORDER BY position ${dir} LIMIT $${params.length})
-     SELECT s.scanned AS scanned, s.edge AS edge, e.*
-     FROM (SELECT count(*) AS scanned, ${forward ? 'max' : 'min'}(position) AS edge FROM w) s
-     LEFT JOIN (SELECT ${columns.replaceAll(/(\w+)/g, 't.$1')} FROM h JOIN tandem_events t ON t.position = h.position) e ON true
-     ORDER BY e.position ${dir}`,
+  // The edge of the scan window first: the last of the first `browseScanLimit` rows of the walk
+  // (an index walk: cheap). Then the matches between the cursor and that edge, lazily, stopping at
+  // `limit + 1`. In this order a row committed in between lies beyond the edge, never skipped.
+  const edgeRow = await client.query<{ position: string }>(
+    `SELECT position FROM tandem_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT 1 OFFSET ${browseScanLimit - 1}`,
     params,
   );
-  const hits = result.rows.filter(
-    (row): row is WindowRow & EventRow => row.position !== null && row.position !== undefined,
+  const edgeText = edgeRow.rows[0]?.position;
+  const edge = edgeText === undefined ? undefined : Number(edgeText);
+  if (edge !== undefined) {
+    params.push(edge);
+    where.push(forward ? `position <= $${params.length}::bigint` : `position >= $${params.length}::bigint`);
+  }
+  const residual = plan.residual.map((filter) => filterSql(filter, params));
+  params.push(query.limit + 1);
+  const result = await client.query<EventRow>(
+    `SELECT ${columns} FROM (SELECT ${columns} FROM tandem_events WHERE ${where.join(' AND ')} ORDER BY ${order}) w
+     WHERE ${residual.join(' AND ')} ORDER BY position ${dir} LIMIT $${params.length}`,
+    params,
   );
-  const events = hits.slice(0, query.limit).map(toEvent);
-  const first = result.rows[0];
-  let next: number | undefined;
-  if (hits.length > query.limit) next = events.at(-1)?.position;
-  else if (first !== undefined && Number(first.scanned) >= browseScanLimit && first.edge !== null)
-    next = Number(first.edge);
-  return { events, next };
+  const events = result.rows.slice(0, query.limit).map(toEvent);
+  return { events, next: result.rows.length > query.limit ? events.at(-1)?.position : edge };
 }

@@ -5,12 +5,6 @@ import { toEvent, type EventRow } from './sqlite-event-log.js';
 import { prepared } from './statement-cache.js';
 import { storableText } from './sqlite-storable.js';
 
-/** A row of the bounded browse: the window's size and far edge beside each hit (or none). */
-interface WindowRow extends Partial<EventRow> {
-  scanned: number;
-  edge: number | null;
-}
-
 /**
  * A filter as SQL on `tandem_events`, with its parameters. The correlation and trace expressions
  * are written exactly as their indexes (migration 9) so the planner matches them.
@@ -37,9 +31,9 @@ function filterSql(filter: BrowseFilter, params: unknown[]): string {
 }
 
 /**
- * One page of the log for `EventStore.browse`, in one statement (one snapshot) on `db`. The
- * driving filter's index is walked in position order; with other filters too, at most
- * `browseScanLimit` rows of that walk are examined and the window's edge becomes `next`.
+ * One page of the log for `EventStore.browse` on `db`. The driving filter's index is walked in
+ * position order; with other filters too, at most `browseScanLimit` rows of that walk are
+ * examined and, when the page is not full, the window's edge becomes `next`.
  */
 export function browseEvents(db: Database.Database, query: EventBrowseQuery): EventBrowsePage {
   checkedBrowseQuery(query);
@@ -63,27 +57,26 @@ export function browseEvents(db: Database.Database, query: EventBrowseQuery): Ev
     const page = rows.slice(0, query.limit).map(toEvent);
     return { events: page, next: rows.length > query.limit ? page.at(-1)?.position : undefined };
   }
-  params.push(browseScanLimit);
+  // The edge of the scan window first: the last of the first `browseScanLimit` rows of the walk
+  // (an index walk: cheap). Then the matches between the cursor and that edge, lazily, stopping at
+  // `limit + 1`. In this order a row committed in between lies beyond the edge, never skipped.
+  const edge = (
+    prepared(
+      db,
+      `SELECT position FROM tandem_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT 1 OFFSET ?`,
+    ).get(...params, browseScanLimit - 1) as { position: number } | undefined
+  )?.position;
+  if (edge !== undefined) {
+    where.push(forward ? 'position <= ?' : 'position >= ?');
+    params.push(edge);
+  }
   const residual = plan.residual.map((filter) => filterSql(filter, params));
   params.push(query.limit + 1);
   const rows = prepared(
     db,
-    `WITH w AS MATERIALIZED (
-       SELECT position, stream_id, type, metadata FROM tandem_events
-       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?),
-     h AS (SELECT position FROM w WHERE ${residual.join(' AND ')} ORDER BY position ${dir} LIMIT ?)
-     SELECT s.scanned AS scanned, s.edge AS edge, e.*
-     FROM (SELECT count(*) AS scanned, ${forward ? 'max' : 'min'}(position) AS edge FROM w) s
-     LEFT JOIN (SELECT t.* FROM h JOIN tandem_events t ON t.position = h.position) e ON 1 = 1
-     ORDER BY e.position ${dir}`,
-  ).all(...params) as WindowRow[];
-  const hits = rows.filter(
-    (row): row is WindowRow & EventRow => row.position !== null && row.position !== undefined,
-  );
-  const events = hits.slice(0, query.limit).map(toEvent);
-  const scanned = rows[0]?.scanned ?? 0;
-  let next: number | undefined;
-  if (hits.length > query.limit) next = events.at(-1)?.position;
-  else if (scanned >= browseScanLimit) next = rows[0]?.edge ?? undefined;
-  return { events, next };
+    `SELECT * FROM (SELECT * FROM tandem_events WHERE ${where.join(' AND ')} ORDER BY ${order}) w
+     WHERE ${residual.join(' AND ')} ORDER BY position ${dir} LIMIT ?`,
+  ).all(...params) as EventRow[];
+  const events = rows.slice(0, query.limit).map(toEvent);
+  return { events, next: rows.length > query.limit ? events.at(-1)?.position : edge };
 }
