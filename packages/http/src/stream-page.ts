@@ -7,7 +7,7 @@ import {
   type StreamDeciders,
   type Upcasters,
 } from '@tandem/core';
-import { hasJsonForm, showEvent, thrownMessage, type ShownEvent } from './shown-event.js';
+import { showEvent, thrownMessage, type ShownEvent } from './shown-event.js';
 import type { StreamPageQuery } from './admin-event-query.js';
 
 /**
@@ -16,6 +16,18 @@ import type { StreamPageQuery } from './admin-event-query.js';
  * or folds more than about this many events, whatever the stream's length.
  */
 export const maxStreamFold = browseScanLimit;
+
+/**
+ * How long one page may spend folding, in milliseconds: a decider whose `evolve` grows with its
+ * state (copying a map per event) can take seconds over 10,000 events, all of it on the event loop.
+ */
+export const maxFoldMs = 200;
+
+/**
+ * The most JSON text the states of one page may add up to: a state that grows with the stream is
+ * repeated once per event shown, so 100 events of a 10,000-entry state would answer megabytes.
+ */
+export const maxStatesLength = 1_000_000;
 
 /** A shown event of a stream page, with the decider's state after it. */
 export type ShownStreamEvent = ShownEvent & { readonly state?: unknown };
@@ -32,6 +44,15 @@ export interface StreamPage {
   readonly decider: string | null;
   /** Why some or all states are missing (a decider that threw, a stream too long to fold...). */
   readonly stateError?: string;
+}
+
+/** The length of `value`'s JSON text, or undefined when it has none (a BigInt, a cycle). */
+function jsonLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -65,7 +86,9 @@ async function streamEvents(
  * after it, folded from version 1 over upcast events. `events` is the stored log
  * (`tandem.store.events`). Bounded work: at most {@link maxStreamFold} + `limit` events are read
  * and folded; a page that starts deeper than that in a stream longer than that again is refused
- * (`validation` on `from`), since reaching it would mean reading the stream from one end.
+ * (`validation` on `from`), since reaching it would mean reading the stream from one end. Folding
+ * stops (with `stateError`) after {@link maxFoldMs} or when the page's states would exceed
+ * {@link maxStatesLength} characters of JSON.
  */
 export async function streamPage(
   events: EventStore,
@@ -113,7 +136,14 @@ export async function streamPage(
     }
   }
   const shown: ShownStreamEvent[] = [];
-  for (const event of read) {
+  const foldUntil = performance.now() + maxFoldMs;
+  let statesLength = 0;
+  for (const [index, event] of read.entries()) {
+    // Checked every 64 events: performance.now() costs more than a cheap evolve.
+    if (folding && index % 64 === 63 && performance.now() > foldUntil) {
+      folding = false;
+      stateError = `Folding stopped at version ${event.streamVersion}: it took longer than ${maxFoldMs} ms`;
+    }
     const { shown: one, upcast } = showEvent(event, upcasters);
     if (folding && found !== undefined) {
       if (event.streamVersion > maxStreamFold) {
@@ -133,9 +163,15 @@ export async function streamPage(
     }
     if (event.streamVersion < from) continue;
     if (shown.length === limit) break;
-    if (folding && !hasJsonForm(state)) {
-      folding = false;
-      stateError = `The state after version ${event.streamVersion} has no JSON form`;
+    if (folding) {
+      const length = jsonLength(state);
+      if (length === undefined) {
+        folding = false;
+        stateError = `The state after version ${event.streamVersion} has no JSON form`;
+      } else if (statesLength + length > maxStatesLength) {
+        folding = false;
+        stateError = `States stop at version ${event.streamVersion}: this page's states would exceed ${maxStatesLength} characters of JSON (ask for fewer events)`;
+      } else statesLength += length;
     }
     shown.push(folding ? { ...one, state } : one);
   }

@@ -198,9 +198,9 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
     // the browse queries write them (sqlite-event-browse.ts), or the planner will not match them.
     version: 9,
     sql: `
-      CREATE INDEX tandem_events_type ON tandem_events (type, position);
-      CREATE INDEX tandem_events_correlation ON tandem_events (json_extract(metadata, '$.correlationId'), position);
-      CREATE INDEX tandem_events_trace ON tandem_events (substr(json_extract(metadata, '$.traceparent'), 4, 32), position);
+      CREATE INDEX IF NOT EXISTS tandem_events_type ON tandem_events (type, position);
+      CREATE INDEX IF NOT EXISTS tandem_events_correlation ON tandem_events (json_extract(metadata, '$.correlationId'), position);
+      CREATE INDEX IF NOT EXISTS tandem_events_trace ON tandem_events (substr(json_extract(metadata, '$.traceparent'), 4, 32), position);
     `,
   },
 ];
