@@ -80,8 +80,10 @@ async function fillPostgres(url: string, schema: string): Promise<void> {
         ],
       );
     }
-    // What autovacuum does after a bulk load anyway; without statistics the plans are guesses.
-    await client.query('ANALYZE tandem_events');
+    // What autovacuum does after a bulk load anyway (PostgreSQL 13+ vacuums insert-only tables too):
+    // statistics for the plans, and the visibility map that lets the scan window's edge be found
+    // by an index-only walk (without it, 10,000 heap fetches: 29 ms against 1 ms, measured).
+    await client.query('VACUUM ANALYZE tandem_events');
   } finally {
     await client.end();
   }
