@@ -56,8 +56,14 @@ function jsonLength(value: unknown): number | undefined {
 }
 
 /**
- * Up to `count` events of `streamId` from one end, following `next`: a store walks the stream's
- * index and answers in one call; one whose scan is bounded (the memory store) may need a few.
+ * Events read per call while reading a stream: SQLite reads synchronously, so 10,000 events in one
+ * call would hold the event loop for the whole read; in chunks, other requests run in between.
+ */
+const readChunk = 1_000;
+
+/**
+ * Up to `count` events of `streamId` from one end, following `next`, {@link readChunk} at a time
+ * (a store whose scan is bounded, the memory store, may answer fewer per call).
  */
 async function streamEvents(
   events: EventStore,
@@ -71,7 +77,7 @@ async function streamEvents(
     const page = await events.browse({
       direction,
       streamId,
-      limit: count - read.length,
+      limit: Math.min(count - read.length, readChunk),
       ...(from === undefined ? {} : { from }),
     });
     read.push(...page.events);

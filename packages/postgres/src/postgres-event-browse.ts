@@ -38,7 +38,8 @@ function filterSql(filter: BrowseFilter, params: unknown[]): string {
 /**
  * One page of the log for `EventStore.browse`, in one statement. Only events below the safe bound
  * are shown (as `readAll` does), so a cursor never steps over an event that commits later at a
- * lower position; the bound is an init plan, evaluated once and usable as an index bound. The
+ * lower position; the bound is read first and sent as a number, so the planner can estimate the
+ * range. The
  * driving filter's index is walked in position order; with other filters too, at most
  * `browseScanLimit` rows of that walk are examined and, when the page is not full, the window's
  * edge becomes `next`.
@@ -52,13 +53,19 @@ export async function browseEvents(client: Queryable, query: EventBrowseQuery): 
   const params: unknown[] = [];
   const where: string[] = [];
   if (plan.driver !== undefined) where.push(filterSql(plan.driver, params));
-  params.push(query.from ?? (forward ? 0 : Number.MAX_SAFE_INTEGER));
-  const from = `$${params.length}::bigint`;
-  where.push(
-    forward
-      ? `position > ${from} AND position < (SELECT ${safeBound})`
-      : `position < LEAST(${from}, (SELECT ${safeBound}))`,
-  );
+  // The safe bound first, as a number: with it as a subquery beside the range, PostgreSQL could
+  // not estimate the range and, for a stream, walked the whole log by position instead of the
+  // stream's index (443 ms against 0.1 ms for a 5,000-event stream of 300,000 events, measured).
+  // A bound read a moment early is only lower: still safe.
+  const bound = Number((await client.query<{ b: string }>(`SELECT ${safeBound} AS b`)).rows[0]?.b ?? 0);
+  const from = query.from ?? (forward ? 0 : Number.MAX_SAFE_INTEGER);
+  if (forward) {
+    params.push(from, bound);
+    where.push(`position > $${params.length - 1}::bigint AND position < $${params.length}::bigint`);
+  } else {
+    params.push(Math.min(from, bound));
+    where.push(`position < $${params.length}::bigint`);
+  }
   // A stream's versions follow its positions, and (stream_id, stream_version) is indexed.
   const order = plan.driver?.kind === 'streamId' ? `stream_version ${dir}` : `position ${dir}`;
   if (plan.residual.length === 0) {

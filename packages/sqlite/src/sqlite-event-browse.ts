@@ -44,7 +44,10 @@ export function browseEvents(db: Database.Database, query: EventBrowseQuery): Ev
   const params: unknown[] = [];
   const where: string[] = [];
   if (plan.driver !== undefined) where.push(filterSql(plan.driver, params));
-  where.push(forward ? 'position > ?' : 'position < ?');
+  // Within one stream the stream's own index is walked (in version order, which is position
+  // order); `+ 0` keeps the planner from walking the whole log by position instead.
+  const at = plan.driver?.kind === 'streamId' ? 'position + 0' : 'position';
+  where.push(forward ? `${at} > ?` : `${at} < ?`);
   params.push(query.from ?? (forward ? 0 : Number.MAX_SAFE_INTEGER));
   // A stream's versions follow its positions, and (stream_id, stream_version) is indexed.
   const order = plan.driver?.kind === 'streamId' ? `stream_version ${dir}` : `position ${dir}`;
