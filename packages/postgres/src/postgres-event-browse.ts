@@ -3,12 +3,6 @@ import { browsePlan, checkedBrowseQuery, type BrowseFilter } from '@tandem/core/
 import { columns, safeBound, toEvent, type EventRow, type Queryable } from './postgres-event-log.js';
 import { storableText } from './postgres-storable.js';
 
-/** A row of the bounded browse: the window's size and far edge beside each hit (or none). */
-interface WindowRow extends Partial<EventRow> {
-  scanned: string;
-  edge: string | null;
-}
-
 /**
  * A filter as SQL on `tandem_events`, its values appended to `params`. The correlation and trace
  * expressions are written exactly as their indexes (migration 11) so the planner matches them.
