@@ -357,6 +357,12 @@ for (const [name, open] of [['memory', async () => new MemoryStore()]] as const)
       }
       // Invalid percent-encoding is refused by the strict parser, as everywhere.
       await refused(app, as.admin, '/admin/events?streamId=%FF');
+      // In the path too (a lone surrogate's bytes, bytes that are not UTF-8): a 400, never a 500.
+      for (const url of ['/admin/streams/%ED%A0%80', '/admin/streams/%FF', '/admin/events/%FF']) {
+        const response = await app.inject({ method: 'GET', url, headers: { authorization: as.admin } });
+        assert.equal(response.statusCode, 400, `${url}: ${response.body}`);
+        assert.match(String(response.headers['content-type']), /application\/problem\+json/, url);
+      }
     });
   });
 }
