@@ -1,4 +1,5 @@
 import type { Benchmark } from './benchmark.js';
+import { consoleApi } from './console-api/console-api-bench.js';
 import { flashSaleBenchmark } from './flash-sale/flash-sale-bench.js';
 import { httpCommands } from './micro/http-commands.js';
 import { httpQueries } from './micro/http-queries.js';
@@ -39,4 +40,5 @@ export const benchmarks: readonly Benchmark[] = [
   redisReadCheck,
   orderSummaryStores,
   snapshotLoad,
+  consoleApi,
 ];

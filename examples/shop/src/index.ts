@@ -1,6 +1,7 @@
 export {
   createShopApp,
   shopCommands,
+  shopDeciders,
   shopProjections,
   shopQueries,
   shopReactions,

@@ -2,6 +2,7 @@ import {
   createTandem,
   type ProjectionLogger,
   type Store,
+  type StreamDeciders,
   type Tandem,
   type TandemOptions,
 } from '@tandem/core';
@@ -14,6 +15,8 @@ import {
 } from './catalog/catalog-commands.js';
 import { catalogMigrations } from './catalog/catalog-tables.js';
 import { AdjustInventory } from './inventory/adjust-inventory.js';
+import { inventoryDecider } from './inventory/inventory-decider.js';
+import { orderDecider } from './orders/order-decider.js';
 import { RecordShipmentNotification } from './customer-notifications/record-shipment-notification.js';
 import { shipmentNotifications } from './customer-notifications/shipment-notifications.js';
 import { CancelUnpaidOrder } from './orders/cancel-unpaid-order.js';
@@ -66,6 +69,15 @@ export const shopReactions = [shipmentNotifications];
 
 export { shopQueries };
 
+/**
+ * The shop's deciders by stream-id prefix, so the admin API's stream page shows each order's and
+ * each product's stock state after every event.
+ */
+export const shopDeciders = {
+  'order-': orderDecider,
+  'inventory-': inventoryDecider,
+} satisfies StreamDeciders;
+
 /** The shop's application type: its registries type `execute`, `query` and `@tandem/client`. */
 export type ShopApp = Tandem<typeof shopCommands, typeof shopQueries>;
 
@@ -115,5 +127,6 @@ export function createShopApp(store: Store, options: ShopAppOptions = {}): Promi
     // Unbound, `redis` means the store's own read store: the shop runs without Redis too.
     readStores: { redis: readStores?.['redis'] },
     queries: shopQueries,
+    deciders: shopDeciders,
   });
 }

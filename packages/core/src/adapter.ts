@@ -38,6 +38,13 @@ export {
 } from './messaging/event-envelope.js';
 
 // Event store
+export {
+  browsePlan,
+  checkedBrowseQuery,
+  eventBrowseMatches,
+  type BrowseFilter,
+  type BrowsePlan,
+} from './event-store/event-browse.js';
 export { versionMatches } from './event-store/expected-version.js';
 export { LogNotifier } from './memory/log-notifier.js';
 

@@ -43,8 +43,15 @@ export type {
   StreamRead,
   WaitOptions,
 } from './event-store/stream-read.js';
+export {
+  browseScanLimit,
+  traceIdOf,
+  type EventBrowsePage,
+  type EventBrowseQuery,
+} from './event-store/event-browse.js';
 export { Upcasters, type Upcaster } from './event-store/upcasters.js';
 
+export { deciderForStream, type StreamDecider, type StreamDeciders } from './write/stream-deciders.js';
 // Write side
 export type { Store } from './write/store.js';
 export type { Transaction, TransactionEvents } from './write/transaction.js';

@@ -1,6 +1,7 @@
 import type { EventStore } from './event-store/event-store.js';
 import { upcastingEventStore } from './event-store/upcasting-event-store.js';
 import { Upcasters, type Upcaster } from './event-store/upcasters.js';
+import { checkedStreamDeciders, type StreamDeciders } from './write/stream-deciders.js';
 import type {
   AnyCommandDefinition,
   CommandIdsOf,
@@ -115,6 +116,12 @@ export interface TandemOptions<
    * `start()` starts the scheduler (under a lease in the default read store: one process fires).
    */
   readonly timers?: TimerOptions;
+  /**
+   * The deciders of the application's streams by stream-id prefix (`{ 'order-': orderDecider }`;
+   * the longest matching prefix wins), so tools can show a stream's state after each event (the
+   * admin API's `GET /admin/streams/{streamId}`). Only `initialState` and `evolve` are used.
+   */
+  readonly deciders?: StreamDeciders;
 }
 
 /** Every key {@link TandemOptions} has, for the run-time check of unknown options. */
@@ -135,6 +142,7 @@ const tandemOptionKeys = [
   'retention',
   'daemon',
   'timers',
+  'deciders',
 ] as const satisfies readonly (keyof TandemOptions)[];
 
 /** The command bus options an application passes through (afterAppend is createTandem's own). */
@@ -219,6 +227,11 @@ export interface Tandem<
   /** The log, every event in its newest shape. */
   readonly events: EventStore;
   readonly upcasters: Upcasters;
+  /**
+   * The deciders registered by stream-id prefix (`TandemOptions.deciders`), frozen; find one for a
+   * stream with `deciderForStream`. Empty when none were given.
+   */
+  readonly deciders: StreamDeciders;
   /** The projection daemon, when the application declares projections. */
   readonly projections: ProjectionDaemon | undefined;
   /** The query bus, when the application declares queries. */
@@ -285,6 +298,7 @@ export async function createTandem<
   assertKnownOptions('createTandem retention audit', options.retention?.audit, auditRetentionKeys);
   assertKnownOptions('createTandem timers', options.timers, timerOptionKeys);
   const upcasters = new Upcasters(options.upcasters);
+  const deciders = checkedStreamDeciders(options.deciders);
   if (options.migrations !== undefined && options.migrations.length > 0) {
     await options.store.migrate(options.name ?? 'app', options.migrations);
   }
@@ -353,6 +367,7 @@ export async function createTandem<
     commands,
     events,
     upcasters,
+    deciders,
     projections,
     queries,
     timers: options.store.timers,

@@ -62,5 +62,9 @@ describe('upcasters', () => {
     assert.deepEqual((await log.readAll({ after: 0, limit: 1 }))[0]?.data, { cents: 200, currency: 'EUR' });
     // The stored event is untouched: upcasting is a read-time view.
     assert.deepEqual((await store.events.readStream('s')).events[0]?.data, { euros: 2 });
+    // browse shows events as stored, through the wrapper too: viewers upcast beside it.
+    const page = await log.browse({ direction: 'forward', limit: 1 });
+    assert.deepEqual(page.events[0]?.data, { euros: 2 });
+    assert.equal(page.events[0]?.schemaVersion, 1);
   });
 });

@@ -37,15 +37,18 @@ const shownEvent = {
     schemaVersion: { type: 'integer' },
     recordedAt: { type: 'string', format: 'date-time' },
     metadata: { type: 'object' },
-    data: { description: 'As stored (not upcast).' },
+    data: { description: 'The data as stored.' },
     upcast: {
       type: 'object',
-      description: "What the app's upcasters make of it; present only when they change it.",
-      required: ['schemaVersion', 'data'],
+      description: "Present only when the application's upcasters change the event.",
       properties: { schemaVersion: { type: 'integer' }, data: {} },
     },
+    upcastError: { type: 'string', description: 'Why an upcaster failed on this event, when one did.' },
   },
 };
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+const cursor = { type: 'integer', minimum: 0 };
 
 const auditEntry = {
   type: 'object',
@@ -345,6 +348,108 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
                     parked: { type: 'array', items: parkedEvent },
                     total: { type: 'integer' },
                     next: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/events': {
+      get: {
+        operationId: 'adminBrowseEvents',
+        summary: 'A page of the event log, newest or oldest first, filtered (admin only)',
+        description:
+          'Events as stored, with their upcast form beside them when upcasters change them. `next` is the cursor of the following page (`before` for desc, `after` for asc), null at the end. A page may hold fewer than `limit` events and still have a `next`: a filter no index serves examines a bounded number of events per request.',
+        security,
+        parameters: [
+          { name: 'order', in: 'query', schema: { type: 'string', enum: ['desc', 'asc'], default: 'desc' } },
+          { name: 'before', in: 'query', schema: cursor, description: 'With desc: positions below this.' },
+          { name: 'after', in: 'query', schema: cursor, description: 'With asc: positions above this.' },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          {
+            name: 'type',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'One type, or up to 20 comma-separated.',
+          },
+          { name: 'streamId', in: 'query', schema: text(512) },
+          { name: 'streamPrefix', in: 'query', schema: text(512) },
+          { name: 'correlationId', in: 'query', schema: text(512) },
+          {
+            name: 'traceId',
+            in: 'query',
+            schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+            description: 'The trace id inside `metadata.traceparent`.',
+          },
+        ],
+        responses: {
+          200: {
+            description: '`events`, the `head` position and the `next` cursor.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['events', 'head', 'next'],
+                  properties: {
+                    events: { type: 'array', items: shownEvent },
+                    head: { type: 'integer' },
+                    next: { type: ['integer', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
+    '/admin/events/{position}': {
+      get: {
+        operationId: 'adminGetEvent',
+        summary: 'One event by position (admin only)',
+        security,
+        parameters: [
+          { name: 'position', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: {
+          200: { description: 'The event.', content: { 'application/json': { schema: shownEvent } } },
+          ...problems([...new Set([...statuses, 404])]),
+        },
+      },
+    },
+    '/admin/streams/{streamId}': {
+      get: {
+        operationId: 'adminGetStream',
+        summary: "A page of one stream, with the registered decider's state after each event (admin only)",
+        description:
+          'States are folded from version 1 over upcast events with the decider registered for the longest matching stream-id prefix (`createTandem({ deciders })`), for the first 10 000 events of a stream; `stateError` says why states stop (a decider that threw, a longer stream).',
+        security,
+        parameters: [
+          { name: 'streamId', in: 'path', required: true, schema: text(512) },
+          { name: 'from', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 100 } },
+        ],
+        responses: {
+          200: {
+            description: 'The stream page.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['streamId', 'version', 'events', 'next', 'decider'],
+                  properties: {
+                    streamId: { type: 'string' },
+                    version: { type: 'integer' },
+                    events: {
+                      type: 'array',
+                      items: { allOf: [shownEvent, { type: 'object', properties: { state: {} } }] },
+                    },
+                    next: { type: ['integer', 'null'] },
+                    decider: { type: ['string', 'null'] },
+                    stateError: { type: 'string' },
                   },
                 },
               },

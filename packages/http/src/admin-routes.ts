@@ -15,6 +15,7 @@ import { registerAdminTimerRoutes } from './admin-timer-routes.js';
 import { registerAdminAuditRoutes } from './admin-audit-routes.js';
 import { registerAdminParkedRoutes } from './admin-parked-routes.js';
 import { maintenanceBody } from './maintenance-body.js';
+import { registerAdminEventRoutes } from './admin-event-routes.js';
 
 /** Options for {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -70,7 +71,9 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
  * `GET /admin/jobs` lists this process's background jobs (`tandem.jobs()`: the timer scheduler,
  * retention), each `running` here, in `standby` (another process holds its lease), `failing` or
  * `stopped`, with its details (for retention, rows purged and the bound of its last round). And
- * `GET /admin/timers`, `GET /admin/audit` and `GET /admin/parked` (see their route files).
+ * `GET /admin/timers`, `GET /admin/audit` and `GET /admin/parked` (see their route files), and the
+ * event browser: `GET /admin/events`, `GET /admin/events/{position}`, `GET /admin/streams/{streamId}`
+ * (see `admin-event-routes.ts`).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -82,6 +85,7 @@ export function registerAdminRoutes(
   registerAdminTimerRoutes(app, tandem);
   registerAdminAuditRoutes(app, tandem);
   registerAdminParkedRoutes(app, tandem);
+  registerAdminEventRoutes(app, tandem);
 
   app.get('/admin/projections', async (request, reply) => {
     const refusal = adminOnly(request, 'maintain projections');

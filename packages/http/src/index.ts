@@ -4,6 +4,7 @@ export type { OperationsAccess } from './operations-routes.js';
 export { Readiness, type ReadinessCause, type ReadinessOptions, type ReadinessReport } from './readiness.js';
 export { registerProjectionMetrics, type ProjectionMetrics } from './projection-metrics.js';
 export { registerAdminRoutes, type AdminRoutesOptions } from './admin-routes.js';
+export { shownEvent, type ShownEvent } from './shown-event.js';
 export { guardUnhandledRejections, unhandledRejectionCount, type RejectionLog } from './rejection-guard.js';
 export { errorStatus } from './error-status.js';
 export { problemDetails, type ProblemDetails } from './problem-details.js';

@@ -80,6 +80,9 @@ describe('GET /openapi.json', () => {
         '/admin/timers',
         '/admin/audit',
         '/admin/parked',
+        '/admin/events',
+        '/admin/events/{position}',
+        '/admin/streams/{streamId}',
       ],
       'and the admin API',
     );

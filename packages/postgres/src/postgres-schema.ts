@@ -238,9 +238,22 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
     `,
   },
   {
+    // Indexes for browsing the log by filter (EventStore.browse): each with position so that
+    // ORDER BY position LIMIT walks the index and stops. The expressions are written exactly as
+    // the browse queries write them (postgres-event-browse.ts), or the planner will not match them.
+    // Plain CREATE INDEX (migrations run in a transaction): on a large log it holds writes back
+    // while it builds; create them CONCURRENTLY by hand first to avoid that (docs/operations.md).
+    version: 11,
+    sql: `
+      CREATE INDEX IF NOT EXISTS tandem_events_type ON tandem_events (type, position);
+      CREATE INDEX IF NOT EXISTS tandem_events_correlation ON tandem_events ((metadata->>'correlationId'), position);
+      CREATE INDEX IF NOT EXISTS tandem_events_trace ON tandem_events ((substr(metadata->>'traceparent', 4, 32)), position);
+    `,
+  },
+  {
     // The console's audit search (type, outcome, time range; newest first by id) stays an index
     // walk on a large trail; `at` also serves the retention job's `at < $1`. And the parked events
-    // a replay or skip request is about (null for all). (Version 11 is another change's.)
+    // a replay or skip request is about (null for all).
     version: 12,
     sql: `
       CREATE INDEX tandem_audit_type ON tandem_audit (command_type, id);

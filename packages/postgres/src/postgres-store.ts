@@ -16,6 +16,7 @@ import { listAudit, oldestAudit, purgeAudit, recordAudit } from './postgres-audi
 import { PostgresTimers } from './postgres-timers.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { PostgresAppendBatcher } from './postgres-append-batcher.js';
+import { browseEvents } from './postgres-event-browse.js';
 import { checkCapacity, countEvents, headPosition, readAll, readStream } from './postgres-event-log.js';
 import { findReadBarrier } from './postgres-read-barrier.js';
 import { findRecords, liveRecord, purgeRecords } from './postgres-idempotency.js';
@@ -130,6 +131,7 @@ export class PostgresStore implements Store {
       append: (appends) => this.#appendAlone(appends),
       readStream: (streamId, options) => read(() => readStream(pool, streamId, options?.fromVersion)),
       readAll: ({ after, limit }) => read(() => readAll(pool, after, limit)),
+      browse: (query) => read(() => browseEvents(pool, query)),
       headPosition: () => read(() => headPosition(pool)),
       countEvents: (after) => read(() => countEvents(pool, after)),
       readBarrier: () => read(() => findReadBarrier(pool)),

@@ -11,7 +11,8 @@ import {
 import { versionMatches, newEventId } from '@tandem/core/adapter';
 import { storableJson, storableText } from './sqlite-storable.js';
 
-interface EventRow {
+/** A row of `tandem_events` as better-sqlite3 returns it. */
+export interface EventRow {
   position: number;
   stream_id: string;
   stream_version: number;
@@ -23,7 +24,8 @@ interface EventRow {
   recorded_at: string;
 }
 
-function toEvent(row: EventRow): RecordedEvent {
+/** A row as the recorded event it stores. */
+export function toEvent(row: EventRow): RecordedEvent {
   return {
     type: row.type,
     data: JSON.parse(row.data) as unknown,

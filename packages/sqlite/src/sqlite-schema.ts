@@ -193,9 +193,20 @@ export const tandemMigrations: readonly { readonly version: number; readonly sql
     `,
   },
   {
+    // Indexes for browsing the log by filter (EventStore.browse): each with position so that
+    // ORDER BY position LIMIT walks the index and stops. The expressions are written exactly as
+    // the browse queries write them (sqlite-event-browse.ts), or the planner will not match them.
+    version: 9,
+    sql: `
+      CREATE INDEX IF NOT EXISTS tandem_events_type ON tandem_events (type, position);
+      CREATE INDEX IF NOT EXISTS tandem_events_correlation ON tandem_events (json_extract(metadata, '$.correlationId'), position);
+      CREATE INDEX IF NOT EXISTS tandem_events_trace ON tandem_events (substr(json_extract(metadata, '$.traceparent'), 4, 32), position);
+    `,
+  },
+  {
     // The console's audit search (type, outcome, time range; newest first by id) stays an index
     // walk on a large trail; `at` also serves the retention job's `at < ?`. And the parked events a
-    // replay or skip request is about (JSON text, null for all). (Version 9 is another change's.)
+    // replay or skip request is about (JSON text, null for all).
     version: 10,
     sql: `
       CREATE INDEX tandem_audit_type ON tandem_audit (command_type, id);

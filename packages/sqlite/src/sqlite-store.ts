@@ -15,6 +15,7 @@ import {
 } from '@tandem/core';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { classifySqliteError } from './sqlite-errors.js';
+import { browseEvents } from './sqlite-event-browse.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { SqliteIdempotency } from './sqlite-idempotency.js';
 import { SqliteInbox } from './sqlite-inbox.js';
@@ -165,6 +166,7 @@ export class SqliteStore implements Store {
       readStream: async (streamId, options) =>
         this.#read(() => this.#readerLog.readStream(streamId, options?.fromVersion)),
       readAll: async ({ after, limit }) => this.#read(() => this.#readerLog.readAll(after, limit)),
+      browse: async (query) => this.#read(() => browseEvents(this.#reader, query)),
       headPosition: async () => this.#read(() => this.#readerLog.head()),
       // Positions are rowids from one writer: dense, since a rolled-back insert frees its rowid.
       countEvents: async (after) => this.#read(() => Math.max(0, this.#readerLog.head() - after)),

@@ -2,6 +2,7 @@ import type { AppendResult, StreamAppend } from './stream-append.js';
 import type { ReadAllOptions, ReadStreamOptions, StreamRead, WaitOptions } from './stream-read.js';
 import type { RecordedEvent } from '../messages/event.js';
 import type { ReadBarrier } from './read-barrier.js';
+import type { EventBrowsePage, EventBrowseQuery } from './event-browse.js';
 
 /**
  * The append-only log. Every method is async so one port fits embedded and networked stores.
@@ -22,6 +23,20 @@ export interface EventStore {
    * returns an event while an event with a lower position may still commit (no skipped events).
    */
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
+
+  /**
+   * One page of the global log for people and tools (the admin API, a console): either direction,
+   * from an exclusive cursor, filtered by type, stream, stream prefix, correlation id or trace id.
+   * Events come back exactly as stored, never upcast, whatever wraps the store.
+   *
+   * The work per call is bounded: a filter an index serves walks that index and stops after
+   * `limit` matches; a filter none serves (a stream prefix, or filters combined past the one the
+   * index walks) examines at most {@link browseScanLimit} rows, so the page may hold fewer than
+   * `limit` events (even none) while `next` is still defined. Follow `next` until it is
+   * `undefined` to see every match. Text a store cannot compare (e.g. U+0000 on PostgreSQL) is
+   * refused with `validation`, never a crash.
+   */
+  browse(query: EventBrowseQuery): Promise<EventBrowsePage>;
 
   /**
    * The position of the newest event readers may see (0 for an empty log). On stores with

@@ -1,6 +1,13 @@
 import { newEventId } from '../messages/event-id.js';
 import { TandemError } from '../errors/tandem-error.js';
 import type { EventStore } from '../event-store/event-store.js';
+import {
+  browseScanLimit,
+  checkedBrowseQuery,
+  eventBrowseMatches,
+  type EventBrowsePage,
+  type EventBrowseQuery,
+} from '../event-store/event-browse.js';
 import { versionMatches } from '../event-store/expected-version.js';
 import type { AppendResult, StreamAppend } from '../event-store/stream-append.js';
 import type { ReadStreamOptions, StreamRead } from '../event-store/stream-read.js';
@@ -109,6 +116,31 @@ export class MemoryStore implements Store {
     this.#audit.push({ ...entry, id: ++this.#auditId });
   }
 
+  /**
+   * A page of the log. Positions are dense from 1, so the log's index is position - 1. Bounded like
+   * the SQL stores (at most `browseScanLimit` rows examined per call), so that paging behaves the
+   * same on every store and one call never walks a huge log.
+   */
+  #browse(query: EventBrowseQuery): EventBrowsePage {
+    checkedBrowseQuery(query);
+    const forward = query.direction === 'forward';
+    const log = this.#log;
+    const events: RecordedEvent[] = [];
+    // Index of the first row to examine, and the step.
+    let index = forward ? (query.from ?? 0) : Math.min(query.from ?? log.length + 1, log.length + 1) - 2;
+    const step = forward ? 1 : -1;
+    let scanned = 0;
+    for (; index >= 0 && index < log.length; index += step) {
+      if (scanned === browseScanLimit) return { events, next: log[index - step]?.position };
+      scanned += 1;
+      const event = log[index];
+      if (event === undefined || !eventBrowseMatches(event, query)) continue;
+      if (events.length === query.limit) return { events, next: events.at(-1)?.position };
+      events.push(event);
+    }
+    return { events, next: undefined };
+  }
+
   readonly events: EventStore = {
     append: (appends) => this.transaction((tx) => tx.events.append(appends)),
     readStream: async (streamId, options) => this.#readStream(streamId, options, undefined),
@@ -116,6 +148,7 @@ export class MemoryStore implements Store {
       // Positions are dense from 1, so the slice is exact.
       return this.#log.slice(after, after + limit);
     },
+    browse: async (query) => this.#browse(query),
     headPosition: async () => this.#log.length,
     // Positions are dense: 1, 2, 3...
     countEvents: async (after) => Math.max(0, this.#log.length - after),

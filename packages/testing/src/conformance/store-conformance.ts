@@ -11,6 +11,7 @@ import {
 import { timerCases, timerConformanceCases } from './timer-conformance.js';
 import { snapshotCases } from './snapshot-cases.js';
 import { auditSearchCases } from './audit-search-cases.js';
+import { eventBrowseCases } from './event-browse-cases.js';
 
 /** Stable ids of the conformance cases, for declaring deviations. */
 export const storeConformanceCases = [
@@ -36,6 +37,10 @@ export const storeConformanceCases = [
   'snapshot-versions',
   'snapshot-conflicts',
   'snapshot-state-text',
+  'browse-paging',
+  'browse-filters',
+  'browse-bounded-scan',
+  'browse-hostile-text',
 ] as const;
 
 /** One conformance case id. */
@@ -739,5 +744,8 @@ export function describeStoreConformance(
       test(id as keyof typeof snapshotCases, name, body);
     for (const [id, { name, body }] of Object.entries(auditSearchCases))
       test(id as keyof typeof auditSearchCases, name, body);
+    // Browsing the log by page and filter (see event-browse-cases.ts).
+    for (const [id, { name, body }] of Object.entries(eventBrowseCases))
+      test(id as keyof typeof eventBrowseCases, name, body);
   });
 }
