@@ -6,15 +6,23 @@ import type { Readiness, ReadinessCause } from './readiness.js';
 
 /** A projection in a {@link LiveSample}. */
 export interface LiveProjection {
+  /** The projection's name. */
   readonly name: string;
   /** Its namespace: a rebuild under way shows the live one and the one being built. */
   readonly namespace: string;
+  /** Its state (`running`, `catching-up`, `paused`, `stopped-on-error`...). */
   readonly state: string;
+  /** Its checkpoint: the last position applied. */
   readonly position: number;
+  /** Events between the checkpoint and the head. */
   readonly lagEvents: number;
+  /** Age of the oldest unapplied event, in seconds. */
   readonly lagSeconds: number;
+  /** Events parked by its failure policy. */
   readonly parked: number;
+  /** The process holding its lease, or null. */
   readonly owner: string | null;
+  /** Whether an operator paused it. */
   readonly paused: boolean;
 }
 
@@ -28,9 +36,11 @@ export interface LiveSample {
   readonly commands: CommandTotals;
   /** Every projection; empty while the store cannot be read. */
   readonly projections: readonly LiveProjection[];
-  /** What `/health/ready` would answer, and why not. */
+  /** Whether `/health/ready` would answer 200. */
   readonly ready: boolean;
+  /** Why not, when not. */
   readonly causes: readonly ReadinessCause[];
+  /** Faults that leave the process serving (a relay, a failing job, overdue timers). */
   readonly degraded: readonly ReadinessCause[];
   /** The processes holding live leases; empty while the store cannot be read. */
   readonly processes: readonly LiveProcess[];

@@ -2,20 +2,29 @@ import type { LeaseInfo, ProjectionDaemon, ProjectionError } from '@tandem/core'
 
 /** One projection as `GET /admin/projections` and the live overview show it. */
 export interface ProjectionRow {
+  /** The projection's name. */
   readonly name: string;
+  /** Its declared version. */
   readonly version: number;
+  /** The namespace this row is about (a rebuild under way has two). */
   readonly namespace: string;
   /** The runner's state; `paused` for a paused projection no runner of this process reports on. */
   readonly state: string;
+  /** Its checkpoint: the last position applied. */
   readonly position: number;
+  /** The log's head when it was read. */
   readonly head: number;
+  /** Events between the checkpoint and the head. */
   readonly lagEvents: number;
+  /** Age of the oldest unapplied event, in seconds. */
   readonly lagSeconds: number;
+  /** Events parked by its failure policy. */
   readonly parked: number;
   /** How many partitions the projection is split into (1 when it is not partitioned). */
   readonly partitions: number;
   /** The process holding its lease, or null (no live lease: unshared, or nobody holds it). */
   readonly owner: string | null;
+  /** Whether an operator paused it. */
   readonly paused: boolean;
   /** Why it stopped or keeps failing, when it does. */
   readonly lastError?: ProjectionError;
