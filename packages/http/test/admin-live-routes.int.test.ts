@@ -109,6 +109,11 @@ describe('admin API: the live overview (GET /admin/live)', () => {
       problem.details.issues.map((i) => i.path),
       ['interval'],
     );
+    for (const query of ['?a=1&a=2', '?%ff=1', '?x=%00']) {
+      const hostile = await fetch(`${live.url}${query}`, { headers: { authorization: live.admin } });
+      assert.equal(hostile.status, 400, query);
+      assert.equal(((await hostile.json()) as { code: string }).code, 'validation', query);
+    }
   });
 
   it('sends the history first, then a sample at each tick, uncached and unbuffered', async () => {
