@@ -184,6 +184,46 @@ describe('admin API: the live overview (GET /admin/live)', () => {
     stream.close();
   });
 
+  it('lists the processes sharing the projections by lease, this one marked self', async () => {
+    // Two processes of one app on one store, sharing a partitioned projection by lease.
+    const store = new MemoryStore();
+    const quiet = { error: () => {}, warn: () => {}, info: () => {} };
+    const apps = await Promise.all(
+      ['p1', 'p2'].map(async (owner) => {
+        const tandem = await counterApp(store, {
+          projections: [counterProjection({ partitions: 2 })],
+          daemon: { controlPollMs: 10, logger: quiet },
+        });
+        await tandem.start({ ownership: { owner, ttlMs: 1_000, heartbeatMs: 20 } });
+        return tandem;
+      }),
+    );
+    const [here] = apps as [Tandem, Tandem];
+    const app = await createHttpServer({
+      tandem: here,
+      auth: { secret },
+      rateLimit: false,
+      console: { liveIntervalMs: 50 },
+    });
+    const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/admin/live`;
+    closers.push(async () => {
+      await app.close();
+      for (const tandem of apps) await tandem.close();
+    });
+    const stream = await openLive(url, `Bearer ${await signToken({ sub: 'a', role: 'admin' }, secret)}`);
+    const sample = await stream.sampleWhere(
+      (s) => s.processes.filter((p) => p.projections.includes('counter-totals')).length === 2,
+    );
+    assert.deepEqual(
+      sample.processes.filter((p) => p.projections.length > 0).map((p) => [p.owner, p.projections, p.self]),
+      [
+        ['p1', ['counter-totals'], true],
+        ['p2', ['counter-totals'], false],
+      ],
+    );
+    stream.close();
+  });
+
   it('frees a stream when its client goes; refuses streams past the cap', async () => {
     const live = await liveServer({ maxLiveStreams: 1 });
     const first = await openLive(live.url, live.admin);
