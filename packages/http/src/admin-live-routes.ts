@@ -58,8 +58,11 @@ export function registerAdminLiveRoutes(
   const maxStreams = bounded('maxLiveStreams', options.maxLiveStreams, 32, 1, 10_000);
   const sampler = new LiveSampler({ tandem, readiness, intervalMs, logger: app.log });
   const streams = new Set<PassThrough>();
+  /** Set when the server starts closing: a stream opened after would never be ended. */
+  let closing = false;
 
   app.addHook('preClose', async () => {
+    closing = true;
     for (const stream of streams) stream.end();
     await sampler.close();
   });
@@ -87,6 +90,8 @@ export function registerAdminLiveRoutes(
           details: { retryAfterSeconds: 5 },
         }),
       );
+    // A request admitted just before the close began: nothing may start streaming now.
+    if (closing) return sendProblem(reply, new TandemError('unavailable', 'The server is closing'));
     const stream = new PassThrough();
     streams.add(stream);
     let quietSince = Date.now();
