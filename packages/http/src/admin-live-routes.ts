@@ -97,7 +97,7 @@ export function registerAdminLiveRoutes(
     let quietSince = Date.now();
     const send = (text: string) => {
       // A client that does not keep up misses samples: nothing piles up in memory for it.
-      if (stream.writableNeedDrain || stream.writableEnded) return;
+      if (stream.writableNeedDrain || stream.writableEnded || stream.destroyed) return;
       stream.write(text);
       quietSince = Date.now();
     };
