@@ -134,6 +134,40 @@ const maintenanceRequest = {
   },
 };
 
+/** One projection of `GET /admin/projections` (see `projection-rows.ts`). */
+const projectionRow = {
+  type: 'object',
+  required: [
+    'name',
+    'version',
+    'namespace',
+    'state',
+    'position',
+    'head',
+    'lagEvents',
+    'lagSeconds',
+    'parked',
+    'partitions',
+    'owner',
+    'paused',
+  ],
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    namespace: { type: 'string' },
+    state: { type: 'string' },
+    position: { type: 'integer' },
+    head: { type: 'integer' },
+    lagEvents: { type: 'integer' },
+    lagSeconds: { type: 'number' },
+    parked: { type: 'integer' },
+    partitions: { type: 'integer', minimum: 1, description: '1 when the projection is not partitioned.' },
+    owner: { type: ['string', 'null'], description: 'The process holding its lease.' },
+    paused: { type: 'boolean' },
+    lastError: { type: 'object' },
+  },
+};
+
 /** The admin API's paths (see `admin-routes.ts`), for the OpenAPI document. */
 export function adminOpenApiPaths(statuses: readonly number[]): Record<string, unknown> {
   const security = [{ bearer: [] }];
@@ -162,15 +196,40 @@ export function adminOpenApiPaths(statuses: readonly number[]): Record<string, u
         },
       },
     },
+    '/admin/live': {
+      get: {
+        operationId: 'adminLive',
+        summary: 'The live overview: server-sent events, a sample of the server every 2 s (admin only)',
+        description:
+          'On connect, `history` with `{ samples }` (the last ten minutes, oldest first), then `sample` with one sample per tick, and a `: keep-alive` comment after 15 s of quiet. A sample: `at`, `head`, cumulative `commands` `{ settled, failed }`, `projections` (name, namespace, state, position, lagEvents, lagSeconds, parked, owner, paused), `ready`, `causes`, `degraded`, `processes` (owner, projections, jobs, self). Streams per server are capped (429 `rate-limited` beyond); every stream ends when the server closes.',
+        security,
+        responses: {
+          200: {
+            description: 'The stream.',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...problems(statuses),
+        },
+      },
+    },
     '/admin/projections': {
       get: {
         operationId: 'adminListProjections',
-        summary: 'Every projection: version, namespace, state, position, lag, parked, owner (admin only)',
+        summary:
+          'Every projection: version, namespace, state, position, lag, parked, partitions, owner (admin only)',
         security,
         responses: {
           200: {
             description: 'The projections.',
-            content: { 'application/json': { schema: { type: 'object' } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['projections'],
+                  properties: { projections: { type: 'array', items: projectionRow } },
+                },
+              },
+            },
           },
           ...problems(statuses),
         },

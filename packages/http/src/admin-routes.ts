@@ -10,6 +10,7 @@ import {
 import { maintenanceActions } from '@tandem/core';
 import { isMaintenanceAction } from '@tandem/core/adapter';
 import { adminOnly } from './admin-only.js';
+import { projectionRows } from './projection-rows.js';
 import { sendProblem } from './send-problem.js';
 import { registerAdminTimerRoutes } from './admin-timer-routes.js';
 import { registerAdminAuditRoutes } from './admin-audit-routes.js';
@@ -61,9 +62,9 @@ function answer(reply: FastifyReply, request: MaintenanceRequest): FastifyReply 
 
 /**
  * The admin API for projections, admin role only: `GET /admin/projections` lists them (version,
- * namespace, state, position, lag, parked, owner, paused); `POST /admin/projections/{name}/{action}`
- * (rebuild, verify, replay, retry, pause, resume, skip; replay and skip take `{ eventIds }`, see
- * `maintenance-body.ts`) and `POST /admin/projections/verify` (every
+ * namespace, state, position, lag, parked, partitions, owner, paused: see `projection-rows.ts`);
+ * `POST /admin/projections/{name}/{action}` (rebuild, verify, replay, retry, pause, resume, skip;
+ * replay and skip take `{ eventIds }`, see `maintenance-body.ts`) and `POST /admin/projections/verify` (every
  * projection) store a maintenance request that whichever process holds the projection's lease
  * performs, exactly as `tandem projections <action>` does; `GET /admin/projections/requests/{id}`
  * follows one. A rebuild answers 202 at once; the others wait up to `quickWaitMs` and answer 200
@@ -91,38 +92,7 @@ export function registerAdminRoutes(
     const refusal = adminOnly(request, 'maintain projections');
     if (refusal !== undefined) return sendProblem(reply, refusal);
     if (daemon === undefined) return { projections: [] };
-    const [persisted, local, leases, paused] = await Promise.all([
-      daemon.persistedStatus(),
-      daemon.status(),
-      daemon.leases(),
-      daemon.paused(),
-    ]);
-    // The runners of this process know what the store cannot (a stop on an error): they win.
-    const here = new Map(local.map((s) => [s.namespace, s]));
-    const owners = new Map(leases.filter((l) => l.live).map((l) => [l.name, l.owner]));
-    const pausedNow = new Set(paused);
-    return {
-      projections: persisted.map((stored) => {
-        const s = here.get(stored.namespace) ?? stored;
-        const isPaused = pausedNow.has(s.name);
-        const state =
-          here.has(stored.namespace) || !isPaused || s.state === 'rebuilding' ? s.state : 'paused';
-        return {
-          name: s.name,
-          version: s.version,
-          namespace: s.namespace,
-          state,
-          position: s.position,
-          head: s.head,
-          lagEvents: s.lagEvents,
-          lagSeconds: s.lagSeconds,
-          parked: s.parked,
-          owner: owners.get(s.name) ?? null,
-          paused: isPaused,
-          ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
-        };
-      }),
-    };
+    return { projections: await projectionRows(daemon) };
   });
 
   app.get('/admin/jobs', async (request, reply) => {

@@ -9,7 +9,13 @@ import Fastify, {
 import { TandemError, type Tandem } from '@tandem/core';
 import { assertKnownOptions } from '@tandem/core/adapter';
 import type { Authenticate } from './authenticate.js';
+import {
+  liveOverviewOptionKeys,
+  registerAdminLiveRoutes,
+  type LiveOverviewOptions,
+} from './admin-live-routes.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { closeUnusedConnections } from './close-unused-connections.js';
 import { auditRefusal, registerCommandRoutes } from './command-routes.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { assertIdempotencyKeyRules } from './idempotency-key-rule.js';
@@ -79,6 +85,12 @@ export interface HttpServerOptions {
    * address the anonymous rate limits key on. Off by default: the socket's address.
    */
   readonly trustProxy?: FastifyServerOptions['trustProxy'];
+  /**
+   * The web console's admin API: `liveIntervalMs` (time between the samples of `GET /admin/live`,
+   * default 2 000), `liveKeepAliveMs` (quiet before a keep-alive comment, default 15 000) and
+   * `maxLiveStreams` (live streams open at once, default 32).
+   */
+  readonly console?: LiveOverviewOptions;
 }
 
 /**
@@ -123,6 +135,7 @@ const knownOptions = [
   'operations',
   'readiness',
   'trustProxy',
+  'console',
 ] as const satisfies readonly (keyof HttpServerOptions)[];
 
 const knownRateLimitOptions = [
@@ -172,6 +185,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   assertKnownOptions('createHttpServer rateLimit', options.rateLimit || undefined, knownRateLimitOptions);
   assertKnownOptions('createHttpServer operations', options.operations, ['metrics', 'healthDetails']);
   assertKnownOptions('createHttpServer readiness', options.readiness, knownReadinessOptions);
+  assertKnownOptions('createHttpServer console', options.console, liveOverviewOptionKeys);
   const { tandem } = options;
   // Checked once here: rules that no token can meet are a start-up error, not 401 for everyone.
   const authenticate = authenticateOption(options);
@@ -205,6 +219,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logCompletion: options.requestLogging === true ? 'all' : options.requestLogging || 'off',
   });
   registerRequestGate(app, authenticate, limits);
+  closeUnusedConnections(app);
   app.addHook('onClose', (_instance, done) => {
     metrics.close();
     done();
@@ -231,6 +246,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerQueryRoutes(app, tandem, options.readYourWritesWaitMs ?? 5_000);
   registerOperationsRoutes(app, tandem, metrics, readiness, options.operations);
   registerAdminRoutes(app, tandem);
+  registerAdminLiveRoutes(app, tandem, readiness, options.console);
   app.get('/openapi.json', async () => openapi);
   return app;
 }

@@ -22,3 +22,8 @@ export {
 } from './jwt-auth.js';
 export { durationSeconds } from './duration-seconds.js';
 export { openApiDocument } from './openapi-document.js';
+export type { LiveOverviewOptions } from './admin-live-routes.js';
+export type { LiveProjection, LiveSample } from './live-sample.js';
+export type { LiveProcess } from './live-processes.js';
+export type { CommandTotals } from './command-counts.js';
+export type { ProjectionRow } from './projection-rows.js';

@@ -62,6 +62,7 @@ describe('admin API: projections', () => {
     for (const [method, url] of [
       ['GET', '/admin/projections'],
       ['GET', '/admin/jobs'],
+      ['GET', '/admin/live'],
       ['POST', '/admin/projections/counter-totals/pause'],
       ['POST', '/admin/projections/verify'],
       ['GET', '/admin/projections/requests/00000000-0000-0000-0000-000000000000'],
@@ -95,7 +96,33 @@ describe('admin API: projections', () => {
     assert.equal(projection?.lagEvents, 0);
     assert.equal(projection?.parked, 0);
     assert.equal(projection?.paused, false);
+    assert.equal(projection?.partitions, 1);
     assert.ok('owner' in (projection ?? {}));
+  });
+
+  it('lists how many partitions a partitioned projection has', async () => {
+    const tandem = await counterApp(new MemoryStore(), {
+      projections: [counterProjection({ partitions: 4 })],
+      daemon: { logger: { error: () => {}, warn: () => {}, info: () => {} } },
+    });
+    await tandem.start();
+    const app = await createHttpServer({ tandem, auth: { secret }, rateLimit: false });
+    closers.push(async () => {
+      await app.close();
+      await tandem.close();
+    });
+    const admin = `Bearer ${await signToken({ sub: 'root', role: 'admin' }, secret)}`;
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/admin/projections',
+      headers: { authorization: admin },
+    });
+    assert.equal(listed.statusCode, 200);
+    const projections = listed.json<{ projections: { name: string; partitions: number }[] }>().projections;
+    assert.deepEqual(
+      projections.map((p) => [p.name, p.partitions]),
+      [['counter-totals', 4]],
+    );
   });
 
   it('pauses and resumes: lag rises while paused, and the state says so; resume catches up', async () => {

@@ -73,6 +73,7 @@ describe('GET /openapi.json', () => {
       Object.keys(doc.paths).filter((p) => !p.startsWith('/commands/') && !p.startsWith('/queries/')),
       [
         '/admin/jobs',
+        '/admin/live',
         '/admin/projections',
         '/admin/projections/{name}/{action}',
         '/admin/projections/verify',
