@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { axeViolations, launchBrowser } from './browser.js';
+import { startConsoleShop, type ConsoleShop } from './console-shop.js';
+
+/** Where the screenshots for docs/console.md go (the test run refreshes them). */
+const shots = new URL('../../../docs/console/', import.meta.url).pathname;
+
+let shop: ConsoleShop | undefined;
+let browser: Browser | undefined;
+let skip: string | undefined;
+
+before(async () => {
+  const launched = await launchBrowser();
+  if ('skip' in launched) {
+    skip = launched.skip;
+    return;
+  }
+  browser = launched.browser;
+  shop = await startConsoleShop();
+  // Something for the pages to show.
+  for (const id of ['kettle', 'teapot']) {
+    const created = await shop.command('CreateProduct', {
+      productId: id,
+      name: `A ${id}`,
+      description: 'For the console tests',
+      category: 'kitchen',
+      price: 2_500,
+      initialStock: 10,
+    });
+    assert.equal(created.status, 200, await created.text());
+  }
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.close();
+});
+
+/** A fresh tab (its own sessionStorage) at 1280x800 on the console. */
+async function openConsole(): Promise<{ context: BrowserContext; page: Page; done(): Promise<void> }> {
+  assert.ok(browser !== undefined && shop !== undefined);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  // The page must run under its Content-Security-Policy without a single violation.
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) errors.push(message.text());
+  });
+  await page.goto(`${shop.url}/console/`);
+  return {
+    context,
+    page,
+    async done() {
+      await context.close();
+      assert.deepEqual(errors, [], 'errors in the page');
+    },
+  };
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function assertAccessible(page: Page, name: string): Promise<void> {
+  const violations = await axeViolations(page);
+  assert.deepEqual(
+    violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe on ${name}`,
+  );
+}
+
+describe('the console in a browser', () => {
+  it('refuses a customer token with the reason, stores nothing, and no data request succeeds', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    const succeeded: string[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/admin/') && response.ok()) succeeded.push(response.url());
+    });
+    await page.getByRole('heading', { name: 'Tandem console' }).waitFor();
+    await assertAccessible(page, 'login');
+    await page.screenshot({ path: `${shots}login.png` });
+
+    await signIn(page, shop.customerToken);
+    await page.getByRole('alert').filter({ hasText: "This token is not an admin's." }).waitFor();
+    await signIn(page, 'not-a-token');
+    await page.getByRole('alert').filter({ hasText: 'This is not a valid token.' }).waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0);
+    assert.equal(await page.getByRole('navigation', { name: 'Pages' }).count(), 0);
+    assert.deepEqual(succeeded, []);
+    await done();
+  });
+
+  it('signs an admin in to the overview, shows every page accessibly, and signs out', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    await signIn(page, shop.adminToken);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    await assertAccessible(page, 'overview');
+    await page.screenshot({ path: `${shots}overview.png` });
+
+    const pages = [
+      ['Projections', 'Projections', 'projections'],
+      ['Parked', 'Parked events', 'parked'],
+      ['Events', 'Events', 'events'],
+      ['Streams', 'Streams', 'streams'],
+      ['Audit', 'Audit', 'audit'],
+    ] as const;
+    for (const [link, heading, file] of pages) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      // Let the page's first load land before judging and photographing it.
+      await page.waitForLoadState('networkidle');
+      await assertAccessible(page, file);
+      await page.screenshot({ path: `${shots}${file}.png` });
+    }
+
+    // The dark theme passes too, and is remembered.
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.getByRole('link', { name: 'Projections', exact: true }).click();
+    await page.getByRole('heading', { name: 'Projections', level: 1 }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await assertAccessible(page, 'projections (dark)');
+    await page.screenshot({ path: `${shots}projections-dark.png` });
+    assert.equal(await page.evaluate("localStorage.getItem('tandem-console-theme')"), 'dark');
+    await page.getByRole('button', { name: 'Light theme' }).click();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0);
+    await done();
+  });
+
+  it('verifies a projection after confirming in a dialog, and shows the result', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    await signIn(page, shop.adminToken);
+    await page.getByRole('link', { name: 'Projections', exact: true }).click();
+    const verify = page.getByRole('button', { name: /^Verify / }).first();
+    await verify.waitFor();
+    const name = ((await verify.getAttribute('aria-label')) ?? '').replace(/^Verify /, '');
+    await verify.click();
+    const dialog = page.getByRole('dialog', { name: `Verify ${name}?` });
+    await dialog.waitFor();
+    // Escape closes it without acting.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await verify.click();
+    await assertAccessible(page, 'confirm dialog');
+    await dialog.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('region', { name: `verify of ${name}` }).getByText(/matches a fresh rebuild/).waitFor();
+    await done();
+  });
+
+  it('returns to the login form when the token is refused later', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const { page, done } = await openConsole();
+    await page.evaluate("sessionStorage.setItem('tandem-console-token', 'expired.or.revoked')");
+    await page.goto(`${new URL(page.url()).origin}/console/#/projections`);
+    // Only the hash changed: load the page again, so it starts with the stored token.
+    await page.reload();
+    await page.getByText('The server refused the token').waitFor();
+    await page.getByLabel('Admin token').waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0);
+    await done();
+  });
+});
