@@ -9,6 +9,8 @@ export function useHashRoute(): Route {
   useEffect(() => {
     const changed = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', changed);
+    // Effects run after the first paint: a hash changed before then is caught up here.
+    changed();
     return () => removeEventListener('hashchange', changed);
   }, []);
   return route;

@@ -113,7 +113,7 @@ export function EventsPage({ route }: { readonly route: Route }) {
               <button
                 type="button"
                 aria-expanded={open.has(e.position)}
-                aria-label={`JSON of event ${e.position}`}
+                aria-label={`${open.has(e.position) ? 'Hide' : 'Show'} JSON of event ${e.position}`}
                 onClick={() =>
                   setOpen((set) => {
                     const next = new Set(set);

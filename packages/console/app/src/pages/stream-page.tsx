@@ -43,7 +43,7 @@ function StreamEvents({ streamId }: { readonly streamId: string }) {
               <button
                 type="button"
                 aria-expanded={open.has(e.position)}
-                aria-label={`Details of version ${e.streamVersion}`}
+                aria-label={`${open.has(e.position) ? 'Hide' : 'Show'} details of version ${e.streamVersion}`}
                 onClick={() =>
                   setOpen((set) => {
                     const next = new Set(set);

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page, Request, Route } from 'playwright-core';
+import { auditEntry, liveStream, parkedRow, shownEvent } from './admin-api-fixtures.js';
+import { axeViolations, launchBrowser } from './browser.js';
+import { startConsoleShop, type ConsoleShop } from './console-shop.js';
+
+// The pages over the API contract's endpoints (events, streams, parked, audit, live), answered by
+// the browser from fixtures shaped as the contract says: what each page asks for, and shows.
+
+let shop: ConsoleShop | undefined;
+let browser: Browser | undefined;
+let skip: string | undefined;
+
+before(async () => {
+  const launched = await launchBrowser();
+  if ('skip' in launched) {
+    skip = launched.skip;
+    return;
+  }
+  browser = launched.browser;
+  shop = await startConsoleShop();
+});
+
+after(async () => {
+  await browser?.close();
+  await shop?.close();
+});
+
+/** The admin API requests a page made, by path, with their query. */
+type Seen = { readonly path: string; readonly query: URLSearchParams; readonly request: Request }[];
+
+/** A signed-in tab whose `/admin/<path>` requests `answer` may answer (else the server does). */
+async function signedIn(
+  answer: (path: string, query: URLSearchParams, request: Request) => unknown,
+): Promise<{ page: Page; seen: Seen; done(): Promise<void> }> {
+  assert.ok(browser !== undefined && shop !== undefined);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const seen: Seen = [];
+  await page.route(
+    (url) => url.pathname.startsWith('/admin/'),
+    async (route: Route) => {
+      const url = new URL(route.request().url());
+      seen.push({ path: url.pathname, query: url.searchParams, request: route.request() });
+      const body = answer(url.pathname, url.searchParams, route.request());
+      if (body === undefined) return route.fallback();
+      if (typeof body === 'string') {
+        return route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+      }
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    },
+  );
+  // Signed in before the app's first line runs (an init script, which the page's CSP does not govern).
+  await context.addInitScript(`sessionStorage.setItem('tandem-console-token', ${JSON.stringify(shop.adminToken)})`);
+  await page.goto(`${shop.url}/console/`);
+  return {
+    page,
+    seen,
+    async done() {
+      await context.close();
+      assert.deepEqual(errors, [], 'errors in the page');
+    },
+  };
+}
+
+/** Resolves with the query of the next `path` request whose query has `name` = `value`. */
+async function nextRequest(page: Page, path: string, name: string, value: string): Promise<URLSearchParams> {
+  const request = await page.waitForRequest((r) => {
+    const url = new URL(r.url());
+    return url.pathname === path && url.searchParams.get(name) === value;
+  });
+  return new URL(request.url()).searchParams;
+}
+
+async function assertAccessible(page: Page, name: string): Promise<void> {
+  const violations = await axeViolations(page);
+  assert.deepEqual(
+    violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe on ${name}`,
+  );
+}
+
+describe('the console over the admin API contract', () => {
+  it('overview: reads /admin/live with the token, charts rates and lag, shows readiness and processes', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const { page, seen, done } = await signedIn((path) => (path === '/admin/live' ? liveStream() : undefined));
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByText('Not ready').waitFor();
+    await page.getByText('order-summaries lags 30 s behind the log').waitFor();
+    await page.getByText('the timer scheduler failed its last round').waitFor();
+    // 20 commands, 2 failed, over the last 2 s.
+    await page.getByText('10/s').first().waitFor();
+    await page.getByRole('img', { name: 'Commands and errors per second' }).waitFor();
+    await page.getByRole('img', { name: 'Lag of order-summaries' }).waitFor();
+    await page.getByRole('cell', { name: 'web-1 (this server)' }).waitFor();
+    await page.getByRole('cell', { name: 'retention' }).waitFor();
+    const live = seen.find((s) => s.path === '/admin/live');
+    assert.equal(live?.request.headers().authorization, `Bearer ${shop?.adminToken}`);
+    await assertAccessible(page, 'overview with samples');
+    await done();
+  });
+
+  it('events: one page at a time by cursor, JSON as stored and upcast, links that filter and open streams', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const { page, seen, done } = await signedIn((path, query) => {
+      if (path === '/admin/events') {
+        const before = Number(query.get('before') ?? 11);
+        const events = [before - 1, before - 2, before - 3]
+          .filter((p) => p > 0)
+          .map((p) => shownEvent(p, p === 10 ? { upcast: { schemaVersion: 2, data: { total: 10_000, currency: 'USD' } } } : {}));
+        return { events, head: 10, next: before - 3 > 1 ? before - 3 : null };
+      }
+      if (path === '/admin/streams/order-1') {
+        return {
+          streamId: 'order-1',
+          version: 2,
+          events: [shownEvent(1, { state: { status: 'placed' } }), shownEvent(2, { state: { status: 'paid' } })],
+          next: null,
+          decider: 'order-',
+        };
+      }
+      return undefined;
+    });
+    await page.goto(`${shop?.url}/console/#/events`);
+    await page.getByRole('cell', { name: '10', exact: true }).waitFor();
+    const first = seen.filter((s) => s.path === '/admin/events').at(-1);
+    assert.equal(first?.query.get('order'), 'desc');
+    assert.equal(first?.query.get('before'), null);
+
+    await page.getByRole('button', { name: 'JSON of event 10' }).click();
+    await page.getByText('Data as upcast (schema 2)').waitFor();
+    await page.getByText('Data as stored (schema 1)').waitFor();
+    await assertAccessible(page, 'events, one expanded');
+
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.getByRole('cell', { name: '7', exact: true }).waitFor();
+    assert.equal(await page.getByRole('cell', { name: '10', exact: true }).count(), 0, 'one page at a time');
+    assert.equal(seen.filter((s) => s.path === '/admin/events').at(-1)?.query.get('before'), '8');
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await page.getByRole('cell', { name: '10', exact: true }).waitFor();
+
+    const correlated = nextRequest(page, '/admin/events', 'correlationId', 'corr-1');
+    await page.getByRole('link', { name: 'corr-1' }).first().click();
+    assert.equal((await correlated).get('order'), 'desc');
+    // The form shows the filter the link set.
+    await page.waitForFunction(`document.querySelector('input[name=correlationId]')?.value === 'corr-1'`);
+
+    await page.getByLabel('Event type').fill('OrderPlaced,OrderPaid');
+    const typed = nextRequest(page, '/admin/events', 'type', 'OrderPlaced,OrderPaid');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    // The other filters stay as they were.
+    assert.equal((await typed).get('correlationId'), 'corr-1');
+
+    await page.getByRole('link', { name: 'order-1' }).first().click();
+    await page.getByRole('heading', { name: 'Streams', level: 1 }).waitFor();
+    await page.getByText('folded by the decider for "order-"').waitFor();
+    await page.getByRole('button', { name: 'Details of version 2' }).click();
+    await page.getByText('State after this event').waitFor();
+    await page.getByText('"paid"').waitFor();
+    await assertAccessible(page, 'stream, one expanded');
+    await done();
+  });
+
+  it('parked: filters, expands, and skips selected events in bulk after confirming; the count drops', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    let parked = [parkedRow(3), parkedRow(5)];
+    let skipped: unknown;
+    const { page, seen, done } = await signedIn((path, _query, request) => {
+      if (path === '/admin/parked') return { parked, total: parked.length, next: null };
+      if (path === '/admin/projections/order-summaries/skip') {
+        skipped = request.postDataJSON();
+        parked = [];
+        return { id: 'r', projection: 'order-summaries', action: 'skip', state: 'done', result: { skipped: 2, parked: 0 } };
+      }
+      return undefined;
+    });
+    await page.goto(`${shop?.url}/console/#/parked?projection=order-summaries`);
+    await page.getByText('2 parked').waitFor();
+    assert.equal(seen.filter((s) => s.path === '/admin/parked').at(-1)?.query.get('projection'), 'order-summaries');
+    await page.getByRole('button', { name: 'Details of OrderPlaced at 3 (order-summaries)' }).click();
+    await page.getByText('Cannot read properties of undefined').first().waitFor();
+    await assertAccessible(page, 'parked, one expanded');
+
+    await page.getByLabel('Select OrderPlaced at 3 (order-summaries)').check();
+    await page.getByLabel('Select OrderPlaced at 5 (order-summaries)').check();
+    await page.getByRole('button', { name: 'Skip selected' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Skip 2 parked event(s) of order-summaries?' });
+    await dialog.getByRole('button', { name: 'Skip' }).click();
+    await page.getByText('0 parked').waitFor();
+    assert.deepEqual(skipped, { eventIds: [parkedRow(3).eventId, parkedRow(5).eventId] });
+    await done();
+  });
+
+  it('audit: filters by outcome and time, shows error codes, pages by cursor', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const { page, seen, done } = await signedIn((path, query) => {
+      if (path !== '/admin/audit') return undefined;
+      if (query.get('before') === '2') return { entries: [auditEntry(1, 'accepted', null)], next: null };
+      return { entries: [auditEntry(3, 'rejected', 'domain-rule'), auditEntry(2, 'accepted', null)], next: 2 };
+    });
+    await page.goto(`${shop?.url}/console/#/audit`);
+    await page.getByRole('cell', { name: 'domain-rule' }).waitFor();
+    await page.getByLabel('Outcome').selectOption('rejected');
+    await page.getByLabel('From').fill('2026-12-07T12:00:00');
+    const filtering = nextRequest(page, '/admin/audit', 'outcome', 'rejected');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    assert.match((await filtering).get('from') ?? '', /^2026-12-0[67]T\d\d:00:00\.000Z$/);
+    const filtered = () => seen.filter((s) => s.path === '/admin/audit').at(-1)?.query;
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.getByRole('cell', { name: /9000-000000000001/ }).waitFor();
+    assert.equal(filtered()?.get('before'), '2');
+    await assertAccessible(page, 'audit');
+    await done();
+  });
+});
