@@ -26,7 +26,8 @@ process.stdout.write(
     `Database: ${redactUrl(config.databaseUrl)}`,
     `Admin token: ${adminToken}`,
     // TANDEM_CONSOLE=off leaves the console out (then no line).
-    ...(running.server.hasRoute({ method: 'GET', url: '/console/' }) || running.server.hasRoute({ method: 'GET', url: '/console/*' })
+    ...(running.server.hasRoute({ method: 'GET', url: '/console/' }) ||
+    running.server.hasRoute({ method: 'GET', url: '/console/*' })
       ? [`Console: ${running.url}/console/ (sign in with the admin token)`]
       : []),
     `Try: curl -s ${running.url}/openapi.json`,

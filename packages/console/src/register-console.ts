@@ -75,7 +75,11 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       setHeaders: (response, path) => {
         response.setHeader(
           'cache-control',
-          path.endsWith('index.html') ? 'no-cache' : path.includes('/assets/') ? immutable : 'public, max-age=300',
+          path.endsWith('index.html')
+            ? 'no-cache'
+            : path.includes('/assets/')
+              ? immutable
+              : 'public, max-age=300',
         );
       },
     });

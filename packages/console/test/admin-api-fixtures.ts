@@ -42,7 +42,9 @@ export function liveSample(seconds: number, settled: number, failed: number, lag
       },
     ],
     ready: false,
-    causes: [{ kind: 'lagging', projection: 'order-summaries', message: 'order-summaries lags 30 s behind the log' }],
+    causes: [
+      { kind: 'lagging', projection: 'order-summaries', message: 'order-summaries lags 30 s behind the log' },
+    ],
     degraded: [{ kind: 'job-failing', job: 'timers', message: 'the timer scheduler failed its last round' }],
     processes: [
       { owner: 'web-1', projections: ['order-summaries'], jobs: ['timers'], self: true },

@@ -7,7 +7,8 @@ import { SseParser } from '../app/src/sse-parser.js';
 
 describe('SseParser', () => {
   it('parses events split anywhere across chunks, with LF, CRLF and CR line ends', () => {
-    const text = 'event: history\r\ndata: {"samples":[]}\r\n\r\n: keep-alive\n\nevent: sample\rdata: {"a":\rdata: 1}\r\r';
+    const text =
+      'event: history\r\ndata: {"samples":[]}\r\n\r\n: keep-alive\n\nevent: sample\rdata: {"a":\rdata: 1}\r\r';
     for (let size = 1; size <= text.length; size++) {
       const parser = new SseParser();
       const messages = [];
@@ -52,7 +53,12 @@ describe('commandRates', () => {
   });
 
   it('leaves a gap where the counters went down (a restart), and skips samples out of order', () => {
-    const [times, rate, errors] = commandRates([sample(0, 100, 5), sample(2, 4, 0), sample(2, 8, 0), sample(4, 8, 2)]);
+    const [times, rate, errors] = commandRates([
+      sample(0, 100, 5),
+      sample(2, 4, 0),
+      sample(2, 8, 0),
+      sample(4, 8, 2),
+    ]);
     assert.equal(times.length, 2);
     assert.deepEqual(rate, [null, 0]);
     assert.deepEqual(errors, [null, 1]);
@@ -90,6 +96,9 @@ describe('routes', () => {
 
 describe('live feed backoff', () => {
   it('doubles from 1 s to at most 30 s', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 20].map(backoffMs), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 20].map(backoffMs),
+      [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
+    );
   });
 });

@@ -54,7 +54,9 @@ async function signedIn(
     },
   );
   // Signed in before the app's first line runs (an init script, which the page's CSP does not govern).
-  await context.addInitScript(`sessionStorage.setItem('tandem-console-token', ${JSON.stringify(shop.adminToken)})`);
+  await context.addInitScript(
+    `sessionStorage.setItem('tandem-console-token', ${JSON.stringify(shop.adminToken)})`,
+  );
   await page.goto(`${shop.url}/console/`);
   return {
     page,
@@ -87,7 +89,9 @@ async function assertAccessible(page: Page, name: string): Promise<void> {
 describe('the console over the admin API contract', () => {
   it('overview: reads /admin/live with the token, charts rates and lag, shows readiness and processes', async (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const { page, seen, done } = await signedIn((path) => (path === '/admin/live' ? liveStream() : undefined));
+    const { page, seen, done } = await signedIn((path) =>
+      path === '/admin/live' ? liveStream() : undefined,
+    );
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.getByText('Not ready').waitFor();
     await page.getByText('order-summaries lags 30 s behind the log').waitFor();
@@ -111,14 +115,22 @@ describe('the console over the admin API contract', () => {
         const before = Number(query.get('before') ?? 11);
         const events = [before - 1, before - 2, before - 3]
           .filter((p) => p > 0)
-          .map((p) => shownEvent(p, p === 10 ? { upcast: { schemaVersion: 2, data: { total: 10_000, currency: 'USD' } } } : {}));
+          .map((p) =>
+            shownEvent(
+              p,
+              p === 10 ? { upcast: { schemaVersion: 2, data: { total: 10_000, currency: 'USD' } } } : {},
+            ),
+          );
         return { events, head: 10, next: before - 3 > 1 ? before - 3 : null };
       }
       if (path === '/admin/streams/order-1') {
         return {
           streamId: 'order-1',
           version: 2,
-          events: [shownEvent(1, { state: { status: 'placed' } }), shownEvent(2, { state: { status: 'paid' } })],
+          events: [
+            shownEvent(1, { state: { status: 'placed' } }),
+            shownEvent(2, { state: { status: 'paid' } }),
+          ],
           next: null,
           decider: 'order-',
         };
@@ -139,7 +151,13 @@ describe('the console over the admin API contract', () => {
     await page.getByRole('button', { name: 'Older' }).click();
     await page.getByRole('cell', { name: '7', exact: true }).waitFor();
     assert.equal(await page.getByRole('cell', { name: '10', exact: true }).count(), 0, 'one page at a time');
-    assert.equal(seen.filter((s) => s.path === '/admin/events').at(-1)?.query.get('before'), '8');
+    assert.equal(
+      seen
+        .filter((s) => s.path === '/admin/events')
+        .at(-1)
+        ?.query.get('before'),
+      '8',
+    );
     await page.getByRole('button', { name: 'Newer' }).click();
     await page.getByRole('cell', { name: '10', exact: true }).waitFor();
 
@@ -174,13 +192,25 @@ describe('the console over the admin API contract', () => {
       if (path === '/admin/projections/order-summaries/skip') {
         skipped = request.postDataJSON();
         parked = [];
-        return { id: 'r', projection: 'order-summaries', action: 'skip', state: 'done', result: { skipped: 2, parked: 0 } };
+        return {
+          id: 'r',
+          projection: 'order-summaries',
+          action: 'skip',
+          state: 'done',
+          result: { skipped: 2, parked: 0 },
+        };
       }
       return undefined;
     });
     await page.goto(`${shop?.url}/console/#/parked?projection=order-summaries`);
     await page.getByText('2 parked').waitFor();
-    assert.equal(seen.filter((s) => s.path === '/admin/parked').at(-1)?.query.get('projection'), 'order-summaries');
+    assert.equal(
+      seen
+        .filter((s) => s.path === '/admin/parked')
+        .at(-1)
+        ?.query.get('projection'),
+      'order-summaries',
+    );
     await page.getByRole('button', { name: 'Details of OrderPlaced at 3 (order-summaries)' }).click();
     await page.getByText('Cannot read properties of undefined').first().waitFor();
     await assertAccessible(page, 'parked, one expanded');
@@ -200,7 +230,10 @@ describe('the console over the admin API contract', () => {
     const { page, seen, done } = await signedIn((path, query) => {
       if (path !== '/admin/audit') return undefined;
       if (query.get('before') === '2') return { entries: [auditEntry(1, 'accepted', null)], next: null };
-      return { entries: [auditEntry(3, 'rejected', 'domain-rule'), auditEntry(2, 'accepted', null)], next: 2 };
+      return {
+        entries: [auditEntry(3, 'rejected', 'domain-rule'), auditEntry(2, 'accepted', null)],
+        next: 2,
+      };
     });
     await page.goto(`${shop?.url}/console/#/audit`);
     await page.getByRole('cell', { name: 'domain-rule' }).waitFor();

@@ -42,7 +42,7 @@ describe('registerConsole', () => {
     });
     const page = await app.inject('/console/');
     assert.equal(page.statusCode, 200);
-    assert.match(page.headers['content-type'] ?? '', /text\/html/);
+    assert.match(String(page.headers['content-type']), /text\/html/);
     assert.equal(page.headers['cache-control'], 'no-cache');
     assertHardened(page.headers);
     const script = await app.inject('/console/assets/index-abc123.js');
@@ -62,7 +62,12 @@ describe('registerConsole', () => {
 
   it('answers 404 for what is not there, and never serves outside its folder', async () => {
     const app = await consoleServer({ 'index.html': 'x' });
-    for (const url of ['/console/nope.js', '/console/../package.json', '/console/%2e%2e/%2e%2e/etc/passwd', '/console/.env']) {
+    for (const url of [
+      '/console/nope.js',
+      '/console/../package.json',
+      '/console/%2e%2e/%2e%2e/etc/passwd',
+      '/console/.env',
+    ]) {
       const answer = await app.inject(url);
       assert.ok([403, 404].includes(answer.statusCode), `${url}: ${answer.statusCode}`);
       assert.doesNotMatch(answer.body, /root:|"name"/);
@@ -75,7 +80,7 @@ describe('registerConsole', () => {
     for (const url of ['/console/', '/console/assets/index.js']) {
       const answer = await app.inject(url);
       assert.equal(answer.statusCode, 503);
-      assert.match(answer.headers['content-type'] ?? '', /application\/problem\+json/);
+      assert.match(String(answer.headers['content-type']), /application\/problem\+json/);
       const problem = answer.json<{ code: string; detail: string }>();
       assert.equal(problem.code, 'unavailable');
       assert.match(problem.detail, /npm run build/);

@@ -70,7 +70,9 @@ async function signIn(page: Page, token: string): Promise<void> {
 async function assertAccessible(page: Page, name: string): Promise<void> {
   const violations = await axeViolations(page);
   assert.deepEqual(
-    violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    ),
     [],
     `axe on ${name}`,
   );
@@ -83,7 +85,8 @@ describe('the console in a browser', () => {
     const { page, done } = await openConsole();
     const succeeded: string[] = [];
     page.on('response', (response) => {
-      if (new URL(response.url()).pathname.startsWith('/admin/') && response.ok()) succeeded.push(response.url());
+      if (new URL(response.url()).pathname.startsWith('/admin/') && response.ok())
+        succeeded.push(response.url());
     });
     await page.getByRole('heading', { name: 'Tandem console' }).waitFor();
     await assertAccessible(page, 'login');
@@ -159,7 +162,10 @@ describe('the console in a browser', () => {
     await verify.click();
     await assertAccessible(page, 'confirm dialog');
     await dialog.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('region', { name: `verify of ${name}` }).getByText(/matches a fresh rebuild/).waitFor();
+    await page
+      .getByRole('region', { name: `verify of ${name}` })
+      .getByText(/matches a fresh rebuild/)
+      .waitFor();
     await done();
   });
 

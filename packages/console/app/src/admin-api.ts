@@ -55,7 +55,10 @@ export class AdminApi {
       });
     } catch (error) {
       if (signal?.aborted === true) throw error;
-      throw new ApiError(0, `The server did not answer (${error instanceof Error ? error.message : String(error)})`);
+      throw new ApiError(
+        0,
+        `The server did not answer (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     if (response.status === 401) {
       this.onUnauthenticated();
@@ -73,7 +76,10 @@ export type TokenCheck = { readonly ok: true } | { readonly ok: false; readonly 
 export async function checkToken(token: string): Promise<TokenCheck> {
   let response: Response;
   try {
-    response = await fetch('/admin/projections', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+    response = await fetch('/admin/projections', {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
   } catch {
     return { ok: false, message: 'The server did not answer; try again.' };
   }

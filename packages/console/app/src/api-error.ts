@@ -20,7 +20,8 @@ export async function apiErrorOf(response: Response): Promise<ApiError> {
     const problem = (await response.json()) as { detail?: unknown; code?: unknown; details?: unknown };
     if (typeof problem.detail === 'string') detail = problem.detail;
     if (typeof problem.code === 'string') code = problem.code;
-    const issues = (problem.details as { issues?: { path?: unknown; message?: unknown }[] } | undefined)?.issues;
+    const issues = (problem.details as { issues?: { path?: unknown; message?: unknown }[] } | undefined)
+      ?.issues;
     if (Array.isArray(issues) && issues.length > 0) {
       detail += `: ${issues.map((issue) => `${String(issue.path)} ${String(issue.message)}`).join('; ')}`;
     }

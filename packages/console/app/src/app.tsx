@@ -60,10 +60,14 @@ export function App() {
   return (
     <ThemeContext.Provider value={theme}>
       <ApiContext.Provider value={api}>
-        <a class="skip" href="#main" onClick={(event) => {
-          event.preventDefault();
-          document.getElementById('main')?.focus();
-        }}>
+        <a
+          class="skip"
+          href="#main"
+          onClick={(event) => {
+            event.preventDefault();
+            document.getElementById('main')?.focus();
+          }}
+        >
           Skip to content
         </a>
         <header class="top">

@@ -44,7 +44,6 @@ export function openLiveFeed(token: string, handlers: LiveFeedHandlers): () => v
     try {
       const response = await fetch('/admin/live', {
         headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-        cache: 'no-store',
         signal: controller.signal,
       });
       if (response.status === 401) return handlers.unauthenticated();

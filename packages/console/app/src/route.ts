@@ -23,9 +23,14 @@ export function parseRoute(hash: string): Route {
 }
 
 /** The hash for a page, its rest and params (empty params left out). */
-export function routeHref(page: string, rest = '', params: Readonly<Record<string, string | undefined>> = {}): string {
+export function routeHref(
+  page: string,
+  rest = '',
+  params: Readonly<Record<string, string | undefined>> = {},
+): string {
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') query.set(name, value);
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined && value !== '') query.set(name, value);
   const text = query.toString();
   return `#/${page}${rest === '' ? '' : `/${encodeURIComponent(rest)}`}${text === '' ? '' : `?${text}`}`;
 }

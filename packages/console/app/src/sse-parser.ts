@@ -36,7 +36,9 @@ export class SseParser {
   #line(line: string): SseMessage | undefined {
     if (line === '') {
       const message =
-        this.#data.length === 0 ? undefined : { event: this.#event || 'message', data: this.#data.join('\n') };
+        this.#data.length === 0
+          ? undefined
+          : { event: this.#event || 'message', data: this.#data.join('\n') };
       this.#event = '';
       this.#data = [];
       return message;

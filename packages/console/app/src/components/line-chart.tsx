@@ -63,7 +63,9 @@ export function LineChart(props: LineChartProps) {
       element,
     );
     plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 100), height }));
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(element.clientWidth, 100), height }),
+    );
     resize.observe(element);
     return () => {
       resize.disconnect();

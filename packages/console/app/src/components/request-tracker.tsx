@@ -81,7 +81,9 @@ export function RequestTracker({ initial }: { readonly initial: MaintenanceReque
               {count(position)} of {count(head)}
             </progress>
           </label>{' '}
-          {position === undefined ? 'waiting for a process to start it…' : `${count(position)} of ${count(head)}`}
+          {position === undefined
+            ? 'waiting for a process to start it…'
+            : `${count(position)} of ${count(head)}`}
         </p>
       ) : null}
       {request.state === 'failed' ? <p class="error">{request.error}</p> : null}

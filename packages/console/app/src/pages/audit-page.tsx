@@ -140,7 +140,11 @@ export function AuditPage() {
         empty={page.loading ? 'Loading…' : 'No audited commands match.'}
       />
       <nav class="pager" aria-label="Pages of the audit">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
           Newer
         </button>
         <button

@@ -32,7 +32,9 @@ function correlationOf(event: ShownEvent): string | undefined {
  */
 export function EventsPage({ route }: { readonly route: Route }) {
   const api = useApi();
-  const filters = Object.fromEntries(filterNames.map((name) => [name, route.params.get(name) ?? ''])) as Filters;
+  const filters = Object.fromEntries(
+    filterNames.map((name) => [name, route.params.get(name) ?? '']),
+  ) as Filters;
   const filterKey = filterNames.map((name) => filters[name]).join('\u0000');
   const [draft, setDraft] = useState<Filters>(filters);
   const [draftKey, setDraftKey] = useState(filterKey);
@@ -77,7 +79,9 @@ export function EventsPage({ route }: { readonly route: Route }) {
         </a>
       </form>
       <p role="status">
-        {page.data === undefined ? 'Loading…' : `Log head ${count(page.data.head)} · ${page.data.events.length} shown`}
+        {page.data === undefined
+          ? 'Loading…'
+          : `Log head ${count(page.data.head)} · ${page.data.events.length} shown`}
       </p>
       <ErrorNote error={page.error} />
       <DataTable
@@ -89,7 +93,8 @@ export function EventsPage({ route }: { readonly route: Route }) {
             header: 'Stream',
             cell: (e) => (
               <>
-                <a href={routeHref('streams', e.streamId)}>{e.streamId}</a> <span class="muted">v{e.streamVersion}</span>
+                <a href={routeHref('streams', e.streamId)}>{e.streamId}</a>{' '}
+                <span class="muted">v{e.streamVersion}</span>
               </>
             ),
           },
@@ -134,7 +139,11 @@ export function EventsPage({ route }: { readonly route: Route }) {
         empty={page.loading ? 'Loading…' : 'No events on this page.'}
       />
       <nav class="pager" aria-label="Pages of events">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
           Newer
         </button>
         <button

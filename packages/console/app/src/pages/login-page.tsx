@@ -32,8 +32,8 @@ export function LoginPage(props: LoginPageProps) {
       <form class="card" onSubmit={(event) => void submit(event)}>
         <h1>Tandem console</h1>
         <p class="muted">
-          Sign in with an admin token (<code>tandem token --user &lt;id&gt; --role admin</code>; in development{' '}
-          <code>npm start</code> prints one). It is kept for this tab only.
+          Sign in with an admin token (<code>tandem token --user &lt;id&gt; --role admin</code>; in
+          development <code>npm start</code> prints one). It is kept for this tab only.
         </p>
         {props.notice === undefined ? null : <p class="notice">{props.notice}</p>}
         <label for="token">Admin token</label>

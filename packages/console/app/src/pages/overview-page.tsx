@@ -102,7 +102,9 @@ export function OverviewPage() {
         ) : (
           <>
             <p>
-              <span class={latest.ready ? 'badge ok' : 'badge bad'}>{latest.ready ? 'Ready' : 'Not ready'}</span>
+              <span class={latest.ready ? 'badge ok' : 'badge bad'}>
+                {latest.ready ? 'Ready' : 'Not ready'}
+              </span>
               {latest.degraded.length > 0 ? <span class="badge warn">Degraded</span> : null}
             </p>
             <Causes title="Causes" causes={latest.causes} />

@@ -32,7 +32,10 @@ export function ParkedPage({ route }: { readonly route: Route }) {
     (signal) => api.get<ParkedAnswer>('/admin/parked', { projection, after, limit: 50 }, signal),
     `${projection}\u0000${after ?? ''}`,
   );
-  const names = useLoad((signal) => api.get<{ projections: ProjectionRow[] }>('/admin/projections', {}, signal), '');
+  const names = useLoad(
+    (signal) => api.get<{ projections: ProjectionRow[] }>('/admin/projections', {}, signal),
+    '',
+  );
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [pending, setPending] = useState<Pending | undefined>(undefined);
@@ -138,7 +141,10 @@ export function ParkedPage({ route }: { readonly route: Route }) {
           { header: 'Projection', cell: (row) => row.projection },
           { header: 'Position', numeric: true, cell: (row) => count(row.position) },
           { header: 'Type', cell: (row) => row.type },
-          { header: 'Stream', cell: (row) => <a href={routeHref('streams', row.streamId)}>{row.streamId}</a> },
+          {
+            header: 'Stream',
+            cell: (row) => <a href={routeHref('streams', row.streamId)}>{row.streamId}</a>,
+          },
           { header: 'Reason', cell: (row) => row.reason },
           { header: 'Attempts', numeric: true, cell: (row) => row.attempts },
           { header: 'Parked at', cell: (row) => time(row.parkedAt) },
@@ -157,14 +163,18 @@ export function ParkedPage({ route }: { readonly route: Route }) {
                 <button
                   type="button"
                   aria-label={`Replay ${row.type} at ${row.position} (${row.projection})`}
-                  onClick={() => setPending({ action: 'replay', projection: row.projection, eventIds: [row.eventId] })}
+                  onClick={() =>
+                    setPending({ action: 'replay', projection: row.projection, eventIds: [row.eventId] })
+                  }
                 >
                   Replay
                 </button>
                 <button
                   type="button"
                   aria-label={`Skip ${row.type} at ${row.position} (${row.projection})`}
-                  onClick={() => setPending({ action: 'skip', projection: row.projection, eventIds: [row.eventId] })}
+                  onClick={() =>
+                    setPending({ action: 'skip', projection: row.projection, eventIds: [row.eventId] })
+                  }
                 >
                   Skip
                 </button>
@@ -187,7 +197,10 @@ export function ParkedPage({ route }: { readonly route: Route }) {
                   <JsonView label="Data" value={row.event.data} />
                   <JsonView label="Metadata" value={row.event.metadata} />
                   {row.event.upcast === undefined ? null : (
-                    <JsonView label={`Upcast to schema ${row.event.upcast.schemaVersion}`} value={row.event.upcast.data} />
+                    <JsonView
+                      label={`Upcast to schema ${row.event.upcast.schemaVersion}`}
+                      value={row.event.upcast.data}
+                    />
                   )}
                 </>
               )}
@@ -197,7 +210,11 @@ export function ParkedPage({ route }: { readonly route: Route }) {
         empty={page.loading ? 'Loading…' : 'No parked events.'}
       />
       <nav class="pager" aria-label="Pages of parked events">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
           Previous page
         </button>
         <button

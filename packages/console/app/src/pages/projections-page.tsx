@@ -31,7 +31,10 @@ const explained: Record<Pending['action'], string> = {
  */
 export function ProjectionsPage() {
   const api = useApi();
-  const list = useLoad((signal) => api.get<{ projections: ProjectionRow[] }>('/admin/projections', {}, signal), '');
+  const list = useLoad(
+    (signal) => api.get<{ projections: ProjectionRow[] }>('/admin/projections', {}, signal),
+    '',
+  );
   const [pending, setPending] = useState<Pending | undefined>(undefined);
   const [requests, setRequests] = useState<readonly MaintenanceRequest[]>([]);
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
@@ -51,7 +54,11 @@ export function ProjectionsPage() {
   };
 
   const button = (row: ProjectionRow, action: Pending['action'], label: string) => (
-    <button type="button" aria-label={`${label} ${row.name}`} onClick={() => setPending({ projection: row.name, action })}>
+    <button
+      type="button"
+      aria-label={`${label} ${row.name}`}
+      onClick={() => setPending({ projection: row.name, action })}
+    >
       {label}
     </button>
   );
@@ -81,14 +88,20 @@ export function ProjectionsPage() {
             header: 'Parked',
             numeric: true,
             cell: (p) =>
-              p.parked > 0 ? <a href={routeHref('parked', '', { projection: p.name })}>{count(p.parked)}</a> : '0',
+              p.parked > 0 ? (
+                <a href={routeHref('parked', '', { projection: p.name })}>{count(p.parked)}</a>
+              ) : (
+                '0'
+              ),
           },
           { header: 'Owner', cell: (p) => p.owner ?? '–' },
           { header: 'Partitions', numeric: true, cell: (p) => p.partitions ?? 1 },
           {
             header: 'Last error',
             cell: (p) =>
-              p.lastError === undefined ? '–' : (
+              p.lastError === undefined ? (
+                '–'
+              ) : (
                 <span class="error-text">
                   {p.lastError.message} (at {count(p.lastError.position)}, {p.lastError.attempts} attempts)
                 </span>

@@ -15,7 +15,11 @@ function StreamEvents({ streamId }: { readonly streamId: string }) {
   const start = from.at(-1) ?? 1;
   const page = useLoad(
     (signal) =>
-      api.get<StreamAnswer>(`/admin/streams/${encodeURIComponent(streamId)}`, { from: start, limit: 100 }, signal),
+      api.get<StreamAnswer>(
+        `/admin/streams/${encodeURIComponent(streamId)}`,
+        { from: start, limit: 100 },
+        signal,
+      ),
     `${streamId}\u0000${start}`,
   );
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
@@ -26,7 +30,9 @@ function StreamEvents({ streamId }: { readonly streamId: string }) {
       {data === undefined ? null : (
         <p role="status">
           Version {count(data.version)} ·{' '}
-          {data.decider === null ? 'no decider registered for this stream' : `folded by the decider for "${data.decider}"`}
+          {data.decider === null
+            ? 'no decider registered for this stream'
+            : `folded by the decider for "${data.decider}"`}
           {data.stateError === undefined ? '' : ` · the fold failed: ${data.stateError}`}
         </p>
       )}
