@@ -169,6 +169,49 @@ describe('the console in a browser', () => {
     await done();
   });
 
+  it('rebuilds a projection after confirming, following its progress until swapped', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    await signIn(page, shop.adminToken);
+    await page.getByRole('link', { name: 'Projections', exact: true }).click();
+    const rebuild = page.getByRole('button', { name: 'Rebuild product-pages' });
+    await rebuild.click();
+    const polled = page.waitForRequest((r) =>
+      new URL(r.url()).pathname.startsWith('/admin/projections/requests/'),
+    );
+    await page
+      .getByRole('dialog', { name: 'Rebuild product-pages?' })
+      .getByRole('button', { name: 'Rebuild' })
+      .click();
+    await polled;
+    await page.getByRole('region', { name: 'rebuild of product-pages' }).getByText('done, swapped').waitFor();
+    await done();
+  });
+
+  it('stays usable at 800 px: the page never scrolls sideways, wide tables scroll in their box', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    await page.setViewportSize({ width: 800, height: 800 });
+    await signIn(page, shop.adminToken);
+    for (const name of ['Overview', 'Projections', 'Parked', 'Events', 'Streams', 'Audit']) {
+      await page.getByRole('link', { name, exact: true }).click();
+      await page.waitForLoadState('networkidle');
+      assert.ok(
+        ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 800,
+        `${name} scrolls sideways at 800 px`,
+      );
+    }
+    await page.getByRole('link', { name: 'Projections', exact: true }).click();
+    await page
+      .getByRole('button', { name: /^Verify / })
+      .first()
+      .waitFor();
+    await page.screenshot({ path: `${shots}projections-800.png` });
+    await done();
+  });
+
   it('returns to the login form when the token is refused later', async (t) => {
     if (skip !== undefined) return t.skip(skip);
     const { page, done } = await openConsole();
