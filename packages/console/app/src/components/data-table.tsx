@@ -19,13 +19,15 @@ export interface DataTableProps<Row> {
   readonly detail?: (row: Row) => ComponentChildren | undefined;
   /** Shown when there are no rows. */
   readonly empty?: string;
+  /** Keep the last column (the row's actions) in view when a narrow window scrolls the table. */
+  readonly stickyActions?: boolean;
 }
 
 /** A table with a caption and column headers; rows may open a detail row beneath. */
 export function DataTable<Row>(props: DataTableProps<Row>) {
   return (
     <div class="table-wrap">
-      <table>
+      <table class={props.stickyActions === true ? 'sticky-actions' : undefined}>
         <caption>{props.caption}</caption>
         <thead>
           <tr>

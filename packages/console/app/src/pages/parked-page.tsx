@@ -184,6 +184,7 @@ export function ParkedPage({ route }: { readonly route: Route }) {
         ]}
         rows={rows}
         rowKey={keyOf}
+        stickyActions
         detail={(row) =>
           open.has(keyOf(row)) ? (
             <div class="detail-grid">

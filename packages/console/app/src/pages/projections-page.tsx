@@ -121,6 +121,7 @@ export function ProjectionsPage() {
         ]}
         rows={list.data?.projections ?? []}
         rowKey={(p) => p.name}
+        stickyActions
         empty={list.loading ? 'Loading…' : 'No projections.'}
       />
       {pending === undefined ? null : (
