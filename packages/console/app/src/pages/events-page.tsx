@@ -79,9 +79,11 @@ export function EventsPage({ route }: { readonly route: Route }) {
         </a>
       </form>
       <p role="status">
-        {page.data === undefined
+        {page.loading
           ? 'Loading…'
-          : `Log head ${count(page.data.head)} · ${page.data.events.length} shown`}
+          : page.data === undefined
+            ? ''
+            : `Log head ${count(page.data.head)} · ${page.data.events.length} shown`}
       </p>
       <ErrorNote error={page.error} />
       <DataTable

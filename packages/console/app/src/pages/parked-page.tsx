@@ -100,7 +100,7 @@ export function ParkedPage({ route }: { readonly route: Route }) {
         </button>
       </form>
       <p role="status">
-        {page.data === undefined ? 'Loading…' : `${count(page.data.total)} parked`}
+        {page.loading ? 'Loading…' : page.data === undefined ? '' : `${count(page.data.total)} parked`}
         {outcome === undefined ? '' : ` · ${outcome}`}
       </p>
       <ErrorNote error={page.error ?? actionError} />
