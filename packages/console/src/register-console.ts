@@ -25,17 +25,25 @@ const defaultRoot = fileURLToPath(new URL('../dist/app/', import.meta.url));
 /** Hashed file names (Vite's `name-<hash>.js`) never change content: cache them for a year. */
 const immutable = 'public, max-age=31536000, immutable';
 
-/** Answers 503 problem+json: the console's assets were not built. */
-function notBuilt(reply: FastifyReply, root: string): FastifyReply {
-  const error = new TandemError(
-    'unavailable',
-    `The console is not built (no ${join(root, 'index.html')}): run \`npm run build --workspace @tandem/console\``,
-  );
+/** Sends a refusal as problem+json (the server's own `sendProblem` is not exported). */
+function sendRefusal(reply: FastifyReply, error: TandemError): FastifyReply {
+  const problem = problemDetails(error, reply.request.id);
   return reply
-    .status(503)
+    .status(problem.status)
     .header('cache-control', 'no-store')
     .type('application/problem+json')
-    .send(problemDetails(error, reply.request.id));
+    .send(problem);
+}
+
+/** Answers 503 problem+json: the console's assets were not built. */
+function notBuilt(reply: FastifyReply, root: string): FastifyReply {
+  return sendRefusal(
+    reply,
+    new TandemError(
+      'unavailable',
+      `The console is not built (no ${join(root, 'index.html')}): run \`npm run build --workspace @tandem/console\``,
+    ),
+  );
 }
 
 /**
@@ -53,6 +61,18 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
     scope.addHook('onSend', async (_request, reply, payload) => {
       reply.headers(consoleSecurityHeaders);
       return payload;
+    });
+    // The file server refuses odd paths (`..%5c`, a NUL) with 4xx errors of its own, which the
+    // server's error handler would take for bugs (500): they are bad input, answered as such.
+    scope.setErrorHandler(async (error, _request, reply) => {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (typeof status !== 'number' || status < 400 || status >= 500) throw error;
+      return sendRefusal(
+        reply,
+        status === 400
+          ? new TandemError('validation', 'The console path is not valid')
+          : new TandemError('not-found', 'No such console file'),
+      );
     });
     scope.get('/console', async (_request, reply) => reply.redirect('/console/', 301));
     if (!existsSync(join(root, 'index.html'))) {

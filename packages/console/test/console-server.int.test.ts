@@ -60,17 +60,27 @@ describe('registerConsole', () => {
     await app.close();
   });
 
-  it('answers 404 for what is not there, and never serves outside its folder', async () => {
+  it('answers 404 (or 400) for what is not there, and never serves outside its folder', async () => {
     const app = await consoleServer({ 'index.html': 'x' });
-    for (const url of [
+    const urls = [
       '/console/nope.js',
       '/console/../package.json',
       '/console/%2e%2e/%2e%2e/etc/passwd',
+      '/console/..%5c..%5cpackage.json',
       '/console/.env',
-    ]) {
+      '/console/%00',
+      '/console/assets/',
+    ];
+    for (const url of urls) {
       const answer = await app.inject(url);
-      assert.ok([403, 404].includes(answer.statusCode), `${url}: ${answer.statusCode}`);
+      assert.ok([400, 404].includes(answer.statusCode), `${url}: ${answer.statusCode}`);
       assert.doesNotMatch(answer.body, /root:|"name"/);
+    }
+    // The file server's own refusals are problem+json with a catalog code, never a 500.
+    for (const url of ['/console/..%5c..%5cpackage.json', '/console/%00']) {
+      const answer = await app.inject(url);
+      assert.match(String(answer.headers['content-type']), /application\/problem\+json/, url);
+      assert.ok(['not-found', 'validation'].includes(answer.json<{ code: string }>().code), url);
     }
     await app.close();
   });
