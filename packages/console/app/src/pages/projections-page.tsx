@@ -82,8 +82,11 @@ export function ProjectionsPage() {
           { header: 'Version', numeric: true, cell: (p) => p.version },
           { header: 'State', cell: (p) => <span class={`state ${p.state}`}>{p.state}</span> },
           { header: 'Position', numeric: true, cell: (p) => `${count(p.position)} / ${count(p.head)}` },
-          { header: 'Lag (events)', numeric: true, cell: (p) => count(p.lagEvents) },
-          { header: 'Lag (time)', numeric: true, cell: (p) => seconds(p.lagSeconds) },
+          {
+            header: 'Lag',
+            numeric: true,
+            cell: (p) => `${count(p.lagEvents)} events · ${seconds(p.lagSeconds)}`,
+          },
           {
             header: 'Parked',
             numeric: true,
