@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Request, Route } from 'playwright-core';
 import { auditEntry, liveStream, parkedRow, shownEvent } from './admin-api-fixtures.js';
-import { axeViolations, launchBrowser } from './browser.js';
+import { launchBrowser } from './browser.js';
+import { assertAccessible, openConsolePage } from './console-page.js';
 import { startConsoleShop, type ConsoleShop } from './console-shop.js';
 
 // The pages over the API contract's endpoints (events, streams, parked, audit, live), answered by
@@ -35,37 +36,26 @@ async function signedIn(
   answer: (path: string, query: URLSearchParams, request: Request) => unknown,
 ): Promise<{ page: Page; seen: Seen; done(): Promise<void> }> {
   assert.ok(browser !== undefined && shop !== undefined);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
   const seen: Seen = [];
-  await page.route(
-    (url) => url.pathname.startsWith('/admin/'),
-    async (route: Route) => {
-      const url = new URL(route.request().url());
-      seen.push({ path: url.pathname, query: url.searchParams, request: route.request() });
-      const body = answer(url.pathname, url.searchParams, route.request());
-      if (body === undefined) return route.fallback();
-      if (typeof body === 'string') {
-        return route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
-      }
-      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    },
-  );
-  // Signed in before the app's first line runs (an init script, which the page's CSP does not govern).
-  await context.addInitScript(
-    `sessionStorage.setItem('tandem-console-token', ${JSON.stringify(shop.adminToken)})`,
-  );
-  await page.goto(`${shop.url}/console/`);
-  return {
-    page,
-    seen,
-    async done() {
-      await context.close();
-      assert.deepEqual(errors, [], 'errors in the page');
-    },
-  };
+  const opened = await openConsolePage(browser, shop.url, {
+    token: shop.adminToken,
+    // Routed on the context before the console loads: its first requests are answered too.
+    prepare: (context) =>
+      context.route(
+        (url) => url.pathname.startsWith('/admin/'),
+        async (route: Route) => {
+          const url = new URL(route.request().url());
+          seen.push({ path: url.pathname, query: url.searchParams, request: route.request() });
+          const body = answer(url.pathname, url.searchParams, route.request());
+          if (body === undefined) return route.fallback();
+          if (typeof body === 'string') {
+            return route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+          }
+          return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+        },
+      ),
+  });
+  return { page: opened.page, seen, done: opened.done };
 }
 
 /** Resolves with the query of the next `path` request whose query has `name` = `value`. */
@@ -75,15 +65,6 @@ async function nextRequest(page: Page, path: string, name: string, value: string
     return url.pathname === path && url.searchParams.get(name) === value;
   });
   return new URL(request.url()).searchParams;
-}
-
-async function assertAccessible(page: Page, name: string): Promise<void> {
-  const violations = await axeViolations(page);
-  assert.deepEqual(
-    violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    [],
-    `axe on ${name}`,
-  );
 }
 
 describe('the console over the admin API contract', () => {

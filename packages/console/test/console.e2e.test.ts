@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeViolations, launchBrowser } from './browser.js';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { assertAccessible, openConsolePage, signIn } from './console-page.js';
 import { startConsoleShop, type ConsoleShop } from './console-shop.js';
 
 /** Where the screenshots for docs/console.md go (the test run refreshes them). */
@@ -40,42 +41,10 @@ after(async () => {
   await shop?.close();
 });
 
-/** A fresh tab (its own sessionStorage) at 1280x800 on the console. */
-async function openConsole(): Promise<{ context: BrowserContext; page: Page; done(): Promise<void> }> {
+/** A fresh console tab on the shop. */
+function openConsole() {
   assert.ok(browser !== undefined && shop !== undefined);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  // The page must run under its Content-Security-Policy without a single violation.
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) errors.push(message.text());
-  });
-  await page.goto(`${shop.url}/console/`);
-  return {
-    context,
-    page,
-    async done() {
-      await context.close();
-      assert.deepEqual(errors, [], 'errors in the page');
-    },
-  };
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.getByLabel('Admin token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function assertAccessible(page: Page, name: string): Promise<void> {
-  const violations = await axeViolations(page);
-  assert.deepEqual(
-    violations.map(
-      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-    [],
-    `axe on ${name}`,
-  );
+  return openConsolePage(browser, shop.url);
 }
 
 describe('the console in a browser', () => {
