@@ -206,6 +206,79 @@ describe('the console over the admin API contract', () => {
     await done();
   });
 
+  it('projections: a verify that found differences shows them; a rebuild shows its progress, then the swap', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    let polls = 0;
+    const { page, done } = await signedIn((path, _query, request) => {
+      if (request.method() !== 'POST' && !path.startsWith('/admin/projections/requests/')) return undefined;
+      if (path === '/admin/projections/revenue/verify') {
+        return {
+          id: '11111111-1111-4111-8111-111111111111',
+          projection: 'revenue',
+          action: 'verify',
+          state: 'done',
+          result: {
+            position: 42,
+            ok: false,
+            collections: [
+              { collection: 'daily', missing: 1, unexpected: 0, different: 2, sampleIds: ['2026-12-07'] },
+            ],
+          },
+        };
+      }
+      if (path === '/admin/projections/revenue/rebuild') {
+        return {
+          id: '22222222-2222-4222-8222-222222222222',
+          projection: 'revenue',
+          action: 'rebuild',
+          state: 'pending',
+        };
+      }
+      if (path === '/admin/projections/requests/22222222-2222-4222-8222-222222222222') {
+        polls += 1;
+        const progress = { position: Math.min(polls * 20, 100), head: 100, fraction: Math.min(polls / 5, 1) };
+        return polls < 4
+          ? {
+              id: '22222222-2222-4222-8222-222222222222',
+              projection: 'revenue',
+              action: 'rebuild',
+              state: 'running',
+              progress,
+            }
+          : {
+              id: '22222222-2222-4222-8222-222222222222',
+              projection: 'revenue',
+              action: 'rebuild',
+              state: 'done',
+              progress,
+              result: {},
+            };
+      }
+      return undefined;
+    });
+    await page.goto(`${shop?.url}/console/#/projections`);
+    await page.getByRole('button', { name: 'Verify revenue' }).click();
+    await page
+      .getByRole('dialog', { name: 'Verify revenue?' })
+      .getByRole('button', { name: 'Verify' })
+      .click();
+    const report = page.getByRole('table', { name: 'Differences by collection' });
+    await report.getByRole('cell', { name: '2026-12-07' }).waitFor();
+    await page.getByText('differs from a fresh rebuild at position 42').waitFor();
+
+    await page.getByRole('button', { name: 'Rebuild revenue' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rebuild revenue?' })
+      .getByRole('button', { name: 'Rebuild' })
+      .click();
+    const tracker = page.getByRole('region', { name: 'rebuild of revenue' });
+    await tracker.getByText('40 of 100').waitFor();
+    await assertAccessible(page, 'projections, a rebuild under way');
+    await tracker.getByText('done, swapped').waitFor();
+    assert.ok(polls >= 4);
+    await done();
+  });
+
   it('audit: filters by outcome and time, shows error codes, pages by cursor', async (t) => {
     if (skip !== undefined) return t.skip(skip);
     const { page, seen, done } = await signedIn((path, query) => {
