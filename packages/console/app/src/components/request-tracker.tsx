@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MaintenanceRequest, VerifyReport } from '../api-types.js';
 import { useApi } from '../api-context.js';
 import { count } from '../format.js';
@@ -43,11 +43,28 @@ function VerifyResult({ report }: { readonly report: VerifyReport }) {
  * A maintenance request followed to its end: polled every 500 ms while pending or running (a
  * rebuild's position over the head as a progress bar), then its result or error.
  */
-export function RequestTracker({ initial }: { readonly initial: MaintenanceRequest }) {
+export function RequestTracker({
+  initial,
+  onEnded,
+}: {
+  readonly initial: MaintenanceRequest;
+  /** Called once when the request ends (done or failed), to refresh what it changed. */
+  readonly onEnded?: () => void;
+}) {
   const api = useApi();
   const [request, setRequest] = useState(initial);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const ended = request.state === 'done' || request.state === 'failed';
+  const notify = useRef(onEnded);
+  notify.current = onEnded;
+  // Only an end seen here: a request that arrived ended was already followed by a refresh.
+  const endedHere = useRef(ended);
+  useEffect(() => {
+    if (ended && !endedHere.current) {
+      endedHere.current = true;
+      notify.current?.();
+    }
+  }, [ended]);
   useEffect(() => {
     if (ended) return;
     const timer = setTimeout(() => {

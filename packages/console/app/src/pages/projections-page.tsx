@@ -73,7 +73,7 @@ export function ProjectionsPage() {
       </p>
       <ErrorNote error={list.error ?? actionError} />
       {requests.map((request) => (
-        <RequestTracker key={request.id} initial={request} />
+        <RequestTracker key={request.id} initial={request} onEnded={list.reload} />
       ))}
       <DataTable
         caption="Projections"
