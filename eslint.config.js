@@ -67,6 +67,12 @@ export default tseslint.config(
     },
   },
   {
+    // The console's front end: browser code in TSX (Preact), built by Vite. Syntactic rules only:
+    // its own tsconfig (DOM, JSX) is not the one the type-aware rules above load.
+    files: ['packages/console/app/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+  },
+  {
     // Core must stay driver-free: adapters live in their own packages.
     files: ['packages/core/src/**/*.ts'],
     rules: {

@@ -25,6 +25,10 @@ process.stdout.write(
     // Never the password: this line ends up in terminals, CI output and log files.
     `Database: ${redactUrl(config.databaseUrl)}`,
     `Admin token: ${adminToken}`,
+    // No line when TANDEM_CONSOLE=off left the console out.
+    ...(running.server.hasRoute({ method: 'GET', url: '/console' })
+      ? [`Console: ${running.url}/console/ (sign in with the admin token)`]
+      : []),
     `Try: curl -s ${running.url}/openapi.json`,
     '',
   ].join('\n'),

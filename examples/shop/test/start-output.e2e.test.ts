@@ -50,6 +50,7 @@ describe('npm start', () => {
     const { stdout } = await banner({ DATABASE_URL: `sqlite:${join(dir, 'dev.db')}`, TANDEM_SECRET: secret });
     assert.match(stdout, /^Tandem shop listening on http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(stdout, new RegExp(`^Database: sqlite:${join(dir, 'dev.db')}$`, 'm'));
+    assert.match(stdout, /^Console: http:\/\/127\.0\.0\.1:\d+\/console\/ \(sign in with the admin token\)$/m);
     const token = /^Admin token: (\S+)$/m.exec(stdout)?.[1] ?? '';
     assert.deepEqual(await verifyToken(token, secret), { id: 'admin', roles: ['admin'] });
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
@@ -57,6 +58,16 @@ describe('npm start', () => {
       exp: number;
     };
     assert.equal(claims.exp - claims.iat, 12 * 3600);
+  });
+
+  it('prints no console address with TANDEM_CONSOLE=off', async () => {
+    const { stdout } = await banner({
+      DATABASE_URL: `sqlite:${join(dir, 'no-console.db')}`,
+      TANDEM_SECRET: secret,
+      TANDEM_CONSOLE: 'off',
+    });
+    assert.match(stdout, /^Admin token: /m);
+    assert.doesNotMatch(stdout, /^Console:/m);
   });
 
   it('prints no token in production, and says how to mint one', async () => {

@@ -48,6 +48,11 @@ export interface HttpConfig {
     readonly lagGraceSeconds: number;
     readonly maxTimerDelaySeconds: number;
   };
+  /**
+   * TANDEM_CONSOLE: `on` (default) serves the web console at `/console/` (static assets only; its
+   * data comes from the admin API with an admin token), `off` leaves it out.
+   */
+  readonly console: boolean;
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -119,10 +124,17 @@ function logRequests(value: string | undefined): 'all' | 'commands' | 'off' {
   throw new Error(`TANDEM_LOG_REQUESTS must be all, commands or off, got ${JSON.stringify(value)}`);
 }
 
+/** TANDEM_CONSOLE: on unless `off` (or `false`). */
+function consoleOn(value: string | undefined): boolean {
+  if (value === undefined || value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new Error(`TANDEM_CONSOLE must be on or off, got ${JSON.stringify(value)}`);
+}
+
 /**
  * Reads TANDEM_LOG_LEVEL, TANDEM_LOG_REQUESTS, TANDEM_RATE_LIMIT (`off`), TANDEM_RATE_LIMIT_USER, _ADDRESS, _REFUSED,
  * _ANONYMOUS_COMMANDS (per window) and _WINDOW, TANDEM_OPERATIONS_PORT, _HOST and _ACCESS,
- * TANDEM_TRUST_PROXY, TANDEM_QUERY_TIMEOUT_MS and TANDEM_READY_MAX_LAG_SECONDS, _LAG_GRACE_SECONDS. Bad values throw at start-up, naming the variable.
+ * TANDEM_TRUST_PROXY, TANDEM_QUERY_TIMEOUT_MS and TANDEM_READY_MAX_LAG_SECONDS, _LAG_GRACE_SECONDS, and TANDEM_CONSOLE. Bad values throw at start-up, naming the variable.
  */
 export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig {
   const logLevel = read(env, 'TANDEM_LOG_LEVEL') ?? 'info';
@@ -151,5 +163,6 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
       lagGraceSeconds: seconds(env, 'TANDEM_READY_LAG_GRACE_SECONDS', 60),
       maxTimerDelaySeconds: seconds(env, 'TANDEM_READY_MAX_TIMER_DELAY_SECONDS', 60),
     },
+    console: consoleOn(read(env, 'TANDEM_CONSOLE')),
   };
 }

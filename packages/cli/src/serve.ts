@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { AnyProjection, ReadStore, Store, Tandem } from '@tandem/core';
+import { registerConsole } from '@tandem/console';
 import {
   createHttpServer,
   createOperationsServer,
@@ -112,6 +113,12 @@ export interface ServeOptions {
    */
   readonly projections?: 'shared' | 'none';
   /**
+   * Serve the web console at `/console/` (`@tandem/console`); default true unless TANDEM_CONSOLE is
+   * `off`. Its pages are public static code: every datum comes from the admin API, which needs an
+   * admin token.
+   */
+  readonly console?: boolean;
+  /**
    * The environment (TANDEM_LEASE_TTL_MS; NATS_URL, RABBITMQ_URL and their TANDEM_* for the relays
    * that run with the projections); default `process.env`.
    */
@@ -168,6 +175,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           ? { metrics: http.operationsAccess, healthDetails: http.operationsAccess }
           : { metrics: 'off', healthDetails: 'admin' },
     });
+    if (options.console ?? http.console) await registerConsole(server);
     if (http.operationsPort !== undefined) {
       operations = await createOperationsServer({
         tandem: app,

@@ -44,3 +44,13 @@ describe('request logging from the environment', () => {
     assert.throws(() => loadHttpConfig({ TANDEM_LOG_REQUESTS: 'some' }), /TANDEM_LOG_REQUESTS must be/);
   });
 });
+
+describe('the web console from the environment', () => {
+  it('serves it unless TANDEM_CONSOLE is off', () => {
+    assert.equal(loadHttpConfig({}).console, true);
+    assert.equal(loadHttpConfig({ TANDEM_CONSOLE: 'on' }).console, true);
+    assert.equal(loadHttpConfig({ TANDEM_CONSOLE: 'off' }).console, false);
+    assert.equal(loadHttpConfig({ TANDEM_CONSOLE: 'false' }).console, false);
+    assert.throws(() => loadHttpConfig({ TANDEM_CONSOLE: 'maybe' }), /TANDEM_CONSOLE must be on or off/);
+  });
+});

@@ -84,6 +84,30 @@ describe('serve', () => {
     }
   });
 
+  it('serves the web console at /console/ unless TANDEM_CONSOLE is off', async () => {
+    const on = await serve({ config, createApp: createPingApp, log: () => undefined, logger: false });
+    try {
+      const page = await fetch(`${on.url}/console/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      assert.match(await page.text(), /<title>Tandem console<\/title>/);
+    } finally {
+      await on.close();
+    }
+    const off = await serve({
+      config,
+      createApp: createPingApp,
+      log: () => undefined,
+      logger: false,
+      env: { TANDEM_CONSOLE: 'off' },
+    });
+    try {
+      assert.equal((await fetch(`${off.url}/console/`)).status, 404);
+    } finally {
+      await off.close();
+    }
+  });
+
   it('removes its signal handlers once closed', async () => {
     const before = process.listenerCount('SIGTERM');
     const running = await serve({

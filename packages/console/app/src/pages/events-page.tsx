@@ -1,0 +1,164 @@
+import { useState } from 'preact/hooks';
+import type { EventPage, ShownEvent } from '../api-types.js';
+import { useApi } from '../api-context.js';
+import { DataTable } from '../components/data-table.js';
+import { ErrorNote } from '../components/error-note.js';
+import { EventDetails } from '../components/event-details.js';
+import { count, time } from '../format.js';
+import { routeHref, type Route } from '../hash-route.js';
+import { useLoad } from '../use-load.js';
+
+/** The filters, as route parameters (so a link can filter). */
+const filterNames = ['type', 'streamPrefix', 'correlationId', 'traceId'] as const;
+type Filters = Record<(typeof filterNames)[number], string>;
+
+const filterLabels: Record<keyof Filters, string> = {
+  type: 'Event type',
+  streamPrefix: 'Stream prefix',
+  correlationId: 'Correlation id',
+  traceId: 'Trace id',
+};
+
+/** The metadata's correlation id, when it is text. */
+function correlationOf(event: ShownEvent): string | undefined {
+  const value = event.metadata.correlationId;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The event log (`GET /admin/events`), newest first, one page at a time: next and previous by
+ * cursor, filters by type, stream prefix, correlation and trace id. Each event expands to its JSON;
+ * a stream id opens the stream, a correlation id filters by it.
+ */
+export function EventsPage({ route }: { readonly route: Route }) {
+  const api = useApi();
+  const filters = Object.fromEntries(
+    filterNames.map((name) => [name, route.params.get(name) ?? '']),
+  ) as Filters;
+  const filterKey = filterNames.map((name) => filters[name]).join('\u0000');
+  const [draft, setDraft] = useState<Filters>(filters);
+  const [draftKey, setDraftKey] = useState(filterKey);
+  // A link changed the filters: the form shows them, paging starts over.
+  const [cursors, setCursors] = useState<readonly number[]>([]);
+  if (draftKey !== filterKey) {
+    setDraft(filters);
+    setDraftKey(filterKey);
+    setCursors([]);
+  }
+  const before = cursors.at(-1);
+  const page = useLoad(
+    (signal) => api.get<EventPage>('/admin/events', { order: 'desc', before, limit: 50, ...filters }, signal),
+    `${filterKey}\u0000${before ?? ''}`,
+  );
+  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
+
+  const apply = (event: Event) => {
+    event.preventDefault();
+    location.hash = routeHref('events', '', draft);
+  };
+
+  return (
+    <>
+      <h1>Events</h1>
+      <form class="filters" onSubmit={apply} aria-label="Filter events">
+        {filterNames.map((name) => (
+          <label key={name}>
+            {filterLabels[name]}
+            <input
+              name={name}
+              value={draft[name]}
+              onInput={(event) => setDraft({ ...draft, [name]: event.currentTarget.value })}
+            />
+          </label>
+        ))}
+        <button type="submit" class="primary">
+          Filter
+        </button>
+        <a class="button" href={routeHref('events')}>
+          Clear
+        </a>
+      </form>
+      <p role="status">
+        {page.loading
+          ? 'Loading…'
+          : page.data === undefined
+            ? ''
+            : `Log head ${count(page.data.head)} · ${page.data.events.length} shown`}
+      </p>
+      <ErrorNote error={page.error} />
+      <DataTable
+        caption="Events, newest first"
+        columns={[
+          { header: 'Position', numeric: true, cell: (e) => count(e.position) },
+          { header: 'Type', cell: (e) => e.type },
+          {
+            header: 'Stream',
+            cell: (e) => (
+              <>
+                <a href={routeHref('streams', e.streamId)}>{e.streamId}</a>{' '}
+                <span class="muted">v{e.streamVersion}</span>
+              </>
+            ),
+          },
+          { header: 'Recorded', cell: (e) => time(e.recordedAt) },
+          {
+            header: 'Correlation',
+            cell: (e) => {
+              const id = correlationOf(e);
+              return id === undefined ? (
+                '–'
+              ) : (
+                <a href={routeHref('events', '', { correlationId: id })} title="Events of this correlation">
+                  {id}
+                </a>
+              );
+            },
+          },
+          {
+            header: 'JSON',
+            cell: (e) => (
+              <button
+                type="button"
+                aria-expanded={open.has(e.position)}
+                aria-label={`${open.has(e.position) ? 'Hide' : 'Show'} JSON of event ${e.position}`}
+                onClick={() =>
+                  setOpen((set) => {
+                    const next = new Set(set);
+                    if (next.has(e.position)) next.delete(e.position);
+                    else next.add(e.position);
+                    return next;
+                  })
+                }
+              >
+                {open.has(e.position) ? 'Hide' : 'Show'}
+              </button>
+            ),
+          },
+        ]}
+        rows={page.data?.events ?? []}
+        rowKey={(e) => String(e.position)}
+        detail={(e) => (open.has(e.position) ? <EventDetails event={e} /> : undefined)}
+        empty={page.loading ? 'Loading…' : 'No events on this page.'}
+      />
+      <nav class="pager" aria-label="Pages of events">
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
+          Newer
+        </button>
+        <button
+          type="button"
+          disabled={page.data === undefined || page.data.next === null}
+          onClick={() => {
+            const next = page.data?.next;
+            if (typeof next === 'number') setCursors((c) => [...c, next]);
+          }}
+        >
+          Older
+        </button>
+      </nav>
+    </>
+  );
+}
