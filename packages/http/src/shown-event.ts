@@ -78,7 +78,7 @@ export function showEvent(event: RecordedEvent, upcasters: Upcasters): ShownAndU
   };
 }
 
-/** `event` as the admin API shows it (see {@link showEvent}). */
+/** `event` as the admin API shows it (see `showEvent`). */
 export function shownEvent(event: RecordedEvent, upcasters: Upcasters): ShownEvent {
   return showEvent(event, upcasters).shown;
 }

@@ -41,7 +41,7 @@ export interface EventBrowsePage {
   /**
    * The `from` of the following page, or `undefined` when the log holds no more matches that way.
    * A page may hold fewer than `limit` events (even none) and still have a `next`: the store bounds
-   * the rows one call may scan (see {@link browseScanLimit}).
+   * the rows one call may scan (see `browseScanLimit`).
    */
   readonly next: number | undefined;
 }
@@ -114,7 +114,7 @@ export type BrowseFilter =
  * How a SQL store answers a browse query: `driver` is the filter an index serves, walked in
  * position order (none: the log itself); `residual` the filters checked on the rows it yields.
  * With no residual the walk stops after `limit` matches; with one, the store examines at most
- * {@link browseScanLimit} rows of the walk. `empty` when the query can match nothing (no types).
+ * `browseScanLimit` rows of the walk. `empty` when the query can match nothing (no types).
  */
 export interface BrowsePlan {
   /** The filter whose index the store walks, or undefined to walk the log by position. */
