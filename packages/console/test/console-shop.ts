@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, serve, type RunningServer } from '@tandem/cli';
 import { signToken } from '@tandem/http';
+import type { AnyProjection } from '@tandem/core';
 import { createShopApp } from '@tandem/example-shop';
 
 /** A real shop server for the console's browser tests, and tokens for it. */
@@ -18,11 +19,17 @@ export interface ConsoleShop {
   close(): Promise<void>;
 }
 
+/** Options of {@link startConsoleShop}. */
+export interface ConsoleShopOptions {
+  /** Projections run beside the shop's own (a test's poison projection, say). */
+  readonly projections?: readonly AnyProjection[];
+}
+
 /**
  * Starts the shop as `npm start` does (`serve` from @tandem/cli, the console included) in this
  * process, on a free port and a temporary SQLite file, with no log output.
  */
-export async function startConsoleShop(): Promise<ConsoleShop> {
+export async function startConsoleShop(options: ConsoleShopOptions = {}): Promise<ConsoleShop> {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-console-shop-'));
   const env = {
     PORT: '0',
@@ -34,7 +41,11 @@ export async function startConsoleShop(): Promise<ConsoleShop> {
   try {
     running = await serve({
       config: loadConfig(env),
-      createApp: (store, options) => createShopApp(store, options),
+      createApp: (store, appOptions) =>
+        createShopApp(store, {
+          ...appOptions,
+          projections: [...(appOptions?.projections ?? []), ...(options.projections ?? [])],
+        }),
       logger: false,
       log: () => {},
       tracing: false,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
 import { assertAccessible, openConsolePage, signIn } from './console-page.js';
 import { startConsoleShop, type ConsoleShop } from './console-shop.js';
@@ -41,6 +41,18 @@ after(async () => {
   await shop?.close();
 });
 
+/**
+ * Waits for a page's first load to land. The overview holds its live stream open for as long as it
+ * shows, so the network never goes idle there: it has landed once a sample filled the lag table.
+ */
+async function settled(page: Page, name: string): Promise<void> {
+  if (name !== 'Overview') return page.waitForLoadState('networkidle');
+  await page
+    .getByRole('table', { name: "Each projection's lag over the last minutes" })
+    .getByRole('cell', { name: 'product-pages', exact: true })
+    .waitFor();
+}
+
 /** A fresh console tab on the shop. */
 function openConsole() {
   assert.ok(browser !== undefined && shop !== undefined);
@@ -78,6 +90,9 @@ describe('the console in a browser', () => {
     await signIn(page, shop.adminToken);
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    await settled(page, 'Overview');
+    // Rates need two samples: photograph a chart with a line in it.
+    await page.getByText(/^Now: [\d.,]+\/s commands/).waitFor();
     await assertAccessible(page, 'overview');
     await page.screenshot({ path: `${shots}overview.png` });
 
@@ -166,7 +181,7 @@ describe('the console in a browser', () => {
     await signIn(page, shop.adminToken);
     for (const name of ['Overview', 'Projections', 'Parked', 'Events', 'Streams', 'Audit']) {
       await page.getByRole('link', { name, exact: true }).click();
-      await page.waitForLoadState('networkidle');
+      await settled(page, name);
       assert.ok(
         ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 800,
         `${name} scrolls sideways at 800 px`,

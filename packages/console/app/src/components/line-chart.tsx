@@ -47,7 +47,10 @@ export function LineChart(props: LineChartProps) {
         legend: { show: !spark },
         cursor: spark ? { show: false } : {},
         axes: spark ? [{ show: false }, { show: false }] : [axis, axis],
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] } },
+        scales: {
+          x: { time: true },
+          y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
+        },
         series: [
           {},
           ...props.series.map((series) => ({
@@ -76,7 +79,16 @@ export function LineChart(props: LineChartProps) {
   }, [theme, props.series.map((s) => s.label).join('\n'), spark, height]);
 
   useEffect(() => {
-    plot.current?.setData(props.data);
+    const chart = plot.current;
+    if (chart === undefined) return;
+    chart.setData(props.data);
+    // At least the last minute on the x axis: with a sample or two, uPlot pads a single time
+    // into a range of years.
+    const times = props.data[0];
+    const first = times[0];
+    const last = times.at(-1);
+    if (first !== undefined && last !== undefined && last - first < 60)
+      chart.setScale('x', { min: last - 60, max: last });
   }, [props.data]);
 
   return <div ref={host} class={spark ? 'chart spark' : 'chart'} role="img" aria-label={props.label} />;

@@ -118,7 +118,10 @@ export function OverviewPage() {
           caption="Each projection's lag over the last minutes"
           columns={[
             { header: 'Projection', cell: (p) => p.name },
-            { header: 'State', cell: (p) => (p.paused ? `${p.state} (paused)` : p.state) },
+            {
+              header: 'State',
+              cell: (p) => (p.paused && p.state !== 'paused' ? `${p.state} (paused)` : p.state),
+            },
             { header: 'Lag (events)', numeric: true, cell: (p) => count(p.lagEvents) },
             { header: 'Lag (time)', numeric: true, cell: (p) => seconds(p.lagSeconds) },
             { header: 'Parked', numeric: true, cell: (p) => count(p.parked) },
