@@ -1,19 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import type { AuditOutcome } from '@tandem/core';
+import { auditOutcomes as outcomes, type AuditOutcome } from '@tandem/core';
 import { unstorableReason } from '@tandem/core/adapter';
 
-/** Every outcome an audit row can have, for `tandem audit --outcome`. */
-const outcomes: readonly AuditOutcome[] = [
-  'accepted',
-  'replayed',
-  'invalid',
-  'unauthenticated',
-  'forbidden',
-  'rejected',
-  'conflict',
-  'throttled',
-  'failed',
-];
 
 /**
  * `tandem audit --outcome`'s value: one outcome or a comma-separated list.

@@ -5,9 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { defineCollection, defineProjection } from '@tandem/core';
 import { eventually } from '@tandem/testing';
-import { launchBrowser } from './browser.js';
 import { assertAccessible, openConsolePage, signIn } from './console-page.js';
-import { startConsoleShop, type ConsoleShop } from './console-shop.js';
+import { closeConsoleTestbed, openConsoleTestbed, type ConsoleShop } from './console-shop.js';
 
 // The operator's paths the issue names, each from the console alone against a real shop server:
 // watch a paused projection fall behind and catch up, find a parked event, look at it and replay
@@ -47,19 +46,10 @@ let browser: Browser | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  const launched = await launchBrowser();
-  if ('skip' in launched) {
-    skip = launched.skip;
-    return;
-  }
-  browser = launched.browser;
-  shop = await startConsoleShop({ projections: [productLabels] });
+  ({ browser, shop, skip } = await openConsoleTestbed({ projections: [productLabels] }));
 });
 
-after(async () => {
-  await browser?.close();
-  await shop?.close();
-});
+after(() => closeConsoleTestbed({ browser, shop }));
 
 /** Creates a product as the admin; fails the test on a refusal. */
 async function createProduct(productId: string, name = `A ${productId}`): Promise<void> {

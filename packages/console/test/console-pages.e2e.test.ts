@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Request, Route } from 'playwright-core';
 import { auditEntry, liveStream, parkedRow, shownEvent } from './admin-api-fixtures.js';
-import { launchBrowser } from './browser.js';
 import { assertAccessible, openConsolePage } from './console-page.js';
-import { startConsoleShop, type ConsoleShop } from './console-shop.js';
+import { closeConsoleTestbed, openConsoleTestbed, type ConsoleShop } from './console-shop.js';
 
 // The pages over the API contract's endpoints (events, streams, parked, audit, live), answered by
 // the browser from fixtures shaped as the contract says: what each page asks for, and shows.
@@ -14,19 +13,10 @@ let browser: Browser | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  const launched = await launchBrowser();
-  if ('skip' in launched) {
-    skip = launched.skip;
-    return;
-  }
-  browser = launched.browser;
-  shop = await startConsoleShop();
+  ({ browser, shop, skip } = await openConsoleTestbed());
 });
 
-after(async () => {
-  await browser?.close();
-  await shop?.close();
-});
+after(() => closeConsoleTestbed({ browser, shop }));
 
 /** The admin API requests a page made, by path, with their query. */
 type Seen = { readonly path: string; readonly query: URLSearchParams; readonly request: Request }[];

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, serve, type RunningServer } from '@tandem/cli';
 import { signToken } from '@tandem/http';
+import type { Browser } from 'playwright-core';
 import type { AnyProjection } from '@tandem/core';
 import { createShopApp } from '@tandem/example-shop';
+import { launchBrowser } from './browser.js';
 
 /** A real shop server for the console's browser tests, and tokens for it. */
 export interface ConsoleShop {
@@ -77,4 +79,33 @@ export async function startConsoleShop(options: ConsoleShopOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What a browser test file works with: a browser and a shop, or why there is no browser. */
+export interface ConsoleTestbed {
+  readonly browser?: Browser;
+  readonly shop?: ConsoleShop;
+  /** Set when no browser could start outside CI: the tests skip with this reason. */
+  readonly skip?: string;
+}
+
+/**
+ * Launches Debian's chromium and a shop server for one test file (its `before`). Without a
+ * chromium outside CI, only the reason to skip, and no shop.
+ */
+export async function openConsoleTestbed(options: ConsoleShopOptions = {}): Promise<ConsoleTestbed> {
+  const launched = await launchBrowser();
+  if ('skip' in launched) return { skip: launched.skip };
+  try {
+    return { browser: launched.browser, shop: await startConsoleShop(options) };
+  } catch (error) {
+    await launched.browser.close();
+    throw error;
+  }
+}
+
+/** Closes what {@link openConsoleTestbed} opened (a file's `after`). */
+export async function closeConsoleTestbed(testbed: ConsoleTestbed): Promise<void> {
+  await testbed.browser?.close();
+  await testbed.shop?.close();
 }

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser.js';
 import { assertAccessible, openConsolePage, signIn } from './console-page.js';
-import { startConsoleShop, type ConsoleShop } from './console-shop.js';
+import { closeConsoleTestbed, openConsoleTestbed, type ConsoleShop } from './console-shop.js';
 
 /** Where the screenshots for docs/console.md go (the test run refreshes them). */
 const shots = new URL('../../../docs/console/', import.meta.url).pathname;
@@ -14,13 +13,8 @@ let browser: Browser | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  const launched = await launchBrowser();
-  if ('skip' in launched) {
-    skip = launched.skip;
-    return;
-  }
-  browser = launched.browser;
-  shop = await startConsoleShop();
+  ({ browser, shop, skip } = await openConsoleTestbed());
+  if (shop === undefined) return;
   // Something for the pages to show.
   for (const id of ['kettle', 'teapot']) {
     const created = await shop.command('CreateProduct', {
@@ -36,10 +30,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
 });
 
-after(async () => {
-  await browser?.close();
-  await shop?.close();
-});
+after(() => closeConsoleTestbed({ browser, shop }));
 
 /**
  * Waits for a page's first load to land. The overview holds its live stream open for as long as it

@@ -64,6 +64,7 @@ export type {
 } from './write/idempotency-record.js';
 export { defaultIdempotencyWindowMs } from './write/idempotency-window.js';
 export { checkedInboxKey, inboxKeyLimit, type InboxClaims } from './write/inbox-claims.js';
+export { auditOutcomes } from './write/audit-entry.js';
 export type { AuditEntry, AuditOutcome, AuditQuery, StoredAuditEntry } from './write/audit-entry.js';
 export type { AuditLog, AuditWriter } from './write/audit-log.js';
 export type { CommandResult } from './write/command-result.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   TandemError,
+  auditOutcomes,
   type AuditOutcome,
   type AuditQuery,
   type FieldIssue,
@@ -12,18 +13,6 @@ import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { queryRefusal } from './strict-query.js';
 
-/** The outcomes `?outcome=` takes (one, or a comma-separated list). */
-export const auditOutcomes: readonly AuditOutcome[] = [
-  'accepted',
-  'replayed',
-  'invalid',
-  'unauthenticated',
-  'forbidden',
-  'rejected',
-  'conflict',
-  'throttled',
-  'failed',
-];
 
 /** The parameters `GET /admin/audit` takes. */
 const parameters = ['userId', 'commandType', 'outcome', 'from', 'to', 'before', 'limit'];

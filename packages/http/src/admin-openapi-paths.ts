@@ -1,6 +1,5 @@
-import { maintenanceActions } from '@tandem/core';
+import { auditOutcomes, maintenanceActions } from '@tandem/core';
 import { timerStates } from './admin-timer-routes.js';
-import { auditOutcomes } from './admin-audit-routes.js';
 import { maxEventIds } from './maintenance-body.js';
 
 const problem = { $ref: '#/components/schemas/Problem' };

@@ -1,14 +1,18 @@
-/** How a command attempt ended. */
-export type AuditOutcome =
-  | 'accepted'
-  | 'replayed'
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'rejected'
-  | 'conflict'
-  | 'throttled'
-  | 'failed';
+/** Every way a command attempt can end, as its audit row records it. */
+export const auditOutcomes = [
+  'accepted',
+  'replayed',
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'rejected',
+  'conflict',
+  'throttled',
+  'failed',
+] as const;
+
+/** How a command attempt ended: one of {@link auditOutcomes}. */
+export type AuditOutcome = (typeof auditOutcomes)[number];
 
 /** One audit row: every command attempt writes exactly one. */
 export interface AuditEntry {

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { AuditPage as AuditAnswer } from '../api-types.js';
 import { useApi } from '../api-context.js';
+import { CursorPager } from '../components/cursor-pager.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNote } from '../components/error-note.js';
 import { time } from '../format.js';
@@ -139,25 +140,14 @@ export function AuditPage() {
         rowKey={(a) => String(a.id)}
         empty={page.loading ? 'Loading…' : 'No audited commands match.'}
       />
-      <nav class="pager" aria-label="Pages of the audit">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={page.data === undefined || page.data.next === null}
-          onClick={() => {
-            const next = page.data?.next;
-            if (typeof next === 'number') setCursors((c) => [...c, next]);
-          }}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager
+        label="Pages of the audit"
+        back="Newer"
+        forward="Older"
+        cursors={cursors}
+        onChange={setCursors}
+        next={page.data?.next}
+      />
     </>
   );
 }

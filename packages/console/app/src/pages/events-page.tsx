@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { EventPage, ShownEvent } from '../api-types.js';
 import { useApi } from '../api-context.js';
+import { CursorPager } from '../components/cursor-pager.js';
 import { DataTable } from '../components/data-table.js';
+import { toggled } from '../components/toggled.js';
 import { ErrorNote } from '../components/error-note.js';
 import { EventDetails } from '../components/event-details.js';
 import { count, time } from '../format.js';
@@ -121,14 +123,7 @@ export function EventsPage({ route }: { readonly route: Route }) {
                 type="button"
                 aria-expanded={open.has(e.position)}
                 aria-label={`${open.has(e.position) ? 'Hide' : 'Show'} JSON of event ${e.position}`}
-                onClick={() =>
-                  setOpen((set) => {
-                    const next = new Set(set);
-                    if (next.has(e.position)) next.delete(e.position);
-                    else next.add(e.position);
-                    return next;
-                  })
-                }
+                onClick={() => setOpen((set) => toggled(set, e.position))}
               >
                 {open.has(e.position) ? 'Hide' : 'Show'}
               </button>
@@ -140,25 +135,14 @@ export function EventsPage({ route }: { readonly route: Route }) {
         detail={(e) => (open.has(e.position) ? <EventDetails event={e} /> : undefined)}
         empty={page.loading ? 'Loading…' : 'No events on this page.'}
       />
-      <nav class="pager" aria-label="Pages of events">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={page.data === undefined || page.data.next === null}
-          onClick={() => {
-            const next = page.data?.next;
-            if (typeof next === 'number') setCursors((c) => [...c, next]);
-          }}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager
+        label="Pages of events"
+        back="Newer"
+        forward="Older"
+        cursors={cursors}
+        onChange={setCursors}
+        next={page.data?.next}
+      />
     </>
   );
 }

@@ -2,7 +2,9 @@ import { useState } from 'preact/hooks';
 import type { ParkedPage as ParkedAnswer, ParkedRow, ProjectionRow } from '../api-types.js';
 import { useApi } from '../api-context.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { CursorPager } from '../components/cursor-pager.js';
 import { DataTable } from '../components/data-table.js';
+import { toggled } from '../components/toggled.js';
 import { ErrorNote } from '../components/error-note.js';
 import { JsonView } from '../components/json-view.js';
 import { count, time } from '../format.js';
@@ -43,12 +45,6 @@ export function ParkedPage({ route }: { readonly route: Route }) {
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
 
   const rows = page.data?.parked ?? [];
-  const toggle = (set: ReadonlySet<string>, key: string) => {
-    const next = new Set(set);
-    if (next.has(key)) next.delete(key);
-    else next.add(key);
-    return next;
-  };
   const chosen = rows.filter((row) => selected.has(keyOf(row)));
   const chosenProjections = [...new Set(chosen.map((row) => row.projection))];
 
@@ -134,7 +130,7 @@ export function ParkedPage({ route }: { readonly route: Route }) {
                 type="checkbox"
                 aria-label={`Select ${row.type} at ${row.position} (${row.projection})`}
                 checked={selected.has(keyOf(row))}
-                onChange={() => setSelected((set) => toggle(set, keyOf(row)))}
+                onChange={() => setSelected((set) => toggled(set, keyOf(row)))}
               />
             ),
           },
@@ -156,7 +152,7 @@ export function ParkedPage({ route }: { readonly route: Route }) {
                   type="button"
                   aria-expanded={open.has(keyOf(row))}
                   aria-label={`Details of ${row.type} at ${row.position} (${row.projection})`}
-                  onClick={() => setOpen((set) => toggle(set, keyOf(row)))}
+                  onClick={() => setOpen((set) => toggled(set, keyOf(row)))}
                 >
                   Details
                 </button>
@@ -210,25 +206,14 @@ export function ParkedPage({ route }: { readonly route: Route }) {
         }
         empty={page.loading ? 'Loading…' : 'No parked events.'}
       />
-      <nav class="pager" aria-label="Pages of parked events">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={page.data?.next === null || page.data === undefined}
-          onClick={() => {
-            const next = page.data?.next;
-            if (typeof next === 'string') setCursors((c) => [...c, next]);
-          }}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager
+        label="Pages of parked events"
+        back="Previous page"
+        forward="Next page"
+        cursors={cursors}
+        onChange={setCursors}
+        next={page.data?.next}
+      />
       {pending === undefined ? null : (
         <ConfirmDialog
           title={`${pending.action === 'replay' ? 'Replay' : 'Skip'} ${pending.eventIds.length} parked event(s) of ${pending.projection}?`}

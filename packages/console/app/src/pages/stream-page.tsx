@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { StreamPage as StreamAnswer } from '../api-types.js';
 import { useApi } from '../api-context.js';
 import { DataTable } from '../components/data-table.js';
+import { toggled } from '../components/toggled.js';
 import { ErrorNote } from '../components/error-note.js';
 import { EventDetails } from '../components/event-details.js';
 import { count, time } from '../format.js';
@@ -50,14 +51,7 @@ function StreamEvents({ streamId }: { readonly streamId: string }) {
                 type="button"
                 aria-expanded={open.has(e.position)}
                 aria-label={`${open.has(e.position) ? 'Hide' : 'Show'} details of version ${e.streamVersion}`}
-                onClick={() =>
-                  setOpen((set) => {
-                    const next = new Set(set);
-                    if (next.has(e.position)) next.delete(e.position);
-                    else next.add(e.position);
-                    return next;
-                  })
-                }
+                onClick={() => setOpen((set) => toggled(set, e.position))}
               >
                 {open.has(e.position) ? 'Hide' : 'Show'}
               </button>
