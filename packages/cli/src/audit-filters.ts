@@ -2,7 +2,6 @@ import { InvalidArgumentError } from 'commander';
 import { auditOutcomes as outcomes, type AuditOutcome } from '@tandem/core';
 import { unstorableReason } from '@tandem/core/adapter';
 
-
 /**
  * `tandem audit --outcome`'s value: one outcome or a comma-separated list.
  *

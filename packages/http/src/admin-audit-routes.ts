@@ -13,7 +13,6 @@ import { adminOnly } from './admin-only.js';
 import { sendProblem } from './send-problem.js';
 import { queryRefusal } from './strict-query.js';
 
-
 /** The parameters `GET /admin/audit` takes. */
 const parameters = ['userId', 'commandType', 'outcome', 'from', 'to', 'before', 'limit'];
 
