@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { eventually } from '@tandem/testing';
 import { assertAccessible, openConsolePage, signIn } from './console-page.js';
 import { closeConsoleTestbed, openConsoleTestbed, type ConsoleShop } from './console-shop.js';
 
@@ -184,6 +185,27 @@ describe('the console in a browser', () => {
       .first()
       .waitFor();
     await page.screenshot({ path: `${shots}projections-800.png` });
+    await done();
+  });
+
+  it('reads the log from a position typed in, one page at a time', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.ok(shop !== undefined);
+    const { page, done } = await openConsole();
+    await signIn(page, shop.adminToken);
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await page.getByLabel('Up to position').fill('3');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const table = page.getByRole('table', { name: 'Events, newest first' });
+    await eventually(
+      async () => {
+        const positions = await table.locator('tbody tr td:first-child').allInnerTexts();
+        assert.deepEqual(positions, ['3', '2', '1']);
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.match(page.url(), /#\/events\?upTo=3$/);
     await done();
   });
 

@@ -28,8 +28,8 @@ function correlationOf(event: ShownEvent): string | undefined {
 }
 
 /**
- * The event log (`GET /admin/events`), newest first, one page at a time: next and previous by
- * cursor, filters by type, stream prefix, correlation and trace id. Each event expands to its JSON;
+ * The event log (`GET /admin/events`), newest first (or from a position typed in), one page at a
+ * time: next and previous by cursor, filters by type, stream prefix, correlation and trace id. Each event expands to its JSON;
  * a stream id opens the stream, a correlation id filters by it.
  */
 export function EventsPage({ route }: { readonly route: Route }) {
@@ -37,17 +37,20 @@ export function EventsPage({ route }: { readonly route: Route }) {
   const filters = Object.fromEntries(
     filterNames.map((name) => [name, route.params.get(name) ?? '']),
   ) as Filters;
-  const filterKey = filterNames.map((name) => filters[name]).join('\u0000');
-  const [draft, setDraft] = useState<Filters>(filters);
+  // Where the log is read from: the newest event, or the position an operator typed.
+  const upTo = route.params.get('upTo') ?? '';
+  const start = /^[1-9]\d{0,15}$/.test(upTo) ? Number(upTo) + 1 : undefined;
+  const filterKey = [...filterNames.map((name) => filters[name]), upTo].join('\u0000');
+  const [draft, setDraft] = useState<Filters & { upTo: string }>({ ...filters, upTo });
   const [draftKey, setDraftKey] = useState(filterKey);
   // A link changed the filters: the form shows them, paging starts over.
   const [cursors, setCursors] = useState<readonly number[]>([]);
   if (draftKey !== filterKey) {
-    setDraft(filters);
+    setDraft({ ...filters, upTo });
     setDraftKey(filterKey);
     setCursors([]);
   }
-  const before = cursors.at(-1);
+  const before = cursors.at(-1) ?? start;
   const page = useLoad(
     (signal) => api.get<EventPage>('/admin/events', { order: 'desc', before, limit: 50, ...filters }, signal),
     `${filterKey}\u0000${before ?? ''}`,
@@ -73,6 +76,16 @@ export function EventsPage({ route }: { readonly route: Route }) {
             />
           </label>
         ))}
+        <label>
+          Up to position
+          <input
+            name="upTo"
+            type="number"
+            min={1}
+            value={draft.upTo}
+            onInput={(event) => setDraft({ ...draft, upTo: event.currentTarget.value })}
+          />
+        </label>
         <button type="submit" class="primary">
           Filter
         </button>
