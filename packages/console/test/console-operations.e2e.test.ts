@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { defineCollection, defineProjection } from '@tandem/core';
 import { eventually } from '@tandem/testing';
-import { assertAccessible, openConsolePage, signIn } from './console-page.js';
+import { assertAccessible, openConsolePage, signIn, screenshotFolder } from './console-page.js';
 import { closeConsoleTestbed, openConsoleTestbed, type ConsoleShop } from './console-shop.js';
 
 // The operator's paths the issue names, each from the console alone against a real shop server:
@@ -38,8 +38,8 @@ const productLabels = defineProjection({
   },
 });
 
-/** Where the screenshots for docs/console.md go (the test run refreshes them). */
-const shots = new URL('../../../docs/console/', import.meta.url).pathname;
+/** Where the screenshots go: docs/console/ with `npm run screenshots`. */
+const shots = screenshotFolder();
 
 let shop: ConsoleShop | undefined;
 let browser: Browser | undefined;

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeViolations } from './browser.js';
 
@@ -74,4 +77,17 @@ export async function assertAccessible(page: Page, name: string): Promise<void> 
     [],
     `axe on ${name}`,
   );
+}
+
+/**
+ * Where the tests save their screenshots: `docs/console/` (the pictures in docs/console.md) when
+ * TANDEM_CONSOLE_SCREENSHOTS=1 (`npm run screenshots`), else a fresh temporary folder. Every run
+ * takes them, so a page that cannot be photographed fails everywhere; only a run asked to refresh
+ * the docs writes into the tree (each picture holds the time it was taken, so every run would
+ * otherwise leave the docs changed).
+ */
+export function screenshotFolder(): string {
+  if (process.env['TANDEM_CONSOLE_SCREENSHOTS'] === '1')
+    return new URL('../../../docs/console/', import.meta.url).pathname;
+  return `${mkdtempSync(join(tmpdir(), 'tandem-console-shots-'))}/`;
 }
