@@ -22,32 +22,46 @@ const traceparent = (n: number): string => `00-${trace(n)}-${'1'.repeat(16)}-01`
  * with the order's correlation id and one trace per command. Returns the whole log once readable.
  */
 async function seedShop(store: Store, orders = 4): Promise<RecordedEvent[]> {
+  let last = 0;
   for (let n = 1; n <= orders; n += 1) {
     const metadata = { correlationId: `corr-${n}`, traceparent: traceparent(n) };
     const e = (type: string): NewEvent => ({ type, data: { n }, metadata });
-    await store.events.append([
-      { streamId: `order-${n}`, expectedVersion: 'no-stream', events: [e('OrderPlaced')] },
-      { streamId: `inventory-${n}`, expectedVersion: 'no-stream', events: [e('StockReserved')] },
-    ]);
-    await store.events.append([
-      { streamId: `payment-${n}`, expectedVersion: 'no-stream', events: [e('PaymentCaptured')] },
-      { streamId: `order-${n}`, expectedVersion: 1, events: [e('OrderPaid')] },
-    ]);
-    if (n % 2 === 0) {
+    last = (
       await store.events.append([
-        {
-          streamId: `order-${n}`,
-          expectedVersion: 2,
-          // No metadata at all: filters on metadata must simply not match it.
-          events: [{ type: 'OrderShipped', data: { n } }],
-        },
-      ]);
+        { streamId: `order-${n}`, expectedVersion: 'no-stream', events: [e('OrderPlaced')] },
+        { streamId: `inventory-${n}`, expectedVersion: 'no-stream', events: [e('StockReserved')] },
+      ])
+    ).position;
+    last = (
+      await store.events.append([
+        { streamId: `payment-${n}`, expectedVersion: 'no-stream', events: [e('PaymentCaptured')] },
+        { streamId: `order-${n}`, expectedVersion: 1, events: [e('OrderPaid')] },
+      ])
+    ).position;
+    if (n % 2 === 0) {
+      last = (
+        await store.events.append([
+          {
+            streamId: `order-${n}`,
+            expectedVersion: 2,
+            // No metadata at all: filters on metadata must simply not match it.
+            events: [{ type: 'OrderShipped', data: { n } }],
+          },
+        ])
+      ).position;
     }
   }
-  const head = await store.events.headPosition();
-  // Stores with concurrent writers may hold the last commit back for a moment.
-  await store.events.waitForEvents(head - 1, { timeoutMs: 5_000 });
+  // Stores with concurrent writers hold a commit back from readers while an older transaction is
+  // open (on PostgreSQL, anywhere on the server): wait until the last append is readable. (The
+  // visible head is no such wait: it is already behind what is held back.)
+  await waitReadable(store, last);
   return readWholeLog(store.events);
+}
+
+/** Waits until readers see the event at `position` (fails after 10 s). */
+async function waitReadable(store: Store, position: number): Promise<void> {
+  const head = await store.events.waitForEvents(position - 1, { timeoutMs: 10_000 });
+  assert.ok(head >= position, `the event at ${position} is readable (the head is at ${head})`);
 }
 
 /** Every page of `query` from its start, following `next`; checks each page's size and order. */
@@ -200,11 +214,10 @@ export const eventBrowseCases: Record<
         ]);
         done += n;
       }
-      await store.events.append([
+      const { position } = await store.events.append([
         { streamId: 'rare-2', expectedVersion: 'no-stream', events: [{ type: 'Rare', data: {} }] },
       ]);
-      const head = await store.events.headPosition();
-      await store.events.waitForEvents(head - 1, { timeoutMs: 5_000 });
+      await waitReadable(store, position);
       for (const direction of ['backward', 'forward'] as const) {
         const query: EventBrowseQuery = { direction, limit: 10, streamPrefix: 'rare-' };
         const first = await store.events.browse(query);
