@@ -4,18 +4,16 @@ import { after, describe, it } from 'node:test';
 import { openPostgresStore } from '@tandem/postgres';
 import { dropSchemas, postgresTestUrl } from '@tandem/postgres/testing';
 import { createShopApp, shopProjections } from '@tandem/example-shop';
-import { eventually } from '@tandem/testing';
-import { bundleChild } from './fixtures/bundle-child.js';
+import { bundleChild, eventually } from '@tandem/testing';
 import { orderWorkload } from './fixtures/order-workload.js';
 
 const url = await postgresTestUrl();
 const schema = `t_failover_${process.pid}_${Date.now().toString(36)}`;
-// Bundled: a worker starts in well under a second instead of seconds through tsx (bundle-child.ts).
+// Bundled (bundleChild): a worker starts in well under a second instead of seconds through tsx.
 const child = await bundleChild(
   new URL('./fixtures/lease-worker-child.ts', import.meta.url).pathname,
   'lease-worker',
 );
-process.once('exit', () => child.remove()); // also when the suite is skipped
 const names = shopProjections.map((p) => p.name);
 
 interface Worker {

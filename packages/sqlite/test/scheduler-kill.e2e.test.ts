@@ -3,51 +3,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { build } from 'esbuild';
 import { openSqliteStore } from '@tandem/sqlite';
 import {
   admin,
+  bundleChild,
   counterApp,
-  incrementTimer,
   increments,
-  scheduleTimers,
+  incrementTimer,
   schedulerKills,
+  scheduleTimers,
   startRelayChild,
 } from '@tandem/testing';
 
 /** Kills of the scheduler (20, as the issue asks); raise them for a soak. */
 const kills = Number(process.env.TANDEM_SCHEDULER_KILLS ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'tandem-scheduler-kill-'));
-const child = await bundledChild();
+// Bundled once (bundleChild): each child starts in a fraction of a second, not through tsx.
+const { file: child } = await bundleChild(
+  new URL('./fixtures/scheduler-child.ts', import.meta.url).pathname,
+  'scheduler-child',
+);
 after(() => {
   rmSync(dir, { recursive: true, force: true });
-  rmSync(child, { force: true });
 });
-
-/**
- * The scheduler child (fixtures/scheduler-child.ts) bundled once with esbuild, as the relay kill
- * test bundles its child: a child then starts in a fraction of the time tsx's loader takes.
- */
-async function bundledChild(): Promise<string> {
-  const root = new URL('../../../', import.meta.url).pathname;
-  const outfile = join(root, 'node_modules', '.cache', `tandem-scheduler-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [new URL('./fixtures/scheduler-child.ts', import.meta.url).pathname],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['tandem-source'],
-    external: ['better-sqlite3'],
-    // Bundled CommonJS dependencies call require(): give the ES module one.
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
 
 describe('timer scheduler under kills', () => {
   it(`SIGKILLed ${kills} times between firing a timer and committing its command, or just after: each timer's command takes effect once`, async () => {

@@ -1,4 +1,5 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
+export { bundleChild, type BundledChild } from './bundle-child.js';
 export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { deciderSpec, type DeciderThen } from './decider-spec.js';
 export { workflowSpec, type SpecInput, type WorkflowThen } from './workflow-spec.js';
