@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import {
   TandemError,
@@ -101,12 +101,38 @@ function prepareControl(db: Database.Database): Control {
   };
 }
 
-/** Pragmas every connection gets; FULL is explicit because durability is the point of the log. */
-function configure(db: Database.Database): void {
-  // First: switching a new file to WAL takes a lock that another process opening it at the same
-  // moment must wait for, not fail on.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+/** How long a connection waits for a lock another connection or process holds. */
+const busyTimeoutMs = 5_000;
+
+/** Whether `error` is SQLite's "database is locked" (or its shared-cache twin). */
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED')
+  );
+}
+
+/**
+ * Pragmas every connection gets; FULL is explicit because durability is the point of the log.
+ * Switching a new file to WAL takes a lock that another process opening the same file at the same
+ * moment must wait for, not fail on. The busy timeout covers most of those waits, but SQLite
+ * answers SQLITE_BUSY to the journal-mode switch at once, without its busy handler, when waiting
+ * could deadlock (four processes opening one new file together hit it in CI, 1 round in about 30).
+ * So the switch is tried again, after a short random pause, for up to `busyTimeoutMs`.
+ */
+async function configure(db: Database.Database): Promise<void> {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  const until = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      break;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= until) throw error;
+      await sleep(5 + Math.random() * 20);
+    }
+  }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
 }
@@ -208,10 +234,10 @@ export class SqliteStore implements Store {
     // An in-memory database is private to its connection, so both roles share one there; with
     // nothing else in the process to see uncommitted data, that is safe for tests.
     const writer = new Database(options.filename);
-    configure(writer);
+    await configure(writer);
     migrateTandemSchema(writer);
     const reader = memory ? writer : new Database(options.filename, { readonly: true });
-    if (!memory) reader.pragma('busy_timeout = 5000');
+    if (!memory) reader.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return new SqliteStore(writer, reader, options);
   }
 
