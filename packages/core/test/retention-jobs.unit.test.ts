@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryStore, type IdempotencyRecord, type StoredAuditEntry } from '@tandem/core';
-import { counterApp, eventually } from '@tandem/testing';
+import { auditRow, counterApp, eventually } from '@tandem/testing';
 
 const day = 24 * 60 * 60 * 1000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -21,29 +21,8 @@ async function seed(store: MemoryStore): Promise<void> {
     for (let i = 0; i < 5; i++) await tx.idempotency.claim(record(`old-${i}`, ago(8 * day)));
     await tx.idempotency.claim(record('fresh', ago(day)));
   });
-  for (let i = 0; i < 3; i++)
-    await store.audit.record({
-      commandId: `a-${i}`,
-      commandType: 'Test',
-      userId: 'u',
-      streamIds: [],
-      payloadHash: 'h',
-      outcome: 'accepted',
-      errorCode: undefined,
-      position: 1,
-      at: ago(40 * day),
-    });
-  await store.audit.record({
-    commandId: 'recent',
-    commandType: 'Test',
-    userId: 'u',
-    streamIds: [],
-    payloadHash: 'h',
-    outcome: 'accepted',
-    errorCode: undefined,
-    position: 1,
-    at: ago(day),
-  });
+  for (let i = 0; i < 3; i++) await store.audit.record(auditRow(`a-${i}`, ago(40 * day)));
+  await store.audit.record(auditRow('recent', ago(day)));
 }
 
 describe('retention jobs', () => {

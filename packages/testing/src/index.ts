@@ -38,6 +38,7 @@ export {
   type CounterEvent,
   type CounterState,
 } from './fixtures/counter-app.js';
+export { auditRow } from './fixtures/audit-row.js';
 export { objectSchema, int, optional, str, type Check } from './fixtures/test-schema.js';
 export { tallyApp, type TallyEvent, type TallyOptions, type TallyState } from './fixtures/tally-app.js';
 export {

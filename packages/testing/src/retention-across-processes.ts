@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JobStatus, Store, StoredAuditEntry } from '@tandem/core';
 import { eventually } from './eventually.js';
+import { auditRow } from './fixtures/audit-row.js';
 import { counterApp } from './fixtures/counter-app.js';
 
 const day = 24 * 60 * 60 * 1000;
@@ -16,17 +17,7 @@ async function seed(store: Store, prefix: string, count: number): Promise<void> 
         result: { commandId: `${prefix}-${i}`, commandType: 'Test', ids: {}, position: 1, streams: [] },
         recordedAt: ago(8 * day),
       });
-      await tx.audit.record({
-        commandId: `${prefix}-${i}`,
-        commandType: 'Test',
-        userId: 'u',
-        streamIds: [],
-        payloadHash: 'h',
-        outcome: 'accepted',
-        errorCode: undefined,
-        position: 1,
-        at: ago(40 * day),
-      });
+      await tx.audit.record(auditRow(`${prefix}-${i}`, ago(40 * day)));
     }
   });
 }
@@ -68,6 +59,8 @@ export async function retentionAcrossProcesses(openStore: () => Promise<Store>):
   };
   const a = await open('a');
   const b = await open('b');
+  // What the test has not closed itself: the finally closes these, and a failure to close fails it.
+  const running = new Set([a, b]);
   try {
     await seed(a.store, 'first', 30);
     await a.app.start();
@@ -103,6 +96,7 @@ export async function retentionAcrossProcesses(openStore: () => Promise<Store>):
 
     // The audit job's holder stops: the other process takes the jobs over and purges what comes next.
     const [gone, other] = holder === 'a' ? [a, b] : [b, a];
+    running.delete(gone);
     await gone.app.close();
     await seed(other.store, 'second', 5);
     await eventually(async () => {
@@ -117,7 +111,6 @@ export async function retentionAcrossProcesses(openStore: () => Promise<Store>):
     assert.equal(archived.length, 35);
     assert.equal(new Set(archived.map((entry) => entry.split('@')[0])).size, 35, 'no row archived twice');
   } finally {
-    await a.app.close().catch(() => undefined); // closed already when it was the holder
-    await b.app.close().catch(() => undefined); // likewise
+    for (const side of running) await side.app.close();
   }
 }
